@@ -1,0 +1,46 @@
+// Package format declares what the registry needs from a schema format (Avro, JSON Schema,
+// Protobuf): parsing with references, a canonical text, and a compatibility check that names
+// every difference. Each format lives in its own package and knows nothing of HTTP or storage.
+package format
+
+import "errors"
+
+// ErrInvalidSchema marks a schema text that does not parse or validate; the registry answers it
+// with Confluent's 42201.
+var ErrInvalidSchema = errors.New("invalid schema")
+
+// Reference is a schema that another schema imports, already resolved by the registry to the
+// text of the referenced version.
+type Reference struct {
+	Name    string // how the referring schema names it: Avro full name, JSON $ref URL, .proto import path
+	Subject string
+	Version int
+	Schema  string // the referenced version's stored text
+}
+
+// Difference is one change between two versions of a schema that breaks compatibility.
+type Difference struct {
+	Type    string // Confluent's name for the kind of change, e.g. READER_FIELD_MISSING_DEFAULT_VALUE
+	Path    string // where in the schema: "/fields/1/type" (Avro), "#/properties/x" (JSON), "#/Msg/3" (Protobuf)
+	Message string // a sentence a person can act on
+}
+
+// Format parses schema texts of one schema type.
+type Format interface {
+	// Type is the registry's name for the format: AVRO, JSON or PROTOBUF.
+	Type() string
+	// Parse validates text with its references and returns the parsed schema, or an error
+	// wrapping ErrInvalidSchema.
+	Parse(text string, refs []Reference) (Schema, error)
+}
+
+// Schema is a parsed schema, parsed once and compared many times.
+type Schema interface {
+	// Canonical is the text the registry stores and compares to find an existing schema.
+	Canonical() string
+	// Normalized is the canonical text after the format's normalization (normalize=true).
+	Normalized() string
+	// BackwardIncompatibilities lists every reason why data written with previous cannot be read
+	// with this schema; none means this schema is backward compatible with previous.
+	BackwardIncompatibilities(previous Schema) []Difference
+}
