@@ -1,0 +1,72 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventlens/eventlens/web"
+)
+
+// apiError is the error body of every API answer, in the Confluent Schema Registry's shape so
+// registry clients understand it.
+type apiError struct {
+	ErrorCode int    `json:"error_code"`
+	Message   string `json:"message"`
+}
+
+// apiPrefixes are the paths that always answer JSON, whatever the client accepts.
+var apiPrefixes = []string{"/api/", "/v1/", "/subjects", "/schemas/", "/config", "/mode", "/compatibility", "/contexts", "/metrics", "/healthz", "/readyz"}
+
+// wantsJSON tells API requests from browser page requests: API paths always get JSON, and any
+// other path gets HTML only when the client asks for it.
+func wantsJSON(c echo.Context) bool {
+	path := c.Request().URL.Path
+	for _, p := range apiPrefixes {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return !strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/html")
+}
+
+// classify maps an error to an HTTP status, a Confluent-style error code and a message.
+func classify(err error) (status, code int, message string) {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		msg, ok := he.Message.(string)
+		if !ok || msg == "" {
+			msg = http.StatusText(he.Code)
+		}
+		if he.Code == http.StatusRequestEntityTooLarge {
+			msg = "request body too large"
+		}
+		return he.Code, he.Code, msg
+	}
+	return http.StatusInternalServerError, 50001, "internal server error"
+}
+
+// handleError is echo's error handler: the one place where errors become HTTP answers.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, code, message := classify(err)
+	if status >= 500 {
+		s.log.ErrorContext(c.Request().Context(), "request failed", "error", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	}
+	var werr error
+	switch {
+	case c.Request().Method == http.MethodHead:
+		werr = c.NoContent(status)
+	case wantsJSON(c):
+		werr = c.JSON(status, apiError{ErrorCode: code, Message: message})
+	default:
+		werr = web.RenderError(c, status, message)
+	}
+	if werr != nil {
+		s.log.ErrorContext(c.Request().Context(), "writing error response", "error", werr)
+	}
+}

@@ -1,0 +1,119 @@
+// Package sqlitedb opens eventlens' SQLite store: one writer connection and a pool of readers on
+// the same file, with the pragmas that make acknowledged writes durable and the schema migrated.
+package sqlitedb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/eventlens/eventlens/migrations"
+)
+
+// ErrNewerSchema means the database was migrated by a newer eventlens than this binary.
+var ErrNewerSchema = errors.New("database schema is newer than this eventlens")
+
+// DB is the store. Write has exactly one connection, so writers queue in Go instead of failing
+// with SQLITE_BUSY; Read is a pool of read-only connections that WAL lets run beside the writer.
+//
+// Durability: journal_mode=WAL with synchronous=NORMAL appends each commit to the WAL file before
+// the commit returns, so a committed (acknowledged) write survives the process being killed
+// (kill -9); only a power loss or OS crash can drop the last commits, because the WAL is synced at
+// checkpoints rather than on every commit. Close checkpoints the WAL into the main file.
+type DB struct {
+	Write *sql.DB
+	Read  *sql.DB
+	Path  string
+
+	migration int64 // the newest migration this binary carries
+}
+
+// Open opens (creating if needed) the database file at path and applies pending migrations.
+// It refuses a database whose schema is newer than the migrations this binary carries.
+func Open(ctx context.Context, path string) (*DB, error) {
+	write, err := open(path, false)
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	migration, err := migrate(ctx, write)
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	read, err := open(path, true)
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	return &DB{Write: write, Read: read, Path: path, migration: migration}, nil
+}
+
+func open(path string, readOnly bool) (*sql.DB, error) {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		// Take the write lock at BEGIN, so a transaction that reads then writes never fails to upgrade.
+		q.Set("_txlock", "immediate")
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// A file that is not SQLite fails here, not at the first query.
+	if _, err := db.Exec("SELECT count(*) FROM sqlite_master"); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// migrate applies pending migrations and returns the newest one this binary carries.
+func migrate(ctx context.Context, db *sql.DB) (int64, error) {
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.FS)
+	if err != nil {
+		return 0, err
+	}
+	current, known, err := p.GetVersions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if current > known {
+		return 0, fmt.Errorf("%w: it is at migration %d, this binary knows up to %d; run a newer eventlens or restore a backup", ErrNewerSchema, current, known)
+	}
+	_, err = p.Up(ctx)
+	return known, err
+}
+
+// Ready reports whether the database answers and carries every migration this binary knows.
+func (db *DB) Ready(ctx context.Context) error {
+	var current int64
+	err := db.Read.QueryRowContext(ctx, "SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied").Scan(&current)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current != db.migration {
+		return fmt.Errorf("schema at migration %d, want %d", current, db.migration)
+	}
+	return nil
+}
+
+// Close checkpoints the WAL into the database file, so the file alone holds every write, and
+// closes both pools.
+func (db *DB) Close() error {
+	_, cerr := db.Write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	rerr := db.Read.Close()
+	werr := db.Write.Close()
+	return errors.Join(cerr, rerr, werr)
+}

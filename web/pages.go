@@ -1,0 +1,64 @@
+// Package web renders eventlens' console: server-side HTML pages built from templ components,
+// and the static assets they use. Handlers prepare a view model and render it; no logic lives here.
+package web
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventlens/eventlens/catalog"
+)
+
+// Pages serves the console's pages.
+type Pages struct {
+	Catalog *catalog.Catalog
+}
+
+// Home is the landing page: what the store holds and how to feed it.
+func (p *Pages) Home(c echo.Context) error {
+	o, err := p.Catalog.Overview(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, homePage(homeView{Overview: o, BaseURL: baseURL(c)}))
+}
+
+// sections are the console's sections whose own pages come with later work: title and summary.
+var sections = map[string][2]string{
+	"catalog": {"Catalog", "Domains, services, channels and messages, documented and observed."},
+	"flows":   {"Flows", "The event flow graph: who produces what to which channel, and who consumes it."},
+	"health":  {"Health", "Consumer health: throughput, errors, latency and lag of every consumer."},
+	"schemas": {"Schemas", "Every subject in the schema registry, its versions and their differences."},
+	"search":  {"Search", "Search services, channels, subjects and the fields inside schemas."},
+}
+
+// Section renders the page of section key.
+func (p *Pages) Section(key string) echo.HandlerFunc {
+	s := sections[key]
+	return func(c echo.Context) error {
+		v := sectionView{page: page{Title: s[0], Nav: key}, Summary: s[1], BaseURL: baseURL(c)}
+		return render(c, http.StatusOK, sectionPage(v))
+	}
+}
+
+// RenderError writes the HTML error page; the server's error handler calls it for browser requests.
+func RenderError(c echo.Context, status int, message string) error {
+	return render(c, status, errorPage(status, message))
+}
+
+// render renders into a buffer first, so a failing component yields an error page rather than
+// half a page under a 200.
+func render(c echo.Context, status int, component templ.Component) error {
+	var buf bytes.Buffer
+	if err := component.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+func baseURL(c echo.Context) string {
+	return c.Scheme() + "://" + c.Request().Host
+}
