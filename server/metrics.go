@@ -47,7 +47,10 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		err := next(c)
-		route := c.Path() // the route template, so label values stay few ("/*" when none matched)
+		route := c.Path() // the route template, so label values stay few
+		if route == "" {
+			route = "unmatched"
+		}
 		labels := prometheus.Labels{
 			"method": c.Request().Method,
 			"route":  route,

@@ -47,8 +47,6 @@ func (s *Server) routes(m *metrics) {
 	for _, r := range s.routeTable(m) {
 		s.echo.Add(r.method, r.path, r.handler)
 	}
-	// Unknown paths go through the error handler: JSON for API clients, a page for browsers.
-	s.echo.RouteNotFound("/*", func(echo.Context) error { return echo.ErrNotFound })
 }
 
 func healthz(c echo.Context) error {

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+// binary is the eventlens binary built once for the tests that run it as a subprocess.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "eventlens-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "eventlens")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build eventlens: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// process is a running `eventlens serve`.
+type process struct {
+	URL  string
+	cmd  *exec.Cmd
+	logs *bytes.Buffer // stderr after the listening line
+	done chan error
+}
+
+// startServe runs `eventlens serve` on a random port with the database at db, waits until it
+// listens, and kills it when the test ends if it is still running.
+func startServe(t *testing.T, db string, extra ...string) *process {
+	t.Helper()
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--log-format", "json"}, extra...)
+	cmd := exec.Command(binary, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &process{cmd: cmd, logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	url := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct{ Msg, URL string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "eventlens listening" {
+				url <- line.URL
+				continue
+			}
+			p.logs.Write(append(sc.Bytes(), '\n'))
+		}
+		p.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	select {
+	case p.URL = <-url:
+		return p
+	case err := <-p.done:
+		t.Fatalf("eventlens serve exited before listening (%v):\n%s", err, p.logs)
+	case <-time.After(20 * time.Second):
+		t.Fatalf("eventlens serve did not listen within 20s:\n%s", p.logs)
+	}
+	return nil
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeCreatesDatabaseAndStopsGracefully(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sub", "..", "eventlens.db")
+	p := startServe(t, db)
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/"} {
+		if status, body := get(t, p.URL+path); status != 200 {
+			t.Errorf("GET %s: %d %.200s", path, status, body)
+		}
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("database file not created: %v", err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.logs)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("eventlens did not stop within 10s of SIGTERM")
+	}
+	// The WAL was checkpointed into the database file on the way out.
+	if fi, err := os.Stat(db + "-wal"); err == nil && fi.Size() > 0 {
+		t.Errorf("WAL still holds %d bytes after a graceful stop", fi.Size())
+	}
+}
+
+func TestServeRefusesNewerDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "eventlens.db")
+	p := startServe(t, db)
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.done
+
+	// Record a migration from the future, as a newer eventlens would have.
+	sqldb, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqldb.Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (99999, 1)"); err != nil {
+		t.Fatal(err)
+	}
+	sqldb.Close()
+	var stderr bytes.Buffer
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if code := exitCode(err); code != exitUsage {
+		t.Fatalf("exit code %d, want %d; stderr:\n%s", code, exitUsage, &stderr)
+	}
+	if !strings.Contains(stderr.String(), "newer than this eventlens") {
+		t.Fatalf("stderr does not explain the refusal:\n%s", &stderr)
+	}
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+func TestCommandLine(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		env      []string
+		wantCode int
+		want     []string // substrings of stdout+stderr
+	}{
+		{"version", []string{"version"}, nil, 0, []string{"eventlens ", "commit"}},
+		{"help", []string{"--help"}, nil, 0, []string{"serve", "version", "--log-level"}},
+		{"serve help", []string{"serve", "--help"}, nil, 0, []string{"--addr", "EVENTLENS_ADDR", "--db", "EVENTLENS_DB", "--max-body", "--log-format"}},
+		{"unknown command", []string{"frobnicate"}, nil, exitUsage, []string{"unexpected argument frobnicate"}},
+		{"unknown flag", []string{"serve", "--nope"}, nil, exitUsage, []string{"unknown flag --nope"}},
+		{"bad log format", []string{"--log-format", "xml", "version"}, nil, exitUsage, []string{"--log-format"}},
+		{"bad body limit", []string{"serve", "--addr", "127.0.0.1:0", "--max-body", "lots"}, nil, exitUsage, []string{"body limit \"lots\""}},
+		{"bad address from the environment", []string{"serve"}, []string{"EVENTLENS_ADDR=256.0.0.1:99999"}, exitUsage, []string{"listen on 256.0.0.1:99999"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binary, tt.args...)
+			cmd.Dir = t.TempDir()
+			cmd.Env = append(os.Environ(), tt.env...)
+			out, err := cmd.CombinedOutput()
+			if code := exitCode(err); code != tt.wantCode {
+				t.Fatalf("exit code %d, want %d:\n%s", code, tt.wantCode, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,88 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/sqlitedb"
+)
+
+// testServer is eventlens on a random loopback port with a fresh database file, as in production.
+type testServer struct {
+	URL string
+	DB  *sqlitedb.DB
+	srv *Server
+}
+
+// startServer starts a server for one test and stops it when the test ends. Options may adjust
+// the configuration before the server is built.
+func startServer(t *testing.T, opts ...func(*Config)) *testServer {
+	t.Helper()
+	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{
+		MaxBody:        "1M",
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		TracerProvider: noop.NewTracerProvider(),
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := New(cfg, Services{DB: db, Catalog: catalog.New(db)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		if err := db.Close(); err != nil {
+			t.Errorf("close database: %v", err)
+		}
+	})
+	return &testServer{URL: "http://" + ln.Addr().String(), DB: db, srv: srv}
+}
+
+// do sends a request with an optional Accept header and returns the response with its body read.
+func (ts *testServer) do(t *testing.T, method, path, accept string, body io.Reader) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
