@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-//go:embed static/*.css static/*.js
+//go:embed static/*.css static/*.js static/*.svg
 var static embed.FS
 
 // asset is one embedded file served under a name that carries its content hash, so browsers may
