@@ -28,8 +28,10 @@ type cli struct {
 	LogLevel  slog.Level `help:"Log level: debug, info, warn or error." default:"info" env:"EVENTLENS_LOG_LEVEL"`
 	LogFormat string     `help:"Log format: text or json." enum:"text,json" default:"text" env:"EVENTLENS_LOG_FORMAT"`
 
-	Serve   serveCmd   `cmd:"" help:"Run the eventlens server: console, schema registry API and OTLP ingest on one port."`
-	Version versionCmd `cmd:"" help:"Print the version and the commit this binary was built from."`
+	Serve    serveCmd    `cmd:"" help:"Run the eventlens server: console, schema registry API and OTLP ingest on one port."`
+	Check    checkCmd    `cmd:"" help:"Check schema files for compatibility, against a registry or offline against older files."`
+	Register registerCmd `cmd:"" help:"Register schema files with a registry as new versions of their subjects."`
+	Version  versionCmd  `cmd:"" help:"Print the version and the commit this binary was built from."`
 }
 
 // env is what every command gets besides its flags.

@@ -1,0 +1,8 @@
+package main
+
+import "github.com/eventlens/eventlens/schemaregistry/format"
+
+// schemaFormats are the schema formats this binary understands, by schema type.
+func schemaFormats() map[string]format.Format {
+	return map[string]format.Format{}
+}

@@ -1,0 +1,239 @@
+package schemacheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/eventlens/eventlens/schemaregistry/format"
+)
+
+// Checker checks schema files for compatibility.
+type Checker struct {
+	Formats  map[string]format.Format // by schema type; the same packages the server uses
+	Registry *Client                  // nil for offline checks
+	Level    string                   // overrides every subject's level when set
+}
+
+// AgainstRegistry checks each file against the registry's versions of its subject. Without a
+// level override the registry judges at the subject's own level; with one, the versions are
+// fetched and judged here, with the same code the server runs.
+func (c *Checker) AgainstRegistry(ctx context.Context, files []File) (Report, error) {
+	var r Report
+	for _, f := range files {
+		level := c.Level
+		if level == "" {
+			level = f.Level
+		}
+		var checked Checked
+		var err error
+		if level == "" {
+			checked, err = c.askRegistry(ctx, f)
+		} else {
+			checked, err = c.judgeRegistryVersions(ctx, f, level)
+		}
+		if err != nil {
+			return r, err
+		}
+		r.Checked = append(r.Checked, checked)
+	}
+	return r, nil
+}
+
+func (c *Checker) askRegistry(ctx context.Context, f File) (Checked, error) {
+	known, compatible, messages, err := c.Registry.Compatibility(ctx, f)
+	checked := Checked{Subject: f.Subject, File: f.Path, Against: "registry"}
+	if isCode(err, 42201, 42202, 44201) { // the file itself is not a valid schema
+		var apiErr *APIError
+		errors.As(err, &apiErr)
+		checked.Findings = []Finding{{Subject: f.Subject, File: f.Path, Kind: "INVALID_SCHEMA", Message: apiErr.Message}}
+		return checked, nil
+	}
+	if err != nil {
+		return checked, err
+	}
+	if !known {
+		checked.Against = "nothing (new subject)"
+		return checked, nil
+	}
+	if !compatible {
+		checked.Findings = findingsFromMessages(f, messages)
+	}
+	return checked, nil
+}
+
+func (c *Checker) judgeRegistryVersions(ctx context.Context, f File, level string) (Checked, error) {
+	checked := Checked{Subject: f.Subject, File: f.Path, Level: level, Against: "registry"}
+	versions, err := c.Registry.Versions(ctx, f.Subject)
+	if err != nil {
+		return checked, err
+	}
+	if len(versions) == 0 {
+		checked.Against = "nothing (new subject)"
+		return checked, nil
+	}
+	candidate, findings := c.parse(f, c.registryRefs(ctx))
+	if candidate == nil {
+		checked.Findings = findings
+		return checked, nil
+	}
+	var previous []format.Schema
+	for _, v := range versions {
+		old := File{Path: fmt.Sprintf("%s version %d", v.Subject, v.Version), Subject: v.Subject, SchemaType: v.SchemaType, References: v.References, Text: v.Schema}
+		parsed, problems := c.parse(old, c.registryRefs(ctx))
+		if parsed == nil {
+			return checked, fmt.Errorf("registry's %s: %s", old.Path, problems[0].Message)
+		}
+		previous = append(previous, parsed)
+	}
+	checked.Findings = c.findings(f, Incompatibilities(level, candidate, previous))
+	return checked, nil
+}
+
+// AgainstFiles checks each new file against the old file of the same subject; a subject with no
+// old file is new and breaks nothing.
+func (c *Checker) AgainstFiles(old, new []File) (Report, error) {
+	bySubject := map[string]File{}
+	for _, f := range old {
+		bySubject[f.Subject] = f
+	}
+	var r Report
+	for _, f := range new {
+		level := firstNonEmpty(c.Level, f.Level, "BACKWARD")
+		prev, ok := bySubject[f.Subject]
+		checked := Checked{Subject: f.Subject, File: f.Path, Level: level, Against: prev.Path}
+		candidate, findings := c.parse(f, fileRefs(new))
+		switch {
+		case candidate == nil:
+			checked.Findings = findings
+		case !ok:
+			checked.Against = "nothing (new subject)"
+		default:
+			previous, problems := c.parse(prev, fileRefs(old))
+			if previous == nil {
+				return r, fmt.Errorf("old schema %s: %s", prev.Path, problems[0].Message)
+			}
+			checked.Findings = c.findings(f, Incompatibilities(level, candidate, []format.Schema{previous}))
+		}
+		r.Checked = append(r.Checked, checked)
+	}
+	return r, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// refResolver finds the text of a referenced subject version.
+type refResolver func(ref Reference) (string, error)
+
+func fileRefs(files []File) refResolver {
+	return func(ref Reference) (string, error) {
+		for _, f := range files {
+			if f.Subject == ref.Subject {
+				return f.Text, nil
+			}
+		}
+		return "", fmt.Errorf("reference %s: no schema file for subject %s", ref.Name, ref.Subject)
+	}
+}
+
+func (c *Checker) registryRefs(ctx context.Context) refResolver {
+	return func(ref Reference) (string, error) {
+		v, err := c.Registry.Version(ctx, ref.Subject, ref.Version)
+		return v.Schema, err
+	}
+}
+
+// parse parses f with its references; a schema that does not parse is a finding, not an error,
+// because it is the file under review that is wrong.
+func (c *Checker) parse(f File, resolve refResolver) (format.Schema, []Finding) {
+	invalid := func(msg string) []Finding {
+		return []Finding{{Subject: f.Subject, File: f.Path, Kind: "INVALID_SCHEMA", Message: msg}}
+	}
+	fm, ok := c.Formats[f.SchemaType]
+	if !ok {
+		return nil, invalid(fmt.Sprintf("schema type %s is not supported by this eventlens", f.SchemaType))
+	}
+	var refs []format.Reference
+	for _, r := range f.References {
+		text, err := resolve(r)
+		if err != nil {
+			return nil, invalid(err.Error())
+		}
+		refs = append(refs, format.Reference{Name: r.Name, Subject: r.Subject, Version: r.Version, Schema: text})
+	}
+	s, err := fm.Parse(f.Text, refs)
+	if err != nil {
+		return nil, invalid(err.Error())
+	}
+	return s, nil
+}
+
+func (c *Checker) findings(f File, diffs []format.Difference) []Finding {
+	var out []Finding
+	for _, d := range diffs {
+		out = append(out, Finding{Subject: f.Subject, File: f.Path, Line: lineOf(f.SchemaType, f.Text, d.Path), Kind: d.Type, Path: d.Path, Message: d.Message})
+	}
+	return out
+}
+
+// Incompatibilities judges candidate against the previous versions (newest first) at level.
+func Incompatibilities(level string, candidate format.Schema, previous []format.Schema) []format.Difference {
+	if len(previous) == 0 {
+		return nil
+	}
+	against := previous[:1]
+	if strings.HasSuffix(level, "_TRANSITIVE") {
+		against = previous
+	}
+	var out []format.Difference
+	for _, p := range against {
+		if strings.HasPrefix(level, "BACKWARD") || strings.HasPrefix(level, "FULL") {
+			out = append(out, candidate.BackwardIncompatibilities(p)...)
+		}
+		if strings.HasPrefix(level, "FORWARD") || strings.HasPrefix(level, "FULL") {
+			out = append(out, p.BackwardIncompatibilities(candidate)...)
+		}
+	}
+	return out
+}
+
+var (
+	errorTypeRE   = regexp.MustCompile(`errorType:\s*['"]?([A-Z_]+)`)
+	descriptionRE = regexp.MustCompile(`description:\s*['"](.*?)['"]\s*(?:,\s*additionalInfo|\}$)`)
+	pathRE        = regexp.MustCompile(`path '([^']*)'`)
+)
+
+// findingsFromMessages reads the registry's verbose compatibility messages, e.g.
+// {errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'a' at path '/fields/0' …'}.
+// Messages that are not differences (oldSchemaVersion, compatibility) are skipped.
+func findingsFromMessages(f File, messages []string) []Finding {
+	var out []Finding
+	for _, m := range messages {
+		kind := errorTypeRE.FindStringSubmatch(m)
+		if kind == nil {
+			continue
+		}
+		finding := Finding{Subject: f.Subject, File: f.Path, Kind: kind[1], Message: m}
+		if d := descriptionRE.FindStringSubmatch(m); d != nil {
+			finding.Message = d[1]
+		}
+		if p := pathRE.FindStringSubmatch(m); p != nil {
+			finding.Path = p[1]
+			finding.Line = lineOf(f.SchemaType, f.Text, p[1])
+		}
+		out = append(out, finding)
+	}
+	if len(out) == 0 { // a registry that gives no verbose messages still said no
+		out = append(out, Finding{Subject: f.Subject, File: f.Path, Kind: "INCOMPATIBLE", Message: strings.Join(append([]string{"the registry judged the schema incompatible"}, messages...), "; ")})
+	}
+	return out
+}
