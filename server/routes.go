@@ -5,23 +5,22 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/web"
 )
 
-// role is what a caller must hold to use a route; authentication (issue 9) enforces it.
-type role string
-
+// Short names for the roles, so the table below reads as a table.
 const (
-	roleNone  role = "none" // probes and static assets
-	roleRead  role = "read"
-	roleWrite role = "write"
-	roleAdmin role = "admin"
+	roleNone  = apikeys.RoleNone
+	roleRead  = apikeys.RoleRead
+	roleWrite = apikeys.RoleWrite
+	roleAdmin = apikeys.RoleAdmin
 )
 
 // route is one line of the table below.
 type route struct {
 	method, path string
-	role         role
+	role         apikeys.Role
 	handler      echo.HandlerFunc
 }
 
@@ -45,7 +44,7 @@ func (s *Server) routeTable(m *metrics) []route {
 
 func (s *Server) routes(m *metrics) {
 	for _, r := range s.routeTable(m) {
-		s.echo.Add(r.method, r.path, r.handler)
+		s.echo.Add(r.method, r.path, r.handler, s.authorize(r.role))
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/github.com/labstack/echo/otelecho"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/sqlitedb"
 )
@@ -31,6 +32,7 @@ type Config struct {
 // Services are the domain services behind the routes.
 type Services struct {
 	DB      *sqlitedb.DB
+	Keys    *apikeys.Keys
 	Catalog *catalog.Catalog
 }
 

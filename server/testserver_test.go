@@ -12,6 +12,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/sqlitedb"
 )
@@ -39,7 +40,7 @@ func startServer(t *testing.T, opts ...func(*Config)) *testServer {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv, err := New(cfg, Services{DB: db, Catalog: catalog.New(db)})
+	srv, err := New(cfg, Services{DB: db, Keys: apikeys.New(db), Catalog: catalog.New(db)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/server"
 	"github.com/eventlens/eventlens/sqlitedb"
@@ -18,6 +19,7 @@ type serveCmd struct {
 	DB              string        `name:"db" help:"SQLite database file; created if missing." default:"./eventlens.db" env:"EVENTLENS_DB" type:"path"`
 	MaxBody         string        `help:"Largest request body accepted (e.g. 512K, 16M); larger ones get 413." default:"16M" env:"EVENTLENS_MAX_BODY"`
 	ShutdownTimeout time.Duration `help:"How long to let in-flight requests finish on SIGINT/SIGTERM." default:"15s" env:"EVENTLENS_SHUTDOWN_TIMEOUT"`
+	InsecureNoAuth  bool          `help:"Allow listening on a non-loopback address with no API keys, so that anyone who can reach it may change schemas. Create keys instead: eventlens keys create." env:"EVENTLENS_INSECURE_NO_AUTH"`
 }
 
 func (s serveCmd) Run(e env) (err error) {
@@ -27,12 +29,17 @@ func (s serveCmd) Run(e env) (err error) {
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
 
+	keys := apikeys.New(db)
+	if err := s.checkExposure(e.ctx, keys); err != nil {
+		return err
+	}
+
 	tp := tracing.NewSelfTracerProvider()
 	defer func() { err = errors.Join(err, tp.Shutdown(context.WithoutCancel(e.ctx))) }()
 
 	srv, err := server.New(
 		server.Config{MaxBody: s.MaxBody, Logger: e.log, TracerProvider: tp},
-		server.Services{DB: db, Catalog: catalog.New(db)},
+		server.Services{DB: db, Keys: keys, Catalog: catalog.New(db)},
 	)
 	if err != nil {
 		return err
@@ -57,4 +64,25 @@ func (s serveCmd) Run(e env) (err error) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return <-served
+}
+
+// checkExposure refuses to serve a non-loopback address without API keys: with no keys anyone
+// who reaches the port could change the contracts CI relies on.
+func (s serveCmd) checkExposure(ctx context.Context, keys *apikeys.Keys) error {
+	host, _, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", s.Addr, err)
+	}
+	ip := net.ParseIP(host)
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) || s.InsecureNoAuth {
+		return nil
+	}
+	anyKeys, err := keys.Any(ctx)
+	if err != nil {
+		return err
+	}
+	if !anyKeys {
+		return fmt.Errorf("refusing to listen on %s without API keys: create one with 'eventlens keys create --db %s --role admin --name admin', or pass --insecure-no-auth", s.Addr, s.DB)
+	}
+	return nil
 }

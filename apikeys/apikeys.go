@@ -1,0 +1,232 @@
+// Package apikeys issues, lists, revokes and verifies eventlens' API keys. A key has a role
+// (read, write or admin); only a hash of its secret is stored, and the secret is shown once.
+package apikeys
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/eventlens/eventlens/sqlitedb"
+)
+
+// Role is what a key may do; each role includes the ones before it.
+type Role int
+
+// Roles, weakest first.
+const (
+	RoleNone  Role = iota // no key needed: probes, static assets
+	RoleRead              // pages and GET APIs
+	RoleWrite             // register schemas, send spans, import documents
+	RoleAdmin             // config, mode, deletes, key management
+)
+
+var roleNames = map[Role]string{RoleNone: "none", RoleRead: "read", RoleWrite: "write", RoleAdmin: "admin"}
+
+func (r Role) String() string { return roleNames[r] }
+
+// ParseRole reads a role name: read, write or admin.
+func ParseRole(s string) (Role, error) {
+	for r, n := range roleNames {
+		if n == s && r != RoleNone {
+			return r, nil
+		}
+	}
+	return RoleNone, fmt.Errorf("unknown role %q: want read, write or admin", s)
+}
+
+var (
+	// ErrUnknownKey means the credentials match no valid key.
+	ErrUnknownKey = errors.New("unknown or revoked API key")
+	// ErrNotFound means no key has the given id.
+	ErrNotFound = errors.New("no such API key")
+)
+
+// Key is an API key without its secret.
+type Key struct {
+	ID        string
+	Name      string
+	Role      Role
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
+// Keys is the key store. Verified keys are cached for cacheFor, so a request costs no query; a
+// key revoked by another process (the CLI) stops working within that time.
+type Keys struct {
+	db       *sqlitedb.DB
+	now      func() time.Time
+	cacheFor time.Duration
+
+	mu       sync.Mutex
+	cache    map[[32]byte]cached
+	anyKeys  bool
+	anyUntil time.Time
+}
+
+type cached struct {
+	key     Key
+	expires time.Time
+}
+
+// New returns the key store in db.
+func New(db *sqlitedb.DB) *Keys {
+	return &Keys{db: db, now: time.Now, cacheFor: 5 * time.Second, cache: map[[32]byte]cached{}}
+}
+
+// Create issues a key and returns it with its secret, which is not stored and cannot be shown again.
+func (k *Keys) Create(ctx context.Context, name string, role Role) (Key, string, error) {
+	if strings.TrimSpace(name) == "" {
+		return Key{}, "", errors.New("create key: a name is required (what is the key for?)")
+	}
+	if role == RoleNone {
+		return Key{}, "", errors.New("create key: a role is required")
+	}
+	id, err := random(9)
+	if err != nil {
+		return Key{}, "", err
+	}
+	secret, err := random(32)
+	if err != nil {
+		return Key{}, "", err
+	}
+	key := Key{ID: "elk_" + id, Name: name, Role: role, CreatedAt: k.now().UTC().Truncate(time.Second)}
+	hash := sha256.Sum256([]byte(secret))
+	_, err = k.db.Write.ExecContext(ctx,
+		`INSERT INTO api_keys (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+		key.ID, key.Name, key.Role.String(), hash[:], key.CreatedAt.Format(time.RFC3339))
+	if err != nil {
+		return Key{}, "", fmt.Errorf("create key %s: %w", name, err)
+	}
+	k.mu.Lock()
+	k.anyUntil = time.Time{}
+	k.mu.Unlock()
+	return key, secret, nil
+}
+
+func random(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// List returns every key, revoked ones included, oldest first.
+func (k *Keys) List(ctx context.Context) ([]Key, error) {
+	rows, err := k.db.Read.QueryContext(ctx, `SELECT id, name, role, created_at, revoked_at FROM api_keys ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	defer rows.Close()
+	var keys []Key
+	for rows.Next() {
+		key, err := scanKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list keys: %w", err)
+		}
+		keys = append(keys, key)
+	}
+	return keys, rows.Err()
+}
+
+func scanKey(row interface{ Scan(...any) error }) (Key, error) {
+	var key Key
+	var role, created string
+	var revoked sql.NullString
+	if err := row.Scan(&key.ID, &key.Name, &role, &created, &revoked); err != nil {
+		return key, err
+	}
+	var err error
+	if key.Role, err = ParseRole(role); err != nil {
+		return key, err
+	}
+	if key.CreatedAt, err = time.Parse(time.RFC3339, created); err != nil {
+		return key, err
+	}
+	if revoked.Valid {
+		t, err := time.Parse(time.RFC3339, revoked.String)
+		if err != nil {
+			return key, err
+		}
+		key.RevokedAt = &t
+	}
+	return key, nil
+}
+
+// Revoke makes the key with id unusable; revoking twice is not an error.
+func (k *Keys) Revoke(ctx context.Context, id string) error {
+	res, err := k.db.Write.ExecContext(ctx,
+		`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, k.now().UTC().Format(time.RFC3339), id)
+	if err != nil {
+		return fmt.Errorf("revoke key %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("revoke key %s: %w", id, ErrNotFound)
+	}
+	k.mu.Lock()
+	for h, c := range k.cache {
+		if c.key.ID == id {
+			delete(k.cache, h)
+		}
+	}
+	k.anyUntil = time.Time{}
+	k.mu.Unlock()
+	return nil
+}
+
+// Any reports whether at least one valid key exists; without one, eventlens runs open (on
+// loopback only). The answer is cached like verified keys, so the first key created by the CLI
+// turns authentication on within that time.
+func (k *Keys) Any(ctx context.Context) (bool, error) {
+	now := k.now()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if now.Before(k.anyUntil) {
+		return k.anyKeys, nil
+	}
+	var n int
+	err := k.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM api_keys WHERE revoked_at IS NULL`).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("count keys: %w", err)
+	}
+	k.anyKeys, k.anyUntil = n > 0, now.Add(k.cacheFor)
+	return k.anyKeys, nil
+}
+
+// Verify returns the valid key whose secret is secret; when id is not empty (HTTP Basic), the
+// key must also have that id.
+func (k *Keys) Verify(ctx context.Context, id, secret string) (Key, error) {
+	hash := sha256.Sum256([]byte(secret))
+	now := k.now()
+	k.mu.Lock()
+	c, ok := k.cache[hash]
+	k.mu.Unlock()
+	if !ok || now.After(c.expires) {
+		row := k.db.Read.QueryRowContext(ctx,
+			`SELECT id, name, role, created_at, revoked_at FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL`, hash[:])
+		key, err := scanKey(row)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Key{}, ErrUnknownKey
+		}
+		if err != nil {
+			return Key{}, fmt.Errorf("verify key: %w", err)
+		}
+		c = cached{key: key, expires: now.Add(k.cacheFor)}
+		k.mu.Lock()
+		k.cache[hash] = c
+		k.mu.Unlock()
+	}
+	if id != "" && subtle.ConstantTimeCompare([]byte(id), []byte(c.key.ID)) != 1 {
+		return Key{}, ErrUnknownKey
+	}
+	return c.key, nil
+}

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventlens/eventlens/apikeys"
+)
+
+// errUnauthorized and errForbidden are the two ways a request is refused: no valid key (401),
+// or a key whose role is too weak for the route (403).
+var (
+	errUnauthorized = echo.NewHTTPError(http.StatusUnauthorized, "this request needs an API key: send it as HTTP Basic (key id and secret) or as a Bearer token")
+	errForbidden    = echo.NewHTTPError(http.StatusForbidden, "this API key's role does not allow this request")
+)
+
+// authorize lets a request through when the route needs no role, when no API keys exist (the
+// server then listens on loopback only), or when the request carries a valid key whose role is
+// at least need.
+func (s *Server) authorize(need apikeys.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if need == apikeys.RoleNone {
+				return next(c)
+			}
+			ctx := c.Request().Context()
+			enforced, err := s.svc.Keys.Any(ctx)
+			if err != nil {
+				return err
+			}
+			if !enforced {
+				return next(c)
+			}
+			id, secret, ok := credentials(c.Request())
+			if !ok {
+				return challenge(c)
+			}
+			key, err := s.svc.Keys.Verify(ctx, id, secret)
+			if errors.Is(err, apikeys.ErrUnknownKey) {
+				return challenge(c)
+			}
+			if err != nil {
+				return err
+			}
+			if key.Role < need {
+				return errForbidden
+			}
+			return next(c)
+		}
+	}
+}
+
+// challenge answers 401 with the header that makes browsers and clients offer credentials.
+func challenge(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="eventlens", charset="UTF-8"`)
+	return errUnauthorized
+}
+
+// credentials reads HTTP Basic (key id as user, secret as password: what registry clients send)
+// or a Bearer token (the secret: what OTLP exporters send through headers).
+func credentials(r *http.Request) (id, secret string, ok bool) {
+	if id, secret, ok := r.BasicAuth(); ok {
+		return id, secret, secret != ""
+	}
+	if token, found := strings.CutPrefix(r.Header.Get(echo.HeaderAuthorization), "Bearer "); found {
+		token = strings.TrimSpace(token)
+		return "", token, token != ""
+	}
+	return "", "", false
+}
