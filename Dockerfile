@@ -1,6 +1,8 @@
 # eventlens: one static binary on a distroless, non-root base image.
 #   docker build -t eventlens .
+#   docker run --rm -v eventlens-data:/data eventlens keys create --db /data/eventlens.db --role admin --name admin
 #   docker run -p 8080:8080 -p 4317:4317 -v eventlens-data:/data eventlens
+# A container listens beyond loopback, so eventlens refuses to start until an API key exists.
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
