@@ -70,6 +70,7 @@ type Keys struct {
 	cache    map[[32]byte]cached
 	anyKeys  bool
 	anyUntil time.Time
+	signing  []byte // loaded on first use
 }
 
 type cached struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,5 +117,45 @@ func TestCreateRefusesBadInput(t *testing.T) {
 		if _, err := ParseRole(s); err == nil {
 			t.Errorf("ParseRole(%q) accepted", s)
 		}
+	}
+}
+
+func TestSessions(t *testing.T) {
+	ctx := context.Background()
+	k, _ := newKeys(t)
+	now := time.Now()
+	k.now = func() time.Time { return now }
+	key, _, err := k.Create(ctx, "alice", RoleRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookie, err := k.NewSession(ctx, key.ID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := k.Session(ctx, cookie); err != nil || got.ID != key.ID {
+		t.Fatalf("fresh session: %+v, %v", got, err)
+	}
+	forged := strings.Replace(cookie, key.ID, "elk_someoneelse", 1)
+	for name, c := range map[string]string{"empty": "", "garbage": "a.b.c.d", "forged id": forged, "bad mac": cookie + "x"} {
+		if _, err := k.Session(ctx, c); !errors.Is(err, ErrBadSession) {
+			t.Errorf("%s cookie: %v, want ErrBadSession", name, err)
+		}
+	}
+	now = now.Add(2 * time.Hour)
+	if _, err := k.Session(ctx, cookie); !errors.Is(err, ErrBadSession) {
+		t.Errorf("expired session: %v", err)
+	}
+	now = now.Add(-2 * time.Hour)
+	if err := k.Revoke(ctx, key.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Session(ctx, cookie); !errors.Is(err, ErrBadSession) {
+		t.Errorf("session of a revoked key: %v", err)
+	}
+	// Signatures survive a new Keys on the same store (a restart).
+	mac, _ := k.MAC(ctx, "v")
+	if !New(k.db).ValidMAC(ctx, "v", mac) || k.ValidMAC(ctx, "w", mac) {
+		t.Error("MAC does not verify across instances, or verifies another value")
 	}
 }

@@ -10,5 +10,14 @@ CREATE TABLE api_keys (
     revoked_at  TEXT                          -- NULL while the key is valid
 );
 
+-- The key that signs browser session cookies and CSRF tokens, made once per store so sessions
+-- survive restarts.
+CREATE TABLE signing_key (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    key BLOB    NOT NULL
+);
+INSERT INTO signing_key (id, key) VALUES (1, randomblob(32));
+
 -- +goose Down
+DROP TABLE signing_key;
 DROP TABLE api_keys;

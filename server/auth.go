@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -34,16 +35,17 @@ func (s *Server) authorize(need apikeys.Role) echo.MiddlewareFunc {
 			if !enforced {
 				return next(c)
 			}
-			id, secret, ok := credentials(c.Request())
-			if !ok {
+			key, signedIn := c.Get(keyContext).(apikeys.Key)
+			if id, secret, ok := credentials(c.Request()); ok {
+				key, err = s.svc.Keys.Verify(ctx, id, secret)
+				if errors.Is(err, apikeys.ErrUnknownKey) {
+					return challenge(c)
+				}
+				if err != nil {
+					return err
+				}
+			} else if !signedIn {
 				return challenge(c)
-			}
-			key, err := s.svc.Keys.Verify(ctx, id, secret)
-			if errors.Is(err, apikeys.ErrUnknownKey) {
-				return challenge(c)
-			}
-			if err != nil {
-				return err
 			}
 			if key.Role < need {
 				return errForbidden
@@ -53,8 +55,12 @@ func (s *Server) authorize(need apikeys.Role) echo.MiddlewareFunc {
 	}
 }
 
-// challenge answers 401 with the header that makes browsers and clients offer credentials.
+// challenge sends a browser asking for a page to the sign-in page, and answers any other
+// client 401 with the header that asks for credentials.
 func challenge(c echo.Context) error {
+	if c.Request().Method == http.MethodGet && !wantsJSON(c) {
+		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+	}
 	c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="eventlens", charset="UTF-8"`)
 	return errUnauthorized
 }

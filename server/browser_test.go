@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/eventlens/eventlens/apikeys"
 )
 
 // browser is a headless Chromium tab driven through chromedp, with every console message and
@@ -183,6 +185,66 @@ func TestBrowserHomeAndNavigation(t *testing.T) {
 	var unexpected []string
 	for _, e := range b.consoleErrors() {
 		if !strings.Contains(e, "/no/such/page") {
+			unexpected = append(unexpected, e)
+		}
+	}
+	if len(unexpected) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(unexpected, "\n"))
+	}
+}
+
+func TestBrowserSignInWithAKey(t *testing.T) {
+	ts := startServer(t)
+	key, secret, err := ts.srv.svc.Keys.Create(context.Background(), "alice", apikeys.RoleRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+
+	// A page asks for a key first, and comes back after sign-in.
+	b.open(t, ts.URL+"/flows")
+	if loc, _ := chromedp.Run(b.ctx, chromedp.Location()); !strings.Contains(loc, "/login?next=%2Fflows") {
+		t.Fatalf("unauthenticated page went to %q, want the sign-in page", loc)
+	}
+	b.screenshot(t, "login")
+	// signIn submits the form and waits for an element that only the next page has.
+	signIn := func(id, secret, nextPageHas string) {
+		t.Helper()
+		if err := chromedp.Do(b.ctx,
+			chromedp.SendKeys(chromedp.CSS(`input[name="id"]`), id),
+			chromedp.SendKeys(chromedp.CSS(`input[name="secret"]`), secret),
+			chromedp.Submit(chromedp.CSS(`[data-testid="login-form"]`)),
+			chromedp.WaitVisible(chromedp.CSS(nextPageHas)),
+		); err != nil {
+			t.Fatalf("sign in: %v", err)
+		}
+	}
+	signIn(key.ID, "not-the-secret", `[data-testid="login-problem"]`)
+	if problem, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(`[data-testid="login-problem"]`))); err != nil || !strings.Contains(problem, "do not match") {
+		t.Fatalf("wrong secret: problem %q (%v)", problem, err)
+	}
+	signIn(key.ID, secret, `[data-testid="signout"]`)
+	if loc, _ := chromedp.Run(b.ctx, chromedp.Location()); loc != ts.URL+"/flows" {
+		t.Fatalf("after sign-in the browser is at %q, want /flows", loc)
+	}
+	who, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(`[data-testid="signout"] span`)))
+	if err != nil || who != "alice" {
+		t.Fatalf("header shows %q (%v), want alice", who, err)
+	}
+	b.screenshot(t, "signed-in")
+
+	// Signing out needs the form's CSRF token, and ends the session.
+	if err := chromedp.Do(b.ctx, chromedp.Submit(chromedp.CSS(`[data-testid="signout"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if loc, _ := chromedp.Run(b.ctx, chromedp.Location()); !strings.Contains(loc, "/login") {
+		t.Fatalf("after sign-out the browser is at %q, want the sign-in page", loc)
+	}
+	// The wrong secret's 401 is logged as a failed load; anything else (a content security
+	// policy violation, a script error) is a bug.
+	var unexpected []string
+	for _, e := range b.consoleErrors() {
+		if !strings.Contains(e, "status of 401") {
 			unexpected = append(unexpected, e)
 		}
 	}

@@ -20,16 +20,21 @@ type apiError struct {
 // apiPrefixes are the paths that always answer JSON, whatever the client accepts.
 var apiPrefixes = []string{"/api/", "/v1/", "/subjects", "/schemas/", "/config", "/mode", "/compatibility", "/contexts", "/metrics", "/healthz", "/readyz"}
 
-// wantsJSON tells API requests from browser page requests: API paths always get JSON, and any
-// other path gets HTML only when the client asks for it.
-func wantsJSON(c echo.Context) bool {
+// isAPIPath reports whether the request is for an API rather than a page.
+func isAPIPath(c echo.Context) bool {
 	path := c.Request().URL.Path
 	for _, p := range apiPrefixes {
 		if strings.HasPrefix(path, p) {
 			return true
 		}
 	}
-	return !strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/html")
+	return false
+}
+
+// wantsJSON tells API requests from browser page requests: API paths always get JSON, and any
+// other path gets HTML only when the client asks for it.
+func wantsJSON(c echo.Context) bool {
+	return isAPIPath(c) || !strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/html")
 }
 
 // classify maps an error to an HTTP status, a Confluent-style error code and a message.

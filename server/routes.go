@@ -32,6 +32,9 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/readyz", roleNone, s.readyz},
 		{http.MethodGet, "/metrics", roleRead, m.handler()},
 		{http.MethodGet, "/static/:file", roleNone, web.Static},
+		{http.MethodGet, "/login", roleNone, s.loginPage},
+		{http.MethodPost, "/login", roleNone, s.login},
+		{http.MethodPost, "/logout", roleNone, s.logout},
 
 		{http.MethodGet, "/", roleRead, pages.Home},
 		{http.MethodGet, "/catalog", roleRead, pages.Section("catalog")},

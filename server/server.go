@@ -63,12 +63,13 @@ func New(cfg Config, svc Services) (*Server, error) {
 		s.accessLog(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}),
 		otelecho.Middleware("eventlens", otelecho.WithTracerProvider(cfg.TracerProvider)),
+		securityHeaders,
 	)
 	bodyLimit, err := bodyLimit(cfg.MaxBody)
 	if err != nil {
 		return nil, err
 	}
-	e.Use(bodyLimit)
+	e.Use(bodyLimit, s.browserSession, s.checkCSRF)
 	s.routes(metrics)
 	s.http = &http.Server{
 		Handler:           e,

@@ -170,3 +170,42 @@ func TestStaticAssetsAreHashedAndCached(t *testing.T) {
 		t.Errorf("unhashed asset name answered %d, want 404", resp.StatusCode)
 	}
 }
+
+func TestPagesCarrySecurityHeadersAndCSRF(t *testing.T) {
+	ts := startServer(t)
+	resp, body := ts.do(t, "GET", "/login", "text/html", nil)
+	for header, want := range map[string]string{
+		"Content-Security-Policy": "script-src 'self'",
+		"X-Content-Type-Options":  "nosniff",
+		"X-Frame-Options":         "DENY",
+	} {
+		if !strings.Contains(resp.Header.Get(header), want) {
+			t.Errorf("%s: %q, want %q", header, resp.Header.Get(header), want)
+		}
+	}
+	cookie := resp.Header.Get("Set-Cookie")
+	for _, want := range []string{"eventlens_csrf=", "HttpOnly", "Secure", "SameSite=Strict"} {
+		if !strings.Contains(cookie, want) {
+			t.Errorf("CSRF cookie %q lacks %s", cookie, want)
+		}
+	}
+	if !strings.Contains(body, `name="_csrf" value="`) {
+		t.Error("login form lacks its CSRF field")
+	}
+	// A form post without the token is refused before it does anything.
+	resp, body = ts.do(t, "POST", "/logout", "text/html", strings.NewReader(""))
+	if resp.StatusCode != 403 || !strings.Contains(body, "form has expired") {
+		t.Errorf("logout without a CSRF token: %d %.200s", resp.StatusCode, body)
+	}
+}
+
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/flows?x=1": "/flows?x=1", "": "/", "//evil.example": "/", "https://evil.example/": "/",
+		"/\\evil.example": "/", "flows": "/", "javascript:alert(1)": "/",
+	} {
+		if got := localPath(in); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

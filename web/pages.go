@@ -62,3 +62,8 @@ func render(c echo.Context, status int, component templ.Component) error {
 func baseURL(c echo.Context) string {
 	return c.Scheme() + "://" + c.Request().Host
 }
+
+// RenderLogin writes the sign-in page; status is 200, or 401 after a failed attempt.
+func RenderLogin(c echo.Context, status int, next, problem string) error {
+	return render(c, status, loginPage(loginView{Next: next, Problem: problem}))
+}

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventlens/eventlens/apikeys"
+	"github.com/eventlens/eventlens/web"
+)
+
+const (
+	sessionCookie = "eventlens_session"
+	csrfCookie    = "eventlens_csrf"
+	sessionTTL    = 12 * time.Hour
+	keyContext    = "eventlens.apikey" // the echo context key of the session's API key
+)
+
+// browserSession reads the session cookie and, for page paths, makes sure the CSRF cookie
+// exists and puts the viewer (name, CSRF token) in the request context for the templates.
+func (s *Server) browserSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		v := web.Viewer{}
+		if cookie, err := c.Cookie(sessionCookie); err == nil {
+			key, err := s.svc.Keys.Session(ctx, cookie.Value)
+			switch {
+			case err == nil:
+				c.Set(keyContext, key)
+				v.Name = key.Name
+			case !errors.Is(err, apikeys.ErrBadSession):
+				return err
+			}
+		}
+		if !isAPIPath(c) {
+			nonce := ""
+			if cookie, err := c.Cookie(csrfCookie); err == nil && len(cookie.Value) == 43 {
+				nonce = cookie.Value
+			} else {
+				b := make([]byte, 32)
+				if _, err := rand.Read(b); err != nil {
+					return err
+				}
+				nonce = base64.RawURLEncoding.EncodeToString(b)
+				setCookie(c, csrfCookie, nonce, 0)
+				c.Request().AddCookie(&http.Cookie{Name: csrfCookie, Value: nonce})
+			}
+			token, err := s.svc.Keys.MAC(ctx, "csrf|"+nonce)
+			if err != nil {
+				return err
+			}
+			v.CSRF = token
+		}
+		c.SetRequest(c.Request().WithContext(web.WithViewer(ctx, v)))
+		return next(c)
+	}
+}
+
+// checkCSRF refuses state-changing requests from a browser (a page path, or any path with a
+// session cookie) that lack the CSRF token of their CSRF cookie. API clients that send their
+// key with each request are not browsers riding on a cookie, so they need no token.
+func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		_, hasSession := c.Get(keyContext).(apikeys.Key)
+		if !hasSession && isAPIPath(c) {
+			return next(c)
+		}
+		token := c.Request().Header.Get("X-CSRF-Token")
+		if token == "" {
+			token = c.FormValue("_csrf")
+		}
+		nonce, err := c.Cookie(csrfCookie)
+		if err != nil || token == "" || !s.svc.Keys.ValidMAC(c.Request().Context(), "csrf|"+nonce.Value, token) {
+			return echo.NewHTTPError(http.StatusForbidden, "this form has expired or did not come from eventlens: reload the page and try again")
+		}
+		return next(c)
+	}
+}
+
+// setCookie sets an HttpOnly, SameSite=Strict cookie for the whole site; maxAge < 0 deletes it.
+// It is Secure except on plain HTTP to a non-loopback host, where a browser would drop it.
+func setCookie(c echo.Context, name, value string, maxAge int) {
+	host, _, err := net.SplitHostPort(c.Request().Host)
+	if err != nil {
+		host = c.Request().Host
+	}
+	ip := net.ParseIP(host)
+	secure := c.Scheme() == "https" || host == "localhost" || (ip != nil && ip.IsLoopback())
+	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
+}
+
+func (s *Server) loginPage(c echo.Context) error {
+	return web.RenderLogin(c, http.StatusOK, localPath(c.QueryParam("next")), "")
+}
+
+func (s *Server) login(c echo.Context) error {
+	next := localPath(c.FormValue("next"))
+	key, err := s.svc.Keys.Verify(c.Request().Context(), strings.TrimSpace(c.FormValue("id")), strings.TrimSpace(c.FormValue("secret")))
+	if errors.Is(err, apikeys.ErrUnknownKey) {
+		return web.RenderLogin(c, http.StatusUnauthorized, next, "That key id and secret do not match a valid API key.")
+	}
+	if err != nil {
+		return err
+	}
+	cookie, err := s.svc.Keys.NewSession(c.Request().Context(), key.ID, sessionTTL)
+	if err != nil {
+		return err
+	}
+	setCookie(c, sessionCookie, cookie, int(sessionTTL.Seconds()))
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+func (s *Server) logout(c echo.Context) error {
+	setCookie(c, sessionCookie, "", -1)
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// localPath keeps a redirect target on this site: a path, never another host.
+func localPath(p string) string {
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") {
+		return "/"
+	}
+	return p
+}
+
+// securityHeaders are sent with every answer. The content security policy allows only this
+// origin's own scripts and styles, so an injected tag can neither run nor load anything.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		return next(c)
+	}
+}
