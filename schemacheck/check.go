@@ -180,7 +180,7 @@ func (c *Checker) parse(f File, resolve refResolver) (format.Schema, []Finding) 
 func (c *Checker) findings(f File, diffs []format.Difference) []Finding {
 	var out []Finding
 	for _, d := range diffs {
-		out = append(out, Finding{Subject: f.Subject, File: f.Path, Line: lineOf(f.SchemaType, f.Text, d.Path), Kind: d.Type, Path: d.Path, Message: d.Message})
+		out = append(out, Finding{Subject: f.Subject, File: f.Path, Line: lineOf(f.SchemaType, f.Text, d.Path), Kind: d.Type, Path: d.Path, Message: description(d.Message)})
 	}
 	return out
 }
@@ -209,8 +209,23 @@ func Incompatibilities(level string, candidate format.Schema, previous []format.
 var (
 	errorTypeRE   = regexp.MustCompile(`errorType:\s*['"]?([A-Z_]+)`)
 	descriptionRE = regexp.MustCompile(`description:\s*['"](.*?)['"]\s*(?:,\s*additionalInfo|\}$)`)
+	additionalRE  = regexp.MustCompile(`additionalInfo:\s*['"](.*)['"]\s*\}$`)
 	pathRE        = regexp.MustCompile(`path '([^']*)'`)
 )
+
+// description is the human part of a Confluent-style message
+// ({errorType:'…', description:'…', additionalInfo:'…'}), or the message itself. The additional
+// information is kept when it says more than the description (e.g. the two types that differ).
+func description(message string) string {
+	d := descriptionRE.FindStringSubmatch(message)
+	if d == nil {
+		return message
+	}
+	if a := additionalRE.FindStringSubmatch(message); a != nil && !strings.Contains(d[1], a[1]) {
+		return d[1] + ": " + a[1]
+	}
+	return d[1]
+}
 
 // findingsFromMessages reads the registry's verbose compatibility messages, e.g.
 // {errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'a' at path '/fields/0' …'}.
@@ -222,10 +237,7 @@ func findingsFromMessages(f File, messages []string) []Finding {
 		if kind == nil {
 			continue
 		}
-		finding := Finding{Subject: f.Subject, File: f.Path, Kind: kind[1], Message: m}
-		if d := descriptionRE.FindStringSubmatch(m); d != nil {
-			finding.Message = d[1]
-		}
+		finding := Finding{Subject: f.Subject, File: f.Path, Kind: kind[1], Message: description(m)}
 		if p := pathRE.FindStringSubmatch(m); p != nil {
 			finding.Path = p[1]
 			finding.Line = lineOf(f.SchemaType, f.Text, p[1])

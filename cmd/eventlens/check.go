@@ -30,9 +30,9 @@ func (r registryFlags) client() (*schemacheck.Client, error) {
 }
 
 type checkCmd struct {
-	Paths      []string `arg:"" optional:"" help:"Schema files or directories. A directory with eventlens.yaml is read through it; otherwise .avsc (AVRO), .json (JSON) and .proto (PROTOBUF) files map to subjects by name: orders-value.avsc is subject orders-value." type:"path"`
-	Against    string   `help:"Offline: compare the one file given as argument with this older version of it, without a registry." placeholder:"OLD" type:"existingfile"`
-	AgainstDir string   `help:"Offline: compare the given files and directories with the schemas in this directory (e.g. the base branch checked out beside the head), subject by subject." placeholder:"DIR" type:"existingdir"`
+	Paths      []string `arg:"" optional:"" help:"Schema files or directories. A directory with eventlens.yaml is read through it; otherwise .avsc (AVRO), .json (JSON) and .proto (PROTOBUF) files map to subjects by name: orders-value.avsc is subject orders-value."`
+	Against    string   `help:"Offline: compare the one file given as argument with this older version of it, without a registry." placeholder:"OLD"`
+	AgainstDir string   `help:"Offline: compare the given files and directories with the schemas in this directory (e.g. the base branch checked out beside the head), subject by subject." placeholder:"DIR"`
 	Level      string   `help:"Judge at this compatibility level instead of each subject's own: NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE." enum:",NONE,BACKWARD,BACKWARD_TRANSITIVE,FORWARD,FORWARD_TRANSITIVE,FULL,FULL_TRANSITIVE" default:""`
 	Format     string   `help:"Output format: text (for people), json (for tools), github (workflow commands that annotate the pull request), junit (XML test report)." enum:"text,json,github,junit" default:"text"`
 	Output     string   `help:"Write the report to this file instead of standard output." short:"o" type:"path"`
@@ -138,7 +138,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 type registerCmd struct {
-	Paths  []string `arg:"" help:"Schema files or directories, mapped to subjects as in 'eventlens check'." type:"path"`
+	Paths  []string `arg:"" help:"Schema files or directories, mapped to subjects as in 'eventlens check'."`
 	DryRun bool     `help:"Show what would be registered without changing the registry."`
 	registryFlags
 }
