@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -116,4 +118,49 @@ func (db *DB) Close() error {
 	rerr := db.Read.Close()
 	werr := db.Write.Close()
 	return errors.Join(cerr, rerr, werr)
+}
+
+// Backup writes a consistent copy of the database to dest with VACUUM INTO, while other
+// connections (and other processes) go on reading and writing. dest must not exist.
+func (db *DB) Backup(ctx context.Context, dest string) error {
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("backup to %s: the file exists; choose a new name", dest)
+	}
+	// A connection of its own: the read pool is query-only, and the writer must stay free. In
+	// WAL mode the copy reads one snapshot without blocking writers.
+	conn, err := open(db.Path, false)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	return nil
+}
+
+// IntegrityCheck runs SQLite's integrity check and returns its findings, or nil when the file is sound.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	rows, err := db.Read.QueryContext(ctx, "PRAGMA integrity_check")
+	if err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("integrity check failed: %s", strings.Join(problems, "; "))
+	}
+	return nil
 }

@@ -81,3 +81,50 @@ func TestReadPoolIsReadOnly(t *testing.T) {
 		t.Fatal("write through the read pool succeeded")
 	}
 }
+
+func TestBackupWhileWriting(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openTemp(t, filepath.Join(dir, "eventlens.db"))
+	defer db.Close()
+	if _, err := db.Write.Exec("CREATE TABLE notes (n INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	wrote := make(chan int)
+	go func() { // a writer that keeps committing while the backup runs
+		n := 0
+		for {
+			select {
+			case <-stop:
+				wrote <- n
+				return
+			default:
+			}
+			if _, err := db.Write.Exec("INSERT INTO notes VALUES (?)", n); err != nil {
+				t.Error(err)
+			}
+			n++
+		}
+	}()
+	dest := filepath.Join(dir, "backup.db")
+	err := db.Backup(ctx, dest)
+	close(stop)
+	total := <-wrote
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	copy := openTemp(t, dest)
+	defer copy.Close()
+	if err := copy.IntegrityCheck(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := copy.Read.QueryRow("SELECT count(*) FROM notes").Scan(&n); err != nil || n > total {
+		t.Fatalf("backup holds %d notes (%v) of %d written", n, err, total)
+	}
+	if err := db.Backup(ctx, dest); err == nil {
+		t.Fatal("backup overwrote an existing file")
+	}
+}

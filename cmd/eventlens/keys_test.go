@@ -75,3 +75,22 @@ func TestServeRefusesExposureWithoutKeys(t *testing.T) {
 	}
 	startServe(t, db, "--addr", "0.0.0.0:0")
 }
+
+func TestBackupWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "eventlens.db")
+	startServe(t, db)
+	if code, out := runBinary(t, "keys", "create", "--db", db, "--role", "read", "--name", "before-backup"); code != 0 {
+		t.Fatalf("keys create: %d\n%s", code, out)
+	}
+	copyPath := filepath.Join(dir, "copy.db")
+	if code, out := runBinary(t, "backup", "--db", db, copyPath); code != 0 || !strings.Contains(out, "Backed up") {
+		t.Fatalf("backup: %d\n%s", code, out)
+	}
+	if code, out := runBinary(t, "keys", "list", "--db", copyPath); code != 0 || !strings.Contains(out, "before-backup") {
+		t.Fatalf("the copy lacks the key: %d\n%s", code, out)
+	}
+	if code, out := runBinary(t, "backup", "--db", db, copyPath); code != exitUsage || !strings.Contains(out, "exists") {
+		t.Fatalf("backup over an existing file: %d\n%s", code, out)
+	}
+}
