@@ -85,22 +85,21 @@ func lineOfNextToken(doc []byte, offset int) int {
 var protoFieldNumber = regexp.MustCompile(`=\s*(\d+)\s*[;\[]`)
 
 // protoLine finds the message named by the path's first part and, inside it, the field with the
-// path's last part as its number; without a number it returns the message's line.
+// path's last part as its number; without a number it returns the line of the message or enum
+// named by the last part.
 func protoLine(text, path string) int {
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(path, "#"), "/"), "/")
-	if len(parts) == 0 || parts[0] == "" {
+	name, number := parts[len(parts)-1], ""
+	if _, err := strconv.Atoi(name); err == nil {
+		name, number = parts[0], parts[len(parts)-1]
+	}
+	if name == "" {
 		return 0
 	}
 	lines := strings.Split(text, "\n")
-	msg := regexp.MustCompile(`\b(message|enum)\s+` + regexp.QuoteMeta(parts[len(parts)-1]) + `\b`)
-	number := ""
-	if _, err := strconv.Atoi(parts[len(parts)-1]); err == nil {
-		number = parts[len(parts)-1]
-		msg = regexp.MustCompile(`\b(message|enum)\s+` + regexp.QuoteMeta(parts[0]) + `\b`)
-	}
 	start := -1
 	for i, l := range lines {
-		if msg.MatchString(l) {
+		if declares(l, name) {
 			start = i
 			break
 		}
@@ -122,4 +121,15 @@ func protoLine(text, path string) int {
 		}
 	}
 	return start + 1
+}
+
+// declares reports whether a .proto line declares the message or enum name.
+func declares(line, name string) bool {
+	f := strings.Fields(strings.ReplaceAll(line, "{", " { "))
+	for i := 0; i+1 < len(f); i++ {
+		if (f[i] == "message" || f[i] == "enum") && f[i+1] == name {
+			return true
+		}
+	}
+	return false
 }
