@@ -3,6 +3,7 @@ package avro
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
 
 	"github.com/hamba/avro/v2"
 
@@ -18,9 +19,10 @@ var _ format.Format = Format{}
 func (Format) Type() string { return "AVRO" }
 
 // Parse reads an Avro schema whose named types may come from refs, which are parsed first, in
-// order, each able to use the ones before it (as Confluent resolves them). The text is checked
-// twice: by our reading of it with Java Avro's rules, which the canonical text and the
-// compatibility check need, and by hamba/avro, which validates names, defaults and logical types.
+// order, each able to use the ones before it (as Confluent resolves them). We read the text with
+// Java Avro's rules, which the canonical text and the compatibility check need; hamba/avro then
+// validates names, defaults and logical types on the canonical text, where the forms Java accepts
+// and hamba does not (order "DESCENDING", a float default written as a string) are already gone.
 func (Format) Parse(text string, refs []format.Reference) (format.Schema, error) {
 	b := builder{names: map[string]*node{}}
 	cache := &avro.SchemaCache{}
@@ -31,7 +33,7 @@ func (Format) Parse(text string, refs []format.Reference) (format.Schema, error)
 			return nil, fmt.Errorf("%w: reference %q (subject %q version %d): %v",
 				format.ErrInvalidSchema, ref.Name, ref.Subject, ref.Version, err)
 		}
-		if _, err := avro.ParseWithCache(ref.Schema, "", cache); err != nil {
+		if _, err := avro.ParseWithCache(canonical(n, known), "", cache); err != nil {
 			return nil, fmt.Errorf("%w: reference %q (subject %q version %d): %v",
 				format.ErrInvalidSchema, ref.Name, ref.Subject, ref.Version, err)
 		}
@@ -43,13 +45,12 @@ func (Format) Parse(text string, refs []format.Reference) (format.Schema, error)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", format.ErrInvalidSchema, err)
 	}
+	text = canonical(root, known)
 	validated, err := avro.ParseWithCache(text, "", cache)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", format.ErrInvalidSchema, err)
 	}
-	s := &Schema{root: root, hamba: validated, canonical: canonical(root, known)}
-	s.normalized = normalized(root, known, refs)
-	return s, nil
+	return &Schema{root: root, hamba: validated, canonical: text, known: known, refs: refs}, nil
 }
 
 func (b *builder) parse(text string) (*node, error) {
@@ -85,10 +86,14 @@ func normalized(root *node, known []string, refs []format.Reference) string {
 
 // Schema is a parsed Avro schema. It is immutable and safe for concurrent use.
 type Schema struct {
-	root       *node
-	hamba      avro.Schema
-	canonical  string
-	normalized string
+	root      *node
+	hamba     avro.Schema
+	canonical string
+	known     []string // full names of the referenced types
+	refs      []format.Reference
+
+	normalizeOnce sync.Once // few schemas are ever normalized
+	normalized    string
 }
 
 // Canonical is Java Avro's Schema.toString() with the referenced types written by name, the text
@@ -96,7 +101,10 @@ type Schema struct {
 func (s *Schema) Canonical() string { return s.canonical }
 
 // Normalized is the canonical text of Confluent's normalized schema (register with normalize=true).
-func (s *Schema) Normalized() string { return s.normalized }
+func (s *Schema) Normalized() string {
+	s.normalizeOnce.Do(func() { s.normalized = normalized(s.root, s.known, s.refs) })
+	return s.normalized
+}
 
 // BackwardIncompatibilities lists every reason why data written with previous cannot be read with
 // s, in Java Avro's order, each with Confluent's message for a backward check (s is "new").

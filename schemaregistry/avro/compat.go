@@ -3,6 +3,7 @@ package avro
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/eventlens/eventlens/schemaregistry/format"
@@ -25,7 +26,14 @@ const (
 type checker struct {
 	memo map[[2]*node]*pairResult
 	err  error // set when Java would throw; Confluent then reports only the exception
+	// quick is set while only a verdict is needed (inside unions): differences are then not
+	// worded. Pairs of named types are always checked in full, since their memoised result
+	// may be reported later.
+	quick bool
 }
+
+// verdictOnly is what a difference is while checking quickly; only its presence counts.
+var verdictOnly = []format.Difference{{}}
 
 type pairResult struct {
 	inProgress bool
@@ -52,7 +60,10 @@ func (c *checker) check(token string, reader, writer *node, loc []string) []form
 	}
 	r := &pairResult{inProgress: true}
 	c.memo[key] = r
+	quick := c.quick
+	c.quick = false
 	r.diffs = c.calculate(reader, writer, loc)
+	c.quick = quick
 	r.inProgress = false
 	return r.diffs
 }
@@ -60,7 +71,11 @@ func (c *checker) check(token string, reader, writer *node, loc []string) []form
 // fresh checks a pair from a new root location, as Java's two-argument getCompatibility does
 // inside unions; only whether it is compatible is used.
 func (c *checker) fresh(reader, writer *node) bool {
-	return len(c.check("", reader, writer, make([]string, 0, 8))) == 0
+	quick := c.quick
+	c.quick = true
+	ok := len(c.check("", reader, writer, make([]string, 0, 8))) == 0
+	c.quick = quick
+	return ok
 }
 
 func (c *checker) calculate(reader, writer *node, loc []string) []format.Difference {
@@ -72,22 +87,22 @@ func (c *checker) calculate(reader, writer *node, loc []string) []format.Differe
 		case "map":
 			return c.check("values", reader.items, writer.items, loc)
 		case "fixed":
-			diffs := checkNames(reader, writer, loc)
+			diffs := c.checkNames(reader, writer, loc)
 			if reader.size != writer.size {
-				diffs = append(diffs, incompatibility(FixedSizeMismatch,
-					fmt.Sprintf("expected: %d, found: %d", writer.size, reader.size), append(loc, "size")))
+				diffs = append(diffs, c.incompatible(FixedSizeMismatch, append(loc, "size"),
+					"expected: ", strconv.Itoa(writer.size), ", found: ", strconv.Itoa(reader.size))...)
 			}
 			return diffs
 		case "enum":
-			return append(checkNames(reader, writer, loc), checkSymbols(reader, writer, loc)...)
+			return append(c.checkNames(reader, writer, loc), c.checkSymbols(reader, writer, loc)...)
 		case "record":
-			return append(checkNames(reader, writer, loc), c.checkFields(reader, writer, loc)...)
+			return append(c.checkNames(reader, writer, loc), c.checkFields(reader, writer, loc)...)
 		case "union":
 			var diffs []format.Difference
 			for i, branch := range writer.branches {
 				if !c.fresh(reader, branch) {
-					diffs = append(diffs, incompatibility(MissingUnionBranch,
-						"reader union lacking writer type: "+javaType(branch), append(loc, fmt.Sprint(i))))
+					diffs = append(diffs, c.incompatible(MissingUnionBranch, append(loc, indexToken(i)),
+						"reader union lacking writer type: ", javaType(branch))...)
 				}
 			}
 			return diffs
@@ -97,7 +112,7 @@ func (c *checker) calculate(reader, writer *node, loc []string) []format.Differe
 	if wk == "union" {
 		var diffs []format.Difference
 		for i, branch := range writer.branches {
-			diffs = append(diffs, c.check(fmt.Sprint(i), reader, branch, loc)...)
+			diffs = append(diffs, c.check(indexToken(i), reader, branch, loc)...)
 		}
 		return diffs
 	}
@@ -114,18 +129,17 @@ func (c *checker) calculate(reader, writer *node, loc []string) []format.Differe
 				return nil
 			}
 		}
-		return []format.Difference{incompatibility(MissingUnionBranch,
-			"reader union lacking writer type: "+javaType(writer), loc)}
+		return c.incompatible(MissingUnionBranch, loc, "reader union lacking writer type: ", javaType(writer))
 	}
-	return []format.Difference{incompatibility(TypeMismatch,
-		fmt.Sprintf("reader type: %s not compatible with writer type: %s", javaType(reader), javaType(writer)), loc)}
+	return c.incompatible(TypeMismatch, loc,
+		"reader type: ", javaType(reader), " not compatible with writer type: ", javaType(writer))
 }
 
 func (c *checker) checkFields(reader, writer *node, loc []string) []format.Difference {
 	var diffs []format.Difference
 	loc = append(loc, "fields")
 	for _, rf := range reader.fields {
-		floc := append(loc, fmt.Sprint(rf.pos))
+		floc := append(loc, rf.posToken)
 		wf, err := writerField(writer, rf)
 		switch {
 		case err != nil:
@@ -137,7 +151,7 @@ func (c *checker) checkFields(reader, writer *node, loc []string) []format.Diffe
 			// Java compares the enum with the writer record here, which never matches.
 			diffs = append(diffs, c.check("type", rf.typ, writer, floc)...)
 		default:
-			diffs = append(diffs, incompatibility(ReaderFieldMissingDefaultValue, rf.name, floc))
+			diffs = append(diffs, c.incompatible(ReaderFieldMissingDefaultValue, floc, rf.name)...)
 		}
 	}
 	return diffs
@@ -145,34 +159,33 @@ func (c *checker) checkFields(reader, writer *node, loc []string) []format.Diffe
 
 // writerField finds the writer field a reader field reads, by name and by the reader's aliases.
 func writerField(writer *node, rf *field) (*field, error) {
-	var found []*field
-	if f := writer.fieldIndex[rf.name]; f != nil {
-		found = append(found, f)
+	found := writer.fieldIndex[rf.name]
+	matches := 0
+	if found != nil {
+		matches++
 	}
 	for _, alias := range rf.aliases {
 		if f := writer.fieldIndex[alias]; f != nil {
-			found = append(found, f)
+			found = f
+			matches++
 		}
 	}
-	switch len(found) {
-	case 0:
-		return nil, nil
-	case 1:
-		return found[0], nil
+	if matches <= 1 {
+		return found, nil
 	}
 	return nil, fmt.Errorf("Reader record field %s matches multiple fields in writer record schema %s",
 		rf.name, writer.fullName())
 }
 
 // checkNames compares simple names, then the reader's aliases with the writer's full name.
-func checkNames(reader, writer *node, loc []string) []format.Difference {
+func (c *checker) checkNames(reader, writer *node, loc []string) []format.Difference {
 	if reader.name == writer.name || slices.Contains(reader.aliases, writer.fullName()) {
 		return nil
 	}
-	return []format.Difference{incompatibility(NameMismatch, "expected: "+writer.fullName(), append(loc, "name"))}
+	return c.incompatible(NameMismatch, append(loc, "name"), "expected: ", writer.fullName())
 }
 
-func checkSymbols(reader, writer *node, loc []string) []format.Difference {
+func (c *checker) checkSymbols(reader, writer *node, loc []string) []format.Difference {
 	var missing []string
 	for _, s := range writer.symbols {
 		if !slices.Contains(reader.symbols, s) && !slices.Contains(missing, s) {
@@ -186,12 +199,26 @@ func checkSymbols(reader, writer *node, loc []string) []format.Difference {
 		return nil
 	}
 	slices.Sort(missing)
-	return []format.Difference{incompatibility(MissingEnumSymbols,
-		"["+strings.Join(missing, ", ")+"]", append(loc, "symbols"))}
+	return c.incompatible(MissingEnumSymbols, append(loc, "symbols"), "[", strings.Join(missing, ", "), "]")
 }
 
 // javaType is the name Java's Schema.Type gives a type in messages.
-func javaType(n *node) string { return strings.ToUpper(n.kind()) }
+func javaType(n *node) string { return javaTypes[n.kind()] }
+
+var javaTypes = map[string]string{
+	"null": "NULL", "boolean": "BOOLEAN", "int": "INT", "long": "LONG", "float": "FLOAT",
+	"double": "DOUBLE", "bytes": "BYTES", "string": "STRING", "record": "RECORD", "enum": "ENUM",
+	"fixed": "FIXED", "array": "ARRAY", "map": "MAP", "union": "UNION",
+}
+
+// incompatible reports one incompatibility whose additional information is info joined; while
+// checking quickly it words nothing.
+func (c *checker) incompatible(typ string, loc []string, info ...string) []format.Difference {
+	if c.quick {
+		return verdictOnly
+	}
+	return []format.Difference{incompatibility(typ, strings.Join(info, ""), loc)}
+}
 
 // incompatibility builds the Difference Confluent reports for a backward check, where the reader
 // is the new schema and the writer the old one.
@@ -217,6 +244,22 @@ func incompatibility(typ, info string, loc []string) format.Difference {
 		Path:    path,
 		Message: "{errorType:'" + typ + "', description:'" + description + "', additionalInfo:'" + info + "'}",
 	}
+}
+
+// indexTokens spares the hot path from formatting small indexes.
+var indexTokens = func() []string {
+	t := make([]string, 256)
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
+
+func indexToken(i int) string {
+	if i < len(indexTokens) {
+		return indexTokens[i]
+	}
+	return strconv.Itoa(i)
 }
 
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

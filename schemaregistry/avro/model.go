@@ -35,14 +35,14 @@ type node struct {
 }
 
 type field struct {
-	name    string
-	pos     int
-	typ     *node
-	doc     *jsonValue
-	def     *jsonValue // nil: no default
-	order   string     // "ascending", "descending" or "ignore"
-	aliases []string
-	props   []jsonMember
+	name     string
+	posToken string // the field's position, as a location token
+	typ      *node
+	doc      *jsonValue
+	def      *jsonValue // nil: no default
+	order    string     // "ascending", "descending" or "ignore"
+	aliases  []string
+	props    []jsonMember
 }
 
 func (n *node) named() bool {
@@ -154,7 +154,7 @@ func (b *builder) buildObject(v *jsonValue, space string) (*node, error) {
 			if _, dup := n.fieldIndex[f.name]; dup {
 				return nil, fmt.Errorf("record %q has two fields named %q", n.fullName(), f.name)
 			}
-			f.pos = i
+			f.posToken = indexToken(i)
 			n.fields = append(n.fields, f)
 			n.fieldIndex[f.name] = f
 		}
