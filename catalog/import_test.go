@@ -321,4 +321,3 @@ func TestImportReversePubSub(t *testing.T) {
 		}
 	}
 }
-
