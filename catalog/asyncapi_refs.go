@@ -251,7 +251,7 @@ func mergePatch(target, patch map[string]any) map[string]any {
 	return target
 }
 
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 // childPath extends a JSON path by an object key: $.info.title, $.channels["a/b"].
 func childPath(path, key string) string {
