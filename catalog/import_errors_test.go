@@ -100,7 +100,7 @@ func TestImportBrokenDocuments(t *testing.T) {
 		{"dangling file $ref", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'messages.yaml#/OrderPlaced'", 1)},
 			"asyncapi.yaml", "$.channels.orders.subscribe.message", "file messages.yaml does not exist"},
 		{"dangling $ref in a referenced file", map[string]string{
-			"svc/asyncapi.yaml": strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'common/messages.yaml#/OrderPlaced'", 1),
+			"svc/asyncapi.yaml":        strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'common/messages.yaml#/OrderPlaced'", 1),
 			"svc/common/messages.yaml": "OrderPlaced:\n  payload:\n    $ref: 'schemas.yaml#/Order'\n",
 		}, "common/messages.yaml", "$.OrderPlaced.payload", "file common/schemas.yaml does not exist"},
 		{"$ref cycle", map[string]string{"svc/asyncapi.yaml": payloadRef(v2, "A") + "  schemas:\n    A:\n      $ref: '#/components/schemas/B'\n    B:\n      $ref: '#/components/schemas/A'\n" +
