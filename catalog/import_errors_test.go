@@ -264,3 +264,27 @@ func TestChangedDocumentUpdatesInPlace(t *testing.T) {
 		t.Errorf("history = %+v", history)
 	}
 }
+
+func TestReversePubSubInTheDocument(t *testing.T) {
+	for _, tt := range []struct {
+		extension string
+		opts      ImportOptions
+		want      string
+	}{
+		{"", ImportOptions{}, ActionSend},
+		{"x-eventlens-reverse-pubsub: true\n", ImportOptions{}, ActionReceive},
+		{"x-eventlens-reverse-pubsub: true\n", ImportOptions{ReversePubSub: true}, ActionSend}, // the two switches cancel out
+	} {
+		c := openCatalog(t)
+		if _, err := c.ImportDocument(context.Background(), []byte(tt.extension+v2), tt.opts); err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.Service(context.Background(), "Broken Service")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Operations) != 1 || s.Operations[0].Action != tt.want {
+			t.Errorf("%q with %+v: operations %+v, want one %s", tt.extension, tt.opts, s.Operations, tt.want)
+		}
+	}
+}
