@@ -287,7 +287,7 @@ func (b *builder) tags(n node) ([]string, error) {
 }
 
 // addChannel records a channel, merging one the document names twice (two keys, one topic).
-func (b *builder) addChannel(at node, c Channel) {
+func (b *builder) addChannel(c Channel) {
 	if _, ok := b.channels[c.Name]; ok {
 		return
 	}

@@ -41,7 +41,7 @@ func (r *reader) parseV2(root node, version string, opts ImportOptions) (*parsed
 		if err != nil {
 			return nil, err
 		}
-		b.addChannel(cn, ch)
+		b.addChannel(ch)
 		for _, verb := range []string{"subscribe", "publish"} {
 			on, err := r.child(cn, verb)
 			if err != nil {

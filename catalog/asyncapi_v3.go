@@ -55,7 +55,7 @@ func (r *reader) parseV3(root node, version string) (*parsedDocument, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.addChannel(cn, ch)
+		b.addChannel(ch)
 		entry := &channelMessages{channel: ch, messages: map[string]string{}}
 		byKey[key] = entry
 		mn, err := r.child(cn, "messages")
