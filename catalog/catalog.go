@@ -1,5 +1,3 @@
-// Package catalog is eventlens' map of the event landscape: domains, services, channels, messages
-// and owners, and how the documented picture compares with the registry and the observed flows.
 package catalog
 
 import (
@@ -10,26 +8,38 @@ import (
 	"github.com/eventlens/eventlens/sqlitedb"
 )
 
-// Catalog answers questions about what the store holds.
+// Catalog answers questions about what the store holds and imports AsyncAPI documents into it.
 type Catalog struct {
-	db *sqlitedb.DB
+	db  *sqlitedb.DB
+	now func() time.Time
 }
 
 // New returns a catalog over db.
 func New(db *sqlitedb.DB) *Catalog {
-	return &Catalog{db: db}
+	return &Catalog{db: db, now: time.Now}
 }
 
 // Overview is what the home page shows at a glance.
 type Overview struct {
 	CreatedAt time.Time // when this store was first opened
+	Domains   int
+	Services  int
+	Channels  int
+	Messages  int
+	Owners    int
 }
 
 // Overview counts what the store holds.
 func (c *Catalog) Overview(ctx context.Context) (Overview, error) {
 	var o Overview
 	var created string
-	if err := c.db.Read.QueryRowContext(ctx, "SELECT created_at FROM instance").Scan(&created); err != nil {
+	err := c.db.Read.QueryRowContext(ctx, `
+		SELECT created_at,
+			(SELECT count(*) FROM catalog_domains), (SELECT count(*) FROM catalog_services),
+			(SELECT count(*) FROM catalog_channels), (SELECT count(*) FROM catalog_messages),
+			(SELECT count(*) FROM catalog_owners)
+		FROM instance`).Scan(&created, &o.Domains, &o.Services, &o.Channels, &o.Messages, &o.Owners)
+	if err != nil {
 		return o, fmt.Errorf("overview: %w", err)
 	}
 	t, err := time.Parse(time.RFC3339, created)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/web"
 )
 
@@ -49,6 +50,14 @@ func classify(err error) (status, code int, message string) {
 			msg = "request body too large"
 		}
 		return he.Code, he.Code, msg
+	}
+	switch {
+	case errors.Is(err, catalog.ErrDocumentTooLarge):
+		return http.StatusRequestEntityTooLarge, http.StatusRequestEntityTooLarge, err.Error()
+	case errors.Is(err, catalog.ErrInvalidDocument), errors.Is(err, catalog.ErrInvalidPatch):
+		return http.StatusUnprocessableEntity, http.StatusUnprocessableEntity, err.Error()
+	case errors.Is(err, catalog.ErrNotFound):
+		return http.StatusNotFound, http.StatusNotFound, err.Error()
 	}
 	return http.StatusInternalServerError, 50001, "internal server error"
 }

@@ -27,6 +27,7 @@ type route struct {
 // routeTable lists every route eventlens answers, with the role it requires.
 func (s *Server) routeTable(m *metrics) []route {
 	pages := &web.Pages{Catalog: s.svc.Catalog}
+	cat := s.svc.Catalog
 	return []route{
 		{http.MethodGet, "/healthz", roleNone, healthz},
 		{http.MethodGet, "/readyz", roleNone, s.readyz},
@@ -42,6 +43,25 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/health", roleRead, pages.Section("health")},
 		{http.MethodGet, "/schemas", roleRead, pages.Section("schemas")},
 		{http.MethodGet, "/search", roleRead, pages.Section("search")},
+
+		// Catalog API. Names may hold slashes (channel comment/liked), hence the wildcards.
+		{http.MethodGet, "/api/catalog/domains", roleRead, listOf(cat.Domains)},
+		{http.MethodGet, "/api/catalog/domains/*", roleRead, oneOf(cat.Domain)},
+		{http.MethodPatch, "/api/catalog/domains/*", roleWrite, patchEntity(cat, "domain", anyGetter(cat.Domain))},
+		{http.MethodGet, "/api/catalog/services", roleRead, listOf(cat.Services)},
+		{http.MethodGet, "/api/catalog/services/*", roleRead, oneOf(cat.Service)},
+		{http.MethodPatch, "/api/catalog/services/*", roleWrite, patchEntity(cat, "service", anyGetter(cat.Service))},
+		{http.MethodGet, "/api/catalog/channels", roleRead, listOf(cat.Channels)},
+		{http.MethodGet, "/api/catalog/channels/*", roleRead, oneOf(cat.Channel)},
+		{http.MethodPatch, "/api/catalog/channels/*", roleWrite, patchEntity(cat, "channel", anyGetter(cat.Channel))},
+		{http.MethodGet, "/api/catalog/messages", roleRead, listOf(cat.Messages)},
+		{http.MethodGet, "/api/catalog/messages/*", roleRead, oneOf(cat.Message)},
+		{http.MethodPatch, "/api/catalog/messages/*", roleWrite, patchEntity(cat, "message", anyGetter(cat.Message))},
+		{http.MethodGet, "/api/catalog/owners", roleRead, listOf(cat.Owners)},
+		{http.MethodGet, "/api/catalog/owners/*", roleRead, oneOf(cat.Owner)},
+		{http.MethodPatch, "/api/catalog/owners/*", roleWrite, patchOwner(cat)},
+		{http.MethodGet, "/api/catalog/documents/*", roleRead, oneOf(cat.DocumentHistory)},
+		{http.MethodPost, "/api/catalog/asyncapi", roleWrite, importAsyncAPI(cat)},
 	}
 }
 

@@ -31,6 +31,7 @@ type cli struct {
 	Serve    serveCmd    `cmd:"" help:"Run the eventlens server: console, schema registry API and OTLP ingest on one port."`
 	Check    checkCmd    `cmd:"" help:"Check schema files for compatibility, against a registry or offline against older files."`
 	Register registerCmd `cmd:"" help:"Register schema files with a registry as new versions of their subjects."`
+	Import   importCmd   `cmd:"" help:"Import documents into the catalog: eventlens import asyncapi FILE…"`
 	Keys     keysCmd     `cmd:"" help:"Manage API keys: create, list, revoke."`
 	Backup   backupCmd   `cmd:"" help:"Copy the database to a file while eventlens runs."`
 	Version  versionCmd  `cmd:"" help:"Print the version and the commit this binary was built from."`

@@ -1,0 +1,518 @@
+package catalog
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+)
+
+// parsedDocument is what one AsyncAPI document says, in the catalog's terms, before it is stored.
+type parsedDocument struct {
+	Key             string // the document's id, else its info.title
+	AsyncAPIVersion string
+	Service         Service
+	Domain          *Domain
+	Owners          []Owner // every owner named in the document, with contact details
+	Channels        []Channel
+	Messages        []Message
+	Links           []channelLink // which message travels on which channel, under which subject
+	Operations      []Operation
+}
+
+type channelLink struct {
+	Channel, Message, Subject string
+}
+
+var (
+	version2 = regexp.MustCompile(`^2\.[0-6]\.[0-9]+$`)
+	version3 = regexp.MustCompile(`^3\.0\.[0-9]+$`)
+)
+
+// parse reads the document's root file into a parsedDocument.
+func (r *reader) parse(opts ImportOptions) (*parsedDocument, error) {
+	root := node{v: r.files.trees[r.files.root], file: r.files.root, path: "$"}
+	if _, ok := root.v.(map[string]any); !ok {
+		return nil, r.fail(root, "an AsyncAPI document is an object, found %s", describe(root.v))
+	}
+	version, err := r.str(root, "asyncapi")
+	if err != nil {
+		return nil, err
+	}
+	vn, _ := r.child(root, "asyncapi")
+	switch {
+	case version == "":
+		return nil, r.fail(vn, "missing: an AsyncAPI document starts with `asyncapi: 2.6.0` or `asyncapi: 3.0.0`")
+	case version2.MatchString(version):
+		return r.parseV2(root, version, opts)
+	case version3.MatchString(version):
+		return r.parseV3(root, version)
+	default:
+		return nil, r.fail(vn, "unsupported AsyncAPI version %q: eventlens reads 2.0 to 2.6 and 3.0", version)
+	}
+}
+
+// builder collects a document's parts, merging repeats and refusing contradictions.
+type builder struct {
+	r        *reader
+	doc      *parsedDocument
+	owners   map[string]int
+	channels map[string]int
+	messages map[string]int
+	links    map[channelLink]bool
+}
+
+func newBuilder(r *reader, version string) *builder {
+	return &builder{r: r, doc: &parsedDocument{AsyncAPIVersion: version},
+		owners: map[string]int{}, channels: map[string]int{}, messages: map[string]int{}, links: map[channelLink]bool{}}
+}
+
+// info reads the service, its owner and domain from info (and, for 2.x, the root tags).
+func (b *builder) info(root node, tagsAt node) error {
+	r := b.r
+	info, err := r.child(root, "info")
+	if err != nil {
+		return err
+	}
+	if info.v == nil {
+		return r.fail(info, "missing: info with a title is required")
+	}
+	title, err := r.str(info, "title")
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(title) == "" {
+		return r.fail(node{file: info.file, path: childPath(info.path, "title")}, "missing: the title names the service")
+	}
+	s := &b.doc.Service
+	s.Name = title
+	if name, err := firstString(r, "x-eventlens-service", info, root); err != nil {
+		return err
+	} else if name != "" {
+		s.Name = name
+	}
+	if s.Version, err = r.str(info, "version"); err != nil {
+		return err
+	}
+	if s.Description, err = r.str(info, "description"); err != nil {
+		return err
+	}
+	if s.Tags, err = b.tags(tagsAt); err != nil {
+		return err
+	}
+	id, err := r.str(root, "id")
+	if err != nil {
+		return err
+	}
+	b.doc.Key = title
+	if id != "" {
+		b.doc.Key = id
+	}
+	contact, err := r.child(info, "contact")
+	if err != nil {
+		return err
+	}
+	if s.Owner, err = b.ownerOf(contact, info, root); err != nil {
+		return err
+	}
+	return b.domain(info, root)
+}
+
+// ownerOf reads an x-owner style extension of the first object that has one (a name, or an object
+// with name, kind, email, url, description), taking missing contact details from contact.
+func (b *builder) ownerOf(contact node, objects ...node) (string, error) {
+	r := b.r
+	var o Owner
+	for _, n := range objects {
+		for _, key := range []string{"x-eventlens-owner", "x-owner"} {
+			c, err := r.child(n, key)
+			if err != nil {
+				return "", err
+			}
+			if c.v == nil || o.Name != "" {
+				continue
+			}
+			if o, err = b.ownerValue(c); err != nil {
+				return "", err
+			}
+		}
+	}
+	if contact.v != nil {
+		cv, err := r.inline(contact)
+		if err != nil {
+			return "", err
+		}
+		cm, ok := cv.(map[string]any)
+		if !ok {
+			return "", r.fail(contact, "want a contact object, found %s", describe(cv))
+		}
+		if o.Name == "" {
+			o.Name, _ = cm["name"].(string)
+		}
+		if o.Email == "" {
+			o.Email, _ = cm["email"].(string)
+		}
+		if o.URL == "" {
+			o.URL, _ = cm["url"].(string)
+		}
+	}
+	if o.Name == "" {
+		return "", nil
+	}
+	if o.Kind == "" {
+		o.Kind = "team"
+	}
+	if i, ok := b.owners[o.Name]; ok {
+		b.doc.Owners[i] = mergeOwner(b.doc.Owners[i], o)
+	} else {
+		b.owners[o.Name] = len(b.doc.Owners)
+		b.doc.Owners = append(b.doc.Owners, o)
+	}
+	return o.Name, nil
+}
+
+func (b *builder) ownerValue(c node) (Owner, error) {
+	v, err := b.r.inline(c)
+	if err != nil {
+		return Owner{}, err
+	}
+	switch x := v.(type) {
+	case string:
+		return Owner{Name: x}, nil
+	case map[string]any:
+		var o Owner
+		o.Name, _ = x["name"].(string)
+		o.Kind, _ = x["kind"].(string)
+		if o.Kind == "" {
+			o.Kind, _ = x["type"].(string)
+		}
+		o.Email, _ = x["email"].(string)
+		o.URL, _ = x["url"].(string)
+		o.Description, _ = x["description"].(string)
+		if o.Name == "" {
+			return o, b.r.fail(c, "an owner needs a name")
+		}
+		if o.Kind != "" && o.Kind != "team" && o.Kind != "person" {
+			return o, b.r.fail(c, "owner kind %q: want team or person", o.Kind)
+		}
+		return o, nil
+	default:
+		return Owner{}, b.r.fail(c, "want an owner name or object, found %s", describe(v))
+	}
+}
+
+func mergeOwner(a, b Owner) Owner {
+	if a.Email == "" {
+		a.Email = b.Email
+	}
+	if a.URL == "" {
+		a.URL = b.URL
+	}
+	if a.Description == "" {
+		a.Description = b.Description
+	}
+	return a
+}
+
+// domain reads x-eventlens-domain (or x-domain): a name, or an object with name, description, owner.
+func (b *builder) domain(objects ...node) error {
+	r := b.r
+	for _, n := range objects {
+		for _, key := range []string{"x-eventlens-domain", "x-domain"} {
+			c, err := r.child(n, key)
+			if err != nil {
+				return err
+			}
+			if c.v == nil {
+				continue
+			}
+			d := &Domain{Tags: []string{}}
+			switch x := c.v.(type) {
+			case string:
+				d.Name = x
+			case map[string]any:
+				if d.Name, err = r.str(c, "name"); err != nil {
+					return err
+				}
+				if d.Description, err = r.str(c, "description"); err != nil {
+					return err
+				}
+				if d.Owner, err = b.ownerOf(node{}, c); err != nil {
+					return err
+				}
+			default:
+				return r.fail(c, "want a domain name or object, found %s", describe(x))
+			}
+			if d.Name == "" {
+				return r.fail(c, "a domain needs a name")
+			}
+			b.doc.Domain = d
+			b.doc.Service.Domain = d.Name
+			return nil
+		}
+	}
+	return nil
+}
+
+// tags reads a list of tag objects (or names) into their names.
+func (b *builder) tags(n node) ([]string, error) {
+	names := []string{}
+	if n.v == nil {
+		return names, nil
+	}
+	v, err := b.r.inline(n)
+	if err != nil {
+		return nil, err
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, b.r.fail(n, "want a list of tags, found %s", describe(v))
+	}
+	for i, t := range list {
+		switch x := t.(type) {
+		case string:
+			names = append(names, x)
+		case map[string]any:
+			name, _ := x["name"].(string)
+			if name == "" {
+				return nil, b.r.fail(node{file: n.file, path: fmt.Sprintf("%s[%d]", n.path, i)}, "a tag needs a name")
+			}
+			names = append(names, name)
+		default:
+			return nil, b.r.fail(node{file: n.file, path: fmt.Sprintf("%s[%d]", n.path, i)}, "want a tag, found %s", describe(t))
+		}
+	}
+	return names, nil
+}
+
+// addChannel records a channel, merging one the document names twice (two keys, one topic).
+func (b *builder) addChannel(c Channel) {
+	if _, ok := b.channels[c.Name]; ok {
+		return
+	}
+	b.channels[c.Name] = len(b.doc.Channels)
+	b.doc.Channels = append(b.doc.Channels, c)
+}
+
+// addMessage records a message; one name described two different ways is an error.
+func (b *builder) addMessage(at node, m Message) error {
+	if i, ok := b.messages[m.Name]; ok {
+		if !reflect.DeepEqual(b.doc.Messages[i], m) {
+			return b.r.fail(at, "message %q is described twice, differently; give one of them another name", m.Name)
+		}
+		return nil
+	}
+	b.messages[m.Name] = len(b.doc.Messages)
+	b.doc.Messages = append(b.doc.Messages, m)
+	return nil
+}
+
+// link records that message m travels on channel c, under the subject TopicNameStrategy gives
+// unless the message names one.
+func (b *builder) link(c Channel, m Message) {
+	subject := m.Subject
+	if subject == "" {
+		subject = c.Name + "-value"
+	}
+	l := channelLink{Channel: c.Name, Message: m.Name, Subject: subject}
+	if !b.links[l] {
+		b.links[l] = true
+		b.doc.Links = append(b.doc.Links, l)
+	}
+}
+
+// channel reads what 2.x and 3.0 channels share: bindings (Kafka topic preferred), description, tags, owner.
+func (b *builder) channel(n node, address string) (Channel, error) {
+	r := b.r
+	c := Channel{Address: address}
+	bn, err := r.child(n, "bindings")
+	if err != nil {
+		return c, err
+	}
+	if bn.v != nil {
+		bv, err := r.inline(bn)
+		if err != nil {
+			return c, err
+		}
+		bm, ok := bv.(map[string]any)
+		if !ok {
+			return c, r.fail(bn, "want an object of bindings, found %s", describe(bv))
+		}
+		c.Bindings = bm
+		if kafka, ok := bm["kafka"].(map[string]any); ok {
+			c.KafkaTopic, _ = kafka["topic"].(string)
+		}
+	}
+	c.Name = address
+	if c.KafkaTopic != "" {
+		c.Name = c.KafkaTopic
+	}
+	if c.Description, err = r.str(n, "description"); err != nil {
+		return c, err
+	}
+	tn, err := r.child(n, "tags")
+	if err != nil {
+		return c, err
+	}
+	if c.Tags, err = b.tags(tn); err != nil {
+		return c, err
+	}
+	c.Owner, err = b.ownerOf(node{}, n)
+	return c, err
+}
+
+// message reads a message object (already with traits applied and inlined) into a Message.
+func (b *builder) message(at node, m map[string]any, fallbackName string, v3 bool) (Message, error) {
+	r := b.r
+	n := node{v: m, file: at.file, path: at.path}
+	msg := Message{Kind: KindEvent, Tags: []string{}}
+	msg.Name, _ = m["name"].(string)
+	if msg.Name == "" && !v3 {
+		msg.Name, _ = m["messageId"].(string)
+	}
+	if msg.Name == "" {
+		msg.Name = fallbackName
+	}
+	if msg.Name == "" {
+		return msg, r.fail(at, "the message has no name: give it `name`")
+	}
+	for key, dst := range map[string]*string{"title": &msg.Title, "summary": &msg.Summary, "description": &msg.Description,
+		"contentType": &msg.ContentType, "x-eventlens-subject": &msg.Subject} {
+		s, err := r.str(n, key)
+		if err != nil {
+			return msg, err
+		}
+		*dst = s
+	}
+	kind, err := r.str(n, "x-eventcatalog-message-type")
+	if err != nil {
+		return msg, err
+	}
+	switch kind {
+	case "":
+	case KindEvent, KindCommand, KindQuery:
+		msg.Kind = kind
+	default:
+		return msg, r.fail(node{file: at.file, path: childPath(at.path, "x-eventcatalog-message-type")}, "%q: want event, command or query", kind)
+	}
+	tn, _ := r.child(n, "tags")
+	if msg.Tags, err = b.tags(tn); err != nil {
+		return msg, err
+	}
+	if msg.Owner, err = b.ownerOf(node{}, n); err != nil {
+		return msg, err
+	}
+	if err := b.payload(n, &msg, v3); err != nil {
+		return msg, err
+	}
+	return msg, nil
+}
+
+// payload reads the message's payload schema and its format: 2.x gives the format beside the
+// payload (schemaFormat), 3.0 may wrap the payload in a Multi Format Schema Object.
+func (b *builder) payload(n node, msg *Message, v3 bool) error {
+	r := b.r
+	m := n.v.(map[string]any)
+	payload, ok := m["payload"]
+	if !ok || payload == nil {
+		return nil
+	}
+	at := node{v: payload, file: n.file, path: childPath(n.path, "payload")}
+	if !v3 {
+		msg.SchemaFormat, _ = m["schemaFormat"].(string)
+	} else if pm, ok := payload.(map[string]any); ok {
+		if format, ok := pm["schemaFormat"].(string); ok {
+			if _, ok := pm["schema"]; ok {
+				msg.SchemaFormat = format
+				payload = pm["schema"]
+				at.path = childPath(at.path, "schema")
+			}
+		}
+	}
+	msg.SchemaType = schemaType(msg.SchemaFormat)
+	text, err := schemaText(msg.SchemaType, payload)
+	if err != nil {
+		return r.fail(at, "payload: %v", err)
+	}
+	msg.Payload = text
+	return nil
+}
+
+// schemaType maps an AsyncAPI schemaFormat to the registry's schema type; "" if it has none.
+func schemaType(format string) string {
+	f := strings.ToLower(strings.TrimSpace(format))
+	switch {
+	case f == "", strings.HasPrefix(f, "application/vnd.aai.asyncapi"),
+		strings.HasPrefix(f, "application/schema+json"), strings.HasPrefix(f, "application/schema+yaml"):
+		return SchemaJSON
+	case strings.HasPrefix(f, "application/vnd.apache.avro"):
+		return SchemaAvro
+	case strings.HasPrefix(f, "application/vnd.google.protobuf"):
+		return SchemaProtobuf
+	default:
+		return ""
+	}
+}
+
+// schemaText writes a payload schema as the registry takes it: JSON for JSON Schema and Avro
+// (keys sorted, so the same schema always reads the same), the text itself for Protobuf.
+func schemaText(typ string, payload any) (string, error) {
+	if s, ok := payload.(string); ok {
+		if typ == SchemaProtobuf || json.Valid([]byte(s)) {
+			return strings.TrimSpace(s), nil
+		}
+		if typ == SchemaJSON {
+			return "", fmt.Errorf("a JSON Schema is an object, found a string")
+		}
+	}
+	out, err := json.Marshal(payload)
+	if err != nil {
+		return "", err
+	}
+	return string(out), nil
+}
+
+// groupID reads a Kafka operation binding's groupId: a string, or a schema whose const, first
+// enum value or default names the group.
+func groupID(bindings any) string {
+	bm, _ := bindings.(map[string]any)
+	kafka, _ := bm["kafka"].(map[string]any)
+	switch g := kafka["groupId"].(type) {
+	case string:
+		return g
+	case map[string]any:
+		if s, ok := g["const"].(string); ok {
+			return s
+		}
+		if e, ok := g["enum"].([]any); ok && len(e) > 0 {
+			if s, ok := e[0].(string); ok {
+				return s
+			}
+		}
+		if s, ok := g["default"].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// firstString returns the string at key of the first object that has it.
+func firstString(r *reader, key string, objects ...node) (string, error) {
+	for _, n := range objects {
+		s, err := r.str(n, key)
+		if err != nil || s != "" {
+			return s, err
+		}
+	}
+	return "", nil
+}
+
+// lastToken returns the last token of the pointer in a resolved reference (file#/a/b → b).
+func lastToken(ref string) string {
+	_, pointer, _ := strings.Cut(ref, "#")
+	if i := strings.LastIndex(pointer, "/"); i >= 0 {
+		return unescapePointer(pointer[i+1:])
+	}
+	return ""
+}

@@ -1,0 +1,148 @@
+package catalog
+
+import (
+	"context"
+	"time"
+)
+
+// Kinds of message, as EventCatalog names them (x-eventcatalog-message-type).
+const (
+	KindEvent   = "event"
+	KindCommand = "command"
+	KindQuery   = "query"
+)
+
+// Actions of an operation, as AsyncAPI 3.0 names them: what the service does with the channel.
+const (
+	ActionSend    = "send"
+	ActionReceive = "receive"
+)
+
+// Schema types, as the schema registry names them.
+const (
+	SchemaJSON     = "JSON"
+	SchemaAvro     = "AVRO"
+	SchemaProtobuf = "PROTOBUF"
+)
+
+// Owner is a team or a person responsible for services, channels, messages or domains.
+type Owner struct {
+	Name        string `json:"name"`
+	Kind        string `json:"kind"` // team or person
+	Email       string `json:"email,omitempty"`
+	URL         string `json:"url,omitempty"`
+	Description string `json:"description,omitempty"`
+
+	// Filled by Owner (get by name), not by Owners (list).
+	Services []string `json:"services,omitempty"`
+	Channels []string `json:"channels,omitempty"`
+	Messages []string `json:"messages,omitempty"`
+	Domains  []string `json:"domains,omitempty"`
+}
+
+// Domain groups services, e.g. "shipping".
+type Domain struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"` // Markdown
+	Owner       string   `json:"owner,omitempty"`
+	Tags        []string `json:"tags"`
+	Services    []string `json:"services,omitempty"` // filled by Domain (get by name)
+}
+
+// Service is one application, described by one AsyncAPI document.
+type Service struct {
+	Name        string   `json:"name"`
+	Version     string   `json:"version,omitempty"`
+	Description string   `json:"description,omitempty"` // Markdown
+	Domain      string   `json:"domain,omitempty"`
+	Owner       string   `json:"owner,omitempty"`
+	Tags        []string `json:"tags"`
+	Document    string   `json:"document,omitempty"` // key of the document that describes it
+
+	Operations []Operation `json:"operations,omitempty"` // filled by Service (get by name)
+}
+
+// Operation is one thing a service does with a channel: send or receive some of its messages.
+type Operation struct {
+	Name          string   `json:"name"`
+	Service       string   `json:"service"`
+	Action        string   `json:"action"` // send or receive
+	Channel       string   `json:"channel"`
+	Messages      []string `json:"messages"`
+	ConsumerGroup string   `json:"consumerGroup,omitempty"` // Kafka groupId of a receiving operation
+	Summary       string   `json:"summary,omitempty"`
+	Description   string   `json:"description,omitempty"`
+}
+
+// Channel is where messages travel: a Kafka topic, an AMQP exchange or queue, an MQTT topic.
+type Channel struct {
+	Name        string         `json:"name"` // the Kafka topic if there is one, else the address
+	Address     string         `json:"address,omitempty"`
+	KafkaTopic  string         `json:"kafkaTopic,omitempty"`
+	Bindings    map[string]any `json:"bindings,omitempty"` // as the document gives them (amqp, kafka, ...)
+	Description string         `json:"description,omitempty"`
+	Owner       string         `json:"owner,omitempty"`
+	Tags        []string       `json:"tags"`
+
+	// Filled by Channel (get by name).
+	Messages       []ChannelMessage `json:"messages,omitempty"`
+	Operations     []Operation      `json:"operations,omitempty"`
+	ConsumerGroups []string         `json:"consumerGroups,omitempty"`
+}
+
+// ChannelMessage is a message on a channel, with the registry subject of its payload there.
+type ChannelMessage struct {
+	Message string `json:"message"`
+	Subject string `json:"subject"`
+}
+
+// MessageChannel is a channel a message travels on, with the registry subject of its payload there.
+type MessageChannel struct {
+	Channel string `json:"channel"`
+	Subject string `json:"subject"`
+}
+
+// Message is an event, command or query with its payload schema.
+type Message struct {
+	Name         string   `json:"name"`
+	Kind         string   `json:"kind"` // event, command or query
+	Title        string   `json:"title,omitempty"`
+	Summary      string   `json:"summary,omitempty"`
+	Description  string   `json:"description,omitempty"` // Markdown
+	ContentType  string   `json:"contentType,omitempty"`
+	SchemaFormat string   `json:"schemaFormat,omitempty"` // as the document says it
+	SchemaType   string   `json:"schemaType,omitempty"`   // JSON, AVRO or PROTOBUF; empty if the format is none of them
+	Payload      string   `json:"payload,omitempty"`      // the payload schema with references resolved
+	Subject      string   `json:"subject,omitempty"`      // x-eventlens-subject, if the document names one
+	Owner        string   `json:"owner,omitempty"`
+	Tags         []string `json:"tags"`
+
+	// Filled by Message (get by name).
+	Channels []MessageChannel `json:"channels,omitempty"`
+	Senders  []string         `json:"senders,omitempty"`
+	Readers  []string         `json:"receivers,omitempty"`
+}
+
+// DocumentVersion is one import of a document that changed it.
+type DocumentVersion struct {
+	Document   string    `json:"document"`
+	Version    int       `json:"version"`
+	Hash       string    `json:"hash"`
+	Source     string    `json:"source"`
+	ImportedAt time.Time `json:"importedAt"`
+}
+
+// PayloadSchema is a message payload to register with the schema registry under Subject.
+type PayloadSchema struct {
+	Subject    string `json:"subject"`
+	SchemaType string `json:"schemaType"` // JSON, AVRO or PROTOBUF
+	Schema     string `json:"schema"`
+	Message    string `json:"message"`
+	Channel    string `json:"channel"`
+}
+
+// SchemaRegistrar registers payload schemas; the schema registry implements it. An import
+// reports, rather than forces, a registration that the registry refuses.
+type SchemaRegistrar interface {
+	Register(ctx context.Context, subject, schemaType, schema string) (version int, err error)
+}

@@ -1,0 +1,287 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Domains lists every domain, by name.
+func (c *Catalog) Domains(ctx context.Context) ([]Domain, error) {
+	return queryList(ctx, c.db.Read, scanDomain, `
+		SELECT d.name, d.description, coalesce(o.name, ''), d.tags
+		FROM catalog_domains d LEFT JOIN catalog_owners o ON o.id = d.owner_id ORDER BY d.name`)
+}
+
+// Domain returns one domain with its services.
+func (c *Catalog) Domain(ctx context.Context, name string) (Domain, error) {
+	d, err := queryOne(ctx, c.db.Read, "domain", name, scanDomain, `
+		SELECT d.name, d.description, coalesce(o.name, ''), d.tags
+		FROM catalog_domains d LEFT JOIN catalog_owners o ON o.id = d.owner_id WHERE d.name = ?`, name)
+	if err != nil {
+		return d, err
+	}
+	d.Services, err = c.names(ctx, `
+		SELECT s.name FROM catalog_services s JOIN catalog_domains d ON d.id = s.domain_id
+		WHERE d.name = ? ORDER BY s.name`, name)
+	return d, err
+}
+
+func scanDomain(row scanner) (Domain, error) {
+	var d Domain
+	var tags string
+	if err := row.Scan(&d.Name, &d.Description, &d.Owner, &tags); err != nil {
+		return d, err
+	}
+	return d, json.Unmarshal([]byte(tags), &d.Tags)
+}
+
+const serviceColumns = `
+	SELECT s.name, s.version, s.description, coalesce(d.name, ''), coalesce(o.name, ''), s.tags, coalesce(doc.key, '')
+	FROM catalog_services s
+	LEFT JOIN catalog_domains d ON d.id = s.domain_id
+	LEFT JOIN catalog_owners o ON o.id = s.owner_id
+	LEFT JOIN catalog_documents doc ON doc.id = s.document_id`
+
+// Services lists every service, by name.
+func (c *Catalog) Services(ctx context.Context) ([]Service, error) {
+	return queryList(ctx, c.db.Read, scanService, serviceColumns+` ORDER BY s.name`)
+}
+
+// Service returns one service with what it sends and receives.
+func (c *Catalog) Service(ctx context.Context, name string) (Service, error) {
+	s, err := queryOne(ctx, c.db.Read, "service", name, scanService, serviceColumns+` WHERE s.name = ?`, name)
+	if err != nil {
+		return s, err
+	}
+	s.Operations, err = c.operations(ctx, `s.name = ?`, name)
+	return s, err
+}
+
+func scanService(row scanner) (Service, error) {
+	var s Service
+	var tags string
+	if err := row.Scan(&s.Name, &s.Version, &s.Description, &s.Domain, &s.Owner, &tags, &s.Document); err != nil {
+		return s, err
+	}
+	return s, json.Unmarshal([]byte(tags), &s.Tags)
+}
+
+const channelColumns = `
+	SELECT c.name, c.address, c.kafka_topic, c.bindings, c.description, coalesce(o.name, ''), c.tags
+	FROM catalog_channels c LEFT JOIN catalog_owners o ON o.id = c.owner_id`
+
+// Channels lists every channel, by name.
+func (c *Catalog) Channels(ctx context.Context) ([]Channel, error) {
+	return queryList(ctx, c.db.Read, scanChannel, channelColumns+` ORDER BY c.name`)
+}
+
+// Channel returns one channel with its messages (and their subjects), the operations on it and
+// its consumer groups.
+func (c *Catalog) Channel(ctx context.Context, name string) (Channel, error) {
+	ch, err := queryOne(ctx, c.db.Read, "channel", name, scanChannel, channelColumns+` WHERE c.name = ?`, name)
+	if err != nil {
+		return ch, err
+	}
+	ch.Messages, err = queryList(ctx, c.db.Read, scanChannelMessage, `
+		SELECT DISTINCT m.name, cm.subject FROM catalog_channel_messages cm
+		JOIN catalog_messages m ON m.id = cm.message_id JOIN catalog_channels c ON c.id = cm.channel_id
+		WHERE c.name = ? ORDER BY m.name, cm.subject`, name)
+	if err != nil {
+		return ch, err
+	}
+	if ch.Operations, err = c.operations(ctx, `c.name = ?`, name); err != nil {
+		return ch, err
+	}
+	ch.ConsumerGroups, err = c.names(ctx, `
+		SELECT DISTINCT op.consumer_group FROM catalog_operations op JOIN catalog_channels c ON c.id = op.channel_id
+		WHERE c.name = ? AND op.consumer_group <> '' ORDER BY 1`, name)
+	return ch, err
+}
+
+func scanChannel(row scanner) (Channel, error) {
+	var ch Channel
+	var bindings, tags string
+	if err := row.Scan(&ch.Name, &ch.Address, &ch.KafkaTopic, &bindings, &ch.Description, &ch.Owner, &tags); err != nil {
+		return ch, err
+	}
+	if err := json.Unmarshal([]byte(bindings), &ch.Bindings); err != nil {
+		return ch, err
+	}
+	if len(ch.Bindings) == 0 {
+		ch.Bindings = nil
+	}
+	return ch, json.Unmarshal([]byte(tags), &ch.Tags)
+}
+
+func scanChannelMessage(row scanner) (ChannelMessage, error) {
+	var cm ChannelMessage
+	return cm, row.Scan(&cm.Message, &cm.Subject)
+}
+
+const messageColumns = `
+	SELECT m.name, m.kind, m.title, m.summary, m.description, m.content_type, m.schema_format, m.schema_type,
+		m.payload, m.subject, coalesce(o.name, ''), m.tags
+	FROM catalog_messages m LEFT JOIN catalog_owners o ON o.id = m.owner_id`
+
+// Messages lists every message, by name.
+func (c *Catalog) Messages(ctx context.Context) ([]Message, error) {
+	return queryList(ctx, c.db.Read, scanMessage, messageColumns+` ORDER BY m.name`)
+}
+
+// Message returns one message with the channels it travels on (and its subject on each), and
+// the services that send and receive it.
+func (c *Catalog) Message(ctx context.Context, name string) (Message, error) {
+	m, err := queryOne(ctx, c.db.Read, "message", name, scanMessage, messageColumns+` WHERE m.name = ?`, name)
+	if err != nil {
+		return m, err
+	}
+	m.Channels, err = queryList(ctx, c.db.Read, func(row scanner) (MessageChannel, error) {
+		var mc MessageChannel
+		return mc, row.Scan(&mc.Channel, &mc.Subject)
+	}, `
+		SELECT DISTINCT c.name, cm.subject FROM catalog_channel_messages cm
+		JOIN catalog_messages m ON m.id = cm.message_id JOIN catalog_channels c ON c.id = cm.channel_id
+		WHERE m.name = ? ORDER BY c.name, cm.subject`, name)
+	if err != nil {
+		return m, err
+	}
+	for _, action := range []string{ActionSend, ActionReceive} {
+		names, err := c.names(ctx, `
+			SELECT DISTINCT s.name FROM catalog_operation_messages om
+			JOIN catalog_operations op ON op.id = om.operation_id JOIN catalog_services s ON s.id = op.service_id
+			JOIN catalog_messages m ON m.id = om.message_id
+			WHERE m.name = ? AND op.action = ? ORDER BY s.name`, name, action)
+		if err != nil {
+			return m, err
+		}
+		if action == ActionSend {
+			m.Senders = names
+		} else {
+			m.Readers = names
+		}
+	}
+	return m, nil
+}
+
+func scanMessage(row scanner) (Message, error) {
+	var m Message
+	var tags string
+	if err := row.Scan(&m.Name, &m.Kind, &m.Title, &m.Summary, &m.Description, &m.ContentType, &m.SchemaFormat,
+		&m.SchemaType, &m.Payload, &m.Subject, &m.Owner, &tags); err != nil {
+		return m, err
+	}
+	return m, json.Unmarshal([]byte(tags), &m.Tags)
+}
+
+// Owners lists every owner, by name.
+func (c *Catalog) Owners(ctx context.Context) ([]Owner, error) {
+	return queryList(ctx, c.db.Read, scanOwner, `SELECT name, kind, email, url, description FROM catalog_owners ORDER BY name`)
+}
+
+// Owner returns one owner with what it owns.
+func (c *Catalog) Owner(ctx context.Context, name string) (Owner, error) {
+	o, err := queryOne(ctx, c.db.Read, "owner", name, scanOwner, `SELECT name, kind, email, url, description FROM catalog_owners WHERE name = ?`, name)
+	if err != nil {
+		return o, err
+	}
+	for table, dst := range map[string]*[]string{"catalog_services": &o.Services, "catalog_channels": &o.Channels,
+		"catalog_messages": &o.Messages, "catalog_domains": &o.Domains} {
+		// table comes from the map above, never from input.
+		if *dst, err = c.names(ctx, `SELECT t.name FROM `+table+` t JOIN catalog_owners o ON o.id = t.owner_id WHERE o.name = ? ORDER BY t.name`, name); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+func scanOwner(row scanner) (Owner, error) {
+	var o Owner
+	return o, row.Scan(&o.Name, &o.Kind, &o.Email, &o.URL, &o.Description)
+}
+
+// DocumentHistory lists the versions of the document with key, oldest first.
+func (c *Catalog) DocumentHistory(ctx context.Context, key string) ([]DocumentVersion, error) {
+	versions, err := queryList(ctx, c.db.Read, func(row scanner) (DocumentVersion, error) {
+		var v DocumentVersion
+		var at string
+		if err := row.Scan(&v.Document, &v.Version, &v.Hash, &v.Source, &at); err != nil {
+			return v, err
+		}
+		t, err := time.Parse(time.RFC3339Nano, at)
+		v.ImportedAt = t
+		return v, err
+	}, `
+		SELECT d.key, v.version, v.hash, v.source, v.imported_at FROM catalog_document_versions v
+		JOIN catalog_documents d ON d.id = v.document_id WHERE d.key = ? ORDER BY v.version`, key)
+	if err == nil && len(versions) == 0 {
+		err = notFound("document", key)
+	}
+	return versions, err
+}
+
+// operations lists operations with their messages; where filters on s (service) or c (channel).
+func (c *Catalog) operations(ctx context.Context, where string, args ...any) ([]Operation, error) {
+	ops, err := queryList(ctx, c.db.Read, func(row scanner) (Operation, error) {
+		var o Operation
+		var messages string
+		if err := row.Scan(&o.Name, &o.Service, &o.Action, &o.Channel, &o.ConsumerGroup, &o.Summary, &o.Description, &messages); err != nil {
+			return o, err
+		}
+		return o, json.Unmarshal([]byte(messages), &o.Messages)
+	}, `
+		SELECT op.name, s.name, op.action, c.name, op.consumer_group, op.summary, op.description,
+			(SELECT json_group_array(name) FROM (SELECT m.name FROM catalog_operation_messages om
+				JOIN catalog_messages m ON m.id = om.message_id WHERE om.operation_id = op.id ORDER BY m.name))
+		FROM catalog_operations op
+		JOIN catalog_services s ON s.id = op.service_id JOIN catalog_channels c ON c.id = op.channel_id
+		WHERE `+where+` ORDER BY s.name, op.name`, args...)
+	return ops, err
+}
+
+// names runs a query that returns one text column.
+func (c *Catalog) names(ctx context.Context, query string, args ...any) ([]string, error) {
+	return queryList(ctx, c.db.Read, func(row scanner) (string, error) {
+		var s string
+		return s, row.Scan(&s)
+	}, query, args...)
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+// queryer is what reads need: the read pool, or a write transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func queryList[T any](ctx context.Context, db queryer, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query catalog: %w", err)
+	}
+	defer rows.Close()
+	list := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read catalog: %w", err)
+		}
+		list = append(list, v)
+	}
+	return list, rows.Err()
+}
+
+func queryOne[T any](ctx context.Context, db queryer, kind, name string, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	v, err := scan(db.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, notFound(kind, name)
+	}
+	if err != nil {
+		return v, fmt.Errorf("read %s %q: %w", kind, name, err)
+	}
+	return v, nil
+}

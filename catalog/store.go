@@ -1,0 +1,256 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+type storeInfo struct {
+	hash, source, content string
+}
+
+// store writes a parsed document in one transaction: the same document again changes nothing;
+// a changed one replaces what it said before and adds a version to its history.
+func (c *Catalog) store(ctx context.Context, doc *parsedDocument, info storeInfo) (res ImportResult, err error) {
+	res.Document = doc.Key
+	tx, err := c.db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+
+	var current string
+	err = tx.QueryRowContext(ctx, `SELECT hash, version FROM catalog_documents WHERE key = ?`, doc.Key).Scan(&current, &res.Version)
+	switch {
+	case err == nil && current == info.hash:
+		return res, tx.Rollback()
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return res, fmt.Errorf("read document %q: %w", doc.Key, err)
+	}
+	res.Changed = true
+	now := c.now().UTC().Format(time.RFC3339Nano)
+
+	var docID int64
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO catalog_documents (key, asyncapi_version, version, hash, source, imported_at)
+		VALUES (?, ?, 1, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET asyncapi_version = excluded.asyncapi_version,
+			version = catalog_documents.version + 1, hash = excluded.hash,
+			source = excluded.source, imported_at = excluded.imported_at
+		RETURNING id, version`,
+		doc.Key, doc.AsyncAPIVersion, info.hash, info.source, now).Scan(&docID, &res.Version)
+	if err != nil {
+		return res, fmt.Errorf("write document %q: %w", doc.Key, err)
+	}
+	if _, err = tx.ExecContext(ctx, `
+		INSERT INTO catalog_document_versions (document_id, version, hash, source, content, imported_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, docID, res.Version, info.hash, info.source, info.content, now); err != nil {
+		return res, fmt.Errorf("write history of %q: %w", doc.Key, err)
+	}
+
+	w := &writer{ctx: ctx, tx: tx, docID: docID}
+	if err = w.document(doc); err != nil {
+		return res, err
+	}
+	return res, tx.Commit()
+}
+
+// writer writes one document's rows inside the import's transaction.
+type writer struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	docID int64
+}
+
+func (w *writer) document(doc *parsedDocument) error {
+	for _, o := range doc.Owners {
+		if err := w.owner(o); err != nil {
+			return err
+		}
+	}
+	var domainID sql.NullInt64
+	if d := doc.Domain; d != nil {
+		if err := w.tx.QueryRowContext(w.ctx, `
+			INSERT INTO catalog_domains (name, description, owner_id) VALUES (?, ?, (SELECT id FROM catalog_owners WHERE name = ?))
+			ON CONFLICT (name) DO UPDATE SET
+				description = CASE WHEN excluded.description <> '' THEN excluded.description ELSE catalog_domains.description END,
+				owner_id = coalesce(excluded.owner_id, catalog_domains.owner_id)
+			RETURNING id`, d.Name, d.Description, d.Owner).Scan(&domainID); err != nil {
+			return fmt.Errorf("write domain %q: %w", d.Name, err)
+		}
+	}
+
+	s := doc.Service
+	// A document that renamed its service leaves the old one behind: remove it.
+	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_services WHERE document_id = ? AND name <> ?`, w.docID, s.Name); err != nil {
+		return fmt.Errorf("remove renamed services: %w", err)
+	}
+	var serviceID int64
+	if err := w.tx.QueryRowContext(w.ctx, `
+		INSERT INTO catalog_services (name, version, description, domain_id, owner_id, tags, document_id)
+		VALUES (?, ?, ?, ?, (SELECT id FROM catalog_owners WHERE name = ?), ?, ?)
+		ON CONFLICT (name) DO UPDATE SET version = excluded.version, description = excluded.description,
+			domain_id = coalesce(excluded.domain_id, catalog_services.domain_id),
+			owner_id = coalesce(excluded.owner_id, catalog_services.owner_id), tags = excluded.tags,
+			document_id = excluded.document_id
+		RETURNING id`,
+		s.Name, s.Version, s.Description, domainID, s.Owner, tagsJSON(s.Tags), w.docID).Scan(&serviceID); err != nil {
+		return fmt.Errorf("write service %q: %w", s.Name, err)
+	}
+	// What the document said before about operations and channel messages is replaced.
+	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_operations WHERE service_id = ?`, serviceID); err != nil {
+		return fmt.Errorf("replace operations of %q: %w", s.Name, err)
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_channel_messages WHERE document_id = ?`, w.docID); err != nil {
+		return fmt.Errorf("replace channel messages: %w", err)
+	}
+
+	channelIDs := map[string]int64{}
+	for _, c := range doc.Channels {
+		id, err := w.channel(c)
+		if err != nil {
+			return err
+		}
+		channelIDs[c.Name] = id
+	}
+	messageIDs := map[string]int64{}
+	for _, m := range doc.Messages {
+		id, err := w.message(m)
+		if err != nil {
+			return err
+		}
+		messageIDs[m.Name] = id
+	}
+	for _, l := range doc.Links {
+		if _, err := w.tx.ExecContext(w.ctx, `
+			INSERT INTO catalog_channel_messages (channel_id, message_id, document_id, subject) VALUES (?, ?, ?, ?)`,
+			channelIDs[l.Channel], messageIDs[l.Message], w.docID, l.Subject); err != nil {
+			return fmt.Errorf("link message %q to channel %q: %w", l.Message, l.Channel, err)
+		}
+	}
+	for _, o := range doc.Operations {
+		if err := w.operation(serviceID, channelIDs[o.Channel], o, messageIDs); err != nil {
+			return err
+		}
+	}
+	return w.removeForgotten(doc)
+}
+
+// owner adds an owner or fills in contact details it lacked; details set through the API stay.
+func (w *writer) owner(o Owner) error {
+	_, err := w.tx.ExecContext(w.ctx, `
+		INSERT INTO catalog_owners (name, kind, email, url, description) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET
+			email = CASE WHEN catalog_owners.email = '' THEN excluded.email ELSE catalog_owners.email END,
+			url = CASE WHEN catalog_owners.url = '' THEN excluded.url ELSE catalog_owners.url END,
+			description = CASE WHEN catalog_owners.description = '' THEN excluded.description ELSE catalog_owners.description END`,
+		o.Name, o.Kind, o.Email, o.URL, o.Description)
+	if err != nil {
+		return fmt.Errorf("write owner %q: %w", o.Name, err)
+	}
+	return nil
+}
+
+func (w *writer) channel(c Channel) (id int64, err error) {
+	bindings := []byte("{}")
+	if c.Bindings != nil {
+		if bindings, err = json.Marshal(c.Bindings); err != nil {
+			return 0, fmt.Errorf("channel %q bindings: %w", c.Name, err)
+		}
+	}
+	err = w.tx.QueryRowContext(w.ctx, `
+		INSERT INTO catalog_channels (name, address, kafka_topic, bindings, description, owner_id, tags, document_id)
+		VALUES (?, ?, ?, ?, ?, (SELECT id FROM catalog_owners WHERE name = ?), ?, ?)
+		ON CONFLICT (name) DO UPDATE SET address = excluded.address, kafka_topic = excluded.kafka_topic,
+			bindings = excluded.bindings, description = excluded.description,
+			owner_id = coalesce(excluded.owner_id, catalog_channels.owner_id),
+			tags = excluded.tags, document_id = excluded.document_id
+		RETURNING id`,
+		c.Name, c.Address, c.KafkaTopic, string(bindings), c.Description, c.Owner, tagsJSON(c.Tags), w.docID).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("write channel %q: %w", c.Name, err)
+	}
+	return id, nil
+}
+
+func (w *writer) message(m Message) (id int64, err error) {
+	err = w.tx.QueryRowContext(w.ctx, `
+		INSERT INTO catalog_messages (name, kind, title, summary, description, content_type, schema_format,
+			schema_type, payload, subject, owner_id, tags, document_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM catalog_owners WHERE name = ?), ?, ?)
+		ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, title = excluded.title, summary = excluded.summary,
+			description = excluded.description, content_type = excluded.content_type,
+			schema_format = excluded.schema_format, schema_type = excluded.schema_type,
+			payload = excluded.payload, subject = excluded.subject,
+			owner_id = coalesce(excluded.owner_id, catalog_messages.owner_id),
+			tags = excluded.tags, document_id = excluded.document_id
+		RETURNING id`,
+		m.Name, m.Kind, m.Title, m.Summary, m.Description, m.ContentType, m.SchemaFormat,
+		m.SchemaType, m.Payload, m.Subject, m.Owner, tagsJSON(m.Tags), w.docID).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("write message %q: %w", m.Name, err)
+	}
+	return id, nil
+}
+
+func (w *writer) operation(serviceID, channelID int64, o Operation, messageIDs map[string]int64) error {
+	var id int64
+	if err := w.tx.QueryRowContext(w.ctx, `
+		INSERT INTO catalog_operations (service_id, name, action, channel_id, summary, description, consumer_group)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		serviceID, o.Name, o.Action, channelID, o.Summary, o.Description, o.ConsumerGroup).Scan(&id); err != nil {
+		return fmt.Errorf("write operation %q: %w", o.Name, err)
+	}
+	for _, m := range o.Messages {
+		if _, err := w.tx.ExecContext(w.ctx, `
+			INSERT INTO catalog_operation_messages (operation_id, message_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+			id, messageIDs[m]); err != nil {
+			return fmt.Errorf("link operation %q to message %q: %w", o.Name, m, err)
+		}
+	}
+	return nil
+}
+
+// removeForgotten deletes the channels and messages this document described before but no
+// longer does, unless another document still uses them.
+func (w *writer) removeForgotten(doc *parsedDocument) error {
+	var channels, messages []string
+	for _, c := range doc.Channels {
+		channels = append(channels, c.Name)
+	}
+	for _, m := range doc.Messages {
+		messages = append(messages, m.Name)
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `
+		DELETE FROM catalog_messages WHERE document_id = ?
+			AND name NOT IN (SELECT value FROM json_each(?))
+			AND id NOT IN (SELECT message_id FROM catalog_operation_messages)
+			AND id NOT IN (SELECT message_id FROM catalog_channel_messages)`, w.docID, tagsJSON(messages)); err != nil {
+		return fmt.Errorf("remove forgotten messages: %w", err)
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `
+		DELETE FROM catalog_channels WHERE document_id = ?
+			AND name NOT IN (SELECT value FROM json_each(?))
+			AND id NOT IN (SELECT channel_id FROM catalog_operations)
+			AND id NOT IN (SELECT channel_id FROM catalog_channel_messages)`, w.docID, tagsJSON(channels)); err != nil {
+		return fmt.Errorf("remove forgotten channels: %w", err)
+	}
+	return nil
+}
+
+// tagsJSON writes a list of names as a JSON array; nil is [].
+func tagsJSON(names []string) string {
+	if names == nil {
+		names = []string{}
+	}
+	b, _ := json.Marshal(names)
+	return string(b)
+}

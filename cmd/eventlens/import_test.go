@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestImportAsyncAPI runs `eventlens import asyncapi` against the catalog's test documents, then
+// serves the same database and reads the imported catalog over HTTP.
+func TestImportAsyncAPI(t *testing.T) {
+	testdata, err := filepath.Abs("../../catalog/testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "eventlens.db")
+	broken := filepath.Join(t.TempDir(), "broken.yaml")
+	if err := os.WriteFile(broken, []byte("asyncapi: 9.9.9\ninfo: {title: x}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	social := filepath.Join(testdata, "asyncapi-3.0", "social-media")
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string
+	}{
+		{"two documents", []string{filepath.Join(testdata, "shop/orders.yaml"), filepath.Join(testdata, "shop/shipping.yaml")}, exitOK,
+			[]string{`imported "urn:shop:orders" as version 1: service "Orders Service", 3 channels, 3 operations, 4 messages, 4 payload schemas`,
+				`imported "Shipping Service" as version 1`}},
+		{"the same again", []string{filepath.Join(testdata, "shop/orders.yaml")}, exitOK, []string{`unchanged "urn:shop:orders" as version 1`}},
+		{"read the other way", []string{"--reverse-pubsub", filepath.Join(testdata, "shop/orders.yaml")}, exitOK, []string{`imported "urn:shop:orders" as version 2`}},
+		{"multi-file with a base directory", []string{"--base-dir", social, filepath.Join(social, "backend/asyncapi.yaml"), filepath.Join(social, "frontend/asyncapi.yaml")}, exitOK,
+			[]string{`imported "Website Backend"`, `imported "Website WebSocket Client"`}},
+		{"a reference leaving the directory", []string{filepath.Join(social, "public-api/asyncapi.yaml")}, exitFail,
+			[]string{`$.channels.commentLiked.messages.commentLiked: $ref "../common/messages.yaml#/commentLiked": the path leaves the document's directory`}},
+		{"a broken document among good ones", []string{broken, filepath.Join(testdata, "shop/shipping.yaml")}, exitFail,
+			[]string{`$.asyncapi: unsupported AsyncAPI version "9.9.9"`, `unchanged "Shipping Service"`, "1 of 2 documents not imported"}},
+		{"a missing file", []string{filepath.Join(testdata, "nope.yaml")}, exitUsage, []string{"nope.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			args := append([]string{"import", "asyncapi", "--db", db}, tt.args...)
+			out, err := exec.CommandContext(ctx, binary, args...).CombinedOutput()
+			if code := exitCode(err); code != tt.wantCode {
+				t.Fatalf("exit code %d, want %d:\n%s", code, tt.wantCode, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+
+	p := startServe(t, db)
+	code, body := get(t, p.URL+"/api/catalog/channels/shop.orders.v1")
+	if code != 200 || !strings.Contains(body, `"consumerGroups":["shipping"]`) || !strings.Contains(body, `"subject":"shop.orders.v1-value"`) {
+		t.Errorf("GET the imported channel: %d %s", code, body)
+	}
+	code, body = get(t, p.URL+"/api/catalog/services")
+	for _, s := range []string{"Orders Service", "Shipping Service", "Website Backend", "Website WebSocket Client"} {
+		if code != 200 || !strings.Contains(body, `"name":"`+s+`"`) {
+			t.Errorf("services lack %s: %d %s", s, code, body)
+		}
+	}
+}

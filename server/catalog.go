@@ -1,0 +1,129 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventlens/eventlens/catalog"
+)
+
+// Catalog API: /api/catalog/… lists and gets domains, services, channels, messages and owners,
+// patches what people know better than documents, and imports AsyncAPI documents.
+
+// listOf answers GET with everything list returns.
+func listOf[T any](list func(context.Context) ([]T, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		items, err := list(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, items)
+	}
+}
+
+// oneOf answers GET …/<name> with what get returns. Names may hold slashes (channel
+// addresses such as comment/liked), so routes end in a wildcard.
+func oneOf[T any](get func(context.Context, string) (T, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		name, err := nameParam(c)
+		if err != nil {
+			return err
+		}
+		item, err := get(c.Request().Context(), name)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, item)
+	}
+}
+
+func nameParam(c echo.Context) (string, error) {
+	name, err := url.PathUnescape(c.Param("*"))
+	if err != nil || name == "" {
+		return "", echo.NewHTTPError(http.StatusBadRequest, "the path must end in a name")
+	}
+	return name, nil
+}
+
+// patchEntity answers PATCH /api/catalog/<kind>s/<name> with a catalog.Patch body.
+func patchEntity(cat *catalog.Catalog, kind string, get func(context.Context, string) (any, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		name, err := nameParam(c)
+		if err != nil {
+			return err
+		}
+		var p catalog.Patch
+		if err := c.Bind(&p); err != nil {
+			return err
+		}
+		if err := cat.Update(c.Request().Context(), kind, name, p); err != nil {
+			return err
+		}
+		item, err := get(c.Request().Context(), name)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, item)
+	}
+}
+
+// anyGetter adapts a typed get to patchEntity's.
+func anyGetter[T any](get func(context.Context, string) (T, error)) func(context.Context, string) (any, error) {
+	return func(ctx context.Context, name string) (any, error) { return get(ctx, name) }
+}
+
+// patchOwner answers PATCH /api/catalog/owners/<name> with a catalog.OwnerPatch body.
+func patchOwner(cat *catalog.Catalog) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		name, err := nameParam(c)
+		if err != nil {
+			return err
+		}
+		var p catalog.OwnerPatch
+		if err := c.Bind(&p); err != nil {
+			return err
+		}
+		if err := cat.UpdateOwner(c.Request().Context(), name, p); err != nil {
+			return err
+		}
+		o, err := cat.Owner(c.Request().Context(), name)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, o)
+	}
+}
+
+// importAsyncAPI answers POST /api/catalog/asyncapi: the body is an AsyncAPI document in YAML
+// or JSON, with $refs inside itself only. ?reversePubSub=true reads 2.x publish/subscribe the
+// other way.
+func importAsyncAPI(cat *catalog.Catalog) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var opts catalog.ImportOptions
+		if v := c.QueryParam("reversePubSub"); v != "" {
+			reverse, err := strconv.ParseBool(v)
+			if err != nil {
+				return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("reversePubSub=%q: want true or false", v))
+			}
+			opts.ReversePubSub = reverse
+		}
+		body, err := io.ReadAll(io.LimitReader(c.Request().Body, catalog.MaxDocumentBytes+1))
+		if err != nil {
+			return err
+		}
+		if len(body) > catalog.MaxDocumentBytes {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		res, err := cat.ImportDocument(c.Request().Context(), body, opts)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, res)
+	}
+}

@@ -1,0 +1,209 @@
+package server
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// readTestdata reads one of the catalog package's test documents.
+func readTestdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("../catalog/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// asJSON rewrites a YAML document as JSON.
+func asJSON(t *testing.T, doc string) string {
+	t.Helper()
+	var v any
+	if err := yaml.Unmarshal([]byte(doc), &v); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// decodeJSON decodes a response body, failing the test if it is not JSON.
+func decodeJSON[T any](t *testing.T, body string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatalf("response %q: %v", body, err)
+	}
+	return v
+}
+
+func TestCatalogImportOverHTTP(t *testing.T) {
+	ts := startServer(t)
+	kafka := readTestdata(t, "asyncapi-3.0/streetlights-kafka.yml")
+	mqttJSON := asJSON(t, readTestdata(t, "asyncapi-2.6/streetlights-mqtt.yml"))
+
+	type result struct {
+		Document string
+		Version  int
+		Changed  bool
+		Channels int
+		Schemas  []struct{ Subject, SchemaType, Schema string }
+	}
+	tests := []struct {
+		name, query, body string
+		status            int
+		changed           bool
+	}{
+		{"YAML", "", kafka, http.StatusOK, true},
+		{"the same again", "", kafka, http.StatusOK, false},
+		{"JSON", "", mqttJSON, http.StatusOK, true},
+		{"JSON read the other way", "?reversePubSub=true", mqttJSON, http.StatusOK, true},
+	}
+	for _, tt := range tests {
+		resp, body := ts.do(t, http.MethodPost, "/api/catalog/asyncapi"+tt.query, "", strings.NewReader(tt.body))
+		if resp.StatusCode != tt.status {
+			t.Fatalf("%s: %d %s", tt.name, resp.StatusCode, body)
+		}
+		res := decodeJSON[result](t, body)
+		if res.Changed != tt.changed || res.Channels != 4 || len(res.Schemas) != 4 || res.Schemas[0].SchemaType != "JSON" {
+			t.Errorf("%s: %+v, want changed=%t, 4 channels and 4 JSON schemas", tt.name, res, tt.changed)
+		}
+	}
+
+	_, body := ts.do(t, http.MethodGet, "/api/catalog/services/Streetlights%20MQTT%20API", "", nil)
+	svc := decodeJSON[struct {
+		Operations []struct{ Name, Action string }
+	}](t, body)
+	for _, o := range svc.Operations {
+		if o.Name == "turnOn" && o.Action != "receive" {
+			t.Errorf("after ?reversePubSub=true turnOn is %s, want receive", o.Action)
+		}
+	}
+
+	_, body = ts.do(t, http.MethodGet, "/api/catalog/documents/Streetlights%20MQTT%20API", "", nil)
+	if history := decodeJSON[[]struct{ Version int }](t, body); len(history) != 2 {
+		t.Errorf("history of the MQTT document: %s, want two versions", body)
+	}
+}
+
+func TestCatalogBrowseAndPatch(t *testing.T) {
+	ts := startServer(t)
+	if resp, body := ts.do(t, http.MethodPost, "/api/catalog/asyncapi", "", strings.NewReader(readTestdata(t, "asyncapi-2.6/streetlights-mqtt.yml"))); resp.StatusCode != http.StatusOK {
+		t.Fatalf("import: %d %s", resp.StatusCode, body)
+	}
+	const channel = "smartylighting/streetlights/1/0/action/{streetlightId}/turn/on"
+	lists := []struct {
+		path string
+		want int
+	}{
+		{"/api/catalog/services", 1},
+		{"/api/catalog/channels", 4},
+		{"/api/catalog/messages", 3},
+		{"/api/catalog/domains", 0},
+		{"/api/catalog/owners", 0},
+	}
+	for _, l := range lists {
+		resp, body := ts.do(t, http.MethodGet, l.path, "", nil)
+		if got := decodeJSON[[]map[string]any](t, body); resp.StatusCode != http.StatusOK || len(got) != l.want {
+			t.Errorf("GET %s: %d, %d items, want %d", l.path, resp.StatusCode, len(got), l.want)
+		}
+	}
+
+	// A channel address with slashes and braces, escaped or not.
+	for _, path := range []string{"/api/catalog/channels/" + url.PathEscape(channel), "/api/catalog/channels/" + channel} {
+		resp, body := ts.do(t, http.MethodGet, path, "", nil)
+		ch := decodeJSON[struct {
+			Name     string
+			Messages []struct{ Message, Subject string }
+		}](t, body)
+		if resp.StatusCode != http.StatusOK || ch.Name != channel || len(ch.Messages) != 1 || ch.Messages[0].Subject != channel+"-value" {
+			t.Errorf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+
+	patch := func(path, body string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPatch, ts.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(b)
+	}
+	tests := []struct {
+		name, path, body string
+		status           int
+		has              string
+	}{
+		{"service owner, description, tags", "/api/catalog/services/Streetlights%20MQTT%20API",
+			`{"owner": "Team Lights", "description": "Runs the **city lights**.", "tags": ["iot", "city"]}`,
+			http.StatusOK, `"owner":"Team Lights","tags":["iot","city"]`},
+		{"channel description only", "/api/catalog/channels/" + url.PathEscape(channel),
+			`{"description": "Turns a light on."}`, http.StatusOK, `"description":"Turns a light on."`},
+		{"message owner", "/api/catalog/messages/turnOnOff", `{"owner": "Team Lights"}`, http.StatusOK, `"owner":"Team Lights"`},
+		{"owner contact", "/api/catalog/owners/Team%20Lights", `{"email": "lights@city.example", "kind": "team"}`,
+			http.StatusOK, `"email":"lights@city.example"`},
+		{"owner of unknown kind", "/api/catalog/owners/Team%20Lights", `{"kind": "robot"}`, http.StatusUnprocessableEntity, `owner kind \"robot\"`},
+		{"unknown service", "/api/catalog/services/nope", `{"description": "x"}`, http.StatusNotFound, `service \"nope\": not found`},
+		{"unknown owner", "/api/catalog/owners/nope", `{"email": "x"}`, http.StatusNotFound, "not found"},
+		{"empty tag", "/api/catalog/messages/turnOnOff", `{"tags": [""]}`, http.StatusUnprocessableEntity, "empty tag"},
+		{"not JSON", "/api/catalog/messages/turnOnOff", `{"tags": `, http.StatusBadRequest, ""},
+	}
+	for _, tt := range tests {
+		status, body := patch(tt.path, tt.body)
+		if status != tt.status || !strings.Contains(body, tt.has) {
+			t.Errorf("%s: %d %s\nwant %d with %s", tt.name, status, body, tt.status, tt.has)
+		}
+	}
+	_, body := ts.do(t, http.MethodGet, "/api/catalog/owners/Team%20Lights", "", nil)
+	owner := decodeJSON[struct {
+		Email              string
+		Services, Messages []string
+	}](t, body)
+	if owner.Email != "lights@city.example" || len(owner.Services) != 1 || len(owner.Messages) != 1 {
+		t.Errorf("owner = %s, want the service and the message it was given", body)
+	}
+}
+
+func TestCatalogErrorsOverHTTP(t *testing.T) {
+	ts := startServer(t)
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		has                      string
+	}{
+		{"broken document", http.MethodPost, "/api/catalog/asyncapi", "asyncapi: 3.0.0\ninfo:\n  title: x\noperations:\n  op:\n    action: fly\n",
+			http.StatusUnprocessableEntity, `api: $.operations.op.action: \"fly\": want send or receive`},
+		{"not YAML", http.MethodPost, "/api/catalog/asyncapi", "asyncapi: [", http.StatusUnprocessableEntity, "invalid YAML"},
+		{"file reference in an upload", http.MethodPost, "/api/catalog/asyncapi",
+			"asyncapi: 3.0.0\ninfo: {title: x}\nchannels:\n  c:\n    $ref: 'channels.yaml#/c'\n", http.StatusUnprocessableEntity, "cannot reference other files"},
+		{"bad switch", http.MethodPost, "/api/catalog/asyncapi?reversePubSub=maybe", "{}", http.StatusBadRequest, "reversePubSub"},
+		{"too large", http.MethodPost, "/api/catalog/asyncapi", strings.Repeat("#", 2<<20), http.StatusRequestEntityTooLarge, "too large"},
+		{"unknown channel", http.MethodGet, "/api/catalog/channels/nope", "", http.StatusNotFound, `channel \"nope\": not found`},
+		{"unknown document", http.MethodGet, "/api/catalog/documents/nope", "", http.StatusNotFound, "not found"},
+	}
+	for _, tt := range tests {
+		resp, body := ts.do(t, tt.method, tt.path, "", strings.NewReader(tt.body))
+		if resp.StatusCode != tt.status || !strings.Contains(body, tt.has) || !strings.Contains(body, `"error_code"`) {
+			t.Errorf("%s: %d %s\nwant %d with %s", tt.name, resp.StatusCode, body, tt.status, tt.has)
+		}
+	}
+	_, body := ts.do(t, http.MethodGet, "/api/catalog/services", "", nil)
+	if body != "[]\n" {
+		t.Errorf("services after only broken imports: %s, want none", body)
+	}
+}
