@@ -113,18 +113,30 @@ type diffRun struct {
 	seed       map[pair][]Change
 	optimistic bool
 	steps      int
+	exhausted  bool
+	maxSteps   int
 }
 
-// maxSteps bounds the work of one comparison; combined schemas compare every member with every
-// member, which hostile schemas could otherwise make exponential.
-const maxSteps = 2_000_000
+// maxSteps and maxDiffDepth bound the work and the recursion of one comparison; combined
+// schemas compare every member with every member, which hostile schemas could otherwise make
+// explosive. A comparison cut short reports tooComplex, which no policy accepts: the registry
+// refuses what it could not check rather than pass it.
+const (
+	maxSteps     = 2_000_000
+	maxDiffDepth = 10_000
+	tooComplex   = "SCHEMA_TOO_COMPLEX_TO_COMPARE"
+)
 
 // compare mirrors Confluent's fixpoint: a recursive cycle is first assumed compatible, and
 // passes repeat with the pairs found incompatible until the set of those stops growing.
 func compare(p Policy, original, update *node) []Change {
+	return compareBounded(p, original, update, maxSteps)
+}
+
+func compareBounded(p Policy, original, update *node, steps int) []Change {
 	var seed map[pair][]Change
 	for {
-		run := &diffRun{policy: p, memo: map[pair][]Change{}, inProgress: map[pair]bool{}, seed: seed}
+		run := &diffRun{policy: p, memo: map[pair][]Change{}, inProgress: map[pair]bool{}, seed: seed, maxSteps: steps}
 		c := &diffContext{run: run}
 		c.compare(original, update)
 		incompatible := map[pair][]Change{}
@@ -133,7 +145,10 @@ func compare(p Policy, original, update *node) []Change {
 				incompatible[k] = v
 			}
 		}
-		if !run.optimistic || sameKeys(incompatible, seed) || run.steps > maxSteps {
+		if run.exhausted {
+			return append(c.changes, Change{Type: tooComplex, Path: "#/"})
+		}
+		if !run.optimistic || sameKeys(incompatible, seed) {
 			return c.changes
 		}
 		seed = incompatible
@@ -241,7 +256,10 @@ func (c *diffContext) compareMemoized(original, update *node) []Change {
 		return nil
 	}
 	r.steps++
-	if r.steps > maxSteps {
+	if r.steps > r.maxSteps || len(r.inProgress) > maxDiffDepth {
+		r.exhausted = true
+	}
+	if r.exhausted {
 		return nil
 	}
 	r.inProgress[key] = true

@@ -44,6 +44,8 @@ func (c Change) Message() string {
 		t == "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL":
 		return "The new schema has a property or item at path " + p +
 			" which is missing in the old schema and is not covered by its partially open content model"
+	case t == tooComplex:
+		return "The schemas are too large or too recursive to compare; the change is refused"
 	}
 	return t + " at path " + p
 }
