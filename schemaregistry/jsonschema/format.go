@@ -1,0 +1,202 @@
+package jsonschema
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	sjs "github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/eventlens/eventlens/schemaregistry/format"
+)
+
+// Format parses JSON Schemas. Its zero value judges compatibility under Confluent's default
+// STRICT policy; set Policy to Lenient for a subject whose compatibilityPolicy is LENIENT.
+type Format struct {
+	Policy Policy
+}
+
+var _ format.Format = Format{}
+
+// Type is the registry's name for JSON Schema.
+func (Format) Type() string { return "JSON" }
+
+// rootURL is where the schema under registration lives when it has no $id of its own; relative
+// references to other subjects resolve against it.
+const rootURL = "mem://input/"
+
+// Parse validates text against the metaschema of its draft (draft 7 when it names none, as
+// Confluent assumes), resolves its $refs within itself and to the given references, and builds
+// the model the compatibility check compares. Nothing is ever loaded from the network or disk.
+func (f Format) Parse(text string, refs []format.Reference) (format.Schema, error) {
+	s, err := Parse(text, refs)
+	if err != nil {
+		return nil, err
+	}
+	s.policy = f.Policy
+	return s, nil
+}
+
+// Schema is a parsed JSON Schema.
+type Schema struct {
+	doc    *value
+	root   *node
+	policy Policy
+}
+
+var _ format.Schema = (*Schema)(nil)
+
+func invalid(format_ string, args ...any) error {
+	return fmt.Errorf("%w: %s", format.ErrInvalidSchema, fmt.Sprintf(format_, args...))
+}
+
+var draftsByURL = map[string]*sjs.Draft{
+	"http://json-schema.org/draft-04/schema":       sjs.Draft4,
+	"http://json-schema.org/draft-06/schema":       sjs.Draft6,
+	"http://json-schema.org/draft-07/schema":       sjs.Draft7,
+	"https://json-schema.org/draft/2019-09/schema": sjs.Draft2019,
+	"https://json-schema.org/draft/2020-12/schema": sjs.Draft2020,
+}
+
+// draftOf reads $schema as Confluent does: an unknown or missing one means draft 7.
+func draftOf(doc *value) *sjs.Draft {
+	s, _ := doc.get("$schema").str()
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "#"), "/")
+	s = strings.Replace(s, "https://json-schema.org/draft-0", "http://json-schema.org/draft-0", 1)
+	if d, ok := draftsByURL[s]; ok {
+		return d
+	}
+	return sjs.Draft7
+}
+
+// Parse is Format{}.Parse returning the concrete type, for callers that want Diff.
+func Parse(text string, refs []format.Reference) (*Schema, error) {
+	doc, err := parseJSON([]byte(text))
+	if err != nil {
+		return nil, invalid("malformed JSON: %v", err)
+	}
+	if doc.kind != jsonObject && doc.kind != jsonBool {
+		return nil, invalid("a JSON Schema must be an object or a boolean")
+	}
+	draft := draftOf(doc)
+	c := sjs.NewCompiler()
+	c.DefaultDraft(draft)
+	c.UseLoader(sjs.SchemeURLLoader{}) // no scheme at all: nothing is fetched
+	c.UseRegexpEngine(lenientRegexp)
+	docs := map[string]*value{rootURL: doc}
+	if err := c.AddResource(rootURL, doc.any()); err != nil {
+		return nil, invalid("%v", err)
+	}
+	base := rootURL
+	if id, ok := doc.get("$id").str(); ok {
+		base = id
+	} else if id, ok := doc.get("id").str(); ok && draft == sjs.Draft4 {
+		base = id
+	}
+	for _, ref := range refs {
+		refDoc, err := parseJSON([]byte(ref.Schema))
+		if err != nil {
+			return nil, invalid("reference %q: malformed JSON: %v", ref.Name, err)
+		}
+		for _, u := range referenceURLs(ref.Name, base) {
+			if _, dup := docs[u]; dup {
+				continue
+			}
+			docs[u] = refDoc
+			if err := c.AddResource(u, refDoc.any()); err != nil {
+				return nil, invalid("reference %q: %v", ref.Name, err)
+			}
+		}
+	}
+	if _, err := c.Compile(rootURL); err != nil {
+		return nil, invalid("%s", compileMessage(err))
+	}
+	l := &loader{
+		modern:   draft == sjs.Draft2019 || draft == sjs.Draft2020,
+		draft4:   draft == sjs.Draft4,
+		docs:     docs,
+		compiler: c,
+		nodes:    map[location]*node{},
+	}
+	root := l.load(doc, location{doc: rootURL})
+	l.resolveRefs()
+	if l.err != nil {
+		return nil, invalid("%s", compileMessage(l.err))
+	}
+	return &Schema{doc: doc, root: root}, nil
+}
+
+// referenceURLs are the URLs under which a $ref may name a referenced schema: its name as
+// given, and resolved against the referring schema's base.
+func referenceURLs(name, base string) []string {
+	var urls []string
+	if u, err := url.Parse(name); err == nil && u.IsAbs() {
+		urls = append(urls, strings.TrimSuffix(name, "#"))
+	}
+	for _, b := range []string{base, rootURL} {
+		bu, err := url.Parse(b)
+		if err != nil {
+			continue
+		}
+		ru, err := bu.Parse(name)
+		if err != nil {
+			continue
+		}
+		ru.Fragment = ""
+		urls = append(urls, ru.String())
+	}
+	return urls
+}
+
+func compileMessage(err error) string {
+	var ve *sjs.SchemaValidationError
+	if errors.As(err, &ve) {
+		return fmt.Sprintf("not valid against its metaschema: %v", ve.Err)
+	}
+	return strings.ReplaceAll(err.Error(), rootURL, "")
+}
+
+// neverMatches stands in for a pattern Go's regexp cannot compile (Java's regexes have
+// lookaround and backreferences): Confluent accepts such schemas, so the registry must too.
+type neverMatches string
+
+func (n neverMatches) String() string          { return string(n) }
+func (n neverMatches) MatchString(string) bool { return false }
+
+func lenientRegexp(s string) (sjs.Regexp, error) {
+	re, err := regexp.Compile(s)
+	if err != nil {
+		return neverMatches(s), nil
+	}
+	return re, nil
+}
+
+// Canonical is the schema text as Confluent stores it: the JSON re-serialized compactly with
+// members in their written order.
+func (s *Schema) Canonical() string { return s.doc.String() }
+
+// Normalized is Confluent's normalize=true form: the canonical text with object members sorted
+// by key at every level.
+func (s *Schema) Normalized() string {
+	var b strings.Builder
+	s.doc.encode(&b, true)
+	return b.String()
+}
+
+// BackwardIncompatibilities lists the changes from previous to s that the policy does not
+// accept. A previous schema of another format is one incompatibility, as in Confluent.
+func (s *Schema) BackwardIncompatibilities(previous format.Schema) []format.Difference {
+	prev, ok := previous.(*Schema)
+	if !ok {
+		return []format.Difference{{Type: "TYPE_CHANGED", Path: "#/", Message: "Incompatible because of different schema type"}}
+	}
+	var out []format.Difference
+	for _, c := range Diff(prev, s, s.policy) {
+		if !s.policy.Compatible(c.Type) {
+			out = append(out, format.Difference{Type: c.Type, Path: c.Path, Message: c.Message()})
+		}
+	}
+	return out
+}
