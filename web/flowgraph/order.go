@@ -9,16 +9,44 @@ import (
 // improve the best order.
 const maxSweeps = 24
 
-// orderLayers orders the vertices within each layer to reduce edge crossings: a depth-first
-// start, then barycenter sweeps alternating down and up, each followed by adjacent swaps
-// (transpose); the order with the fewest crossings wins.
+// orderLayers orders the vertices within each layer to reduce edge crossings: from a
+// depth-first start, barycenter sweeps alternating down and up, each followed by adjacent
+// swaps (transpose), keeping the order with the fewest crossings. Sweeps get stuck where a
+// long edge would have to move across several layers at once, so a second depth-first start,
+// taking neighbours in the opposite order, gets its chance too.
 func (s *sugiyama) orderLayers() {
 	nl := 0
 	for _, v := range s.vertices {
 		nl = max(nl, v.layer+1)
 	}
-	s.layers = make([][]int, nl)
 	s.pos = make([]int, len(s.vertices))
+	var best [][]int
+	bestCrossings := -1
+	for _, reverse := range []bool{false, true} {
+		s.depthFirstOrder(nl, reverse)
+		if c := s.sweep(); bestCrossings < 0 || c < bestCrossings {
+			best, bestCrossings = cloneLayers(s.layers), c
+		}
+		if bestCrossings == 0 {
+			break
+		}
+	}
+	s.setLayers(best)
+}
+
+func (s *sugiyama) setLayers(layers [][]int) {
+	s.layers = layers
+	for _, layer := range layers {
+		for i, v := range layer {
+			s.pos[v] = i
+		}
+	}
+}
+
+// depthFirstOrder orders each layer by a depth-first walk from the leftmost vertices, in ID
+// order, so the first order follows the flow.
+func (s *sugiyama) depthFirstOrder(nl int, reverse bool) {
+	s.layers = make([][]int, nl)
 	seen := make([]bool, len(s.vertices))
 	var visit func(int)
 	visit = func(v int) {
@@ -26,13 +54,16 @@ func (s *sugiyama) orderLayers() {
 		l := s.vertices[v].layer
 		s.pos[v] = len(s.layers[l])
 		s.layers[l] = append(s.layers[l], v)
-		for _, w := range s.vertices[v].down {
-			if !seen[w] {
-				visit(w)
+		down := s.vertices[v].down
+		for i := range down {
+			if reverse {
+				i = len(down) - 1 - i
+			}
+			if !seen[down[i]] {
+				visit(down[i])
 			}
 		}
 	}
-	// Start from the leftmost vertices, in ID order, so the first order follows the flow.
 	starts := make([]int, len(s.vertices))
 	for i := range starts {
 		starts[i] = i
@@ -43,7 +74,11 @@ func (s *sugiyama) orderLayers() {
 			visit(v)
 		}
 	}
+}
 
+// sweep improves the current order and leaves the best one found; it returns its crossings.
+func (s *sugiyama) sweep() int {
+	nl := len(s.layers)
 	best := s.crossings()
 	bestLayers := cloneLayers(s.layers)
 	for sweep, stale := 0, 0; sweep < maxSweeps && best > 0 && stale < 4; sweep++ {
@@ -64,12 +99,8 @@ func (s *sugiyama) orderLayers() {
 			stale++
 		}
 	}
-	s.layers = bestLayers
-	for _, layer := range s.layers {
-		for i, v := range layer {
-			s.pos[v] = i
-		}
-	}
+	s.setLayers(bestLayers)
+	return best
 }
 
 func cloneLayers(layers [][]int) [][]int {
@@ -84,33 +115,36 @@ func cloneLayers(layers [][]int) [][]int {
 // (up) or below. A vertex without such neighbours keeps its place.
 func (s *sugiyama) reorder(l int, up bool) {
 	layer := s.layers[l]
-	bary := make(map[int]float64, len(layer))
-	for _, v := range layer {
+	type key struct {
+		bary float64
+		pos  int
+	}
+	keys := make([]key, len(layer))
+	for i, v := range layer {
 		nb := s.vertices[v].down
 		if up {
 			nb = s.vertices[v].up
 		}
-		if len(nb) == 0 {
-			bary[v] = float64(s.pos[v])
-			continue
+		keys[i] = key{float64(i), i}
+		if len(nb) > 0 {
+			sum := 0
+			for _, w := range nb {
+				sum += s.pos[w]
+			}
+			keys[i].bary = float64(sum) / float64(len(nb))
 		}
-		sum := 0
-		for _, w := range nb {
-			sum += s.pos[w]
-		}
-		bary[v] = float64(sum) / float64(len(nb))
 	}
-	slices.SortStableFunc(layer, func(a, b int) int {
-		return cmp.Or(cmp.Compare(bary[a], bary[b]), cmp.Compare(s.pos[a], s.pos[b]))
-	})
-	for i, v := range layer {
-		s.pos[v] = i
+	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.bary, b.bary), cmp.Compare(a.pos, b.pos)) })
+	old := slices.Clone(layer)
+	for i, k := range keys {
+		layer[i] = old[k.pos]
+		s.pos[layer[i]] = i
 	}
 }
 
 // transpose swaps neighbours within a layer while that removes crossings.
 func (s *sugiyama) transpose() {
-	for pass, improved := 0, true; improved && pass < 8; pass++ {
+	for pass, improved := 0, true; improved && pass < 4; pass++ {
 		improved = false
 		for _, layer := range s.layers {
 			for i := 0; i+1 < len(layer); i++ {

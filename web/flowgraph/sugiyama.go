@@ -33,6 +33,11 @@ type chain struct {
 func (s *sugiyama) dummy(v int) bool { return s.vertices[v].node < 0 }
 
 func layoutComponent(all []PlacedNode, edges []indexedEdge, comp component) Drawing {
+	return newSugiyama(all, edges, comp).draw()
+}
+
+// newSugiyama runs the phases of the layout up to, not including, drawing.
+func newSugiyama(all []PlacedNode, edges []indexedEdge, comp component) *sugiyama {
 	s := &sugiyama{}
 	local := make(map[int]int, len(comp.nodes))
 	for i, n := range comp.nodes {
@@ -48,7 +53,7 @@ func layoutComponent(all []PlacedNode, edges []indexedEdge, comp component) Draw
 	s.assignLayers()
 	s.orderLayers()
 	s.assignY()
-	return s.draw()
+	return s
 }
 
 // breakCycles turns around a small set of edges so that the rest form a DAG, with the greedy
