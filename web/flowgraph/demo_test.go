@@ -55,25 +55,38 @@ func TestDemoPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(*demo, demoPage(t, "file://"+static), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// demoPage is an HTML page showing the demo graphs, with app.css and flowgraph.js from static.
+func demoPage(t *testing.T, static string) []byte {
+	t.Helper()
 	var b bytes.Buffer
 	b.WriteString(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>flow graph demo</title>` +
-		`<link rel="stylesheet" href="file://` + static + `/app.css">` +
-		`<script src="file://` + static + `/flowgraph.js" defer></script></head><body><main><h1>Flows</h1>`)
-	if err := SVG(shop(), Options{}).Render(context.Background(), &b); err != nil {
-		t.Fatal(err)
+		`<link rel="stylesheet" href="` + static + `/app.css">` +
+		`<script src="` + static + `/flowgraph.js" defer></script></head><body><main><h1>Flows</h1>`)
+	sections := []struct {
+		title string
+		g     Graph
+		o     Options
+	}{
+		{"", shop(), Options{}},
+		{"Focused on payments", focus(shop(), "payments"), Options{Focus: "payments"}},
+		{"A larger estate", flows(45, 90, 5), Options{}},
+		{"Nothing yet", Graph{}, Options{}},
 	}
-	b.WriteString(`<h2>Focused on payments</h2>`)
-	if err := SVG(focus(shop(), "payments"), Options{Focus: "payments"}).Render(context.Background(), &b); err != nil {
-		t.Fatal(err)
-	}
-	b.WriteString(`<h2>Nothing yet</h2>`)
-	if err := SVG(Graph{}, Options{}).Render(context.Background(), &b); err != nil {
-		t.Fatal(err)
+	for _, s := range sections {
+		if s.title != "" {
+			b.WriteString("<h2>" + s.title + "</h2>")
+		}
+		if err := SVG(s.g, s.o).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
 	}
 	b.WriteString(`</main></body></html>`)
-	if err := os.WriteFile(*demo, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return b.Bytes()
 }
 
 // focus keeps the nodes within two steps of id, as a service page would show.

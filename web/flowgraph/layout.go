@@ -11,14 +11,14 @@ const (
 	nodeGap       = 22.0 // between two nodes in one column
 	dummyGap      = 10.0 // between an edge passing through a column and what is next to it
 	minLayerGap   = 48.0
-	labelPad      = 8.0 // between an edge label and the columns on either side
+	labelPad      = 12.0 // between an edge label and the columns on either side
 	componentGap  = 36.0
 	nodeFont      = 13.0
 	channelFont   = 12.0
 	subtitleFont  = 11.0
 	labelFont     = 11.0
 	labelLineH    = 13.0
-	labelMaxWidth = 108.0
+	labelMaxWidth = 72.0
 	maxLabelRunes = 32
 	arrowLen      = 8.0
 )
