@@ -70,7 +70,7 @@ func TestBrowserZoomAndPan(t *testing.T) {
 	const svg = `document.querySelector('svg[data-flowgraph]')`
 	viewBox := func() []float64 {
 		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](svg + `.getAttribute('viewBox').split(' ').map(Number)`))
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](svg+`.getAttribute('viewBox').split(' ').map(Number)`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestBrowserZoomAndPan(t *testing.T) {
 		t.Errorf("fit: viewBox %v, want %v", v, home)
 	}
 
-	rect, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(r => [r.x + r.width/2, r.y + r.height/2])(` + svg + `.getBoundingClientRect())`))
+	rect, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(r => [r.x + r.width/2, r.y + r.height/2])(`+svg+`.getBoundingClientRect())`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,9 @@ func TestBrowserZoomAndPan(t *testing.T) {
 		t.Errorf("wheel: viewBox %v, home %v", zoomed, home)
 	}
 
-	held := func(p *input.DispatchMouseEventParams) { p.Button, p.Buttons, p.ClickCount = input.MouseButtonLeft, 1, 1 }
+	held := func(p *input.DispatchMouseEventParams) {
+		p.Button, p.Buttons, p.ClickCount = input.MouseButtonLeft, 1, 1
+	}
 	if err := chromedp.Do(ctx,
 		chromedp.MouseEvent(chromedp.MousePressed, x, y, held),
 		chromedp.MouseEvent(chromedp.MouseMoved, x+20, y+5, held),
