@@ -29,10 +29,6 @@ type Point struct{ X, Y float64 }
 // Box is a rectangle by its top left corner and size.
 type Box struct{ X, Y, W, H float64 }
 
-func (b Box) overlaps(o Box) bool {
-	return b.X < o.X+o.W && o.X < b.X+b.W && b.Y < o.Y+o.H && o.Y < b.Y+b.H
-}
-
 // Drawing is a graph laid out on the plane, origin top left.
 type Drawing struct {
 	Width, Height float64

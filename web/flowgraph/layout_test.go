@@ -194,23 +194,27 @@ func checkNoOverlaps(t *testing.T, d Drawing) {
 	}
 	for i, a := range d.Nodes {
 		for _, b := range d.Nodes[i+1:] {
-			if a.Box.overlaps(b.Box) {
+			if overlap(a.Box, b.Box) {
 				t.Errorf("nodes %s %v and %s %v overlap", a.ID, a.Box, b.ID, b.Box)
 			}
 		}
 		for _, e := range labels {
-			if a.Box.overlaps(e.LabelBox) {
+			if overlap(a.Box, e.LabelBox) {
 				t.Errorf("node %s %v and the label of %s→%s %v overlap", a.ID, a.Box, e.From, e.To, e.LabelBox)
 			}
 		}
 	}
 	for i, a := range labels {
 		for _, b := range labels[i+1:] {
-			if a.LabelBox.overlaps(b.LabelBox) {
+			if overlap(a.LabelBox, b.LabelBox) {
 				t.Errorf("labels of %s→%s and %s→%s overlap", a.From, a.To, b.From, b.To)
 			}
 		}
 	}
+}
+
+func overlap(a, b Box) bool {
+	return a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H
 }
 
 func checkInside(t *testing.T, d Drawing) {
