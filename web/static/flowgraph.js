@@ -1,0 +1,94 @@
+// Zoom and pan for eventlens' flow graphs (every svg[data-flowgraph]), by changing the SVG's
+// viewBox. All listeners sit on the document, so graphs that htmx swaps in later work as well.
+// Without this script the graph is drawn whole; the zoom buttons stay hidden by app.css.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("flowgraph-js");
+
+  var MAX_ZOOM = 20, MIN_ZOOM = 0.5, DRAG_SLOP = 4;
+
+  function parse(s) { return s.trim().split(/[\s,]+/).map(Number); }
+  function view(svg) { return parse(svg.getAttribute("viewBox")); }
+  function home(svg) { return parse(svg.getAttribute("data-viewbox") || svg.getAttribute("viewBox")); }
+  function setView(svg, b) {
+    svg.setAttribute("viewBox", b.map(function (n) { return Math.round(n * 100) / 100; }).join(" "));
+  }
+
+  // toGraph converts a point on the screen into graph units.
+  function toGraph(svg, clientX, clientY) {
+    var p = svg.createSVGPoint();
+    p.x = clientX;
+    p.y = clientY;
+    return p.matrixTransform(svg.getScreenCTM().inverse());
+  }
+
+  // zoom scales the view by factor (above 1 zooms in), keeping point (px, py) where it is.
+  function zoom(svg, factor, px, py) {
+    var b = view(svg), h = home(svg);
+    var w = Math.min(Math.max(b[2] / factor, h[2] / MAX_ZOOM), h[2] / MIN_ZOOM);
+    var k = w / b[2];
+    setView(svg, [px - (px - b[0]) * k, py - (py - b[1]) * k, b[2] * k, b[3] * k]);
+  }
+
+  function zoomCentre(svg, factor) {
+    var b = view(svg);
+    zoom(svg, factor, b[0] + b[2] / 2, b[1] + b[3] / 2);
+  }
+
+  document.addEventListener("wheel", function (e) {
+    var svg = e.target.closest && e.target.closest("svg[data-flowgraph]");
+    if (!svg) return;
+    e.preventDefault();
+    var dy = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaY;
+    var p = toGraph(svg, e.clientX, e.clientY);
+    zoom(svg, Math.exp(-dy * 0.002), p.x, p.y);
+  }, { passive: false });
+
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-flowgraph-zoom]");
+    if (!button) return;
+    var figure = button.closest(".flowgraph");
+    var svg = figure && figure.querySelector("svg[data-flowgraph]");
+    if (!svg) return;
+    switch (button.getAttribute("data-flowgraph-zoom")) {
+      case "in": zoomCentre(svg, 1.25); break;
+      case "out": zoomCentre(svg, 0.8); break;
+      default: setView(svg, home(svg));
+    }
+  });
+
+  // A drag pans; it becomes a drag only after a few pixels, so a click still follows a link.
+  var drag = null;
+  document.addEventListener("pointerdown", function (e) {
+    var svg = e.button === 0 && e.target.closest && e.target.closest("svg[data-flowgraph]");
+    if (!svg) return;
+    drag = { svg: svg, id: e.pointerId, x: e.clientX, y: e.clientY, view: view(svg),
+      scale: svg.getScreenCTM().a, moved: false };
+  });
+  document.addEventListener("pointermove", function (e) {
+    if (!drag || e.pointerId !== drag.id) return;
+    var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    if (!drag.moved) {
+      if (Math.abs(dx) < DRAG_SLOP && Math.abs(dy) < DRAG_SLOP) return;
+      drag.moved = true;
+      drag.svg.setPointerCapture(e.pointerId);
+      drag.svg.classList.add("fg-dragging");
+    }
+    var b = drag.view;
+    setView(drag.svg, [b[0] - dx / drag.scale, b[1] - dy / drag.scale, b[2], b[3]]);
+  });
+  function endDrag(e) {
+    if (!drag || e.pointerId !== drag.id) return;
+    drag.svg.classList.remove("fg-dragging");
+    if (drag.moved) {
+      // Swallow the click that ends a drag, so dropping on a node does not open it; the
+      // browser sends that click in the same task, so the listener goes right after.
+      var swallow = function (c) { c.preventDefault(); c.stopPropagation(); };
+      document.addEventListener("click", swallow, true);
+      setTimeout(function () { document.removeEventListener("click", swallow, true); }, 0);
+    }
+    drag = null;
+  }
+  document.addEventListener("pointerup", endDrag);
+  document.addEventListener("pointercancel", endDrag);
+})();
