@@ -1,0 +1,332 @@
+package avro
+
+import (
+	"bytes"
+	"math"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// normalizer writes Confluent's normalized text (AvroSchemaUtils.toNormalizedString): full
+// names, sorted aliases and properties, logical type attributes first, defaults converted to the
+// field's type. Confluent parses that text again and stores its canonical form; so do we.
+type normalizer struct {
+	b     bytes.Buffer
+	known map[string]bool
+}
+
+func (w *normalizer) schema(n *node) {
+	b := &w.b
+	switch n.typ {
+	case "union":
+		b.WriteByte('[')
+		for i, branch := range n.branches {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			w.schema(branch)
+		}
+		b.WriteByte(']')
+	case "array", "map":
+		b.WriteString(`{"type":`)
+		writeString(b, n.typ)
+		if n.typ == "array" {
+			b.WriteString(`,"items":`)
+		} else {
+			b.WriteString(`,"values":`)
+		}
+		w.schema(n.items)
+		w.logicalAndSortedProps(n)
+		b.WriteByte('}')
+	case "record", "error", "enum", "fixed":
+		full := n.fullName()
+		if w.known[full] {
+			writeString(b, full)
+			return
+		}
+		w.known[full] = true
+		b.WriteString(`{"name":`)
+		writeString(b, full)
+		b.WriteString(`,"type":`)
+		writeString(b, n.typ)
+		switch n.typ {
+		case "enum":
+			b.WriteString(`,"symbols":[`)
+			for i, s := range n.symbols {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				writeString(b, s)
+			}
+			b.WriteByte(']')
+		case "fixed":
+			b.WriteString(`,"size":` + strconv.Itoa(n.size))
+		default:
+			b.WriteString(`,"fields":[`)
+			for i, f := range n.fields {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				w.field(f)
+			}
+			b.WriteByte(']')
+		}
+		if n.doc != nil && n.doc.text != "" {
+			b.WriteString(`,"doc":`)
+			writeJSON(b, n.doc)
+		}
+		writeSortedStrings(b, "aliases", n.aliases)
+		if n.enumDefault != nil {
+			b.WriteString(`,"default":`)
+			writeString(b, *n.enumDefault)
+		}
+		w.logicalAndSortedProps(n)
+		b.WriteByte('}')
+	default:
+		if len(n.props) == 0 {
+			writeString(b, n.typ)
+			return
+		}
+		b.WriteString(`{"type":`)
+		writeString(b, n.typ)
+		w.logicalAndSortedProps(n)
+		b.WriteByte('}')
+	}
+}
+
+func (w *normalizer) field(f *field) {
+	b := &w.b
+	b.WriteString(`{"name":`)
+	writeString(b, f.name)
+	b.WriteString(`,"type":`)
+	w.schema(f.typ)
+	b.WriteString(`,"order":`)
+	writeString(b, f.order)
+	if f.doc != nil {
+		b.WriteString(`,"doc":`)
+		writeJSON(b, f.doc)
+	}
+	writeSortedStrings(b, "aliases", f.aliases)
+	if f.def != nil {
+		b.WriteString(`,"default":`)
+		if v := defaultAs(f.def, f.typ); v != nil {
+			writeJSON(b, v)
+		} else {
+			writeJSON(b, f.def)
+		}
+	}
+	writeSortedProps(b, f.props)
+	b.WriteByte('}')
+}
+
+// logicalAndSortedProps writes a valid logical type's attributes, then every property sorted by
+// key; the parse that follows drops the repeated keys.
+func (w *normalizer) logicalAndSortedProps(n *node) {
+	b := &w.b
+	if lt, precision, scale, ok := logicalType(n); ok {
+		b.WriteString(`,"logicalType":`)
+		writeString(b, lt)
+		if lt == "decimal" {
+			b.WriteString(`,"precision":` + strconv.Itoa(precision))
+			if scale != 0 {
+				b.WriteString(`,"scale":` + strconv.Itoa(scale))
+			}
+		}
+	}
+	writeSortedProps(b, n.props)
+}
+
+func writeSortedProps(b *bytes.Buffer, props []jsonMember) {
+	sorted := slices.Clone(props)
+	slices.SortFunc(sorted, func(x, y jsonMember) int { return strings.Compare(x.key, y.key) })
+	writeProps(b, sorted)
+}
+
+func writeSortedStrings(b *bytes.Buffer, key string, values []string) {
+	if len(values) == 0 {
+		return
+	}
+	sorted := slices.Clone(values)
+	slices.Sort(sorted)
+	b.WriteString(`,"` + key + `":[`)
+	for i, v := range sorted {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		writeString(b, v)
+	}
+	b.WriteByte(']')
+}
+
+// logicalType reports the logical type Java Avro accepts on n (LogicalTypes.fromSchemaIgnoreInvalid).
+func logicalType(n *node) (name string, precision, scale int, ok bool) {
+	var lt *jsonValue
+	for _, p := range n.props {
+		if p.key == "logicalType" {
+			lt = p.value
+		}
+	}
+	name, isText := lt.textValue()
+	if !isText {
+		return "", 0, 0, false
+	}
+	switch name {
+	case "decimal":
+		precision, ok = intProp(n, "precision")
+		if !ok || precision <= 0 {
+			return "", 0, 0, false
+		}
+		scale, hasScale := intProp(n, "scale")
+		if !hasScale {
+			scale = 0
+		}
+		if scale < 0 || scale > precision {
+			return "", 0, 0, false
+		}
+		switch n.typ {
+		case "bytes":
+		case "fixed":
+			if float64(precision) > math.Floor(math.Log10(math.Pow(2, float64(8*n.size-1))-1)) {
+				return "", 0, 0, false
+			}
+		default:
+			return "", 0, 0, false
+		}
+		return name, precision, scale, true
+	case "big-decimal":
+		return name, 0, 0, n.typ == "bytes"
+	case "uuid":
+		return name, 0, 0, n.typ == "string" || (n.typ == "fixed" && n.size == 16)
+	case "date", "time-millis":
+		return name, 0, 0, n.typ == "int"
+	case "time-micros", "timestamp-millis", "timestamp-micros", "timestamp-nanos",
+		"local-timestamp-millis", "local-timestamp-micros", "local-timestamp-nanos":
+		return name, 0, 0, n.typ == "long"
+	case "duration":
+		return name, 0, 0, n.typ == "fixed" && n.size == 12
+	}
+	return "", 0, 0, false
+}
+
+func intProp(n *node, key string) (int, bool) {
+	for _, p := range n.props {
+		if p.key == key && p.value.kind == jsonNumber && isIntegerLiteral(p.value.text) {
+			v, err := strconv.ParseInt(p.value.text, 10, 32)
+			return int(v), err == nil
+		}
+	}
+	return 0, false
+}
+
+// defaultAs converts a default value to the Java object Avro makes of it for schema s and back
+// to JSON (JacksonUtils.toObject): an integer default of a double field becomes 1.0, and so on.
+// It returns nil where Java finds no conversion.
+func defaultAs(v *jsonValue, s *node) *jsonValue {
+	if v.kind == jsonNull {
+		return v
+	}
+	if s != nil && s.typ == "union" {
+		for _, branch := range s.branches {
+			if branch.typ == "null" {
+				continue
+			}
+			if out := defaultAs(v, branch); out != nil {
+				return out
+			}
+		}
+		return nil
+	}
+	typ := ""
+	if s != nil {
+		typ = s.kind()
+	}
+	switch v.kind {
+	case jsonBool:
+		return v
+	case jsonNumber:
+		if isIntegerLiteral(v.text) {
+			n, ok := new(big.Int).SetString(v.text, 10)
+			if !ok || !n.IsInt64() {
+				return nil // Jackson's BigIntegerNode: Java converts it to nothing
+			}
+			switch typ {
+			case "", "int", "long":
+				return v
+			case "float":
+				return floatLiteral(float64(float32(n.Int64())), 32)
+			case "double":
+				return floatLiteral(float64(n.Int64()), 64)
+			}
+			return nil
+		}
+		f, _ := strconv.ParseFloat(v.text, 64)
+		switch typ {
+		case "", "double":
+			return floatLiteral(f, 64)
+		case "float":
+			return floatLiteral(float64(float32(f)), 32)
+		}
+		return nil
+	case jsonString:
+		switch typ {
+		case "", "string", "enum":
+			return v
+		case "bytes", "fixed":
+			// Java keeps the string's ISO-8859-1 bytes: other characters become '?'.
+			latin := []rune(v.text)
+			for i, r := range latin {
+				if r > 0xFF {
+					latin[i] = '?'
+				}
+			}
+			return &jsonValue{kind: jsonString, text: string(latin)}
+		}
+		return nil
+	case jsonArray:
+		var items *node
+		if s != nil && s.typ == "array" {
+			items = s.items
+		}
+		out := &jsonValue{kind: jsonArray}
+		for _, item := range v.items {
+			c := defaultAs(item, items)
+			if c == nil {
+				return nil
+			}
+			out.items = append(out.items, c)
+		}
+		return out
+	case jsonObject:
+		out := &jsonValue{kind: jsonObject}
+		for _, m := range v.members {
+			var ms *node
+			switch {
+			case s != nil && s.typ == "map":
+				ms = s.items
+			case s != nil && s.kind() == "record":
+				f := s.fieldIndex[m.key]
+				if f == nil {
+					return nil
+				}
+				ms = f.typ
+			}
+			c := defaultAs(m.value, ms)
+			if c == nil {
+				return nil
+			}
+			out.members = append(out.members, jsonMember{m.key, c})
+		}
+		return out
+	}
+	return nil
+}
+
+// floatLiteral is a float or double as Jackson writes it (Float.toString or Double.toString).
+func floatLiteral(f float64, bits int) *jsonValue {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return &jsonValue{kind: jsonString, text: javaDoubleString(f, bits)}
+	}
+	return &jsonValue{kind: jsonNumber, text: javaDoubleString(f, bits)}
+}
