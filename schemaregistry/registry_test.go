@@ -422,13 +422,19 @@ func TestInputErrors(t *testing.T) {
 		do   func() error
 		code int
 	}{
-		{"invalid schema", func() error { _, err := r.Register(ctx, "s", NewSchema{Schema: `{"type":"record"}`}, RegisterOptions{}); return err }, CodeInvalidSchema},
+		{"invalid schema", func() error {
+			_, err := r.Register(ctx, "s", NewSchema{Schema: `{"type":"record"}`}, RegisterOptions{})
+			return err
+		}, CodeInvalidSchema},
 		{"empty schema", func() error { _, err := r.Register(ctx, "s", NewSchema{}, RegisterOptions{}); return err }, CodeInvalidSchema},
 		{"unknown type", func() error {
 			_, err := r.Register(ctx, "s", NewSchema{Schema: "{}", SchemaType: "XML"}, RegisterOptions{})
 			return err
 		}, CodeInvalidSchema},
-		{"control character in subject", func() error { _, err := r.Register(ctx, "a\x01b", NewSchema{Schema: `"int"`}, RegisterOptions{}); return err }, CodeInvalidSubject},
+		{"control character in subject", func() error {
+			_, err := r.Register(ctx, "a\x01b", NewSchema{Schema: `"int"`}, RegisterOptions{})
+			return err
+		}, CodeInvalidSubject},
 		{"reserved subject", func() error { _, err := r.SetConfig(ctx, "__GLOBAL", ConfigUpdate{Compatibility: None}); return err }, CodeInvalidSubject},
 		{"version zero", func() error { _, err := ParseVersion("0"); return err }, CodeInvalidVersion},
 		{"version 2^31", func() error { _, err := ParseVersion("2147483648"); return err }, CodeInvalidVersion},
