@@ -23,29 +23,67 @@ type route struct {
 	method, path string
 	role         role
 	handler      echo.HandlerFunc
+	slash        bool // also answer path + "/" (registry clients send both)
 }
 
 // routeTable lists every route eventlens answers, with the role it requires.
 func (s *Server) routeTable(m *metrics) []route {
 	pages := &web.Pages{Catalog: s.svc.Catalog}
+	reg := registryAPI{reg: s.svc.Registry}
+	const r, w, a, slash = roleRead, roleWrite, roleAdmin, true
 	return []route{
-		{http.MethodGet, "/healthz", roleNone, healthz},
-		{http.MethodGet, "/readyz", roleNone, s.readyz},
-		{http.MethodGet, "/metrics", roleRead, m.handler()},
-		{http.MethodGet, "/static/:file", roleNone, web.Static},
+		{http.MethodGet, "/healthz", roleNone, healthz, false},
+		{http.MethodGet, "/readyz", roleNone, s.readyz, false},
+		{http.MethodGet, "/metrics", roleRead, m.handler(), false},
+		{http.MethodGet, "/static/:file", roleNone, web.Static, false},
 
-		{http.MethodGet, "/", roleRead, pages.Home},
-		{http.MethodGet, "/catalog", roleRead, pages.Section("catalog")},
-		{http.MethodGet, "/flows", roleRead, pages.Section("flows")},
-		{http.MethodGet, "/health", roleRead, pages.Section("health")},
-		{http.MethodGet, "/schemas", roleRead, pages.Section("schemas")},
-		{http.MethodGet, "/search", roleRead, pages.Section("search")},
+		{http.MethodGet, "/", roleRead, pageOrAPI(pages.Home, reg.root), false},
+		{http.MethodGet, "/catalog", roleRead, pages.Section("catalog"), false},
+		{http.MethodGet, "/flows", roleRead, pages.Section("flows"), false},
+		{http.MethodGet, "/health", roleRead, pages.Section("health"), false},
+		{http.MethodGet, "/schemas", roleRead, pageOrAPI(pages.Section("schemas"), reg.listSchemas), slash},
+		{http.MethodGet, "/search", roleRead, pages.Section("search"), false},
+
+		// The Confluent Schema Registry API (server/registry.go).
+		{http.MethodPost, "/", r, reg.root, false},
+		{http.MethodGet, "/schemas/types", r, reg.types, slash},
+		{http.MethodGet, "/schemas/ids/:id", r, reg.schemaByID, slash},
+		{http.MethodGet, "/schemas/ids/:id/schema", r, reg.schemaTextByID, slash},
+		{http.MethodGet, "/schemas/ids/:id/subjects", r, reg.subjectsByID, slash},
+		{http.MethodGet, "/schemas/ids/:id/versions", r, reg.versionsByID, slash},
+		{http.MethodGet, "/schemas/guids/:guid", r, reg.schemaByGUID, slash},
+		{http.MethodGet, "/subjects", r, reg.subjects, slash},
+		{http.MethodPost, "/subjects/:subject", w, reg.lookup, slash},
+		{http.MethodDelete, "/subjects/:subject", a, reg.deleteSubject, slash},
+		{http.MethodGet, "/subjects/:subject/versions", r, reg.versions, slash},
+		{http.MethodPost, "/subjects/:subject/versions", w, reg.register, slash},
+		{http.MethodGet, "/subjects/:subject/versions/:version", r, reg.version, slash},
+		{http.MethodGet, "/subjects/:subject/versions/:version/schema", r, reg.versionText, slash},
+		{http.MethodGet, "/subjects/:subject/versions/:version/referencedby", r, reg.referencedBy, slash},
+		{http.MethodDelete, "/subjects/:subject/versions/:version", a, reg.deleteVersion, slash},
+		{http.MethodPost, "/compatibility/subjects/:subject/versions", w, reg.compatibility, slash},
+		{http.MethodPost, "/compatibility/subjects/:subject/versions/:version", w, reg.compatibility, slash},
+		{http.MethodGet, "/config", r, reg.getConfig, slash},
+		{http.MethodPut, "/config", a, reg.putConfig, slash},
+		{http.MethodDelete, "/config", a, reg.deleteConfig, slash},
+		{http.MethodGet, "/config/:subject", r, reg.getConfig, slash},
+		{http.MethodPut, "/config/:subject", a, reg.putConfig, slash},
+		{http.MethodDelete, "/config/:subject", a, reg.deleteConfig, slash},
+		{http.MethodGet, "/mode", r, reg.getMode, slash},
+		{http.MethodPut, "/mode", a, reg.putMode, slash},
+		{http.MethodDelete, "/mode", a, reg.deleteMode, slash},
+		{http.MethodGet, "/mode/:subject", r, reg.getMode, slash},
+		{http.MethodPut, "/mode/:subject", a, reg.putMode, slash},
+		{http.MethodDelete, "/mode/:subject", a, reg.deleteMode, slash},
 	}
 }
 
 func (s *Server) routes(m *metrics) {
 	for _, r := range s.routeTable(m) {
 		s.echo.Add(r.method, r.path, r.handler)
+		if r.slash {
+			s.echo.Add(r.method, r.path+"/", r.handler)
+		}
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
 )
 
@@ -30,8 +31,9 @@ type Config struct {
 
 // Services are the domain services behind the routes.
 type Services struct {
-	DB      *sqlitedb.DB
-	Catalog *catalog.Catalog
+	DB       *sqlitedb.DB
+	Catalog  *catalog.Catalog
+	Registry *schemaregistry.Registry
 }
 
 // Server serves the console, the APIs and the probes on one port.

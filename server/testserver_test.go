@@ -13,6 +13,9 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/schemaregistry"
+	"github.com/eventlens/eventlens/schemaregistry/avro"
+	"github.com/eventlens/eventlens/schemaregistry/format"
 	"github.com/eventlens/eventlens/sqlitedb"
 )
 
@@ -39,7 +42,8 @@ func startServer(t *testing.T, opts ...func(*Config)) *testServer {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv, err := New(cfg, Services{DB: db, Catalog: catalog.New(db)})
+	reg := schemaregistry.New(db, map[string]format.Format{"AVRO": avro.Format{}})
+	srv, err := New(cfg, Services{DB: db, Catalog: catalog.New(db), Registry: reg})
 	if err != nil {
 		t.Fatal(err)
 	}

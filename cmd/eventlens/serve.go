@@ -8,10 +8,16 @@ import (
 	"time"
 
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/schemaregistry"
+	"github.com/eventlens/eventlens/schemaregistry/avro"
+	"github.com/eventlens/eventlens/schemaregistry/format"
 	"github.com/eventlens/eventlens/server"
 	"github.com/eventlens/eventlens/sqlitedb"
 	"github.com/eventlens/eventlens/tracing"
 )
+
+// schemaFormats are the schema types the registry accepts; AVRO is the default.
+var schemaFormats = map[string]format.Format{"AVRO": avro.Format{}}
 
 type serveCmd struct {
 	Addr            string        `help:"Address to listen on for the console, the registry API and OTLP/HTTP." default:"127.0.0.1:8080" env:"EVENTLENS_ADDR"`
@@ -32,7 +38,7 @@ func (s serveCmd) Run(e env) (err error) {
 
 	srv, err := server.New(
 		server.Config{MaxBody: s.MaxBody, Logger: e.log, TracerProvider: tp},
-		server.Services{DB: db, Catalog: catalog.New(db)},
+		server.Services{DB: db, Catalog: catalog.New(db), Registry: schemaregistry.New(db, schemaFormats)},
 	)
 	if err != nil {
 		return err
