@@ -98,13 +98,13 @@ func decodeBody(c echo.Context, v any) error {
 
 // schemaRequest is Confluent's RegisterSchemaRequest.
 type schemaRequest struct {
-	Schema     string                    `json:"schema"`
-	SchemaType string                    `json:"schemaType"`
+	Schema     string                     `json:"schema"`
+	SchemaType string                     `json:"schemaType"`
 	References []schemaregistry.Reference `json:"references"`
-	Metadata   *schemaregistry.Metadata  `json:"metadata"`
-	RuleSet    *schemaregistry.RuleSet   `json:"ruleSet"`
-	ID         int                       `json:"id"`
-	Version    int                       `json:"version"`
+	Metadata   *schemaregistry.Metadata   `json:"metadata"`
+	RuleSet    *schemaregistry.RuleSet    `json:"ruleSet"`
+	ID         int                        `json:"id"`
+	Version    int                        `json:"version"`
 }
 
 func readSchemaRequest(c echo.Context) (schemaregistry.NewSchema, error) {
@@ -120,18 +120,18 @@ func readSchemaRequest(c echo.Context) (schemaregistry.NewSchema, error) {
 
 // schemaJSON is Confluent's Schema entity; AVRO, the default, is left out as Confluent does.
 type schemaJSON struct {
-	Subject    string                    `json:"subject,omitempty"`
-	Version    int                       `json:"version,omitempty"`
-	ID         int                       `json:"id,omitempty"`
-	GUID       string                    `json:"guid,omitempty"`
-	SchemaType string                    `json:"schemaType,omitempty"`
+	Subject    string                     `json:"subject,omitempty"`
+	Version    int                        `json:"version,omitempty"`
+	ID         int                        `json:"id,omitempty"`
+	GUID       string                     `json:"guid,omitempty"`
+	SchemaType string                     `json:"schemaType,omitempty"`
 	References []schemaregistry.Reference `json:"references,omitempty"`
-	Metadata   *schemaregistry.Metadata  `json:"metadata,omitempty"`
-	RuleSet    *schemaregistry.RuleSet   `json:"ruleSet,omitempty"`
-	Schema     string                    `json:"schema"`
-	MaxID      int                       `json:"maxId,omitempty"`
-	Timestamp  int64                     `json:"ts,omitempty"`
-	Deleted    bool                      `json:"deleted,omitempty"`
+	Metadata   *schemaregistry.Metadata   `json:"metadata,omitempty"`
+	RuleSet    *schemaregistry.RuleSet    `json:"ruleSet,omitempty"`
+	Schema     string                     `json:"schema"`
+	MaxID      int                        `json:"maxId,omitempty"`
+	Timestamp  int64                      `json:"ts,omitempty"`
+	Deleted    bool                       `json:"deleted,omitempty"`
 }
 
 func toJSON(s schemaregistry.Schema) schemaJSON {
@@ -149,7 +149,7 @@ func toJSON(s schemaregistry.Schema) schemaJSON {
 // byID is GET /schemas/ids/{id}: the schema text alone, as Confluent's SchemaString.
 func byID(s schemaregistry.Schema) schemaJSON {
 	j := toJSON(s)
-	j.GUID, j.Timestamp, j.Deleted = "", 0, false
+	j.ID, j.GUID, j.Timestamp, j.Deleted = 0, "", 0, false
 	return j
 }
 
