@@ -4,19 +4,17 @@ go 1.26.8
 
 require (
 	github.com/a-h/templ v0.3.977
+	github.com/confluentinc/confluent-kafka-go/v2 v2.11.1
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/pressly/goose/v3 v3.29.0
 	github.com/prometheus/client_golang v1.25.0
+	github.com/twmb/franz-go/pkg/sr v1.8.0
 	go.opentelemetry.io/contrib/instrumentation/github.com/labstack/echo/otelecho v0.60.0
 	go.opentelemetry.io/otel/trace v1.47.0
 	modernc.org/sqlite v1.61.1
 )
 
-require (
-	github.com/confluentinc/confluent-kafka-go/v2 v2.11.1 // indirect
-	github.com/getkin/kin-openapi v0.152.0 // indirect
-	github.com/twmb/franz-go/pkg/sr v1.8.0 // indirect
-)
+require golang.org/x/oauth2 v0.37.0 // indirect
 
 require (
 	github.com/a-h/parse v0.0.0-20250122154542-74294addb73e // indirect
