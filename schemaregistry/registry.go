@@ -20,6 +20,7 @@ type Registry struct {
 	db      *sqlitedb.DB
 	formats map[string]format.Format
 	cache   *cache
+	parses  parseCache
 	writeMu sync.Mutex // one logical write at a time, so checks and writes see the same state
 	now     func() time.Time
 }
@@ -250,9 +251,16 @@ func (r *Registry) prepare(ctx context.Context, in NewSchema, normalize bool) (*
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := f.Parse(in.Schema, fmtRefs)
-	if err != nil {
-		return nil, &Error{Code: CodeInvalidSchema, Message: fmt.Sprintf("Invalid schema %s: %v", typ, err), Err: err}
+	key := typ + "\x00" + in.Schema
+	parsed, ok := r.parses.get(key)
+	if !ok || len(fmtRefs) > 0 {
+		parsed, err = f.Parse(in.Schema, fmtRefs)
+		if err != nil {
+			return nil, &Error{Code: CodeInvalidSchema, Message: fmt.Sprintf("Invalid schema %s: %v", typ, err), Err: err}
+		}
+		if len(fmtRefs) == 0 {
+			r.parses.put(key, parsed)
+		}
 	}
 	text := parsed.Canonical()
 	if normalize {

@@ -28,7 +28,7 @@ type testServer struct {
 
 // startServer starts a server for one test and stops it when the test ends. Options may adjust
 // the configuration before the server is built.
-func startServer(t *testing.T, opts ...func(*Config)) *testServer {
+func startServer(t testing.TB, opts ...func(*Config)) *testServer {
 	t.Helper()
 	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
 	if err != nil {
