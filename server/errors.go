@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/web"
 )
 
@@ -40,6 +41,17 @@ func wantsJSON(c echo.Context) bool {
 
 // classify maps an error to an HTTP status, a Confluent-style error code and a message.
 func classify(err error) (status, code int, message string) {
+	var re *schemaregistry.Error
+	if errors.As(err, &re) {
+		switch {
+		case re.Code == schemaregistry.CodeStore || re.Code >= 50000:
+			return http.StatusInternalServerError, re.Code, re.Message
+		case re.Code >= 10000:
+			return re.Code / 100, re.Code, re.Message
+		default:
+			return re.Code, re.Code, re.Message
+		}
+	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		msg, ok := he.Message.(string)
@@ -76,7 +88,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case c.Request().Method == http.MethodHead:
 		werr = c.NoContent(status)
 	case wantsJSON(c):
-		werr = c.JSON(status, apiError{ErrorCode: code, Message: message})
+		werr = answer(c, status, apiError{ErrorCode: code, Message: message})
 	default:
 		werr = web.RenderError(c, status, message)
 	}

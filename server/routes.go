@@ -22,52 +22,92 @@ type route struct {
 	method, path string
 	role         apikeys.Role
 	handler      echo.HandlerFunc
+	slash        bool // also answer path + "/" (registry clients send both)
 }
 
 // routeTable lists every route eventlens answers, with the role it requires.
 func (s *Server) routeTable(m *metrics) []route {
 	pages := &web.Pages{Catalog: s.svc.Catalog}
 	cat := s.svc.Catalog
+	reg := registryAPI{reg: s.svc.Registry}
+	const r, w, a, slash = roleRead, roleWrite, roleAdmin, true
 	return []route{
-		{http.MethodGet, "/healthz", roleNone, healthz},
-		{http.MethodGet, "/readyz", roleNone, s.readyz},
-		{http.MethodGet, "/metrics", roleRead, m.handler()},
-		{http.MethodGet, "/static/:file", roleNone, web.Static},
-		{http.MethodGet, "/login", roleNone, s.loginPage},
-		{http.MethodPost, "/login", roleNone, s.login},
-		{http.MethodPost, "/logout", roleNone, s.logout},
+		{http.MethodGet, "/healthz", roleNone, healthz, false},
+		{http.MethodGet, "/readyz", roleNone, s.readyz, false},
+		{http.MethodGet, "/metrics", roleRead, m.handler(), false},
+		{http.MethodGet, "/static/:file", roleNone, web.Static, false},
+		{http.MethodGet, "/login", roleNone, s.loginPage, false},
+		{http.MethodPost, "/login", roleNone, s.login, false},
+		{http.MethodPost, "/logout", roleNone, s.logout, false},
 
-		{http.MethodGet, "/", roleRead, pages.Home},
-		{http.MethodGet, "/catalog", roleRead, pages.Section("catalog")},
-		{http.MethodGet, "/flows", roleRead, pages.Section("flows")},
-		{http.MethodGet, "/health", roleRead, pages.Section("health")},
-		{http.MethodGet, "/schemas", roleRead, pages.Section("schemas")},
-		{http.MethodGet, "/search", roleRead, pages.Section("search")},
+		{http.MethodGet, "/", roleRead, pageOrAPI(pages.Home, reg.root), false},
+		{http.MethodGet, "/catalog", roleRead, pages.Section("catalog"), false},
+		{http.MethodGet, "/flows", roleRead, pages.Section("flows"), false},
+		{http.MethodGet, "/health", roleRead, pages.Section("health"), false},
+		{http.MethodGet, "/schemas", roleRead, pageOrAPI(pages.Section("schemas"), reg.listSchemas), slash},
+		{http.MethodGet, "/search", roleRead, pages.Section("search"), false},
 
 		// Catalog API. Names may hold slashes (channel comment/liked), hence the wildcards.
-		{http.MethodGet, "/api/catalog/domains", roleRead, listOf(cat.Domains)},
-		{http.MethodGet, "/api/catalog/domains/*", roleRead, oneOf(cat.Domain)},
-		{http.MethodPatch, "/api/catalog/domains/*", roleWrite, patchEntity(cat, "domain", anyGetter(cat.Domain))},
-		{http.MethodGet, "/api/catalog/services", roleRead, listOf(cat.Services)},
-		{http.MethodGet, "/api/catalog/services/*", roleRead, oneOf(cat.Service)},
-		{http.MethodPatch, "/api/catalog/services/*", roleWrite, patchEntity(cat, "service", anyGetter(cat.Service))},
-		{http.MethodGet, "/api/catalog/channels", roleRead, listOf(cat.Channels)},
-		{http.MethodGet, "/api/catalog/channels/*", roleRead, oneOf(cat.Channel)},
-		{http.MethodPatch, "/api/catalog/channels/*", roleWrite, patchEntity(cat, "channel", anyGetter(cat.Channel))},
-		{http.MethodGet, "/api/catalog/messages", roleRead, listOf(cat.Messages)},
-		{http.MethodGet, "/api/catalog/messages/*", roleRead, oneOf(cat.Message)},
-		{http.MethodPatch, "/api/catalog/messages/*", roleWrite, patchEntity(cat, "message", anyGetter(cat.Message))},
-		{http.MethodGet, "/api/catalog/owners", roleRead, listOf(cat.Owners)},
-		{http.MethodGet, "/api/catalog/owners/*", roleRead, oneOf(cat.Owner)},
-		{http.MethodPatch, "/api/catalog/owners/*", roleWrite, patchOwner(cat)},
-		{http.MethodGet, "/api/catalog/documents/*", roleRead, oneOf(cat.DocumentHistory)},
-		{http.MethodPost, "/api/catalog/asyncapi", roleWrite, importAsyncAPI(cat)},
+		{http.MethodGet, "/api/catalog/domains", roleRead, listOf(cat.Domains), false},
+		{http.MethodGet, "/api/catalog/domains/*", roleRead, oneOf(cat.Domain), false},
+		{http.MethodPatch, "/api/catalog/domains/*", roleWrite, patchEntity(cat, "domain", anyGetter(cat.Domain)), false},
+		{http.MethodGet, "/api/catalog/services", roleRead, listOf(cat.Services), false},
+		{http.MethodGet, "/api/catalog/services/*", roleRead, oneOf(cat.Service), false},
+		{http.MethodPatch, "/api/catalog/services/*", roleWrite, patchEntity(cat, "service", anyGetter(cat.Service)), false},
+		{http.MethodGet, "/api/catalog/channels", roleRead, listOf(cat.Channels), false},
+		{http.MethodGet, "/api/catalog/channels/*", roleRead, oneOf(cat.Channel), false},
+		{http.MethodPatch, "/api/catalog/channels/*", roleWrite, patchEntity(cat, "channel", anyGetter(cat.Channel)), false},
+		{http.MethodGet, "/api/catalog/messages", roleRead, listOf(cat.Messages), false},
+		{http.MethodGet, "/api/catalog/messages/*", roleRead, oneOf(cat.Message), false},
+		{http.MethodPatch, "/api/catalog/messages/*", roleWrite, patchEntity(cat, "message", anyGetter(cat.Message)), false},
+		{http.MethodGet, "/api/catalog/owners", roleRead, listOf(cat.Owners), false},
+		{http.MethodGet, "/api/catalog/owners/*", roleRead, oneOf(cat.Owner), false},
+		{http.MethodPatch, "/api/catalog/owners/*", roleWrite, patchOwner(cat), false},
+		{http.MethodGet, "/api/catalog/documents/*", roleRead, oneOf(cat.DocumentHistory), false},
+		{http.MethodPost, "/api/catalog/asyncapi", roleWrite, importAsyncAPI(cat), false},
+
+		// The Confluent Schema Registry API (server/registry.go).
+		{http.MethodPost, "/", r, reg.root, false},
+		{http.MethodGet, "/schemas/types", r, reg.types, slash},
+		{http.MethodGet, "/schemas/ids/:id", r, reg.schemaByID, slash},
+		{http.MethodGet, "/schemas/ids/:id/schema", r, reg.schemaTextByID, slash},
+		{http.MethodGet, "/schemas/ids/:id/subjects", r, reg.subjectsByID, slash},
+		{http.MethodGet, "/schemas/ids/:id/versions", r, reg.versionsByID, slash},
+		{http.MethodGet, "/schemas/guids/:guid", r, reg.schemaByGUID, slash},
+		{http.MethodGet, "/subjects", r, reg.subjects, slash},
+		{http.MethodPost, "/subjects/:subject", w, reg.lookup, slash},
+		{http.MethodDelete, "/subjects/:subject", a, reg.deleteSubject, slash},
+		{http.MethodGet, "/subjects/:subject/versions", r, reg.versions, slash},
+		{http.MethodPost, "/subjects/:subject/versions", w, reg.register, slash},
+		{http.MethodGet, "/subjects/:subject/versions/:version", r, reg.version, slash},
+		{http.MethodGet, "/subjects/:subject/versions/:version/schema", r, reg.versionText, slash},
+		{http.MethodGet, "/subjects/:subject/versions/:version/referencedby", r, reg.referencedBy, slash},
+		{http.MethodDelete, "/subjects/:subject/versions/:version", a, reg.deleteVersion, slash},
+		{http.MethodPost, "/compatibility/subjects/:subject/versions", w, reg.compatibility, slash},
+		{http.MethodPost, "/compatibility/subjects/:subject/versions/:version", w, reg.compatibility, slash},
+		{http.MethodGet, "/config", r, reg.getConfig, slash},
+		{http.MethodPut, "/config", a, reg.putConfig, slash},
+		{http.MethodDelete, "/config", a, reg.deleteConfig, slash},
+		{http.MethodGet, "/config/:subject", r, reg.getConfig, slash},
+		{http.MethodPut, "/config/:subject", a, reg.putConfig, slash},
+		{http.MethodDelete, "/config/:subject", a, reg.deleteConfig, slash},
+		{http.MethodGet, "/mode", r, reg.getMode, slash},
+		{http.MethodPut, "/mode", a, reg.putMode, slash},
+		{http.MethodDelete, "/mode", a, reg.deleteMode, slash},
+		{http.MethodGet, "/mode/:subject", r, reg.getMode, slash},
+		{http.MethodPut, "/mode/:subject", a, reg.putMode, slash},
+		{http.MethodDelete, "/mode/:subject", a, reg.deleteMode, slash},
 	}
 }
 
 func (s *Server) routes(m *metrics) {
 	for _, r := range s.routeTable(m) {
-		s.echo.Add(r.method, r.path, r.handler, s.authorize(r.role))
+		// Authentication first, so a request without a key learns that before anything else.
+		mw := []echo.MiddlewareFunc{s.authorize(r.role), s.checkCSRF}
+		s.echo.Add(r.method, r.path, r.handler, mw...)
+		if r.slash {
+			s.echo.Add(r.method, r.path+"/", r.handler, mw...)
+		}
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
 )
 
@@ -31,9 +32,10 @@ type Config struct {
 
 // Services are the domain services behind the routes.
 type Services struct {
-	DB      *sqlitedb.DB
-	Keys    *apikeys.Keys
-	Catalog *catalog.Catalog
+	DB       *sqlitedb.DB
+	Keys     *apikeys.Keys
+	Catalog  *catalog.Catalog
+	Registry *schemaregistry.Registry
 }
 
 // Server serves the console, the APIs and the probes on one port.
@@ -69,7 +71,7 @@ func New(cfg Config, svc Services) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.Use(bodyLimit, s.browserSession, s.checkCSRF)
+	e.Use(bodyLimit, s.browserSession)
 	s.routes(metrics)
 	s.http = &http.Server{
 		Handler:           e,

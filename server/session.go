@@ -64,8 +64,8 @@ func (s *Server) browserSession(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // checkCSRF refuses state-changing requests from a browser (a page path, or any path with a
-// session cookie) that lack the CSRF token of their CSRF cookie. API clients that send their
-// key with each request are not browsers riding on a cookie, so they need no token.
+// session cookie) that lack the CSRF token of their CSRF cookie. Clients that send their key
+// with each request are not browsers riding on a cookie, so they need no token.
 func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		switch c.Request().Method {
@@ -73,7 +73,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		_, hasSession := c.Get(keyContext).(apikeys.Key)
-		if !hasSession && isAPIPath(c) {
+		if _, _, sentKey := credentials(c.Request()); sentKey || (!hasSession && isAPIPath(c)) {
 			return next(c)
 		}
 		token := c.Request().Header.Get("X-CSRF-Token")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
 )
 
@@ -26,7 +27,7 @@ type testServer struct {
 
 // startServer starts a server for one test and stops it when the test ends. Options may adjust
 // the configuration before the server is built.
-func startServer(t *testing.T, opts ...func(*Config)) *testServer {
+func startServer(t testing.TB, opts ...func(*Config)) *testServer {
 	t.Helper()
 	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
 	if err != nil {
@@ -40,7 +41,7 @@ func startServer(t *testing.T, opts ...func(*Config)) *testServer {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv, err := New(cfg, Services{DB: db, Keys: apikeys.New(db), Catalog: catalog.New(db)})
+	srv, err := New(cfg, Services{DB: db, Keys: apikeys.New(db), Catalog: catalog.New(db), Registry: schemaregistry.New(db, schemaregistry.Formats())})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/eventlens/eventlens/schemacheck"
+	"github.com/eventlens/eventlens/schemaregistry"
 )
 
 // registryFlags are how the CLI reaches a schema registry.
@@ -53,7 +54,7 @@ func (c checkCmd) Run(e env) error {
 	if len(c.Paths) == 0 {
 		return errors.New("no schema files given")
 	}
-	checker := &schemacheck.Checker{Formats: schemaFormats(), Level: c.Level}
+	checker := &schemacheck.Checker{Formats: schemaregistry.Formats(), Level: c.Level}
 	var report schemacheck.Report
 	switch {
 	case c.Against != "" && c.AgainstDir != "":

@@ -198,3 +198,57 @@ func TestCommandLine(t *testing.T) {
 		})
 	}
 }
+
+// TestRegistrySurvivesKill9 registers schemas, kills the server without warning, restarts it on
+// the same database file, and finds every acknowledged schema with the same id and version.
+func TestRegistrySurvivesKill9(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "eventlens.db")
+	p := startServe(t, db)
+	type acked struct {
+		subject string
+		version int
+		id      int
+		schema  string
+	}
+	var all []acked
+	for i := range 20 {
+		subject := fmt.Sprintf("s%d", i%4)
+		schema := fmt.Sprintf(`{"type":"record","name":"R%d","fields":[{"name":"f","type":"int"}]}`, i)
+		if i%4 == 0 {
+			schema = fmt.Sprintf(`{"type":"record","name":"Same","fields":[{"name":"f%d","type":"int","default":0}]}`, i)
+		}
+		body, _ := json.Marshal(map[string]string{"schema": schema})
+		req, _ := http.NewRequest("PUT", p.URL+"/config/"+subject, strings.NewReader(`{"compatibility":"NONE"}`))
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("config: %v", err)
+		}
+		resp, err := http.Post(p.URL+"/subjects/"+subject+"/versions", "application/vnd.schemaregistry.v1+json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct{ ID, Version int }
+		json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || out.ID == 0 {
+			t.Fatalf("register %d: %d %+v", i, resp.StatusCode, out)
+		}
+		all = append(all, acked{subject, out.Version, out.ID, schema})
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+
+	p = startServe(t, db)
+	for _, a := range all {
+		status, body := get(t, fmt.Sprintf("%s/subjects/%s/versions/%d", p.URL, a.subject, a.version))
+		var got struct {
+			ID     int
+			Schema string
+		}
+		json.Unmarshal([]byte(body), &got)
+		if status != 200 || got.ID != a.id || got.Schema != a.schema {
+			t.Errorf("%s v%d after kill -9: %d %s, want id %d", a.subject, a.version, status, body, a.id)
+		}
+	}
+}

@@ -9,10 +9,12 @@ import (
 
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/server"
 	"github.com/eventlens/eventlens/sqlitedb"
 	"github.com/eventlens/eventlens/tracing"
 )
+
 
 type serveCmd struct {
 	Addr            string        `help:"Address to listen on for the console, the registry API and OTLP/HTTP." default:"127.0.0.1:8080" env:"EVENTLENS_ADDR"`
@@ -39,7 +41,7 @@ func (s serveCmd) Run(e env) (err error) {
 
 	srv, err := server.New(
 		server.Config{MaxBody: s.MaxBody, Logger: e.log, TracerProvider: tp},
-		server.Services{DB: db, Keys: keys, Catalog: catalog.New(db)},
+		server.Services{DB: db, Keys: keys, Catalog: catalog.New(db), Registry: schemaregistry.New(db, schemaregistry.Formats())},
 	)
 	if err != nil {
 		return err

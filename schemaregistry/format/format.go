@@ -22,7 +22,7 @@ type Reference struct {
 type Difference struct {
 	Type    string // Confluent's name for the kind of change, e.g. READER_FIELD_MISSING_DEFAULT_VALUE
 	Path    string // where in the schema: "/fields/1/type" (Avro), "#/properties/x" (JSON), "#/Msg/3" (Protobuf)
-	Message string // a sentence a person can act on
+	Message string // Confluent's verbose message: {errorType:'…', description:'…'[, additionalInfo:'…']}
 }
 
 // Format parses schema texts of one schema type.

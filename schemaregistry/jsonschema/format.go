@@ -195,7 +195,9 @@ func (s *Schema) BackwardIncompatibilities(previous format.Schema) []format.Diff
 	var out []format.Difference
 	for _, c := range Diff(prev, s, s.policy) {
 		if !s.policy.Compatible(c.Type) {
-			out = append(out, format.Difference{Type: c.Type, Path: c.Path, Message: c.Message()})
+			// Confluent's verbose compatibility answer wraps the description with its type.
+			msg := `{errorType:"` + c.Type + `", description:"` + c.Message() + `"}`
+			out = append(out, format.Difference{Type: c.Type, Path: c.Path, Message: msg})
 		}
 	}
 	return out

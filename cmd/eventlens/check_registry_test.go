@@ -1,0 +1,39 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheckAgainstRegistry(t *testing.T) {
+	p := startServe(t, filepath.Join(t.TempDir(), "eventlens.db"))
+	env := []string{"EVENTLENS_REGISTRY=" + p.URL}
+
+	if code, out, errOut := eventlens(t, env, "register", "--dry-run", "base/schemas"); code != 0 || !strings.Contains(out, "would register  orders-value") {
+		t.Fatalf("register --dry-run: %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := eventlens(t, env, "register", "base/schemas"); code != 0 || !strings.Contains(out, "registered  orders-value") {
+		t.Fatalf("register: %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := eventlens(t, env, "register", "base/schemas"); code != 0 || !strings.Contains(out, "unchanged  orders-value") {
+		t.Fatalf("register again: %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := eventlens(t, env, "check", "compatible/schemas"); code != 0 || !strings.Contains(out, "compatible with registry") {
+		t.Fatalf("check compatible: %d\n%s%s", code, out, errOut)
+	}
+	for _, format := range []string{"text", "json", "github", "junit"} {
+		code, out, errOut := eventlens(t, env, "check", "--format", format, "breaking/schemas")
+		if code != 1 {
+			t.Fatalf("check breaking (%s): exit %d, want 1\n%s%s", format, code, out, errOut)
+		}
+		golden(t, "registry-breaking."+format, out)
+	}
+	// A level override judges here, with the versions fetched from the registry.
+	if code, out, errOut := eventlens(t, env, "check", "--level", "NONE", "breaking/schemas"); code != 0 {
+		t.Fatalf("check --level NONE: %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := eventlens(t, env, "check", "--level", "FULL_TRANSITIVE", "breaking/schemas"); code != 1 || !strings.Contains(out, "READER_FIELD_MISSING_DEFAULT_VALUE") {
+		t.Fatalf("check --level FULL_TRANSITIVE: %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,154 @@
+package schemaregistry
+
+import (
+	"sync"
+
+	"github.com/eventlens/eventlens/schemaregistry/format"
+)
+
+// storedSchema is one row of sr_schemas. It never changes once stored (ids are immutable), so
+// it is cached by id and parsed at most once.
+type storedSchema struct {
+	id       int
+	guid     string
+	typ      string
+	text     string
+	refs     []Reference
+	metadata *Metadata
+	ruleSet  *RuleSet
+
+	parseOnce sync.Once
+	parsed    format.Schema
+	parseErr  error
+}
+
+// versionRow is one row of sr_versions for a known subject.
+type versionRow struct {
+	version  int
+	schemaID int
+	deleted  bool
+	created  int64
+}
+
+// cache holds what the registry read from SQLite. A reader that misses reads SQLite and fills
+// the cache only if no write invalidated anything meanwhile (the generation is unchanged), so a
+// stale read can never overwrite a newer invalidation.
+type cache struct {
+	mu       sync.RWMutex
+	gen      uint64
+	schemas  map[int]*storedSchema
+	byGUID   map[string]int          // guid+"/"+type → id, only for schemas in the cache
+	subjects map[string][]versionRow // ascending versions; nil slice = no versions
+	configs  map[string]*Config      // nil = no config at this level
+	modes    map[string]string       // "" = no mode at this level
+}
+
+func newCache() *cache {
+	return &cache{
+		schemas:  map[int]*storedSchema{},
+		byGUID:   map[string]int{},
+		subjects: map[string][]versionRow{},
+		configs:  map[string]*Config{},
+		modes:    map[string]string{},
+	}
+}
+
+func (c *cache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+func (c *cache) schema(id int) (*storedSchema, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, ok := c.schemas[id]
+	return s, ok
+}
+
+func (c *cache) putSchema(s *storedSchema, gen uint64) *storedSchema {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.schemas[s.id]; ok {
+		return old // keep the one that may already be parsed
+	}
+	if c.gen == gen {
+		c.schemas[s.id] = s
+		c.byGUID[s.guid+"/"+s.typ] = s.id
+	}
+	return s
+}
+
+func (c *cache) subject(name string) ([]versionRow, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	v, ok := c.subjects[name]
+	return v, ok
+}
+
+func (c *cache) putSubject(name string, rows []versionRow, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.subjects[name] = rows
+	}
+}
+
+func (c *cache) config(key string) (*Config, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	v, ok := c.configs[key]
+	return v, ok
+}
+
+func (c *cache) putConfig(key string, cfg *Config, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.configs[key] = cfg
+	}
+}
+
+func (c *cache) mode(key string) (string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	v, ok := c.modes[key]
+	return v, ok
+}
+
+func (c *cache) putMode(key, mode string, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.modes[key] = mode
+	}
+}
+
+// invalidation names what a committed write changed.
+type invalidation struct {
+	subjects []string
+	schemas  []int // hard-deleted schema ids
+	configs  []string
+	modes    []string
+}
+
+func (c *cache) invalidate(inv invalidation) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for _, s := range inv.subjects {
+		delete(c.subjects, s)
+	}
+	for _, id := range inv.schemas {
+		if s, ok := c.schemas[id]; ok {
+			delete(c.byGUID, s.guid+"/"+s.typ)
+			delete(c.schemas, id)
+		}
+	}
+	for _, k := range inv.configs {
+		delete(c.configs, k)
+	}
+	for _, k := range inv.modes {
+		delete(c.modes, k)
+	}
+}

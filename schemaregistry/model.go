@@ -1,0 +1,163 @@
+package schemaregistry
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Reference names another subject version that a schema imports. Version -1 means the latest
+// live version; the registry stores it resolved.
+type Reference struct {
+	Name    string `json:"name"`
+	Subject string `json:"subject"`
+	Version int    `json:"version"`
+}
+
+// Metadata is Confluent's schema metadata: tags per path, free properties, sensitive names.
+type Metadata struct {
+	Tags       map[string][]string `json:"tags,omitempty"`
+	Properties map[string]string   `json:"properties,omitempty"`
+	Sensitive  []string            `json:"sensitive,omitempty"`
+}
+
+// RuleSet is Confluent's data-contract rules attached to a schema.
+type RuleSet struct {
+	MigrationRules []Rule  `json:"migrationRules,omitempty"`
+	DomainRules    []Rule  `json:"domainRules,omitempty"`
+	EncodingRules  []Rule  `json:"encodingRules,omitempty"`
+	EnableAt       *string `json:"enableAt,omitempty"`
+}
+
+// Rule is one data-contract rule. The registry stores rules; it does not run them.
+type Rule struct {
+	Name      string            `json:"name,omitempty"`
+	Doc       string            `json:"doc,omitempty"`
+	Kind      string            `json:"kind,omitempty"`
+	Mode      string            `json:"mode,omitempty"`
+	Type      string            `json:"type,omitempty"`
+	Tags      []string          `json:"tags,omitempty"`
+	Params    map[string]string `json:"params,omitempty"`
+	Expr      string            `json:"expr,omitempty"`
+	OnSuccess string            `json:"onSuccess,omitempty"`
+	OnFailure string            `json:"onFailure,omitempty"`
+	Disabled  bool              `json:"disabled,omitempty"`
+}
+
+// NewSchema is what a client sends to register, look up or check a schema.
+type NewSchema struct {
+	Schema     string
+	SchemaType string // "" means AVRO
+	References []Reference
+	Metadata   *Metadata
+	RuleSet    *RuleSet
+	ID         int // > 0 only in IMPORT mode
+	Version    int // > 0 only in IMPORT mode (or as the next version)
+}
+
+// Schema is a registered schema, seen through one subject version (Subject and Version are
+// empty when it is looked up by id).
+type Schema struct {
+	Subject    string
+	Version    int
+	ID         int
+	GUID       string
+	SchemaType string
+	Schema     string
+	References []Reference
+	Metadata   *Metadata
+	RuleSet    *RuleSet
+	Deleted    bool
+	Timestamp  int64 // unix milliseconds when the version was registered
+}
+
+// SubjectVersion names one version of one subject.
+type SubjectVersion struct {
+	Subject string `json:"subject"`
+	Version int    `json:"version"`
+}
+
+// Compatibility levels.
+const (
+	None               = "NONE"
+	Backward           = "BACKWARD"
+	BackwardTransitive = "BACKWARD_TRANSITIVE"
+	Forward            = "FORWARD"
+	ForwardTransitive  = "FORWARD_TRANSITIVE"
+	Full               = "FULL"
+	FullTransitive     = "FULL_TRANSITIVE"
+)
+
+var levels = []string{None, Backward, BackwardTransitive, Forward, ForwardTransitive, Full, FullTransitive}
+
+// Modes.
+const (
+	ReadWrite        = "READWRITE"
+	ReadOnly         = "READONLY"
+	ReadOnlyOverride = "READONLY_OVERRIDE"
+	Import           = "IMPORT"
+)
+
+var modes = []string{ReadWrite, ReadOnly, ReadOnlyOverride, Import}
+
+// Config is a compatibility configuration, global or per subject.
+type Config struct {
+	CompatibilityLevel  string
+	CompatibilityPolicy string // reserved for JSON Schema; stored and returned
+	Normalize           *bool
+}
+
+// ConfigUpdate is a change to a configuration; empty fields are left as they are.
+type ConfigUpdate struct {
+	Compatibility       string
+	CompatibilityPolicy string
+	Normalize           *bool
+}
+
+// globalKey is the config and mode row of the whole registry; Confluent refuses it as a subject.
+const globalKey = "__GLOBAL"
+
+// Latest is the version number that means "the newest live version" ("latest" or -1 on the wire).
+const Latest = -1
+
+// ParseVersion reads a version from a URL: "latest", -1, or 1..2^31-1.
+func ParseVersion(s string) (int, error) {
+	if s == "latest" {
+		return Latest, nil
+	}
+	v, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || (v < 1 && v != Latest) {
+		return 0, newError(CodeInvalidVersion, "The specified version '%s' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"", s)
+	}
+	return int(v), nil
+}
+
+// validSubject reports whether Confluent accepts name as a subject: no control characters and
+// not one of its reserved names.
+func validSubject(name string) error {
+	bad := name == "" || name == globalKey || name == "__EMPTY" || strings.IndexFunc(name, unicode.IsControl) >= 0
+	if bad {
+		return newError(CodeInvalidSubject, "The specified subject '%s' is not a valid subject name: it must be non-empty, contain no control characters and not be __GLOBAL or __EMPTY", name)
+	}
+	return nil
+}
+
+func parseLevel(s string) (string, error) {
+	u := strings.ToUpper(s)
+	for _, l := range levels {
+		if u == l {
+			return l, nil
+		}
+	}
+	return "", newError(CodeInvalidCompatibilityLevel, "Invalid compatibility level %q. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive", s)
+}
+
+func parseMode(s string) (string, error) {
+	u := strings.ToUpper(s)
+	for _, m := range modes {
+		if u == m {
+			return m, nil
+		}
+	}
+	return "", newError(CodeInvalidMode, "Invalid mode %q. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT.", s)
+}

@@ -1,0 +1,279 @@
+package schemaregistry
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/eventlens/eventlens/schemaregistry/format"
+	"github.com/eventlens/eventlens/sqlitedb"
+)
+
+// Registry is the schema registry service. It is safe for concurrent use: writes are serialized
+// (one transaction each on db.Write), reads go to the in-memory cache and, on a miss, db.Read.
+type Registry struct {
+	db      *sqlitedb.DB
+	formats map[string]format.Format
+	cache   *cache
+	parses  parseCache
+	writeMu sync.Mutex // one logical write at a time, so checks and writes see the same state
+	now     func() time.Time
+}
+
+// New returns a registry over db that understands the given formats, keyed by schema type
+// (AVRO, JSON, PROTOBUF). A schema without a type is AVRO.
+func New(db *sqlitedb.DB, formats map[string]format.Format) *Registry {
+	return &Registry{db: db, formats: formats, cache: newCache(), now: time.Now}
+}
+
+// Types lists the schema types this registry accepts, sorted.
+func (r *Registry) Types() []string {
+	types := sortedKeys(r.formats)
+	return types
+}
+
+func (r *Registry) format(typ string) (format.Format, string, error) {
+	if typ == "" {
+		typ = "AVRO"
+	}
+	f, ok := r.formats[typ]
+	if !ok {
+		return nil, typ, errInvalidSchema("Invalid schema type %q: this registry accepts %v", typ, r.Types())
+	}
+	return f, typ, nil
+}
+
+// schemaByID returns the stored schema with id, from the cache or db.Read.
+func (r *Registry) schemaByID(ctx context.Context, id int) (*storedSchema, error) {
+	if s, ok := r.cache.schema(id); ok {
+		return s, nil
+	}
+	gen := r.cache.generation()
+	s, err := r.loadSchema(ctx, r.db.Read, "id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	return r.cache.putSchema(s, gen), nil
+}
+
+func (r *Registry) loadSchema(ctx context.Context, q querier, where string, arg any) (*storedSchema, error) {
+	var s storedSchema
+	var refs string
+	var md, rs sql.NullString
+	err := q.QueryRowContext(ctx, "SELECT id, guid, schema_type, schema, refs, metadata, rule_set FROM sr_schemas WHERE "+where+" ORDER BY id LIMIT 1", arg).
+		Scan(&s.id, &s.guid, &s.typ, &s.text, &refs, &md, &rs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errSchemaNotFound(fmt.Sprint(arg))
+	}
+	if err != nil {
+		return nil, storeError("read schema", err)
+	}
+	if err := json.Unmarshal([]byte(refs), &s.refs); err != nil {
+		return nil, storeError("read schema references", err)
+	}
+	if md.Valid {
+		s.metadata = new(Metadata)
+		if err := json.Unmarshal([]byte(md.String), s.metadata); err != nil {
+			return nil, storeError("read schema metadata", err)
+		}
+	}
+	if rs.Valid {
+		s.ruleSet = new(RuleSet)
+		if err := json.Unmarshal([]byte(rs.String), s.ruleSet); err != nil {
+			return nil, storeError("read schema rule set", err)
+		}
+	}
+	return &s, nil
+}
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// versions returns every version row of subject (soft-deleted ones included), ascending.
+func (r *Registry) versions(ctx context.Context, subject string) ([]versionRow, error) {
+	if v, ok := r.cache.subject(subject); ok {
+		return v, nil
+	}
+	gen := r.cache.generation()
+	rows, err := r.db.Read.QueryContext(ctx, "SELECT version, schema_id, deleted, created_at FROM sr_versions WHERE subject = ? ORDER BY version", subject)
+	if err != nil {
+		return nil, storeError("read subject versions", err)
+	}
+	defer rows.Close()
+	var out []versionRow
+	for rows.Next() {
+		var v versionRow
+		if err := rows.Scan(&v.version, &v.schemaID, &v.deleted, &v.created); err != nil {
+			return nil, storeError("read subject versions", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeError("read subject versions", err)
+	}
+	r.cache.putSubject(subject, out, gen)
+	return out, nil
+}
+
+// live keeps the versions that are not soft-deleted.
+func live(rows []versionRow) []versionRow {
+	out := make([]versionRow, 0, len(rows))
+	for _, v := range rows {
+		if !v.deleted {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// findVersion finds version (or Latest) among rows, counting soft-deleted ones only if
+// withDeleted. It answers Confluent's 40401/40402 when there is none.
+func findVersion(subject string, rows []versionRow, version int, withDeleted bool) (versionRow, error) {
+	any := false
+	for i := len(rows) - 1; i >= 0; i-- {
+		v := rows[i]
+		if v.deleted && !withDeleted {
+			continue
+		}
+		any = true
+		if version == Latest || v.version == version {
+			return v, nil
+		}
+	}
+	if !any {
+		return versionRow{}, errSubjectNotFound(subject)
+	}
+	return versionRow{}, errVersionNotFound(subject, version)
+}
+
+// parsed returns the parsed form of a stored schema, parsing it (with its references) once.
+func (r *Registry) parsed(ctx context.Context, s *storedSchema) (format.Schema, error) {
+	s.parseOnce.Do(func() {
+		ctx := context.WithoutCancel(ctx)
+		f, _, err := r.format(s.typ)
+		if err != nil {
+			s.parseErr = err
+			return
+		}
+		refs, _, err := r.resolveReferences(ctx, s.refs)
+		if err != nil {
+			s.parseErr = err
+			return
+		}
+		s.parsed, s.parseErr = f.Parse(s.text, refs)
+		if s.parseErr != nil {
+			s.parseErr = errInvalidSchema("Stored schema %d no longer parses: %v", s.id, s.parseErr)
+		}
+	})
+	return s.parsed, s.parseErr
+}
+
+// resolveReferences turns references into the texts a format parses, dependencies first, and
+// returns them with every version resolved (-1 becomes the latest live version).
+func (r *Registry) resolveReferences(ctx context.Context, refs []Reference) ([]format.Reference, []Reference, error) {
+	var out []format.Reference
+	resolved := make([]Reference, 0, len(refs))
+	seen := map[SubjectVersion]bool{}
+	var visit func(ref Reference, depth int) (Reference, error)
+	visit = func(ref Reference, depth int) (Reference, error) {
+		if depth > 32 {
+			return ref, errInvalidSchema("Invalid schema: references nest deeper than 32 levels (at %q)", ref.Name)
+		}
+		if ref.Subject == "" || ref.Name == "" {
+			return ref, errInvalidSchema("Invalid schema: a reference needs a name and a subject, got name %q subject %q", ref.Name, ref.Subject)
+		}
+		if ref.Version == 0 || ref.Version < Latest {
+			return ref, errInvalidSchema("Invalid schema: reference %q has version %d; use 1 or more, or -1 for the latest", ref.Name, ref.Version)
+		}
+		rows, err := r.versions(ctx, ref.Subject)
+		if err != nil {
+			return ref, err
+		}
+		row, err := findVersion(ref.Subject, rows, ref.Version, ref.Version != Latest)
+		if err != nil {
+			return ref, errInvalidSchema("Invalid schema: reference %q points at subject %q version %d, which does not exist", ref.Name, ref.Subject, ref.Version)
+		}
+		ref.Version = row.version
+		key := SubjectVersion{ref.Subject, row.version}
+		if seen[key] {
+			return ref, nil
+		}
+		seen[key] = true
+		st, err := r.schemaByID(ctx, row.schemaID)
+		if err != nil {
+			return ref, err
+		}
+		for _, dep := range st.refs {
+			if _, err := visit(dep, depth+1); err != nil {
+				return ref, err
+			}
+		}
+		out = append(out, format.Reference{Name: ref.Name, Subject: ref.Subject, Version: row.version, Schema: st.text})
+		return ref, nil
+	}
+	for _, ref := range refs {
+		res, err := visit(ref, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		resolved = append(resolved, res)
+	}
+	return out, resolved, nil
+}
+
+// prepared is a client's schema parsed and reduced to what the registry stores.
+type prepared struct {
+	typ    string
+	parsed format.Schema
+	text   string // canonical, or normalized when asked
+	refs   []Reference
+	guid   string
+}
+
+// prepare validates and parses a schema a client sent.
+func (r *Registry) prepare(ctx context.Context, in NewSchema, normalize bool) (*prepared, error) {
+	f, typ, err := r.format(in.SchemaType)
+	if err != nil {
+		return nil, err
+	}
+	if in.Schema == "" {
+		return nil, errInvalidSchema("Invalid schema: the request has no schema text (field \"schema\")")
+	}
+	fmtRefs, refs, err := r.resolveReferences(ctx, in.References)
+	if err != nil {
+		return nil, err
+	}
+	key := typ + "\x00" + in.Schema
+	parsed, ok := r.parses.get(key)
+	if !ok || len(fmtRefs) > 0 {
+		parsed, err = f.Parse(in.Schema, fmtRefs)
+		if err != nil {
+			return nil, &Error{Code: CodeInvalidSchema, Message: fmt.Sprintf("Invalid schema %s: %v", typ, err), Err: err}
+		}
+		if len(fmtRefs) == 0 {
+			r.parses.put(key, parsed)
+		}
+	}
+	text := parsed.Canonical()
+	if normalize {
+		text = parsed.Normalized()
+	}
+	return &prepared{typ: typ, parsed: parsed, text: text, refs: refs, guid: schemaGUID(text, refs, in.Metadata, in.RuleSet)}, nil
+}
+
+// toSchema builds the answer for one subject version.
+func toSchema(subject string, v versionRow, s *storedSchema) Schema {
+	return Schema{
+		Subject: subject, Version: v.version, ID: s.id, GUID: s.guid, SchemaType: s.typ,
+		Schema: s.text, References: slices.Clone(s.refs), Metadata: s.metadata, RuleSet: s.ruleSet,
+		Deleted: v.deleted, Timestamp: v.created,
+	}
+}

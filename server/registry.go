@@ -1,0 +1,489 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventlens/eventlens/schemaregistry"
+)
+
+// registryAPI is the Confluent Schema Registry REST surface over the registry service.
+type registryAPI struct {
+	reg *schemaregistry.Registry
+}
+
+// The content types registry clients send and accept, in Confluent's order of preference.
+const (
+	contentTypeV1      = "application/vnd.schemaregistry.v1+json"
+	contentTypeDefault = "application/vnd.schemaregistry+json"
+	contentTypeJSON    = "application/json"
+)
+
+// negotiate picks the answer's content type from Accept: the first registry type the client
+// names, else the v1 type.
+func negotiate(accept string) string {
+	for _, t := range []string{contentTypeV1, contentTypeDefault, contentTypeJSON} {
+		if strings.Contains(accept, t) {
+			return t
+		}
+	}
+	return contentTypeV1
+}
+
+// answer writes v as JSON in the content type the client asked for.
+func answer(c echo.Context, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.Blob(status, negotiate(c.Request().Header.Get(echo.HeaderAccept)), b)
+}
+
+// subjectParam is the subject from the path, percent-decoded: echo routes on the raw path when
+// it holds escapes such as %2F, and then leaves the parameter escaped.
+func subjectParam(c echo.Context) string {
+	p := c.Param("subject")
+	if c.Request().URL.RawPath != "" {
+		if u, err := url.PathUnescape(p); err == nil {
+			return u
+		}
+	}
+	return p
+}
+
+func boolQuery(c echo.Context, name string) bool {
+	b, _ := strconv.ParseBool(c.QueryParam(name))
+	return b
+}
+
+func intQuery(c echo.Context, name string) int {
+	n, _ := strconv.Atoi(c.QueryParam(name))
+	return n
+}
+
+// bodyError is a request body that is not the JSON the endpoint expects. Confluent (Jackson)
+// answers syntax errors with 400 and well-formed JSON of the wrong shape with 422.
+func bodyError(err error) error {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return err // the body limit's 413
+	}
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return echo.NewHTTPError(http.StatusBadRequest, "Malformed JSON request body: "+err.Error())
+	}
+	return echo.NewHTTPError(http.StatusUnprocessableEntity, "Unprocessable JSON request body: "+err.Error())
+}
+
+func decodeBody(c echo.Context, v any) error {
+	b, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return bodyError(err)
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "The request body is empty; send a JSON object")
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return bodyError(err)
+	}
+	return nil
+}
+
+// schemaRequest is Confluent's RegisterSchemaRequest.
+type schemaRequest struct {
+	Schema     string                     `json:"schema"`
+	SchemaType string                     `json:"schemaType"`
+	References []schemaregistry.Reference `json:"references"`
+	Metadata   *schemaregistry.Metadata   `json:"metadata"`
+	RuleSet    *schemaregistry.RuleSet    `json:"ruleSet"`
+	ID         int                        `json:"id"`
+	Version    int                        `json:"version"`
+}
+
+func readSchemaRequest(c echo.Context) (schemaregistry.NewSchema, error) {
+	var req schemaRequest
+	if err := decodeBody(c, &req); err != nil {
+		return schemaregistry.NewSchema{}, err
+	}
+	return schemaregistry.NewSchema{
+		Schema: req.Schema, SchemaType: req.SchemaType, References: req.References,
+		Metadata: req.Metadata, RuleSet: req.RuleSet, ID: req.ID, Version: req.Version,
+	}, nil
+}
+
+// schemaJSON is Confluent's Schema entity; AVRO, the default, is left out as Confluent does.
+type schemaJSON struct {
+	Subject    string                     `json:"subject,omitempty"`
+	Version    int                        `json:"version,omitempty"`
+	ID         int                        `json:"id,omitempty"`
+	GUID       string                     `json:"guid,omitempty"`
+	SchemaType string                     `json:"schemaType,omitempty"`
+	References []schemaregistry.Reference `json:"references,omitempty"`
+	Metadata   *schemaregistry.Metadata   `json:"metadata,omitempty"`
+	RuleSet    *schemaregistry.RuleSet    `json:"ruleSet,omitempty"`
+	Schema     string                     `json:"schema"`
+	MaxID      int                        `json:"maxId,omitempty"`
+	Timestamp  int64                      `json:"ts,omitempty"`
+	Deleted    bool                       `json:"deleted,omitempty"`
+}
+
+func toJSON(s schemaregistry.Schema) schemaJSON {
+	typ := s.SchemaType
+	if typ == "AVRO" {
+		typ = ""
+	}
+	return schemaJSON{
+		Subject: s.Subject, Version: s.Version, ID: s.ID, GUID: s.GUID, SchemaType: typ,
+		References: s.References, Metadata: s.Metadata, RuleSet: s.RuleSet, Schema: s.Schema,
+		Timestamp: s.Timestamp, Deleted: s.Deleted,
+	}
+}
+
+// byID is GET /schemas/ids/{id}: the schema text alone, as Confluent's SchemaString.
+func byID(s schemaregistry.Schema) schemaJSON {
+	j := toJSON(s)
+	j.ID, j.GUID, j.Timestamp, j.Deleted = 0, "", 0, false
+	return j
+}
+
+func idParam(c echo.Context) (int, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 32)
+	if err != nil || id < 1 {
+		return 0, &schemaregistry.Error{Code: schemaregistry.CodeSchemaNotFound, Message: "Schema " + c.Param("id") + " not found: ids are whole numbers from 1"}
+	}
+	return int(id), nil
+}
+
+func versionParam(c echo.Context) (int, error) {
+	return schemaregistry.ParseVersion(c.Param("version"))
+}
+
+func (a registryAPI) root(c echo.Context) error { return answer(c, http.StatusOK, struct{}{}) }
+
+func (a registryAPI) types(c echo.Context) error { return answer(c, http.StatusOK, a.reg.Types()) }
+
+func filter(c echo.Context) schemaregistry.SubjectFilter {
+	return schemaregistry.SubjectFilter{
+		Prefix: c.QueryParam("subjectPrefix"), Deleted: boolQuery(c, "deleted"), DeletedOnly: boolQuery(c, "deletedOnly"),
+		Offset: intQuery(c, "offset"), Limit: intQuery(c, "limit"),
+	}
+}
+
+func (a registryAPI) listSchemas(c echo.Context) error {
+	list, err := a.reg.Schemas(c.Request().Context(), filter(c), boolQuery(c, "latestOnly"))
+	if err != nil {
+		return err
+	}
+	out := make([]schemaJSON, len(list))
+	for i, s := range list {
+		out[i] = toJSON(s)
+	}
+	return answer(c, http.StatusOK, out)
+}
+
+func (a registryAPI) schemaByID(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	s, err := a.reg.SchemaByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	out := byID(s)
+	if boolQuery(c, "fetchMaxId") {
+		if out.MaxID, err = a.reg.MaxID(c.Request().Context()); err != nil {
+			return err
+		}
+	}
+	return answer(c, http.StatusOK, out)
+}
+
+func (a registryAPI) schemaTextByID(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	s, err := a.reg.SchemaByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, negotiate(c.Request().Header.Get(echo.HeaderAccept)), []byte(s.Schema))
+}
+
+func (a registryAPI) subjectsByID(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	subjects, err := a.reg.SubjectsForID(c.Request().Context(), id, boolQuery(c, "deleted"))
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, subjects)
+}
+
+func (a registryAPI) versionsByID(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	versions, err := a.reg.VersionsForID(c.Request().Context(), id, boolQuery(c, "deleted"))
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, versions)
+}
+
+func (a registryAPI) schemaByGUID(c echo.Context) error {
+	s, err := a.reg.SchemaByGUID(c.Request().Context(), c.Param("guid"))
+	if err != nil {
+		return err
+	}
+	out := byID(s)
+	out.GUID = s.GUID
+	return answer(c, http.StatusOK, out)
+}
+
+func (a registryAPI) subjects(c echo.Context) error {
+	list, err := a.reg.Subjects(c.Request().Context(), filter(c))
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, list)
+}
+
+func (a registryAPI) lookup(c echo.Context) error {
+	in, err := readSchemaRequest(c)
+	if err != nil {
+		return err
+	}
+	s, err := a.reg.Lookup(c.Request().Context(), subjectParam(c), in, boolQuery(c, "normalize"), boolQuery(c, "deleted"))
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, toJSON(s))
+}
+
+func (a registryAPI) deleteSubject(c echo.Context) error {
+	versions, err := a.reg.DeleteSubject(c.Request().Context(), subjectParam(c), boolQuery(c, "permanent"))
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, versions)
+}
+
+func (a registryAPI) versions(c echo.Context) error {
+	versions, err := a.reg.Versions(c.Request().Context(), subjectParam(c), filter(c))
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, versions)
+}
+
+func (a registryAPI) register(c echo.Context) error {
+	in, err := readSchemaRequest(c)
+	if err != nil {
+		return err
+	}
+	s, err := a.reg.Register(c.Request().Context(), subjectParam(c), in, schemaregistry.RegisterOptions{
+		Normalize: boolQuery(c, "normalize"), Force: boolQuery(c, "force"),
+	})
+	if err != nil {
+		return err
+	}
+	out := toJSON(s)
+	out.Subject, out.Timestamp = "", 0
+	return answer(c, http.StatusOK, out)
+}
+
+func (a registryAPI) version(c echo.Context) error {
+	v, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	s, err := a.reg.Version(c.Request().Context(), subjectParam(c), v, boolQuery(c, "deleted"))
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, toJSON(s))
+}
+
+func (a registryAPI) versionText(c echo.Context) error {
+	v, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	s, err := a.reg.Version(c.Request().Context(), subjectParam(c), v, boolQuery(c, "deleted"))
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, negotiate(c.Request().Header.Get(echo.HeaderAccept)), []byte(s.Schema))
+}
+
+func (a registryAPI) referencedBy(c echo.Context) error {
+	v, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	ids, err := a.reg.ReferencedBy(c.Request().Context(), subjectParam(c), v)
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, ids)
+}
+
+func (a registryAPI) deleteVersion(c echo.Context) error {
+	v, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	deleted, err := a.reg.DeleteVersion(c.Request().Context(), subjectParam(c), v, boolQuery(c, "permanent"))
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, deleted)
+}
+
+type compatibilityJSON struct {
+	IsCompatible bool     `json:"is_compatible"`
+	Messages     []string `json:"messages,omitempty"`
+}
+
+// compatibility is POST /compatibility/subjects/{s}/versions[/{v}]: against one version, or
+// against all live versions when the route has no version.
+func (a registryAPI) compatibility(c echo.Context) error {
+	all := c.Param("version") == ""
+	v := 0
+	if !all {
+		var err error
+		if v, err = versionParam(c); err != nil {
+			return err
+		}
+	}
+	in, err := readSchemaRequest(c)
+	if err != nil {
+		return err
+	}
+	verbose := boolQuery(c, "verbose")
+	msgs, err := a.reg.CheckCompatibility(c.Request().Context(), subjectParam(c), v, all, in, schemaregistry.CheckOptions{Normalize: boolQuery(c, "normalize")})
+	if err != nil {
+		if !verbose || schemaregistry.ErrorCode(err) != schemaregistry.CodeInvalidSchema {
+			return err
+		}
+		msgs = []string{err.Error()}
+	}
+	out := compatibilityJSON{IsCompatible: len(msgs) == 0}
+	if verbose {
+		out.Messages = append([]string{}, msgs...)
+	}
+	return answer(c, http.StatusOK, out)
+}
+
+type configJSON struct {
+	CompatibilityLevel  string `json:"compatibilityLevel,omitempty"`
+	CompatibilityPolicy string `json:"compatibilityPolicy,omitempty"`
+	Normalize           *bool  `json:"normalize,omitempty"`
+}
+
+func toConfigJSON(cfg schemaregistry.Config) configJSON {
+	return configJSON{CompatibilityLevel: cfg.CompatibilityLevel, CompatibilityPolicy: cfg.CompatibilityPolicy, Normalize: cfg.Normalize}
+}
+
+type configUpdateJSON struct {
+	Compatibility       string `json:"compatibility,omitempty"`
+	CompatibilityPolicy string `json:"compatibilityPolicy,omitempty"`
+	Normalize           *bool  `json:"normalize,omitempty"`
+}
+
+func (a registryAPI) getConfig(c echo.Context) error {
+	var cfg schemaregistry.Config
+	var err error
+	if subject := subjectParam(c); subject != "" {
+		cfg, err = a.reg.SubjectConfig(c.Request().Context(), subject, boolQuery(c, "defaultToGlobal"))
+	} else {
+		cfg, err = a.reg.GlobalConfig(c.Request().Context())
+	}
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, toConfigJSON(cfg))
+}
+
+func (a registryAPI) putConfig(c echo.Context) error {
+	var req configUpdateJSON
+	if err := decodeBody(c, &req); err != nil {
+		return err
+	}
+	cfg, err := a.reg.SetConfig(c.Request().Context(), subjectParam(c), schemaregistry.ConfigUpdate{
+		Compatibility: req.Compatibility, CompatibilityPolicy: req.CompatibilityPolicy, Normalize: req.Normalize,
+	})
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, configUpdateJSON{Compatibility: cfg.CompatibilityLevel, CompatibilityPolicy: cfg.CompatibilityPolicy, Normalize: cfg.Normalize})
+}
+
+func (a registryAPI) deleteConfig(c echo.Context) error {
+	old, err := a.reg.DeleteConfig(c.Request().Context(), subjectParam(c))
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, toConfigJSON(old))
+}
+
+type modeJSON struct {
+	Mode string `json:"mode"`
+}
+
+func (a registryAPI) getMode(c echo.Context) error {
+	var mode string
+	var err error
+	if subject := subjectParam(c); subject != "" {
+		mode, err = a.reg.SubjectMode(c.Request().Context(), subject, boolQuery(c, "defaultToGlobal"))
+	} else {
+		mode, err = a.reg.GlobalMode(c.Request().Context())
+	}
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, modeJSON{mode})
+}
+
+func (a registryAPI) putMode(c echo.Context) error {
+	var req modeJSON
+	if err := decodeBody(c, &req); err != nil {
+		return err
+	}
+	mode, err := a.reg.SetMode(c.Request().Context(), subjectParam(c), req.Mode, boolQuery(c, "force"))
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, modeJSON{mode})
+}
+
+func (a registryAPI) deleteMode(c echo.Context) error {
+	old, err := a.reg.DeleteMode(c.Request().Context(), subjectParam(c))
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, modeJSON{old})
+}
+
+// pageOrAPI sends browsers (Accept with text/html) to the console page and everything else to
+// the registry API: GET /schemas is both.
+func pageOrAPI(page, api echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/html") {
+			return page(c)
+		}
+		return api(c)
+	}
+}
