@@ -10,7 +10,7 @@ import (
 // registers and what `eventlens check` compares offline.
 func Formats() map[string]format.Format {
 	return map[string]format.Format{
-		"AVRO":     avro.Format{},
-		"JSON":     jsonschema.Format{},
+		"AVRO": avro.Format{},
+		"JSON": jsonschema.Format{},
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/eventlens/eventlens/tracing"
 )
 
-
 type serveCmd struct {
 	Addr            string        `help:"Address to listen on for the console, the registry API and OTLP/HTTP." default:"127.0.0.1:8080" env:"EVENTLENS_ADDR"`
 	DB              string        `name:"db" help:"SQLite database file; created if missing." default:"./eventlens.db" env:"EVENTLENS_DB" type:"path"`
