@@ -294,7 +294,7 @@ func (p printer) field(f *fieldElem) string {
 		}
 		if isMap {
 			k, v := mapTypes(typ)
-			if full := p.ctx.resolveType(v, 0); full != "" {
+			if full := p.ctx.resolveType(v, original); full != "" {
 				v = "." + full
 			}
 			typ = "map<" + k + ", " + v + ">"
@@ -338,7 +338,7 @@ func defaultKind(typ string) optionKind {
 // qualify is the fully qualified name (with a leading dot) of a type named as written, or the
 // name as written when it resolves to nothing.
 func (p printer) qualify(name string) string {
-	if full := p.ctx.resolveType(name, 0); full != "" {
+	if full := p.ctx.resolveType(name, original); full != "" {
 		return "." + full
 	}
 	return name
@@ -566,7 +566,7 @@ func (p printer) normalizeMap(m *optionMap) ([]string, map[string]any) {
 			continue
 		}
 		if strings.HasPrefix(k, "[") && strings.HasSuffix(k, "]") {
-			if full := p.ctx.resolve(k[1:len(k)-1], 0, p.ctx.isExtend); full != "" {
+			if full := p.ctx.resolve(k[1:len(k)-1], original, p.ctx.isExtend); full != "" {
 				k = "[" + full + "]"
 			}
 		}
@@ -646,7 +646,7 @@ func (p printer) options(opts []*optionElem) []*optionElem {
 	resolved := make([]*optionElem, 0, len(opts))
 	for _, o := range opts {
 		if o.parenthesized {
-			if full := p.ctx.resolve(o.name, 0, p.ctx.isExtend); full != "" {
+			if full := p.ctx.resolve(o.name, original, p.ctx.isExtend); full != "" {
 				c := *o
 				c.name = full
 				resolved = append(resolved, asMap(&c))
@@ -663,7 +663,7 @@ func (p printer) options(opts []*optionElem) []*optionElem {
 			j++
 		}
 		group := resolved[i:j]
-		info := p.ctx.extends[0][resolved[i].name]
+		info := p.ctx.extends[original][resolved[i].name]
 		if info != nil && info.field.label != "repeated" {
 			merged := group[0]
 			for _, o := range group[1:] {

@@ -114,15 +114,15 @@ func (s *Schema) BackwardIncompatibilities(previous format.Schema) []format.Diff
 
 // Diff lists every change from original to update, compatible ones included, the way
 // Confluent's SchemaDiff.compare(original, update) does.
-func Diff(original, update *Schema) []Change {
+func Diff(originalSchema, updateSchema *Schema) []Change {
 	c := newTypeContext()
-	c.collect(original, 0)
-	c.collect(update, 1)
+	c.collect(originalSchema, original)
+	c.collect(updateSchema, update)
 	d := &differ{ctx: c, inProgress: map[*messageElem]bool{}}
-	if original.file.pkg != update.file.pkg {
+	if originalSchema.file.pkg != updateSchema.file.pkg {
 		d.add(packageChanged)
 	}
-	d.compareTypes(original.file.types, update.file.types)
+	d.compareTypes(originalSchema.file.types, updateSchema.file.types)
 	return d.changes
 }
 
@@ -158,19 +158,19 @@ func (d *differ) sub() *differ {
 	return &differ{ctx: &ctx, inProgress: guard}
 }
 
-func (d *differ) compareTypes(original, update []typeElem) {
-	oMsgs, oIdx, oEnums := indexTypes(original)
-	uMsgs, uIdx, uEnums := indexTypes(update)
+func (d *differ) compareTypes(oTypes, uTypes []typeElem) {
+	oMsgs, oIdx, oEnums := indexTypes(oTypes)
+	uMsgs, uIdx, uEnums := indexTypes(uTypes)
 	for _, name := range unionKeys(oMsgs, uMsgs) {
 		d.ctx.enterName(name)
 		o, u := oMsgs[name], uMsgs[name]
 		switch {
 		case u == nil:
-			if d.ctx.typeOf(name, 0) != nil {
+			if d.ctx.typeOf(name, original) != nil {
 				d.add(messageRemoved)
 			}
 		case o == nil:
-			if d.ctx.typeOf(name, 1) != nil {
+			if d.ctx.typeOf(name, update) != nil {
 				d.add(messageAdded)
 			}
 		default:
@@ -437,14 +437,14 @@ func (d *differ) scalarKind(typ string, sd side) string {
 }
 
 func (d *differ) compareLabelsAndTypes(oLabel, uLabel, oType, uType string) {
-	ok, uk := d.kind(oType, 0), d.kind(uType, 1)
+	ok, uk := d.kind(oType, original), d.kind(uType, update)
 	if ok != uk {
 		d.add(fieldKindChanged)
 		return
 	}
 	switch ok {
 	case kindScalarField:
-		osk, usk := d.scalarKind(oType, 0), d.scalarKind(uType, 1)
+		osk, usk := d.scalarKind(oType, original), d.scalarKind(uType, update)
 		switch {
 		case osk != usk:
 			d.add(fieldScalarKindChanged)
@@ -471,14 +471,14 @@ func mapTypes(typ string) (key, value string) {
 }
 
 func (d *differ) compareMessageTypes(oType, uType string) {
-	oFull, uFull := d.ctx.resolveType(oType, 0), d.ctx.resolveType(uType, 1)
+	oFull, uFull := d.ctx.resolveType(oType, original), d.ctx.resolveType(uType, update)
 	if oFull == "" || uFull == "" {
 		if oType != uType {
 			d.add(fieldNamedTypeChanged)
 		}
 		return
 	}
-	ot, ut := d.ctx.types[0][oFull], d.ctx.types[1][uFull]
+	ot, ut := d.ctx.types[original][oFull], d.ctx.types[update][uFull]
 	oLocal, uLocal := localName(oFull, ot.pkg), localName(uFull, ut.pkg)
 	if oLocal != uLocal {
 		d.add(fieldNamedTypeChanged)

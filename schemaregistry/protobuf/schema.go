@@ -29,9 +29,8 @@ const (
 	MaxNesting     = 64 // braces, brackets and angle brackets open at once
 )
 
-// mainFile is the name the schema being parsed compiles under; it cannot be imported
-// because import paths cannot start with a NUL byte... and a reference with that name is
-// refused.
+// mainFile is the name the schema being parsed compiles under; no reference may take it, and
+// a schema importing it only imports itself, which the compiler reports as a cycle.
 const mainFile = "\x00schema.proto"
 
 // builtins are the imports Confluent resolves without a reference: google/type/* and
@@ -39,6 +38,10 @@ const mainFile = "\x00schema.proto"
 //
 //go:embed imports/google/type/*.proto imports/confluent/*.proto imports/confluent/type/*.proto
 var builtins embed.FS
+
+// ErrTooLarge marks a schema refused for its size or its number of references (the registry
+// may answer it with 413); errors carrying it also carry format.ErrInvalidSchema.
+var ErrTooLarge = errors.New("schema too large")
 
 // Format parses Protobuf schemas.
 type Format struct{}
@@ -79,7 +82,7 @@ func (Format) Parse(text string, refs []format.Reference) (format.Schema, error)
 // Parse is Format.Parse returning the concrete type.
 func Parse(text string, refs []format.Reference) (*Schema, error) {
 	if len(refs) > MaxReferences {
-		return nil, invalid("%d references, more than the %d allowed", len(refs), MaxReferences)
+		return nil, tooLarge("%d references, more than the %d allowed", len(refs), MaxReferences)
 	}
 	total := len(text)
 	byName := make(map[string]format.Reference, len(refs))
@@ -91,7 +94,7 @@ func Parse(text string, refs []format.Reference) (*Schema, error) {
 		byName[r.Name] = r
 	}
 	if total > MaxTotalBytes {
-		return nil, invalid("schema and references are %d bytes, more than the %d allowed", total, MaxTotalBytes)
+		return nil, tooLarge("schema and references are %d bytes, more than the %d allowed", total, MaxTotalBytes)
 	}
 
 	main, err := parseText(mainFile, text)
@@ -189,6 +192,10 @@ func invalid(msg string, args ...any) error {
 	return fmt.Errorf("%w: %s", format.ErrInvalidSchema, fmt.Sprintf(msg, args...))
 }
 
+func tooLarge(msg string, args ...any) error {
+	return fmt.Errorf("%w: %w: %s", format.ErrInvalidSchema, ErrTooLarge, fmt.Sprintf(msg, args...))
+}
+
 // describe turns a protocompile error into "file:line:col: reason", naming the schema itself
 // "schema".
 func describe(err error) string {
@@ -211,7 +218,7 @@ func parseText(name, text string) (*ast.FileNode, error) {
 		label = "schema"
 	}
 	if len(text) > MaxSchemaBytes {
-		return nil, invalid("%s: %d bytes, more than the %d allowed", label, len(text), MaxSchemaBytes)
+		return nil, tooLarge("%s: %d bytes, more than the %d allowed", label, len(text), MaxSchemaBytes)
 	}
 	if line, ok := nestingWithin(text, MaxNesting); !ok {
 		return nil, invalid("%s:%d: nested more than %d deep", label, line, MaxNesting)

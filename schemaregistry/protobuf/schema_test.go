@@ -46,6 +46,11 @@ func TestParseErrors(t *testing.T) {
 			if !errors.Is(err, format.ErrInvalidSchema) {
 				t.Fatalf("err = %v, want ErrInvalidSchema", err)
 			}
+			if strings.HasPrefix(tt.name, "too large") || strings.HasPrefix(tt.name, "too many") {
+				if !errors.Is(err, ErrTooLarge) {
+					t.Errorf("err = %v, want ErrTooLarge", err)
+				}
+			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %q, want it to contain %q", err, tt.want)
 			}
