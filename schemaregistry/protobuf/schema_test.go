@@ -2,6 +2,7 @@ package protobuf
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,27 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("took %v", d)
 			}
 		})
+	}
+}
+
+// A huge enum just under the size limit parses and diffs in bounded time.
+func TestHugeEnum(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("syntax = \"proto3\";\nenum E {\n")
+	for i := 0; sb.Len() < MaxSchemaBytes-100; i++ {
+		fmt.Fprintf(&sb, "V%d = %d;\n", i, i)
+	}
+	sb.WriteString("}\n")
+	start := time.Now()
+	s, err := Parse(sb.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := Diff(s, s); len(d) != 0 {
+		t.Fatalf("self-diff: %v", d)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
 	}
 }
 
