@@ -239,7 +239,7 @@ func TestRegistryEndpoints(t *testing.T) {
 	ts.mustCall(t, "POST", "/subjects/b/versions", body(avroRecord("A", 1)))
 	tests := []struct{ method, path, body, want string }{
 		{"GET", "/", "", `{}`},
-		{"GET", "/schemas/types", "", `["AVRO","JSON"]`},
+		{"GET", "/schemas/types", "", `["AVRO","JSON","PROTOBUF"]`},
 		{"GET", "/schemas/ids/1", "", `{"schema":"{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"f0\",\"type\":\"int\"}]}"}`},
 		{"GET", "/schemas/ids/1?fetchMaxId=true&subject=a", "", `"maxId":2`},
 		{"GET", "/schemas/ids/1/schema", "", `{"type":"record","name":"A","fields":[{"name":"f0","type":"int"}]}`},

@@ -55,7 +55,7 @@ func TestCheckOffline(t *testing.T) {
 		{"compatible file", []string{"check", "--against", "base/schemas/orders-value.avsc", "compatible/schemas/orders-value.avsc"}, 0, []string{"all compatible"}},
 		{"breaking file", []string{"check", "--against", "base/schemas/orders-value.avsc", "breaking/schemas/orders-value.avsc"}, 1, []string{"READER_FIELD_MISSING_DEFAULT_VALUE", "TYPE_MISMATCH", "breaking/schemas/orders-value.avsc:7"}},
 		{"compatible directory", []string{"check", "--against-dir", "base/schemas", "compatible/schemas"}, 0, []string{"all compatible"}},
-		{"breaking directory", []string{"check", "--against-dir", "base/schemas", "breaking/schemas"}, 1, []string{"4 incompatibilities", "TYPE_CHANGED", "breaking/schemas/payments-value.json:8"}},
+		{"breaking directory", []string{"check", "--against-dir", "base/schemas", "breaking/schemas"}, 1, []string{"5 incompatibilities", "TYPE_CHANGED", "breaking/schemas/payments-value.json:8", "FIELD_SCALAR_KIND_CHANGED", "breaking/schemas/shipments-value.proto:6"}},
 		{"level NONE accepts anything", []string{"check", "--level", "NONE", "--against-dir", "base/schemas", "breaking/schemas"}, 0, []string{"all compatible"}},
 		{"FORWARD judges the other way", []string{"check", "--level", "FORWARD", "--against", "base/schemas/orders-value.avsc", "compatible/schemas/orders-value.avsc"}, 0, []string{"all compatible"}},
 		{"both offline modes", []string{"check", "--against", "base/schemas/orders-value.avsc", "--against-dir", "base/schemas", "compatible/schemas"}, exitUsage, []string{"not both"}},
