@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/schemaregistry/format"
 )
 
@@ -88,7 +89,7 @@ func (c *Checker) judgeRegistryVersions(ctx context.Context, f File, level strin
 		}
 		previous = append(previous, parsed)
 	}
-	checked.Findings = c.findings(f, Incompatibilities(level, candidate, previous))
+	checked.Findings = c.findings(f, incompatibilities(level, candidate, previous))
 	return checked, nil
 }
 
@@ -115,7 +116,7 @@ func (c *Checker) AgainstFiles(old, new []File) (Report, error) {
 			if previous == nil {
 				return r, fmt.Errorf("old schema %s: %s", prev.Path, problems[0].Message)
 			}
-			checked.Findings = c.findings(f, Incompatibilities(level, candidate, []format.Schema{previous}))
+			checked.Findings = c.findings(f, incompatibilities(level, candidate, []format.Schema{previous}))
 		}
 		r.Checked = append(r.Checked, checked)
 	}
@@ -177,31 +178,16 @@ func (c *Checker) parse(f File, resolve refResolver) (format.Schema, []Finding) 
 	return s, nil
 }
 
+// incompatibilities judges with the server's own rules.
+func incompatibilities(level string, candidate format.Schema, previous []format.Schema) []format.Difference {
+	diffs, _ := schemaregistry.Incompatibilities(level, candidate, previous)
+	return diffs
+}
+
 func (c *Checker) findings(f File, diffs []format.Difference) []Finding {
 	var out []Finding
 	for _, d := range diffs {
 		out = append(out, Finding{Subject: f.Subject, File: f.Path, Line: lineOf(f.SchemaType, f.Text, d.Path), Kind: d.Type, Path: d.Path, Message: description(d.Message)})
-	}
-	return out
-}
-
-// Incompatibilities judges candidate against the previous versions (newest first) at level.
-func Incompatibilities(level string, candidate format.Schema, previous []format.Schema) []format.Difference {
-	if len(previous) == 0 {
-		return nil
-	}
-	against := previous[:1]
-	if strings.HasSuffix(level, "_TRANSITIVE") {
-		against = previous
-	}
-	var out []format.Difference
-	for _, p := range against {
-		if strings.HasPrefix(level, "BACKWARD") || strings.HasPrefix(level, "FULL") {
-			out = append(out, candidate.BackwardIncompatibilities(p)...)
-		}
-		if strings.HasPrefix(level, "FORWARD") || strings.HasPrefix(level, "FULL") {
-			out = append(out, p.BackwardIncompatibilities(candidate)...)
-		}
 	}
 	return out
 }

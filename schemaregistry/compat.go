@@ -15,70 +15,82 @@ type previousVersion struct {
 }
 
 // checkCompatibility returns Confluent's messages for every reason next breaks level against
-// previous (newest first); none means compatible. Non-transitive levels look at the newest
-// version only; transitive ones go through all and stop at the first that breaks.
+// previous (newest first); none means compatible.
 func (r *Registry) checkCompatibility(ctx context.Context, level string, next *prepared, previous []previousVersion) ([]string, error) {
 	if level == None || len(previous) == 0 {
 		return nil, nil
 	}
-	transitive := strings.HasSuffix(level, "_TRANSITIVE")
-	if !transitive {
+	parsed := make([]format.Schema, 0, len(previous))
+	for _, p := range previous {
+		if !strings.HasSuffix(level, "_TRANSITIVE") && len(parsed) == 1 {
+			break
+		}
+		if p.stored.typ != next.typ {
+			parsed = append(parsed, otherType{})
+			continue
+		}
+		old, err := r.parsed(ctx, p.stored)
+		if err != nil {
+			return nil, err
+		}
+		parsed = append(parsed, old)
+	}
+	diffs, against := Incompatibilities(level, next.parsed, parsed)
+	if len(diffs) == 0 {
+		return nil, nil
+	}
+	msgs := make([]string, 0, len(diffs)+3)
+	for _, d := range diffs {
+		msgs = append(msgs, d.Message)
+	}
+	msgs = append(msgs, oldSchema(previous[against])...)
+	return append(msgs, "{validateFields: 'false', compatibility: '"+level+"'}"), nil
+}
+
+// otherType stands for a previous version of another schema type, which no schema can follow.
+type otherType struct{}
+
+func (otherType) Canonical() string  { return "" }
+func (otherType) Normalized() string { return "" }
+func (otherType) BackwardIncompatibilities(format.Schema) []format.Difference {
+	return []format.Difference{{Type: "TYPE_CHANGED", Message: "Incompatible because of different schema type"}}
+}
+
+// Incompatibilities judges next against the previous versions of its subject (newest first) at
+// level, as Confluent does: a non-transitive level looks at the newest version only, a
+// transitive one at each in turn until one breaks. It returns the differences with that
+// version and its index in previous. FORWARD differences, found by reading next with the old
+// schema, are worded from next's point of view like the BACKWARD ones.
+func Incompatibilities(level string, next format.Schema, previous []format.Schema) (diffs []format.Difference, against int) {
+	if level == None || len(previous) == 0 {
+		return nil, 0
+	}
+	if !strings.HasSuffix(level, "_TRANSITIVE") {
 		previous = previous[:1]
 	}
 	base := strings.TrimSuffix(level, "_TRANSITIVE")
-	for _, p := range previous {
-		var msgs []string
-		if p.stored.typ != next.typ {
-			msgs = []string{"Incompatible because of different schema type"}
-		} else {
-			old, err := r.parsed(ctx, p.stored)
-			if err != nil {
-				return nil, err
+	for i, old := range previous {
+		if _, ok := old.(otherType); ok {
+			return old.BackwardIncompatibilities(next), i
+		}
+		if base == Forward || base == Full {
+			for _, d := range old.BackwardIncompatibilities(next) {
+				d.Message = swapNewOld.Replace(d.Message)
+				diffs = append(diffs, d)
 			}
-			msgs = directional(base, next.parsed, old, p)
 		}
-		if len(msgs) > 0 {
-			return append(msgs, "{validateFields: 'false', compatibility: '"+level+"'}"), nil
+		if base == Backward || base == Full {
+			diffs = append(diffs, next.BackwardIncompatibilities(old)...)
 		}
-	}
-	return nil, nil
-}
-
-// directional runs the checks of one level (BACKWARD, FORWARD or FULL) between next and old,
-// formatted as Confluent's SchemaValidatorBuilder does.
-func directional(base string, next, old format.Schema, p previousVersion) []string {
-	var msgs []string
-	if base == Forward || base == Full {
-		// Can data written with next be read with old? Old is the reader.
-		msgs = append(msgs, messages(old.BackwardIncompatibilities(next), true)...)
-		if base == Forward && len(msgs) > 0 {
-			msgs = append(msgs, oldSchema(p)...)
+		if len(diffs) > 0 {
+			return diffs, i
 		}
 	}
-	if base == Backward || base == Full {
-		back := messages(next.BackwardIncompatibilities(old), false)
-		if len(back) > 0 {
-			msgs = append(msgs, back...)
-			msgs = append(msgs, oldSchema(p)...)
-		}
-	}
-	return msgs
+	return nil, 0
 }
 
 // swapNewOld turns a message written for "new reads old" into one for "old reads new".
 var swapNewOld = strings.NewReplacer("new schema", "old schema", "old schema", "new schema")
-
-func messages(diffs []format.Difference, swapped bool) []string {
-	out := make([]string, 0, len(diffs))
-	for _, d := range diffs {
-		m := d.Message
-		if swapped {
-			m = swapNewOld.Replace(m)
-		}
-		out = append(out, m)
-	}
-	return out
-}
 
 // maxLoggedSchema is the longest old schema text Confluent quotes in a message.
 const maxLoggedSchema = 10 * 1024
