@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/mail"
 	"net/url"
@@ -171,6 +172,9 @@ type exportFacts struct {
 
 func (c *Catalog) exportDocument(ctx context.Context, service string) (*exportDoc, error) {
 	f, err := c.exportFacts(ctx, service)
+	if errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", exportName(service), err)
 	}
@@ -185,6 +189,9 @@ func (c *Catalog) exportFacts(ctx context.Context, service string) (*exportFacts
 	f := &exportFacts{messages: map[string]Message{}, owners: map[string]Owner{}}
 	if service != "" {
 		s, err := c.Service(ctx, service)
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("export service %q: no such service in the catalog (import its AsyncAPI document first): %w", service, ErrNotFound)
+		}
 		if err != nil {
 			return nil, err
 		}

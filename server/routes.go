@@ -61,6 +61,7 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/api/catalog/owners/*", roleRead, oneOf(cat.Owner)},
 		{http.MethodPatch, "/api/catalog/owners/*", roleWrite, patchOwner(cat)},
 		{http.MethodGet, "/api/catalog/documents/*", roleRead, oneOf(cat.DocumentHistory)},
+		{http.MethodGet, "/api/catalog/asyncapi", roleRead, exportAsyncAPI(cat)},
 		{http.MethodPost, "/api/catalog/asyncapi", roleWrite, importAsyncAPI(cat)},
 	}
 }
