@@ -286,3 +286,104 @@ func lineDiff(want, got string) string {
 	sort.Strings(out)
 	return strings.Join(out, "\n")
 }
+
+func TestExportKeys(t *testing.T) {
+	k := newKeys()
+	tests := []struct{ name, key string }{
+		{"orders", "orders"},
+		{"shop.orders.v1", "shop.orders.v1"},
+		{"comment/{commentId}/changed", "comment_commentId_changed"},
+		{"send comment/liked", "send_comment_liked"},
+		{"send comment liked", "send_comment_liked_2"}, // same key as the one before: numbered
+		{"Bestellung-Größe", "Bestellung-Gr_e"},
+		{"", "_"},
+	}
+	for _, tt := range tests {
+		k.add(tt.name)
+	}
+	for _, tt := range tests {
+		if got := k.of(tt.name); got != tt.key {
+			t.Errorf("key of %q: %q, want %q", tt.name, got, tt.key)
+		}
+	}
+}
+
+func TestExportPayload(t *testing.T) {
+	tests := []struct {
+		name string
+		m    Message
+		want string // the payload as JSON
+	}{
+		{"no payload", Message{}, `null`},
+		{"JSON Schema inline", Message{SchemaType: SchemaJSON, Payload: `{"type":"object","maxLength":12,"multipleOf":0.5}`},
+			`{"maxLength":12,"multipleOf":0.5,"type":"object"}`},
+		{"JSON Schema that is not an object", Message{SchemaType: SchemaJSON, Payload: `[1]`},
+			`{"schemaFormat":"application/schema+json;version=draft-07","schema":[1]}`},
+		{"Avro with its format", Message{SchemaType: SchemaAvro, SchemaFormat: "application/vnd.apache.avro+json;version=1.9.0", Payload: `"string"`},
+			`{"schemaFormat":"application/vnd.apache.avro+json;version=1.9.0","schema":"string"}`},
+		{"Avro without a format", Message{SchemaType: SchemaAvro, Payload: `{"type":"record","name":"R","fields":[]}`},
+			`{"schemaFormat":"application/vnd.apache.avro;version=1.9.0","schema":{"fields":[],"name":"R","type":"record"}}`},
+		{"Protobuf as text", Message{SchemaType: SchemaProtobuf, Payload: "syntax = \"proto3\";\nmessage M {}"},
+			`{"schemaFormat":"application/vnd.google.protobuf;version=3","schema":"syntax = \"proto3\";\nmessage M {}"}`},
+		{"another format", Message{SchemaFormat: "application/raml+yaml;version=1.0", Payload: `{"type":"string"}`},
+			`{"schemaFormat":"application/raml+yaml;version=1.0","schema":{"type":"string"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := exportPayload(tt.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := json.Marshal(v)
+			if string(got) != tt.want {
+				t.Errorf("got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+	if _, err := exportPayload(Message{SchemaType: SchemaJSON, Payload: `{`}); err == nil {
+		t.Error("a stored payload that is not JSON exported without an error")
+	}
+}
+
+// TestExportAfterPatches: what people set through the API is exported, and contact details the
+// AsyncAPI schema would refuse stay out of info.contact but in x-eventlens-owner.
+func TestExportAfterPatches(t *testing.T) {
+	ctx := context.Background()
+	c := openCatalog(t)
+	mustImport(t, c, "testdata/shop/orders.yaml", ImportOptions{})
+	email, kind := "checkout at shop", "person"
+	if err := c.UpdateOwner(ctx, "Team Checkout", OwnerPatch{Email: &email, Kind: &kind}); err != nil {
+		t.Fatal(err)
+	}
+	description, tags := "Patched through the API.", []string{"core", "billing", "core"}
+	if err := c.Update(ctx, "message", "GetOrder", Patch{Description: &description, Tags: &tags}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Export(ctx, "Orders Service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateExport(t, asyncAPISchema(t), "export after patches", out)
+	var doc struct {
+		Info struct {
+			Contact map[string]string
+			Owner   map[string]string `yaml:"x-eventlens-owner"`
+		}
+		Components struct {
+			Messages map[string]struct {
+				Description string
+				Tags        []struct{ Name string }
+			}
+		}
+	}
+	if err := yaml.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := doc.Info.Contact["email"]; ok || doc.Info.Owner["email"] != email || doc.Info.Owner["kind"] != kind {
+		t.Errorf("contact %v, owner %v: want the invalid email in x-eventlens-owner only", doc.Info.Contact, doc.Info.Owner)
+	}
+	m := doc.Components.Messages["GetOrder"]
+	if m.Description != description || len(m.Tags) != 2 {
+		t.Errorf("GetOrder: %+v, want the patched description and two distinct tags", m)
+	}
+}
