@@ -327,7 +327,7 @@ func (f *exportFacts) document() (*exportDoc, error) {
 			address = ch.Name
 		}
 		ec := &exportChannel{Address: address, Description: ch.Description, Tags: exportTags(ch.Tags),
-			Bindings: ch.Bindings, Owner: f.owner(ch.Owner), Parameters: addressParameters(address)}
+			Bindings: channelBindings(ch.Bindings), Owner: f.owner(ch.Owner), Parameters: addressParameters(address)}
 		for _, m := range channelMessages[ch.Name] {
 			if ec.Messages == nil {
 				ec.Messages = map[string]exportRef{}
@@ -444,6 +444,40 @@ func exportTags(names []string) []exportTag {
 		}
 	}
 	return tags
+}
+
+// channelBindingVersions are the channel binding versions the AsyncAPI 3.0 schema knows, newest
+// first, for the protocols whose bindings it checks by version.
+var channelBindingVersions = map[string][]string{
+	"ws": {"0.1.0"}, "amqp": {"0.3.0"}, "kafka": {"0.5.0", "0.4.0", "0.3.0"}, "anypointmq": {"0.0.1"},
+	"jms": {"0.0.1"}, "sns": {"0.1.0"}, "sqs": {"0.2.0"}, "ibmmq": {"0.1.0"}, "googlepubsub": {"0.2.0"},
+	"pulsar": {"0.1.0"},
+}
+
+// channelBindings returns a channel's bindings as imported, except that a bindingVersion older
+// than AsyncAPI 3.0 knows (a 2.x document's kafka 0.1.0, amqp 0.2.0) becomes the newest one.
+func channelBindings(bindings map[string]any) map[string]any {
+	if len(bindings) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(bindings))
+	for protocol, b := range bindings {
+		out[protocol] = b
+		bm, ok := b.(map[string]any)
+		versions := channelBindingVersions[protocol]
+		if !ok || versions == nil {
+			continue
+		}
+		if v, ok := bm["bindingVersion"]; ok && !slices.Contains(versions, fmt.Sprint(v)) {
+			copied := make(map[string]any, len(bm))
+			for k, e := range bm {
+				copied[k] = e
+			}
+			copied["bindingVersion"] = versions[0]
+			out[protocol] = copied
+		}
+	}
+	return out
 }
 
 // addressParameters declares the parameters a channel address uses ({streetlightId}), as

@@ -387,3 +387,42 @@ func TestExportAfterPatches(t *testing.T) {
 		t.Errorf("GetOrder: %+v, want the patched description and two distinct tags", m)
 	}
 }
+
+// TestExportOldBindingVersions: a 2.x document's channel bindings may carry versions that
+// AsyncAPI 3.0 no longer knows; the export names the newest instead and stays valid.
+func TestExportOldBindingVersions(t *testing.T) {
+	ctx := context.Background()
+	c := openCatalog(t)
+	doc := `
+asyncapi: 2.6.0
+info: {title: Old Bindings, version: 1.0.0}
+channels:
+  orders:
+    bindings:
+      kafka: {topic: shop.orders, bindingVersion: 0.1.0}
+      amqp: {is: routingKey, exchange: {name: orders, type: topic}, bindingVersion: 0.2.0}
+    subscribe:
+      message: {name: OrderPlaced, payload: {type: object}}
+`
+	if _, err := c.ImportDocument(ctx, []byte(doc), ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Export(ctx, "Old Bindings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateExport(t, asyncAPISchema(t), "export of old binding versions", out)
+	for _, want := range []string{"bindingVersion: 0.5.0", "bindingVersion: 0.3.0", "topic: shop.orders"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("export lacks %q:\n%s", want, out)
+		}
+	}
+	// What the catalog holds is unchanged.
+	ch, err := c.Channel(ctx, "shop.orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := ch.Bindings["kafka"].(map[string]any)["bindingVersion"]; v != "0.1.0" {
+		t.Errorf("stored kafka bindingVersion %v, want 0.1.0", v)
+	}
+}
