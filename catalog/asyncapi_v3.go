@@ -106,6 +106,9 @@ func (r *reader) parseV3(root node, version string) (*parsedDocument, error) {
 			return nil, err
 		}
 		o := Operation{Name: key, Service: b.doc.Service.Name, Messages: []string{}}
+		if name, _ := op["x-eventlens-name"].(string); name != "" {
+			o.Name = name // the name an export could not use as a key (spaces, slashes)
+		}
 		o.Action, _ = op["action"].(string)
 		if o.Action != ActionSend && o.Action != ActionReceive {
 			return nil, r.fail(node{file: on.file, path: childPath(on.path, "action")}, "%q: want send or receive", o.Action)

@@ -127,3 +127,33 @@ func importAsyncAPI(cat *catalog.Catalog) echo.HandlerFunc {
 		return c.JSON(http.StatusOK, res)
 	}
 }
+
+// exportAsyncAPI answers GET /api/catalog/asyncapi?service=…&format=yaml|json: the service (or,
+// without service, the whole catalog) as an AsyncAPI 3.0 document, YAML by default.
+func exportAsyncAPI(cat *catalog.Catalog) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		service := c.QueryParam("service")
+		if c.QueryParams().Has("service") && service == "" {
+			return echo.NewHTTPError(http.StatusBadRequest, "service=: name a service, or leave service out for the whole catalog")
+		}
+		var (
+			out         []byte
+			err         error
+			contentType string
+		)
+		switch format := c.QueryParam("format"); format {
+		case "", "yaml":
+			out, err = cat.Export(c.Request().Context(), service)
+			contentType = "application/yaml"
+		case "json":
+			out, err = cat.ExportJSON(c.Request().Context(), service)
+			contentType = echo.MIMEApplicationJSON
+		default:
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("format=%q: want yaml or json", format))
+		}
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, contentType, out)
+	}
+}

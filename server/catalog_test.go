@@ -207,3 +207,84 @@ func TestCatalogErrorsOverHTTP(t *testing.T) {
 		t.Errorf("services after only broken imports: %s, want none", body)
 	}
 }
+
+func TestCatalogExportOverHTTP(t *testing.T) {
+	ts := startServer(t)
+	for _, doc := range []string{"asyncapi-3.0/streetlights-kafka.yml", "asyncapi-2.6/streetlights-mqtt.yml"} {
+		if resp, body := ts.do(t, http.MethodPost, "/api/catalog/asyncapi", "", strings.NewReader(readTestdata(t, doc))); resp.StatusCode != http.StatusOK {
+			t.Fatalf("import %s: %d %s", doc, resp.StatusCode, body)
+		}
+	}
+	// A document as the export writes it: enough of it to see that the right service came out.
+	type exported struct {
+		AsyncAPI string `yaml:"asyncapi" json:"asyncapi"`
+		Info     struct{ Title string }
+		Channels map[string]struct {
+			Address string `yaml:"address" json:"address"`
+		}
+		Operations map[string]struct {
+			Action  string `yaml:"action" json:"action"`
+			Service string `yaml:"x-eventlens-service" json:"x-eventlens-service"`
+		}
+	}
+	tests := []struct {
+		name, query, contentType string
+		title                    string
+		operations               int
+	}{
+		{"a service in YAML", "?service=" + url.QueryEscape("Streetlights Kafka API"), "application/yaml", "Streetlights Kafka API", 4},
+		{"a service in YAML, said so", "?service=" + url.QueryEscape("Streetlights MQTT API") + "&format=yaml", "application/yaml", "Streetlights MQTT API", 4},
+		{"a service in JSON", "?format=json&service=" + url.QueryEscape("Streetlights MQTT API"), "application/json", "Streetlights MQTT API", 4},
+		{"the whole catalog", "", "application/yaml", "eventlens catalog", 8},
+		{"the whole catalog in JSON", "?format=json", "application/json", "eventlens catalog", 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := ts.do(t, http.MethodGet, "/api/catalog/asyncapi"+tt.query, "", nil)
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != tt.contentType {
+				t.Fatalf("%d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+			}
+			var doc exported
+			var err error
+			if tt.contentType == "application/json" {
+				err = json.Unmarshal([]byte(body), &doc)
+			} else {
+				err = yaml.Unmarshal([]byte(body), &doc)
+			}
+			if err != nil {
+				t.Fatalf("%v:\n%s", err, body)
+			}
+			if doc.AsyncAPI != "3.0.0" || doc.Info.Title != tt.title || len(doc.Operations) != tt.operations {
+				t.Errorf("asyncapi %q, title %q, %d operations; want 3.0.0, %q, %d:\n%s", doc.AsyncAPI, doc.Info.Title, len(doc.Operations), tt.title, tt.operations, body)
+			}
+			for key, op := range doc.Operations {
+				if (tt.title == "eventlens catalog") != (op.Service != "") {
+					t.Errorf("operation %s: x-eventlens-service %q", key, op.Service)
+				}
+			}
+		})
+	}
+
+	// The export imports again as the same service: nothing changes.
+	_, body := ts.do(t, http.MethodGet, "/api/catalog/asyncapi?service="+url.QueryEscape("Streetlights Kafka API"), "", nil)
+	resp, res := ts.do(t, http.MethodPost, "/api/catalog/asyncapi", "", strings.NewReader(body))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(res, `"service":"Streetlights Kafka API"`) || !strings.Contains(res, `"operations":4`) {
+		t.Errorf("re-import of the export: %d %s", resp.StatusCode, res)
+	}
+
+	errorCases := []struct {
+		name, query string
+		status      int
+		has         string
+	}{
+		{"unknown service", "?service=Nope", http.StatusNotFound, `export service \"Nope\": no such service in the catalog`},
+		{"empty service", "?service=", http.StatusBadRequest, "name a service"},
+		{"unknown format", "?format=xml", http.StatusBadRequest, `format=\"xml\": want yaml or json`},
+	}
+	for _, tt := range errorCases {
+		resp, body := ts.do(t, http.MethodGet, "/api/catalog/asyncapi"+tt.query, "", nil)
+		if resp.StatusCode != tt.status || !strings.Contains(body, tt.has) {
+			t.Errorf("%s: %d %s\nwant %d with %s", tt.name, resp.StatusCode, body, tt.status, tt.has)
+		}
+	}
+}

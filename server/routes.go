@@ -64,6 +64,7 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/api/catalog/owners/*", roleRead, oneOf(cat.Owner), false},
 		{http.MethodPatch, "/api/catalog/owners/*", roleWrite, patchOwner(cat), false},
 		{http.MethodGet, "/api/catalog/documents/*", roleRead, oneOf(cat.DocumentHistory), false},
+		{http.MethodGet, "/api/catalog/asyncapi", roleRead, exportAsyncAPI(cat), false},
 		{http.MethodPost, "/api/catalog/asyncapi", roleWrite, importAsyncAPI(cat), false},
 
 		// The Confluent Schema Registry API (server/registry.go).

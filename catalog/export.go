@@ -1,0 +1,598 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Export writes the catalog as an AsyncAPI 3.0 document in YAML: what service sends and receives
+// (with its channels and messages), or, when service is "", every service, channel and message.
+// An unknown service is ErrNotFound.
+func (c *Catalog) Export(ctx context.Context, service string) ([]byte, error) {
+	doc, err := c.exportDocument(ctx, service)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("export %s: %w", exportName(service), err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("export %s: %w", exportName(service), err)
+	}
+	return buf.Bytes(), nil
+}
+
+// ExportJSON is Export in JSON.
+func (c *Catalog) ExportJSON(ctx context.Context, service string) ([]byte, error) {
+	doc, err := c.exportDocument(ctx, service)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("export %s: %w", exportName(service), err)
+	}
+	return buf.Bytes(), nil
+}
+
+func exportName(service string) string {
+	if service == "" {
+		return "the catalog"
+	}
+	return fmt.Sprintf("service %q", service)
+}
+
+// The AsyncAPI 3.0 document as eventlens writes it. Field order is the order in YAML; maps are
+// written with sorted keys, so the same catalog always exports to the same bytes.
+type exportDoc struct {
+	AsyncAPI   string                      `yaml:"asyncapi" json:"asyncapi"`
+	ID         string                      `yaml:"id,omitempty" json:"id,omitempty"`
+	Info       exportInfo                  `yaml:"info" json:"info"`
+	Channels   map[string]*exportChannel   `yaml:"channels,omitempty" json:"channels,omitempty"`
+	Operations map[string]*exportOperation `yaml:"operations,omitempty" json:"operations,omitempty"`
+	Components *exportComponents           `yaml:"components,omitempty" json:"components,omitempty"`
+}
+
+type exportInfo struct {
+	Title       string         `yaml:"title" json:"title"`
+	Version     string         `yaml:"version" json:"version"`
+	Description string         `yaml:"description,omitempty" json:"description,omitempty"`
+	Contact     *exportContact `yaml:"contact,omitempty" json:"contact,omitempty"`
+	Tags        []exportTag    `yaml:"tags,omitempty" json:"tags,omitempty"`
+	Owner       *exportOwner   `yaml:"x-eventlens-owner,omitempty" json:"x-eventlens-owner,omitempty"`
+	Domain      *exportDomain  `yaml:"x-eventlens-domain,omitempty" json:"x-eventlens-domain,omitempty"`
+}
+
+type exportContact struct {
+	Name  string `yaml:"name,omitempty" json:"name,omitempty"`
+	URL   string `yaml:"url,omitempty" json:"url,omitempty"`
+	Email string `yaml:"email,omitempty" json:"email,omitempty"`
+}
+
+// exportOwner is the x-eventlens-owner extension, which import reads back with every detail.
+type exportOwner struct {
+	Name        string `yaml:"name" json:"name"`
+	Kind        string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	Email       string `yaml:"email,omitempty" json:"email,omitempty"`
+	URL         string `yaml:"url,omitempty" json:"url,omitempty"`
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+}
+
+type exportDomain struct {
+	Name        string       `yaml:"name" json:"name"`
+	Description string       `yaml:"description,omitempty" json:"description,omitempty"`
+	Owner       *exportOwner `yaml:"x-eventlens-owner,omitempty" json:"x-eventlens-owner,omitempty"`
+}
+
+type exportTag struct {
+	Name string `yaml:"name" json:"name"`
+}
+
+type exportRef struct {
+	Ref string `yaml:"$ref" json:"$ref"`
+}
+
+type exportChannel struct {
+	Address     string               `yaml:"address" json:"address"`
+	Description string               `yaml:"description,omitempty" json:"description,omitempty"`
+	Messages    map[string]exportRef `yaml:"messages,omitempty" json:"messages,omitempty"`
+	Parameters  map[string]struct{}  `yaml:"parameters,omitempty" json:"parameters,omitempty"`
+	Tags        []exportTag          `yaml:"tags,omitempty" json:"tags,omitempty"`
+	Bindings    map[string]any       `yaml:"bindings,omitempty" json:"bindings,omitempty"`
+	Owner       *exportOwner         `yaml:"x-eventlens-owner,omitempty" json:"x-eventlens-owner,omitempty"`
+}
+
+type exportOperation struct {
+	Action      string         `yaml:"action" json:"action"`
+	Channel     exportRef      `yaml:"channel" json:"channel"`
+	Summary     string         `yaml:"summary,omitempty" json:"summary,omitempty"`
+	Description string         `yaml:"description,omitempty" json:"description,omitempty"`
+	Messages    []exportRef    `yaml:"messages" json:"messages"`
+	Bindings    map[string]any `yaml:"bindings,omitempty" json:"bindings,omitempty"`
+	Name        string         `yaml:"x-eventlens-name,omitempty" json:"x-eventlens-name,omitempty"`       // when the key could not be the name
+	Service     string         `yaml:"x-eventlens-service,omitempty" json:"x-eventlens-service,omitempty"` // whole-catalog export only
+}
+
+type exportComponents struct {
+	Messages map[string]*exportMessage `yaml:"messages,omitempty" json:"messages,omitempty"`
+}
+
+type exportMessage struct {
+	Name        string       `yaml:"name" json:"name"`
+	Title       string       `yaml:"title,omitempty" json:"title,omitempty"`
+	Summary     string       `yaml:"summary,omitempty" json:"summary,omitempty"`
+	Description string       `yaml:"description,omitempty" json:"description,omitempty"`
+	ContentType string       `yaml:"contentType,omitempty" json:"contentType,omitempty"`
+	Payload     any          `yaml:"payload,omitempty" json:"payload,omitempty"`
+	Tags        []exportTag  `yaml:"tags,omitempty" json:"tags,omitempty"`
+	Kind        string       `yaml:"x-eventcatalog-message-type" json:"x-eventcatalog-message-type"`
+	Subject     string       `yaml:"x-eventlens-subject,omitempty" json:"x-eventlens-subject,omitempty"`
+	Owner       *exportOwner `yaml:"x-eventlens-owner,omitempty" json:"x-eventlens-owner,omitempty"`
+}
+
+// exportMultiFormat is a Multi Format Schema Object: a payload that is not an AsyncAPI/JSON Schema.
+type exportMultiFormat struct {
+	SchemaFormat string `yaml:"schemaFormat" json:"schemaFormat"`
+	Schema       any    `yaml:"schema" json:"schema"`
+}
+
+// Schema formats written for payloads whose document did not say one.
+const (
+	defaultAvroFormat     = "application/vnd.apache.avro;version=1.9.0"
+	defaultProtobufFormat = "application/vnd.google.protobuf;version=3"
+)
+
+// exportFacts is what an export reads from the store.
+type exportFacts struct {
+	service    *Service // nil for the whole catalog
+	domain     *Domain
+	operations []Operation
+	channels   []Channel
+	messages   map[string]Message
+	owners     map[string]Owner
+	links      []channelLink
+}
+
+func (c *Catalog) exportDocument(ctx context.Context, service string) (*exportDoc, error) {
+	f, err := c.exportFacts(ctx, service)
+	if errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", exportName(service), err)
+	}
+	doc, err := f.document()
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", exportName(service), err)
+	}
+	return doc, nil
+}
+
+func (c *Catalog) exportFacts(ctx context.Context, service string) (*exportFacts, error) {
+	f := &exportFacts{messages: map[string]Message{}, owners: map[string]Owner{}}
+	if service != "" {
+		s, err := c.Service(ctx, service)
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("export service %q: no such service in the catalog (import its AsyncAPI document first): %w", service, ErrNotFound)
+		}
+		if err != nil {
+			return nil, err
+		}
+		f.service = &s
+		f.operations = s.Operations
+		if s.Domain != "" {
+			d, err := c.Domain(ctx, s.Domain)
+			if err != nil {
+				return nil, err
+			}
+			f.domain = &d
+		}
+	} else {
+		ops, err := c.operations(ctx, `1 = 1`)
+		if err != nil {
+			return nil, err
+		}
+		f.operations = ops
+	}
+
+	// The service's channels: those its operations use, and those its document describes
+	// (a 3.0 document may describe channels that no operation of its own uses).
+	channelNames, err := c.names(ctx, `
+		SELECT c.name FROM catalog_channels c
+		WHERE ?1 = ''
+			OR c.document_id = (SELECT document_id FROM catalog_services WHERE name = ?1)
+			OR c.id IN (SELECT op.channel_id FROM catalog_operations op JOIN catalog_services s ON s.id = op.service_id WHERE s.name = ?1)
+			OR c.id IN (SELECT cm.channel_id FROM catalog_channel_messages cm JOIN catalog_services s ON s.document_id = cm.document_id WHERE s.name = ?1)
+		ORDER BY c.name`, service)
+	if err != nil {
+		return nil, err
+	}
+	all, err := c.Channels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range all {
+		if slices.Contains(channelNames, ch.Name) {
+			f.channels = append(f.channels, ch)
+		}
+	}
+
+	f.links, err = queryList(ctx, c.db.Read, func(row scanner) (channelLink, error) {
+		var l channelLink
+		return l, row.Scan(&l.Channel, &l.Message, &l.Subject)
+	}, `
+		SELECT DISTINCT c.name, m.name, cm.subject FROM catalog_channel_messages cm
+		JOIN catalog_channels c ON c.id = cm.channel_id JOIN catalog_messages m ON m.id = cm.message_id
+		WHERE ?1 = '' OR cm.document_id = (SELECT document_id FROM catalog_services WHERE name = ?1)
+		ORDER BY c.name, m.name, cm.subject`, service)
+	if err != nil {
+		return nil, err
+	}
+
+	messages, err := c.Messages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range messages {
+		f.messages[m.Name] = m
+	}
+	owners, err := c.Owners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range owners {
+		f.owners[o.Name] = o
+	}
+	return f, nil
+}
+
+// document builds the AsyncAPI document from the facts.
+func (f *exportFacts) document() (*exportDoc, error) {
+	doc := &exportDoc{AsyncAPI: "3.0.0"}
+	if s := f.service; s != nil {
+		doc.Info = exportInfo{Title: s.Name, Version: s.Version, Description: s.Description, Tags: exportTags(s.Tags)}
+		if isURI(s.Document) {
+			doc.ID = s.Document // the document's own id, so a re-import keeps its key
+		}
+		if o := f.owner(s.Owner); o != nil {
+			doc.Info.Owner = o
+			doc.Info.Contact = contactOf(o)
+		}
+		if d := f.domain; d != nil {
+			doc.Info.Domain = &exportDomain{Name: d.Name, Description: d.Description, Owner: f.owner(d.Owner)}
+		}
+	} else {
+		doc.Info = exportInfo{Title: "eventlens catalog", Version: "1.0.0",
+			Description: "Every service, channel and message in the eventlens catalog. Each operation names its service in `x-eventlens-service`."}
+	}
+
+	// Keys: channel, operation and message names may hold characters that AsyncAPI keys may
+	// not (spaces, slashes, braces); the names themselves stay in address and name.
+	channelKeys := newKeys()
+	for _, ch := range f.channels {
+		channelKeys.add(ch.Name)
+	}
+	messageKeys := newKeys()
+	channelMessages := map[string][]string{} // channel name → message names
+	addChannelMessage := func(channel, message string) {
+		if !slices.Contains(channelMessages[channel], message) {
+			channelMessages[channel] = append(channelMessages[channel], message)
+		}
+	}
+	subjects := map[string][]channelLink{}
+	for _, l := range f.links {
+		addChannelMessage(l.Channel, l.Message)
+		subjects[l.Message] = append(subjects[l.Message], l)
+	}
+	for _, o := range f.operations {
+		for _, m := range o.Messages {
+			addChannelMessage(o.Channel, m)
+		}
+	}
+	var messageNames []string
+	for _, names := range channelMessages {
+		messageNames = append(messageNames, names...)
+	}
+	sort.Strings(messageNames)
+	for _, m := range slices.Compact(messageNames) {
+		messageKeys.add(m)
+	}
+
+	if len(f.channels) > 0 {
+		doc.Channels = map[string]*exportChannel{}
+	}
+	for _, ch := range f.channels {
+		address := ch.Address
+		if ch.KafkaTopic != "" {
+			address = ch.KafkaTopic
+		}
+		if address == "" {
+			address = ch.Name
+		}
+		ec := &exportChannel{Address: address, Description: ch.Description, Tags: exportTags(ch.Tags),
+			Bindings: channelBindings(ch.Bindings), Owner: f.owner(ch.Owner), Parameters: addressParameters(address)}
+		for _, m := range channelMessages[ch.Name] {
+			if ec.Messages == nil {
+				ec.Messages = map[string]exportRef{}
+			}
+			ec.Messages[messageKeys.of(m)] = exportRef{Ref: "#/components/messages/" + escapePointer(messageKeys.of(m))}
+		}
+		doc.Channels[channelKeys.of(ch.Name)] = ec
+	}
+
+	operationKeys := newKeys()
+	opName := func(o Operation) string {
+		if f.service != nil {
+			return o.Name
+		}
+		return o.Service + "." + o.Name
+	}
+	for _, o := range f.operations {
+		operationKeys.add(opName(o))
+	}
+	if len(f.operations) > 0 {
+		doc.Operations = map[string]*exportOperation{}
+	}
+	for _, o := range f.operations {
+		chKey := channelKeys.of(o.Channel)
+		eo := &exportOperation{Action: o.Action, Channel: exportRef{Ref: "#/channels/" + escapePointer(chKey)},
+			Summary: o.Summary, Description: o.Description, Messages: []exportRef{}}
+		for _, m := range o.Messages {
+			eo.Messages = append(eo.Messages, exportRef{Ref: "#/channels/" + escapePointer(chKey) + "/messages/" + escapePointer(messageKeys.of(m))})
+		}
+		if o.ConsumerGroup != "" {
+			eo.Bindings = map[string]any{"kafka": map[string]any{
+				"groupId":        map[string]any{"type": "string", "enum": []any{o.ConsumerGroup}},
+				"bindingVersion": "0.5.0",
+			}}
+		}
+		key := operationKeys.of(opName(o))
+		if f.service == nil {
+			eo.Service = o.Service
+			eo.Name = o.Name
+		} else if key != o.Name {
+			eo.Name = o.Name
+		}
+		doc.Operations[key] = eo
+	}
+
+	if len(messageKeys.byName) > 0 {
+		doc.Components = &exportComponents{Messages: map[string]*exportMessage{}}
+	}
+	for name, key := range messageKeys.byName {
+		m, ok := f.messages[name]
+		if !ok {
+			return nil, fmt.Errorf("message %q is linked but not in the catalog", name)
+		}
+		em := &exportMessage{Name: m.Name, Title: m.Title, Summary: m.Summary, Description: m.Description,
+			ContentType: m.ContentType, Tags: exportTags(m.Tags), Kind: m.Kind, Owner: f.owner(m.Owner)}
+		if m.Subject != "" {
+			// Only when it says something TopicNameStrategy would not.
+			differs := len(subjects[name]) == 0
+			for _, l := range subjects[name] {
+				differs = differs || l.Subject != l.Channel+"-value"
+			}
+			if differs {
+				em.Subject = m.Subject
+			}
+		}
+		payload, err := exportPayload(m)
+		if err != nil {
+			return nil, fmt.Errorf("message %q: %w", m.Name, err)
+		}
+		em.Payload = payload
+		doc.Components.Messages[key] = em
+	}
+	return doc, nil
+}
+
+// owner returns the x-eventlens-owner extension for the owner called name, or nil.
+func (f *exportFacts) owner(name string) *exportOwner {
+	if name == "" {
+		return nil
+	}
+	o, ok := f.owners[name]
+	if !ok {
+		return &exportOwner{Name: name}
+	}
+	return &exportOwner{Name: o.Name, Kind: o.Kind, Email: o.Email, URL: o.URL, Description: o.Description}
+}
+
+// contactOf writes an owner as info.contact; an email or URL the AsyncAPI schema would refuse
+// (set by hand through the API, say) stays in x-eventlens-owner only.
+func contactOf(o *exportOwner) *exportContact {
+	c := &exportContact{Name: o.Name}
+	if a, err := mail.ParseAddress(o.Email); err == nil && a.Address == o.Email {
+		c.Email = o.Email
+	}
+	if isURI(o.URL) {
+		c.URL = o.URL
+	}
+	return c
+}
+
+func isURI(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme != "" && !strings.ContainsAny(s, " \t\n")
+}
+
+// exportTags writes tag names as tag objects, without repeats (the schema wants unique items).
+func exportTags(names []string) []exportTag {
+	var tags []exportTag
+	seen := map[string]bool{}
+	for _, n := range names {
+		if !seen[n] {
+			seen[n] = true
+			tags = append(tags, exportTag{Name: n})
+		}
+	}
+	return tags
+}
+
+// channelBindingVersions are the channel binding versions the AsyncAPI 3.0 schema knows, newest
+// first, for the protocols whose bindings it checks by version.
+var channelBindingVersions = map[string][]string{
+	"ws": {"0.1.0"}, "amqp": {"0.3.0"}, "kafka": {"0.5.0", "0.4.0", "0.3.0"}, "anypointmq": {"0.0.1"},
+	"jms": {"0.0.1"}, "sns": {"0.1.0"}, "sqs": {"0.2.0"}, "ibmmq": {"0.1.0"}, "googlepubsub": {"0.2.0"},
+	"pulsar": {"0.1.0"},
+}
+
+// channelBindings returns a channel's bindings as imported, except that a bindingVersion older
+// than AsyncAPI 3.0 knows (a 2.x document's kafka 0.1.0, amqp 0.2.0) becomes the newest one.
+func channelBindings(bindings map[string]any) map[string]any {
+	if len(bindings) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(bindings))
+	for protocol, b := range bindings {
+		out[protocol] = b
+		bm, ok := b.(map[string]any)
+		versions := channelBindingVersions[protocol]
+		if !ok || versions == nil {
+			continue
+		}
+		if v, ok := bm["bindingVersion"]; ok && !slices.Contains(versions, fmt.Sprint(v)) {
+			copied := make(map[string]any, len(bm))
+			for k, e := range bm {
+				copied[k] = e
+			}
+			copied["bindingVersion"] = versions[0]
+			out[protocol] = copied
+		}
+	}
+	return out
+}
+
+// addressParameters declares the parameters a channel address uses ({streetlightId}), as
+// AsyncAPI 3.0 asks.
+var addressParameter = regexp.MustCompile(`\{([\w.\-]+)\}`)
+
+func addressParameters(address string) map[string]struct{} {
+	var params map[string]struct{}
+	for _, m := range addressParameter.FindAllStringSubmatch(address, -1) {
+		if params == nil {
+			params = map[string]struct{}{}
+		}
+		params[m[1]] = struct{}{}
+	}
+	return params
+}
+
+// exportPayload writes a message payload: a JSON Schema inline, as the Schema Object; Avro,
+// Protobuf and other formats in a Multi Format Schema Object with their schemaFormat.
+func exportPayload(m Message) (any, error) {
+	if m.Payload == "" {
+		return nil, nil
+	}
+	if m.SchemaType == SchemaProtobuf {
+		return exportMultiFormat{SchemaFormat: formatOr(m.SchemaFormat, defaultProtobufFormat), Schema: m.Payload}, nil
+	}
+	v, err := decodeSchema(m.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("payload: %w", err)
+	}
+	switch m.SchemaType {
+	case SchemaJSON:
+		switch v.(type) {
+		case map[string]any, bool:
+			return v, nil
+		}
+		return exportMultiFormat{SchemaFormat: formatOr(m.SchemaFormat, "application/schema+json;version=draft-07"), Schema: v}, nil
+	case SchemaAvro:
+		return exportMultiFormat{SchemaFormat: formatOr(m.SchemaFormat, defaultAvroFormat), Schema: v}, nil
+	default:
+		return exportMultiFormat{SchemaFormat: m.SchemaFormat, Schema: v}, nil
+	}
+}
+
+func formatOr(format, fallback string) string {
+	if format == "" {
+		return fallback
+	}
+	return format
+}
+
+// decodeSchema decodes a stored JSON schema text, keeping integers integers (YAML would
+// otherwise write every number as a float, or json.Number as a string).
+func decodeSchema(text string) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return plainNumbers(v), nil
+}
+
+func plainNumbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = plainNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = plainNumbers(e)
+		}
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return x.String()
+	}
+	return v
+}
+
+// keys gives each name a unique key that AsyncAPI accepts (^[\w\d.\-_]+$).
+type keys struct {
+	byName map[string]string
+	used   map[string]bool
+}
+
+func newKeys() *keys { return &keys{byName: map[string]string{}, used: map[string]bool{}} }
+
+var notKeyChars = regexp.MustCompile(`[^A-Za-z0-9._\-]+`)
+
+// add gives name its key; names must be added in a stable order for stable keys.
+func (k *keys) add(name string) {
+	if _, ok := k.byName[name]; ok {
+		return
+	}
+	base := notKeyChars.ReplaceAllString(name, "_")
+	if base == "" {
+		base = "_"
+	}
+	key := base
+	for i := 2; k.used[key]; i++ {
+		key = fmt.Sprintf("%s_%d", base, i)
+	}
+	k.used[key] = true
+	k.byName[name] = key
+}
+
+func (k *keys) of(name string) string { return k.byName[name] }
+
+// escapePointer escapes a key for a JSON pointer (RFC 6901).
+func escapePointer(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}

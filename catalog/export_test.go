@@ -1,0 +1,428 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
+)
+
+// asyncAPISchema compiles the official AsyncAPI 3.0 JSON Schema from testdata (see its README);
+// nothing is loaded over the network.
+func asyncAPISchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open("testdata/asyncapi-3.0.0-schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	const url = "https://eventlens.invalid/asyncapi-3.0.0.json"
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// validateExport checks a YAML or JSON export against the AsyncAPI 3.0 schema.
+func validateExport(t *testing.T, schema *jsonschema.Schema, name string, out []byte) {
+	t.Helper()
+	var v any
+	if err := yaml.Unmarshal(out, &v); err != nil {
+		t.Fatalf("%s: not YAML: %v\n%s", name, err, out)
+	}
+	js, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(inst); err != nil {
+		t.Errorf("%s does not validate against AsyncAPI 3.0:\n%v\n%s", name, err, out)
+	}
+}
+
+// exportCorpora are the test documents, grouped as they are imported together.
+var exportCorpora = []struct {
+	name  string
+	base  string // base directory for $refs, "" for each file's own
+	files []string
+}{
+	{"streetlights 2.6 kafka", "", []string{"testdata/asyncapi-2.6/streetlights-kafka.yml"}},
+	{"streetlights 2.6 mqtt", "", []string{"testdata/asyncapi-2.6/streetlights-mqtt.yml"}},
+	{"streetlights 3.0 kafka", "", []string{"testdata/asyncapi-3.0/streetlights-kafka.yml"}},
+	{"streetlights 3.0 mqtt", "", []string{"testdata/asyncapi-3.0/streetlights-mqtt.yml"}},
+	{"social media 2.6", "testdata/asyncapi-2.6/social-media", socialMedia("testdata/asyncapi-2.6/social-media")},
+	{"social media 3.0", "testdata/asyncapi-3.0/social-media", socialMedia("testdata/asyncapi-3.0/social-media")},
+	{"shop", "", []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"}},
+}
+
+func socialMedia(base string) []string {
+	var files []string
+	for _, s := range []string{"backend", "comments-service", "frontend", "notification-service", "public-api"} {
+		files = append(files, filepath.Join(base, s, "asyncapi.yaml"))
+	}
+	return files
+}
+
+func importCorpus(t *testing.T, c *Catalog, base string, files []string) {
+	t.Helper()
+	for _, f := range files {
+		mustImport(t, c, f, ImportOptions{BaseDir: base})
+	}
+}
+
+// TestExportValidates exports every service of every test document, and the whole catalog, in
+// YAML and JSON, and validates each against the AsyncAPI 3.0 JSON Schema.
+func TestExportValidates(t *testing.T) {
+	schema := asyncAPISchema(t)
+	// The schema refuses what it should, so a pass below means something.
+	for _, bad := range []string{
+		`{"asyncapi": "3.0.0", "info": {"title": "no version"}}`,
+		`{"asyncapi": "3.0.0", "info": {"title": "t", "version": "1"}, "operations": {"op": {"action": "publish", "channel": {"$ref": "#/channels/c"}}}}`,
+		`{"asyncapi": "3.0.0", "info": {"title": "t", "version": "1"}, "channels": {"c": {"topic": "c"}}}`,
+	} {
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(bad))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if schema.Validate(inst) == nil {
+			t.Errorf("the AsyncAPI schema accepts %s", bad)
+		}
+	}
+	ctx := context.Background()
+	all := openCatalog(t)
+	for _, corpus := range exportCorpora {
+		t.Run(corpus.name, func(t *testing.T) {
+			c := openCatalog(t)
+			importCorpus(t, c, corpus.base, corpus.files)
+			importCorpus(t, all, corpus.base, corpus.files)
+			services, err := c.Services(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range append(services, Service{}) { // Service{}: the whole catalog
+				for _, format := range []string{"yaml", "json"} {
+					out, err := exportAs(ctx, c, s.Name, format)
+					if err != nil {
+						t.Fatalf("export %q: %v", s.Name, err)
+					}
+					validateExport(t, schema, fmt.Sprintf("export of %q as %s", s.Name, format), out)
+				}
+			}
+		})
+	}
+	// Every document in one catalog: channels shared between documents, the largest export.
+	out, err := all.Export(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateExport(t, schema, "export of every test document", out)
+}
+
+func exportAs(ctx context.Context, c *Catalog, service, format string) ([]byte, error) {
+	if format == "json" {
+		out, err := c.ExportJSON(ctx, service)
+		if err == nil && !json.Valid(out) {
+			err = errors.New("ExportJSON wrote something that is not JSON")
+		}
+		return out, err
+	}
+	return c.Export(ctx, service)
+}
+
+// TestExportRoundTrip imports each corpus, exports each service, imports the exports into a
+// fresh catalog and expects the same catalog.
+func TestExportRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	for _, corpus := range exportCorpora {
+		t.Run(corpus.name, func(t *testing.T) {
+			first := openCatalog(t)
+			importCorpus(t, first, corpus.base, corpus.files)
+			services, err := first.Services(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Import the exports in the order of the original imports, so that where two
+			// documents describe one channel, the same one speaks last.
+			sort.SliceStable(services, func(i, j int) bool {
+				return documentOrder(t, first, services[i].Name) < documentOrder(t, first, services[j].Name)
+			})
+			second := openCatalog(t)
+			for _, s := range services {
+				out, err := first.Export(ctx, s.Name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := second.ImportDocument(ctx, out, ImportOptions{Source: s.Name + ".yaml"}); err != nil {
+					t.Fatalf("re-import the export of %q: %v\n%s", s.Name, err, out)
+				}
+			}
+			want, got := dumpCatalog(t, first), dumpCatalog(t, second)
+			if want != got {
+				t.Errorf("the re-imported catalog differs:\n%s", lineDiff(want, got))
+			}
+		})
+	}
+}
+
+func documentOrder(t *testing.T, c *Catalog, service string) int {
+	t.Helper()
+	var id int
+	if err := c.db.Read.QueryRow(`SELECT document_id FROM catalog_services WHERE name = ?`, service).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// dumpCatalog writes what the round trip must keep, one fact a line. Payloads are compared as
+// canonical JSON (keys sorted); a channel's address is not compared, since the export writes its
+// Kafka topic there.
+func dumpCatalog(t *testing.T, c *Catalog) string {
+	t.Helper()
+	ctx := context.Background()
+	var lines []string
+	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	services, err := c.Services(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range services {
+		add("service %q version=%q domain=%q owner=%q tags=%q description=%q", s.Name, s.Version, s.Domain, s.Owner, s.Tags, s.Description)
+		full, err := c.Service(ctx, s.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range full.Operations {
+			add("operation %q %q: %s %q %q group=%q summary=%q description=%q", o.Service, o.Name, o.Action, o.Channel, o.Messages, o.ConsumerGroup, o.Summary, o.Description)
+		}
+	}
+	channels, err := c.Channels(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range channels {
+		bindings, _ := json.Marshal(ch.Bindings)
+		add("channel %q topic=%q owner=%q tags=%q bindings=%s description=%q", ch.Name, ch.KafkaTopic, ch.Owner, ch.Tags, bindings, ch.Description)
+		full, err := c.Channel(ctx, ch.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range full.Messages {
+			add("channel %q carries %q as subject %q", ch.Name, m.Message, m.Subject)
+		}
+	}
+	messages, err := c.Messages(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range messages {
+		payload := m.Payload
+		if m.SchemaType != SchemaProtobuf && payload != "" {
+			var v any
+			if err := json.Unmarshal([]byte(payload), &v); err != nil {
+				t.Fatalf("message %q payload: %v", m.Name, err)
+			}
+			b, _ := json.Marshal(v)
+			payload = string(b)
+		}
+		add("message %q kind=%s type=%q subject=%q owner=%q tags=%q title=%q summary=%q contentType=%q description=%q payload=%s",
+			m.Name, m.Kind, m.SchemaType, m.Subject, m.Owner, m.Tags, m.Title, m.Summary, m.ContentType, m.Description, payload)
+	}
+	owners, err := c.Owners(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range owners {
+		add("owner %q kind=%s email=%q url=%q description=%q", o.Name, o.Kind, o.Email, o.URL, o.Description)
+	}
+	domains, err := c.Domains(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range domains {
+		add("domain %q owner=%q description=%q", d.Name, d.Owner, d.Description)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// lineDiff lists the lines only one side has.
+func lineDiff(want, got string) string {
+	count := map[string]int{}
+	for _, l := range strings.Split(want, "\n") {
+		count[l]++
+	}
+	for _, l := range strings.Split(got, "\n") {
+		count[l]--
+	}
+	var out []string
+	for l, n := range count {
+		switch {
+		case n > 0:
+			out = append(out, "- "+l)
+		case n < 0:
+			out = append(out, "+ "+l)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
+}
+
+func TestExportKeys(t *testing.T) {
+	k := newKeys()
+	tests := []struct{ name, key string }{
+		{"orders", "orders"},
+		{"shop.orders.v1", "shop.orders.v1"},
+		{"comment/{commentId}/changed", "comment_commentId_changed"},
+		{"send comment/liked", "send_comment_liked"},
+		{"send comment liked", "send_comment_liked_2"}, // same key as the one before: numbered
+		{"Bestellung-Größe", "Bestellung-Gr_e"},
+		{"", "_"},
+	}
+	for _, tt := range tests {
+		k.add(tt.name)
+	}
+	for _, tt := range tests {
+		if got := k.of(tt.name); got != tt.key {
+			t.Errorf("key of %q: %q, want %q", tt.name, got, tt.key)
+		}
+	}
+}
+
+func TestExportPayload(t *testing.T) {
+	tests := []struct {
+		name string
+		m    Message
+		want string // the payload as JSON
+	}{
+		{"no payload", Message{}, `null`},
+		{"JSON Schema inline", Message{SchemaType: SchemaJSON, Payload: `{"type":"object","maxLength":12,"multipleOf":0.5}`},
+			`{"maxLength":12,"multipleOf":0.5,"type":"object"}`},
+		{"JSON Schema that is not an object", Message{SchemaType: SchemaJSON, Payload: `[1]`},
+			`{"schemaFormat":"application/schema+json;version=draft-07","schema":[1]}`},
+		{"Avro with its format", Message{SchemaType: SchemaAvro, SchemaFormat: "application/vnd.apache.avro+json;version=1.9.0", Payload: `"string"`},
+			`{"schemaFormat":"application/vnd.apache.avro+json;version=1.9.0","schema":"string"}`},
+		{"Avro without a format", Message{SchemaType: SchemaAvro, Payload: `{"type":"record","name":"R","fields":[]}`},
+			`{"schemaFormat":"application/vnd.apache.avro;version=1.9.0","schema":{"fields":[],"name":"R","type":"record"}}`},
+		{"Protobuf as text", Message{SchemaType: SchemaProtobuf, Payload: "syntax = \"proto3\";\nmessage M {}"},
+			`{"schemaFormat":"application/vnd.google.protobuf;version=3","schema":"syntax = \"proto3\";\nmessage M {}"}`},
+		{"another format", Message{SchemaFormat: "application/raml+yaml;version=1.0", Payload: `{"type":"string"}`},
+			`{"schemaFormat":"application/raml+yaml;version=1.0","schema":{"type":"string"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := exportPayload(tt.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := json.Marshal(v)
+			if string(got) != tt.want {
+				t.Errorf("got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+	if _, err := exportPayload(Message{SchemaType: SchemaJSON, Payload: `{`}); err == nil {
+		t.Error("a stored payload that is not JSON exported without an error")
+	}
+}
+
+// TestExportAfterPatches: what people set through the API is exported, and contact details the
+// AsyncAPI schema would refuse stay out of info.contact but in x-eventlens-owner.
+func TestExportAfterPatches(t *testing.T) {
+	ctx := context.Background()
+	c := openCatalog(t)
+	mustImport(t, c, "testdata/shop/orders.yaml", ImportOptions{})
+	email, kind := "checkout at shop", "person"
+	if err := c.UpdateOwner(ctx, "Team Checkout", OwnerPatch{Email: &email, Kind: &kind}); err != nil {
+		t.Fatal(err)
+	}
+	description, tags := "Patched through the API.", []string{"core", "billing", "core"}
+	if err := c.Update(ctx, "message", "GetOrder", Patch{Description: &description, Tags: &tags}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Export(ctx, "Orders Service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateExport(t, asyncAPISchema(t), "export after patches", out)
+	var doc struct {
+		Info struct {
+			Contact map[string]string
+			Owner   map[string]string `yaml:"x-eventlens-owner"`
+		}
+		Components struct {
+			Messages map[string]struct {
+				Description string
+				Tags        []struct{ Name string }
+			}
+		}
+	}
+	if err := yaml.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := doc.Info.Contact["email"]; ok || doc.Info.Owner["email"] != email || doc.Info.Owner["kind"] != kind {
+		t.Errorf("contact %v, owner %v: want the invalid email in x-eventlens-owner only", doc.Info.Contact, doc.Info.Owner)
+	}
+	m := doc.Components.Messages["GetOrder"]
+	if m.Description != description || len(m.Tags) != 2 {
+		t.Errorf("GetOrder: %+v, want the patched description and two distinct tags", m)
+	}
+}
+
+// TestExportOldBindingVersions: a 2.x document's channel bindings may carry versions that
+// AsyncAPI 3.0 no longer knows; the export names the newest instead and stays valid.
+func TestExportOldBindingVersions(t *testing.T) {
+	ctx := context.Background()
+	c := openCatalog(t)
+	doc := `
+asyncapi: 2.6.0
+info: {title: Old Bindings, version: 1.0.0}
+channels:
+  orders:
+    bindings:
+      kafka: {topic: shop.orders, bindingVersion: 0.1.0}
+      amqp: {is: routingKey, exchange: {name: orders, type: topic}, bindingVersion: 0.2.0}
+    subscribe:
+      message: {name: OrderPlaced, payload: {type: object}}
+`
+	if _, err := c.ImportDocument(ctx, []byte(doc), ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Export(ctx, "Old Bindings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateExport(t, asyncAPISchema(t), "export of old binding versions", out)
+	for _, want := range []string{"bindingVersion: 0.5.0", "bindingVersion: 0.3.0", "topic: shop.orders"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("export lacks %q:\n%s", want, out)
+		}
+	}
+	// What the catalog holds is unchanged.
+	ch, err := c.Channel(ctx, "shop.orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := ch.Bindings["kafka"].(map[string]any)["bindingVersion"]; v != "0.1.0" {
+		t.Errorf("stored kafka bindingVersion %v, want 0.1.0", v)
+	}
+}
