@@ -49,7 +49,7 @@ type process struct {
 
 // startServe runs `eventlens serve` on a random port with the database at db, waits until it
 // listens, and kills it when the test ends if it is still running.
-func startServe(t *testing.T, db string, extra ...string) *process {
+func startServe(t testing.TB, db string, extra ...string) *process {
 	t.Helper()
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--log-format", "json"}, extra...)
 	cmd := exec.Command(binary, args...)
