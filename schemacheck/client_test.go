@@ -3,8 +3,11 @@ package schemacheck
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -85,5 +88,42 @@ func TestClientErrors(t *testing.T) {
 	unreachable, _ := NewClient("http://127.0.0.1:1", ClientOptions{Timeout: time.Second})
 	if _, err := unreachable.Versions(ctx, "a"); err == nil || !strings.Contains(err.Error(), "unreachable") {
 		t.Errorf("unreachable registry: %v", err)
+	}
+}
+
+func TestClientTrustsACustomCA(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`[1]`))
+	}))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(ca, pemBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	untrusting, err := NewClient(srv.URL, ClientOptions{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := untrusting.Versions(ctx, "a"); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("without the CA: %v, want a certificate error", err)
+	}
+	trusting, err := NewClient(srv.URL, ClientOptions{CAFile: ca, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The answer [1] lists version 1, which this server then fails to serve as JSON: the
+	// point is that the TLS handshake succeeded.
+	if _, err := trusting.Versions(ctx, "a"); err != nil && strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("with the CA: %v", err)
+	}
+	if _, err := NewClient(srv.URL, ClientOptions{CAFile: filepath.Join(t.TempDir(), "missing.pem")}); err == nil {
+		t.Fatal("a missing CA file was accepted")
+	}
+	notPEM := filepath.Join(t.TempDir(), "bad.pem")
+	os.WriteFile(notPEM, []byte("not a certificate"), 0o644)
+	if _, err := NewClient(srv.URL, ClientOptions{CAFile: notPEM}); err == nil || !strings.Contains(err.Error(), "no PEM") {
+		t.Fatalf("a CA file without certificates: %v", err)
 	}
 }

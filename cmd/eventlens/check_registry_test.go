@@ -37,3 +37,25 @@ func TestCheckAgainstRegistry(t *testing.T) {
 		t.Fatalf("check --level FULL_TRANSITIVE: %d\n%s", code, out)
 	}
 }
+
+func TestCheckWithAPIKeys(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "eventlens.db")
+	code, out := runBinary(t, "keys", "create", "--db", db, "--role", "write", "--name", "ci")
+	if code != 0 {
+		t.Fatalf("keys create: %d\n%s", code, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	id, secret := strings.Fields(lines[0])[3], lines[len(lines)-1]
+	p := startServe(t, db)
+	env := []string{"EVENTLENS_REGISTRY=" + p.URL}
+
+	if code, out, errOut := eventlens(t, env, "check", "compatible/schemas"); code != exitUsage || !strings.Contains(errOut, "401") {
+		t.Fatalf("check without a key: exit %d, want %d with the 401\n%s%s", code, exitUsage, out, errOut)
+	}
+	if code, out, errOut := eventlens(t, env, "check", "--basic-auth", id+":"+secret, "compatible/schemas"); code != 0 {
+		t.Fatalf("check with Basic credentials: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := eventlens(t, append(env, "EVENTLENS_TOKEN="+secret), "register", "base/schemas"); code != 0 {
+		t.Fatalf("register with a bearer token: exit %d\n%s%s", code, out, errOut)
+	}
+}
