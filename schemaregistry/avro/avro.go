@@ -8,7 +8,16 @@ import (
 	"github.com/hamba/avro/v2"
 
 	"github.com/eventlens/eventlens/schemaregistry/format"
+	"github.com/eventlens/eventlens/schemaregistry/javajson"
 )
+
+// maxDepth bounds the nesting of a schema's JSON. Real schemas stay far below it; hostile ones
+// must not exhaust the stack of the recursive steps that follow (our model, hamba's parser).
+const maxDepth = 64
+
+// avroJSON prints JSON as Java Avro's Jackson does: it reads numbers with a fraction or an
+// exponent as doubles.
+var avroJSON = javajson.Options{Decimals: javajson.Doubles}
 
 // Format is the Avro schema format.
 type Format struct{}
@@ -54,7 +63,7 @@ func (Format) Parse(text string, refs []format.Reference) (format.Schema, error)
 }
 
 func (b *builder) parse(text string) (*node, error) {
-	v, err := parseJSON(text)
+	v, err := javajson.Parse(text, maxDepth)
 	if err != nil {
 		return nil, fmt.Errorf("malformed JSON: %v", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+
+	"github.com/eventlens/eventlens/schemaregistry/javajson"
 )
 
 // javaTypeNames are the names of Java's Schema.Type; a named type called like one of them is
@@ -35,7 +37,7 @@ func (p *canonicalPrinter) schema(n *node, space string) {
 	if n.named() {
 		full := n.fullName()
 		if p.known[full] {
-			writeString(b, qualified(n, space))
+			javajson.WriteQuoted(b, qualified(n, space))
 			return
 		}
 		p.known[full] = true
@@ -53,7 +55,7 @@ func (p *canonicalPrinter) schema(n *node, space string) {
 		return
 	case "array", "map":
 		b.WriteString(`{"type":`)
-		writeString(b, n.typ)
+		javajson.WriteQuoted(b, n.typ)
 		if n.typ == "array" {
 			b.WriteString(`,"items":`)
 		} else {
@@ -68,11 +70,11 @@ func (p *canonicalPrinter) schema(n *node, space string) {
 		return
 	}
 	if len(n.props) == 0 {
-		writeString(b, n.typ)
+		javajson.WriteQuoted(b, n.typ)
 		return
 	}
 	b.WriteString(`{"type":`)
-	writeString(b, n.typ)
+	javajson.WriteQuoted(b, n.typ)
 	writeProps(b, n.props)
 	b.WriteByte('}')
 }
@@ -80,19 +82,19 @@ func (p *canonicalPrinter) schema(n *node, space string) {
 func (p *canonicalPrinter) named(n *node, space string) {
 	b := &p.b
 	b.WriteString(`{"type":`)
-	writeString(b, n.typ)
+	javajson.WriteQuoted(b, n.typ)
 	b.WriteString(`,"name":`)
-	writeString(b, n.name)
+	javajson.WriteQuoted(b, n.name)
 	switch {
 	case n.space != "" && n.space != space:
 		b.WriteString(`,"namespace":`)
-		writeString(b, n.space)
+		javajson.WriteQuoted(b, n.space)
 	case n.space == "" && space != "":
 		b.WriteString(`,"namespace":""`)
 	}
 	if n.doc != nil {
 		b.WriteString(`,"doc":`)
-		writeJSON(b, n.doc)
+		n.doc.Encode(b, avroJSON)
 	}
 	switch n.typ {
 	case "enum":
@@ -101,12 +103,12 @@ func (p *canonicalPrinter) named(n *node, space string) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			writeString(b, s)
+			javajson.WriteQuoted(b, s)
 		}
 		b.WriteByte(']')
 		if n.enumDefault != nil {
 			b.WriteString(`,"default":`)
-			writeString(b, *n.enumDefault)
+			javajson.WriteQuoted(b, *n.enumDefault)
 		}
 	case "fixed":
 		b.WriteString(`,"size":`)
@@ -128,7 +130,7 @@ func (p *canonicalPrinter) named(n *node, space string) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			writeString(b, qualifiedAlias(a, n.space))
+			javajson.WriteQuoted(b, qualifiedAlias(a, n.space))
 		}
 		b.WriteByte(']')
 	}
@@ -149,20 +151,20 @@ func qualifiedAlias(full, space string) string {
 func (p *canonicalPrinter) field(f *field, space string) {
 	b := &p.b
 	b.WriteString(`{"name":`)
-	writeString(b, f.name)
+	javajson.WriteQuoted(b, f.name)
 	b.WriteString(`,"type":`)
 	p.schema(f.typ, space)
 	if f.doc != nil {
 		b.WriteString(`,"doc":`)
-		writeJSON(b, f.doc)
+		f.doc.Encode(b, avroJSON)
 	}
 	if f.def != nil {
 		b.WriteString(`,"default":`)
-		writeJSON(b, f.def)
+		f.def.Encode(b, avroJSON)
 	}
 	if f.order != "ascending" {
 		b.WriteString(`,"order":`)
-		writeString(b, f.order)
+		javajson.WriteQuoted(b, f.order)
 	}
 	if len(f.aliases) > 0 {
 		b.WriteString(`,"aliases":[`)
@@ -170,7 +172,7 @@ func (p *canonicalPrinter) field(f *field, space string) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			writeString(b, a)
+			javajson.WriteQuoted(b, a)
 		}
 		b.WriteByte(']')
 	}
@@ -178,12 +180,12 @@ func (p *canonicalPrinter) field(f *field, space string) {
 	b.WriteByte('}')
 }
 
-func writeProps(b *bytes.Buffer, props []jsonMember) {
+func writeProps(b *bytes.Buffer, props []javajson.Member) {
 	for _, m := range props {
 		b.WriteByte(',')
-		writeString(b, m.key)
+		javajson.WriteQuoted(b, m.Key)
 		b.WriteByte(':')
-		writeJSON(b, m.value)
+		m.Value.Encode(b, avroJSON)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/eventlens/eventlens/schemaregistry/javajson"
 )
 
 // node is one schema in Java Avro's object model. A named type is one node however often it is
@@ -17,7 +19,7 @@ type node struct {
 	// Named types (record, error, enum, fixed).
 	name    string // simple name
 	space   string // namespace; "" is Java's null namespace
-	doc     *jsonValue
+	doc     *javajson.Value
 	aliases []string // full names, deduplicated, in the order written
 
 	fields     []*field // record
@@ -31,18 +33,18 @@ type node struct {
 	items    *node   // array items, map values
 	branches []*node // union
 
-	props []jsonMember // attributes Java keeps as properties, in the order written
+	props []javajson.Member // attributes Java keeps as properties, in the order written
 }
 
 type field struct {
 	name     string
 	posToken string // the field's position, as a location token
 	typ      *node
-	doc      *jsonValue
-	def      *jsonValue // nil: no default
-	order    string     // "ascending", "descending" or "ignore"
+	doc      *javajson.Value
+	def      *javajson.Value // nil: no default
+	order    string          // "ascending", "descending" or "ignore"
 	aliases  []string
-	props    []jsonMember
+	props    []javajson.Member
 }
 
 func (n *node) named() bool {
@@ -89,13 +91,14 @@ type builder struct {
 	names map[string]*node
 }
 
-func (b *builder) build(v *jsonValue, space string) (*node, error) {
-	switch v.kind {
-	case jsonString:
-		return b.lookup(v.text, space)
-	case jsonArray:
+func (b *builder) build(v *javajson.Value, space string) (*node, error) {
+	switch v.Kind() {
+	case javajson.String:
+		name, _ := v.Text()
+		return b.lookup(name, space)
+	case javajson.Array:
 		u := &node{typ: "union"}
-		for _, item := range v.items {
+		for _, item := range v.Items() {
 			branch, err := b.build(item, space)
 			if err != nil {
 				return nil, err
@@ -103,7 +106,7 @@ func (b *builder) build(v *jsonValue, space string) (*node, error) {
 			u.branches = append(u.branches, branch)
 		}
 		return u, nil
-	case jsonObject:
+	case javajson.Object:
 		return b.buildObject(v, space)
 	}
 	return nil, fmt.Errorf("a schema must be a type name, an object or a union array, not %s", describe(v))
@@ -128,8 +131,8 @@ func (b *builder) lookup(name, space string) (*node, error) {
 	return nil, fmt.Errorf("unknown type %q (is a reference missing?)", full)
 }
 
-func (b *builder) buildObject(v *jsonValue, space string) (*node, error) {
-	typ, ok := v.get("type").textValue()
+func (b *builder) buildObject(v *javajson.Value, space string) (*node, error) {
+	typ, ok := v.Get("type").Text()
 	if !ok {
 		return nil, errors.New(`a schema object needs a "type" string`)
 	}
@@ -141,12 +144,12 @@ func (b *builder) buildObject(v *jsonValue, space string) (*node, error) {
 		if err := b.define(n, v, space); err != nil {
 			return nil, err
 		}
-		fields := v.get("fields")
-		if fields == nil || fields.kind != jsonArray {
+		fields := v.Get("fields")
+		if fields == nil || fields.Kind() != javajson.Array {
 			return nil, fmt.Errorf("record %q has no fields array", n.fullName())
 		}
-		n.fieldIndex = make(map[string]*field, len(fields.items))
-		for i, fv := range fields.items {
+		n.fieldIndex = make(map[string]*field, len(fields.Items()))
+		for i, fv := range fields.Items() {
 			f, err := b.buildField(fv, n.space)
 			if err != nil {
 				return nil, fmt.Errorf("record %q: %w", n.fullName(), err)
@@ -163,37 +166,38 @@ func (b *builder) buildObject(v *jsonValue, space string) (*node, error) {
 		if err := b.define(n, v, space); err != nil {
 			return nil, err
 		}
-		symbols := v.get("symbols")
-		if symbols == nil || symbols.kind != jsonArray {
+		symbols := v.Get("symbols")
+		if symbols == nil || symbols.Kind() != javajson.Array {
 			return nil, fmt.Errorf("enum %q has no symbols array", n.fullName())
 		}
-		for _, s := range symbols.items {
-			text, ok := s.textValue()
+		for _, s := range symbols.Items() {
+			text, ok := s.Text()
 			if !ok {
 				return nil, fmt.Errorf("enum %q has a symbol that is not a string", n.fullName())
 			}
 			n.symbols = append(n.symbols, text)
 		}
-		if d, ok := v.get("default").textValue(); ok {
+		if d, ok := v.Get("default").Text(); ok {
 			n.enumDefault = &d
 		}
 	case typ == "fixed":
 		if err := b.define(n, v, space); err != nil {
 			return nil, err
 		}
-		size := v.get("size")
-		if size == nil || size.kind != jsonNumber || !isIntegerLiteral(size.text) {
+		size := v.Get("size")
+		if !size.IsInteger() {
 			return nil, fmt.Errorf("fixed %q needs an integer size", n.fullName())
 		}
-		if _, err := fmt.Sscan(size.text, &n.size); err != nil || n.size < 0 {
-			return nil, fmt.Errorf("fixed %q has an invalid size %s", n.fullName(), size.text)
+		sizeText, _ := size.Number()
+		if _, err := fmt.Sscan(sizeText, &n.size); err != nil || n.size < 0 {
+			return nil, fmt.Errorf("fixed %q has an invalid size %s", n.fullName(), sizeText)
 		}
 	case typ == "array" || typ == "map":
 		key := "items"
 		if typ == "map" {
 			key = "values"
 		}
-		inner := v.get(key)
+		inner := v.Get(key)
 		if inner == nil {
 			return nil, fmt.Errorf("%s has no %q", typ, key)
 		}
@@ -210,12 +214,12 @@ func (b *builder) buildObject(v *jsonValue, space string) (*node, error) {
 
 // define reads the name, namespace, doc and aliases of a named type and registers it before its
 // body is read, so that a record may refer to itself.
-func (b *builder) define(n *node, v *jsonValue, space string) error {
-	name, ok := v.get("name").textValue()
+func (b *builder) define(n *node, v *javajson.Value, space string) error {
+	name, ok := v.Get("name").Text()
 	if !ok {
 		return fmt.Errorf("a %s needs a \"name\" string", n.typ)
 	}
-	if ns, ok := v.get("namespace").textValue(); ok {
+	if ns, ok := v.Get("namespace").Text(); ok {
 		space = ns
 	}
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
@@ -225,7 +229,7 @@ func (b *builder) define(n *node, v *jsonValue, space string) error {
 	if primitives[n.fullName()] {
 		return fmt.Errorf("a %s may not be named after the primitive type %q", n.typ, name)
 	}
-	if doc := v.get("doc"); doc != nil && doc.kind == jsonString {
+	if doc := v.Get("doc"); doc != nil && doc.Kind() == javajson.String {
 		n.doc = doc
 	}
 	aliases, err := aliasList(v)
@@ -251,16 +255,16 @@ func (b *builder) define(n *node, v *jsonValue, space string) error {
 	return nil
 }
 
-func (b *builder) buildField(v *jsonValue, space string) (*field, error) {
-	if v.kind != jsonObject {
+func (b *builder) buildField(v *javajson.Value, space string) (*field, error) {
+	if v.Kind() != javajson.Object {
 		return nil, errors.New("a field must be an object")
 	}
-	name, ok := v.get("name").textValue()
+	name, ok := v.Get("name").Text()
 	if !ok {
 		return nil, errors.New(`a field needs a "name" string`)
 	}
-	f := &field{name: name, order: "ascending", def: v.get("default")}
-	tv := v.get("type")
+	f := &field{name: name, order: "ascending", def: v.Get("default")}
+	tv := v.Get("type")
 	if tv == nil {
 		return nil, fmt.Errorf("field %q has no type", name)
 	}
@@ -268,11 +272,11 @@ func (b *builder) buildField(v *jsonValue, space string) (*field, error) {
 	if f.typ, err = b.build(tv, space); err != nil {
 		return nil, fmt.Errorf("field %q: %w", name, err)
 	}
-	if doc := v.get("doc"); doc != nil && doc.kind == jsonString {
+	if doc := v.Get("doc"); doc != nil && doc.Kind() == javajson.String {
 		f.doc = doc
 	}
-	if o := v.get("order"); o != nil {
-		text, _ := o.textValue()
+	if o := v.Get("order"); o != nil {
+		text, _ := o.Text()
 		switch order := strings.ToLower(text); order {
 		case "ascending", "descending", "ignore":
 			f.order = order
@@ -281,13 +285,14 @@ func (b *builder) buildField(v *jsonValue, space string) (*field, error) {
 		}
 	}
 	// Java reads a textual default of a float or double field as that number.
-	if f.def != nil && f.def.kind == jsonString && (f.typ.typ == "float" || f.typ.typ == "double") {
-		d, err := parseJavaDouble(f.def.text)
+	if f.def != nil && f.def.Kind() == javajson.String && (f.typ.typ == "float" || f.typ.typ == "double") {
+		text, _ := f.def.Text()
+		d, err := parseJavaDouble(text)
 		if err != nil {
-			return nil, fmt.Errorf("field %q: default %q is not a number", name, f.def.text)
+			return nil, fmt.Errorf("field %q: default %q is not a number", name, text)
 		}
 		// The 'e' form keeps it a floating-point literal, so it prints as Java prints a double.
-		f.def = &jsonValue{kind: jsonNumber, text: strconv.FormatFloat(d, 'e', -1, 64)}
+		f.def = javajson.NewNumber(strconv.FormatFloat(d, 'e', -1, 64))
 	}
 	aliases, err := aliasList(v)
 	if err != nil {
@@ -304,17 +309,17 @@ func (b *builder) buildField(v *jsonValue, space string) (*field, error) {
 	return f, nil
 }
 
-func aliasList(v *jsonValue) ([]string, error) {
-	a := v.get("aliases")
+func aliasList(v *javajson.Value) ([]string, error) {
+	a := v.Get("aliases")
 	if a == nil {
 		return nil, nil
 	}
-	if a.kind != jsonArray {
+	if a.Kind() != javajson.Array {
 		return nil, errors.New(`"aliases" must be an array of names`)
 	}
-	out := make([]string, 0, len(a.items))
-	for _, item := range a.items {
-		text, ok := item.textValue()
+	out := make([]string, 0, len(a.Items()))
+	for _, item := range a.Items() {
+		text, ok := item.Text()
 		if !ok {
 			return nil, errors.New(`"aliases" must be an array of names`)
 		}
@@ -324,23 +329,23 @@ func aliasList(v *jsonValue) ([]string, error) {
 }
 
 // properties keeps the members that are not reserved.
-func properties(v *jsonValue, reserved map[string]bool) []jsonMember {
-	var props []jsonMember
-	for _, m := range v.members {
-		if !reserved[m.key] {
+func properties(v *javajson.Value, reserved map[string]bool) []javajson.Member {
+	var props []javajson.Member
+	for _, m := range v.Members() {
+		if !reserved[m.Key] {
 			props = append(props, m)
 		}
 	}
 	return props
 }
 
-func describe(v *jsonValue) string {
-	switch v.kind {
-	case jsonNull:
+func describe(v *javajson.Value) string {
+	switch v.Kind() {
+	case javajson.Null:
 		return "null"
-	case jsonBool:
+	case javajson.Bool:
 		return "a boolean"
-	case jsonNumber:
+	case javajson.Number:
 		return "a number"
 	}
 	return "this value"

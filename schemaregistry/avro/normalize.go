@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/eventlens/eventlens/schemaregistry/javajson"
 )
 
 // normalizer writes Confluent's normalized text (AvroSchemaUtils.toNormalizedString): full
@@ -31,7 +33,7 @@ func (w *normalizer) schema(n *node) {
 		b.WriteByte(']')
 	case "array", "map":
 		b.WriteString(`{"type":`)
-		writeString(b, n.typ)
+		javajson.WriteQuoted(b, n.typ)
 		if n.typ == "array" {
 			b.WriteString(`,"items":`)
 		} else {
@@ -43,14 +45,14 @@ func (w *normalizer) schema(n *node) {
 	case "record", "error", "enum", "fixed":
 		full := n.fullName()
 		if w.known[full] {
-			writeString(b, full)
+			javajson.WriteQuoted(b, full)
 			return
 		}
 		w.known[full] = true
 		b.WriteString(`{"name":`)
-		writeString(b, full)
+		javajson.WriteQuoted(b, full)
 		b.WriteString(`,"type":`)
-		writeString(b, n.typ)
+		javajson.WriteQuoted(b, n.typ)
 		switch n.typ {
 		case "enum":
 			b.WriteString(`,"symbols":[`)
@@ -58,7 +60,7 @@ func (w *normalizer) schema(n *node) {
 				if i > 0 {
 					b.WriteByte(',')
 				}
-				writeString(b, s)
+				javajson.WriteQuoted(b, s)
 			}
 			b.WriteByte(']')
 		case "fixed":
@@ -73,24 +75,24 @@ func (w *normalizer) schema(n *node) {
 			}
 			b.WriteByte(']')
 		}
-		if n.doc != nil && n.doc.text != "" {
+		if doc, _ := n.doc.Text(); doc != "" {
 			b.WriteString(`,"doc":`)
-			writeJSON(b, n.doc)
+			n.doc.Encode(b, avroJSON)
 		}
 		writeSortedStrings(b, "aliases", n.aliases)
 		if n.enumDefault != nil {
 			b.WriteString(`,"default":`)
-			writeString(b, *n.enumDefault)
+			javajson.WriteQuoted(b, *n.enumDefault)
 		}
 		w.logicalAndSortedProps(n)
 		b.WriteByte('}')
 	default:
 		if len(n.props) == 0 {
-			writeString(b, n.typ)
+			javajson.WriteQuoted(b, n.typ)
 			return
 		}
 		b.WriteString(`{"type":`)
-		writeString(b, n.typ)
+		javajson.WriteQuoted(b, n.typ)
 		w.logicalAndSortedProps(n)
 		b.WriteByte('}')
 	}
@@ -99,22 +101,22 @@ func (w *normalizer) schema(n *node) {
 func (w *normalizer) field(f *field) {
 	b := &w.b
 	b.WriteString(`{"name":`)
-	writeString(b, f.name)
+	javajson.WriteQuoted(b, f.name)
 	b.WriteString(`,"type":`)
 	w.schema(f.typ)
 	b.WriteString(`,"order":`)
-	writeString(b, f.order)
+	javajson.WriteQuoted(b, f.order)
 	if f.doc != nil {
 		b.WriteString(`,"doc":`)
-		writeJSON(b, f.doc)
+		f.doc.Encode(b, avroJSON)
 	}
 	writeSortedStrings(b, "aliases", f.aliases)
 	if f.def != nil {
 		b.WriteString(`,"default":`)
 		if v := defaultAs(f.def, f.typ); v != nil {
-			writeJSON(b, v)
+			v.Encode(b, avroJSON)
 		} else {
-			writeJSON(b, f.def)
+			f.def.Encode(b, avroJSON)
 		}
 	}
 	writeSortedProps(b, f.props)
@@ -127,7 +129,7 @@ func (w *normalizer) logicalAndSortedProps(n *node) {
 	b := &w.b
 	if lt, precision, scale, ok := logicalType(n); ok {
 		b.WriteString(`,"logicalType":`)
-		writeString(b, lt)
+		javajson.WriteQuoted(b, lt)
 		if lt == "decimal" {
 			b.WriteString(`,"precision":` + strconv.Itoa(precision))
 			if scale != 0 {
@@ -138,9 +140,9 @@ func (w *normalizer) logicalAndSortedProps(n *node) {
 	writeSortedProps(b, n.props)
 }
 
-func writeSortedProps(b *bytes.Buffer, props []jsonMember) {
+func writeSortedProps(b *bytes.Buffer, props []javajson.Member) {
 	sorted := slices.Clone(props)
-	slices.SortFunc(sorted, func(x, y jsonMember) int { return strings.Compare(x.key, y.key) })
+	slices.SortFunc(sorted, func(x, y javajson.Member) int { return strings.Compare(x.Key, y.Key) })
 	writeProps(b, sorted)
 }
 
@@ -155,20 +157,20 @@ func writeSortedStrings(b *bytes.Buffer, key string, values []string) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		writeString(b, v)
+		javajson.WriteQuoted(b, v)
 	}
 	b.WriteByte(']')
 }
 
 // logicalType reports the logical type Java Avro accepts on n (LogicalTypes.fromSchemaIgnoreInvalid).
 func logicalType(n *node) (name string, precision, scale int, ok bool) {
-	var lt *jsonValue
+	var lt *javajson.Value
 	for _, p := range n.props {
-		if p.key == "logicalType" {
-			lt = p.value
+		if p.Key == "logicalType" {
+			lt = p.Value
 		}
 	}
-	name, isText := lt.textValue()
+	name, isText := lt.Text()
 	if !isText {
 		return "", 0, 0, false
 	}
@@ -212,8 +214,9 @@ func logicalType(n *node) (name string, precision, scale int, ok bool) {
 
 func intProp(n *node, key string) (int, bool) {
 	for _, p := range n.props {
-		if p.key == key && p.value.kind == jsonNumber && isIntegerLiteral(p.value.text) {
-			v, err := strconv.ParseInt(p.value.text, 10, 32)
+		if p.Key == key && p.Value.IsInteger() {
+			lit, _ := p.Value.Number()
+			v, err := strconv.ParseInt(lit, 10, 32)
 			return int(v), err == nil
 		}
 	}
@@ -223,8 +226,8 @@ func intProp(n *node, key string) (int, bool) {
 // defaultAs converts a default value to the Java object Avro makes of it for schema s and back
 // to JSON (JacksonUtils.toObject): an integer default of a double field becomes 1.0, and so on.
 // It returns nil where Java finds no conversion.
-func defaultAs(v *jsonValue, s *node) *jsonValue {
-	if v.kind == jsonNull {
+func defaultAs(v *javajson.Value, s *node) *javajson.Value {
+	if v.Kind() == javajson.Null {
 		return v
 	}
 	if s != nil && s.typ == "union" {
@@ -242,12 +245,13 @@ func defaultAs(v *jsonValue, s *node) *jsonValue {
 	if s != nil {
 		typ = s.kind()
 	}
-	switch v.kind {
-	case jsonBool:
+	switch v.Kind() {
+	case javajson.Bool:
 		return v
-	case jsonNumber:
-		if isIntegerLiteral(v.text) {
-			n, ok := new(big.Int).SetString(v.text, 10)
+	case javajson.Number:
+		lit, _ := v.Number()
+		if v.IsInteger() {
+			n, ok := new(big.Int).SetString(lit, 10)
 			if !ok || !n.IsInt64() {
 				return nil // Jackson's BigIntegerNode: Java converts it to nothing
 			}
@@ -261,7 +265,7 @@ func defaultAs(v *jsonValue, s *node) *jsonValue {
 			}
 			return nil
 		}
-		f, _ := strconv.ParseFloat(v.text, 64)
+		f, _ := strconv.ParseFloat(lit, 64)
 		switch typ {
 		case "", "double":
 			return floatLiteral(f, 64)
@@ -269,64 +273,65 @@ func defaultAs(v *jsonValue, s *node) *jsonValue {
 			return floatLiteral(float64(float32(f)), 32)
 		}
 		return nil
-	case jsonString:
+	case javajson.String:
 		switch typ {
 		case "", "string", "enum":
 			return v
 		case "bytes", "fixed":
 			// Java keeps the string's ISO-8859-1 bytes: other characters become '?'.
-			latin := []rune(v.text)
+			text, _ := v.Text()
+			latin := []rune(text)
 			for i, r := range latin {
 				if r > 0xFF {
 					latin[i] = '?'
 				}
 			}
-			return &jsonValue{kind: jsonString, text: string(latin)}
+			return javajson.NewString(string(latin))
 		}
 		return nil
-	case jsonArray:
+	case javajson.Array:
 		var items *node
 		if s != nil && s.typ == "array" {
 			items = s.items
 		}
-		out := &jsonValue{kind: jsonArray}
-		for _, item := range v.items {
+		var out []*javajson.Value
+		for _, item := range v.Items() {
 			c := defaultAs(item, items)
 			if c == nil {
 				return nil
 			}
-			out.items = append(out.items, c)
+			out = append(out, c)
 		}
-		return out
-	case jsonObject:
-		out := &jsonValue{kind: jsonObject}
-		for _, m := range v.members {
+		return javajson.NewArray(out)
+	case javajson.Object:
+		var out []javajson.Member
+		for _, m := range v.Members() {
 			var ms *node
 			switch {
 			case s != nil && s.typ == "map":
 				ms = s.items
 			case s != nil && s.kind() == "record":
-				f := s.fieldIndex[m.key]
+				f := s.fieldIndex[m.Key]
 				if f == nil {
 					return nil
 				}
 				ms = f.typ
 			}
-			c := defaultAs(m.value, ms)
+			c := defaultAs(m.Value, ms)
 			if c == nil {
 				return nil
 			}
-			out.members = append(out.members, jsonMember{m.key, c})
+			out = append(out, javajson.Member{Key: m.Key, Value: c})
 		}
-		return out
+		return javajson.NewObject(out)
 	}
 	return nil
 }
 
 // floatLiteral is a float or double as Jackson writes it (Float.toString or Double.toString).
-func floatLiteral(f float64, bits int) *jsonValue {
+func floatLiteral(f float64, bits int) *javajson.Value {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return &jsonValue{kind: jsonString, text: javaDoubleString(f, bits)}
+		return javajson.NewString(javajson.FormatFloat(f, bits))
 	}
-	return &jsonValue{kind: jsonNumber, text: javaDoubleString(f, bits)}
+	return javajson.NewNumber(javajson.FormatFloat(f, bits))
 }

@@ -4,6 +4,8 @@ import (
 	"math/big"
 	"sort"
 	"strings"
+
+	"github.com/eventlens/eventlens/schemaregistry/javajson"
 )
 
 // Policy decides which kinds of change a backward compatibility check accepts.
@@ -377,11 +379,11 @@ func equalStrings(a, b *string) bool {
 	return *a == *b
 }
 
-func equalValues(a, b *value) bool {
+func equalValues(a, b *javajson.Value) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.key() == b.key()
+	return valueKey(a) == valueKey(b)
 }
 
 // compareLimit names the change of a numeric keyword, e.g. MAX_LENGTH_INCREASED.

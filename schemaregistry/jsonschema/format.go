@@ -6,11 +6,43 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	sjs "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/eventlens/eventlens/schemaregistry/format"
+	"github.com/eventlens/eventlens/schemaregistry/javajson"
 )
+
+// Limits that keep hostile input cheap: the registry answers anything beyond them with an
+// invalid-schema error instead of spending memory or stack on it.
+const (
+	maxSchemaBytes = 8 << 20
+	maxDepth       = 256
+)
+
+// Confluent's JSON Schema provider reads numbers with a fraction or an exponent as BigDecimal,
+// so they print exactly as written (1.50 stays 1.50, 1e10 becomes 1E+10); its normalized form
+// sorts members by key.
+var (
+	inWrittenOrder = javajson.Options{Decimals: javajson.BigDecimals}
+	inKeyOrder     = javajson.Options{Decimals: javajson.BigDecimals, SortKeys: true}
+)
+
+// parseDocument reads a schema text within the limits.
+func parseDocument(text string) (*javajson.Value, error) {
+	if len(text) > maxSchemaBytes {
+		return nil, fmt.Errorf("schema is %d bytes, more than the %d allowed", len(text), maxSchemaBytes)
+	}
+	if !utf8.ValidString(text) {
+		return nil, errors.New("schema is not valid UTF-8")
+	}
+	return javajson.Parse(text, maxDepth)
+}
+
+// valueKey is an order-independent text of v, used to compare JSON values (enum members,
+// defaults, subschemas) for equality.
+func valueKey(v *javajson.Value) string { return v.Compact(inKeyOrder) }
 
 // Format parses JSON Schemas. Its zero value judges compatibility under Confluent's default
 // STRICT policy; set Policy to Lenient for a subject whose compatibilityPolicy is LENIENT.
@@ -41,7 +73,7 @@ func (f Format) Parse(text string, refs []format.Reference) (format.Schema, erro
 
 // Schema is a parsed JSON Schema.
 type Schema struct {
-	doc    *value
+	doc    *javajson.Value
 	root   *node
 	policy Policy
 }
@@ -61,8 +93,8 @@ var draftsByURL = map[string]*sjs.Draft{
 }
 
 // draftOf reads $schema as Confluent does: an unknown or missing one means draft 7.
-func draftOf(doc *value) *sjs.Draft {
-	s, _ := doc.get("$schema").str()
+func draftOf(doc *javajson.Value) *sjs.Draft {
+	s, _ := doc.Get("$schema").Text()
 	s = strings.TrimSuffix(strings.TrimSuffix(s, "#"), "/")
 	s = strings.Replace(s, "https://json-schema.org/draft-0", "http://json-schema.org/draft-0", 1)
 	if d, ok := draftsByURL[s]; ok {
@@ -73,11 +105,11 @@ func draftOf(doc *value) *sjs.Draft {
 
 // Parse is Format{}.Parse returning the concrete type, for callers that want Diff.
 func Parse(text string, refs []format.Reference) (*Schema, error) {
-	doc, err := parseJSON([]byte(text))
+	doc, err := parseDocument(text)
 	if err != nil {
 		return nil, invalid("malformed JSON: %v", err)
 	}
-	if doc.kind != jsonObject && doc.kind != jsonBool {
+	if doc.Kind() != javajson.Object && doc.Kind() != javajson.Bool {
 		return nil, invalid("a JSON Schema must be an object or a boolean")
 	}
 	draft := draftOf(doc)
@@ -85,18 +117,18 @@ func Parse(text string, refs []format.Reference) (*Schema, error) {
 	c.DefaultDraft(draft)
 	c.UseLoader(sjs.SchemeURLLoader{}) // no scheme at all: nothing is fetched
 	c.UseRegexpEngine(lenientRegexp)
-	docs := map[string]*value{rootURL: doc}
-	if err := c.AddResource(rootURL, doc.any()); err != nil {
+	docs := map[string]*javajson.Value{rootURL: doc}
+	if err := c.AddResource(rootURL, doc.Any()); err != nil {
 		return nil, invalid("%v", err)
 	}
 	base := rootURL
-	if id, ok := doc.get("$id").str(); ok {
+	if id, ok := doc.Get("$id").Text(); ok {
 		base = id
-	} else if id, ok := doc.get("id").str(); ok && draft == sjs.Draft4 {
+	} else if id, ok := doc.Get("id").Text(); ok && draft == sjs.Draft4 {
 		base = id
 	}
 	for _, ref := range refs {
-		refDoc, err := parseJSON([]byte(ref.Schema))
+		refDoc, err := parseDocument(ref.Schema)
 		if err != nil {
 			return nil, invalid("reference %q: malformed JSON: %v", ref.Name, err)
 		}
@@ -105,7 +137,7 @@ func Parse(text string, refs []format.Reference) (*Schema, error) {
 				continue
 			}
 			docs[u] = refDoc
-			if err := c.AddResource(u, refDoc.any()); err != nil {
+			if err := c.AddResource(u, refDoc.Any()); err != nil {
 				return nil, invalid("reference %q: %v", ref.Name, err)
 			}
 		}
@@ -175,15 +207,11 @@ func lenientRegexp(s string) (sjs.Regexp, error) {
 
 // Canonical is the schema text as Confluent stores it: the JSON re-serialized compactly with
 // members in their written order.
-func (s *Schema) Canonical() string { return s.doc.String() }
+func (s *Schema) Canonical() string { return s.doc.Compact(inWrittenOrder) }
 
 // Normalized is Confluent's normalize=true form: the canonical text with object members sorted
 // by key at every level.
-func (s *Schema) Normalized() string {
-	var b strings.Builder
-	s.doc.encode(&b, true)
-	return b.String()
-}
+func (s *Schema) Normalized() string { return s.doc.Compact(inKeyOrder) }
 
 // BackwardIncompatibilities lists the changes from previous to s that the policy does not
 // accept. A previous schema of another format is one incompatibility, as in Confluent.

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	sjs "github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/eventlens/eventlens/schemaregistry/javajson"
 )
 
 // location is where a schema sits: the URL of its document and an escaped JSON pointer, written
@@ -36,7 +38,7 @@ const maxNodes = 200_000
 type loader struct {
 	modern   bool // 2019-09 or 2020-12: read as Confluent's json-sKema translation reads them
 	draft4   bool
-	docs     map[string]*value
+	docs     map[string]*javajson.Value
 	compiler *sjs.Compiler
 	nodes    map[location]*node
 	refs     []*node
@@ -59,7 +61,7 @@ func (l *loader) newNode(k kind) *node {
 }
 
 // load returns the node at loc, building it on first use.
-func (l *loader) load(v *value, loc location) *node {
+func (l *loader) load(v *javajson.Value, loc location) *node {
 	if n, ok := l.nodes[loc]; ok {
 		return n
 	}
@@ -70,11 +72,13 @@ func (l *loader) load(v *value, loc location) *node {
 	switch {
 	case v == nil:
 		n = l.newNode(kindEmpty)
-	case v.kind == jsonBool && v.bool:
-		n = l.newNode(kindTrue)
-	case v.kind == jsonBool:
-		n = l.newNode(kindFalse)
-	case v.kind != jsonObject:
+	case v.Kind() == javajson.Bool:
+		if b, _ := v.Bool(); b {
+			n = l.newNode(kindTrue)
+		} else {
+			n = l.newNode(kindFalse)
+		}
+	case v.Kind() != javajson.Object:
 		n = l.newNode(kindEmpty)
 	case l.modern:
 		n = l.loadModern(v, loc)
@@ -119,7 +123,7 @@ func (l *loader) resolveRefs() {
 	}
 }
 
-func evalPointer(v *value, ptr string) *value {
+func evalPointer(v *javajson.Value, ptr string) *javajson.Value {
 	if ptr == "" {
 		return v
 	}
@@ -128,14 +132,14 @@ func evalPointer(v *value, ptr string) *value {
 		switch {
 		case v == nil:
 			return nil
-		case v.kind == jsonObject:
-			v = v.get(tok)
-		case v.kind == jsonArray:
+		case v.Kind() == javajson.Object:
+			v = v.Get(tok)
+		case v.Kind() == javajson.Array:
 			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(v.items) {
+			if err != nil || i < 0 || i >= len(v.Items()) {
 				return nil
 			}
-			v = v.items[i]
+			v = v.Items()[i]
 		default:
 			return nil
 		}
@@ -165,50 +169,50 @@ var (
 // its siblings; otherwise enum, allOf/oneOf/anyOf, not, const, type (which claims the keywords
 // of its types) and then the keywords no extractor claimed each make a schema, and several
 // schemas are combined into a synthetic allOf.
-func (l *loader) loadLegacy(v *value, loc location) *node {
+func (l *loader) loadLegacy(v *javajson.Value, loc location) *node {
 	var result *node
-	if v.has("$ref") {
+	if v.Get("$ref") != nil {
 		result = l.refNode(loc)
 		l.setCommon(result, v, true)
 		return result
 	}
 	consumed := map[string]bool{}
 	var parts []*node
-	if e := v.get("enum"); e != nil {
+	if e := v.Get("enum"); e != nil {
 		parts = append(parts, l.enumNode(e))
 	}
 	for _, kw := range combinedKeywords {
-		if c := v.get(kw); c != nil && c.kind == jsonArray {
+		if c := v.Get(kw); c != nil && c.Kind() == javajson.Array {
 			parts = append(parts, l.combinedNode(kw, c, loc.child(kw)))
 		}
 	}
-	if not := v.get("not"); not != nil {
+	if not := v.Get("not"); not != nil {
 		n := l.newNode(kindNot)
 		n.not = l.load(not, loc.child("not"))
 		parts = append(parts, n)
 	}
-	if c := v.get("const"); c != nil && !l.draft4 {
+	if c := v.Get("const"); c != nil && !l.draft4 {
 		n := l.newNode(kindConst)
-		n.constValue = c.key()
+		n.constValue = valueKey(c)
 		parts = append(parts, n)
 	}
-	if t := v.get("type"); t != nil {
-		if t.kind == jsonArray {
+	if t := v.Get("type"); t != nil {
+		if t.Kind() == javajson.Array {
 			n := l.newNode(kindCombined)
 			n.criterion = "anyOf"
-			for _, item := range t.items {
-				name, _ := item.str()
+			for _, item := range t.Items() {
+				name, _ := item.Text()
 				n.subs = append(n.subs, l.typedNode(name, v, loc, consumed))
 			}
 			parts = append(parts, n)
 		} else {
-			name, _ := t.str()
+			name, _ := t.Text()
 			parts = append(parts, l.typedNode(name, v, loc, consumed))
 		}
 	}
 	hasAny := func(keys []string) bool {
 		for _, k := range keys {
-			if !consumed[k] && v.has(k) {
+			if !consumed[k] && v.Get(k) != nil {
 				return true
 			}
 		}
@@ -226,7 +230,7 @@ func (l *loader) loadLegacy(v *value, loc location) *node {
 	if hasAny(stringKeywords) {
 		parts = append(parts, l.stringNode(v))
 	}
-	if !l.draft4 && (v.has("if") || v.has("then") || v.has("else")) {
+	if !l.draft4 && (v.Get("if") != nil || v.Get("then") != nil || v.Get("else") != nil) {
 		parts = append(parts, l.newNode(kindConditional))
 	}
 	switch len(parts) {
@@ -244,7 +248,7 @@ func (l *loader) loadLegacy(v *value, loc location) *node {
 }
 
 // typedNode builds the schema of one explicit type and marks the keywords it claims.
-func (l *loader) typedNode(name string, v *value, loc location, consumed map[string]bool) *node {
+func (l *loader) typedNode(name string, v *javajson.Value, loc location, consumed map[string]bool) *node {
 	claim := func(keys []string) {
 		for _, k := range keys {
 			consumed[k] = true
@@ -278,150 +282,151 @@ func (l *loader) typedNode(name string, v *value, loc location, consumed map[str
 }
 
 // setCommon reads the annotations every schema carries.
-func (l *loader) setCommon(n *node, v *value, withID bool) {
+func (l *loader) setCommon(n *node, v *javajson.Value, withID bool) {
 	idKeyword := "$id"
 	if l.draft4 {
 		idKeyword = "id"
 	}
-	if s, ok := v.get(idKeyword).str(); ok && withID {
+	if s, ok := v.Get(idKeyword).Text(); ok && withID {
 		n.id = &s
 	}
-	if s, ok := v.get("title").str(); ok {
+	if s, ok := v.Get("title").Text(); ok {
 		n.title = &s
 	}
-	if s, ok := v.get("description").str(); ok {
+	if s, ok := v.Get("description").Text(); ok {
 		n.description = &s
 	}
-	if d := v.get("default"); d != nil {
+	if d := v.Get("default"); d != nil {
 		n.defaultValue = d
 	}
-	if s, ok := v.get("connect.type").str(); ok {
+	if s, ok := v.Get("connect.type").Text(); ok {
 		n.connectType = s
 	}
 }
 
-func (l *loader) enumNode(e *value) *node {
+func (l *loader) enumNode(e *javajson.Value) *node {
 	n := l.newNode(kindEnum)
 	n.enumValues = map[string]bool{}
-	for _, item := range e.items {
-		n.enumValues[item.key()] = true
+	for _, item := range e.Items() {
+		n.enumValues[valueKey(item)] = true
 	}
 	return n
 }
 
-func (l *loader) combinedNode(criterion string, c *value, loc location) *node {
+func (l *loader) combinedNode(criterion string, c *javajson.Value, loc location) *node {
 	n := l.newNode(kindCombined)
 	n.criterion = criterion
-	for i, item := range c.items {
+	for i, item := range c.Items() {
 		n.subs = append(n.subs, l.load(item, loc.child(strconv.Itoa(i))))
 	}
 	return n
 }
 
-func number(v *value) *big.Rat {
-	if v == nil || v.kind != jsonNumber {
+func number(v *javajson.Value) *big.Rat {
+	lit, ok := v.Number()
+	if !ok {
 		return nil
 	}
-	r, ok := new(big.Rat).SetString(v.text)
+	r, ok := new(big.Rat).SetString(lit)
 	if !ok {
 		return nil
 	}
 	return r
 }
 
-func (l *loader) stringNode(v *value) *node {
+func (l *loader) stringNode(v *javajson.Value) *node {
 	n := l.newNode(kindString)
-	n.minLength = number(v.get("minLength"))
-	n.maxLength = number(v.get("maxLength"))
-	if s, ok := v.get("pattern").str(); ok {
+	n.minLength = number(v.Get("minLength"))
+	n.maxLength = number(v.Get("maxLength"))
+	if s, ok := v.Get("pattern").Text(); ok {
 		n.pattern = &s
 	}
 	return n
 }
 
-func (l *loader) numberNode(v *value) *node {
+func (l *loader) numberNode(v *javajson.Value) *node {
 	n := l.newNode(kindNumber)
-	n.minimum = number(v.get("minimum"))
-	n.maximum = number(v.get("maximum"))
-	n.multipleOf = number(v.get("multipleOf"))
+	n.minimum = number(v.Get("minimum"))
+	n.maximum = number(v.Get("maximum"))
+	n.multipleOf = number(v.Get("multipleOf"))
 	// Draft 4 writes exclusive limits as booleans on minimum/maximum, which Confluent's diff
 	// does not compare; later drafts write them as numbers.
-	n.exclusiveMin = number(v.get("exclusiveMinimum"))
-	n.exclusiveMax = number(v.get("exclusiveMaximum"))
+	n.exclusiveMin = number(v.Get("exclusiveMinimum"))
+	n.exclusiveMax = number(v.Get("exclusiveMaximum"))
 	return n
 }
 
-func (l *loader) arrayNode(v *value, loc location) *node {
+func (l *loader) arrayNode(v *javajson.Value, loc location) *node {
 	n := l.newNode(kindArray)
-	if items := v.get("items"); items != nil {
-		if items.kind == jsonArray {
+	if items := v.Get("items"); items != nil {
+		if items.Kind() == javajson.Array {
 			n.itemSchemas = []*node{}
-			for i, item := range items.items {
+			for i, item := range items.Items() {
 				n.itemSchemas = append(n.itemSchemas, l.load(item, loc.child("items", strconv.Itoa(i))))
 			}
 		} else {
 			n.allItems = l.load(items, loc.child("items"))
 		}
 	}
-	if ai := v.get("additionalItems"); ai != nil {
-		if ai.kind == jsonBool {
-			n.noAdditionalItem = !ai.bool
+	if ai := v.Get("additionalItems"); ai != nil {
+		if b, ok := ai.Bool(); ok {
+			n.noAdditionalItem = !b
 		} else {
 			n.additionalItems = l.load(ai, loc.child("additionalItems"))
 		}
 	}
-	n.minItems = number(v.get("minItems"))
-	n.maxItems = number(v.get("maxItems"))
-	if u := v.get("uniqueItems"); u != nil && u.kind == jsonBool {
-		n.uniqueItems = u.bool
+	n.minItems = number(v.Get("minItems"))
+	n.maxItems = number(v.Get("maxItems"))
+	if u, ok := v.Get("uniqueItems").Bool(); ok {
+		n.uniqueItems = u
 	}
 	// everit leaves these to its unprocessed properties, where Confluent's diff still reads them.
-	n.minContains = number(v.get("minContains"))
-	n.maxContains = number(v.get("maxContains"))
+	n.minContains = number(v.Get("minContains"))
+	n.maxContains = number(v.Get("maxContains"))
 	return n
 }
 
-func (l *loader) objectNode(v *value, loc location) *node {
+func (l *loader) objectNode(v *javajson.Value, loc location) *node {
 	n := l.newNode(kindObject)
-	if props := v.get("properties"); props != nil && props.kind == jsonObject {
+	if props := v.Get("properties"); props != nil && props.Kind() == javajson.Object {
 		n.properties = map[string]*node{}
-		for i, k := range props.keys {
-			n.properties[k] = l.load(props.vals[i], loc.child("properties", k))
+		for _, m := range props.Members() {
+			n.properties[m.Key] = l.load(m.Value, loc.child("properties", m.Key))
 		}
 	}
-	if pp := v.get("patternProperties"); pp != nil && pp.kind == jsonObject {
-		for i, k := range pp.keys {
+	if pp := v.Get("patternProperties"); pp != nil && pp.Kind() == javajson.Object {
+		for _, m := range pp.Members() {
 			n.patternProperties = append(n.patternProperties,
-				l.patternProperty(k, pp.vals[i], loc.child("patternProperties", k)))
+				l.patternProperty(m.Key, m.Value, loc.child("patternProperties", m.Key)))
 		}
 	}
-	if ap := v.get("additionalProperties"); ap != nil {
-		if ap.kind == jsonBool {
-			n.noAdditionalProps = !ap.bool
+	if ap := v.Get("additionalProperties"); ap != nil {
+		if b, ok := ap.Bool(); ok {
+			n.noAdditionalProps = !b
 		} else {
 			n.additionalProperties = l.load(ap, loc.child("additionalProperties"))
 		}
 	}
-	if req := v.get("required"); req != nil && req.kind == jsonArray {
+	if req := v.Get("required"); req != nil && req.Kind() == javajson.Array {
 		n.required = map[string]bool{}
-		for _, r := range req.items {
-			if s, ok := r.str(); ok {
+		for _, r := range req.Items() {
+			if s, ok := r.Text(); ok {
 				n.required[s] = true
 			}
 		}
 	}
-	n.minProperties = number(v.get("minProperties"))
-	n.maxProperties = number(v.get("maxProperties"))
-	if deps := v.get("dependencies"); deps != nil && deps.kind == jsonObject {
-		for i, k := range deps.keys {
-			d := deps.vals[i]
-			if d.kind == jsonArray {
+	n.minProperties = number(v.Get("minProperties"))
+	n.maxProperties = number(v.Get("maxProperties"))
+	if deps := v.Get("dependencies"); deps != nil && deps.Kind() == javajson.Object {
+		for _, m := range deps.Members() {
+			k, d := m.Key, m.Value
+			if d.Kind() == javajson.Array {
 				if n.propertyDeps == nil {
 					n.propertyDeps = map[string]map[string]bool{}
 				}
 				set := map[string]bool{}
-				for _, item := range d.items {
-					if s, ok := item.str(); ok {
+				for _, item := range d.Items() {
+					if s, ok := item.Text(); ok {
 						set[s] = true
 					}
 				}
@@ -437,7 +442,7 @@ func (l *loader) objectNode(v *value, loc location) *node {
 	return n
 }
 
-func (l *loader) patternProperty(pattern string, v *value, loc location) patternProperty {
+func (l *loader) patternProperty(pattern string, v *javajson.Value, loc location) patternProperty {
 	re, err := regexp.Compile(pattern)
 	if err != nil {
 		re = nil

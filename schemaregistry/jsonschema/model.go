@@ -4,6 +4,8 @@ import (
 	"math/big"
 	"regexp"
 	"sort"
+
+	"github.com/eventlens/eventlens/schemaregistry/javajson"
 )
 
 // kind is the class of a schema in Confluent's object model; the diff first compares kinds.
@@ -32,7 +34,7 @@ type node struct {
 	kind kind
 
 	id, title, description *string
-	defaultValue           *value
+	defaultValue           *javajson.Value
 	connectType            string
 
 	// object
@@ -219,7 +221,7 @@ func structuralKey(n *node) string {
 		str(n.title)
 		str(n.description)
 		if n.defaultValue != nil {
-			b = append(b, n.defaultValue.key()...)
+			b = append(b, valueKey(n.defaultValue)...)
 		}
 		b = append(b, ',')
 		for _, k := range sortedKeys(n.properties) {

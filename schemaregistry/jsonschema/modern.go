@@ -1,6 +1,10 @@
 package jsonschema
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/eventlens/eventlens/schemaregistry/javajson"
+)
 
 // loadModern reads drafts 2019-09 and 2020-12 as Confluent does: json-sKema turns each keyword
 // into a schema of its own, and Confluent's translation folds those into its older object
@@ -8,7 +12,7 @@ import "strconv"
 // and combining the rest in a generated allOf. The result differs from the older drafts'
 // reading in ways Confluent's answers show: "$id" is not compared, and an object with no
 // keyword the model reads (such as {"properties": {}}) is the empty schema.
-func (l *loader) loadModern(v *value, loc location) *node {
+func (l *loader) loadModern(v *javajson.Value, loc location) *node {
 	var acc *node
 	add := func(part *node) {
 		if acc == nil {
@@ -20,33 +24,33 @@ func (l *loader) loadModern(v *value, loc location) *node {
 	object := func() *node { return l.newNode(kindObject) }
 	array := func() *node { return l.newNode(kindArray) }
 	prefixCount := 0
-	if p := v.get("prefixItems"); p != nil {
-		prefixCount = len(p.items)
+	if p := v.Get("prefixItems"); p != nil {
+		prefixCount = len(p.Items())
 	}
 	conditional := false
-	for i, key := range v.keys {
-		kv := v.vals[i]
+	for _, m := range v.Members() {
+		key, kv := m.Key, m.Value
 		switch key {
 		case "$ref", "$dynamicRef", "$recursiveRef":
 			add(l.refNode(loc))
 		case "type":
-			if kv.kind == jsonArray {
+			if kv.Kind() == javajson.Array {
 				n := l.newNode(kindCombined)
 				n.criterion, n.generated = "anyOf", true
-				for _, item := range kv.items {
-					name, _ := item.str()
+				for _, item := range kv.Items() {
+					name, _ := item.Text()
 					n.subs = append(n.subs, l.bareType(name))
 				}
 				add(n)
 			} else {
-				name, _ := kv.str()
+				name, _ := kv.Text()
 				add(l.bareType(name))
 			}
 		case "enum":
 			add(l.enumNode(kv))
 		case "const":
 			n := l.newNode(kindConst)
-			n.constValue = kv.key()
+			n.constValue = valueKey(kv)
 			add(n)
 		case "not":
 			n := l.newNode(kindNot)
@@ -55,20 +59,20 @@ func (l *loader) loadModern(v *value, loc location) *node {
 		case "allOf", "anyOf", "oneOf":
 			n := l.newNode(kindCombined)
 			n.criterion = key
-			for j, item := range kv.items {
+			for j, item := range kv.Items() {
 				n.subs = append(n.subs, flatten(l.load(item, loc.child(key, strconv.Itoa(j))))...)
 			}
 			add(n)
 		case "properties":
-			for j, name := range kv.keys {
+			for _, p := range kv.Members() {
 				n := object()
-				n.properties = map[string]*node{name: l.load(kv.vals[j], loc.child(key, name))}
+				n.properties = map[string]*node{p.Key: l.load(p.Value, loc.child(key, p.Key))}
 				add(n)
 			}
 		case "patternProperties":
-			for j, pattern := range kv.keys {
+			for _, p := range kv.Members() {
 				n := object()
-				n.patternProperties = []patternProperty{l.patternProperty(pattern, kv.vals[j], loc.child(key, pattern))}
+				n.patternProperties = []patternProperty{l.patternProperty(p.Key, p.Value, loc.child(key, p.Key))}
 				add(n)
 			}
 		case "additionalProperties":
@@ -84,8 +88,8 @@ func (l *loader) loadModern(v *value, loc location) *node {
 		case "required":
 			n := object()
 			n.required = map[string]bool{}
-			for _, r := range kv.items {
-				if s, ok := r.str(); ok {
+			for _, r := range kv.Items() {
+				if s, ok := r.Text(); ok {
 					n.required[s] = true
 				}
 			}
@@ -93,27 +97,27 @@ func (l *loader) loadModern(v *value, loc location) *node {
 		case "dependentRequired":
 			n := object()
 			n.propertyDeps = map[string]map[string]bool{}
-			for j, name := range kv.keys {
+			for _, dep := range kv.Members() {
 				set := map[string]bool{}
-				for _, item := range kv.vals[j].items {
-					if s, ok := item.str(); ok {
+				for _, item := range dep.Value.Items() {
+					if s, ok := item.Text(); ok {
 						set[s] = true
 					}
 				}
-				n.propertyDeps[name] = set
+				n.propertyDeps[dep.Key] = set
 			}
 			add(n)
 		case "dependentSchemas":
 			n := object()
 			n.schemaDeps = map[string]*node{}
-			for j, name := range kv.keys {
-				n.schemaDeps[name] = l.load(kv.vals[j], loc.child(key, name))
+			for _, dep := range kv.Members() {
+				n.schemaDeps[dep.Key] = l.load(dep.Value, loc.child(key, dep.Key))
 			}
 			add(n)
 		case "maxProperties", "minProperties", "propertyNames":
 			n := object()
-			n.maxProperties = number(v.get("maxProperties"))
-			n.minProperties = number(v.get("minProperties"))
+			n.maxProperties = number(v.Get("maxProperties"))
+			n.minProperties = number(v.Get("minProperties"))
 			add(n)
 		case "unevaluatedProperties":
 			n := object()
@@ -122,15 +126,15 @@ func (l *loader) loadModern(v *value, loc location) *node {
 		case "prefixItems":
 			n := array()
 			n.itemSchemas = []*node{}
-			for j, item := range kv.items {
+			for j, item := range kv.Items() {
 				n.itemSchemas = append(n.itemSchemas, l.load(item, loc.child(key, strconv.Itoa(j))))
 			}
 			add(n)
 		case "items":
 			n := array()
-			if kv.kind == jsonArray { // 2019-09: a list of items is 2020-12's prefixItems
+			if kv.Kind() == javajson.Array { // 2019-09: a list of items is 2020-12's prefixItems
 				n.itemSchemas = []*node{}
-				for j, item := range kv.items {
+				for j, item := range kv.Items() {
 					n.itemSchemas = append(n.itemSchemas, l.load(item, loc.child(key, strconv.Itoa(j))))
 				}
 			} else {
@@ -138,25 +142,25 @@ func (l *loader) loadModern(v *value, loc location) *node {
 			}
 			add(n)
 		case "additionalItems":
-			if items := v.get("items"); items != nil && items.kind == jsonArray {
+			if items := v.Get("items"); items != nil && items.Kind() == javajson.Array {
 				n := array()
-				l.itemsRest(n, l.load(kv, loc.child(key)), len(items.items))
+				l.itemsRest(n, l.load(kv, loc.child(key)), len(items.Items()))
 				add(n)
 			}
 		case "contains":
 			n := array()
-			n.minContains = number(v.get("minContains"))
+			n.minContains = number(v.Get("minContains"))
 			if n.minContains == nil {
 				n.minContains = ratOne()
 			}
-			n.maxContains = number(v.get("maxContains"))
+			n.maxContains = number(v.Get("maxContains"))
 			add(n)
 		case "minItems", "maxItems", "uniqueItems":
 			n := array()
-			n.minItems = number(v.get("minItems"))
-			n.maxItems = number(v.get("maxItems"))
-			if u := v.get("uniqueItems"); u != nil && u.kind == jsonBool {
-				n.uniqueItems = u.bool
+			n.minItems = number(v.Get("minItems"))
+			n.maxItems = number(v.Get("maxItems"))
+			if u, ok := v.Get("uniqueItems").Bool(); ok {
+				n.uniqueItems = u
 			}
 			add(n)
 		case "unevaluatedItems":
