@@ -30,7 +30,7 @@ func (c importAsyncAPICmd) Run(e env) (err error) {
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
 	cat := catalog.New(db, schemaregistry.New(db, schemaregistry.Formats()))
-	var failed, refused int
+	var failed, refused, payloads int
 	for _, f := range c.Files {
 		res, err := cat.ImportFile(e.ctx, f, catalog.ImportOptions{ReversePubSub: c.ReversePubSub, BaseDir: c.BaseDir})
 		if err != nil {
@@ -44,6 +44,7 @@ func (c importAsyncAPICmd) Run(e env) (err error) {
 		}
 		fmt.Fprintf(e.stdout, "%s: %s %q as version %d: service %q, %d channels, %d operations, %d messages, %d payload schemas\n",
 			f, state, res.Document, res.Version, res.Service, res.Channels, res.Operations, res.Messages, len(res.Schemas))
+		payloads += len(res.Schemas)
 		for _, s := range res.Schemas {
 			switch s.Status {
 			case catalog.Refused:
@@ -59,7 +60,7 @@ func (c importAsyncAPICmd) Run(e env) (err error) {
 		errs = append(errs, fmt.Errorf("%d of %d documents not imported", failed, len(c.Files)))
 	}
 	if refused > 0 {
-		errs = append(errs, fmt.Errorf("%d payload schemas refused by the registry (the documents were imported; fix the schemas or the subjects' compatibility and import again)", refused))
+		errs = append(errs, fmt.Errorf("%d of %d payload schemas refused by the registry; the documents were imported: fix the schemas (or the subjects' compatibility) and import again", refused, payloads))
 	}
 	if len(errs) > 0 {
 		return failure{errors.Join(errs...)}
