@@ -279,3 +279,51 @@ func TestBrokenImportRegistersNothing(t *testing.T) {
 		t.Errorf("registry after a broken import: %+v, %v; want empty", counts, err)
 	}
 }
+
+// TestImportAvroPayloadForms: an Avro payload may be a YAML object, a string of YAML or JSON, or
+// a type name; the registry always gets JSON.
+func TestImportAvroPayloadForms(t *testing.T) {
+	const doc = `asyncapi: 2.6.0
+info: {title: Avro forms, version: 1.0.0}
+channels:
+  yaml-object:
+    subscribe: {message: {name: A, schemaFormat: application/vnd.apache.avro+yaml;version=1.9.0,
+      payload: {type: record, name: Parcel, fields: [{name: id, type: string}]}}}
+  yaml-string:
+    subscribe:
+      message:
+        name: B
+        schemaFormat: application/vnd.apache.avro+yaml;version=1.9.0
+        payload: |
+          type: record
+          name: Parcel
+          fields:
+            - {name: id, type: string}
+  json-string:
+    subscribe: {message: {name: C, schemaFormat: application/vnd.apache.avro+json;version=1.9.0,
+      payload: '{"type": "record", "name": "Parcel", "fields": [{"name": "id", "type": "string"}]}'}}
+  type-name:
+    subscribe: {message: {name: D, schemaFormat: application/vnd.apache.avro;version=1.9.0, payload: string}}
+`
+	ctx := context.Background()
+	c := openCatalog(t)
+	res, err := c.ImportDocument(ctx, []byte(doc), ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int{}
+	for _, s := range res.Schemas {
+		if s.Status != Registered || s.SchemaType != SchemaAvro {
+			t.Errorf("%+v, want a registered Avro schema", s)
+			continue
+		}
+		got, err := c.registry.Version(ctx, s.Subject, s.Version, false)
+		if err != nil || !json.Valid([]byte(got.Schema)) {
+			t.Errorf("%s: %+v, %v; want JSON", s.Subject, got, err)
+		}
+		ids[s.Subject] = s.ID
+	}
+	if len(ids) != 4 || ids["yaml-object-value"] != ids["yaml-string-value"] || ids["yaml-object-value"] != ids["json-string-value"] || ids["type-name-value"] == ids["json-string-value"] {
+		t.Errorf("schema ids by subject: %v; want the three records to be one schema and the type name another", ids)
+	}
+}
