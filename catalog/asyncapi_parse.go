@@ -456,7 +456,9 @@ func schemaType(format string) string {
 }
 
 // schemaText writes a payload schema as the registry takes it: JSON for JSON Schema and Avro
-// (keys sorted, so the same schema always reads the same), the text itself for Protobuf.
+// (keys sorted, so the same schema always reads the same), the text itself for Protobuf. An Avro
+// schema given as a string of YAML (a block scalar) is converted to JSON too; any other string is
+// an Avro type name.
 func schemaText(typ string, payload any) (string, error) {
 	if s, ok := payload.(string); ok {
 		if typ == SchemaProtobuf || json.Valid([]byte(s)) {
@@ -464,6 +466,14 @@ func schemaText(typ string, payload any) (string, error) {
 		}
 		if typ == SchemaJSON {
 			return "", fmt.Errorf("a JSON Schema is an object, found a string")
+		}
+		if typ == SchemaAvro {
+			if v, err := decode([]byte(s)); err == nil {
+				switch v.(type) {
+				case map[string]any, []any:
+					payload = v
+				}
+			}
 		}
 	}
 	out, err := json.Marshal(payload)

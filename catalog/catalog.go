@@ -5,18 +5,21 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
 )
 
-// Catalog answers questions about what the store holds and imports AsyncAPI documents into it.
+// Catalog answers questions about what the store holds and imports AsyncAPI documents into it,
+// registering their message payloads with the schema registry.
 type Catalog struct {
-	db  *sqlitedb.DB
-	now func() time.Time
+	db       *sqlitedb.DB
+	registry *schemaregistry.Registry
+	now      func() time.Time
 }
 
-// New returns a catalog over db.
-func New(db *sqlitedb.DB) *Catalog {
-	return &Catalog{db: db, now: time.Now}
+// New returns a catalog over db that registers imported payloads with registry.
+func New(db *sqlitedb.DB, registry *schemaregistry.Registry) *Catalog {
+	return &Catalog{db: db, registry: registry, now: time.Now}
 }
 
 // Overview is what the home page shows at a glance.

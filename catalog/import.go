@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -25,15 +24,28 @@ type ImportOptions struct {
 
 // ImportResult says what an import did.
 type ImportResult struct {
-	Document   string          `json:"document"` // the document's key: its id, else its info.title
-	Version    int             `json:"version"`  // the document's version in the catalog's history
-	Changed    bool            `json:"changed"`  // false when the same document was imported before
-	Hash       string          `json:"hash"`
-	Service    string          `json:"service"`
-	Channels   int             `json:"channels"`
-	Operations int             `json:"operations"`
-	Messages   int             `json:"messages"`
-	Schemas    []PayloadSchema `json:"schemas"` // the payloads to register, one per message and channel
+	Document   string `json:"document"` // the document's key: its id, else its info.title
+	Version    int    `json:"version"`  // the document's version in the catalog's history
+	Changed    bool   `json:"changed"`  // false when the same document was imported before
+	Hash       string `json:"hash"`
+	Service    string `json:"service"`
+	Channels   int    `json:"channels"`
+	Operations int    `json:"operations"`
+	Messages   int    `json:"messages"`
+	// Schemas says what the registry did with each payload, one per message and channel, by
+	// subject. The catalog import stands even when some were refused.
+	Schemas []SchemaRegistration `json:"schemas"`
+}
+
+// Refused lists the payloads the registry refused.
+func (r ImportResult) Refused() []SchemaRegistration {
+	var out []SchemaRegistration
+	for _, s := range r.Schemas {
+		if s.Status == Refused {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // ImportFile imports the AsyncAPI document in file, reading the files its $refs name from
@@ -108,30 +120,10 @@ func (c *Catalog) importFiles(ctx context.Context, files *documentFiles, source 
 	res.Hash = hash
 	res.Service = doc.Service.Name
 	res.Channels, res.Operations, res.Messages = len(doc.Channels), len(doc.Operations), len(doc.Messages)
-	res.Schemas = payloadSchemas(doc)
+	// The catalog's transaction has committed; each registration is its own transaction.
+	res.Schemas, err = c.registerPayloads(ctx, payloadSchemas(doc))
+	if err != nil {
+		return res, fmt.Errorf("import %s: %w", source, err)
+	}
 	return res, nil
-}
-
-// payloadSchemas lists the payloads to register: one per message and channel, under the
-// channel's subject.
-func payloadSchemas(doc *parsedDocument) []PayloadSchema {
-	byName := map[string]Message{}
-	for _, m := range doc.Messages {
-		byName[m.Name] = m
-	}
-	schemas := []PayloadSchema{}
-	for _, l := range doc.Links {
-		m := byName[l.Message]
-		if m.Payload == "" || m.SchemaType == "" {
-			continue
-		}
-		schemas = append(schemas, PayloadSchema{Subject: l.Subject, SchemaType: m.SchemaType, Schema: m.Payload, Message: m.Name, Channel: l.Channel})
-	}
-	sort.Slice(schemas, func(i, j int) bool {
-		if schemas[i].Subject != schemas[j].Subject {
-			return schemas[i].Subject < schemas[j].Subject
-		}
-		return schemas[i].Message < schemas[j].Message
-	})
-	return schemas
 }

@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
 )
 
-// openCatalog opens a catalog on a fresh database file with a fixed clock.
+// openCatalog opens a catalog and its schema registry on a fresh database file with a fixed clock.
 func openCatalog(t *testing.T) *Catalog {
 	t.Helper()
 	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
@@ -22,7 +23,7 @@ func openCatalog(t *testing.T) *Catalog {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	c := New(db)
+	c := New(db, schemaregistry.New(db, schemaregistry.Formats()))
 	c.now = func() time.Time { return time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC) }
 	return c
 }
@@ -288,12 +289,12 @@ func TestImportShop(t *testing.T) {
 		}
 	})
 
-	t.Run("schemas to register", func(t *testing.T) {
+	t.Run("schemas registered", func(t *testing.T) {
 		var got []string
 		for _, s := range orders.Schemas {
-			got = append(got, s.Subject+" "+s.SchemaType)
+			got = append(got, s.Subject+" "+s.SchemaType+" "+s.Status)
 		}
-		want := []string{"order-commands-value JSON", "order-commands-value JSON", "shop.orders.v1-value AVRO", "shop.payments.v1-PaymentReceived PROTOBUF"}
+		want := []string{"order-commands-value JSON registered", "order-commands-value JSON unchanged", "shop.orders.v1-value AVRO registered", "shop.payments.v1-PaymentReceived PROTOBUF registered"}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("schemas = %v, want %v", got, want)
 		}

@@ -1,9 +1,6 @@
 package catalog
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // Kinds of message, as EventCatalog names them (x-eventcatalog-message-type).
 const (
@@ -132,17 +129,23 @@ type DocumentVersion struct {
 	ImportedAt time.Time `json:"importedAt"`
 }
 
-// PayloadSchema is a message payload to register with the schema registry under Subject.
-type PayloadSchema struct {
+// Outcomes of registering an imported payload with the schema registry.
+const (
+	Registered = "registered" // a new version of the subject
+	Unchanged  = "unchanged"  // the subject already held this schema
+	Refused    = "refused"    // the registry said no (incompatible, invalid, read-only, ...)
+)
+
+// SchemaRegistration is what the schema registry did with one message payload of an import,
+// registered under Subject.
+type SchemaRegistration struct {
 	Subject    string `json:"subject"`
 	SchemaType string `json:"schemaType"` // JSON, AVRO or PROTOBUF
-	Schema     string `json:"schema"`
 	Message    string `json:"message"`
 	Channel    string `json:"channel"`
-}
-
-// SchemaRegistrar registers payload schemas; the schema registry implements it. An import
-// reports, rather than forces, a registration that the registry refuses.
-type SchemaRegistrar interface {
-	Register(ctx context.Context, subject, schemaType, schema string) (version int, err error)
+	Status     string `json:"status"`              // registered, unchanged or refused
+	Version    int    `json:"version,omitempty"`   // the subject version holding the schema, unless refused
+	ID         int    `json:"id,omitempty"`        // the schema's global id, unless refused
+	ErrorCode  int    `json:"errorCode,omitempty"` // the registry's error code when refused (409: incompatible)
+	Reason     string `json:"reason,omitempty"`    // the registry's message when refused
 }

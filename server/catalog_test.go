@@ -56,17 +56,21 @@ func TestCatalogImportOverHTTP(t *testing.T) {
 		Version  int
 		Changed  bool
 		Channels int
-		Schemas  []struct{ Subject, SchemaType, Schema string }
+		Schemas  []struct {
+			Subject, SchemaType, Status string
+			Version, ID                 int
+		}
 	}
 	tests := []struct {
 		name, query, body string
 		status            int
 		changed           bool
+		schemas           string // the status of every payload's registration
 	}{
-		{"YAML", "", kafka, http.StatusOK, true},
-		{"the same again", "", kafka, http.StatusOK, false},
-		{"JSON", "", mqttJSON, http.StatusOK, true},
-		{"JSON read the other way", "?reversePubSub=true", mqttJSON, http.StatusOK, true},
+		{"YAML", "", kafka, http.StatusOK, true, "registered"},
+		{"the same again", "", kafka, http.StatusOK, false, "unchanged"},
+		{"JSON", "", mqttJSON, http.StatusOK, true, "registered"},
+		{"JSON read the other way", "?reversePubSub=true", mqttJSON, http.StatusOK, true, "unchanged"},
 	}
 	for _, tt := range tests {
 		resp, body := ts.do(t, http.MethodPost, "/api/catalog/asyncapi"+tt.query, "", strings.NewReader(tt.body))
@@ -77,6 +81,17 @@ func TestCatalogImportOverHTTP(t *testing.T) {
 		if res.Changed != tt.changed || res.Channels != 4 || len(res.Schemas) != 4 || res.Schemas[0].SchemaType != "JSON" {
 			t.Errorf("%s: %+v, want changed=%t, 4 channels and 4 JSON schemas", tt.name, res, tt.changed)
 		}
+		for _, s := range res.Schemas {
+			if s.Status != tt.schemas || s.Version != 1 || s.ID == 0 {
+				t.Errorf("%s: %+v, want %s as version 1 with an id", tt.name, s, tt.schemas)
+			}
+		}
+	}
+	// The registry API serves what the import registered.
+	const subject = "smartylighting%2Fstreetlights%2F1%2F0%2Faction%2F%7BstreetlightId%7D%2Fturn%2Fon-value"
+	if resp, body := ts.do(t, http.MethodGet, "/subjects/"+subject+"/versions/latest", "", nil); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(body, `"schemaType":"JSON"`) || !strings.Contains(body, `"version":1`) {
+		t.Errorf("GET the imported subject: %d %s", resp.StatusCode, body)
 	}
 
 	_, body := ts.do(t, http.MethodGet, "/api/catalog/services/Streetlights%20MQTT%20API", "", nil)
@@ -92,6 +107,42 @@ func TestCatalogImportOverHTTP(t *testing.T) {
 	_, body = ts.do(t, http.MethodGet, "/api/catalog/documents/Streetlights%20MQTT%20API", "", nil)
 	if history := decodeJSON[[]struct{ Version int }](t, body); len(history) != 2 {
 		t.Errorf("history of the MQTT document: %s, want two versions", body)
+	}
+}
+
+// TestCatalogImportRefusedOverHTTP: a changed document whose payload breaks BACKWARD still
+// imports (200, the catalog has the new version); the answer lists the refusal with the
+// registry's code and reason, and the subject keeps its version.
+func TestCatalogImportRefusedOverHTTP(t *testing.T) {
+	ts := startServer(t)
+	doc := func(fields string) string {
+		return `{"asyncapi": "3.0.0", "info": {"title": "Payments", "version": "1.0.0"},
+			"channels": {"payments": {"address": "payments", "messages": {"PaymentTaken": {"payload": {
+				"schemaFormat": "application/vnd.apache.avro;version=1.9.0",
+				"schema": {"type": "record", "name": "PaymentTaken", "fields": [` + fields + `]}}}}}}}`
+	}
+	type result struct {
+		Version int
+		Schemas []struct {
+			Subject, Status, Reason string
+			Version, ID, ErrorCode  int
+		}
+	}
+	resp, body := ts.do(t, http.MethodPost, "/api/catalog/asyncapi", "", strings.NewReader(doc(`{"name": "id", "type": "string"}`)))
+	if res := decodeJSON[result](t, body); resp.StatusCode != http.StatusOK || len(res.Schemas) != 1 || res.Schemas[0].Status != "registered" {
+		t.Fatalf("first import: %d %s", resp.StatusCode, body)
+	}
+	resp, body = ts.do(t, http.MethodPost, "/api/catalog/asyncapi", "", strings.NewReader(doc(`{"name": "id", "type": "string"}, {"name": "amount", "type": "long"}`)))
+	res := decodeJSON[result](t, body)
+	if resp.StatusCode != http.StatusOK || res.Version != 2 || len(res.Schemas) != 1 {
+		t.Fatalf("changed import: %d %s", resp.StatusCode, body)
+	}
+	if s := res.Schemas[0]; s.Subject != "payments-value" || s.Status != "refused" || s.ErrorCode != 409 || s.Version != 0 ||
+		!strings.Contains(s.Reason, `Schema being registered is incompatible with an earlier schema for subject "payments-value"`) {
+		t.Errorf("refusal = %+v", s)
+	}
+	if _, body := ts.do(t, http.MethodGet, "/subjects/payments-value/versions", "", nil); body != "[1]" {
+		t.Errorf("versions of payments-value = %s, want [1]", body)
 	}
 }
 

@@ -41,7 +41,8 @@ func startServer(t testing.TB, opts ...func(*Config)) *testServer {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv, err := New(cfg, Services{DB: db, Keys: apikeys.New(db), Catalog: catalog.New(db), Registry: schemaregistry.New(db, schemaregistry.Formats())})
+	registry := schemaregistry.New(db, schemaregistry.Formats())
+	srv, err := New(cfg, Services{DB: db, Keys: apikeys.New(db), Catalog: catalog.New(db, registry), Registry: registry})
 	if err != nil {
 		t.Fatal(err)
 	}

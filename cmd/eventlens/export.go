@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
 )
 
@@ -31,7 +32,7 @@ func (c exportAsyncAPICmd) Run(e env) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
-	cat := catalog.New(db)
+	cat := catalog.New(db, schemaregistry.New(db, schemaregistry.Formats()))
 	var out []byte
 	if c.Format == "json" {
 		out, err = cat.ExportJSON(e.ctx, c.Service)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
 )
 
@@ -19,16 +20,17 @@ type importAsyncAPICmd struct {
 	dbFlag
 }
 
-// Run imports every file, each in its own transaction, and reports each; a broken file does not
-// stop the others, but makes the command fail with exit code 1.
+// Run imports every file, each in its own transaction, registers its payloads with the registry
+// in the same database, and reports each. A broken file does not stop the others, nor does a
+// payload the registry refuses, but either makes the command fail with exit code 1.
 func (c importAsyncAPICmd) Run(e env) (err error) {
 	db, err := sqlitedb.Open(e.ctx, c.DB)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
-	cat := catalog.New(db)
-	var failed int
+	cat := catalog.New(db, schemaregistry.New(db, schemaregistry.Formats()))
+	var failed, refused, payloads int
 	for _, f := range c.Files {
 		res, err := cat.ImportFile(e.ctx, f, catalog.ImportOptions{ReversePubSub: c.ReversePubSub, BaseDir: c.BaseDir})
 		if err != nil {
@@ -42,9 +44,26 @@ func (c importAsyncAPICmd) Run(e env) (err error) {
 		}
 		fmt.Fprintf(e.stdout, "%s: %s %q as version %d: service %q, %d channels, %d operations, %d messages, %d payload schemas\n",
 			f, state, res.Document, res.Version, res.Service, res.Channels, res.Operations, res.Messages, len(res.Schemas))
+		payloads += len(res.Schemas)
+		for _, s := range res.Schemas {
+			switch s.Status {
+			case catalog.Refused:
+				refused++
+				fmt.Fprintf(e.stdout, "  refused     %s (%s, message %s): %s\n", s.Subject, s.SchemaType, s.Message, s.Reason)
+			default:
+				fmt.Fprintf(e.stdout, "  %-11s %s version %d, id %d (%s, message %s)\n", s.Status, s.Subject, s.Version, s.ID, s.SchemaType, s.Message)
+			}
+		}
 	}
+	var errs []error
 	if failed > 0 {
-		return failure{fmt.Errorf("%d of %d documents not imported", failed, len(c.Files))}
+		errs = append(errs, fmt.Errorf("%d of %d documents not imported", failed, len(c.Files)))
+	}
+	if refused > 0 {
+		errs = append(errs, fmt.Errorf("%d of %d payload schemas refused by the registry; the documents were imported: fix the schemas (or the subjects' compatibility) and import again", refused, payloads))
+	}
+	if len(errs) > 0 {
+		return failure{errors.Join(errs...)}
 	}
 	return nil
 }

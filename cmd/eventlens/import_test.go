@@ -23,6 +23,21 @@ func TestImportAsyncAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	social := filepath.Join(testdata, "asyncapi-3.0", "social-media")
+	// payments, then a changed payments whose Avro payload adds a field without a default,
+	// which breaks BACKWARD.
+	payments := func(fields string) string {
+		file := filepath.Join(t.TempDir(), "payments.yaml")
+		doc := `{"asyncapi": "3.0.0", "info": {"title": "Payments", "version": "1.0.0"},
+			"channels": {"payments": {"address": "payments", "messages": {"PaymentTaken": {"payload": {
+				"schemaFormat": "application/vnd.apache.avro;version=1.9.0",
+				"schema": {"type": "record", "name": "PaymentTaken", "fields": [` + fields + `]}}}}}}}`
+		if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	paymentsV1 := payments(`{"name": "id", "type": "string"}`)
+	paymentsV2 := payments(`{"name": "id", "type": "string"}, {"name": "amount", "type": "long"}`)
 	tests := []struct {
 		name     string
 		args     []string
@@ -31,8 +46,13 @@ func TestImportAsyncAPI(t *testing.T) {
 	}{
 		{"two documents", []string{filepath.Join(testdata, "shop/orders.yaml"), filepath.Join(testdata, "shop/shipping.yaml")}, exitOK,
 			[]string{`imported "urn:shop:orders" as version 1: service "Orders Service", 3 channels, 3 operations, 4 messages, 4 payload schemas`,
-				`imported "Shipping Service" as version 1`}},
-		{"the same again", []string{filepath.Join(testdata, "shop/orders.yaml")}, exitOK, []string{`unchanged "urn:shop:orders" as version 1`}},
+				"  registered  shop.orders.v1-value version 1, id 2 (AVRO, message OrderPlaced)",
+				"  registered  shop.payments.v1-PaymentReceived version 1, id 3 (PROTOBUF, message PaymentReceived)",
+				`imported "Shipping Service" as version 1`,
+				"  registered  parcel-scanned-value version 1, id 4 (JSON, message ParcelScanned)",
+				"  unchanged   shop.orders.v1-value version 1, id 2 (AVRO, message OrderPlaced)"}},
+		{"the same again", []string{filepath.Join(testdata, "shop/orders.yaml")}, exitOK,
+			[]string{`unchanged "urn:shop:orders" as version 1`, "  unchanged   shop.orders.v1-value version 1, id 2"}},
 		{"read the other way", []string{"--reverse-pubsub", filepath.Join(testdata, "shop/orders.yaml")}, exitOK, []string{`imported "urn:shop:orders" as version 2`}},
 		{"multi-file with a base directory", []string{"--base-dir", social, filepath.Join(social, "backend/asyncapi.yaml"), filepath.Join(social, "frontend/asyncapi.yaml")}, exitOK,
 			[]string{`imported "Website Backend"`, `imported "Website WebSocket Client"`}},
@@ -40,6 +60,11 @@ func TestImportAsyncAPI(t *testing.T) {
 			[]string{`$.channels.commentLiked.messages.commentLiked: $ref "../common/messages.yaml#/commentLiked": the path leaves the document's directory`}},
 		{"a broken document among good ones", []string{broken, filepath.Join(testdata, "shop/shipping.yaml")}, exitFail,
 			[]string{`$.asyncapi: unsupported AsyncAPI version "9.9.9"`, `unchanged "Shipping Service"`, "1 of 2 documents not imported"}},
+		{"a payload", []string{paymentsV1}, exitOK, []string{"  registered  payments-value version 1, id ", "(AVRO, message PaymentTaken)"}},
+		{"a payload the registry refuses", []string{paymentsV2}, exitFail, []string{
+			`imported "Payments" as version 2`,
+			`  refused     payments-value (AVRO, message PaymentTaken): Schema being registered is incompatible with an earlier schema for subject "payments-value"`,
+			"1 of 1 payload schemas refused by the registry; the documents were imported"}},
 		{"a missing file", []string{filepath.Join(testdata, "nope.yaml")}, exitUsage, []string{"nope.yaml"}},
 	}
 	for _, tt := range tests {
@@ -63,6 +88,9 @@ func TestImportAsyncAPI(t *testing.T) {
 	code, body := get(t, p.URL+"/api/catalog/channels/shop.orders.v1")
 	if code != 200 || !strings.Contains(body, `"consumerGroups":["shipping"]`) || !strings.Contains(body, `"subject":"shop.orders.v1-value"`) {
 		t.Errorf("GET the imported channel: %d %s", code, body)
+	}
+	if code, body := get(t, p.URL+"/subjects/payments-value/versions"); code != 200 || body != "[1]" {
+		t.Errorf("versions of payments-value after the refusal: %d %s, want [1]", code, body)
 	}
 	code, body = get(t, p.URL+"/api/catalog/services")
 	for _, s := range []string{"Orders Service", "Shipping Service", "Website Backend", "Website WebSocket Client"} {

@@ -38,9 +38,10 @@ func (s serveCmd) Run(e env) (err error) {
 	tp := tracing.NewSelfTracerProvider()
 	defer func() { err = errors.Join(err, tp.Shutdown(context.WithoutCancel(e.ctx))) }()
 
+	registry := schemaregistry.New(db, schemaregistry.Formats())
 	srv, err := server.New(
 		server.Config{MaxBody: s.MaxBody, Logger: e.log, TracerProvider: tp},
-		server.Services{DB: db, Keys: keys, Catalog: catalog.New(db), Registry: schemaregistry.New(db, schemaregistry.Formats())},
+		server.Services{DB: db, Keys: keys, Catalog: catalog.New(db, registry), Registry: registry},
 	)
 	if err != nil {
 		return err

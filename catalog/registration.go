@@ -1,0 +1,93 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/eventlens/eventlens/schemaregistry"
+)
+
+// payloadSchema is a message payload to register under subject.
+type payloadSchema struct {
+	subject, schemaType, schema, message, channel string
+}
+
+// payloadSchemas lists the payloads to register: one per message and channel, under the
+// channel's subject, sorted by subject and message.
+func payloadSchemas(doc *parsedDocument) []payloadSchema {
+	byName := map[string]Message{}
+	for _, m := range doc.Messages {
+		byName[m.Name] = m
+	}
+	schemas := []payloadSchema{}
+	for _, l := range doc.Links {
+		m := byName[l.Message]
+		if m.Payload == "" || m.SchemaType == "" {
+			continue
+		}
+		schemas = append(schemas, payloadSchema{subject: l.Subject, schemaType: m.SchemaType, schema: m.Payload, message: m.Name, channel: l.Channel})
+	}
+	sort.SliceStable(schemas, func(i, j int) bool {
+		if schemas[i].subject != schemas[j].subject {
+			return schemas[i].subject < schemas[j].subject
+		}
+		return schemas[i].message < schemas[j].message
+	})
+	return schemas
+}
+
+// registerPayloads registers each payload with the registry, each in the registry's own
+// transaction, after the catalog's import has committed. A schema the subject already holds
+// changes nothing; one the registry refuses (incompatible, invalid, read-only subject) is
+// reported with the registry's code and message and never forced, and the others still land.
+// Only a cancelled context stops it early.
+func (c *Catalog) registerPayloads(ctx context.Context, payloads []payloadSchema) ([]SchemaRegistration, error) {
+	out := make([]SchemaRegistration, 0, len(payloads))
+	first := map[string]int{} // subject → index in out of the first payload registered under it
+	for _, p := range payloads {
+		reg := SchemaRegistration{Subject: p.subject, SchemaType: p.schemaType, Message: p.message, Channel: p.channel}
+		if i, seen := first[p.subject]; seen {
+			// One subject holds one schema per document: a second, different payload under it
+			// would become a new version of the first message's schema.
+			prev := out[i]
+			if payloads[i].schema == p.schema && prev.Status != Refused {
+				reg.Status, reg.Version, reg.ID = Unchanged, prev.Version, prev.ID
+			} else if payloads[i].schema == p.schema {
+				reg.Status, reg.ErrorCode, reg.Reason = Refused, prev.ErrorCode, prev.Reason
+			} else {
+				reg.Status = Refused
+				reg.Reason = fmt.Sprintf("subject %q already takes the payload of message %q on channel %q in this document; give message %q its own subject with x-eventlens-subject",
+					p.subject, prev.Message, prev.Channel, p.message)
+			}
+			out = append(out, reg)
+			continue
+		}
+		first[p.subject] = len(out)
+		s, status, err := c.register(ctx, p)
+		if err != nil {
+			if ctx.Err() != nil {
+				return out, fmt.Errorf("register %q: %w", p.subject, ctx.Err())
+			}
+			reg.Status, reg.ErrorCode, reg.Reason = Refused, schemaregistry.ErrorCode(err), err.Error()
+		} else {
+			reg.Status, reg.Version, reg.ID = status, s.Version, s.ID
+		}
+		out = append(out, reg)
+	}
+	return out, nil
+}
+
+// register registers one payload, or finds it already registered under its subject.
+func (c *Catalog) register(ctx context.Context, p payloadSchema) (schemaregistry.Schema, string, error) {
+	in := schemaregistry.NewSchema{Schema: p.schema, SchemaType: p.schemaType}
+	s, err := c.registry.Lookup(ctx, p.subject, in, false, false)
+	switch code := schemaregistry.ErrorCode(err); {
+	case err == nil:
+		return s, Unchanged, nil
+	case code != schemaregistry.CodeSubjectNotFound && code != schemaregistry.CodeSchemaNotFound:
+		return s, "", err
+	}
+	s, err = c.registry.Register(ctx, p.subject, in, schemaregistry.RegisterOptions{})
+	return s, Registered, err
+}
