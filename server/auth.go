@@ -50,6 +50,7 @@ func (s *Server) authorize(need apikeys.Role) echo.MiddlewareFunc {
 			if key.Role < need {
 				return errForbidden
 			}
+			c.Set(keyContext, key)
 			return next(c)
 		}
 	}

@@ -25,7 +25,9 @@ import (
 
 // Config is what the server needs to know beyond its services.
 type Config struct {
-	MaxBody        string // request body limit, e.g. "16M"
+	MaxBody        string  // request body limit, e.g. "16M"
+	WriteRate      float64 // writes per second per API key (or client address without keys); 0: unlimited
+	WriteBurst     int     // writes a client may make at once before WriteRate applies
 	Logger         *slog.Logger
 	TracerProvider trace.TracerProvider // the process's own tracing
 }
@@ -40,10 +42,11 @@ type Services struct {
 
 // Server serves the console, the APIs and the probes on one port.
 type Server struct {
-	echo *echo.Echo
-	http *http.Server
-	svc  Services
-	log  *slog.Logger
+	echo   *echo.Echo
+	http   *http.Server
+	svc    Services
+	log    *slog.Logger
+	writes *writeLimiter // nil when writes are not rate-limited
 }
 
 // New builds the server with its middleware and routes.
@@ -54,6 +57,9 @@ func New(cfg Config, svc Services) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	s := &Server{echo: e, svc: svc, log: cfg.Logger}
+	if cfg.WriteRate > 0 {
+		s.writes = newWriteLimiter(cfg.WriteRate, max(cfg.WriteBurst, 1))
+	}
 	e.HTTPErrorHandler = s.handleError
 
 	metrics := newMetrics(svc.DB)

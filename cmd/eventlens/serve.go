@@ -19,6 +19,8 @@ type serveCmd struct {
 	Addr            string        `help:"Address to listen on for the console, the registry API and OTLP/HTTP." default:"127.0.0.1:8080" env:"EVENTLENS_ADDR"`
 	DB              string        `name:"db" help:"SQLite database file; created if missing." default:"./eventlens.db" env:"EVENTLENS_DB" type:"path"`
 	MaxBody         string        `help:"Largest request body accepted (e.g. 512K, 16M); larger ones get 413." default:"16M" env:"EVENTLENS_MAX_BODY"`
+	WriteRate       float64       `help:"Writes per second each API key (or client address, without keys) may make; more get 429 with Retry-After. 0 turns the limit off." default:"500" env:"EVENTLENS_WRITE_RATE"`
+	WriteBurst      int           `help:"Writes a client may make at once before --write-rate applies." default:"1000" env:"EVENTLENS_WRITE_BURST"`
 	ShutdownTimeout time.Duration `help:"How long to let in-flight requests finish on SIGINT/SIGTERM." default:"15s" env:"EVENTLENS_SHUTDOWN_TIMEOUT"`
 	InsecureNoAuth  bool          `help:"Allow listening on a non-loopback address with no API keys, so that anyone who can reach it may change schemas. Create keys instead: eventlens keys create." env:"EVENTLENS_INSECURE_NO_AUTH"`
 }
@@ -40,7 +42,7 @@ func (s serveCmd) Run(e env) (err error) {
 
 	registry := schemaregistry.New(db, schemaregistry.Formats())
 	srv, err := server.New(
-		server.Config{MaxBody: s.MaxBody, Logger: e.log, TracerProvider: tp},
+		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log, TracerProvider: tp},
 		server.Services{DB: db, Keys: keys, Catalog: catalog.New(db, registry), Registry: registry},
 	)
 	if err != nil {
