@@ -46,7 +46,7 @@ type Schema struct {
 	policy Policy
 }
 
-var _ format.Schema = (*Schema)(nil)
+var _ format.PolicySchema = (*Schema)(nil)
 
 func invalid(format_ string, args ...any) error {
 	return fmt.Errorf("%w: %s", format.ErrInvalidSchema, fmt.Sprintf(format_, args...))
@@ -71,8 +71,68 @@ func draftOf(doc *value) *sjs.Draft {
 	return sjs.Draft7
 }
 
+// ErrTooLarge marks a schema refused for its size or its number of references before it is
+// read; it is format.ErrTooLarge, and errors carrying it also carry format.ErrInvalidSchema.
+var ErrTooLarge = format.ErrTooLarge
+
+// Limits on a schema with its references, checked before anything is parsed; maxSchemaBytes
+// bounds each text.
+const (
+	maxTotalBytes = 16 << 20
+	maxReferences = 1000
+)
+
+func tooLarge(format_ string, args ...any) error {
+	return fmt.Errorf("%w: %w: %s", format.ErrInvalidSchema, ErrTooLarge, fmt.Sprintf(format_, args...))
+}
+
+// checkSize refuses, cheaply, a schema or a set of references too large to read.
+func checkSize(text string, refs []format.Reference) error {
+	if len(refs) > maxReferences {
+		return tooLarge("%d references, more than the %d allowed", len(refs), maxReferences)
+	}
+	if len(text) > maxSchemaBytes {
+		return tooLarge("schema is %d bytes, more than the %d allowed", len(text), maxSchemaBytes)
+	}
+	total := len(text)
+	for _, r := range refs {
+		if len(r.Schema) > maxSchemaBytes {
+			return tooLarge("reference %q is %d bytes, more than the %d allowed", r.Name, len(r.Schema), maxSchemaBytes)
+		}
+		total += len(r.Schema)
+	}
+	if total > maxTotalBytes {
+		return tooLarge("schema and references are %d bytes, more than the %d allowed", total, maxTotalBytes)
+	}
+	return nil
+}
+
+// ParsePolicy reads a compatibilityPolicy as the registry's config stores it: "" or STRICT is
+// Strict, LENIENT is Lenient (any case).
+func ParsePolicy(name string) (Policy, error) {
+	switch strings.ToUpper(name) {
+	case "", "STRICT":
+		return Strict, nil
+	case "LENIENT":
+		return Lenient, nil
+	}
+	return Strict, fmt.Errorf("unknown compatibility policy %q: use STRICT or LENIENT", name)
+}
+
+// WithPolicy returns a copy of s judged under the named policy (STRICT when the name is empty
+// or unknown); the parsed model is shared, not copied.
+func (s *Schema) WithPolicy(name string) format.Schema {
+	p, _ := ParsePolicy(name)
+	c := *s
+	c.policy = p
+	return &c
+}
+
 // Parse is Format{}.Parse returning the concrete type, for callers that want Diff.
 func Parse(text string, refs []format.Reference) (*Schema, error) {
+	if err := checkSize(text, refs); err != nil {
+		return nil, err
+	}
 	doc, err := parseJSON([]byte(text))
 	if err != nil {
 		return nil, invalid("malformed JSON: %v", err)
