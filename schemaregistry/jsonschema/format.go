@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	sjs "github.com/santhosh-tekuri/jsonschema/v6"
@@ -155,12 +156,21 @@ func Parse(text string, refs []format.Reference) (*Schema, error) {
 	} else if id, ok := doc.get("id").str(); ok && draft == sjs.Draft4 {
 		base = id
 	}
+	// A reference may be named relative to the schema or to another reference that $refs it
+	// ("money.json" inside "https://example.com/line.json"), so each name is also resolved
+	// against the absolute names of the others.
+	bases := []string{base, rootURL}
+	for _, ref := range refs {
+		if u, err := url.Parse(ref.Name); err == nil && u.IsAbs() && !slices.Contains(bases, ref.Name) {
+			bases = append(bases, ref.Name)
+		}
+	}
 	for _, ref := range refs {
 		refDoc, err := parseJSON([]byte(ref.Schema))
 		if err != nil {
 			return nil, invalid("reference %q: malformed JSON: %v", ref.Name, err)
 		}
-		for _, u := range referenceURLs(ref.Name, base) {
+		for _, u := range referenceURLs(ref.Name, bases) {
 			if _, dup := docs[u]; dup {
 				continue
 			}
@@ -189,13 +199,13 @@ func Parse(text string, refs []format.Reference) (*Schema, error) {
 }
 
 // referenceURLs are the URLs under which a $ref may name a referenced schema: its name as
-// given, and resolved against the referring schema's base.
-func referenceURLs(name, base string) []string {
+// given, and resolved against each base that may refer to it.
+func referenceURLs(name string, bases []string) []string {
 	var urls []string
 	if u, err := url.Parse(name); err == nil && u.IsAbs() {
 		urls = append(urls, strings.TrimSuffix(name, "#"))
 	}
-	for _, b := range []string{base, rootURL} {
+	for _, b := range bases {
 		bu, err := url.Parse(b)
 		if err != nil {
 			continue
