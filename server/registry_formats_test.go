@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // typed wraps a schema text of a schema type in a register request, with optional references
@@ -314,5 +315,122 @@ func TestRegistryNormalize(t *testing.T) {
 				t.Fatalf("compatibility with normalize: %+v", a)
 			}
 		})
+	}
+}
+
+// TestRegistryHostileJSONAndProtobuf sends JSON Schemas and Protobuf schemas built to cost:
+// deep nesting, huge enums, reference cycles, combinatorial oneOfs, 10 MB bodies. Each gets its
+// answer (a 413 or 422 with a Confluent error body, or a verdict) within a few seconds, and the
+// server keeps serving.
+func TestRegistryHostileJSONAndProtobuf(t *testing.T) {
+	small := startServer(t) // the tests' 1 MB body limit
+	ts := startServer(t, func(c *Config) { c.MaxBody = "32M" })
+
+	numbers := make([]string, 100_000)
+	for i := range numbers {
+		numbers[i] = fmt.Sprint(i)
+	}
+	jsonEnum := func(values []string) string {
+		return `{"type":"object","properties":{"e":{"enum":[` + strings.Join(values, ",") + `]}}}`
+	}
+	protoValues := make([]string, 50_000)
+	for i := range protoValues {
+		protoValues[i] = fmt.Sprintf("  V%d = %d;", i, i)
+	}
+	protoEnum := func(values []string) string {
+		return "syntax = \"proto3\";\nenum E {\n" + strings.Join(values, "\n") + "\n}\nmessage M {\n  E e = 1;\n}\n"
+	}
+	// 200 alternatives of 20 properties each: pairing them all is 40,000 comparisons.
+	oneOf := func(typ string) string {
+		alts := make([]string, 200)
+		for i := range alts {
+			props := make([]string, 20)
+			for j := range props {
+				props[j] = fmt.Sprintf(`"p%d_%d":{"type":%q}`, i, j, typ)
+			}
+			alts[i] = `{"type":"object","properties":{` + strings.Join(props, ",") + `}}`
+		}
+		return `{"oneOf":[` + strings.Join(alts, ",") + `]}`
+	}
+	jsonCycle := `{"definitions":{"a":{"$ref":"#/definitions/b"},"b":{"$ref":"#/definitions/a"}},"$ref":"#/definitions/a"}`
+	jsonCycle2 := `{"definitions":{"a":{"$ref":"#/definitions/b"},"b":{"$ref":"#/definitions/a"},"c":{"type":"string"}},"$ref":"#/definitions/a"}`
+	recursive := `{"type":"object","properties":{"next":{"$ref":"#"},"v":{"type":"string"}}}`
+	recursive2 := `{"type":"object","properties":{"next":{"$ref":"#"},"v":{"type":"integer"}}}`
+	huge := strings.Repeat("x", 10<<20)
+
+	// Reference cycles by name: qq's a.proto is p, p's b.proto is q; a schema that imports
+	// a.proto as qq gets two files named a.proto, the later importing itself.
+	ts.mustCall(t, "POST", "/subjects/q/versions", typed("PROTOBUF", "syntax = \"proto3\";\npackage q;\nmessage Q {}\n", ""))
+	ts.mustCall(t, "POST", "/subjects/p/versions", typed("PROTOBUF", "syntax = \"proto3\";\npackage p;\nimport \"b.proto\";\nmessage P {\n  q.Q q = 1;\n}\n", `[{"name":"b.proto","subject":"q","version":1}]`))
+	ts.mustCall(t, "POST", "/subjects/qq/versions", typed("PROTOBUF", "syntax = \"proto3\";\npackage qq;\nimport \"a.proto\";\nmessage QQ {\n  p.P p = 1;\n}\n", `[{"name":"a.proto","subject":"p","version":1}]`))
+	ts.mustCall(t, "POST", "/subjects/jx/versions", typed("JSON", `{"type":"object"}`, ""))
+	ts.mustCall(t, "POST", "/subjects/jy/versions", typed("JSON", `{"type":"object","properties":{"x":{"$ref":"x.json"}}}`, `[{"name":"x.json","subject":"jx","version":1}]`))
+	ts.mustCall(t, "POST", "/subjects/jx/versions?force=true", typed("JSON", `{"type":"object","properties":{"y":{"$ref":"y.json"}}}`, `[{"name":"y.json","subject":"jy","version":1}]`))
+	for _, s := range []struct{ subject, body string }{
+		{"jenum", typed("JSON", jsonEnum(numbers), "")},
+		{"penum", typed("PROTOBUF", protoEnum(protoValues), "")},
+		{"jcycle", typed("JSON", jsonCycle, "")},
+		{"jrec", typed("JSON", recursive, "")},
+		{"oneof", typed("JSON", oneOf("string"), "")},
+	} {
+		ts.mustCall(t, "POST", "/subjects/"+s.subject+"/versions", s.body)
+	}
+
+	tests := []struct {
+		name   string
+		srv    *testServer
+		path   string
+		body   string
+		status int
+		code   int // the error code when status is not 200
+	}{
+		{"JSON 10 MB body over the body limit", small, "/subjects/s/versions", typed("JSON", `{"description":"`+huge+`"}`, ""), 413, 413},
+		{"Protobuf 10 MB body over the body limit", small, "/subjects/s/versions", typed("PROTOBUF", "syntax = \"proto3\";\n// "+huge+"\nmessage M {}\n", ""), 413, 413},
+		{"JSON 10 MB schema", ts, "/subjects/s/versions", typed("JSON", `{"description":"`+huge+`"}`, ""), 422, 42209},
+		{"Protobuf 10 MB schema", ts, "/subjects/s/versions", typed("PROTOBUF", "syntax = \"proto3\";\n// "+huge+"\nmessage M {}\n", ""), 422, 42209},
+		{"JSON 10 MB schema checked", ts, "/compatibility/subjects/jenum/versions/latest?verbose=true", typed("JSON", `{"description":"`+huge+`"}`, ""), 422, 42209},
+		{"JSON nested 5000 deep", ts, "/subjects/s/versions", typed("JSON", strings.Repeat(`{"type":"array","items":`, 5000)+`{}`+strings.Repeat("}", 5000), ""), 422, 42201},
+		{"Protobuf nested 1000 deep", ts, "/subjects/s/versions", typed("PROTOBUF", "syntax = \"proto3\";\n"+strings.Repeat("message M { ", 1000)+strings.Repeat("}", 1000), ""), 422, 42201},
+		{"Protobuf options nested 1000 deep", ts, "/subjects/s/versions", typed("PROTOBUF", "syntax = \"proto3\";\noption (x) = "+strings.Repeat("{ a: ", 1000)+"1"+strings.Repeat("}", 1000)+";\n", ""), 422, 42201},
+		{"JSON enum of 100,000 values checked", ts, "/compatibility/subjects/jenum/versions/latest?verbose=true", typed("JSON", jsonEnum(numbers[1:]), ""), 200, 0},
+		{"Protobuf enum of 50,000 values checked", ts, "/compatibility/subjects/penum/versions/latest?verbose=true", typed("PROTOBUF", protoEnum(protoValues[1:]), ""), 200, 0},
+		{"JSON $ref cycle checked", ts, "/compatibility/subjects/jcycle/versions/latest?verbose=true", typed("JSON", jsonCycle2, ""), 200, 0},
+		{"JSON recursive schema checked", ts, "/compatibility/subjects/jrec/versions/latest?verbose=true", typed("JSON", recursive2, ""), 200, 0},
+		{"JSON 200 oneOf alternatives checked", ts, "/compatibility/subjects/oneof/versions/latest?verbose=true", typed("JSON", oneOf("integer"), ""), 200, 0},
+		{"Protobuf import cycle through references", ts, "/subjects/cyc/versions", typed("PROTOBUF", "syntax = \"proto3\";\nimport \"a.proto\";\nmessage C {\n  qq.QQ q = 1;\n}\n", `[{"name":"a.proto","subject":"qq","version":1}]`), 422, 42201},
+		{"JSON $ref cycle through references", ts, "/subjects/jcyc/versions", typed("JSON", `{"type":"object","properties":{"x":{"$ref":"x.json"}}}`, `[{"name":"x.json","subject":"jx","version":2}]`), 200, 0},
+		{"reference to a missing version", ts, "/subjects/s/versions", typed("PROTOBUF", "syntax = \"proto3\";\nimport \"a.proto\";\n", `[{"name":"a.proto","subject":"p","version":99}]`), 422, 42201},
+	}
+	wantMessage := map[string]string{
+		"Protobuf import cycle through references": "cycle",
+		"Protobuf 10 MB schema":                    "more than the",
+		"reference to a missing version":           "does not exist",
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			status, out := tt.srv.call(t, "POST", tt.path, tt.body)
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("answered in %v", took)
+			}
+			if status != tt.status {
+				t.Fatalf("status %d, want %d: %.300s", status, tt.status, out)
+			}
+			if status == 200 {
+				return
+			}
+			var e apiError
+			if err := json.Unmarshal([]byte(out), &e); err != nil || e.ErrorCode != tt.code || e.Message == "" {
+				t.Fatalf("want error_code %d: %.300s", tt.code, out)
+			}
+			if want := wantMessage[tt.name]; !strings.Contains(e.Message, want) {
+				t.Fatalf("message %q does not say %q", e.Message, want)
+			}
+		})
+	}
+	for _, srv := range []*testServer{small, ts} {
+		if status, out := srv.call(t, "GET", "/subjects/s/versions", ""); status != 404 || !strings.Contains(out, "40401") {
+			t.Errorf("after hostile input: %d %s", status, out)
+		}
 	}
 }
