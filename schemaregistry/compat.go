@@ -14,9 +14,10 @@ type previousVersion struct {
 	stored  *storedSchema
 }
 
-// checkCompatibility returns Confluent's messages for every reason next breaks level against
-// previous (newest first); none means compatible.
-func (r *Registry) checkCompatibility(ctx context.Context, level string, next *prepared, previous []previousVersion) ([]string, error) {
+// checkCompatibility returns Confluent's messages for every reason next breaks the subject's
+// config (level and policy) against previous (newest first); none means compatible.
+func (r *Registry) checkCompatibility(ctx context.Context, cfg Config, next *prepared, previous []previousVersion) ([]string, error) {
+	level := cfg.CompatibilityLevel
 	if level == None || len(previous) == 0 {
 		return nil, nil
 	}
@@ -33,9 +34,9 @@ func (r *Registry) checkCompatibility(ctx context.Context, level string, next *p
 		if err != nil {
 			return nil, err
 		}
-		parsed = append(parsed, old)
+		parsed = append(parsed, withPolicy(old, cfg.CompatibilityPolicy))
 	}
-	diffs, against := Incompatibilities(level, next.parsed, parsed)
+	diffs, against := Incompatibilities(level, withPolicy(next.parsed, cfg.CompatibilityPolicy), parsed)
 	if len(diffs) == 0 {
 		return nil, nil
 	}
@@ -45,6 +46,15 @@ func (r *Registry) checkCompatibility(ctx context.Context, level string, next *p
 	}
 	msgs = append(msgs, oldSchema(previous[against])...)
 	return append(msgs, "{validateFields: 'false', compatibility: '"+level+"'}"), nil
+}
+
+// withPolicy judges s under the subject's compatibilityPolicy when its format has policies
+// (JSON Schema); the parsed schema itself, shared through the caches, is not changed.
+func withPolicy(s format.Schema, policy string) format.Schema {
+	if p, ok := s.(format.PolicySchema); ok {
+		return p.WithPolicy(policy)
+	}
+	return s
 }
 
 // otherType stands for a previous version of another schema type, which no schema can follow.
@@ -160,5 +170,5 @@ func (r *Registry) CheckCompatibility(ctx context.Context, subject string, versi
 	if err != nil {
 		return nil, err
 	}
-	return r.checkCompatibility(ctx, cfg.CompatibilityLevel, next, previous)
+	return r.checkCompatibility(ctx, cfg, next, previous)
 }

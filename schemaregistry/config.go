@@ -66,9 +66,28 @@ func (r *Registry) SubjectConfig(ctx context.Context, subject string, defaultToG
 	return *cfg, nil
 }
 
-// effectiveConfig is the config that applies to subject: its own, else the global one.
+// effectiveConfig is the config that applies to subject: each field its own when set, else
+// the global one (level BACKWARD, policy STRICT by default).
 func (r *Registry) effectiveConfig(ctx context.Context, subject string) (Config, error) {
-	return r.SubjectConfig(ctx, subject, true)
+	global, err := r.GlobalConfig(ctx)
+	if err != nil {
+		return Config{}, err
+	}
+	own, err := r.storedConfig(ctx, subject)
+	if err != nil || own == nil {
+		return global, err
+	}
+	out := global
+	if own.CompatibilityLevel != "" {
+		out.CompatibilityLevel = own.CompatibilityLevel
+	}
+	if own.CompatibilityPolicy != "" {
+		out.CompatibilityPolicy = own.CompatibilityPolicy
+	}
+	if own.Normalize != nil {
+		out.Normalize = own.Normalize
+	}
+	return out, nil
 }
 
 // SetConfig changes the config of subject, or the global one when subject is "".
@@ -90,7 +109,11 @@ func (r *Registry) SetConfig(ctx context.Context, subject string, u ConfigUpdate
 	}
 	var policy any
 	if u.CompatibilityPolicy != "" {
-		policy = u.CompatibilityPolicy
+		p, err := parsePolicy(u.CompatibilityPolicy)
+		if err != nil {
+			return Config{}, err
+		}
+		u.CompatibilityPolicy, policy = p, p
 	}
 	var normalize any
 	if u.Normalize != nil {

@@ -26,6 +26,7 @@ const (
 	CodeReferenceExists           = 42206
 	CodeIDDoesNotMatch            = 42207
 	CodeInvalidSubject            = 42208
+	CodeSchemaTooLarge            = 42209
 	CodeStore                     = 50001
 )
 

@@ -103,7 +103,7 @@ var modes = []string{ReadWrite, ReadOnly, ReadOnlyOverride, Import}
 // Config is a compatibility configuration, global or per subject.
 type Config struct {
 	CompatibilityLevel  string
-	CompatibilityPolicy string // reserved for JSON Schema; stored and returned
+	CompatibilityPolicy string // STRICT (the default) or LENIENT: how JSON Schemas are judged
 	Normalize           *bool
 }
 
@@ -150,6 +150,20 @@ func parseLevel(s string) (string, error) {
 		}
 	}
 	return "", newError(CodeInvalidCompatibilityLevel, "Invalid compatibility level %q. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive", s)
+}
+
+// Compatibility policies: how strictly JSON Schema changes to open content models are judged.
+const (
+	Strict  = "STRICT"
+	Lenient = "LENIENT"
+)
+
+func parsePolicy(s string) (string, error) {
+	switch u := strings.ToUpper(s); u {
+	case Strict, Lenient:
+		return u, nil
+	}
+	return "", newError(CodeInvalidCompatibilityLevel, "Invalid compatibility policy %q. Valid values are STRICT and LENIENT", s)
 }
 
 func parseMode(s string) (string, error) {

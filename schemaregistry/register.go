@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -71,7 +72,7 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 		if err != nil {
 			return Schema{}, err
 		}
-		msgs, err := r.checkCompatibility(ctx, cfg.CompatibilityLevel, next, previous)
+		msgs, err := r.checkCompatibility(ctx, cfg, next, previous)
 		if err != nil {
 			return Schema{}, err
 		}
@@ -229,7 +230,8 @@ func (r *Registry) Lookup(ctx context.Context, subject string, in NewSchema, nor
 	if err != nil {
 		return Schema{}, err
 	}
-	next, err := r.prepare(ctx, in, normalize || (cfg.Normalize != nil && *cfg.Normalize))
+	normalize = normalize || (cfg.Normalize != nil && *cfg.Normalize)
+	next, err := r.prepare(ctx, in, normalize)
 	if err != nil {
 		return Schema{}, err
 	}
@@ -243,6 +245,14 @@ func (r *Registry) Lookup(ctx context.Context, subject string, in NewSchema, nor
 		}
 		if s.guid == next.guid && s.typ == next.typ {
 			return toSchema(subject, rows[i], s), nil
+		}
+		// A version registered without normalize=true still matches when both normalize to
+		// the same text, as Confluent's lookup compares the parsed schemas.
+		if normalize && s.typ == next.typ && slices.Equal(s.refs, next.refs) {
+			old, err := r.parsed(ctx, s)
+			if err == nil && old.Normalized() == next.text {
+				return toSchema(subject, rows[i], s), nil
+			}
 		}
 	}
 	return Schema{}, newError(CodeSchemaNotFound, "Schema not found under subject '%s': register it first (POST /subjects/%s/versions)", subject, subject)

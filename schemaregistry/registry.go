@@ -255,6 +255,9 @@ func (r *Registry) prepare(ctx context.Context, in NewSchema, normalize bool) (*
 	parsed, ok := r.parses.get(key)
 	if !ok || len(fmtRefs) > 0 {
 		parsed, err = f.Parse(in.Schema, fmtRefs)
+		if errors.Is(err, format.ErrTooLarge) {
+			return nil, &Error{Code: CodeSchemaTooLarge, Message: fmt.Sprintf("Schema too large: %v", err), Err: err}
+		}
 		if err != nil {
 			return nil, &Error{Code: CodeInvalidSchema, Message: fmt.Sprintf("Invalid schema %s: %v", typ, err), Err: err}
 		}

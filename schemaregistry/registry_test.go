@@ -68,7 +68,9 @@ func wantCode(t *testing.T, err error, code int) {
 	}
 }
 
-func TestMD5GoldenValuesForAvro(t *testing.T) {
+// TestMD5GoldenValues checks the GUID (Confluent's MD5 for deduplication) of the golden schema
+// of each format with every combination of references, metadata and rules: 24 values.
+func TestMD5GoldenValues(t *testing.T) {
 	raw, err := os.ReadFile("../../shared/conformance/confluent/md5/schema-md5-golden-data.json")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -86,23 +88,42 @@ func TestMD5GoldenValuesForAvro(t *testing.T) {
 	if err := json.Unmarshal(raw, &golden); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 8 {
-		key := fmt.Sprintf("%03b", i)
-		var refs []Reference
-		var md *Metadata
-		var rs *RuleSet
-		if i&4 != 0 {
-			refs = golden.References
+	checked := 0
+	for typ, name := range map[string]string{"AVRO": "avro", "JSON": "json", "PROTOBUF": "protobuf"} {
+		text := golden.Schemas[name]
+		// The golden schema is one the format accepts, too.
+		if typ != "AVRO" {
+			if _, err := Formats()[typ].Parse(text, nil); err != nil {
+				t.Errorf("%s golden schema does not parse: %v", typ, err)
+			}
 		}
-		if i&2 != 0 {
-			md = golden.Metadata
+		for i := range 8 {
+			key := fmt.Sprintf("%03b", i)
+			var refs []Reference
+			var md *Metadata
+			var rs *RuleSet
+			if i&4 != 0 {
+				refs = golden.References
+			}
+			if i&2 != 0 {
+				md = golden.Metadata
+			}
+			if i&1 != 0 {
+				rs = golden.Rules
+			}
+			want := golden.ExpectedHashes[typ][key]
+			if want == "" {
+				t.Errorf("%s %s: no golden value", typ, key)
+				continue
+			}
+			if got := schemaGUID(text, refs, md, rs); got != want {
+				t.Errorf("%s %s: guid %s, want %s", typ, key, got, want)
+			}
+			checked++
 		}
-		if i&1 != 0 {
-			rs = golden.Rules
-		}
-		if got, want := schemaGUID(golden.Schemas["avro"], refs, md, rs), golden.ExpectedHashes["AVRO"][key]; got != want {
-			t.Errorf("AVRO %s: guid %s, want %s", key, got, want)
-		}
+	}
+	if checked != 24 {
+		t.Errorf("checked %d golden values, want 24", checked)
 	}
 }
 

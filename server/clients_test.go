@@ -133,3 +133,151 @@ func TestConfluentGoClient(t *testing.T) {
 		t.Fatalf("hard delete: %v %v", versions, err)
 	}
 }
+
+// referencingFormats are, for Protobuf and JSON Schema, a schema that references another
+// subject (which references a third), a compatible next version and an incompatible one.
+var referencingFormats = []struct {
+	typ                             string
+	base, other, main, next, broken string
+	baseName, otherName             string
+}{
+	{"PROTOBUF", protoBase, protoOther, protoMain, protoMainNext, protoMainBroken, "base.proto", "other.proto"},
+	{"JSON", jsonBase, jsonOther, jsonMain, jsonMainNext, jsonMainBroken, "money.json", "https://example.com/schemas/line.json"},
+}
+
+// TestFranzGoClientJSONAndProtobuf round-trips Protobuf and JSON schemas with references
+// through franz-go's pkg/sr.
+func TestFranzGoClientJSONAndProtobuf(t *testing.T) {
+	for _, f := range referencingFormats {
+		t.Run(f.typ, func(t *testing.T) {
+			ts := startServer(t)
+			ctx := context.Background()
+			cl, err := sr.NewClient(sr.URLs(ts.URL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var typ sr.SchemaType
+			if err := typ.UnmarshalText([]byte(f.typ)); err != nil {
+				t.Fatal(err)
+			}
+			base, err := cl.CreateSchema(ctx, "base", sr.Schema{Schema: f.base, Type: typ})
+			if err != nil {
+				t.Fatal(err)
+			}
+			other, err := cl.CreateSchema(ctx, "other", sr.Schema{Schema: f.other, Type: typ,
+				References: []sr.SchemaReference{{Name: f.baseName, Subject: "base", Version: base.Version}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			refs := []sr.SchemaReference{{Name: f.otherName, Subject: "other", Version: other.Version}}
+			main, err := cl.CreateSchema(ctx, "orders-value", sr.Schema{Schema: f.main, Type: typ, References: refs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if main.Type != typ || len(main.References) != 1 || main.References[0] != refs[0] {
+				t.Fatalf("create: %+v", main)
+			}
+			looked, err := cl.LookupSchema(ctx, "orders-value", sr.Schema{Schema: f.main, Type: typ, References: refs})
+			if err != nil || looked.ID != main.ID || looked.Version != 1 {
+				t.Fatalf("lookup: %+v %v", looked, err)
+			}
+			byID, err := cl.SchemaByID(ctx, main.ID)
+			if err != nil || byID.Type != typ || byID.Schema != main.Schema.Schema || len(byID.References) != 1 {
+				t.Fatalf("by id: %+v %v", byID, err)
+			}
+			ok, err := cl.CheckCompatibility(ctx, "orders-value", -1, sr.Schema{Schema: f.next, Type: typ, References: refs})
+			if err != nil || !ok.Is {
+				t.Fatalf("check: %+v %v", ok, err)
+			}
+			bad, err := cl.CheckCompatibility(ctx, "orders-value", -1, sr.Schema{Schema: f.broken, Type: typ, References: refs})
+			if err != nil || bad.Is {
+				t.Fatalf("check incompatible: %+v %v", bad, err)
+			}
+			if _, err := cl.CreateSchema(ctx, "orders-value", sr.Schema{Schema: f.broken, Type: typ, References: refs}); err == nil {
+				t.Fatal("registered an incompatible schema")
+			}
+			users, err := cl.SchemaReferences(ctx, "other", other.Version)
+			if err != nil || len(users) != 1 || users[0].Subject != "orders-value" || users[0].ID != main.ID {
+				t.Fatalf("referenced by: %+v %v", users, err)
+			}
+			if err := cl.DeleteSchema(ctx, "other", other.Version, sr.SoftDelete); err == nil {
+				t.Fatal("deleted a referenced version")
+			}
+			if _, err := cl.DeleteSubject(ctx, "orders-value", sr.SoftDelete); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cl.DeleteSubject(ctx, "orders-value", sr.HardDelete); err != nil {
+				t.Fatal(err)
+			}
+			if err := cl.DeleteSchema(ctx, "other", other.Version, sr.SoftDelete); err != nil {
+				t.Fatalf("delete once unreferenced: %v", err)
+			}
+		})
+	}
+}
+
+// TestConfluentGoClientJSONAndProtobuf round-trips Protobuf and JSON schemas with references
+// through confluent-kafka-go's schemaregistry client.
+func TestConfluentGoClientJSONAndProtobuf(t *testing.T) {
+	for _, f := range referencingFormats {
+		t.Run(f.typ, func(t *testing.T) {
+			ts := startServer(t)
+			cl, err := ckgsr.NewClient(ckgsr.NewConfig(ts.URL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cl.Register("base", ckgsr.SchemaInfo{Schema: f.base, SchemaType: f.typ}, false); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cl.Register("other", ckgsr.SchemaInfo{Schema: f.other, SchemaType: f.typ,
+				References: []ckgsr.Reference{{Name: f.baseName, Subject: "base", Version: 1}}}, false); err != nil {
+				t.Fatal(err)
+			}
+			refs := []ckgsr.Reference{{Name: f.otherName, Subject: "other", Version: 1}}
+			info := ckgsr.SchemaInfo{Schema: f.main, SchemaType: f.typ, References: refs}
+			id, err := cl.Register("payments-value", info, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A fresh client (no cache) finds the same id, by lookup and normalized.
+			fresh, _ := ckgsr.NewClient(ckgsr.NewConfig(ts.URL))
+			if got, err := fresh.GetID("payments-value", info, false); err != nil || got != id {
+				t.Fatalf("get id: %d %v", got, err)
+			}
+			if got, err := fresh.GetID("payments-value", info, true); err != nil || got != id {
+				t.Fatalf("get id normalized: %d %v", got, err)
+			}
+			byID, err := fresh.GetBySubjectAndID("payments-value", id)
+			if err != nil || byID.SchemaType != f.typ || len(byID.References) != 1 || byID.References[0] != refs[0] {
+				t.Fatalf("by id: %+v %v", byID, err)
+			}
+			latest, err := fresh.GetLatestSchemaMetadata("payments-value")
+			if err != nil || latest.Version != 1 || latest.ID != id || latest.SchemaType != f.typ {
+				t.Fatalf("latest: %+v %v", latest, err)
+			}
+			ok, err := cl.TestCompatibility("payments-value", -1, ckgsr.SchemaInfo{Schema: f.next, SchemaType: f.typ, References: refs})
+			if err != nil || !ok {
+				t.Fatalf("compatibility: %v %v", ok, err)
+			}
+			ok, err = cl.TestCompatibility("payments-value", -1, ckgsr.SchemaInfo{Schema: f.broken, SchemaType: f.typ, References: refs})
+			if err != nil || ok {
+				t.Fatalf("incompatible: %v %v", ok, err)
+			}
+			if _, err := cl.Register("payments-value", ckgsr.SchemaInfo{Schema: f.next, SchemaType: f.typ, References: refs}, false); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cl.DeleteSubjectVersion("other", 1, false); err == nil {
+				t.Fatal("deleted a referenced version")
+			}
+			if _, err := cl.DeleteSubject("payments-value", false); err != nil {
+				t.Fatal(err)
+			}
+			if versions, err := cl.DeleteSubject("payments-value", true); err != nil || len(versions) != 2 {
+				t.Fatalf("hard delete: %v %v", versions, err)
+			}
+			if _, err := cl.DeleteSubjectVersion("other", 1, false); err != nil {
+				t.Fatalf("delete once unreferenced: %v", err)
+			}
+		})
+	}
+}

@@ -33,9 +33,16 @@ func TestRegistryResponsesMatchConfluentsOpenAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := startServer(t)
+	ts := startServer(t, func(c *Config) { c.MaxBody = "16M" })
 	ts.mustCall(t, "POST", "/subjects/ref/versions", body(`{"type":"record","name":"Ref","fields":[{"name":"a","type":"int"}]}`))
 	ts.mustCall(t, "POST", "/subjects/user/versions", `{"schema":"{\"type\":\"record\",\"name\":\"U\",\"fields\":[{\"name\":\"r\",\"type\":\"Ref\"}]}","references":[{"name":"Ref","subject":"ref","version":1}]}`)
+	// JSON Schema and Protobuf subjects, each referencing another subject.
+	ts.mustCall(t, "POST", "/subjects/pbase/versions", typed("PROTOBUF", protoBase, ""))
+	ts.mustCall(t, "POST", "/subjects/pother/versions", typed("PROTOBUF", protoOther, `[{"name":"base.proto","subject":"pbase","version":1}]`))
+	ts.mustCall(t, "POST", "/subjects/jbase/versions", typed("JSON", jsonBase, ""))
+	ts.mustCall(t, "POST", "/subjects/jother/versions", typed("JSON", jsonOther, `[{"name":"money.json","subject":"jbase","version":1}]`))
+	protoRefs := `[{"name":"other.proto","subject":"pother","version":1}]`
+	jsonRefs := `[{"name":"https://example.com/schemas/line.json","subject":"jother","version":1}]`
 	// Where the spec and Confluent's code disagree we answer as the code does (clients were
 	// written against it) and do not validate: the /schema endpoints write the raw schema text
 	// (the spec says a JSON string), and DELETE /config/{s} answers the deleted Config object
@@ -74,6 +81,33 @@ func TestRegistryResponsesMatchConfluentsOpenAPI(t *testing.T) {
 		{"PUT", "/mode/a", `{"mode":"READONLY"}`},
 		{"GET", "/mode/a", ""},
 		{"DELETE", "/mode/a", ""},
+		{"POST", "/subjects/p/versions", typed("PROTOBUF", protoMain, protoRefs)},
+		{"POST", "/subjects/p/versions?normalize=true", typed("PROTOBUF", protoMainNext, protoRefs)},
+		{"POST", "/subjects/p/versions", typed("PROTOBUF", protoMainBroken, protoRefs)},
+		{"POST", "/subjects/p/versions", typed("PROTOBUF", "syntax = \"proto3\";\nmessage {", "")},
+		{"POST", "/subjects/p", typed("PROTOBUF", protoMain, protoRefs)},
+		{"POST", "/subjects/p?normalize=true", typed("PROTOBUF", protoMainNext, protoRefs)},
+		{"GET", "/subjects/p/versions/1", ""},
+		{"GET", "/subjects/pother/versions/1/referencedby", ""},
+		{"POST", "/compatibility/subjects/p/versions/latest?verbose=true", typed("PROTOBUF", protoMainBroken, protoRefs)},
+		{"POST", "/compatibility/subjects/p/versions?verbose=true", typed("PROTOBUF", protoMainNext, protoRefs)},
+		{"DELETE", "/subjects/pother/versions/1", ""},
+		{"POST", "/subjects/j/versions", typed("JSON", jsonMain, jsonRefs)},
+		{"POST", "/subjects/j/versions?normalize=true", typed("JSON", jsonMainNext, jsonRefs)},
+		{"POST", "/subjects/j/versions", typed("JSON", jsonMainBroken, jsonRefs)},
+		{"POST", "/subjects/j/versions", typed("JSON", `{"type":"nonsense"}`, "")},
+		{"POST", "/subjects/j/versions", typed("JSON", `{"description":"`+strings.Repeat("x", 9<<20)+`"}`, "")},
+		{"POST", "/subjects/j", typed("JSON", jsonMain, jsonRefs)},
+		{"GET", "/subjects/j/versions/latest", ""},
+		{"GET", "/subjects/jother/versions/1/referencedby", ""},
+		{"POST", "/compatibility/subjects/j/versions/latest?verbose=true", typed("JSON", jsonMainBroken, jsonRefs)},
+		{"POST", "/compatibility/subjects/j/versions?verbose=true&normalize=true", typed("JSON", jsonMainNext, jsonRefs)},
+		{"PUT", "/config/j", `{"compatibilityPolicy":"LENIENT","normalize":true}`},
+		{"GET", "/config/j", ""},
+		{"DELETE", "/subjects/jother/versions/1", ""},
+		{"GET", "/schemas?subjectPrefix=p", ""},
+		{"GET", "/schemas/ids/5", ""},
+		{"GET", "/schemas/ids/5/versions", ""},
 		{"DELETE", "/subjects/a/versions/1", ""},
 		{"DELETE", "/subjects/a", ""},
 	}

@@ -9,6 +9,11 @@ import "errors"
 // with Confluent's 42201.
 var ErrInvalidSchema = errors.New("invalid schema")
 
+// ErrTooLarge marks a schema refused for its size or its number of references, before any
+// real work on it; errors carrying it also carry ErrInvalidSchema. The registry answers it with
+// Confluent's 42209 (schema too large).
+var ErrTooLarge = errors.New("schema too large")
+
 // Reference is a schema that another schema imports, already resolved by the registry to the
 // text of the referenced version.
 type Reference struct {
@@ -43,4 +48,13 @@ type Schema interface {
 	// BackwardIncompatibilities lists every reason why data written with previous cannot be read
 	// with this schema; none means this schema is backward compatible with previous.
 	BackwardIncompatibilities(previous Schema) []Difference
+}
+
+// PolicySchema is a Schema whose compatibility check depends on the subject's
+// compatibilityPolicy (JSON Schema: STRICT or LENIENT).
+type PolicySchema interface {
+	Schema
+	// WithPolicy returns the schema judged under policy; the receiver is left as it is, so one
+	// parsed schema can serve subjects with different policies.
+	WithPolicy(policy string) Schema
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -29,11 +30,8 @@ var (
 	inKeyOrder     = javajson.Options{Decimals: javajson.BigDecimals, SortKeys: true}
 )
 
-// parseDocument reads a schema text within the limits.
+// parseDocument reads a schema text whose size checkSize has accepted.
 func parseDocument(text string) (*javajson.Value, error) {
-	if len(text) > maxSchemaBytes {
-		return nil, fmt.Errorf("schema is %d bytes, more than the %d allowed", len(text), maxSchemaBytes)
-	}
 	if !utf8.ValidString(text) {
 		return nil, errors.New("schema is not valid UTF-8")
 	}
@@ -78,7 +76,7 @@ type Schema struct {
 	policy Policy
 }
 
-var _ format.Schema = (*Schema)(nil)
+var _ format.PolicySchema = (*Schema)(nil)
 
 func invalid(format_ string, args ...any) error {
 	return fmt.Errorf("%w: %s", format.ErrInvalidSchema, fmt.Sprintf(format_, args...))
@@ -103,8 +101,68 @@ func draftOf(doc *javajson.Value) *sjs.Draft {
 	return sjs.Draft7
 }
 
+// ErrTooLarge marks a schema refused for its size or its number of references before it is
+// read; it is format.ErrTooLarge, and errors carrying it also carry format.ErrInvalidSchema.
+var ErrTooLarge = format.ErrTooLarge
+
+// Limits on a schema with its references, checked before anything is parsed; maxSchemaBytes
+// bounds each text.
+const (
+	maxTotalBytes = 16 << 20
+	maxReferences = 1000
+)
+
+func tooLarge(format_ string, args ...any) error {
+	return fmt.Errorf("%w: %w: %s", format.ErrInvalidSchema, ErrTooLarge, fmt.Sprintf(format_, args...))
+}
+
+// checkSize refuses, cheaply, a schema or a set of references too large to read.
+func checkSize(text string, refs []format.Reference) error {
+	if len(refs) > maxReferences {
+		return tooLarge("%d references, more than the %d allowed", len(refs), maxReferences)
+	}
+	if len(text) > maxSchemaBytes {
+		return tooLarge("schema is %d bytes, more than the %d allowed", len(text), maxSchemaBytes)
+	}
+	total := len(text)
+	for _, r := range refs {
+		if len(r.Schema) > maxSchemaBytes {
+			return tooLarge("reference %q is %d bytes, more than the %d allowed", r.Name, len(r.Schema), maxSchemaBytes)
+		}
+		total += len(r.Schema)
+	}
+	if total > maxTotalBytes {
+		return tooLarge("schema and references are %d bytes, more than the %d allowed", total, maxTotalBytes)
+	}
+	return nil
+}
+
+// ParsePolicy reads a compatibilityPolicy as the registry's config stores it: "" or STRICT is
+// Strict, LENIENT is Lenient (any case).
+func ParsePolicy(name string) (Policy, error) {
+	switch strings.ToUpper(name) {
+	case "", "STRICT":
+		return Strict, nil
+	case "LENIENT":
+		return Lenient, nil
+	}
+	return Strict, fmt.Errorf("unknown compatibility policy %q: use STRICT or LENIENT", name)
+}
+
+// WithPolicy returns a copy of s judged under the named policy (STRICT when the name is empty
+// or unknown); the parsed model is shared, not copied.
+func (s *Schema) WithPolicy(name string) format.Schema {
+	p, _ := ParsePolicy(name)
+	c := *s
+	c.policy = p
+	return &c
+}
+
 // Parse is Format{}.Parse returning the concrete type, for callers that want Diff.
 func Parse(text string, refs []format.Reference) (*Schema, error) {
+	if err := checkSize(text, refs); err != nil {
+		return nil, err
+	}
 	doc, err := parseDocument(text)
 	if err != nil {
 		return nil, invalid("malformed JSON: %v", err)
@@ -127,12 +185,21 @@ func Parse(text string, refs []format.Reference) (*Schema, error) {
 	} else if id, ok := doc.Get("id").Text(); ok && draft == sjs.Draft4 {
 		base = id
 	}
+	// A reference may be named relative to the schema or to another reference that $refs it
+	// ("money.json" inside "https://example.com/line.json"), so each name is also resolved
+	// against the absolute names of the others.
+	bases := []string{base, rootURL}
+	for _, ref := range refs {
+		if u, err := url.Parse(ref.Name); err == nil && u.IsAbs() && !slices.Contains(bases, ref.Name) {
+			bases = append(bases, ref.Name)
+		}
+	}
 	for _, ref := range refs {
 		refDoc, err := parseDocument(ref.Schema)
 		if err != nil {
 			return nil, invalid("reference %q: malformed JSON: %v", ref.Name, err)
 		}
-		for _, u := range referenceURLs(ref.Name, base) {
+		for _, u := range referenceURLs(ref.Name, bases) {
 			if _, dup := docs[u]; dup {
 				continue
 			}
@@ -161,13 +228,13 @@ func Parse(text string, refs []format.Reference) (*Schema, error) {
 }
 
 // referenceURLs are the URLs under which a $ref may name a referenced schema: its name as
-// given, and resolved against the referring schema's base.
-func referenceURLs(name, base string) []string {
+// given, and resolved against each base that may refer to it.
+func referenceURLs(name string, bases []string) []string {
 	var urls []string
 	if u, err := url.Parse(name); err == nil && u.IsAbs() {
 		urls = append(urls, strings.TrimSuffix(name, "#"))
 	}
-	for _, b := range []string{base, rootURL} {
+	for _, b := range bases {
 		bu, err := url.Parse(b)
 		if err != nil {
 			continue

@@ -40,8 +40,9 @@ const mainFile = "\x00schema.proto"
 var builtins embed.FS
 
 // ErrTooLarge marks a schema refused for its size or its number of references (the registry
-// may answer it with 413); errors carrying it also carry format.ErrInvalidSchema.
-var ErrTooLarge = errors.New("schema too large")
+// answers it with 42209); errors carrying it also carry format.ErrInvalidSchema. It is
+// format.ErrTooLarge, shared by every format.
+var ErrTooLarge = format.ErrTooLarge
 
 // Format parses Protobuf schemas.
 type Format struct{}
