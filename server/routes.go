@@ -18,6 +18,9 @@ const (
 	roleAdmin role = "admin"
 )
 
+// otlpTracesPath is OTLP/HTTP's trace endpoint.
+const otlpTracesPath = "/v1/traces"
+
 // route is one line of the table below.
 type route struct {
 	method, path string
@@ -40,6 +43,10 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/health", roleRead, pages.Section("health")},
 		{http.MethodGet, "/schemas", roleRead, pages.Section("schemas")},
 		{http.MethodGet, "/search", roleRead, pages.Section("search")},
+
+		{http.MethodPost, otlpTracesPath, roleWrite, s.otlpTraces},
+		{http.MethodGet, "/api/flows", roleRead, s.apiFlows},
+		{http.MethodGet, "/api/health", roleRead, s.apiHealth},
 	}
 }
 
