@@ -29,6 +29,7 @@ type cli struct {
 	LogFormat string     `help:"Log format: text or json." enum:"text,json" default:"text" env:"EVENTLENS_LOG_FORMAT"`
 
 	Serve   serveCmd   `cmd:"" help:"Run the eventlens server: console, schema registry API and OTLP ingest on one port."`
+	Demo    demoCmd    `cmd:"" help:"Run the server with a demo shop sending it live spans: flows and health within seconds."`
 	Version versionCmd `cmd:"" help:"Print the version and the commit this binary was built from."`
 }
 
