@@ -23,7 +23,7 @@ func (c *clock) set(t time.Time)     { c.ns.Store(t.UnixNano()) }
 func (c *clock) add(d time.Duration) { c.ns.Add(int64(d)) }
 
 // startIngest opens a fresh database and starts ingest on it with cfg.
-func startIngest(t *testing.T, cfg Config) (*Ingester, *sqlitedb.DB) {
+func startIngest(t testing.TB, cfg Config) (*Ingester, *sqlitedb.DB) {
 	t.Helper()
 	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
 	if err != nil {
@@ -63,7 +63,7 @@ func spanID(n uint64) SpanID   { var s SpanID; binary.BigEndian.PutUint64(s[:], 
 func ref(trace, span uint64) SpanRef { return SpanRef{TraceID: traceID(trace), SpanID: spanID(span)} }
 
 // decode builds OTLP traces from specs and decodes them, as the server does.
-func decode(t *testing.T, specs ...spanSpec) []Span {
+func decode(t testing.TB, specs ...spanSpec) []Span {
 	t.Helper()
 	td := ptrace.NewTraces()
 	for _, s := range specs {
@@ -122,3 +122,7 @@ func ingest(t *testing.T, in *Ingester, spans []Span) {
 		t.Fatal(err)
 	}
 }
+
+func startIngestB(b *testing.B) (*Ingester, *sqlitedb.DB) { return startIngest(b, Config{}) }
+
+func decodeB(b *testing.B, specs ...spanSpec) []Span { return decode(b, specs...) }
