@@ -17,6 +17,9 @@ const (
 	roleAdmin = apikeys.RoleAdmin
 )
 
+// otlpTracesPath is OTLP/HTTP's trace endpoint.
+const otlpTracesPath = "/v1/traces"
+
 // route is one line of the table below.
 type route struct {
 	method, path string
@@ -46,6 +49,11 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/health", roleRead, pages.Section("health"), false},
 		{http.MethodGet, "/schemas", roleRead, pageOrAPI(pages.Section("schemas"), reg.listSchemas), slash},
 		{http.MethodGet, "/search", roleRead, pages.Section("search"), false},
+
+		// Trace ingest and flows (server/otlp.go, server/flows.go).
+		{http.MethodPost, otlpTracesPath, roleWrite, s.otlpTraces, false},
+		{http.MethodGet, "/api/flows", roleRead, s.apiFlows, false},
+		{http.MethodGet, "/api/health", roleRead, s.apiHealth, false},
 
 		// Catalog API. Names may hold slashes (channel comment/liked), hence the wildcards.
 		{http.MethodGet, "/api/catalog/domains", roleRead, listOf(cat.Domains), false},

@@ -14,13 +14,16 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/labstack/gommon/bytes"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/labstack/echo/otelecho"
 	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc"
 
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/tracing"
 )
 
 // Config is what the server needs to know beyond its services.
@@ -30,6 +33,17 @@ type Config struct {
 	WriteBurst     int     // writes a client may make at once before WriteRate applies
 	Logger         *slog.Logger
 	TracerProvider trace.TracerProvider // the process's own tracing
+	OTLP           OTLPConfig
+	Now            func() time.Time // the clock for API windows; tests fix it
+}
+
+// OTLPConfig tunes OTLP ingest. Zero values take the defaults noted on each field.
+type OTLPConfig struct {
+	MaxBody     string        // largest OTLP body, before and after gzip ("16M")
+	MaxInflight int           // OTLP/HTTP bodies decoded at once; more wait, then get 503 (32)
+	SlotWait    time.Duration // how long a request waits for a decoding slot (2s)
+	RetryAfter  time.Duration // what Retry-After (and gRPC RetryInfo) asks saturated clients to wait (1s)
+	Limits      tracing.DecodeLimits
 }
 
 // Services are the domain services behind the routes.
@@ -38,15 +52,49 @@ type Services struct {
 	Keys     *apikeys.Keys
 	Catalog  *catalog.Catalog
 	Registry *schemaregistry.Registry
+	Ingest   *tracing.Ingester // Shutdown closes it once no request can reach it any more
 }
 
-// Server serves the console, the APIs and the probes on one port.
+// Server serves the console, the APIs, OTLP/HTTP and the probes on one port, and OTLP/gRPC on
+// another when asked to.
 type Server struct {
 	echo   *echo.Echo
 	http   *http.Server
 	svc    Services
 	log    *slog.Logger
 	writes *writeLimiter // nil when writes are not rate-limited
+	now    func() time.Time
+	otlp   otlpSettings
+	grpc   *grpc.Server // OTLP/gRPC, served by ServeOTLPGRPC
+}
+
+// otlpSettings is OTLPConfig resolved.
+type otlpSettings struct {
+	maxBody    int64
+	slots      chan struct{}
+	slotWait   time.Duration
+	retryAfter time.Duration
+	limits     tracing.DecodeLimits
+}
+
+func newOTLPSettings(c OTLPConfig) (otlpSettings, error) {
+	if c.MaxBody == "" {
+		c.MaxBody = "16M"
+	}
+	maxBody, err := bytes.Parse(c.MaxBody)
+	if err != nil || maxBody <= 0 {
+		return otlpSettings{}, fmt.Errorf("OTLP body limit %q: want a size such as 512K, 16M or 1G", c.MaxBody)
+	}
+	if c.MaxInflight <= 0 {
+		c.MaxInflight = 32
+	}
+	if c.SlotWait <= 0 {
+		c.SlotWait = 2 * time.Second
+	}
+	if c.RetryAfter < time.Second {
+		c.RetryAfter = time.Second
+	}
+	return otlpSettings{maxBody: maxBody, slots: make(chan struct{}, c.MaxInflight), slotWait: c.SlotWait, retryAfter: c.RetryAfter, limits: c.Limits}, nil
 }
 
 // New builds the server with its middleware and routes.
@@ -56,10 +104,18 @@ func New(cfg Config, svc Services) (*Server, error) {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{echo: e, svc: svc, log: cfg.Logger}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	otlp, err := newOTLPSettings(cfg.OTLP)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{echo: e, svc: svc, log: cfg.Logger, now: cfg.Now, otlp: otlp}
 	if cfg.WriteRate > 0 {
 		s.writes = newWriteLimiter(cfg.WriteRate, max(cfg.WriteBurst, 1))
 	}
+	s.grpc = newOTLPGRPCServer(s)
 	e.HTTPErrorHandler = s.handleError
 
 	metrics := newMetrics(svc.DB)
@@ -90,13 +146,17 @@ func New(cfg Config, svc Services) (*Server, error) {
 
 // bodyLimit refuses request bodies over limit with 413; a limit that does not parse is an error
 // here rather than a panic inside echo.
+// OTLP ingest has a limit of its own and answers 413 in OTLP's encoding, so it is skipped here.
 func bodyLimit(limit string) (mw echo.MiddlewareFunc, err error) {
 	defer func() {
 		if recover() != nil {
 			err = fmt.Errorf("body limit %q: want a size such as 512K, 16M or 1G", limit)
 		}
 	}()
-	return middleware.BodyLimit(limit), nil
+	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit:   limit,
+		Skipper: func(c echo.Context) bool { return c.Path() == otlpTracesPath },
+	}), nil
 }
 
 // Handler is the server's HTTP handler, for tests that drive it through httptest.
@@ -111,9 +171,15 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-// Shutdown stops accepting connections and waits for in-flight requests until ctx ends.
+// Shutdown stops accepting connections and waits for in-flight requests until ctx ends; then it
+// closes ingest, which commits every queued span and flushes the flow aggregates.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return s.http.Shutdown(ctx)
+	s.stopGRPC(ctx)
+	err := s.http.Shutdown(ctx)
+	if s.svc.Ingest != nil {
+		err = errors.Join(err, s.svc.Ingest.Close(ctx))
+	}
+	return err
 }
 
 // accessLog writes one structured line per request.

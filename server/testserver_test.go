@@ -16,20 +16,36 @@ import (
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/tracing"
 )
 
 // testServer is eventlens on a random loopback port with a fresh database file, as in production.
 type testServer struct {
-	URL string
-	DB  *sqlitedb.DB
-	srv *Server
+	URL      string
+	GRPCAddr string // OTLP/gRPC
+	DB       *sqlitedb.DB
+	Ingest   *tracing.Ingester
+	srv      *Server
 }
 
 // startServer starts a server for one test and stops it when the test ends. Options may adjust
 // the configuration before the server is built.
 func startServer(t testing.TB, opts ...func(*Config)) *testServer {
 	t.Helper()
+	return startServerWith(t, tracing.Config{}, opts...)
+}
+
+// startServerWith is startServer with ingest configured by ic.
+func startServerWith(t testing.TB, ic tracing.Config, opts ...func(*Config)) *testServer {
+	t.Helper()
 	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ic.Logger == nil {
+		ic.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	ingest, err := tracing.Start(context.Background(), db, ic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +58,7 @@ func startServer(t testing.TB, opts ...func(*Config)) *testServer {
 		o(&cfg)
 	}
 	registry := schemaregistry.New(db, schemaregistry.Formats())
-	srv, err := New(cfg, Services{DB: db, Keys: apikeys.New(db), Catalog: catalog.New(db, registry), Registry: registry})
+	srv, err := New(cfg, Services{DB: db, Keys: apikeys.New(db), Catalog: catalog.New(db, registry), Registry: registry, Ingest: ingest})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,8 +66,14 @@ func startServer(t testing.TB, opts ...func(*Config)) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	grpcLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
+	grpcDone := make(chan error, 1)
+	go func() { grpcDone <- srv.ServeOTLPGRPC(grpcLn) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -61,15 +83,18 @@ func startServer(t testing.TB, opts ...func(*Config)) *testServer {
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
+		if err := <-grpcDone; err != nil {
+			t.Errorf("serve OTLP/gRPC: %v", err)
+		}
 		if err := db.Close(); err != nil {
 			t.Errorf("close database: %v", err)
 		}
 	})
-	return &testServer{URL: "http://" + ln.Addr().String(), DB: db, srv: srv}
+	return &testServer{URL: "http://" + ln.Addr().String(), GRPCAddr: grpcLn.Addr().String(), DB: db, Ingest: ingest, srv: srv}
 }
 
 // do sends a request with an optional Accept header and returns the response with its body read.
-func (ts *testServer) do(t *testing.T, method, path, accept string, body io.Reader) (*http.Response, string) {
+func (ts *testServer) do(t testing.TB, method, path, accept string, body io.Reader) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, ts.URL+path, body)
 	if err != nil {

@@ -29,6 +29,7 @@ type cli struct {
 	LogFormat string     `help:"Log format: text or json." enum:"text,json" default:"text" env:"EVENTLENS_LOG_FORMAT"`
 
 	Serve    serveCmd    `cmd:"" help:"Run the eventlens server: console, schema registry API and OTLP ingest on one port."`
+	Demo     demoCmd     `cmd:"" help:"Run the server with a demo shop sending it live spans: flows and health within seconds."`
 	Check    checkCmd    `cmd:"" help:"Check schema files for compatibility, against a registry or offline against older files."`
 	Register registerCmd `cmd:"" help:"Register schema files with a registry as new versions of their subjects."`
 	Import   importCmd   `cmd:"" help:"Import documents into the catalog: eventlens import asyncapi FILE…"`

@@ -51,7 +51,13 @@ type process struct {
 // listens, and kills it when the test ends if it is still running.
 func startServe(t testing.TB, db string, extra ...string) *process {
 	t.Helper()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--log-format", "json"}, extra...)
+	return startCommand(t, append([]string{"serve", "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "", "--db", db, "--log-format", "json"}, extra...)...)
+}
+
+// startCommand runs eventlens with args (a command that serves, logging JSON) and waits until it
+// listens.
+func startCommand(t testing.TB, args ...string) *process {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -141,7 +147,7 @@ func TestServeRefusesNewerDatabase(t *testing.T) {
 	}
 	sqldb.Close()
 	var stderr bytes.Buffer
-	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "", "--db", db)
 	cmd.Stderr = &stderr
 	err = cmd.Run()
 	if code := exitCode(err); code != exitUsage {

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/demo"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/server"
 	"github.com/eventlens/eventlens/sqlitedb"
@@ -16,66 +20,178 @@ import (
 )
 
 type serveCmd struct {
+	DB   string `name:"db" help:"SQLite database file; created if missing." default:"./eventlens.db" env:"EVENTLENS_DB" type:"path"`
+	Demo bool   `help:"Also run the demo shop, which sends its spans to this server." env:"EVENTLENS_DEMO"`
+
+	serverFlags `embed:""`
+}
+
+func (s serveCmd) Run(e env) error {
+	var shop *demo.Options
+	if s.Demo {
+		shop = &demo.Options{}
+	}
+	return s.serverFlags.run(e, s.DB, shop)
+}
+
+type demoCmd struct {
+	DB              string  `name:"db" help:"SQLite database file; by default a temporary one, removed on exit." env:"EVENTLENS_DB" type:"path"`
+	OrdersPerSecond float64 `help:"How many orders the demo shop places per second." default:"5" env:"EVENTLENS_DEMO_ORDERS_PER_SECOND"`
+
+	serverFlags `embed:""`
+}
+
+func (d demoCmd) Run(e env) error {
+	db := d.DB
+	if db == "" {
+		dir, err := os.MkdirTemp("", "eventlens-demo")
+		if err != nil {
+			return fmt.Errorf("demo database: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		db = filepath.Join(dir, "eventlens.db")
+	}
+	return d.serverFlags.run(e, db, &demo.Options{OrdersPerSecond: d.OrdersPerSecond})
+}
+
+// serverFlags are the flags of every command that runs the server.
+type serverFlags struct {
 	Addr            string        `help:"Address to listen on for the console, the registry API and OTLP/HTTP." default:"127.0.0.1:8080" env:"EVENTLENS_ADDR"`
-	DB              string        `name:"db" help:"SQLite database file; created if missing." default:"./eventlens.db" env:"EVENTLENS_DB" type:"path"`
 	MaxBody         string        `help:"Largest request body accepted (e.g. 512K, 16M); larger ones get 413." default:"16M" env:"EVENTLENS_MAX_BODY"`
 	WriteRate       float64       `help:"Writes per second each API key (or client address, without keys) may make; more get 429 with Retry-After. 0 turns the limit off." default:"500" env:"EVENTLENS_WRITE_RATE"`
 	WriteBurst      int           `help:"Writes a client may make at once before --write-rate applies." default:"1000" env:"EVENTLENS_WRITE_BURST"`
 	ShutdownTimeout time.Duration `help:"How long to let in-flight requests finish on SIGINT/SIGTERM." default:"15s" env:"EVENTLENS_SHUTDOWN_TIMEOUT"`
 	InsecureNoAuth  bool          `help:"Allow listening on a non-loopback address with no API keys, so that anyone who can reach it may change schemas. Create keys instead: eventlens keys create." env:"EVENTLENS_INSECURE_NO_AUTH"`
+
+	OTLPGRPCAddr    string        `name:"otlp-grpc-addr" help:"Address for OTLP/gRPC trace ingest; empty disables it." default:"127.0.0.1:4317" env:"EVENTLENS_OTLP_GRPC_ADDR"`
+	OTLPMaxBody     string        `name:"otlp-max-body" help:"Largest OTLP request, before and after gzip; larger ones get 413." default:"16M" env:"EVENTLENS_OTLP_MAX_BODY"`
+	OTLPMaxInflight int           `name:"otlp-max-inflight" help:"OTLP/HTTP bodies decoded at once; more wait, then get 503." default:"32" env:"EVENTLENS_OTLP_MAX_INFLIGHT"`
+	IngestQueue     int           `help:"Spans accepted but not yet stored before OTLP answers 429 (retry later)." default:"50000" env:"EVENTLENS_INGEST_QUEUE"`
+	IngestBatch     int           `help:"Most spans stored in one transaction." default:"10000" env:"EVENTLENS_INGEST_BATCH"`
+	SpanRetention   time.Duration `help:"How long raw spans are kept." default:"24h" env:"EVENTLENS_SPAN_RETENTION"`
+	FlowRetention   time.Duration `help:"How long per-minute and per-hour flow aggregates are kept (720h = 30 days)." default:"720h" env:"EVENTLENS_FLOW_RETENTION"`
+
+	HealthWindow          time.Duration `help:"Consumer health measures throughput, errors and latency over this window." default:"5m" env:"EVENTLENS_HEALTH_WINDOW"`
+	HealthSilentAfter     time.Duration `help:"A consumer is silent when it processed nothing for this long while its channel is active." default:"5m" env:"EVENTLENS_HEALTH_SILENT_AFTER"`
+	HealthDegradedErrors  float64       `help:"A consumer is degraded at or above this error rate (0-1)." default:"0.05" env:"EVENTLENS_HEALTH_DEGRADED_ERRORS"`
+	HealthFailingErrors   float64       `help:"A consumer is failing at or above this error rate (0-1)." default:"0.25" env:"EVENTLENS_HEALTH_FAILING_ERRORS"`
+	HealthDegradedLatency time.Duration `help:"A consumer is degraded when its p95 processing time reaches this." default:"1s" env:"EVENTLENS_HEALTH_DEGRADED_LATENCY"`
+	HealthDegradedDelay   time.Duration `help:"A consumer is degraded when its p95 end-to-end delay reaches this." default:"1m" env:"EVENTLENS_HEALTH_DEGRADED_DELAY"`
 }
 
-func (s serveCmd) Run(e env) (err error) {
-	db, err := sqlitedb.Open(e.ctx, s.DB)
+// run serves until the context ends, with the demo shop sending to it when shop is not nil.
+func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
+	db, err := sqlitedb.Open(e.ctx, dbPath)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
 
 	keys := apikeys.New(db)
-	if err := s.checkExposure(e.ctx, keys); err != nil {
-		return err
+	for _, addr := range []string{s.Addr, s.OTLPGRPCAddr} {
+		if err := s.checkExposure(e.ctx, keys, addr, dbPath); err != nil {
+			return err
+		}
 	}
 
 	tp := tracing.NewSelfTracerProvider()
 	defer func() { err = errors.Join(err, tp.Shutdown(context.WithoutCancel(e.ctx))) }()
 
-	registry := schemaregistry.New(db, schemaregistry.Formats())
-	srv, err := server.New(
-		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log, TracerProvider: tp},
-		server.Services{DB: db, Keys: keys, Catalog: catalog.New(db, registry), Registry: registry},
-	)
+	// Ingest outlives the signal: the server's Shutdown closes it after the last request.
+	ingest, err := tracing.Start(context.WithoutCancel(e.ctx), db, tracing.Config{
+		QueueSpans: s.IngestQueue, BatchSpans: s.IngestBatch,
+		SpanRetention: s.SpanRetention, FlowRetention: s.FlowRetention,
+		Health: tracing.HealthThresholds{
+			Window: s.HealthWindow, SilentAfter: s.HealthSilentAfter,
+			DegradedErrorRate: s.HealthDegradedErrors, FailingErrorRate: s.HealthFailingErrors,
+			DegradedProcessingP95: s.HealthDegradedLatency, DegradedDelayP95: s.HealthDegradedDelay,
+		},
+		Logger: e.log,
+	})
 	if err != nil {
 		return err
+	}
+	registry := schemaregistry.New(db, schemaregistry.Formats())
+	srv, err := server.New(
+		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log, TracerProvider: tp,
+			OTLP: server.OTLPConfig{MaxBody: s.OTLPMaxBody, MaxInflight: s.OTLPMaxInflight}},
+		server.Services{DB: db, Keys: keys, Catalog: catalog.New(db, registry), Registry: registry, Ingest: ingest},
+	)
+	if err != nil {
+		return errors.Join(err, ingest.Close(context.WithoutCancel(e.ctx)))
+	}
+	// From here on, srv.Shutdown closes ingest.
+	shutdown := func() error {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), s.ShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		return nil
 	}
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.Addr, err)
+		return errors.Join(fmt.Errorf("listen on %s: %w", s.Addr, err), shutdown())
 	}
-	e.log.Info("eventlens listening", "url", "http://"+ln.Addr().String(), "db", s.DB)
+	var grpcLn net.Listener
+	if s.OTLPGRPCAddr != "" {
+		if grpcLn, err = net.Listen("tcp", s.OTLPGRPCAddr); err != nil {
+			ln.Close()
+			return errors.Join(fmt.Errorf("listen for OTLP/gRPC on %s: %w", s.OTLPGRPCAddr, err), shutdown())
+		}
+	}
+	url := "http://" + ln.Addr().String()
+	attrs := []any{"url", url, "db", dbPath}
+	if grpcLn != nil {
+		attrs = append(attrs, "otlp_grpc", grpcLn.Addr().String())
+	}
+	e.log.Info("eventlens listening", attrs...)
 
-	served := make(chan error, 1)
+	served, servers := make(chan error, 2), 1
 	go func() { served <- srv.Serve(ln) }()
+	if grpcLn != nil {
+		servers++
+		go func() { served <- srv.ServeOTLPGRPC(grpcLn) }()
+	}
+	var demoDone sync.WaitGroup
+	demoCtx, stopDemo := context.WithCancel(e.ctx)
+	defer stopDemo()
+	if shop != nil {
+		shop.Endpoint, shop.Logger = url, e.log
+		demoDone.Add(1)
+		go func() {
+			defer demoDone.Done()
+			if err := demo.Run(demoCtx, *shop); err != nil {
+				e.log.Warn("demo shop", "error", err)
+			}
+		}()
+	}
+	var serveErr error
 	select {
-	case err := <-served:
-		return err
+	case serveErr = <-served: // a server failed
+		servers--
 	case <-e.ctx.Done():
 	}
+	// The demo flushes its last spans while the server still listens.
+	stopDemo()
+	demoDone.Wait()
 	e.log.Info("shutting down", "timeout", s.ShutdownTimeout)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), s.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	err = errors.Join(serveErr, shutdown())
+	for ; servers > 0; servers-- {
+		err = errors.Join(err, <-served)
 	}
-	return <-served
+	return err
 }
 
 // checkExposure refuses to serve a non-loopback address without API keys: with no keys anyone
 // who reaches the port could change the contracts CI relies on.
-func (s serveCmd) checkExposure(ctx context.Context, keys *apikeys.Keys) error {
-	host, _, err := net.SplitHostPort(s.Addr)
+func (s serverFlags) checkExposure(ctx context.Context, keys *apikeys.Keys, addr, dbPath string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("address %q: %w", s.Addr, err)
+		return fmt.Errorf("address %q: %w", addr, err)
 	}
 	ip := net.ParseIP(host)
 	if host == "localhost" || (ip != nil && ip.IsLoopback()) || s.InsecureNoAuth {
@@ -86,7 +202,7 @@ func (s serveCmd) checkExposure(ctx context.Context, keys *apikeys.Keys) error {
 		return err
 	}
 	if !anyKeys {
-		return fmt.Errorf("refusing to listen on %s without API keys: create one with 'eventlens keys create --db %s --role admin --name admin', or pass --insecure-no-auth", s.Addr, s.DB)
+		return fmt.Errorf("refusing to listen on %s without API keys: create one with 'eventlens keys create --db %s --role admin --name admin', or pass --insecure-no-auth", addr, dbPath)
 	}
 	return nil
 }

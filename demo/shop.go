@@ -1,0 +1,244 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Options configure the shop.
+type Options struct {
+	Endpoint        string  // eventlens' base URL, e.g. http://127.0.0.1:8080
+	OrdersPerSecond float64 // how fast orders come in (5)
+	FailShare       float64 // share of payments that fail (0.3)
+	SlowProcessing  time.Duration
+	Logger          *slog.Logger
+}
+
+// shop is the running demo: its broker and one tracer provider per service.
+type shop struct {
+	opt       Options
+	broker    *broker
+	providers []*sdktrace.TracerProvider
+	prop      propagation.TextMapPropagator
+}
+
+// Run runs the shop until ctx ends, then flushes every service's spans.
+func Run(ctx context.Context, opt Options) (err error) {
+	if opt.OrdersPerSecond <= 0 {
+		opt.OrdersPerSecond = 5
+	}
+	if opt.FailShare <= 0 {
+		opt.FailShare = 0.3
+	}
+	if opt.SlowProcessing <= 0 {
+		opt.SlowProcessing = 1200 * time.Millisecond
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	s := &shop{opt: opt, broker: newBroker(), prop: propagation.TraceContext{}}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		for _, tp := range s.providers {
+			err = errors.Join(err, tp.Shutdown(flush))
+		}
+	}()
+	tracer := func(service string) (trace.Tracer, error) {
+		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(strings.TrimSuffix(opt.Endpoint, "/")+"/v1/traces"))
+		if err != nil {
+			return nil, fmt.Errorf("demo exporter for %s: %w", service, err)
+		}
+		tp := sdktrace.NewTracerProvider(
+			sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(500*time.Millisecond)),
+			sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", service))),
+		)
+		s.providers = append(s.providers, tp)
+		return tp.Tracer("eventlens-demo"), nil
+	}
+	services := map[string]trace.Tracer{}
+	for _, name := range []string{"orders", "payments", "inventory", "shipping", "notifications"} {
+		if services[name], err = tracer(name); err != nil {
+			return err
+		}
+	}
+	var wg sync.WaitGroup
+	start := func(workers int, f func()) {
+		for range workers {
+			wg.Add(1)
+			go func() { defer wg.Done(); f() }()
+		}
+	}
+	// Subscribe every consumer before the first order is placed.
+	placedForPayments := s.broker.subscribe("orders.placed")
+	placedForInventory := s.broker.subscribe("orders.placed")
+	paidForShipping := s.broker.subscribe("payments.completed")
+	paidForNotifications := s.broker.subscribe("payments.completed")
+	shippedForNotifications := s.broker.subscribe("shipments.created")
+
+	start(1, func() { s.orders(ctx, services["orders"]) })
+	start(2, func() { s.payments(ctx, services["payments"], placedForPayments) })
+	start(2, func() { s.inventory(ctx, services["inventory"], placedForInventory) })
+	start(int(opt.OrdersPerSecond*opt.SlowProcessing.Seconds())+2, func() { s.shipping(ctx, services["shipping"], paidForShipping) })
+	start(1, func() { s.notifications(ctx, services["notifications"], paidForNotifications, shippedForNotifications) })
+	opt.Logger.Info("demo shop running", "orders_per_second", opt.OrdersPerSecond, "endpoint", opt.Endpoint)
+	wg.Wait()
+	return nil
+}
+
+// kafka are the current semantic-convention attributes of a Kafka span.
+func kafka(op, topic string, extra ...attribute.KeyValue) trace.SpanStartOption {
+	return trace.WithAttributes(append([]attribute.KeyValue{
+		attribute.String("messaging.system", "kafka"),
+		attribute.String("messaging.operation.type", op),
+		attribute.String("messaging.operation.name", op),
+		attribute.String("messaging.destination.name", topic),
+		attribute.String("server.address", "kafka.shop.internal"),
+	}, extra...)...)
+}
+
+func schema(id, version string) []attribute.KeyValue {
+	return []attribute.KeyValue{attribute.String("messaging.message.schema.id", id), attribute.String("messaging.message.schema.version", version)}
+}
+
+// produce sends one message to topic inside a PRODUCER span and returns it.
+func (s *shop) produce(ctx context.Context, tr trace.Tracer, topic string, orderID int64, attrs trace.SpanStartOption) {
+	ctx, span := tr.Start(ctx, "send "+topic, trace.WithSpanKind(trace.SpanKindProducer), attrs)
+	m := message{orderID: orderID, headers: propagation.MapCarrier{}}
+	s.prop.Inject(ctx, m.headers)
+	s.broker.publish(topic, m)
+	span.End()
+}
+
+// consume starts the CONSUMER span for a message the current way: a new trace with a link to the
+// producer's span.
+func (s *shop) consume(ctx context.Context, tr trace.Tracer, topic, group string, m message, extra ...attribute.KeyValue) (context.Context, trace.Span) {
+	producer := trace.SpanContextFromContext(s.prop.Extract(ctx, m.headers))
+	return tr.Start(ctx, "process "+topic, trace.WithNewRoot(), trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithLinks(trace.Link{SpanContext: producer}),
+		kafka("process", topic, append(extra, attribute.String("messaging.consumer.group.name", group))...))
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// orders places orders at the configured rate: an HTTP request that produces orders.placed.
+func (s *shop) orders(ctx context.Context, tr trace.Tracer) {
+	every := time.Duration(float64(time.Second) / s.opt.OrdersPerSecond)
+	for id := int64(1); sleep(ctx, every); id++ {
+		rctx, req := tr.Start(ctx, "POST /orders", trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.String("http.request.method", "POST"), attribute.String("http.route", "/orders")))
+		s.produce(rctx, tr, "orders.placed", id, kafka("send", "orders.placed", schema("1", "2")...))
+		req.End()
+	}
+}
+
+// payments charges each order; a share of the charges fail.
+func (s *shop) payments(ctx context.Context, tr trace.Tracer, in <-chan message) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-in:
+			pctx, span := s.consume(ctx, tr, "orders.placed", "payments", m, schema("1", "2")...)
+			sleep(ctx, time.Duration(5+rand.IntN(20))*time.Millisecond)
+			if rand.Float64() < s.opt.FailShare {
+				span.SetStatus(codes.Error, "card declined")
+				span.SetAttributes(attribute.String("error.type", "CardDeclined"))
+			} else {
+				s.produce(pctx, tr, "payments.completed", m.orderID, kafka("send", "payments.completed", schema("2", "1")...))
+			}
+			span.End()
+		}
+	}
+}
+
+// inventory reserves stock. It is instrumented the older way: attribute names of the messaging
+// conventions before 1.24, and the consumer span is a child of the producer's span.
+func (s *shop) inventory(ctx context.Context, tr trace.Tracer, in <-chan message) {
+	old := func(topic string, extra ...attribute.KeyValue) trace.SpanStartOption {
+		return trace.WithAttributes(append([]attribute.KeyValue{
+			attribute.String("messaging.system", "kafka"),
+			attribute.String("messaging.destination", topic),
+			attribute.String("messaging.destination_kind", "topic"),
+			attribute.String("net.peer.name", "kafka.shop.internal"),
+		}, extra...)...)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-in:
+			parent := s.prop.Extract(ctx, m.headers)
+			ictx, span := tr.Start(parent, "orders.placed process", trace.WithSpanKind(trace.SpanKindConsumer),
+				old("orders.placed", attribute.String("messaging.operation", "process"), attribute.String("messaging.kafka.consumer.group", "inventory")))
+			sleep(ctx, time.Duration(2+rand.IntN(8))*time.Millisecond)
+			s.produce(ictx, tr, "inventory.reserved", m.orderID, old("inventory.reserved"))
+			span.End()
+		}
+	}
+}
+
+// shipping books a parcel for each paid order, slowly.
+func (s *shop) shipping(ctx context.Context, tr trace.Tracer, in <-chan message) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-in:
+			sctx, span := s.consume(ctx, tr, "payments.completed", "shipping", m, schema("2", "1")...)
+			jitter := time.Duration(rand.Int64N(int64(s.opt.SlowProcessing / 2)))
+			sleep(ctx, s.opt.SlowProcessing*3/4+jitter)
+			s.produce(sctx, tr, "shipments.created", m.orderID, kafka("send", "shipments.created"))
+			span.End()
+		}
+	}
+}
+
+// notifications mails customers about payments and shipments through RabbitMQ.
+func (s *shop) notifications(ctx context.Context, tr trace.Tracer, paid, shipped <-chan message) {
+	for {
+		var m message
+		topic := ""
+		select {
+		case <-ctx.Done():
+			return
+		case m = <-paid:
+			topic = "payments.completed"
+		case m = <-shipped:
+			topic = "shipments.created"
+		}
+		nctx, span := s.consume(ctx, tr, topic, "notifications", m)
+		ectx, send := tr.Start(nctx, "publish emails", trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
+			attribute.String("messaging.system", "rabbitmq"),
+			attribute.String("messaging.operation.type", "send"),
+			attribute.String("messaging.destination.name", "emails"),
+			attribute.String("messaging.rabbitmq.destination.routing_key", "customer"),
+		))
+		_ = ectx
+		send.End()
+		span.End()
+	}
+}

@@ -1,0 +1,110 @@
+package server
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+)
+
+// benchRequest is an OTLP protobuf request of n spans from 10 services, 30% of them messaging
+// spans (producers and consumers with span links), the rest HTTP server spans.
+func benchRequest(b *testing.B, seq uint64, n int) []byte {
+	td := ptrace.NewTraces()
+	now := time.Now()
+	for s := range 10 {
+		rs := td.ResourceSpans().AppendEmpty()
+		rs.Resource().Attributes().PutStr("service.name", fmt.Sprintf("service-%d", s))
+		rs.Resource().Attributes().PutStr("host.name", "bench-host")
+		spans := rs.ScopeSpans().AppendEmpty().Spans()
+		for i := range n / 10 {
+			sp := spans.AppendEmpty()
+			var tid [16]byte
+			binary.BigEndian.PutUint64(tid[:8], seq)
+			binary.BigEndian.PutUint64(tid[8:], uint64(s*n+i+1))
+			sp.SetTraceID(tid)
+			sp.SetSpanID([8]byte{byte(s), byte(i), byte(i >> 8), 1, 2, 3, 4, 5})
+			sp.SetStartTimestamp(pcommon.NewTimestampFromTime(now))
+			sp.SetEndTimestamp(pcommon.NewTimestampFromTime(now.Add(time.Duration(i%50) * time.Millisecond)))
+			a := sp.Attributes()
+			switch {
+			case i%10 < 2: // 20% producers
+				sp.SetName("send orders")
+				sp.SetKind(ptrace.SpanKindProducer)
+				a.PutStr("messaging.system", "kafka")
+				a.PutStr("messaging.operation.type", "send")
+				a.PutStr("messaging.destination.name", fmt.Sprintf("topic-%d", s))
+				a.PutStr("server.address", "kafka-1")
+			case i%10 < 3: // 10% consumers, linked to a producer
+				sp.SetName("process orders")
+				sp.SetKind(ptrace.SpanKindConsumer)
+				a.PutStr("messaging.system", "kafka")
+				a.PutStr("messaging.operation.type", "process")
+				a.PutStr("messaging.destination.name", fmt.Sprintf("topic-%d", (s+1)%10))
+				a.PutStr("messaging.consumer.group.name", fmt.Sprintf("service-%d", s))
+				a.PutStr("server.address", "kafka-1")
+				l := sp.Links().AppendEmpty()
+				l.SetTraceID(tid)
+				l.SetSpanID([8]byte{byte(s), byte(i - 1), byte((i - 1) >> 8), 1, 2, 3, 4, 5})
+			default:
+				sp.SetName("GET /api/items/{id}")
+				sp.SetKind(ptrace.SpanKindServer)
+				a.PutStr("http.request.method", "GET")
+				a.PutStr("http.route", "/api/items/{id}")
+				a.PutInt("http.response.status_code", 200)
+				a.PutStr("url.path", fmt.Sprintf("/api/items/%d", i))
+				a.PutStr("user_agent.original", "Mozilla/5.0 (X11; Linux x86_64) bench")
+			}
+		}
+	}
+	body, err := ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body
+}
+
+// BenchmarkOTLPHTTPIngest measures spans per second through POST /v1/traces into SQLite, with
+// requests of 1,000 spans (30% messaging) sent by 8 concurrent clients. Each answer means the
+// spans are committed.
+//
+//	go test -run '^$' -bench OTLPHTTPIngest -benchtime 200x ./server
+func BenchmarkOTLPHTTPIngest(b *testing.B) {
+	ts := startServer(b)
+	const spansPerRequest = 1000
+	bodies := make([][]byte, 16)
+	for i := range bodies {
+		bodies[i] = benchRequest(b, uint64(i), spansPerRequest)
+	}
+	var seq atomic.Int64
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.SetParallelism(4) // 4 × GOMAXPROCS clients
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			body := bodies[seq.Add(1)%int64(len(bodies))]
+			resp, err := client.Post(ts.URL+"/v1/traces", "application/x-protobuf", bytes.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(b.N*spansPerRequest)/elapsed.Seconds(), "spans/s")
+}

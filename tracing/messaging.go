@@ -1,0 +1,152 @@
+package tracing
+
+import (
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Role is what a messaging span does to its channel.
+type Role uint8
+
+const (
+	RoleProducer Role = iota + 1 // sends messages to the channel
+	RoleConsumer                 // receives or processes messages from the channel
+)
+
+func (r Role) String() string {
+	switch r {
+	case RoleProducer:
+		return "produce"
+	case RoleConsumer:
+		return "consume"
+	}
+	return "none"
+}
+
+// Channel is where messages go: a messaging system, the cluster it runs as and a destination
+// (topic, queue, exchange). Two spans with the same Channel talk about the same place.
+type Channel struct {
+	System      string `json:"system"`
+	Cluster     string `json:"cluster"`
+	Destination string `json:"destination"`
+}
+
+// Key is the channel's one-string name: "kafka/orders", or "kafka@cluster-1/orders" with a cluster.
+func (c Channel) Key() string {
+	if c.Cluster == "" {
+		return c.System + "/" + c.Destination
+	}
+	return c.System + "@" + c.Cluster + "/" + c.Destination
+}
+
+// Messaging is what a producing or consuming span says about its channel.
+type Messaging struct {
+	Role          Role
+	Operation     string // create, send, receive, process (older names mapped onto these)
+	Channel       Channel
+	ConsumerGroup string // consumers only
+	Messages      int    // messages the span handled: messaging.batch.message_count, or 1
+	Error         bool   // span status ERROR or an error.type attribute
+	SchemaID      string // messaging.message.schema.id, if the instrumentation sets it
+	SchemaVersion string // messaging.message.schema.version
+}
+
+// olderOperations maps messaging.operation values of older semantic conventions onto
+// messaging.operation.type.
+var olderOperations = map[string]string{
+	"publish": "send", "send": "send", "create": "create",
+	"receive": "receive", "process": "process", "deliver": "process", "settle": "settle",
+}
+
+// recognizeMessaging returns the messaging view of a span, or nil when the span neither
+// produces to nor consumes from a channel.
+//
+// Edges come from single spans (see DESIGN.md): a producer is a PRODUCER span, or a CLIENT span
+// whose operation is send; a consumer is a CONSUMER span (process or receive), or a CLIENT span
+// whose operation is receive. Settle spans and spans without a system or destination are not
+// flow observations.
+func recognizeMessaging(kind SpanKind, status StatusCode, attrs pcommon.Map) *Messaging {
+	system := str(attrs, "messaging.system")
+	if system == "" {
+		return nil
+	}
+	op := str(attrs, "messaging.operation.type")
+	if op == "" {
+		op = olderOperations[strings.ToLower(str(attrs, "messaging.operation"))]
+	}
+	var role Role
+	switch {
+	case op == "settle":
+		return nil
+	case kind == KindProducer:
+		role = RoleProducer
+	case kind == KindConsumer:
+		role = RoleConsumer
+	case kind == KindClient && (op == "send" || op == "publish"):
+		role = RoleProducer
+	case kind == KindClient && op == "receive":
+		role = RoleConsumer
+	default:
+		return nil
+	}
+	dest := firstStr(attrs,
+		"messaging.destination.template",
+		"messaging.destination.name",
+		"messaging.destination", // older conventions: the name itself, with messaging.destination_kind
+		"messaging.rabbitmq.destination.routing_key",
+		"messaging.rabbitmq.routing_key",
+	)
+	if dest == "" {
+		return nil
+	}
+	m := &Messaging{
+		Role:      role,
+		Operation: op,
+		Channel: Channel{
+			System:      system,
+			Cluster:     firstStr(attrs, "messaging.kafka.cluster.id", "server.address", "net.peer.name"),
+			Destination: dest,
+		},
+		Messages:      1,
+		Error:         status == StatusError || str(attrs, "error.type") != "",
+		SchemaID:      str(attrs, "messaging.message.schema.id"),
+		SchemaVersion: str(attrs, "messaging.message.schema.version"),
+	}
+	if n, ok := attrs.Get("messaging.batch.message_count"); ok && n.Type() == pcommon.ValueTypeInt && n.Int() > 1 && n.Int() < 1<<20 {
+		m.Messages = int(n.Int())
+	}
+	if role == RoleConsumer {
+		m.ConsumerGroup = firstStr(attrs,
+			"messaging.consumer.group.name",
+			"messaging.kafka.consumer.group",
+			"messaging.kafka.consumer_group",
+			"messaging.rabbitmq.consumer.queue",
+			"messaging.eventhubs.consumer.group",
+			"messaging.servicebus.destination.subscription_name",
+			"messaging.destination.subscription.name",
+		)
+	}
+	return m
+}
+
+// str returns a string attribute's value ("" when absent); other types are rendered as text.
+func str(attrs pcommon.Map, key string) string {
+	v, ok := attrs.Get(key)
+	if !ok {
+		return ""
+	}
+	if v.Type() == pcommon.ValueTypeStr {
+		return v.Str()
+	}
+	return v.AsString()
+}
+
+func firstStr(attrs pcommon.Map, keys ...string) string {
+	for _, k := range keys {
+		if s := str(attrs, k); s != "" {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,90 @@
+package tracing
+
+import (
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+func TestRecognizeMessaging(t *testing.T) {
+	tests := []struct {
+		name  string
+		kind  SpanKind
+		attrs map[string]any
+		want  *Messaging // nil: not a flow observation
+	}{
+		{"current producer", KindProducer, map[string]any{
+			"messaging.system": "kafka", "messaging.operation.type": "send", "messaging.destination.name": "orders",
+			"server.address": "broker-1",
+		}, &Messaging{Role: RoleProducer, Operation: "send", Channel: Channel{"kafka", "broker-1", "orders"}, Messages: 1}},
+		{"client send is a producer", KindClient, map[string]any{
+			"messaging.system": "kafka", "messaging.operation.type": "send", "messaging.destination.name": "orders",
+			"messaging.batch.message_count": int64(5),
+		}, &Messaging{Role: RoleProducer, Operation: "send", Channel: Channel{"kafka", "", "orders"}, Messages: 5}},
+		{"template wins over name, cluster id over server address", KindProducer, map[string]any{
+			"messaging.system": "kafka", "messaging.destination.name": "orders-42", "messaging.destination.template": "orders-{id}",
+			"server.address": "broker-1", "messaging.kafka.cluster.id": "c1",
+		}, &Messaging{Role: RoleProducer, Channel: Channel{"kafka", "c1", "orders-{id}"}, Messages: 1}},
+		{"current consumer with group, error type and schema", KindConsumer, map[string]any{
+			"messaging.system": "kafka", "messaging.operation.type": "process", "messaging.destination.name": "orders",
+			"messaging.consumer.group.name": "billing", "error.type": "timeout",
+			"messaging.message.schema.id": "7", "messaging.message.schema.version": "3",
+		}, &Messaging{Role: RoleConsumer, Operation: "process", Channel: Channel{"kafka", "", "orders"}, ConsumerGroup: "billing",
+			Messages: 1, Error: true, SchemaID: "7", SchemaVersion: "3"}},
+		{"client receive is a consumer", KindClient, map[string]any{
+			"messaging.system": "rabbitmq", "messaging.operation.type": "receive", "messaging.destination.name": "mails",
+		}, &Messaging{Role: RoleConsumer, Operation: "receive", Channel: Channel{"rabbitmq", "", "mails"}, Messages: 1}},
+		{"older names", KindConsumer, map[string]any{
+			"messaging.system": "kafka", "messaging.operation": "process", "messaging.destination": "orders",
+			"messaging.destination_kind": "topic", "messaging.kafka.consumer.group": "stock",
+		}, &Messaging{Role: RoleConsumer, Operation: "process", Channel: Channel{"kafka", "", "orders"}, ConsumerGroup: "stock", Messages: 1}},
+		{"older publish on a client span", KindClient, map[string]any{
+			"messaging.system": "kafka", "messaging.operation": "publish", "messaging.destination": "orders",
+		}, &Messaging{Role: RoleProducer, Operation: "send", Channel: Channel{"kafka", "", "orders"}, Messages: 1}},
+		{"rabbitmq routing key when there is no destination", KindProducer, map[string]any{
+			"messaging.system": "rabbitmq", "messaging.rabbitmq.routing_key": "emails", "net.peer.name": "rabbit",
+		}, &Messaging{Role: RoleProducer, Channel: Channel{"rabbitmq", "rabbit", "emails"}, Messages: 1}},
+		{"settle is not a flow", KindClient, map[string]any{
+			"messaging.system": "kafka", "messaging.operation.type": "settle", "messaging.destination.name": "orders",
+		}, nil},
+		{"server span with messaging attributes is not a flow", KindServer, map[string]any{
+			"messaging.system": "kafka", "messaging.destination.name": "orders",
+		}, nil},
+		{"client span without an operation is not a flow", KindClient, map[string]any{
+			"messaging.system": "kafka", "messaging.destination.name": "orders",
+		}, nil},
+		{"no destination", KindProducer, map[string]any{"messaging.system": "kafka"}, nil},
+		{"no system", KindProducer, map[string]any{"messaging.destination.name": "orders"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			attrs := pcommon.NewMap()
+			if err := attrs.FromRaw(tt.attrs); err != nil {
+				t.Fatal(err)
+			}
+			got := recognizeMessaging(tt.kind, StatusUnset, attrs)
+			switch {
+			case tt.want == nil && got != nil:
+				t.Fatalf("got %+v, want no messaging", *got)
+			case tt.want != nil && got == nil:
+				t.Fatalf("got nothing, want %+v", *tt.want)
+			case tt.want != nil && *got != *tt.want:
+				t.Fatalf("got  %+v\nwant %+v", *got, *tt.want)
+			}
+		})
+	}
+}
+
+func TestChannelKey(t *testing.T) {
+	for _, tt := range []struct {
+		c    Channel
+		want string
+	}{
+		{Channel{"kafka", "", "orders"}, "kafka/orders"},
+		{Channel{"kafka", "c1", "orders"}, "kafka@c1/orders"},
+	} {
+		if got := tt.c.Key(); got != tt.want {
+			t.Errorf("%+v.Key() = %q, want %q", tt.c, got, tt.want)
+		}
+	}
+}
