@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -33,8 +34,13 @@ type DB struct {
 	Read  *sql.DB
 	Path  string
 
-	migration int64 // the newest migration this binary carries
+	migration       int64 // the newest migration this binary carries
+	stopCheckpoints context.CancelFunc
+	checkpointsDone chan struct{}
 }
+
+// checkpointEvery is how often the WAL is copied into the database file in the background.
+const checkpointEvery = 250 * time.Millisecond
 
 // Open opens (creating if needed) the database file at path and applies pending migrations.
 // It refuses a database whose schema is newer than the migrations this binary carries.
@@ -55,7 +61,37 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	return &DB{Write: write, Read: read, Path: path, migration: migration}, nil
+	checkpoints, err := open(path, false)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, err
+	}
+	db := &DB{Write: write, Read: read, Path: path, migration: migration, checkpointsDone: make(chan struct{})}
+	var cpCtx context.Context
+	cpCtx, db.stopCheckpoints = context.WithCancel(context.Background())
+	go db.checkpoint(cpCtx, checkpoints)
+	return db, nil
+}
+
+// checkpoint copies the WAL into the database file every checkpointEvery on a connection of its
+// own. The writer's automatic checkpoint runs inside a commit and makes it wait for an fsync of
+// the database file, so its threshold is raised to a safety net that a burst between two
+// background checkpoints rarely reaches. A passive checkpoint blocks neither writer nor readers.
+func (db *DB) checkpoint(ctx context.Context, conn *sql.DB) {
+	defer close(db.checkpointsDone)
+	defer conn.Close()
+	tick := time.NewTicker(checkpointEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			// An error (say, a busy database) is retried at the next tick.
+			_, _ = conn.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }
 
 func open(path string, readOnly bool) (*sql.DB, error) {
@@ -68,6 +104,8 @@ func open(path string, readOnly bool) (*sql.DB, error) {
 	} else {
 		// Take the write lock at BEGIN, so a transaction that reads then writes never fails to upgrade.
 		q.Set("_txlock", "immediate")
+		// Checkpoints run in the background (see checkpoint); this is only the safety net.
+		q.Add("_pragma", "wal_autocheckpoint(4096)")
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -114,6 +152,8 @@ func (db *DB) Ready(ctx context.Context) error {
 // Close checkpoints the WAL into the database file, so the file alone holds every write, and
 // closes both pools.
 func (db *DB) Close() error {
+	db.stopCheckpoints()
+	<-db.checkpointsDone
 	_, cerr := db.Write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	rerr := db.Read.Close()
 	werr := db.Write.Close()
