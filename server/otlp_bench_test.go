@@ -17,7 +17,7 @@ import (
 
 // benchRequest is an OTLP protobuf request of n spans from 10 services, 30% of them messaging
 // spans (producers and consumers with span links), the rest HTTP server spans.
-func benchRequest(b *testing.B, seq uint64, n int) []byte {
+func benchRequest(b testing.TB, seq uint64, n int) []byte {
 	td := ptrace.NewTraces()
 	now := time.Now()
 	for s := range 10 {
