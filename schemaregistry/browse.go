@@ -11,10 +11,10 @@ type SubjectSummary struct {
 	Subject       string
 	SchemaType    string // of the latest live version
 	LatestVersion int
-	LatestID      int   // schema id of the latest live version
-	Versions      int   // live versions
-	Deleted       int   // soft-deleted versions
-	Changed       int64 // unix milliseconds of the newest registration, soft-deleted versions included
+	LatestID      int    // schema id of the latest live version
+	Versions      int    // live versions
+	Deleted       int    // soft-deleted versions
+	Changed       int64  // unix milliseconds of the newest registration, soft-deleted versions included
 	Compatibility string // the subject's own level; "" when the global level applies
 }
 
