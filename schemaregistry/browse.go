@@ -187,3 +187,12 @@ func plainMessage(msg string) string {
 	}
 	return d
 }
+
+// OwnLevel is subject's own compatibility level, "" when the global level applies to it.
+func (r *Registry) OwnLevel(ctx context.Context, subject string) (string, error) {
+	cfg, err := r.storedConfig(ctx, subject)
+	if err != nil || cfg == nil {
+		return "", err
+	}
+	return cfg.CompatibilityLevel, nil
+}
