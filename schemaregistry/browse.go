@@ -182,7 +182,7 @@ func plainMessage(msg string) string {
 	if d == "" {
 		return msg
 	}
-	if info := field("additionalInfo"); info != "" {
+	if info := field("additionalInfo"); info != "" && !strings.Contains(d, "'"+info+"'") {
 		d += " (" + info + ")"
 	}
 	return d

@@ -83,7 +83,11 @@ func (r *Registry) Compare(ctx context.Context, subject string, from, to int) (C
 		c.Complete = true
 		for _, d := range jsonschema.Diff(o.(*jsonschema.Schema), n.(*jsonschema.Schema), jsonschema.Strict) {
 			// The registry judges JSON Schema with Confluent's default (strict) policy.
-			c.Changes = append(c.Changes, Change{Type: d.Type, Path: d.Path, Message: d.Message(), Compatible: jsonschema.Strict.Compatible(d.Type)})
+			msg := d.Message()
+			if strings.HasPrefix(msg, d.Type+" ") { // Confluent has no words for this one
+				msg = describeType(d.Type) + " at " + d.Path
+			}
+			c.Changes = append(c.Changes, Change{Type: d.Type, Path: d.Path, Message: msg, Compatible: jsonschema.Strict.Compatible(d.Type)})
 		}
 	case isProtobuf(o) && isProtobuf(n):
 		c.Complete = true
