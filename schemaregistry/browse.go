@@ -1,8 +1,11 @@
 package schemaregistry
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // SubjectSummary is one subject as a listing shows it: its latest live version and how it got
@@ -26,15 +29,6 @@ const (
 	SortByChanged = "changed"
 )
 
-// summaryOrder maps each sort key to its ORDER BY column; the subject name breaks ties, so
-// pages are stable.
-var summaryOrder = map[string]string{
-	SortByName:    "s.subject",
-	SortByType:    "sch.schema_type",
-	SortByVersion: "s.latest",
-	SortByChanged: "s.changed",
-}
-
 // SummaryQuery selects one page of subject summaries.
 type SummaryQuery struct {
 	Prefix     string // only subjects whose name starts with it (case-sensitive, as the API's subjectPrefix)
@@ -44,69 +38,123 @@ type SummaryQuery struct {
 	Limit      int // 0 or less: no limit
 }
 
+// summaryCompare orders summaries by each sort key but the name; the name breaks ties, so
+// pages are stable.
+var summaryCompare = map[string]func(a, b *SubjectSummary) int{
+	SortByType:    func(a, b *SubjectSummary) int { return strings.Compare(a.SchemaType, b.SchemaType) },
+	SortByVersion: func(a, b *SubjectSummary) int { return cmp.Compare(a.LatestVersion, b.LatestVersion) },
+	SortByChanged: func(a, b *SubjectSummary) int { return cmp.Compare(a.Changed, b.Changed) },
+}
+
 // SubjectSummaries lists the subjects with at least one live version, one page at a time, and
 // says how many subjects match in all.
 func (r *Registry) SubjectSummaries(ctx context.Context, q SummaryQuery) ([]SubjectSummary, int, error) {
-	order, ok := summaryOrder[q.Sort]
-	if !ok {
-		order = summaryOrder[SortByName]
+	x, err := r.summaries.get(ctx, r)
+	if err != nil {
+		return nil, 0, err
 	}
-	dir := " ASC"
-	if q.Descending {
-		dir = " DESC"
+	order := x.orders[q.Sort] // nil: by name, the order of x.all
+	at := func(i int) *SubjectSummary {
+		if q.Descending {
+			i = len(x.all) - 1 - i
+		}
+		if order != nil {
+			return &x.all[order[i]]
+		}
+		return &x.all[i]
 	}
-	limit := q.Limit
+	offset, limit := max(q.Offset, 0), q.Limit
 	if limit <= 0 {
-		limit = -1
+		limit = len(x.all)
 	}
-	offset := max(q.Offset, 0)
-	// One pass over sr_versions grouped by its primary key, then one lookup per listed subject
-	// for the latest version's schema type; count(*) OVER () is the total before LIMIT.
-	query := `WITH s AS (
+	out := []SubjectSummary{}
+	total := 0
+	for i := range x.all {
+		s := at(i)
+		if !strings.HasPrefix(s.Subject, q.Prefix) {
+			continue
+		}
+		if total >= offset && len(out) < limit {
+			out = append(out, *s)
+		}
+		total++
+	}
+	return out, total, nil
+}
+
+// summaryIndex holds every subject's summary as of one cache generation, sorted by name, with
+// the orders by the other keys. A listing page filters and pages it in memory; any write to
+// the registry makes the next listing read it again (one query, some tens of milliseconds for
+// 5,000 subjects).
+type summaryIndex struct {
+	mu    sync.Mutex
+	valid bool
+	gen   uint64
+	snap  *summarySnapshot
+}
+
+type summarySnapshot struct {
+	all    []SubjectSummary
+	orders map[string][]int32 // sort key → indexes into all, ascending
+}
+
+func (x *summaryIndex) get(ctx context.Context, r *Registry) (*summarySnapshot, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	gen := r.cache.generation()
+	if x.valid && x.gen == gen {
+		return x.snap, nil
+	}
+	all, err := r.readSummaries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	snap := &summarySnapshot{all: all, orders: map[string][]int32{}}
+	for key, compare := range summaryCompare {
+		order := make([]int32, len(all))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		// all is sorted by name, so a stable sort leaves ties in name order.
+		slices.SortStableFunc(order, func(a, b int32) int { return compare(&all[a], &all[b]) })
+		snap.orders[key] = order
+	}
+	x.snap, x.gen, x.valid = snap, gen, true
+	return snap, nil
+}
+
+// readSummaries reads every subject's summary in one pass over sr_versions, sorted by name.
+func (r *Registry) readSummaries(ctx context.Context) ([]SubjectSummary, error) {
+	rows, err := r.db.Read.QueryContext(ctx, `WITH s AS (
 			SELECT subject,
 				sum(deleted = 0) AS live,
 				sum(deleted = 1) AS dead,
 				max(CASE WHEN deleted = 0 THEN version END) AS latest,
 				max(created_at) AS changed
 			FROM sr_versions
-			WHERE subject >= ? AND substr(subject, 1, length(?)) = ?
 			GROUP BY subject
 			HAVING live > 0
 		)
 		SELECT s.subject, s.live, s.dead, s.latest, s.changed, sch.id, sch.schema_type,
-			coalesce(c.compatibility, ''), count(*) OVER ()
+			coalesce(c.compatibility, '')
 		FROM s
 		JOIN sr_versions v ON v.subject = s.subject AND v.version = s.latest
 		JOIN sr_schemas sch ON sch.id = v.schema_id
 		LEFT JOIN sr_config c ON c.subject = s.subject
-		ORDER BY ` + order + dir + `, s.subject` + dir + `
-		LIMIT ? OFFSET ?`
-	rows, err := r.db.Read.QueryContext(ctx, query, q.Prefix, q.Prefix, q.Prefix, limit, offset)
+		ORDER BY s.subject`)
 	if err != nil {
-		return nil, 0, storeError("list subject summaries", err)
+		return nil, storeError("list subject summaries", err)
 	}
 	defer rows.Close()
 	out := []SubjectSummary{}
-	total := 0
 	for rows.Next() {
 		var s SubjectSummary
-		if err := rows.Scan(&s.Subject, &s.Versions, &s.Deleted, &s.LatestVersion, &s.Changed, &s.LatestID, &s.SchemaType, &s.Compatibility, &total); err != nil {
-			return nil, 0, storeError("list subject summaries", err)
+		if err := rows.Scan(&s.Subject, &s.Versions, &s.Deleted, &s.LatestVersion, &s.Changed, &s.LatestID, &s.SchemaType, &s.Compatibility); err != nil {
+			return nil, storeError("list subject summaries", err)
 		}
 		out = append(out, s)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, storeError("list subject summaries", err)
-	}
-	if len(out) == 0 && offset > 0 {
-		// A page past the end still says how many there are.
-		err := r.db.Read.QueryRowContext(ctx, `SELECT count(DISTINCT subject) FROM sr_versions
-			WHERE deleted = 0 AND subject >= ? AND substr(subject, 1, length(?)) = ?`, q.Prefix, q.Prefix, q.Prefix).Scan(&total)
-		if err != nil {
-			return nil, 0, storeError("count subjects", err)
-		}
-	}
-	return out, total, nil
+	return out, storeError("list subject summaries", rows.Err())
 }
 
 // Referrer is a subject version whose schema references another.
