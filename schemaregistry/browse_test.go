@@ -109,9 +109,9 @@ func TestCompareAvro(t *testing.T) {
 func TestPlainMessage(t *testing.T) {
 	for in, want := range map[string]string{
 		`{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'b' at path '/fields/1' has no default', additionalInfo:'b'}`: `The field 'b' at path '/fields/1' has no default`,
-		`{errorType:'NAME_MISMATCH', description:'The name changed', additionalInfo:'expected: a.B'}`:                                               `The name changed (expected: a.B)`,
-		`{errorType:"FIELD_KIND_CHANGED", description:"The type of a field changed"}`:                                                               `The type of a field changed`,
-		`Incompatible because of different schema type`:                                                                                            `Incompatible because of different schema type`,
+		`{errorType:'NAME_MISMATCH', description:'The name changed', additionalInfo:'expected: a.B'}`:                                          `The name changed (expected: a.B)`,
+		`{errorType:"FIELD_KIND_CHANGED", description:"The type of a field changed"}`:                                                          `The type of a field changed`,
+		`Incompatible because of different schema type`:                                                                                        `Incompatible because of different schema type`,
 	} {
 		if got := plainMessage(in); got != want {
 			t.Errorf("plainMessage(%s) = %q, want %q", in, got, want)
