@@ -63,10 +63,50 @@ func TestSubjectSummaries(t *testing.T) {
 		t.Errorf("a/x has no level of its own, summary says %q", all[0].Compatibility)
 	}
 
-	// A write shows in the next listing.
+	// A write shows in the next listing, updated one subject at a time: the listing always
+	// equals a full read.
+	same := func(after string) {
+		t.Helper()
+		got, _, err := r.SubjectSummaries(ctx, SummaryQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := r.readSummaries(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("after %s the listing is\n%+v\nwant\n%+v", after, got, want)
+		}
+	}
 	mustRegister(t, r, "a/z", record("Z", 1))
 	if got, total := names(SummaryQuery{Prefix: "a/"}); total != 3 || got[2] != "a/z" {
 		t.Errorf("after a registration: %v of %d", got, total)
+	}
+	same("a registration")
+	if _, err := r.SetConfig(ctx, "b", ConfigUpdate{Compatibility: "NONE"}); err != nil {
+		t.Fatal(err)
+	}
+	same("a config change")
+	if _, err := r.DeleteSubject(ctx, "a/x", false); err != nil {
+		t.Fatal(err)
+	}
+	same("a soft-deleted subject")
+	if got, total := names(SummaryQuery{Prefix: "a/"}); total != 2 || got[0] != "a/y" {
+		t.Errorf("after deleting a/x: %v of %d", got, total)
+	}
+	mustRegister(t, r, "a/x", record("R1", 9))
+	same("a subject back")
+	if _, err := r.DeleteVersion(ctx, "c", 3, false); err != nil {
+		t.Fatal(err)
+	}
+	same("a deleted latest version")
+	for i := range maxIncremental + 1 { // too many for one update: everything is read again
+		mustRegister(t, r, fmt.Sprint("many-", i), record("M", 1))
+	}
+	same("many registrations")
+	if _, total := names(SummaryQuery{Prefix: "many-"}); total != maxIncremental+1 {
+		t.Errorf("%d many-, want %d", total, maxIncremental+1)
 	}
 }
 

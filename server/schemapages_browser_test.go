@@ -109,6 +109,14 @@ func TestBrowserSchemas(t *testing.T) {
 	}
 	b.screenshot(t, "diff-escaped")
 
+	// An empty registry says how to fill it.
+	empty := startServer(t)
+	b.open(t, empty.URL+"/schemas")
+	if text, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(`[data-testid="schemas-empty"]`))); err != nil || !strings.Contains(text, "schema.registry.url="+empty.URL) {
+		t.Errorf("empty registry: %q (%v)", text, err)
+	}
+	b.screenshot(t, "schemas-empty")
+
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}
