@@ -34,8 +34,8 @@ func (v homeView) counts() []count {
 		{"messages", "Messages", "/catalog", o.Messages},
 		{"domains", "Domains", "/catalog", o.Domains},
 		{"owners", "Owners", "/catalog", o.Owners},
-		{"subjects", "Schema subjects", "/schemas", v.Registry.Subjects},
-		{"versions", "Schema versions", "/schemas", v.Registry.Versions},
+		{"subjects", "Subjects", "/schemas", v.Registry.Subjects},
+		{"versions", "Versions", "/schemas", v.Registry.Versions},
 	}
 }
 
