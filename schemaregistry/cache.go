@@ -1,6 +1,7 @@
 package schemaregistry
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/eventlens/eventlens/schemaregistry/format"
@@ -41,7 +42,21 @@ type cache struct {
 	subjects map[string][]versionRow // ascending versions; nil slice = no versions
 	configs  map[string]*Config      // nil = no config at this level
 	modes    map[string]string       // "" = no mode at this level
+
+	// changes names the subjects whose versions or config each recent generation changed, so
+	// the subject listing can update what changed instead of reading everything again.
+	changes     []change
+	changesFrom uint64 // changes holds every generation after this one
 }
+
+// change is the subjects one generation changed.
+type change struct {
+	gen      uint64
+	subjects []string
+}
+
+// maxChanges bounds the change log; a reader further behind reads everything again.
+const maxChanges = 1024
 
 func newCache() *cache {
 	return &cache{
@@ -136,6 +151,12 @@ func (c *cache) invalidate(inv invalidation) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
+	changed := append(slices.Clone(inv.subjects), inv.configs...)
+	if len(c.changes) == maxChanges {
+		c.changesFrom = c.changes[0].gen
+		c.changes = slices.Delete(c.changes, 0, 1)
+	}
+	c.changes = append(c.changes, change{gen: c.gen, subjects: changed})
 	for _, s := range inv.subjects {
 		delete(c.subjects, s)
 	}
@@ -151,4 +172,21 @@ func (c *cache) invalidate(inv invalidation) {
 	for _, k := range inv.modes {
 		delete(c.modes, k)
 	}
+}
+
+// changedSince lists the subjects (and globalKey, for the global config) changed after
+// generation gen, or says it no longer knows.
+func (c *cache) changedSince(gen uint64) ([]string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if gen < c.changesFrom {
+		return nil, false
+	}
+	var out []string
+	for _, ch := range c.changes {
+		if ch.gen > gen {
+			out = append(out, ch.subjects...)
+		}
+	}
+	return out, true
 }

@@ -21,8 +21,10 @@ type Registry struct {
 	formats map[string]format.Format
 	cache   *cache
 	parses  parseCache
-	writeMu sync.Mutex // one logical write at a time, so checks and writes see the same state
-	now     func() time.Time
+	// summaries is the subject listing of the console, kept until the next write.
+	summaries summaryIndex
+	writeMu   sync.Mutex // one logical write at a time, so checks and writes see the same state
+	now       func() time.Time
 }
 
 // New returns a registry over db that understands the given formats, keyed by schema type

@@ -408,9 +408,11 @@ func TestRegistryHostileJSONAndProtobuf(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// A hang guard, not a speed test (benchmarks measure speed): each answer takes about
+			// a second at most on a quiet 2-core machine, and must come even on a loaded one.
 			start := time.Now()
 			status, out := tt.srv.call(t, "POST", tt.path, tt.body)
-			if took := time.Since(start); took > 5*time.Second {
+			if took := time.Since(start); took > time.Minute {
 				t.Errorf("answered in %v", took)
 			}
 			if status != tt.status {

@@ -30,7 +30,7 @@ type route struct {
 
 // routeTable lists every route eventlens answers, with the role it requires.
 func (s *Server) routeTable(m *metrics) []route {
-	pages := &web.Pages{Catalog: s.svc.Catalog}
+	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry}
 	cat := s.svc.Catalog
 	reg := registryAPI{reg: s.svc.Registry}
 	const r, w, a, slash = roleRead, roleWrite, roleAdmin, true
@@ -47,7 +47,11 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/catalog", roleRead, pages.Section("catalog"), false},
 		{http.MethodGet, "/flows", roleRead, pages.Section("flows"), false},
 		{http.MethodGet, "/health", roleRead, pages.Section("health"), false},
-		{http.MethodGet, "/schemas", roleRead, pageOrAPI(pages.Section("schemas"), reg.listSchemas), slash},
+		{http.MethodGet, "/schemas", roleRead, pageOrAPI(pages.Schemas, reg.listSchemas), slash},
+		// A subject is one path segment, any slash in it percent-encoded (/schemas/a%2Fb). The
+		// registry's /schemas/ids, /schemas/guids and /schemas/types below are matched first.
+		{http.MethodGet, "/schemas/:subject", roleRead, pages.Subject, false},
+		{http.MethodGet, "/schemas/:subject/diff", roleRead, pages.SchemaDiff, false},
 		{http.MethodGet, "/search", roleRead, pages.Section("search"), false},
 
 		// Trace ingest and flows (server/otlp.go, server/flows.go).

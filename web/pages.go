@@ -10,11 +10,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/schemaregistry"
 )
 
 // Pages serves the console's pages.
 type Pages struct {
-	Catalog *catalog.Catalog
+	Catalog  *catalog.Catalog
+	Registry *schemaregistry.Registry
 }
 
 // Home is the landing page: what the store holds and how to feed it.
@@ -23,7 +25,11 @@ func (p *Pages) Home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, homePage(homeView{Overview: o, BaseURL: baseURL(c)}))
+	r, err := p.Registry.Counts(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, homePage(homeView{Overview: o, Registry: r, BaseURL: baseURL(c)}))
 }
 
 // sections are the console's sections whose own pages come with later work: title and summary.
@@ -31,7 +37,6 @@ var sections = map[string][2]string{
 	"catalog": {"Catalog", "Domains, services, channels and messages, documented and observed."},
 	"flows":   {"Flows", "The event flow graph: who produces what to which channel, and who consumes it."},
 	"health":  {"Health", "Consumer health: throughput, errors, latency and lag of every consumer."},
-	"schemas": {"Schemas", "Every subject in the schema registry, its versions and their differences."},
 	"search":  {"Search", "Search services, channels, subjects and the fields inside schemas."},
 }
 
