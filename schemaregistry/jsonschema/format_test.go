@@ -176,7 +176,8 @@ func TestHostileInputsFailFast(t *testing.T) {
 			if err == nil {
 				Diff(s, s, Strict)
 			}
-			if d := time.Since(start); d > 5*time.Second {
+			// A hang guard, not a speed test: the benchmarks measure speed.
+			if d := time.Since(start); d > time.Minute {
 				t.Errorf("took %v", d)
 			}
 		})

@@ -55,7 +55,8 @@ func TestParseErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %q, want it to contain %q", err, tt.want)
 			}
-			if d := time.Since(start); d > time.Second {
+			// A hang guard, not a speed test: the benchmarks measure speed.
+			if d := time.Since(start); d > time.Minute {
 				t.Errorf("took %v", d)
 			}
 		})
@@ -78,7 +79,8 @@ func TestHugeEnum(t *testing.T) {
 	if d := Diff(s, s); len(d) != 0 {
 		t.Fatalf("self-diff: %v", d)
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	// A hang guard, not a speed test: the benchmarks measure speed.
+	if d := time.Since(start); d > time.Minute {
 		t.Errorf("took %v", d)
 	}
 }

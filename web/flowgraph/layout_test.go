@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
-	"time"
 )
 
 // bipartite builds a graph where every service i produces to channels and consumers read
@@ -274,13 +273,9 @@ func TestLayoutLeavesOutWhatCannotBeDrawn(t *testing.T) {
 	}
 }
 
-func TestLayoutOfLargeGraphIsFast(t *testing.T) {
-	g := flows(200, 600, 3)
-	start := time.Now()
-	d := Layout(g)
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("laying out 200 nodes and 600 edges took %v", took)
-	}
+// TestLayoutOfLargeGraph checks a large layout's properties; BenchmarkLayout measures its speed.
+func TestLayoutOfLargeGraph(t *testing.T) {
+	d := Layout(flows(200, 600, 3))
 	checkEdgeDirections(t, d, -1)
 	checkNoOverlaps(t, d)
 }
