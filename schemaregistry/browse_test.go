@@ -158,3 +158,37 @@ func TestPlainMessage(t *testing.T) {
 		}
 	}
 }
+
+// A JSON Schema comparison judges under the subject's compatibilityPolicy, as registration does.
+func TestCompareJSONUnderThePolicy(t *testing.T) {
+	r := newRegistry(t)
+	register := func(schema string) {
+		t.Helper()
+		if _, err := r.Register(ctx, "j", NewSchema{Schema: schema, SchemaType: "JSON"}, RegisterOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.SetConfig(ctx, "j", ConfigUpdate{Compatibility: None}); err != nil {
+		t.Fatal(err)
+	}
+	register(`{"properties":{"foo":{"type":"string"}}}`)
+	register(`{"properties":{"foo":{"type":"string"},"bar":{"type":"number"}}}`)
+	for _, tt := range []struct {
+		policy     string
+		compatible bool
+	}{{"STRICT", false}, {"LENIENT", true}} {
+		if _, err := r.SetConfig(ctx, "j", ConfigUpdate{Compatibility: Backward, CompatibilityPolicy: tt.policy}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := r.Compare(ctx, "j", 1, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(c.Incompatible) == 0; got != tt.compatible {
+			t.Errorf("%s: compatible = %v, want %v (%+v)", tt.policy, got, tt.compatible, c.Incompatible)
+		}
+		if len(c.Changes) != 1 || c.Changes[0].Compatible != tt.compatible {
+			t.Errorf("%s: changes %+v", tt.policy, c.Changes)
+		}
+	}
+}

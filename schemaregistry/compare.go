@@ -73,7 +73,7 @@ func (r *Registry) Compare(ctx context.Context, subject string, from, to int) (C
 	if stored[0].typ != stored[1].typ {
 		old = otherType{}
 	}
-	diffs, _ := Incompatibilities(c.Level, next, []format.Schema{old})
+	diffs, _ := Incompatibilities(c.Level, withPolicy(next, cfg.CompatibilityPolicy), []format.Schema{withPolicy(old, cfg.CompatibilityPolicy)})
 	c.Incompatible = changesOf(diffs, "")
 
 	switch o, n := parsed[0], parsed[1]; {
@@ -81,13 +81,16 @@ func (r *Registry) Compare(ctx context.Context, subject string, from, to int) (C
 		c.Changes = changesOf(otherType{}.BackwardIncompatibilities(next), Backward)
 	case isJSON(o) && isJSON(n):
 		c.Complete = true
-		for _, d := range jsonschema.Diff(o.(*jsonschema.Schema), n.(*jsonschema.Schema), jsonschema.Strict) {
-			// The registry judges JSON Schema with Confluent's default (strict) policy.
+		policy, err := jsonschema.ParsePolicy(cfg.CompatibilityPolicy)
+		if err != nil {
+			return Comparison{}, err
+		}
+		for _, d := range jsonschema.Diff(o.(*jsonschema.Schema), n.(*jsonschema.Schema), policy) {
 			msg := d.Message()
 			if strings.HasPrefix(msg, d.Type+" ") { // Confluent has no words for this one
 				msg = describeType(d.Type) + " at " + d.Path
 			}
-			c.Changes = append(c.Changes, Change{Type: d.Type, Path: d.Path, Message: msg, Compatible: jsonschema.Strict.Compatible(d.Type)})
+			c.Changes = append(c.Changes, Change{Type: d.Type, Path: d.Path, Message: msg, Compatible: policy.Compatible(d.Type)})
 		}
 	case isProtobuf(o) && isProtobuf(n):
 		c.Complete = true
