@@ -27,7 +27,7 @@ func openDB(t *testing.T, path string) *sqlitedb.DB {
 
 func newRegistry(t *testing.T) *Registry {
 	t.Helper()
-	return New(openDB(t, filepath.Join(t.TempDir(), "eventlens.db")), map[string]format.Format{"AVRO": avro.Format{}})
+	return New(openDB(t, filepath.Join(t.TempDir(), "eventlens.db")), Formats())
 }
 
 // record is an Avro record named name with n int fields, each after the first with a default,
