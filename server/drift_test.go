@@ -244,3 +244,48 @@ func TestDriftAPIRefusesBadQueries(t *testing.T) {
 		}
 	}
 }
+
+// TestDriftMatchingRules: a documented channel is matched by its name (the Kafka topic) or its
+// address, on a system its bindings allow; consumer groups must agree when both are known; a
+// message's x-eventlens-subject is its channel's subject.
+func TestDriftMatchingRules(t *testing.T) {
+	ts := startServer(t)
+	spans := &spanSender{t: t, url: ts.URL, providers: map[string]*sdktrace.TracerProvider{}}
+	ts.importDoc(t, `asyncapi: 3.0.0
+info: {title: billing, version: 1.0.0}
+channels:
+  invoices:
+    address: billing/invoices
+    bindings: {kafka: {topic: billing.invoices}}
+    messages:
+      Invoice:
+        name: Invoice
+        x-eventlens-subject: billing-invoice
+        payload: {type: object, properties: {id: {type: string}}}
+operations:
+  readInvoices:
+    action: receive
+    channel: {$ref: '#/channels/invoices'}
+    bindings: {kafka: {groupId: billing}}
+  writeInvoices:
+    action: send
+    channel: {$ref: '#/channels/invoices'}
+`)
+	seen := time.Now().Add(-time.Minute)
+	spans.send("billing", seen, trace.SpanKindProducer, produce("billing.invoices")...)              // by the Kafka topic
+	spans.send("billing", seen, trace.SpanKindProducer, produce("billing/invoices")...)              // by the address
+	spans.send("billing", seen, trace.SpanKindConsumer, consume("kafka", "billing.invoices", "")...) // no group: agrees
+	spans.send("billing", seen, trace.SpanKindConsumer, consume("kafka", "billing.invoices", "billing-v2")...)
+	spans.send("billing", seen, trace.SpanKindConsumer, consume("aws_sqs", "billing.invoices", "billing")...)
+	findings := ts.wantDrift(t, "matching", "",
+		"undocumented_consumer billing billing.invoices billing",
+		"undocumented_consumer billing billing.invoices billing-v2",
+	)
+	for _, f := range findings {
+		want := map[string]string{"billing": `"billing.invoices" (aws_sqs), a channel no document describes`,
+			"billing-v2": `its document names consumer group "billing" there`}[f.Group]
+		if !strings.Contains(f.Detail, want) {
+			t.Errorf("%s: %q, want it to say %q", f.Group, f.Detail, want)
+		}
+	}
+}
