@@ -336,9 +336,6 @@ func (d *drift) observed(edges []tracing.FlowEdge) []*observedFlow {
 			f.schemaID, f.schemaVersion, f.schemaSeen = e.SchemaID, e.SchemaVersion, e.LastSeen
 		}
 	}
-	for _, f := range flows {
-		slices.Sort(f.systems)
-	}
 	return flows
 }
 
@@ -346,7 +343,7 @@ func (d *drift) add(f DriftFinding, seen *observedFlow) {
 	if seen != nil {
 		first, last := seen.firstSeen, seen.lastSeen
 		f.FirstSeen, f.LastSeen = &first, &last
-		f.Systems = seen.systems
+		f.Systems = slices.Sorted(slices.Values(seen.systems))
 	}
 	d.findings = append(d.findings, f)
 }
@@ -498,7 +495,6 @@ func (d *drift) schemas(ctx context.Context, flows []*observedFlow) error {
 		if found {
 			continue
 		}
-		slices.Sort(u.seen.systems)
 		d.add(DriftFinding{Kind: DriftChannelWithoutSchema, Channel: dest, Subject: u.subject[0],
 			Detail: fmt.Sprintf("channel %q is used by %s, but the registry has no subject %s", dest, strings.Join(u.users, ", "), orAll(u.subject)),
 		}, u.seen)
