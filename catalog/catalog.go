@@ -7,6 +7,7 @@ import (
 
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/tracing"
 )
 
 // Catalog answers questions about what the store holds and imports AsyncAPI documents into it,
@@ -14,6 +15,7 @@ import (
 type Catalog struct {
 	db       *sqlitedb.DB
 	registry *schemaregistry.Registry
+	flows    *tracing.Ingester // what traces show, for drift; nil until SetIngester
 	now      func() time.Time
 }
 
@@ -21,6 +23,10 @@ type Catalog struct {
 func New(db *sqlitedb.DB, registry *schemaregistry.Registry) *Catalog {
 	return &Catalog{db: db, registry: registry, now: time.Now}
 }
+
+// SetIngester gives the catalog the flows that traces show, so Drift can compare them with the
+// documents. Commands that only import or export need none.
+func (c *Catalog) SetIngester(in *tracing.Ingester) { c.flows = in }
 
 // Overview is what the home page shows at a glance.
 type Overview struct {

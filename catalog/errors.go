@@ -46,3 +46,7 @@ func (e *DocumentError) Unwrap() error { return e.Err }
 func notFound(kind, name string) error {
 	return fmt.Errorf("%s %q: %w", kind, name, ErrNotFound)
 }
+
+// ErrInvalidQuery means a question asked of the catalog makes no sense (an unknown kind of drift,
+// a negative duration, ...).
+var ErrInvalidQuery = errors.New("invalid query")

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -156,4 +159,52 @@ func exportAsyncAPI(cat *catalog.Catalog) echo.HandlerFunc {
 		}
 		return c.Blob(http.StatusOK, contentType, out)
 	}
+}
+
+// driftResponse is the body of GET /api/catalog/drift.
+type driftResponse struct {
+	At              time.Time              `json:"at"`
+	Since           time.Time              `json:"since"`
+	NotObservedDays float64                `json:"notObservedDays"`
+	Findings        []catalog.DriftFinding `json:"findings"`
+}
+
+// apiDrift answers GET /api/catalog/drift?since=…&notObservedDays=…&kind=…: where the documents
+// and the traces disagree. since takes what /api/flows takes (default: notObservedDays ago);
+// notObservedDays is a positive number of days (7); kind, repeated or comma-separated, keeps
+// those kinds only.
+func (s *Server) apiDrift(c echo.Context) error {
+	now := s.now()
+	q := catalog.DriftQuery{At: now}
+	if v := strings.TrimSpace(c.QueryParam("notObservedDays")); v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n <= 0 || n > 3650 || math.IsNaN(n) {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("notObservedDays=%q: want a number of days above 0 and at most 3650", v))
+		}
+		q.NotObservedFor = time.Duration(n * float64(24*time.Hour))
+	}
+	if q.NotObservedFor == 0 {
+		q.NotObservedFor = catalog.DefaultNotObservedFor
+	}
+	since, err := timeParam(c, "since", now, now.Add(-q.NotObservedFor))
+	if err != nil {
+		return err
+	}
+	if since.After(now) {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("since (%s) must not be in the future", since.Format(time.RFC3339)))
+	}
+	q.Since = since
+	for _, v := range c.QueryParams()["kind"] {
+		for k := range strings.SplitSeq(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				q.Kinds = append(q.Kinds, k)
+			}
+		}
+	}
+	findings, err := s.svc.Catalog.Drift(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, driftResponse{At: now.UTC(), Since: since.UTC(),
+		NotObservedDays: q.NotObservedFor.Hours() / 24, Findings: findings})
 }

@@ -68,6 +68,8 @@ func classify(err error) (status, code int, message string) {
 		return http.StatusRequestEntityTooLarge, http.StatusRequestEntityTooLarge, err.Error()
 	case errors.Is(err, catalog.ErrInvalidDocument), errors.Is(err, catalog.ErrInvalidPatch):
 		return http.StatusUnprocessableEntity, http.StatusUnprocessableEntity, err.Error()
+	case errors.Is(err, catalog.ErrInvalidQuery):
+		return http.StatusBadRequest, http.StatusBadRequest, err.Error()
 	case errors.Is(err, catalog.ErrNotFound):
 		return http.StatusNotFound, http.StatusNotFound, err.Error()
 	}

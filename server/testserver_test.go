@@ -58,7 +58,9 @@ func startServerWith(t testing.TB, ic tracing.Config, opts ...func(*Config)) *te
 		o(&cfg)
 	}
 	registry := schemaregistry.New(db, schemaregistry.Formats())
-	srv, err := New(cfg, Services{DB: db, Keys: apikeys.New(db), Catalog: catalog.New(db, registry), Registry: registry, Ingest: ingest})
+	cat := catalog.New(db, registry)
+	cat.SetIngester(ingest)
+	srv, err := New(cfg, Services{DB: db, Keys: apikeys.New(db), Catalog: cat, Registry: registry, Ingest: ingest})
 	if err != nil {
 		t.Fatal(err)
 	}

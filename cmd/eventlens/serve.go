@@ -112,10 +112,12 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 		return err
 	}
 	registry := schemaregistry.New(db, schemaregistry.Formats())
+	cat := catalog.New(db, registry)
+	cat.SetIngester(ingest)
 	srv, err := server.New(
 		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log, TracerProvider: tp,
 			OTLP: server.OTLPConfig{MaxBody: s.OTLPMaxBody, MaxInflight: s.OTLPMaxInflight}},
-		server.Services{DB: db, Keys: keys, Catalog: catalog.New(db, registry), Registry: registry, Ingest: ingest},
+		server.Services{DB: db, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest},
 	)
 	if err != nil {
 		return errors.Join(err, ingest.Close(context.WithoutCancel(e.ctx)))

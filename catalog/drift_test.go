@@ -1,0 +1,54 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// Drift over OTLP, for every kind, is tested in server/drift_test.go; these are its rules.
+
+func TestChannelSpeaksSystem(t *testing.T) {
+	tests := []struct {
+		bindings []string
+		system   string
+		want     bool
+	}{
+		{nil, "kafka", true},                       // no bindings: anything
+		{[]string{"kafka"}, "kafka", true},         // the same protocol
+		{[]string{"kafka"}, "rabbitmq", false},     // another known one
+		{[]string{"amqp"}, "rabbitmq", true},       // RabbitMQ speaks AMQP
+		{[]string{"amqp", "kafka"}, "kafka", true}, // one of several
+		{[]string{"kafka"}, "my-broker", true},     // a system eventlens does not know
+		{[]string{"x-custom"}, "kafka", true},      // bindings eventlens does not know
+		{[]string{"mqtt5"}, "MQTT", true},          // systems compared case-insensitively
+		{[]string{"googlepubsub"}, "aws_sqs", false},
+	}
+	for _, tt := range tests {
+		ch := &documentedChannel{name: "c", bindings: tt.bindings}
+		if got := ch.speaks(tt.system); got != tt.want {
+			t.Errorf("bindings %v, system %q: %t, want %t", tt.bindings, tt.system, got, tt.want)
+		}
+	}
+}
+
+func TestDriftQueryDefaults(t *testing.T) {
+	now := time.Date(2025, 6, 9, 12, 0, 0, 0, time.UTC)
+	q, err := DriftQuery{}.withDefaults(now)
+	if err != nil || !q.At.Equal(now) || q.NotObservedFor != 7*24*time.Hour || !q.Since.Equal(now.AddDate(0, 0, -7)) {
+		t.Errorf("defaults: %+v, %v", q, err)
+	}
+	for _, bad := range []DriftQuery{
+		{Kinds: []string{"drifty"}},
+		{NotObservedFor: -time.Hour},
+		{Since: now.Add(time.Hour)},
+	} {
+		if _, err := bad.withDefaults(now); !errors.Is(err, ErrInvalidQuery) {
+			t.Errorf("%+v: %v, want ErrInvalidQuery", bad, err)
+		}
+	}
+	if _, err := openCatalog(t).Drift(context.Background(), DriftQuery{}); err == nil {
+		t.Error("drift without an ingester: no error")
+	}
+}
