@@ -15,6 +15,7 @@ type Catalog struct {
 	db       *sqlitedb.DB
 	registry *schemaregistry.Registry
 	now      func() time.Time
+	search   searchState
 }
 
 // New returns a catalog over db that registers imported payloads with registry.
