@@ -5,16 +5,27 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/tracing"
 )
 
 // Pages serves the console's pages.
 type Pages struct {
 	Catalog *catalog.Catalog
+	Tracing *tracing.Ingester
+	Now     func() time.Time // the clock for time windows; nil means time.Now
+}
+
+func (p *Pages) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
 }
 
 // Home is the landing page: what the store holds and how to feed it.
