@@ -30,11 +30,11 @@ func (p *Pages) now() time.Time {
 
 // Home is the landing page: what the store holds and how to feed it.
 func (p *Pages) Home(c echo.Context) error {
-	o, err := p.Catalog.Overview(c.Request().Context())
+	v, err := p.homeView(c)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, homePage(homeView{Overview: o, BaseURL: baseURL(c)}))
+	return render(c, http.StatusOK, homePage(v))
 }
 
 // sections are the console's sections whose own pages come with later work: title and summary.

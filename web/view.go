@@ -307,3 +307,11 @@ func (l listState) order(c, tie int) int {
 	}
 	return cmp.Or(c, tie)
 }
+
+func cloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
