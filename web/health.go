@@ -61,6 +61,9 @@ func (p *Pages) healthView(c echo.Context) (healthView, error) {
 		return v, err
 	}
 	v.Measured = report.Window
+	if d, err := time.ParseDuration(report.Window); err == nil {
+		v.Measured = duration(d)
+	}
 	series, err := p.Tracing.Series(ctx, tracing.FlowQuery{Since: now.Add(-v.Window.D), Until: now}, sparkBuckets)
 	if err != nil {
 		return v, err

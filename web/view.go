@@ -82,8 +82,10 @@ func millis(ms float64) string {
 		return strconv.FormatFloat(ms, 'f', 0, 64) + "ms"
 	case ms < 60_000:
 		return strconv.FormatFloat(ms/1000, 'f', 1, 64) + "s"
+	case ms < 3_600_000:
+		return strings.TrimSuffix(strconv.FormatFloat(ms/60_000, 'f', 1, 64), ".0") + " min"
 	default:
-		return strconv.FormatFloat(ms/60_000, 'f', 1, 64) + "min"
+		return strings.TrimSuffix(strconv.FormatFloat(ms/3_600_000, 'f', 1, 64), ".0") + " h"
 	}
 }
 
