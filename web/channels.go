@@ -96,6 +96,8 @@ func (p *Pages) Channels(c echo.Context) error {
 	slices.SortFunc(list, func(a, b channelRow) int {
 		var c int
 		switch v.List.Sort {
+		case "name":
+			c = strings.Compare(a.Name, b.Name)
 		case "rate":
 			c = cmp.Compare(a.Rate, b.Rate)
 		case "errors":

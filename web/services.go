@@ -96,6 +96,8 @@ func (p *Pages) Services(c echo.Context) error {
 	slices.SortFunc(list, func(a, b serviceRow) int {
 		var c int
 		switch v.List.Sort {
+		case "name":
+			c = strings.Compare(a.Name, b.Name)
 		case "domain":
 			c = strings.Compare(a.Domain, b.Domain)
 		case "rate":
