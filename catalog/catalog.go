@@ -17,6 +17,7 @@ type Catalog struct {
 	registry *schemaregistry.Registry
 	flows    *tracing.Ingester // what traces show, for drift; nil until SetIngester
 	now      func() time.Time
+	search   searchState
 }
 
 // New returns a catalog over db that registers imported payloads with registry.

@@ -30,7 +30,7 @@ type route struct {
 
 // routeTable lists every route eventlens answers, with the role it requires.
 func (s *Server) routeTable(m *metrics) []route {
-	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry}
+	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Now: s.now}
 	cat := s.svc.Catalog
 	reg := registryAPI{reg: s.svc.Registry}
 	const r, w, a, slash = roleRead, roleWrite, roleAdmin, true
@@ -44,15 +44,21 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodPost, "/logout", roleNone, s.logout, false},
 
 		{http.MethodGet, "/", roleRead, pageOrAPI(pages.Home, reg.root), false},
-		{http.MethodGet, "/catalog", roleRead, pages.Section("catalog"), false},
-		{http.MethodGet, "/flows", roleRead, pages.Section("flows"), false},
-		{http.MethodGet, "/health", roleRead, pages.Section("health"), false},
+		{http.MethodGet, "/catalog", roleRead, redirectTo("/services"), false},
+		{http.MethodGet, "/flows", roleRead, pages.Flows, false},
+		{http.MethodGet, "/services", roleRead, pages.Services, false},
+		{http.MethodGet, "/services/*", roleRead, pages.Service, false}, // names may hold '/'
+		{http.MethodGet, "/channels", roleRead, pages.Channels, false},
+		{http.MethodGet, "/channels/*", roleRead, pages.Channel, false}, // comment/liked, orders.created
+		{http.MethodGet, "/health", roleRead, pages.Health, false},
+		{http.MethodGet, "/health/table", roleRead, pages.HealthTable, false}, // htmx refreshes the table
+		{http.MethodGet, "/traces/:id", roleRead, pages.Trace, false},
 		{http.MethodGet, "/schemas", roleRead, pageOrAPI(pages.Schemas, reg.listSchemas), slash},
 		// A subject is one path segment, any slash in it percent-encoded (/schemas/a%2Fb). The
 		// registry's /schemas/ids, /schemas/guids and /schemas/types below are matched first.
 		{http.MethodGet, "/schemas/:subject", roleRead, pages.Subject, false},
 		{http.MethodGet, "/schemas/:subject/diff", roleRead, pages.SchemaDiff, false},
-		{http.MethodGet, "/search", roleRead, pages.Section("search"), false},
+		{http.MethodGet, "/search", roleRead, pages.Search, false},
 
 		// Trace ingest and flows (server/otlp.go, server/flows.go).
 		{http.MethodPost, otlpTracesPath, roleWrite, s.otlpTraces, false},
@@ -123,6 +129,11 @@ func (s *Server) routes(m *metrics) {
 			s.echo.Add(r.method, r.path+"/", r.handler, mw...)
 		}
 	}
+}
+
+// redirectTo answers with a permanent redirect to path, keeping old links working.
+func redirectTo(path string) echo.HandlerFunc {
+	return func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, path) }
 }
 
 func healthz(c echo.Context) error {

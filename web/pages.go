@@ -5,31 +5,38 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/schemaregistry"
+	"github.com/eventlens/eventlens/tracing"
 )
 
 // Pages serves the console's pages.
 type Pages struct {
 	Catalog  *catalog.Catalog
 	Registry *schemaregistry.Registry
+	Tracing  *tracing.Ingester
+	Now      func() time.Time // the clock for time windows; nil means time.Now
+}
+
+func (p *Pages) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
 }
 
 // Home is the landing page: what the store holds and how to feed it.
 func (p *Pages) Home(c echo.Context) error {
-	o, err := p.Catalog.Overview(c.Request().Context())
+	v, err := p.homeView(c)
 	if err != nil {
 		return err
 	}
-	r, err := p.Registry.Counts(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, homePage(homeView{Overview: o, Registry: r, BaseURL: baseURL(c)}))
+	return render(c, http.StatusOK, homePage(v))
 }
 
 // sections are the console's sections whose own pages come with later work: title and summary.

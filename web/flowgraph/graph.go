@@ -72,6 +72,8 @@ type Edge struct {
 	From, To string
 	Label    string // e.g. "120/min · 2.1% err · p95 35ms"; " · " separates parts that may wrap
 	Health   Health
+	// Documented marks a flow the catalog describes but traces have not shown; it is drawn dashed.
+	Documented bool
 }
 
 // Options change how a graph is drawn.

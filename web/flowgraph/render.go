@@ -81,7 +81,19 @@ func (e PlacedEdge) title() string {
 	if e.Health != Unknown {
 		t += " (" + e.Health.String() + ")"
 	}
+	if e.Documented {
+		t += " (documented, not seen in traces)"
+	}
 	return t
+}
+
+// class is the edge's CSS class: its health, and fg-documented for a flow only documented.
+func (e PlacedEdge) class() string {
+	c := "fg-edge " + e.Health.class()
+	if e.Documented {
+		c += " fg-documented"
+	}
+	return c
 }
 
 func (e PlacedEdge) lineX() string { return num(e.LabelBox.X + e.LabelBox.W/2) }
@@ -97,4 +109,11 @@ func title(o Options) string {
 		return "Event flow graph"
 	}
 	return o.Title
+}
+
+func (e PlacedEdge) labelExtra() string {
+	if e.Documented {
+		return " fg-documented"
+	}
+	return ""
 }

@@ -108,7 +108,7 @@ func SVG(g Graph, opts Options) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			for _, e := range d.Edges {
-				var templ_7745c5c3_Var7 = []any{"fg-edge " + e.Health.class()}
+				var templ_7745c5c3_Var7 = []any{e.class()}
 				templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var7...)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -133,7 +133,7 @@ func SVG(g Graph, opts Options) templ.Component {
 				var templ_7745c5c3_Var9 string
 				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(e.id())
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/flowgraph/svg.templ`, Line: 28, Col: 89}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/flowgraph/svg.templ`, Line: 28, Col: 69}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
@@ -189,7 +189,7 @@ func SVG(g Graph, opts Options) templ.Component {
 			}
 			for _, e := range d.Edges {
 				if len(e.LabelLines) > 0 {
-					var templ_7745c5c3_Var13 = []any{"fg-edge-label " + e.Health.class()}
+					var templ_7745c5c3_Var13 = []any{"fg-edge-label " + e.Health.class() + e.labelExtra()}
 					templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var13...)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
