@@ -8,9 +8,12 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/tracing"
 )
 
@@ -45,9 +48,47 @@ func (g *otlpGRPC) Export(ctx context.Context, req ptraceotlp.ExportRequest) (pt
 }
 
 func newOTLPGRPCServer(s *Server) *grpc.Server {
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(s.otlp.maxBody)))
+	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(s.otlp.maxBody)), grpc.ChainUnaryInterceptor(s.authorizeGRPC(apikeys.RoleWrite)))
 	ptraceotlp.RegisterGRPCServer(gs, &otlpGRPC{s: s})
 	return gs
+}
+
+// authorizeGRPC is authorize for gRPC: once API keys exist, every call needs the authorization
+// metadata (what OTLP exporters send from their headers setting) with a key of at least role
+// need, as "Bearer <secret>" or "Basic base64(id:secret)". Without keys the service is open, as
+// the HTTP side is (the server then listens on loopback only).
+func (s *Server) authorizeGRPC(need apikeys.Role) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		enforced, err := s.svc.Keys.Any(ctx)
+		if err != nil {
+			s.log.ErrorContext(ctx, "OTLP/gRPC authorization", "error", err)
+			return nil, status.Error(codes.Unavailable, "API keys could not be read; retry later")
+		}
+		if !enforced {
+			return handler(ctx, req)
+		}
+		md, _ := metadata.FromIncomingContext(ctx)
+		values := md.Get("authorization")
+		if len(values) != 1 {
+			return nil, status.Error(codes.Unauthenticated, "this call needs an API key: send the metadata authorization: Bearer <secret> (an OTLP exporter's headers setting)")
+		}
+		id, secret, ok := parseAuthorization(values[0])
+		if !ok {
+			return nil, status.Error(codes.Unauthenticated, "the authorization metadata is neither Bearer <secret> nor Basic base64(id:secret)")
+		}
+		key, err := s.svc.Keys.Verify(ctx, id, secret)
+		if errors.Is(err, apikeys.ErrUnknownKey) {
+			return nil, status.Error(codes.Unauthenticated, "unknown or revoked API key")
+		}
+		if err != nil {
+			s.log.ErrorContext(ctx, "OTLP/gRPC authorization", "error", err)
+			return nil, status.Error(codes.Unavailable, "API keys could not be read; retry later")
+		}
+		if key.Role < need {
+			return nil, status.Errorf(codes.PermissionDenied, "this API key's role (%s) does not allow sending spans: it needs %s", key.Role, need)
+		}
+		return handler(ctx, req)
+	}
 }
 
 // ServeOTLPGRPC answers OTLP/gRPC on ln until Shutdown.
