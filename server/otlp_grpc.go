@@ -25,7 +25,10 @@ type otlpGRPC struct {
 
 func (g *otlpGRPC) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
 	resp := ptraceotlp.NewExportResponse()
-	decoded := tracing.FromTraces(req.Traces(), g.s.otlp.limits)
+	decoded, err := tracing.FromTraces(req.Traces(), g.s.otlp.limits)
+	if err != nil {
+		return resp, status.Error(codes.InvalidArgument, err.Error())
+	}
 	if err := g.s.svc.Ingest.Ingest(ctx, decoded.Spans); err != nil {
 		e := otlpIngestError(err)
 		st := status.New(e.code, e.message)
