@@ -34,7 +34,7 @@ type Config struct {
 	Logger           *slog.Logger
 	TracerProvider   trace.TracerProvider // the process's own tracing
 	OTLP             OTLPConfig
-	AsyncAPIMaxBytes string           // largest AsyncAPI document accepted by POST /api/catalog/asyncapi ("8M")
+	AsyncAPIMaxBytes string           // largest AsyncAPI document accepted by POST /api/catalog/asyncapi, e.g. "2MiB" (catalog.MaxDocumentBytes)
 	Now              func() time.Time // the clock for API windows; tests fix it
 }
 
