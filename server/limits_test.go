@@ -111,3 +111,27 @@ func TestAsyncAPIDocumentSizeLimit(t *testing.T) {
 		t.Fatalf("bad limit: %v", err)
 	}
 }
+
+// TestOTLPGRPCWriteRate: OTLP/gRPC exports take from the same per-key (or per-address) write
+// budget as HTTP writes; over it they get RESOURCE_EXHAUSTED with RetryInfo.
+func TestOTLPGRPCWriteRate(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.WriteRate, c.WriteBurst = 0.001, 2 })
+	conn, err := grpc.NewClient(ts.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := ptraceotlp.NewGRPCClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := range 2 {
+		if _, err := client.Export(ctx, ptraceotlp.NewExportRequestFromTraces(tracesWith(1, i))); err != nil {
+			t.Fatalf("export %d within the burst: %v", i, err)
+		}
+	}
+	_, err = client.Export(ctx, ptraceotlp.NewExportRequestFromTraces(tracesWith(1, 3)))
+	st := status.Convert(err)
+	if st.Code() != codes.ResourceExhausted || len(st.Details()) != 1 {
+		t.Fatalf("export over the write rate: %v (details %v), want ResourceExhausted with RetryInfo", err, st.Details())
+	}
+}

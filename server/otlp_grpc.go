@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -59,7 +60,8 @@ func newOTLPGRPCServer(s *Server) *grpc.Server {
 // authorizeGRPC is authorize for gRPC: once API keys exist, every call needs the authorization
 // metadata (what OTLP exporters send from their headers setting) with a key of at least role
 // need, as "Bearer <secret>" or "Basic base64(id:secret)". Without keys the service is open, as
-// the HTTP side is (the server then listens on loopback only).
+// the HTTP side is (the server then listens on loopback only). Each call then takes a token from
+// the caller's write budget (--write-rate), as an HTTP write does.
 func (s *Server) authorizeGRPC(need apikeys.Role) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		enforced, err := s.svc.Keys.Any(ctx)
@@ -68,6 +70,14 @@ func (s *Server) authorizeGRPC(need apikeys.Role) grpc.UnaryServerInterceptor {
 			return nil, status.Error(codes.Unavailable, "API keys could not be read; retry later")
 		}
 		if !enforced {
+			who := "addr:"
+			if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+				host, _, _ := net.SplitHostPort(p.Addr.String())
+				who += host
+			}
+			if err := s.limitGRPCWrite(who); err != nil {
+				return nil, err
+			}
 			return handler(ctx, req)
 		}
 		md, _ := metadata.FromIncomingContext(ctx)
@@ -90,8 +100,28 @@ func (s *Server) authorizeGRPC(need apikeys.Role) grpc.UnaryServerInterceptor {
 		if key.Role < need {
 			return nil, status.Errorf(codes.PermissionDenied, "this API key's role (%s) does not allow sending spans: it needs %s", key.Role, need)
 		}
+		if err := s.limitGRPCWrite("key:" + key.ID); err != nil {
+			return nil, err
+		}
 		return handler(ctx, req)
 	}
+}
+
+// limitGRPCWrite answers RESOURCE_EXHAUSTED with RetryInfo (which makes it retryable for OTLP
+// exporters) when who has used up its write budget.
+func (s *Server) limitGRPCWrite(who string) error {
+	if s.writes == nil {
+		return nil
+	}
+	ok, wait := s.writes.allow(who)
+	if ok {
+		return nil
+	}
+	st := status.New(codes.ResourceExhausted, "too many writes from this client: slow down and retry after the delay in RetryInfo")
+	if withInfo, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(wait)}); err == nil {
+		st = withInfo
+	}
+	return st.Err()
 }
 
 // ServeOTLPGRPC answers OTLP/gRPC on ln until Shutdown.
