@@ -20,7 +20,7 @@ import (
 
 // Limits on what one import reads, so a document cannot exhaust memory or time.
 const (
-	MaxDocumentBytes = 8 << 20 // the root file and every file it references, together
+	MaxDocumentBytes = 8 << 20 // default for ImportOptions.MaxBytes: the root file and every file it references, together
 	maxFiles         = 200     // files one document may reference
 	maxDepth         = 256     // nesting of objects, counting resolved references
 )
@@ -35,10 +35,16 @@ type documentFiles struct {
 	trees   map[string]any
 	raw     map[string][]byte
 	total   int
+	max     int // bytes of all files together
 }
 
-func newDocumentFiles(dir *os.Root, root, display string, data []byte) (*documentFiles, error) {
-	f := &documentFiles{dir: dir, root: root, display: display, trees: map[string]any{}, raw: map[string][]byte{}}
+// newDocumentFiles holds the root file's data; maxBytes bounds it with every file it references
+// (0: MaxDocumentBytes).
+func newDocumentFiles(dir *os.Root, root, display string, data []byte, maxBytes int) (*documentFiles, error) {
+	if maxBytes <= 0 {
+		maxBytes = MaxDocumentBytes
+	}
+	f := &documentFiles{dir: dir, root: root, display: display, trees: map[string]any{}, raw: map[string][]byte{}, max: maxBytes}
 	if err := f.add(root, data); err != nil {
 		return nil, err
 	}
@@ -48,8 +54,8 @@ func newDocumentFiles(dir *os.Root, root, display string, data []byte) (*documen
 // add decodes data as the file name (YAML, or JSON when it starts with '{'); .proto files are text.
 func (f *documentFiles) add(name string, data []byte) error {
 	f.total += len(data)
-	if f.total > MaxDocumentBytes {
-		return &DocumentError{File: f.fileName(name), Reason: fmt.Sprintf("the document and the files it references are over %d bytes", MaxDocumentBytes), Err: ErrDocumentTooLarge}
+	if f.total > f.max {
+		return &DocumentError{File: f.fileName(name), Reason: fmt.Sprintf("the document and the files it references are over %d bytes", f.max), Err: ErrDocumentTooLarge}
 	}
 	if len(f.raw) >= maxFiles {
 		return &DocumentError{File: f.fileName(name), Reason: fmt.Sprintf("the document references more than %d files", maxFiles)}
@@ -119,7 +125,7 @@ func (f *documentFiles) load(name string) (any, error) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, int64(MaxDocumentBytes-f.total)+1))
+	data, err := io.ReadAll(io.LimitReader(file, int64(f.max-f.total)+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}

@@ -20,6 +20,16 @@ type ImportOptions struct {
 	BaseDir string
 	// Source names an uploaded document in errors and history; by default "api".
 	Source string
+	// MaxBytes bounds the document with every file it references; larger ones are refused with
+	// ErrDocumentTooLarge. 0 means MaxDocumentBytes (8 MiB).
+	MaxBytes int
+}
+
+func (o ImportOptions) maxBytes() int {
+	if o.MaxBytes <= 0 {
+		return MaxDocumentBytes
+	}
+	return o.MaxBytes
 }
 
 // ImportResult says what an import did.
@@ -76,12 +86,12 @@ func (c *Catalog) ImportFile(ctx context.Context, file string, opts ImportOption
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("import %s: %w", file, err)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxDocumentBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, int64(opts.maxBytes())+1))
 	f.Close()
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("import %s: %w", file, err)
 	}
-	files, err := newDocumentFiles(root, filepath.ToSlash(rel), file, data)
+	files, err := newDocumentFiles(root, filepath.ToSlash(rel), file, data, opts.maxBytes())
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -95,7 +105,7 @@ func (c *Catalog) ImportDocument(ctx context.Context, data []byte, opts ImportOp
 	if source == "" {
 		source = "api"
 	}
-	files, err := newDocumentFiles(nil, "", source, data)
+	files, err := newDocumentFiles(nil, "", source, data, opts.maxBytes())
 	if err != nil {
 		return ImportResult{}, err
 	}

@@ -25,12 +25,35 @@ type Registry struct {
 	summaries summaryIndex
 	writeMu   sync.Mutex // one logical write at a time, so checks and writes see the same state
 	now       func() time.Time
+	limits    Limits
 }
+
+// Limits bound what one schema may pull in through its references. Zero fields take the value in
+// DefaultLimits.
+type Limits struct {
+	MaxReferences     int // distinct subject versions a schema reaches, directly or through other references
+	MaxReferenceDepth int // how deep references may nest (a reference to a schema with references is depth 2)
+}
+
+// DefaultLimits: Protobuf files import a few dozen others at most; 1,000 leaves room for
+// generated schemas, and each reference costs a lookup on every parse.
+var DefaultLimits = Limits{MaxReferences: 1000, MaxReferenceDepth: 32}
 
 // New returns a registry over db that understands the given formats, keyed by schema type
 // (AVRO, JSON, PROTOBUF). A schema without a type is AVRO.
 func New(db *sqlitedb.DB, formats map[string]format.Format) *Registry {
-	return &Registry{db: db, formats: formats, cache: newCache(), now: time.Now}
+	return &Registry{db: db, formats: formats, cache: newCache(), now: time.Now, limits: DefaultLimits}
+}
+
+// SetLimits changes the reference limits; call it before the registry serves.
+func (r *Registry) SetLimits(l Limits) {
+	if l.MaxReferences <= 0 {
+		l.MaxReferences = DefaultLimits.MaxReferences
+	}
+	if l.MaxReferenceDepth <= 0 {
+		l.MaxReferenceDepth = DefaultLimits.MaxReferenceDepth
+	}
+	r.limits = l
 }
 
 // Types lists the schema types this registry accepts, sorted.
@@ -179,15 +202,21 @@ func (r *Registry) parsed(ctx context.Context, s *storedSchema) (format.Schema, 
 }
 
 // resolveReferences turns references into the texts a format parses, dependencies first, and
-// returns them with every version resolved (-1 becomes the latest live version).
+// returns them with every version resolved (-1 becomes the latest live version). It refuses more
+// references or deeper nesting than r.limits allow, and cycles (which registration cannot make,
+// since a reference names an existing version, but a hand-edited store could).
 func (r *Registry) resolveReferences(ctx context.Context, refs []Reference) ([]format.Reference, []Reference, error) {
 	var out []format.Reference
+	if len(refs) > r.limits.MaxReferences {
+		return nil, nil, errInvalidSchema("Invalid schema: %d references, more than the limit of %d", len(refs), r.limits.MaxReferences)
+	}
 	resolved := make([]Reference, 0, len(refs))
 	seen := map[SubjectVersion]bool{}
+	onPath := map[SubjectVersion]bool{}
 	var visit func(ref Reference, depth int) (Reference, error)
 	visit = func(ref Reference, depth int) (Reference, error) {
-		if depth > 32 {
-			return ref, errInvalidSchema("Invalid schema: references nest deeper than 32 levels (at %q)", ref.Name)
+		if depth >= r.limits.MaxReferenceDepth {
+			return ref, errInvalidSchema("Invalid schema: references nest deeper than %d levels (at %q)", r.limits.MaxReferenceDepth, ref.Name)
 		}
 		if ref.Subject == "" || ref.Name == "" {
 			return ref, errInvalidSchema("Invalid schema: a reference needs a name and a subject, got name %q subject %q", ref.Name, ref.Subject)
@@ -205,19 +234,27 @@ func (r *Registry) resolveReferences(ctx context.Context, refs []Reference) ([]f
 		}
 		ref.Version = row.version
 		key := SubjectVersion{ref.Subject, row.version}
+		if onPath[key] {
+			return ref, errInvalidSchema("Invalid schema: reference %q to subject %q version %d is part of a cycle", ref.Name, ref.Subject, row.version)
+		}
 		if seen[key] {
 			return ref, nil
 		}
 		seen[key] = true
+		if len(seen) > r.limits.MaxReferences {
+			return ref, errInvalidSchema("Invalid schema: the references reach more than %d schemas", r.limits.MaxReferences)
+		}
 		st, err := r.schemaByID(ctx, row.schemaID)
 		if err != nil {
 			return ref, err
 		}
+		onPath[key] = true
 		for _, dep := range st.refs {
 			if _, err := visit(dep, depth+1); err != nil {
 				return ref, err
 			}
 		}
+		delete(onPath, key)
 		out = append(out, format.Reference{Name: ref.Name, Subject: ref.Subject, Version: row.version, Schema: st.text})
 		return ref, nil
 	}

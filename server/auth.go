@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -69,12 +70,28 @@ func challenge(c echo.Context) error {
 // credentials reads HTTP Basic (key id as user, secret as password: what registry clients send)
 // or a Bearer token (the secret: what OTLP exporters send through headers).
 func credentials(r *http.Request) (id, secret string, ok bool) {
-	if id, secret, ok := r.BasicAuth(); ok {
-		return id, secret, secret != ""
+	return parseAuthorization(r.Header.Get(echo.HeaderAuthorization))
+}
+
+// parseAuthorization reads the value of an Authorization header (HTTP) or of the authorization
+// metadata (gRPC): "Basic base64(id:secret)" or "Bearer secret". The schemes are case-insensitive,
+// as RFC 9110 says.
+func parseAuthorization(header string) (id, secret string, ok bool) {
+	scheme, rest, found := strings.Cut(strings.TrimSpace(header), " ")
+	if !found {
+		return "", "", false
 	}
-	if token, found := strings.CutPrefix(r.Header.Get(echo.HeaderAuthorization), "Bearer "); found {
-		token = strings.TrimSpace(token)
-		return "", token, token != ""
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(scheme) {
+	case "basic":
+		raw, err := base64.StdEncoding.DecodeString(rest)
+		if err != nil {
+			return "", "", false
+		}
+		id, secret, found = strings.Cut(string(raw), ":")
+		return id, secret, found && secret != ""
+	case "bearer":
+		return "", rest, rest != ""
 	}
 	return "", "", false
 }

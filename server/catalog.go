@@ -105,10 +105,10 @@ func patchOwner(cat *catalog.Catalog) echo.HandlerFunc {
 
 // importAsyncAPI answers POST /api/catalog/asyncapi: the body is an AsyncAPI document in YAML
 // or JSON, with $refs inside itself only. ?reversePubSub=true reads 2.x publish/subscribe the
-// other way.
-func importAsyncAPI(cat *catalog.Catalog) echo.HandlerFunc {
+// other way. A document over maxBytes gets 413.
+func importAsyncAPI(cat *catalog.Catalog, maxBytes int) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		var opts catalog.ImportOptions
+		opts := catalog.ImportOptions{MaxBytes: maxBytes}
 		if v := c.QueryParam("reversePubSub"); v != "" {
 			reverse, err := strconv.ParseBool(v)
 			if err != nil {
@@ -116,12 +116,10 @@ func importAsyncAPI(cat *catalog.Catalog) echo.HandlerFunc {
 			}
 			opts.ReversePubSub = reverse
 		}
-		body, err := io.ReadAll(io.LimitReader(c.Request().Body, catalog.MaxDocumentBytes+1))
+		// One byte over the limit is enough for the import to refuse it (ErrDocumentTooLarge: 413).
+		body, err := io.ReadAll(io.LimitReader(c.Request().Body, int64(maxBytes)+1))
 		if err != nil {
 			return err
-		}
-		if len(body) > catalog.MaxDocumentBytes {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
 		res, err := cat.ImportDocument(c.Request().Context(), body, opts)
 		if err != nil {

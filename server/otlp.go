@@ -83,7 +83,10 @@ func (s *Server) otlpTraces(c echo.Context) error {
 		return s.writeOTLPError(c, enc, otlpError{status: http.StatusBadRequest, code: codes.InvalidArgument,
 			message: fmt.Sprintf("malformed OTLP %s body: %v", enc.name(), err)})
 	}
-	decoded := tracing.FromTraces(td, s.otlp.limits)
+	decoded, err := tracing.FromTraces(td, s.otlp.limits)
+	if err != nil {
+		return s.writeOTLPError(c, enc, otlpError{status: http.StatusRequestEntityTooLarge, code: codes.InvalidArgument, message: err.Error()})
+	}
 	if err := s.svc.Ingest.Ingest(req.Context(), decoded.Spans); err != nil {
 		oe := otlpIngestError(err)
 		if oe.status >= 500 && !errors.Is(err, tracing.ErrClosed) {

@@ -8,9 +8,13 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/tracing"
 )
 
@@ -22,7 +26,10 @@ type otlpGRPC struct {
 
 func (g *otlpGRPC) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
 	resp := ptraceotlp.NewExportResponse()
-	decoded := tracing.FromTraces(req.Traces(), g.s.otlp.limits)
+	decoded, err := tracing.FromTraces(req.Traces(), g.s.otlp.limits)
+	if err != nil {
+		return resp, status.Error(codes.InvalidArgument, err.Error())
+	}
 	if err := g.s.svc.Ingest.Ingest(ctx, decoded.Spans); err != nil {
 		e := otlpIngestError(err)
 		st := status.New(e.code, e.message)
@@ -45,9 +52,76 @@ func (g *otlpGRPC) Export(ctx context.Context, req ptraceotlp.ExportRequest) (pt
 }
 
 func newOTLPGRPCServer(s *Server) *grpc.Server {
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(s.otlp.maxBody)))
+	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(s.otlp.maxBody)), grpc.ChainUnaryInterceptor(s.authorizeGRPC(apikeys.RoleWrite)))
 	ptraceotlp.RegisterGRPCServer(gs, &otlpGRPC{s: s})
 	return gs
+}
+
+// authorizeGRPC is authorize for gRPC: once API keys exist, every call needs the authorization
+// metadata (what OTLP exporters send from their headers setting) with a key of at least role
+// need, as "Bearer <secret>" or "Basic base64(id:secret)". Without keys the service is open, as
+// the HTTP side is (the server then listens on loopback only). Each call then takes a token from
+// the caller's write budget (--write-rate), as an HTTP write does.
+func (s *Server) authorizeGRPC(need apikeys.Role) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		enforced, err := s.svc.Keys.Any(ctx)
+		if err != nil {
+			s.log.ErrorContext(ctx, "OTLP/gRPC authorization", "error", err)
+			return nil, status.Error(codes.Unavailable, "API keys could not be read; retry later")
+		}
+		if !enforced {
+			who := "addr:"
+			if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+				host, _, _ := net.SplitHostPort(p.Addr.String())
+				who += host
+			}
+			if err := s.limitGRPCWrite(who); err != nil {
+				return nil, err
+			}
+			return handler(ctx, req)
+		}
+		md, _ := metadata.FromIncomingContext(ctx)
+		values := md.Get("authorization")
+		if len(values) != 1 {
+			return nil, status.Error(codes.Unauthenticated, "this call needs an API key: send the metadata authorization: Bearer <secret> (an OTLP exporter's headers setting)")
+		}
+		id, secret, ok := parseAuthorization(values[0])
+		if !ok {
+			return nil, status.Error(codes.Unauthenticated, "the authorization metadata is neither Bearer <secret> nor Basic base64(id:secret)")
+		}
+		key, err := s.svc.Keys.Verify(ctx, id, secret)
+		if errors.Is(err, apikeys.ErrUnknownKey) {
+			return nil, status.Error(codes.Unauthenticated, "unknown or revoked API key")
+		}
+		if err != nil {
+			s.log.ErrorContext(ctx, "OTLP/gRPC authorization", "error", err)
+			return nil, status.Error(codes.Unavailable, "API keys could not be read; retry later")
+		}
+		if key.Role < need {
+			return nil, status.Errorf(codes.PermissionDenied, "this API key's role (%s) does not allow sending spans: it needs %s", key.Role, need)
+		}
+		if err := s.limitGRPCWrite("key:" + key.ID); err != nil {
+			return nil, err
+		}
+		return handler(ctx, req)
+	}
+}
+
+// limitGRPCWrite answers RESOURCE_EXHAUSTED with RetryInfo (which makes it retryable for OTLP
+// exporters) when who has used up its write budget.
+func (s *Server) limitGRPCWrite(who string) error {
+	if s.writes == nil {
+		return nil
+	}
+	ok, wait := s.writes.allow(who)
+	if ok {
+		return nil
+	}
+	st := status.New(codes.ResourceExhausted, "too many writes from this client: slow down and retry after the delay in RetryInfo")
+	if withInfo, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(wait)}); err == nil {
+		st = withInfo
+	}
+	return st.Err()
 }
 
 // ServeOTLPGRPC answers OTLP/gRPC on ln until Shutdown.

@@ -83,7 +83,7 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodPatch, "/api/catalog/owners/*", roleWrite, patchOwner(cat), false},
 		{http.MethodGet, "/api/catalog/documents/*", roleRead, oneOf(cat.DocumentHistory), false},
 		{http.MethodGet, "/api/catalog/asyncapi", roleRead, exportAsyncAPI(cat), false},
-		{http.MethodPost, "/api/catalog/asyncapi", roleWrite, importAsyncAPI(cat), false},
+		{http.MethodPost, "/api/catalog/asyncapi", roleWrite, importAsyncAPI(cat, s.asyncAPIMaxBytes), false},
 		{http.MethodGet, "/api/catalog/drift", roleRead, s.apiDrift, false},
 
 		// The Confluent Schema Registry API (server/registry.go).

@@ -28,13 +28,14 @@ import (
 
 // Config is what the server needs to know beyond its services.
 type Config struct {
-	MaxBody        string  // request body limit, e.g. "16M"
-	WriteRate      float64 // writes per second per API key (or client address without keys); 0: unlimited
-	WriteBurst     int     // writes a client may make at once before WriteRate applies
-	Logger         *slog.Logger
-	TracerProvider trace.TracerProvider // the process's own tracing
-	OTLP           OTLPConfig
-	Now            func() time.Time // the clock for API windows; tests fix it
+	MaxBody          string  // request body limit, e.g. "16M"
+	WriteRate        float64 // writes per second per API key (or client address without keys); 0: unlimited
+	WriteBurst       int     // writes a client may make at once before WriteRate applies
+	Logger           *slog.Logger
+	TracerProvider   trace.TracerProvider // the process's own tracing
+	OTLP             OTLPConfig
+	AsyncAPIMaxBytes string           // largest AsyncAPI document accepted by POST /api/catalog/asyncapi, e.g. "2MiB" (catalog.MaxDocumentBytes)
+	Now              func() time.Time // the clock for API windows; tests fix it
 }
 
 // OTLPConfig tunes OTLP ingest. Zero values take the defaults noted on each field.
@@ -58,14 +59,15 @@ type Services struct {
 // Server serves the console, the APIs, OTLP/HTTP and the probes on one port, and OTLP/gRPC on
 // another when asked to.
 type Server struct {
-	echo   *echo.Echo
-	http   *http.Server
-	svc    Services
-	log    *slog.Logger
-	writes *writeLimiter // nil when writes are not rate-limited
-	now    func() time.Time
-	otlp   otlpSettings
-	grpc   *grpc.Server // OTLP/gRPC, served by ServeOTLPGRPC
+	echo             *echo.Echo
+	http             *http.Server
+	svc              Services
+	log              *slog.Logger
+	writes           *writeLimiter // nil when writes are not rate-limited
+	now              func() time.Time
+	otlp             otlpSettings
+	asyncAPIMaxBytes int
+	grpc             *grpc.Server // OTLP/gRPC, served by ServeOTLPGRPC
 }
 
 // otlpSettings is OTLPConfig resolved.
@@ -111,7 +113,14 @@ func New(cfg Config, svc Services) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{echo: e, svc: svc, log: cfg.Logger, now: cfg.Now, otlp: otlp}
+	asyncAPIMaxBytes := int64(catalog.MaxDocumentBytes)
+	if cfg.AsyncAPIMaxBytes != "" {
+		asyncAPIMaxBytes, err = bytes.Parse(cfg.AsyncAPIMaxBytes)
+		if err != nil || asyncAPIMaxBytes <= 0 || asyncAPIMaxBytes > 1<<30 {
+			return nil, fmt.Errorf("AsyncAPI document limit %q: want a size such as 512K or 8M, at most 1G", cfg.AsyncAPIMaxBytes)
+		}
+	}
+	s := &Server{echo: e, svc: svc, log: cfg.Logger, now: cfg.Now, otlp: otlp, asyncAPIMaxBytes: int(asyncAPIMaxBytes)}
 	if cfg.WriteRate > 0 {
 		s.writes = newWriteLimiter(cfg.WriteRate, max(cfg.WriteBurst, 1))
 	}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 )
 
 func openTemp(t *testing.T, path string) *DB {
@@ -128,33 +127,4 @@ func TestBackupWhileWriting(t *testing.T) {
 	if err := db.Backup(ctx, dest); err == nil {
 		t.Fatal("backup overwrote an existing file")
 	}
-}
-
-func TestWALStaysSmallUnderSteadyWrites(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "eventlens.db")
-	db := openTemp(t, path)
-	defer db.Close()
-	if _, err := db.Write.Exec("CREATE TABLE rows (payload BLOB)"); err != nil {
-		t.Fatal(err)
-	}
-	payload := make([]byte, 4096)
-	// Writes as fast as one connection can go, for up to 3 seconds: the WAL must stay bounded
-	// by the background checkpoints and the writer's safety net (4096 pages, 16 MiB).
-	deadline := time.Now().Add(3 * time.Second)
-	written := 0
-	for time.Now().Before(deadline) && written < 64<<20 {
-		if _, err := db.Write.Exec("INSERT INTO rows VALUES (?)", payload); err != nil {
-			t.Fatal(err)
-		}
-		written += len(payload)
-	}
-	fi, err := os.Stat(path + "-wal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The WAL is reused from its start after each complete checkpoint.
-	if fi.Size() > 32<<20 {
-		t.Fatalf("WAL is %d bytes after writing %d: the background checkpoint does not keep up", fi.Size(), written)
-	}
-	t.Logf("wrote %d bytes; WAL is %d bytes", written, fi.Size())
 }

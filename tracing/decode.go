@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -12,13 +13,21 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// DecodeLimits bound what one span may carry.
+// DecodeLimits bound what one OTLP request and each of its spans may carry. Zero fields take the
+// value in DefaultDecodeLimits.
 type DecodeLimits struct {
+	MaxSpans          int // a request with more spans than this is refused whole (ErrTooManySpans)
 	MaxAttributeBytes int // a span whose attributes encode to more JSON than this is rejected
 }
 
-// DefaultDecodeLimits are the limits used when none are configured.
-var DefaultDecodeLimits = DecodeLimits{MaxAttributeBytes: 64 << 10}
+// DefaultDecodeLimits are the limits used when none are configured. 20,000 spans is 40 times the
+// OpenTelemetry SDK's default export batch (512) and over twice the collector's batch processor
+// default (8,192); it keeps a request well under the default ingest queue (50,000 spans).
+var DefaultDecodeLimits = DecodeLimits{MaxSpans: 20_000, MaxAttributeBytes: 64 << 10}
+
+// ErrTooManySpans means a request carries more spans than DecodeLimits.MaxSpans; the client
+// should send smaller batches.
+var ErrTooManySpans = errors.New("too many spans in one request")
 
 // Decoded is the result of turning one OTLP request into spans.
 type Decoded struct {
@@ -38,10 +47,17 @@ func (d Decoded) RejectionMessage() string {
 const maxReasons = 3
 
 // FromTraces decodes pdata traces (from OTLP protobuf, JSON or gRPC) into eventlens spans. Spans
-// with invalid ids or oversized attributes are refused one by one, not the whole request.
-func FromTraces(td ptrace.Traces, lim DecodeLimits) Decoded {
+// with invalid ids or oversized attributes are refused one by one, not the whole request; a
+// request with more spans than the limit is refused whole with ErrTooManySpans.
+func FromTraces(td ptrace.Traces, lim DecodeLimits) (Decoded, error) {
 	if lim.MaxAttributeBytes <= 0 {
-		lim = DefaultDecodeLimits
+		lim.MaxAttributeBytes = DefaultDecodeLimits.MaxAttributeBytes
+	}
+	if lim.MaxSpans <= 0 {
+		lim.MaxSpans = DefaultDecodeLimits.MaxSpans
+	}
+	if n := td.SpanCount(); n > lim.MaxSpans {
+		return Decoded{}, fmt.Errorf("%w: %d spans, more than the limit of %d; send smaller batches", ErrTooManySpans, n, lim.MaxSpans)
 	}
 	out := Decoded{Spans: make([]Span, 0, td.SpanCount())}
 	reject := func(reason string) {
@@ -80,7 +96,7 @@ func FromTraces(td ptrace.Traces, lim DecodeLimits) Decoded {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 func toSpan(ps ptrace.Span, service string, attrs []byte) Span {

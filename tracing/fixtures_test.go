@@ -91,7 +91,10 @@ func decode(t testing.TB, specs ...spanSpec) []Span {
 			t.Fatal(err)
 		}
 	}
-	d := FromTraces(td, DecodeLimits{})
+	d, err := FromTraces(td, DecodeLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if d.Rejected > 0 {
 		t.Fatalf("spans rejected: %s", d.RejectionMessage())
 	}

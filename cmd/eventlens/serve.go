@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/labstack/gommon/bytes"
+
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/demo"
@@ -66,10 +68,16 @@ type serverFlags struct {
 	OTLPGRPCAddr    string        `name:"otlp-grpc-addr" help:"Address for OTLP/gRPC trace ingest; empty disables it." default:"127.0.0.1:4317" env:"EVENTLENS_OTLP_GRPC_ADDR"`
 	OTLPMaxBody     string        `name:"otlp-max-body" help:"Largest OTLP request, before and after gzip; larger ones get 413." default:"16M" env:"EVENTLENS_OTLP_MAX_BODY"`
 	OTLPMaxInflight int           `name:"otlp-max-inflight" help:"OTLP/HTTP bodies decoded at once; more wait, then get 503." default:"32" env:"EVENTLENS_OTLP_MAX_INFLIGHT"`
+	OTLPMaxSpans    int           `name:"otlp-max-spans" help:"Most spans in one OTLP request; larger requests get 413 (gRPC: INVALID_ARGUMENT)." default:"20000" env:"EVENTLENS_OTLP_MAX_SPANS"`
+	OTLPMaxAttrs    string        `name:"otlp-max-span-attributes" help:"Largest attributes of one span, as JSON (e.g. 16KiB); such spans are rejected (OTLP partial success)." default:"64KiB" env:"EVENTLENS_OTLP_MAX_SPAN_ATTRIBUTES"`
 	IngestQueue     int           `help:"Spans accepted but not yet stored before OTLP answers 429 (retry later)." default:"50000" env:"EVENTLENS_INGEST_QUEUE"`
 	IngestBatch     int           `help:"Most spans stored in one transaction." default:"10000" env:"EVENTLENS_INGEST_BATCH"`
 	SpanRetention   time.Duration `help:"How long raw spans are kept." default:"24h" env:"EVENTLENS_SPAN_RETENTION"`
 	FlowRetention   time.Duration `help:"How long per-minute and per-hour flow aggregates are kept (720h = 30 days)." default:"720h" env:"EVENTLENS_FLOW_RETENTION"`
+
+	AsyncAPIMaxBytes        string `name:"asyncapi-max-bytes" help:"Largest AsyncAPI document accepted by POST /api/catalog/asyncapi (e.g. 2MiB); larger ones get 413." default:"8MiB" env:"EVENTLENS_ASYNCAPI_MAX_BYTES"`
+	SchemaMaxReferences     int    `name:"schema-max-references" help:"Most schemas one schema may reach through its references, directly or not." default:"1000" env:"EVENTLENS_SCHEMA_MAX_REFERENCES"`
+	SchemaMaxReferenceDepth int    `name:"schema-max-reference-depth" help:"How deep schema references may nest." default:"32" env:"EVENTLENS_SCHEMA_MAX_REFERENCE_DEPTH"`
 
 	HealthWindow          time.Duration `help:"Consumer health measures throughput, errors and latency over this window." default:"5m" env:"EVENTLENS_HEALTH_WINDOW"`
 	HealthSilentAfter     time.Duration `help:"A consumer is silent when it processed nothing for this long while its channel is active." default:"5m" env:"EVENTLENS_HEALTH_SILENT_AFTER"`
@@ -112,11 +120,18 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 		return err
 	}
 	registry := schemaregistry.New(db, schemaregistry.Formats())
+	registry.SetLimits(schemaregistry.Limits{MaxReferences: s.SchemaMaxReferences, MaxReferenceDepth: s.SchemaMaxReferenceDepth})
+	maxAttrs, err := bytes.Parse(s.OTLPMaxAttrs)
+	if err != nil || maxAttrs <= 0 || maxAttrs > 1<<30 {
+		return errors.Join(fmt.Errorf("span attribute limit %q: want a size such as 16K or 64K", s.OTLPMaxAttrs), ingest.Close(context.WithoutCancel(e.ctx)))
+	}
 	cat := catalog.New(db, registry)
 	cat.SetIngester(ingest)
 	srv, err := server.New(
 		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log, TracerProvider: tp,
-			OTLP: server.OTLPConfig{MaxBody: s.OTLPMaxBody, MaxInflight: s.OTLPMaxInflight}},
+			AsyncAPIMaxBytes: s.AsyncAPIMaxBytes,
+			OTLP: server.OTLPConfig{MaxBody: s.OTLPMaxBody, MaxInflight: s.OTLPMaxInflight,
+				Limits: tracing.DecodeLimits{MaxSpans: s.OTLPMaxSpans, MaxAttributeBytes: int(maxAttrs)}}},
 		server.Services{DB: db, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest},
 	)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/bufbuild/protocompile"
 	"github.com/bufbuild/protocompile/ast"
@@ -212,8 +213,8 @@ func describe(err error) string {
 	return strings.ReplaceAll(err.Error(), mainFile, "schema")
 }
 
-// parseText parses one file after checking its size and nesting.
-func parseText(name, text string) (*ast.FileNode, error) {
+// parseText parses one file after checking its size, encoding and nesting.
+func parseText(name, text string) (f *ast.FileNode, err error) {
 	label := name
 	if name == mainFile {
 		label = "schema"
@@ -221,6 +222,18 @@ func parseText(name, text string) (*ast.FileNode, error) {
 	if len(text) > MaxSchemaBytes {
 		return nil, tooLarge("%s: %d bytes, more than the %d allowed", label, len(text), MaxSchemaBytes)
 	}
+	// A .proto file is UTF-8 (the language spec says so). protocompile v0.14.1's lexer panics on
+	// an escape followed by invalid UTF-8 inside a string literal (found by FuzzParseAndDiff), so
+	// such text is refused before it gets there.
+	if i := invalidUTF8(text); i >= 0 {
+		return nil, invalid("%s:%d: not valid UTF-8", label, strings.Count(text[:i], "\n")+1)
+	}
+	// And should the parser panic on some other input, the schema is invalid, not the process down.
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, invalid("%s: the Protobuf parser failed on this text (%v)", label, r)
+		}
+	}()
 	if line, ok := nestingWithin(text, MaxNesting); !ok {
 		return nil, invalid("%s:%d: nested more than %d deep", label, line, MaxNesting)
 	}
@@ -231,7 +244,7 @@ func parseText(name, text string) (*ast.FileNode, error) {
 		}
 		return err
 	}, nil))
-	f, err := parser.Parse(name, strings.NewReader(text), h)
+	f, err = parser.Parse(name, strings.NewReader(text), h)
 	if err != nil {
 		if firstErr != nil {
 			err = firstErr
@@ -239,6 +252,18 @@ func parseText(name, text string) (*ast.FileNode, error) {
 		return nil, invalid("%s", describe(err))
 	}
 	return f, nil
+}
+
+// invalidUTF8 is the offset of the first byte of text that is not valid UTF-8, or -1.
+func invalidUTF8(text string) int {
+	for i, r := range text {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(text[i:]); size == 1 {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // nestingWithin reports whether text never opens more than limit brackets at once, skipping

@@ -81,11 +81,15 @@
     if (!drag || e.pointerId !== drag.id) return;
     drag.svg.classList.remove("fg-dragging");
     if (drag.moved) {
-      // Swallow the click that ends a drag, so dropping on a node does not open it; the
-      // browser sends that click in the same task, so the listener goes right after.
-      var swallow = function (c) { c.preventDefault(); c.stopPropagation(); };
+      // Swallow the click that ends a drag, so dropping on a node does not open it. The
+      // listener goes with that click, or after a moment when the browser sends none.
+      var swallow = function (c) {
+        c.preventDefault();
+        c.stopPropagation();
+        document.removeEventListener("click", swallow, true);
+      };
       document.addEventListener("click", swallow, true);
-      setTimeout(function () { document.removeEventListener("click", swallow, true); }, 0);
+      setTimeout(function () { document.removeEventListener("click", swallow, true); }, 100);
     }
     drag = null;
   }

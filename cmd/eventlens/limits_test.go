@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestServeLimitFlags proves the limit flags reach the server: each limit set low refuses what
+// goes over it.
+func TestServeLimitFlags(t *testing.T) {
+	p := startServe(t, filepath.Join(t.TempDir(), "eventlens.db"),
+		"--otlp-max-spans", "2", "--otlp-max-span-attributes", "1KiB", "--asyncapi-max-bytes", "1KiB",
+		"--schema-max-reference-depth", "1", "--schema-max-references", "5")
+	post := func(path, contentType string, body []byte) (int, string) {
+		t.Helper()
+		resp, err := http.Post(p.URL+path, contentType, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	if code, body := post("/v1/traces", "application/json", spansJSON("0102030405060708090a0b0c0d0e0f10", 3)); code != 413 || !strings.Contains(body, "limit of 2") {
+		t.Errorf("3 spans with --otlp-max-spans 2: %d %s", code, body)
+	}
+	big := bytes.Replace(spansJSON("0102030405060708090a0b0c0d0e0f10", 1), []byte(`{"key":"messaging.system"`),
+		[]byte(`{"key":"big","value":{"stringValue":"`+strings.Repeat("o", 2000)+`"}},{"key":"messaging.system"`), 1)
+	if code, body := post("/v1/traces", "application/json", big); code != 200 || !strings.Contains(body, "rejectedSpans") {
+		t.Errorf("a span with 2 KB of attributes and --otlp-max-span-attributes 1KiB: %d %s", code, body)
+	}
+	doc := "asyncapi: 3.0.0\ninfo:\n  title: Big\n  version: 1.0.0\n  description: " + strings.Repeat("x", 1100) + "\n"
+	if code, body := post("/api/catalog/asyncapi", "application/yaml", []byte(doc)); code != 413 {
+		t.Errorf("a 1.1 KB document with --asyncapi-max-bytes 1KiB: %d %s", code, body)
+	}
+	register := func(subject, schema string, refs ...map[string]any) (int, string) {
+		b, _ := json.Marshal(map[string]any{"schema": schema, "references": refs})
+		return post("/subjects/"+subject+"/versions", "application/vnd.schemaregistry.v1+json", b)
+	}
+	if code, body := register("a", `{"type":"record","name":"A","fields":[{"name":"f","type":"int"}]}`); code != 200 {
+		t.Fatalf("register a: %d %s", code, body)
+	}
+	if code, body := register("b", `{"type":"record","name":"B","fields":[{"name":"a","type":"A"}]}`, map[string]any{"name": "A", "subject": "a", "version": 1}); code != 200 {
+		t.Fatalf("register b (one level of references): %d %s", code, body)
+	}
+	if code, body := register("c", `{"type":"record","name":"C","fields":[{"name":"b","type":"B"}]}`, map[string]any{"name": "B", "subject": "b", "version": 1}); code != 422 || !strings.Contains(body, "deeper than 1") {
+		t.Errorf("two levels of references with --schema-max-reference-depth 1: %d %s", code, body)
+	}
+}
