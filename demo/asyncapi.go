@@ -112,6 +112,7 @@ func (c *client) importDocument(ctx context.Context, doc Document) (importAnswer
 // a few seconds.
 func (s *shop) describe(ctx context.Context, c *client) (map[string]schemaRef, error) {
 	schemas := map[string]schemaRef{}
+	var errs error
 	for _, doc := range Documents() {
 		var answer importAnswer
 		var err error
@@ -120,8 +121,16 @@ func (s *shop) describe(ctx context.Context, c *client) (map[string]schemaRef, e
 				break
 			}
 		}
+		if ctx.Err() != nil {
+			return schemas, ctx.Err()
+		}
 		if err != nil {
-			return schemas, fmt.Errorf("import the AsyncAPI document of %s: %w", doc.Service, err)
+			// The other documents may still import (and a refused key refuses them all).
+			errs = errors.Join(errs, fmt.Errorf("import the AsyncAPI document of %s: %w", doc.Service, err))
+			if !errors.Is(err, errPermanent) {
+				break // eventlens is not answering
+			}
+			continue
 		}
 		for _, sc := range answer.Schemas {
 			if sc.Status == "refused" {
@@ -134,7 +143,7 @@ func (s *shop) describe(ctx context.Context, c *client) (map[string]schemaRef, e
 		}
 		s.opt.Logger.Debug("demo document imported", "service", doc.Service, "document", answer.Document, "version", answer.Version)
 	}
-	return schemas, nil
+	return schemas, errs
 }
 
 // endpointURL joins the eventlens base URL and a path.
