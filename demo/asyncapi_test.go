@@ -32,8 +32,8 @@ func TestDocumentsAgree(t *testing.T) {
 	}
 	for _, doc := range Documents() {
 		var d struct {
-			AsyncAPI   string         `yaml:"asyncapi"`
-			ID         string         `yaml:"id"`
+			AsyncAPI   string `yaml:"asyncapi"`
+			ID         string `yaml:"id"`
 			Info       struct{ Title string }
 			Channels   map[string]any `yaml:"channels"`
 			Operations map[string]struct {
