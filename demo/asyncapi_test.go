@@ -75,3 +75,13 @@ func TestDocumentsAgree(t *testing.T) {
 		t.Errorf("%d channels and %d messages in all, want 5 and 5", len(channels), len(messages))
 	}
 }
+
+// TestRunRefusesAMalformedKey: a key is "id:secret"; anything else is a mistake to report at once.
+func TestRunRefusesAMalformedKey(t *testing.T) {
+	for _, key := range []string{"secret-only", ":secret", "id:"} {
+		err := Run(t.Context(), Options{Endpoint: "http://127.0.0.1:1", APIKey: key})
+		if err == nil || !strings.Contains(err.Error(), "id:secret") {
+			t.Errorf("key %q: %v, want an error asking for id:secret", key, err)
+		}
+	}
+}
