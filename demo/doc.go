@@ -2,5 +2,36 @@
 // and notifications exchanging messages through an in-process broker, instrumented with the
 // OpenTelemetry Go SDK and exporting spans to eventlens with the real OTLP/HTTP exporter.
 //
-// It is a client of eventlens and talks to it only over OTLP: it imports nothing of eventlens.
+// It is a client of eventlens and talks to it only over its public protocols (the catalog's
+// REST API and OTLP/HTTP): it imports nothing of eventlens.
+//
+// # The shop describes itself
+//
+// Each service has an AsyncAPI 3.0 document, embedded from asyncapi/*.yaml: its channels (Kafka
+// topics, and a RabbitMQ exchange for emails), its send and receive operations (receives name
+// their Kafka consumer group), its messages and their payloads (Avro for orders.placed, Protobuf
+// for inventory.reserved, JSON Schema for the others), its owner (a team), its domain
+// (x-eventlens-domain), tags and descriptions. A channel or message that several documents
+// mention is written the same way in each. At start the shop imports the documents with
+// POST /api/catalog/asyncapi, which registers every payload in the schema registry under
+// <topic>-value, and then sets eventlens' span attributes messaging.message.schema.id and
+// messaging.message.schema.version to the id and version the registry answered, so the catalog's
+// drift can judge each consumer's schema. A payload the registry refuses (when the database
+// already holds an incompatible newer version of the subject) is logged, and that channel's
+// spans carry no schema.
+//
+// # The deliberate drift
+//
+// One consumer is left out of the documents on purpose: fraud-check reads payments.completed in
+// consumer group fraud-check, so GET /api/catalog/drift always shows one undocumented_consumer.
+// Everything else the shop does is documented, and its spans name the registry's latest schemas,
+// so there is no other finding (not_observed starts counting only a week after the import).
+//
+// # API keys
+//
+// The shop sends no credentials unless Options.APIKey holds a key ("id:secret", role write): then
+// the catalog import gets it as HTTP Basic and the OTLP exporter as a Bearer token (the secret).
+// A server that has API keys therefore needs EVENTLENS_DEMO_KEY=id:secret for
+// `eventlens serve --demo` and `eventlens demo --db …`; without it the import is refused (the shop
+// logs a warning and keeps running) and so are its spans.
 package demo

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,11 @@ type Options struct {
 	FailShare       float64 // share of payments that fail (0.3)
 	SlowProcessing  time.Duration
 	Logger          *slog.Logger
+
+	// APIKey is an eventlens API key with the write role, "id:secret", for a server that has
+	// keys: sent as HTTP Basic to the catalog API and as a Bearer token (the secret) with OTLP.
+	// Empty sends no credentials, which only a server without keys accepts.
+	APIKey string
 }
 
 // shop is the running demo: its broker and one tracer provider per service.
@@ -34,6 +40,7 @@ type shop struct {
 	broker    *broker
 	providers []*sdktrace.TracerProvider
 	prop      propagation.TextMapPropagator
+	schemas   map[string]schemaRef // channel → the schema its messages are written with
 }
 
 // Run runs the shop until ctx ends, then flushes every service's spans.
@@ -50,7 +57,31 @@ func Run(ctx context.Context, opt Options) (err error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
+	keyID, secret, hasKey := strings.Cut(opt.APIKey, ":")
+	if opt.APIKey != "" && (!hasKey || keyID == "" || secret == "") {
+		return errors.New("demo API key: want id:secret")
+	}
+	tracesURL, err := endpointURL(opt.Endpoint, "/v1/traces")
+	if err != nil {
+		return err
+	}
 	s := &shop{opt: opt, broker: newBroker(), prop: propagation.TraceContext{}}
+	// The shop describes itself first, so that its spans can name the registry's schemas.
+	api := &client{base: strings.TrimSuffix(opt.Endpoint, "/"), keyID: keyID, secret: secret, http: &http.Client{Timeout: 10 * time.Second}}
+	if s.schemas, err = s.describe(ctx, api); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		hint := ""
+		if opt.APIKey == "" {
+			hint = "; a server with API keys needs one for the demo: EVENTLENS_DEMO_KEY=id:secret"
+		}
+		opt.Logger.Warn("demo shop runs without its catalog documents and schema ids"+hint, "error", err)
+	}
+	var headers map[string]string
+	if opt.APIKey != "" {
+		headers = map[string]string{"Authorization": "Bearer " + secret}
+	}
 	defer func() {
 		flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -59,7 +90,7 @@ func Run(ctx context.Context, opt Options) (err error) {
 		}
 	}()
 	tracer := func(service string) (trace.Tracer, error) {
-		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(strings.TrimSuffix(opt.Endpoint, "/")+"/v1/traces"))
+		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(tracesURL), otlptracehttp.WithHeaders(headers))
 		if err != nil {
 			return nil, fmt.Errorf("demo exporter for %s: %w", service, err)
 		}
@@ -71,7 +102,7 @@ func Run(ctx context.Context, opt Options) (err error) {
 		return tp.Tracer("eventlens-demo"), nil
 	}
 	services := map[string]trace.Tracer{}
-	for _, name := range []string{"orders", "payments", "inventory", "shipping", "notifications"} {
+	for _, name := range []string{"orders", "payments", "inventory", "shipping", "notifications", "fraud-check"} {
 		if services[name], err = tracer(name); err != nil {
 			return err
 		}
@@ -88,6 +119,7 @@ func Run(ctx context.Context, opt Options) (err error) {
 	placedForInventory := s.broker.subscribe("orders.placed")
 	paidForShipping := s.broker.subscribe("payments.completed")
 	paidForNotifications := s.broker.subscribe("payments.completed")
+	paidForFraudCheck := s.broker.subscribe("payments.completed")
 	shippedForNotifications := s.broker.subscribe("shipments.created")
 
 	start(1, func() { s.orders(ctx, services["orders"]) })
@@ -95,6 +127,7 @@ func Run(ctx context.Context, opt Options) (err error) {
 	start(2, func() { s.inventory(ctx, services["inventory"], placedForInventory) })
 	start(int(opt.OrdersPerSecond*opt.SlowProcessing.Seconds())+2, func() { s.shipping(ctx, services["shipping"], paidForShipping) })
 	start(1, func() { s.notifications(ctx, services["notifications"], paidForNotifications, shippedForNotifications) })
+	start(1, func() { s.fraudCheck(ctx, services["fraud-check"], paidForFraudCheck) })
 	opt.Logger.Info("demo shop running", "orders_per_second", opt.OrdersPerSecond, "endpoint", opt.Endpoint)
 	wg.Wait()
 	return nil
@@ -109,10 +142,6 @@ func kafka(op, topic string, extra ...attribute.KeyValue) trace.SpanStartOption 
 		attribute.String("messaging.destination.name", topic),
 		attribute.String("server.address", "kafka.shop.internal"),
 	}, extra...)...)
-}
-
-func schema(id, version string) []attribute.KeyValue {
-	return []attribute.KeyValue{attribute.String("messaging.message.schema.id", id), attribute.String("messaging.message.schema.version", version)}
 }
 
 // produce sends one message to topic inside a PRODUCER span and returns it.
@@ -150,7 +179,7 @@ func (s *shop) orders(ctx context.Context, tr trace.Tracer) {
 	for id := int64(1); sleep(ctx, every); id++ {
 		rctx, req := tr.Start(ctx, "POST /orders", trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(attribute.String("http.request.method", "POST"), attribute.String("http.route", "/orders")))
-		s.produce(rctx, tr, "orders.placed", id, kafka("send", "orders.placed", schema("1", "2")...))
+		s.produce(rctx, tr, "orders.placed", id, kafka("send", "orders.placed", s.schemaAttrs("orders.placed")...))
 		req.End()
 	}
 }
@@ -162,13 +191,13 @@ func (s *shop) payments(ctx context.Context, tr trace.Tracer, in <-chan message)
 		case <-ctx.Done():
 			return
 		case m := <-in:
-			pctx, span := s.consume(ctx, tr, "orders.placed", "payments", m, schema("1", "2")...)
+			pctx, span := s.consume(ctx, tr, "orders.placed", "payments", m, s.schemaAttrs("orders.placed")...)
 			sleep(ctx, time.Duration(5+rand.IntN(20))*time.Millisecond)
 			if rand.Float64() < s.opt.FailShare {
 				span.SetStatus(codes.Error, "card declined")
 				span.SetAttributes(attribute.String("error.type", "CardDeclined"))
 			} else {
-				s.produce(pctx, tr, "payments.completed", m.orderID, kafka("send", "payments.completed", schema("2", "1")...))
+				s.produce(pctx, tr, "payments.completed", m.orderID, kafka("send", "payments.completed", s.schemaAttrs("payments.completed")...))
 			}
 			span.End()
 		}
@@ -208,10 +237,10 @@ func (s *shop) shipping(ctx context.Context, tr trace.Tracer, in <-chan message)
 		case <-ctx.Done():
 			return
 		case m := <-in:
-			sctx, span := s.consume(ctx, tr, "payments.completed", "shipping", m, schema("2", "1")...)
+			sctx, span := s.consume(ctx, tr, "payments.completed", "shipping", m, s.schemaAttrs("payments.completed")...)
 			jitter := time.Duration(rand.Int64N(int64(s.opt.SlowProcessing / 2)))
 			sleep(ctx, s.opt.SlowProcessing*3/4+jitter)
-			s.produce(sctx, tr, "shipments.created", m.orderID, kafka("send", "shipments.created"))
+			s.produce(sctx, tr, "shipments.created", m.orderID, kafka("send", "shipments.created", s.schemaAttrs("shipments.created")...))
 			span.End()
 		}
 	}
@@ -230,15 +259,32 @@ func (s *shop) notifications(ctx context.Context, tr trace.Tracer, paid, shipped
 		case m = <-shipped:
 			topic = "shipments.created"
 		}
-		nctx, span := s.consume(ctx, tr, topic, "notifications", m)
+		nctx, span := s.consume(ctx, tr, topic, "notifications", m, s.schemaAttrs(topic)...)
 		ectx, send := tr.Start(nctx, "publish emails", trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
-			attribute.String("messaging.system", "rabbitmq"),
-			attribute.String("messaging.operation.type", "send"),
-			attribute.String("messaging.destination.name", "emails"),
-			attribute.String("messaging.rabbitmq.destination.routing_key", "customer"),
+			append([]attribute.KeyValue{
+				attribute.String("messaging.system", "rabbitmq"),
+				attribute.String("messaging.operation.type", "send"),
+				attribute.String("messaging.destination.name", "emails"),
+				attribute.String("messaging.rabbitmq.destination.routing_key", "customer"),
+			}, s.schemaAttrs("emails")...)...,
 		))
 		_ = ectx
 		send.End()
 		span.End()
+	}
+}
+
+// fraudCheck scores each payment. Nobody documented it: its team subscribed to payments.completed
+// without an AsyncAPI document, so eventlens reports it as an undocumented consumer (drift).
+func (s *shop) fraudCheck(ctx context.Context, tr trace.Tracer, in <-chan message) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-in:
+			_, span := s.consume(ctx, tr, "payments.completed", "fraud-check", m, s.schemaAttrs("payments.completed")...)
+			sleep(ctx, time.Duration(1+rand.IntN(5))*time.Millisecond)
+			span.End()
+		}
 	}
 }

@@ -22,8 +22,9 @@ import (
 )
 
 type serveCmd struct {
-	DB   string `name:"db" help:"SQLite database file; created if missing." default:"./eventlens.db" env:"EVENTLENS_DB" type:"path"`
-	Demo bool   `help:"Also run the demo shop, which sends its spans to this server." env:"EVENTLENS_DEMO"`
+	DB      string `name:"db" help:"SQLite database file; created if missing." default:"./eventlens.db" env:"EVENTLENS_DB" type:"path"`
+	Demo    bool   `help:"Also run the demo shop, which imports its AsyncAPI documents into this server's catalog and sends it live spans. On a server with API keys it needs a write key in --demo-key (EVENTLENS_DEMO_KEY)." env:"EVENTLENS_DEMO"`
+	DemoKey string `name:"demo-key" help:"API key (id:secret, role write) the demo shop sends; needed when the server has API keys. Prefer the environment variable to the flag." env:"EVENTLENS_DEMO_KEY"`
 
 	serverFlags `embed:""`
 }
@@ -31,7 +32,7 @@ type serveCmd struct {
 func (s serveCmd) Run(e env) error {
 	var shop *demo.Options
 	if s.Demo {
-		shop = &demo.Options{}
+		shop = &demo.Options{APIKey: s.DemoKey}
 	}
 	return s.serverFlags.run(e, s.DB, shop)
 }
@@ -39,6 +40,7 @@ func (s serveCmd) Run(e env) error {
 type demoCmd struct {
 	DB              string  `name:"db" help:"SQLite database file; by default a temporary one, removed on exit." env:"EVENTLENS_DB" type:"path"`
 	OrdersPerSecond float64 `help:"How many orders the demo shop places per second." default:"5" env:"EVENTLENS_DEMO_ORDERS_PER_SECOND"`
+	DemoKey         string  `name:"demo-key" help:"API key (id:secret, role write) the demo shop sends; needed when --db holds API keys. Prefer the environment variable to the flag." env:"EVENTLENS_DEMO_KEY"`
 
 	serverFlags `embed:""`
 }
@@ -53,7 +55,7 @@ func (d demoCmd) Run(e env) error {
 		defer os.RemoveAll(dir)
 		db = filepath.Join(dir, "eventlens.db")
 	}
-	return d.serverFlags.run(e, db, &demo.Options{OrdersPerSecond: d.OrdersPerSecond})
+	return d.serverFlags.run(e, db, &demo.Options{OrdersPerSecond: d.OrdersPerSecond, APIKey: d.DemoKey})
 }
 
 // serverFlags are the flags of every command that runs the server.
