@@ -35,6 +35,7 @@ type Config struct {
 	TracerProvider trace.TracerProvider // the process's own tracing
 	OTLP           OTLPConfig
 	Now            func() time.Time // the clock for API windows; tests fix it
+	PageCacheTTL   time.Duration    // how long pages reuse flow and health answers (0: 5 s; negative: never)
 }
 
 // OTLPConfig tunes OTLP ingest. Zero values take the defaults noted on each field.
@@ -66,6 +67,8 @@ type Server struct {
 	now    func() time.Time
 	otlp   otlpSettings
 	grpc   *grpc.Server // OTLP/gRPC, served by ServeOTLPGRPC
+
+	pageCacheTTL time.Duration
 }
 
 // otlpSettings is OTLPConfig resolved.
@@ -111,7 +114,7 @@ func New(cfg Config, svc Services) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{echo: e, svc: svc, log: cfg.Logger, now: cfg.Now, otlp: otlp}
+	s := &Server{echo: e, svc: svc, log: cfg.Logger, now: cfg.Now, otlp: otlp, pageCacheTTL: cfg.PageCacheTTL}
 	if cfg.WriteRate > 0 {
 		s.writes = newWriteLimiter(cfg.WriteRate, max(cfg.WriteBurst, 1))
 	}
