@@ -38,8 +38,7 @@ type channelsView struct {
 func (p *Pages) Channels(c echo.Context) error {
 	ctx := c.Request().Context()
 	w := parseWindow(c.QueryParam("window"))
-	now := p.now()
-	flows, err := p.Tracing.Flows(ctx, tracing.FlowQuery{Since: now.Add(-w.D), Until: now})
+	flows, err := p.flows(ctx, w)
 	if err != nil {
 		return err
 	}
@@ -47,7 +46,7 @@ func (p *Pages) Channels(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	observed, err := p.Tracing.Names(ctx)
+	observed, err := p.observedNames(ctx)
 	if err != nil {
 		return err
 	}
@@ -163,7 +162,7 @@ func (p *Pages) Channel(c echo.Context) error {
 	case !errors.Is(err, catalog.ErrNotFound):
 		return err
 	}
-	names, err := p.Tracing.Names(ctx)
+	names, err := p.observedNames(ctx)
 	if err != nil {
 		return err
 	}
@@ -177,7 +176,7 @@ func (p *Pages) Channel(c echo.Context) error {
 	if !v.Documented && len(keys) == 0 {
 		return echo.NewHTTPError(http.StatusNotFound, "No channel is called "+name+": neither the catalog nor any trace knows it.")
 	}
-	flows, err := p.Tracing.Flows(ctx, tracing.FlowQuery{Since: now.Add(-w.D), Until: now})
+	flows, err := p.flows(ctx, w)
 	if err != nil {
 		return err
 	}
@@ -197,9 +196,15 @@ func (p *Pages) Channel(c echo.Context) error {
 	}
 	v.Subjects = subjectsOf(name, v.Channel.Messages)
 
-	series, err := p.Tracing.Series(ctx, tracing.FlowQuery{Since: now.Add(-w.D), Until: now, Channel: name}, sparkBuckets)
+	all, err := p.series(ctx, w)
 	if err != nil {
 		return err
+	}
+	series := map[string]tracing.FlowSeries{}
+	for k, s := range all {
+		if slices.Contains(keys, s.ChannelKey) {
+			series[k] = s
+		}
 	}
 	v.Throughput, v.ErrorSeries = channelSeries(series)
 	for _, k := range keys {

@@ -50,7 +50,7 @@ func (p *Pages) Flows(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := readFlowFilter(c)
 	now := p.now()
-	flows, err := p.Tracing.Flows(ctx, tracing.FlowQuery{Since: now.Add(-f.Window.D), Until: now})
+	flows, err := p.flows(ctx, f.Window)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func (p *Pages) healthView(c echo.Context) (healthView, error) {
 	if s := c.QueryParam("status"); slices.Contains(statuses, s) {
 		v.Status = s
 	}
-	report, err := p.Tracing.Health(ctx)
+	report, err := p.health(ctx)
 	if err != nil {
 		return v, err
 	}
@@ -64,7 +64,7 @@ func (p *Pages) healthView(c echo.Context) (healthView, error) {
 	if d, err := time.ParseDuration(report.Window); err == nil {
 		v.Measured = duration(d)
 	}
-	series, err := p.Tracing.Series(ctx, tracing.FlowQuery{Since: now.Add(-v.Window.D), Until: now}, sparkBuckets)
+	series, err := p.series(ctx, v.Window)
 	if err != nil {
 		return v, err
 	}

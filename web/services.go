@@ -37,8 +37,7 @@ type servicesView struct {
 func (p *Pages) Services(c echo.Context) error {
 	ctx := c.Request().Context()
 	w := parseWindow(c.QueryParam("window"))
-	now := p.now()
-	flows, err := p.Tracing.Flows(ctx, tracing.FlowQuery{Since: now.Add(-w.D), Until: now})
+	flows, err := p.flows(ctx, w)
 	if err != nil {
 		return err
 	}
@@ -46,11 +45,11 @@ func (p *Pages) Services(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	observed, err := p.Tracing.Names(ctx)
+	observed, err := p.observedNames(ctx)
 	if err != nil {
 		return err
 	}
-	report, err := p.Tracing.Health(ctx)
+	report, err := p.health(ctx)
 	if err != nil {
 		return err
 	}
@@ -156,7 +155,7 @@ func (p *Pages) Service(c echo.Context) error {
 	case !errors.Is(err, catalog.ErrNotFound):
 		return err
 	}
-	flows, err := p.Tracing.Flows(ctx, tracing.FlowQuery{Since: now.Add(-w.D), Until: now})
+	flows, err := p.flows(ctx, w)
 	if err != nil {
 		return err
 	}
@@ -181,7 +180,7 @@ func (p *Pages) Service(c echo.Context) error {
 	v.Graph, _, _ = buildGraph(graphInput{Flows: flows, Ops: ops, Focus: serviceNodeID(name), Steps: 2})
 	v.Produces, v.Consumes = ports(name, flows, v.Service.Operations)
 
-	report, err := p.Tracing.Health(ctx)
+	report, err := p.health(ctx)
 	if err != nil {
 		return err
 	}
@@ -198,7 +197,7 @@ func (p *Pages) Service(c echo.Context) error {
 }
 
 func (p *Pages) observedService(ctx context.Context, name string) (bool, error) {
-	n, err := p.Tracing.Names(ctx)
+	n, err := p.observedNames(ctx)
 	if err != nil {
 		return false, err
 	}
