@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -17,11 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"go.yaml.in/yaml/v3"
-
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/catalog/asyncapitest"
 	"github.com/eventlens/eventlens/demo"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
@@ -250,17 +247,16 @@ func TestDemoDescribesItself(t *testing.T) {
 	})
 
 	t.Run("export validates and re-imports", func(t *testing.T) {
-		schema := asyncAPI30Schema(t)
 		fresh := openTestCatalog(t)
 		for _, doc := range demo.Documents() {
 			_, out := ts.do(t, http.MethodGet, "/api/catalog/asyncapi?service="+url.QueryEscape(doc.Service), "", nil)
-			validateAsyncAPI30(t, schema, doc.Service, []byte(out))
+			asyncapitest.Validate(t, doc.Service, []byte(out))
 			if _, err := fresh.ImportDocument(context.Background(), []byte(out), catalog.ImportOptions{Source: doc.Service + ".yaml"}); err != nil {
 				t.Fatalf("re-import the export of %s: %v\n%s", doc.Service, err, out)
 			}
 		}
 		_, whole := ts.do(t, http.MethodGet, "/api/catalog/asyncapi", "", nil)
-		validateAsyncAPI30(t, schema, "the whole catalog", []byte(whole))
+		asyncapitest.Validate(t, "the whole catalog", []byte(whole))
 
 		reg := schemaregistry.New(ts.DB, schemaregistry.Formats())
 		want, got := dumpCatalog(t, catalog.New(ts.DB, reg)), dumpCatalog(t, fresh)
@@ -285,51 +281,6 @@ func TestDemoWithAPIKey(t *testing.T) {
 	waitForDemoFlows(t, ts, key.ID+":"+secret, 10*time.Second)
 	if body := getWithKey(t, ts, "/subjects", key.ID+":"+secret); !strings.Contains(body, `"orders.placed-value"`) {
 		t.Errorf("the demo's payloads are not in the registry: %s", body)
-	}
-}
-
-// asyncAPI30Schema compiles the official AsyncAPI 3.0 JSON Schema kept in catalog/testdata (see
-// its README), as the catalog's export tests do; nothing is loaded over the network.
-func asyncAPI30Schema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "catalog", "testdata", "asyncapi-3.0.0-schema.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	const url = "https://eventlens.invalid/asyncapi-3.0.0.json"
-	if err := c.AddResource(url, doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// validateAsyncAPI30 checks a YAML or JSON document against the AsyncAPI 3.0 schema.
-func validateAsyncAPI30(t *testing.T, schema *jsonschema.Schema, name string, doc []byte) {
-	t.Helper()
-	var v any
-	if err := yaml.Unmarshal(doc, &v); err != nil {
-		t.Fatalf("%s: not YAML: %v\n%s", name, err, doc)
-	}
-	js, err := json.Marshal(v)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := schema.Validate(inst); err != nil {
-		t.Errorf("%s does not validate against AsyncAPI 3.0:\n%v\n%s", name, err, doc)
 	}
 }
 
