@@ -77,3 +77,37 @@ func TestReferenceCycleRefused(t *testing.T) {
 		t.Fatalf("error does not name the cycle: %v", err)
 	}
 }
+
+func TestSchemaSizeAndNestingLimits(t *testing.T) {
+	r := newRegistry(t)
+	r.SetLimits(Limits{MaxSchemaBytes: 200, MaxNesting: 4})
+	record := `{"type":"record","name":"R","fields":[{"name":"a","type":"string"}]}` // 3 deep
+	if _, err := r.Register(ctx, "ok", NewSchema{Schema: record}, RegisterOptions{}); err != nil {
+		t.Fatalf("a schema within the limits: %v", err)
+	}
+	long := `{"type":"record","name":"R","doc":"` + strings.Repeat("x", 200) + `","fields":[]}`
+	_, err := r.Register(ctx, "long", NewSchema{Schema: long}, RegisterOptions{})
+	wantCode(t, err, CodeSchemaTooLarge)
+	deep := `{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"array","items":{"type":"array","items":"int"}}}]}`
+	_, err = r.Register(ctx, "deep", NewSchema{Schema: deep}, RegisterOptions{})
+	wantCode(t, err, CodeInvalidSchema)
+	if !strings.Contains(err.Error(), "nest 5 deep, more than the 4") {
+		t.Fatalf("error does not name the limit: %v", err)
+	}
+}
+
+func TestNesting(t *testing.T) {
+	for text, want := range map[string]int{
+		`"string"`:                        0,
+		`{"a":[1,{"b":2}]}`:               3,
+		`{"doc":"{[( not brackets"}`:      1,
+		`{"doc":"an \" escaped quote {"}`: 1,
+		"message M { // {{{\n  int32 a = 1; /* [[[ */ }": 1,
+		"message M { string s = 1 [default = '{{{']; }":    2,
+		`{{{`: 3,
+	} {
+		if got := nesting(text); got != want {
+			t.Errorf("nesting(%q) = %d, want %d", text, got, want)
+		}
+	}
+}

@@ -33,11 +33,14 @@ type Registry struct {
 type Limits struct {
 	MaxReferences     int // distinct subject versions a schema reaches, directly or through other references
 	MaxReferenceDepth int // how deep references may nest (a reference to a schema with references is depth 2)
+	MaxSchemaBytes    int // the longest schema text accepted (42209 above it)
+	MaxNesting        int // how deep brackets may nest in a schema text (42201 deeper)
 }
 
 // DefaultLimits: Protobuf files import a few dozen others at most; 1,000 leaves room for
-// generated schemas, and each reference costs a lookup on every parse.
-var DefaultLimits = Limits{MaxReferences: 1000, MaxReferenceDepth: 32}
+// generated schemas, and each reference costs a lookup on every parse. Real schemas are kilobytes
+// and nest a few dozen brackets deep; the formats keep their own, fixed caps behind these.
+var DefaultLimits = Limits{MaxReferences: 1000, MaxReferenceDepth: 32, MaxSchemaBytes: 8 << 20, MaxNesting: 256}
 
 // New returns a registry over db that understands the given formats, keyed by schema type
 // (AVRO, JSON, PROTOBUF). A schema without a type is AVRO.
@@ -52,6 +55,12 @@ func (r *Registry) SetLimits(l Limits) {
 	}
 	if l.MaxReferenceDepth <= 0 {
 		l.MaxReferenceDepth = DefaultLimits.MaxReferenceDepth
+	}
+	if l.MaxSchemaBytes <= 0 {
+		l.MaxSchemaBytes = DefaultLimits.MaxSchemaBytes
+	}
+	if l.MaxNesting <= 0 {
+		l.MaxNesting = DefaultLimits.MaxNesting
 	}
 	r.limits = l
 }
@@ -285,6 +294,12 @@ func (r *Registry) prepare(ctx context.Context, in NewSchema, normalize bool) (*
 	}
 	if in.Schema == "" {
 		return nil, errInvalidSchema("Invalid schema: the request has no schema text (field \"schema\")")
+	}
+	if len(in.Schema) > r.limits.MaxSchemaBytes {
+		return nil, &Error{Code: CodeSchemaTooLarge, Message: fmt.Sprintf("Schema too large: %d bytes, more than the %d this registry accepts", len(in.Schema), r.limits.MaxSchemaBytes)}
+	}
+	if depth := nesting(in.Schema); depth > r.limits.MaxNesting {
+		return nil, errInvalidSchema("Invalid schema: brackets nest %d deep, more than the %d this registry accepts", depth, r.limits.MaxNesting)
 	}
 	fmtRefs, refs, err := r.resolveReferences(ctx, in.References)
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 func TestServeLimitFlags(t *testing.T) {
 	p := startServe(t, filepath.Join(t.TempDir(), "eventlens.db"),
 		"--otlp-max-spans", "2", "--otlp-max-span-attributes", "1KiB", "--asyncapi-max-bytes", "1KiB",
-		"--schema-max-reference-depth", "1", "--schema-max-references", "5")
+		"--schema-max-reference-depth", "1", "--schema-max-references", "5",
+		"--schema-max-bytes", "2KiB", "--schema-max-nesting", "5")
 	post := func(path, contentType string, body []byte) (int, string) {
 		t.Helper()
 		resp, err := http.Post(p.URL+path, contentType, bytes.NewReader(body))
@@ -50,5 +51,13 @@ func TestServeLimitFlags(t *testing.T) {
 	}
 	if code, body := register("c", `{"type":"record","name":"C","fields":[{"name":"b","type":"B"}]}`, map[string]any{"name": "B", "subject": "b", "version": 1}); code != 422 || !strings.Contains(body, "deeper than 1") {
 		t.Errorf("two levels of references with --schema-max-reference-depth 1: %d %s", code, body)
+	}
+	long := `{"type":"record","name":"L","doc":"` + strings.Repeat("x", 2100) + `","fields":[]}`
+	if code, body := register("long", long); code != 422 || !strings.Contains(body, "42209") {
+		t.Errorf("a 2.1 KB schema with --schema-max-bytes 2KiB: %d %s", code, body)
+	}
+	deep := `{"type":"record","name":"D","fields":[{"name":"a","type":{"type":"array","items":{"type":"array","items":{"type":"array","items":"int"}}}}]}`
+	if code, body := register("deep", deep); code != 422 || !strings.Contains(body, "42201") || !strings.Contains(body, "nest 6 deep, more than the 5") {
+		t.Errorf("a schema nested 6 deep with --schema-max-nesting 5: %d %s", code, body)
 	}
 }

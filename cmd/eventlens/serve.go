@@ -80,6 +80,8 @@ type serverFlags struct {
 	AsyncAPIMaxBytes        string `name:"asyncapi-max-bytes" help:"Largest AsyncAPI document accepted by POST /api/catalog/asyncapi (e.g. 2MiB); larger ones get 413." default:"8MiB" env:"EVENTLENS_ASYNCAPI_MAX_BYTES"`
 	SchemaMaxReferences     int    `name:"schema-max-references" help:"Most schemas one schema may reach through its references, directly or not." default:"1000" env:"EVENTLENS_SCHEMA_MAX_REFERENCES"`
 	SchemaMaxReferenceDepth int    `name:"schema-max-reference-depth" help:"How deep schema references may nest." default:"32" env:"EVENTLENS_SCHEMA_MAX_REFERENCE_DEPTH"`
+	SchemaMaxBytes          string `name:"schema-max-bytes" help:"Longest schema text the registry accepts (e.g. 1MiB); longer ones get 42209." default:"8MiB" env:"EVENTLENS_SCHEMA_MAX_BYTES"`
+	SchemaMaxNesting        int    `name:"schema-max-nesting" help:"How deep brackets may nest in a schema text; deeper ones get 42201." default:"256" env:"EVENTLENS_SCHEMA_MAX_NESTING"`
 
 	HealthWindow          time.Duration `help:"Consumer health measures throughput, errors and latency over this window." default:"5m" env:"EVENTLENS_HEALTH_WINDOW"`
 	HealthSilentAfter     time.Duration `help:"A consumer is silent when it processed nothing for this long while its channel is active." default:"5m" env:"EVENTLENS_HEALTH_SILENT_AFTER"`
@@ -122,7 +124,12 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 		return err
 	}
 	registry := schemaregistry.New(db, schemaregistry.Formats())
-	registry.SetLimits(schemaregistry.Limits{MaxReferences: s.SchemaMaxReferences, MaxReferenceDepth: s.SchemaMaxReferenceDepth})
+	schemaMaxBytes, err := bytes.Parse(s.SchemaMaxBytes)
+	if err != nil || schemaMaxBytes <= 0 || schemaMaxBytes > 1<<30 {
+		return errors.Join(fmt.Errorf("schema size limit %q: want a size such as 512KiB or 8MiB", s.SchemaMaxBytes), ingest.Close(context.WithoutCancel(e.ctx)))
+	}
+	registry.SetLimits(schemaregistry.Limits{MaxReferences: s.SchemaMaxReferences, MaxReferenceDepth: s.SchemaMaxReferenceDepth,
+		MaxSchemaBytes: int(schemaMaxBytes), MaxNesting: s.SchemaMaxNesting})
 	maxAttrs, err := bytes.Parse(s.OTLPMaxAttrs)
 	if err != nil || maxAttrs <= 0 || maxAttrs > 1<<30 {
 		return errors.Join(fmt.Errorf("span attribute limit %q: want a size such as 16K or 64K", s.OTLPMaxAttrs), ingest.Close(context.WithoutCancel(e.ctx)))
