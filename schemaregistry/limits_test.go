@@ -98,12 +98,12 @@ func TestSchemaSizeAndNestingLimits(t *testing.T) {
 
 func TestNesting(t *testing.T) {
 	for text, want := range map[string]int{
-		`"string"`:                        0,
-		`{"a":[1,{"b":2}]}`:               3,
-		`{"doc":"{[( not brackets"}`:      1,
-		`{"doc":"an \" escaped quote {"}`: 1,
+		`"string"`:                                       0,
+		`{"a":[1,{"b":2}]}`:                              3,
+		`{"doc":"{[( not brackets"}`:                     1,
+		`{"doc":"an \" escaped quote {"}`:                1,
 		"message M { // {{{\n  int32 a = 1; /* [[[ */ }": 1,
-		"message M { string s = 1 [default = '{{{']; }":    2,
+		"message M { string s = 1 [default = '{{{']; }":  2,
 		`{{{`: 3,
 	} {
 		if got := nesting(text); got != want {
