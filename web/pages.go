@@ -42,23 +42,6 @@ func (p *Pages) Home(c echo.Context) error {
 	return render(c, http.StatusOK, homePage(v))
 }
 
-// sections are the console's sections whose own pages come with later work: title and summary.
-var sections = map[string][2]string{
-	"catalog": {"Catalog", "Domains, services, channels and messages, documented and observed."},
-	"flows":   {"Flows", "The event flow graph: who produces what to which channel, and who consumes it."},
-	"health":  {"Health", "Consumer health: throughput, errors, latency and lag of every consumer."},
-	"search":  {"Search", "Search services, channels, subjects and the fields inside schemas."},
-}
-
-// Section renders the page of section key.
-func (p *Pages) Section(key string) echo.HandlerFunc {
-	s := sections[key]
-	return func(c echo.Context) error {
-		v := sectionView{page: page{Title: s[0], Nav: key}, Summary: s[1], BaseURL: baseURL(c)}
-		return render(c, http.StatusOK, sectionPage(v))
-	}
-}
-
 // RenderError writes the HTML error page; the server's error handler calls it for browser requests.
 func RenderError(c echo.Context, status int, message string) error {
 	return render(c, status, errorPage(status, message))
