@@ -24,4 +24,4 @@ VOLUME /data
 EXPOSE 8080 4317
 USER nonroot:nonroot
 ENTRYPOINT ["/usr/local/bin/eventlens"]
-CMD ["serve", "--addr", "0.0.0.0:8080", "--db", "/data/eventlens.db"]
+CMD ["serve", "--addr", "0.0.0.0:8080", "--otlp-grpc-addr", "0.0.0.0:4317", "--db", "/data/eventlens.db"]
