@@ -351,24 +351,11 @@ func (d *drift) add(f DriftFinding, seen *observedFlow) {
 // undocumented reports observed producers and consumers that no document mentions.
 func (d *drift) undocumented(flows []*observedFlow) {
 	for _, f := range flows {
-		action, kind, verb := ActionSend, DriftUndocumentedProducer, "sends to"
+		kind, verb := DriftUndocumentedProducer, "sends to"
 		if f.direction == "consume" {
-			action, kind, verb = ActionReceive, DriftUndocumentedConsumer, "receives from"
+			kind, verb = DriftUndocumentedConsumer, "receives from"
 		}
-		var otherGroups []string
-		mentioned := false
-		if f.channel != nil {
-			for _, op := range d.doc.ops {
-				if op.service != f.service || op.action != action || op.channel != f.channel.name {
-					continue
-				}
-				if groupsAgree(op.group, f.group) {
-					mentioned = true
-					break
-				}
-				otherGroups = append(otherGroups, op.group)
-			}
-		}
+		mentioned, otherGroups := d.doc.mentions(f)
 		if mentioned {
 			continue
 		}
@@ -389,6 +376,30 @@ func (d *drift) undocumented(flows []*observedFlow) {
 		}
 		d.add(DriftFinding{Kind: kind, Service: f.service, Channel: f.destination, Group: f.group, Detail: detail}, f)
 	}
+}
+
+// mentions reports whether a document mentions an observed flow: an operation of its service,
+// with its action, on its documented channel, in a group that agrees; otherwise the groups the
+// documents name for that service, action and channel.
+func (d *documentation) mentions(f *observedFlow) (bool, []string) {
+	if f.channel == nil {
+		return false, nil
+	}
+	action := ActionSend
+	if f.direction == "consume" {
+		action = ActionReceive
+	}
+	var otherGroups []string
+	for _, op := range d.ops {
+		if op.service != f.service || op.action != action || op.channel != f.channel.name {
+			continue
+		}
+		if groupsAgree(op.group, f.group) {
+			return true, nil
+		}
+		otherGroups = append(otherGroups, op.group)
+	}
+	return false, otherGroups
 }
 
 // notObserved reports documented sends and receives that no edge showed within

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -78,6 +79,7 @@ type exportInfo struct {
 	Tags        []exportTag    `yaml:"tags,omitempty" json:"tags,omitempty"`
 	Owner       *exportOwner   `yaml:"x-eventlens-owner,omitempty" json:"x-eventlens-owner,omitempty"`
 	Domain      *exportDomain  `yaml:"x-eventlens-domain,omitempty" json:"x-eventlens-domain,omitempty"`
+	Observed    bool           `yaml:"x-eventlens-observed,omitempty" json:"x-eventlens-observed,omitempty"` // a service only traces know
 }
 
 type exportContact struct {
@@ -117,6 +119,7 @@ type exportChannel struct {
 	Tags        []exportTag          `yaml:"tags,omitempty" json:"tags,omitempty"`
 	Bindings    map[string]any       `yaml:"bindings,omitempty" json:"bindings,omitempty"`
 	Owner       *exportOwner         `yaml:"x-eventlens-owner,omitempty" json:"x-eventlens-owner,omitempty"`
+	Observed    bool                 `yaml:"x-eventlens-observed,omitempty" json:"x-eventlens-observed,omitempty"` // only traces know it
 }
 
 type exportOperation struct {
@@ -126,8 +129,9 @@ type exportOperation struct {
 	Description string         `yaml:"description,omitempty" json:"description,omitempty"`
 	Messages    []exportRef    `yaml:"messages" json:"messages"`
 	Bindings    map[string]any `yaml:"bindings,omitempty" json:"bindings,omitempty"`
-	Name        string         `yaml:"x-eventlens-name,omitempty" json:"x-eventlens-name,omitempty"`       // when the key could not be the name
-	Service     string         `yaml:"x-eventlens-service,omitempty" json:"x-eventlens-service,omitempty"` // whole-catalog export only
+	Name        string         `yaml:"x-eventlens-name,omitempty" json:"x-eventlens-name,omitempty"`         // when the key could not be the name
+	Service     string         `yaml:"x-eventlens-service,omitempty" json:"x-eventlens-service,omitempty"`   // whole-catalog export only
+	Observed    bool           `yaml:"x-eventlens-observed,omitempty" json:"x-eventlens-observed,omitempty"` // seen in traces, in no document
 }
 
 type exportComponents struct {
@@ -168,6 +172,11 @@ type exportFacts struct {
 	messages   map[string]Message
 	owners     map[string]Owner
 	links      []channelLink
+
+	// What traces show and no document says (export_observed.go).
+	observedService  bool // the service is known only from traces
+	observedOps      []Operation
+	observedChannels []*observedChannel
 }
 
 func (c *Catalog) exportDocument(ctx context.Context, service string) (*exportDoc, error) {
@@ -187,8 +196,17 @@ func (c *Catalog) exportDocument(ctx context.Context, service string) (*exportDo
 
 func (c *Catalog) exportFacts(ctx context.Context, service string) (*exportFacts, error) {
 	f := &exportFacts{messages: map[string]Message{}, owners: map[string]Owner{}}
+	flows, doc, err := c.undocumentedFlows(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if service != "" {
 		s, err := c.Service(ctx, service)
+		if errors.Is(err, ErrNotFound) && observedOnly(service, flows) {
+			s, err = Service{Name: service, Version: "0.0.0",
+				Description: "Known only from traces: no imported document describes this service."}, nil
+			f.observedService = true
+		}
 		if errors.Is(err, ErrNotFound) {
 			return nil, fmt.Errorf("export service %q: no such service in the catalog (import its AsyncAPI document first): %w", service, ErrNotFound)
 		}
@@ -233,6 +251,7 @@ func (c *Catalog) exportFacts(ctx context.Context, service string) (*exportFacts
 			f.channels = append(f.channels, ch)
 		}
 	}
+	f.addObserved(service, flows, doc, all)
 
 	f.links, err = queryList(ctx, c.db.Read, func(row scanner) (channelLink, error) {
 		var l channelLink
@@ -267,7 +286,7 @@ func (c *Catalog) exportFacts(ctx context.Context, service string) (*exportFacts
 func (f *exportFacts) document() (*exportDoc, error) {
 	doc := &exportDoc{AsyncAPI: "3.0.0"}
 	if s := f.service; s != nil {
-		doc.Info = exportInfo{Title: s.Name, Version: s.Version, Description: s.Description, Tags: exportTags(s.Tags)}
+		doc.Info = exportInfo{Title: s.Name, Version: s.Version, Description: s.Description, Tags: exportTags(s.Tags), Observed: f.observedService}
 		if isURI(s.Document) {
 			doc.ID = s.Document // the document's own id, so a re-import keeps its key
 		}
@@ -288,6 +307,9 @@ func (f *exportFacts) document() (*exportDoc, error) {
 	channelKeys := newKeys()
 	for _, ch := range f.channels {
 		channelKeys.add(ch.Name)
+	}
+	for _, oc := range f.observedChannels {
+		channelKeys.addAs(oc.id, oc.destination)
 	}
 	messageKeys := newKeys()
 	channelMessages := map[string][]string{} // channel name → message names
@@ -315,7 +337,7 @@ func (f *exportFacts) document() (*exportDoc, error) {
 		messageKeys.add(m)
 	}
 
-	if len(f.channels) > 0 {
+	if len(f.channels)+len(f.observedChannels) > 0 {
 		doc.Channels = map[string]*exportChannel{}
 	}
 	for _, ch := range f.channels {
@@ -336,6 +358,11 @@ func (f *exportFacts) document() (*exportDoc, error) {
 		}
 		doc.Channels[channelKeys.of(ch.Name)] = ec
 	}
+	for _, oc := range f.observedChannels {
+		doc.Channels[channelKeys.of(oc.id)] = &exportChannel{Address: oc.destination, Parameters: addressParameters(oc.destination), Observed: true,
+			Description: fmt.Sprintf("Observed in traces (%s), in no document: first seen %s, last seen %s.",
+				strings.Join(slices.Sorted(slices.Values(oc.systems)), ", "), oc.first.UTC().Format(time.RFC3339), oc.last.UTC().Format(time.RFC3339))}
+	}
 
 	operationKeys := newKeys()
 	opName := func(o Operation) string {
@@ -347,10 +374,14 @@ func (f *exportFacts) document() (*exportDoc, error) {
 	for _, o := range f.operations {
 		operationKeys.add(opName(o))
 	}
-	if len(f.operations) > 0 {
+	for _, o := range f.observedOps {
+		operationKeys.add(opName(o))
+	}
+	if len(f.operations)+len(f.observedOps) > 0 {
 		doc.Operations = map[string]*exportOperation{}
 	}
-	for _, o := range f.operations {
+	ops := slices.Concat(f.operations, f.observedOps)
+	for i, o := range ops {
 		chKey := channelKeys.of(o.Channel)
 		eo := &exportOperation{Action: o.Action, Channel: exportRef{Ref: "#/channels/" + escapePointer(chKey)},
 			Summary: o.Summary, Description: o.Description, Messages: []exportRef{}}
@@ -363,6 +394,7 @@ func (f *exportFacts) document() (*exportDoc, error) {
 				"bindingVersion": "0.5.0",
 			}}
 		}
+		eo.Observed = i >= len(f.operations)
 		key := operationKeys.of(opName(o))
 		if f.service == nil {
 			eo.Service = o.Service
@@ -574,11 +606,14 @@ func newKeys() *keys { return &keys{byName: map[string]string{}, used: map[strin
 var notKeyChars = regexp.MustCompile(`[^A-Za-z0-9._\-]+`)
 
 // add gives name its key; names must be added in a stable order for stable keys.
-func (k *keys) add(name string) {
+func (k *keys) add(name string) { k.addAs(name, name) }
+
+// addAs gives name a key made from base rather than from name itself.
+func (k *keys) addAs(name, base string) {
 	if _, ok := k.byName[name]; ok {
 		return
 	}
-	base := notKeyChars.ReplaceAllString(name, "_")
+	base = notKeyChars.ReplaceAllString(base, "_")
 	if base == "" {
 		base = "_"
 	}
