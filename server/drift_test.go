@@ -289,3 +289,28 @@ operations:
 		}
 	}
 }
+
+// The drift page lists the same findings as the API, with links, and shows hostile names as text.
+func TestDriftPage(t *testing.T) {
+	ts := startServer(t)
+	spans := &spanSender{t: t, url: ts.URL, providers: map[string]*sdktrace.TracerProvider{}}
+	if resp, body := ts.do(t, http.MethodGet, "/drift", "text/html", nil); resp.StatusCode != 200 || !strings.Contains(body, `data-testid="no-drift"`) {
+		t.Fatalf("empty store: %d %.300s", resp.StatusCode, body)
+	}
+	ts.importDoc(t, driftDoc("orders", []string{"placed:orders.placed"}, nil))
+	seen := time.Now().Add(-time.Minute)
+	spans.send("orders", seen, trace.SpanKindProducer, produce("orders.placed")...)
+	spans.send("<script>alert(1)</script>", seen, trace.SpanKindConsumer, consume("kafka", "orders.placed", "g")...)
+	resp, body := ts.do(t, http.MethodGet, "/drift", "text/html", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET /drift: %d %.300s", resp.StatusCode, body)
+	}
+	for _, want := range []string{"undocumented consumer", `href="/channels/orders.placed"`, "&lt;script&gt;alert(1)&lt;/script&gt;"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("drift page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "<script>alert(1)") {
+		t.Error("a hostile service name is not escaped")
+	}
+}

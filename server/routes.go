@@ -59,6 +59,7 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/schemas/:subject", roleRead, pages.Subject, false},
 		{http.MethodGet, "/schemas/:subject/diff", roleRead, pages.SchemaDiff, false},
 		{http.MethodGet, "/search", roleRead, pages.Search, false},
+		{http.MethodGet, "/drift", roleRead, pages.Drift, false},
 
 		// Trace ingest and flows (server/otlp.go, server/flows.go).
 		{http.MethodPost, otlpTracesPath, roleWrite, s.otlpTraces, false},
