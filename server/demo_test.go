@@ -139,6 +139,16 @@ func TestDemoDescribesItself(t *testing.T) {
 	flows := waitForDemoFlows(t, ts, "", 10*time.Second)
 	stop() // the shop flushes its last spans
 
+	t.Run("subject page shows the consumers' schema versions", func(t *testing.T) {
+		resp, body := ts.do(t, http.MethodGet, "/schemas/orders.placed-value", "text/html", nil)
+		if resp.StatusCode != 200 || !strings.Contains(body, `data-testid="consumer"`) || !strings.Contains(body, `>latest</span>`) {
+			t.Fatalf("GET /schemas/orders.placed-value: %d, no consumer on the latest version:\n%.2000s", resp.StatusCode, body)
+		}
+		if !strings.Contains(body, `href="/services/payments"`) {
+			t.Errorf("the payments consumer of orders.placed is not listed")
+		}
+	})
+
 	t.Run("catalog", func(t *testing.T) {
 		names := func(path string) []string {
 			_, body := ts.do(t, http.MethodGet, path, "", nil)

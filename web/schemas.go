@@ -152,8 +152,10 @@ type subjectView struct {
 	Lines      []codeLine
 	References []schemaregistry.Reference
 	Referrers  []schemaregistry.Referrer
+	Consumers  []subjectConsumer
 	DiffFrom   int // what the diff form proposes
 	DiffTo     int
+	Now        time.Time
 }
 
 func (v subjectView) liveCount() int {
@@ -187,11 +189,15 @@ func (p *Pages) Subject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	consumers, err := p.subjectConsumers(ctx, subject, history)
+	if err != nil {
+		return err
+	}
 	v := subjectView{
 		Subject: subject, Level: level, Versions: history, Selected: selected,
 		Lines:      highlight(selected.SchemaType, prettySchema(selected.SchemaType, selected.Schema)),
-		References: selected.References, Referrers: referrers,
-		DiffFrom: selected.Version, DiffTo: selected.Version,
+		References: selected.References, Referrers: referrers, Consumers: consumers,
+		DiffFrom: selected.Version, DiffTo: selected.Version, Now: p.now(),
 	}
 	// Propose comparing the selected version with the one before it, or the one after.
 	for i, s := range history {
