@@ -98,14 +98,7 @@ func (p *canonicalPrinter) named(n *node, space string) {
 	}
 	switch n.typ {
 	case "enum":
-		b.WriteString(`,"symbols":[`)
-		for i, s := range n.symbols {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			javajson.WriteQuoted(b, s)
-		}
-		b.WriteByte(']')
+		writeStrings(b, "symbols", n.symbols)
 		if n.enumDefault != nil {
 			b.WriteString(`,"default":`)
 			javajson.WriteQuoted(b, *n.enumDefault)
@@ -125,14 +118,11 @@ func (p *canonicalPrinter) named(n *node, space string) {
 	}
 	writeProps(b, n.props)
 	if len(n.aliases) > 0 {
-		b.WriteString(`,"aliases":[`)
+		qualified := make([]string, len(n.aliases))
 		for i, a := range n.aliases {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			javajson.WriteQuoted(b, qualifiedAlias(a, n.space))
+			qualified[i] = qualifiedAlias(a, n.space)
 		}
-		b.WriteByte(']')
+		writeStrings(b, "aliases", qualified)
 	}
 	b.WriteByte('}')
 }
@@ -167,17 +157,22 @@ func (p *canonicalPrinter) field(f *field, space string) {
 		javajson.WriteQuoted(b, f.order)
 	}
 	if len(f.aliases) > 0 {
-		b.WriteString(`,"aliases":[`)
-		for i, a := range f.aliases {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			javajson.WriteQuoted(b, a)
-		}
-		b.WriteByte(']')
+		writeStrings(b, "aliases", f.aliases)
 	}
 	writeProps(b, f.props)
 	b.WriteByte('}')
+}
+
+// writeStrings writes the member `,"key":["value",…]`.
+func writeStrings(b *bytes.Buffer, key string, values []string) {
+	b.WriteString(`,"` + key + `":[`)
+	for i, v := range values {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		javajson.WriteQuoted(b, v)
+	}
+	b.WriteByte(']')
 }
 
 func writeProps(b *bytes.Buffer, props []javajson.Member) {

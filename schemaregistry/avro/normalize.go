@@ -55,14 +55,7 @@ func (w *normalizer) schema(n *node) {
 		javajson.WriteQuoted(b, n.typ)
 		switch n.typ {
 		case "enum":
-			b.WriteString(`,"symbols":[`)
-			for i, s := range n.symbols {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				javajson.WriteQuoted(b, s)
-			}
-			b.WriteByte(']')
+			writeStrings(b, "symbols", n.symbols)
 		case "fixed":
 			b.WriteString(`,"size":` + strconv.Itoa(n.size))
 		default:
@@ -152,14 +145,7 @@ func writeSortedStrings(b *bytes.Buffer, key string, values []string) {
 	}
 	sorted := slices.Clone(values)
 	slices.Sort(sorted)
-	b.WriteString(`,"` + key + `":[`)
-	for i, v := range sorted {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		javajson.WriteQuoted(b, v)
-	}
-	b.WriteByte(']')
+	writeStrings(b, key, sorted)
 }
 
 // logicalType reports the logical type Java Avro accepts on n (LogicalTypes.fromSchemaIgnoreInvalid).
