@@ -77,7 +77,9 @@ func startServerWith(t testing.TB, ic tracing.Config, opts ...func(*Config)) *te
 	grpcDone := make(chan error, 1)
 	go func() { grpcDone <- srv.ServeOTLPGRPC(grpcLn) }()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// As long as production's default --shutdown-timeout: on a loaded machine a test that
+		// just ran the demo once took more than 5 s to drain (seen once in about 15 runs).
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
 			t.Errorf("shutdown: %v", err)

@@ -29,12 +29,6 @@ func bucketOf(d time.Duration) int {
 
 func (h *histogram) observe(d time.Duration) { h[bucketOf(d)]++ }
 
-func (h *histogram) add(o *histogram) {
-	for i := range h {
-		h[i] += o[i]
-	}
-}
-
 func (h *histogram) count() int64 {
 	var n int64
 	for _, c := range h {

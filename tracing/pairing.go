@@ -78,7 +78,3 @@ func (p *pairing) rotate(now time.Time) {
 	p.waiting[1], p.waiting[0] = p.waiting[0], map[SpanRef][]*waiter{}
 	p.rotatedAt = now
 }
-
-func (p *pairing) size() int {
-	return len(p.producers[0]) + len(p.producers[1]) + len(p.waiting[0]) + len(p.waiting[1])
-}

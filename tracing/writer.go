@@ -24,7 +24,6 @@ type writer struct {
 	flows    *aggregator
 	traces   *recentTraces
 	newTrace []TraceID // traces first seen in the open transaction
-	attrs    strings.Builder
 }
 
 // statements are prepared once on the write pool and bound to each transaction.

@@ -108,10 +108,6 @@ func versionURL(subject string, version int) string {
 	return subjectURL(subject) + "?version=" + strconv.Itoa(version)
 }
 
-func diffURL(subject string, from, to int) string {
-	return subjectURL(subject) + "/diff?from=" + strconv.Itoa(from) + "&to=" + strconv.Itoa(to)
-}
-
 // subjectParam is the subject from the path, percent-decoded: echo routes on the raw path when
 // it holds escapes such as %2F, and then leaves the parameter escaped.
 func subjectParam(c echo.Context) string {

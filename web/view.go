@@ -117,7 +117,6 @@ func ago(now, t time.Time) string {
 }
 
 func itoa(n int) string           { return strconv.Itoa(n) }
-func itoa64(n int64) string       { return strconv.FormatInt(n, 10) }
 func statusClass(s string) string { return "status status-" + s }
 
 // Health of a flow over a window, by the same thresholds consumer health uses by default.
@@ -150,20 +149,6 @@ func statusRank(s string) int {
 	}
 }
 
-func healthOf(status string) flowgraph.Health {
-	switch status {
-	case tracing.StatusFailing:
-		return flowgraph.Failing
-	case tracing.StatusSilent:
-		return flowgraph.Silent
-	case tracing.StatusDegraded:
-		return flowgraph.Degraded
-	case tracing.StatusHealthy:
-		return flowgraph.Healthy
-	}
-	return flowgraph.Unknown
-}
-
 // worse returns the worse of two healths (Unknown counts as best).
 func worse(a, b flowgraph.Health) flowgraph.Health {
 	rank := func(h flowgraph.Health) int {
@@ -183,11 +168,6 @@ func worse(a, b flowgraph.Health) flowgraph.Health {
 		return b
 	}
 	return a
-}
-
-// flowLabel is an edge's label: messages/min · error % · p95.
-func flowLabel(f tracing.Flow) string {
-	return perMin(f.RatePerSecond) + " · " + percent(f.ErrorRate) + " err · p95 " + millis(f.ProcessingMs.P95)
 }
 
 // Paths of the pages, escaped: names may hold '/', '.', spaces or markup.
