@@ -30,7 +30,7 @@ type route struct {
 
 // routeTable lists every route eventlens answers, with the role it requires.
 func (s *Server) routeTable(m *metrics) []route {
-	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Now: s.now, CacheTTL: s.pageCacheTTL}
+	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Now: s.now}
 	cat := s.svc.Catalog
 	reg := registryAPI{reg: s.svc.Registry}
 	const r, w, a, slash = roleRead, roleWrite, roleAdmin, true

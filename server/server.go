@@ -36,7 +36,6 @@ type Config struct {
 	OTLP             OTLPConfig
 	AsyncAPIMaxBytes string           // largest AsyncAPI document accepted by POST /api/catalog/asyncapi, e.g. "2MiB" (catalog.MaxDocumentBytes)
 	Now              func() time.Time // the clock for API windows; tests fix it
-	PageCacheTTL     time.Duration    // how long pages reuse flow and health answers (0: 5 s; negative: never)
 }
 
 // OTLPConfig tunes OTLP ingest. Zero values take the defaults noted on each field.
@@ -69,7 +68,6 @@ type Server struct {
 	otlp             otlpSettings
 	asyncAPIMaxBytes int
 	grpc             *grpc.Server // OTLP/gRPC, served by ServeOTLPGRPC
-	pageCacheTTL     time.Duration
 }
 
 // otlpSettings is OTLPConfig resolved.
@@ -122,7 +120,7 @@ func New(cfg Config, svc Services) (*Server, error) {
 			return nil, fmt.Errorf("AsyncAPI document limit %q: want a size such as 512K or 8M, at most 1G", cfg.AsyncAPIMaxBytes)
 		}
 	}
-	s := &Server{echo: e, svc: svc, log: cfg.Logger, now: cfg.Now, otlp: otlp, asyncAPIMaxBytes: int(asyncAPIMaxBytes), pageCacheTTL: cfg.PageCacheTTL}
+	s := &Server{echo: e, svc: svc, log: cfg.Logger, now: cfg.Now, otlp: otlp, asyncAPIMaxBytes: int(asyncAPIMaxBytes)}
 	if cfg.WriteRate > 0 {
 		s.writes = newWriteLimiter(cfg.WriteRate, max(cfg.WriteBurst, 1))
 	}

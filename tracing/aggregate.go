@@ -220,11 +220,13 @@ func (a *aggregator) flowID(ctx context.Context, tx *sql.Tx, st *statements, k f
 	return id, nil
 }
 
-// committed forgets the flushed deltas once their transaction committed.
-func (a *aggregator) committed() {
+// committed hands the flushed deltas to the live windows once their transaction committed, and
+// forgets them.
+func (a *aggregator) committed(live *liveWindows) {
 	for k, id := range a.newIDs {
 		a.ids[k] = id
 	}
+	live.add(a.ids, a.flows, a.deltas)
 	a.reset()
 }
 

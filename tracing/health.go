@@ -81,7 +81,7 @@ func (in *Ingester) Health(ctx context.Context) (HealthReport, error) {
 	if err != nil {
 		return HealthReport{}, err
 	}
-	sums, err := in.sumAggregates(ctx, now.Add(-th.Window), now)
+	sums, err := in.windowSums(ctx, now.Add(-th.Window), now, th.Window)
 	if err != nil {
 		return HealthReport{}, fmt.Errorf("health: %w", err)
 	}

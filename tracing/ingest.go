@@ -27,9 +27,13 @@ type Config struct {
 	RetentionEvery time.Duration // how often retention runs (1s); each run deletes in small transactions
 	PairWindow     time.Duration // how long a producer or consumer waits for its partner (10m)
 	PairMaxPending int           // most spans remembered for pairing (200,000)
-	Health         HealthThresholds
-	Now            func() time.Time // the clock; tests fix it
-	Logger         *slog.Logger
+	// Windows are the windows ending now that Flows keeps running sums for (FlowQuery.Last):
+	// the console's 15m, 1h, 24h and 7d. The health window is always added; windows not shorter
+	// than FlowRetention are left out, as retention deletes their oldest minutes.
+	Windows []time.Duration
+	Health  HealthThresholds
+	Now     func() time.Time // the clock; tests fix it
+	Logger  *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -51,6 +55,9 @@ func (c *Config) setDefaults() {
 	defDur(&c.RetentionEvery, time.Second)
 	defDur(&c.PairWindow, 10*time.Minute)
 	c.Health.setDefaults()
+	if c.Windows == nil {
+		c.Windows = []time.Duration{15 * time.Minute, time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}

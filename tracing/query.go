@@ -2,18 +2,31 @@ package tracing
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 )
 
-// FlowQuery selects flows seen in [Since, Until); Service and Channel narrow them when set.
-// Channel matches a channel's key ("kafka/orders") or its destination ("orders").
+// FlowQuery selects flows seen in [Since, Until), or over the Last duration up to now when Last
+// is set; Service and Channel narrow them when set. Channel matches a channel's key
+// ("kafka/orders") or its destination ("orders"). A Last among Config.Windows is answered from
+// running sums, without reading aggregate rows.
 type FlowQuery struct {
 	Since, Until time.Time
+	Last         time.Duration
 	Service      string
 	Channel      string
+	Keys         []string // the SeriesKey of each flow wanted; none means every flow
+}
+
+// window resolves Last into Since and Until.
+func (q FlowQuery) window(now time.Time) FlowQuery {
+	if q.Last > 0 {
+		q.Since, q.Until = now.Add(-q.Last), now
+	}
+	return q
 }
 
 // Flow is one edge of the flow graph over a time window: a service producing to a channel
@@ -59,6 +72,7 @@ type flowRow struct {
 // Flows returns the flows seen in the query's window, read from the per-minute and per-hour
 // aggregates (whole hours inside the window come from flow_hour), never from raw spans.
 func (in *Ingester) Flows(ctx context.Context, q FlowQuery) ([]Flow, error) {
+	q = q.window(in.cfg.Now())
 	if !q.Until.After(q.Since) {
 		return nil, fmt.Errorf("flows: until %s is not after since %s", q.Until.Format(time.RFC3339), q.Since.Format(time.RFC3339))
 	}
@@ -66,7 +80,7 @@ func (in *Ingester) Flows(ctx context.Context, q FlowQuery) ([]Flow, error) {
 	if err != nil {
 		return nil, err
 	}
-	sums, err := in.sumAggregates(ctx, q.Since, q.Until)
+	sums, err := in.windowSums(ctx, q.Since, q.Until, q.Last)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +104,7 @@ func (q FlowQuery) matches(k flowKey) bool {
 	if q.Channel != "" && k.Channel.Key() != q.Channel && k.Channel.Destination != q.Channel {
 		return false
 	}
-	return true
+	return len(q.Keys) == 0 || slices.Contains(q.Keys, seriesKey(k.Role.String(), k.Service, k.Channel.Key(), k.Group))
 }
 
 func toFlow(m flowRow, agg *aggregate, seconds float64) Flow {
@@ -133,9 +147,18 @@ func sortFlows(flows []Flow) {
 	slices.SortFunc(flows, less)
 }
 
-// flowRows reads the flow table: flows last seen at or after seenSinceNs.
+// flowRows returns the flows last seen at or after seenSinceNs: from the live copy of the flow
+// table when it is loaded, else from the table.
 func (in *Ingester) flowRows(ctx context.Context, seenSinceNs int64) (map[int64]flowRow, error) {
-	rows, err := in.db.Read.QueryContext(ctx, `SELECT id, direction, service, system, cluster, destination, consumer_group,
+	if rows, ok := in.w.live.flowRows(seenSinceNs); ok {
+		return rows, nil
+	}
+	return readFlowRows(ctx, in.db.Read, seenSinceNs)
+}
+
+// readFlowRows reads the flow table: flows last seen at or after seenSinceNs.
+func readFlowRows(ctx context.Context, db *sql.DB, seenSinceNs int64) (map[int64]flowRow, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id, direction, service, system, cluster, destination, consumer_group,
 		last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '') FROM flow WHERE last_seen_ns >= ?`, seenSinceNs)
 	if err != nil {
 		return nil, fmt.Errorf("read flows: %w", err)
@@ -157,17 +180,28 @@ func (in *Ingester) flowRows(ctx context.Context, seenSinceNs int64) (map[int64]
 	return out, rows.Err()
 }
 
-// sumAggregates adds up each flow's aggregates over [since, until) at minute granularity: the
-// whole hours inside the window from flow_hour, the minutes at either end from flow_minute.
-func (in *Ingester) sumAggregates(ctx context.Context, since, until time.Time) (map[int64]*aggregate, error) {
+// windowSums adds up each flow's aggregates over [since, until): from the live sums when the
+// window is one of them, else from the aggregate tables.
+func (in *Ingester) windowSums(ctx context.Context, since, until time.Time, last time.Duration) (map[int64]*aggregate, error) {
+	if last > 0 {
+		if sums, ok := in.w.live.sums(last, until); ok {
+			return sums, nil
+		}
+	}
 	m1 := floorDiv(since.Unix(), 60)
-	m2 := floorDiv(until.Add(time.Minute-time.Nanosecond).Unix(), 60) // minutes [m1, m2)
-	h1, h2 := (m1+59)/60, floorDiv(m2, 60)                            // whole hours [h1, h2)
+	m2 := floorDiv(until.Add(time.Minute-time.Nanosecond).Unix(), 60)
+	return sumAggregates(ctx, in.db.Read, m1, m2)
+}
+
+// sumAggregates adds up each flow's aggregates over the minutes [m1, m2): the whole hours inside
+// from flow_hour, the minutes at either end from flow_minute.
+func sumAggregates(ctx context.Context, db *sql.DB, m1, m2 int64) (map[int64]*aggregate, error) {
+	h1, h2 := (m1+59)/60, floorDiv(m2, 60) // whole hours [h1, h2)
 	args := []any{m1, m2, 0, 0, 0, 0}
 	if h1 < h2 {
 		args = []any{m1, h1 * 60, h1, h2, h2 * 60, m2}
 	}
-	rows, err := in.db.Read.QueryContext(ctx, sumAggregatesSQL, args...)
+	rows, err := db.QueryContext(ctx, sumAggregatesSQL, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sum flow aggregates: %w", err)
 	}

@@ -18,6 +18,7 @@ const (
 func (w *writer) housekeeping() {
 	now := w.cfg.Now()
 	w.flows.pairs.expire(now)
+	w.live.update(context.Background(), w.db.Write, now, w.log)
 	deadline := time.Now().Add(retentionBudget)
 	ctx := context.Background()
 	steps := []func(context.Context, time.Time) (bool, error){w.expireSpans, w.expireTraceIndex, w.expireFlows}
@@ -117,6 +118,7 @@ func (w *writer) expireFlows(ctx context.Context, now time.Time) (bool, error) {
 			return false, fmt.Errorf("delete expired flows: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
+			w.live.drop()
 			return false, w.flows.load(ctx, w.db.Write)
 		}
 	}

@@ -1,8 +1,13 @@
 package tracing
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -37,9 +42,12 @@ func seriesKey(direction, service, channel, group string) string {
 }
 
 // Series returns per-bucket messages and errors of the flows the query selects, over its window
-// cut into buckets: from the per-minute aggregates for windows up to a day, from the per-hour
-// ones beyond. The answer is keyed by SeriesKey.
+// cut into at most buckets buckets: from the per-minute aggregates for windows up to an hour,
+// from the per-hour ones beyond (a 24-hour window has 25 hourly buckets). It seeks each selected
+// flow's rows by primary key, so it costs what the selection holds, not what the store holds;
+// narrow the query (Keys, Service, Channel) to the flows shown. The answer is keyed by SeriesKey.
 func (in *Ingester) Series(ctx context.Context, q FlowQuery, buckets int) (map[string]FlowSeries, error) {
+	q = q.window(in.cfg.Now())
 	if !q.Until.After(q.Since) || buckets <= 0 {
 		return nil, fmt.Errorf("series: empty window or no buckets")
 	}
@@ -47,29 +55,39 @@ func (in *Ingester) Series(ctx context.Context, q FlowQuery, buckets int) (map[s
 	if err != nil {
 		return nil, err
 	}
+	var ids []int64
+	for id, m := range meta {
+		if q.matches(m.key) {
+			ids = append(ids, id)
+		}
+	}
+	out := map[string]FlowSeries{}
+	if len(ids) == 0 {
+		return out, nil
+	}
 	table, col, unit := "flow_minute", "minute", int64(60)
-	if q.Until.Sub(q.Since) > 24*time.Hour {
+	if q.Until.Sub(q.Since) > time.Hour {
 		table, col, unit = "flow_hour", "hour", 3600
 	}
 	from := floorDiv(q.Since.Unix(), unit)
 	to := floorDiv(q.Until.Unix()+unit-1, unit)
 	span := max(to-from, 1)
-	rows, err := in.db.Read.QueryContext(ctx, fmt.Sprintf(`SELECT flow_id, (%[2]s - ?) * ? / ?, sum(messages), sum(errors)
-		FROM %[1]s WHERE %[2]s >= ? AND %[2]s < ? GROUP BY 1, 2`, table, col), from, buckets, span, from, to)
+	buckets = int(min(int64(buckets), span))
+	idList, _ := json.Marshal(ids)
+	rows, err := in.db.Read.QueryContext(ctx, fmt.Sprintf(`WITH RECURSIVE t(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM t WHERE x + 1 < ?)
+		SELECT flow_id, (%[2]s - ?) * ? / ?, sum(messages), sum(errors) FROM %[1]s
+		WHERE %[2]s IN (SELECT x FROM t) AND flow_id IN (SELECT value FROM json_each(?)) GROUP BY 1, 2`, table, col),
+		from, to, from, buckets, span, string(idList))
 	if err != nil {
 		return nil, fmt.Errorf("series: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]FlowSeries{}
 	for rows.Next() {
 		var id, b, messages, errs int64
 		if err := rows.Scan(&id, &b, &messages, &errs); err != nil {
 			return nil, fmt.Errorf("series: %w", err)
 		}
-		m, ok := meta[id]
-		if !ok || !q.matches(m.key) || b < 0 || b >= int64(buckets) {
-			continue
-		}
+		m := meta[id]
 		k := seriesKey(m.key.Role.String(), m.key.Service, m.key.Channel.Key(), m.key.Group)
 		s, ok := out[k]
 		if !ok {
@@ -91,33 +109,18 @@ type Names struct {
 
 // Names lists every service and channel in the flow table, sorted.
 func (in *Ingester) Names(ctx context.Context) (Names, error) {
-	var n Names
-	rows, err := in.db.Read.QueryContext(ctx, `SELECT DISTINCT service FROM flow ORDER BY 1`)
+	flows, err := in.flowRows(ctx, 0)
 	if err != nil {
-		return n, fmt.Errorf("observed names: %w", err)
+		return Names{}, fmt.Errorf("observed names: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return n, fmt.Errorf("observed names: %w", err)
-		}
-		n.Services = append(n.Services, s)
+	services, channels := map[string]bool{}, map[Channel]bool{}
+	for _, f := range flows {
+		services[f.key.Service] = true
+		channels[f.key.Channel] = true
 	}
-	if err := rows.Err(); err != nil {
-		return n, err
-	}
-	rows2, err := in.db.Read.QueryContext(ctx, `SELECT DISTINCT system, cluster, destination FROM flow ORDER BY 3, 1, 2`)
-	if err != nil {
-		return n, fmt.Errorf("observed names: %w", err)
-	}
-	defer rows2.Close()
-	for rows2.Next() {
-		var c Channel
-		if err := rows2.Scan(&c.System, &c.Cluster, &c.Destination); err != nil {
-			return n, fmt.Errorf("observed names: %w", err)
-		}
-		n.Channels = append(n.Channels, c)
-	}
-	return n, rows2.Err()
+	n := Names{Services: slices.Sorted(maps.Keys(services)), Channels: slices.Collect(maps.Keys(channels))}
+	slices.SortFunc(n.Channels, func(a, b Channel) int {
+		return cmp.Or(strings.Compare(a.Destination, b.Destination), strings.Compare(a.System, b.System), strings.Compare(a.Cluster, b.Cluster))
+	})
+	return n, nil
 }

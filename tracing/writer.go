@@ -22,6 +22,7 @@ type writer struct {
 	st       *statements
 	nextSpan int64 // rowid of the next span; spans are append-only in arrival order
 	flows    *aggregator
+	live     *liveWindows
 	traces   *recentTraces
 	newTrace []TraceID // traces first seen in the open transaction
 }
@@ -34,7 +35,7 @@ type statements struct {
 }
 
 func newWriter(ctx context.Context, db *sqlitedb.DB, cfg *Config) (*writer, error) {
-	w := &writer{cfg: cfg, db: db, log: cfg.Logger, traces: newRecentTraces(100_000)}
+	w := &writer{cfg: cfg, db: db, log: cfg.Logger, traces: newRecentTraces(100_000), live: newLiveWindows(liveLengths(cfg))}
 	if err := db.Write.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) + 1 FROM span").Scan(&w.nextSpan); err != nil {
 		return nil, fmt.Errorf("start ingest: %w", err)
 	}
@@ -67,6 +68,18 @@ func newWriter(ctx context.Context, db *sqlitedb.DB, cfg *Config) (*writer, erro
 	}
 	w.st = st
 	return w, nil
+}
+
+// liveLengths are the windows to keep running sums for: Config.Windows and the health window,
+// each shorter than the flow retention.
+func liveLengths(cfg *Config) []time.Duration {
+	var out []time.Duration
+	for _, d := range append([]time.Duration{cfg.Health.Window}, cfg.Windows...) {
+		if d > 0 && d < cfg.FlowRetention {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // run takes requests off the queue until it is closed and drained: each turn commits every
@@ -173,7 +186,7 @@ func (w *writer) commit(batch []*request) (err error) {
 		return fmt.Errorf("commit ingest transaction: %w", err)
 	}
 	w.nextSpan = id
-	w.flows.committed()
+	w.flows.committed(w.live)
 	w.traces.commit(w.newTrace)
 	w.newTrace = w.newTrace[:0]
 	return nil

@@ -38,7 +38,7 @@ type channelsView struct {
 func (p *Pages) Channels(c echo.Context) error {
 	ctx := c.Request().Context()
 	w := parseWindow(c.QueryParam("window"))
-	flows, err := p.flows(ctx, w)
+	flows, err := p.Tracing.Flows(ctx, tracing.FlowQuery{Last: w.D})
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (p *Pages) Channels(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	observed, err := p.observedNames(ctx)
+	observed, err := p.Tracing.Names(ctx)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (p *Pages) Channel(c echo.Context) error {
 	case !errors.Is(err, catalog.ErrNotFound):
 		return err
 	}
-	names, err := p.observedNames(ctx)
+	names, err := p.Tracing.Names(ctx)
 	if err != nil {
 		return err
 	}
@@ -176,7 +176,7 @@ func (p *Pages) Channel(c echo.Context) error {
 	if !v.Documented && len(keys) == 0 {
 		return echo.NewHTTPError(http.StatusNotFound, "No channel is called "+name+": neither the catalog nor any trace knows it.")
 	}
-	flows, err := p.flows(ctx, w)
+	flows, err := p.Tracing.Flows(ctx, tracing.FlowQuery{Last: w.D})
 	if err != nil {
 		return err
 	}
@@ -196,15 +196,9 @@ func (p *Pages) Channel(c echo.Context) error {
 	}
 	v.Subjects = subjectsOf(name, v.Channel.Messages)
 
-	all, err := p.series(ctx, w)
+	series, err := p.Tracing.Series(ctx, tracing.FlowQuery{Last: w.D, Channel: name}, sparkBuckets)
 	if err != nil {
 		return err
-	}
-	series := map[string]tracing.FlowSeries{}
-	for k, s := range all {
-		if slices.Contains(keys, s.ChannelKey) {
-			series[k] = s
-		}
 	}
 	v.Throughput, v.ErrorSeries = channelSeries(series)
 	for _, k := range keys {
@@ -220,11 +214,15 @@ func (p *Pages) Channel(c echo.Context) error {
 // channelSeries sums the producers' messages per bucket (the consumers' when nothing produces
 // in view) and the consumers' errors.
 func channelSeries(series map[string]tracing.FlowSeries) (messages, errs []int64) {
-	produced, consumed := make([]int64, sparkBuckets), make([]int64, sparkBuckets)
-	errs = make([]int64, sparkBuckets)
+	var n int
+	for _, s := range series {
+		n = len(s.Messages) // the same for every series of one query
+	}
+	produced, consumed := make([]int64, n), make([]int64, n)
+	errs = make([]int64, n)
 	var anyProducer bool
 	for _, s := range series {
-		for i := range sparkBuckets {
+		for i := range n {
 			if s.Direction == tracing.RoleProducer.String() {
 				anyProducer = true
 				produced[i] += s.Messages[i]

@@ -50,7 +50,7 @@ func (p *Pages) Flows(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := readFlowFilter(c)
 	now := p.now()
-	flows, err := p.flows(ctx, f.Window)
+	flows, err := p.Tracing.Flows(ctx, tracing.FlowQuery{Last: f.Window.D})
 	if err != nil {
 		return err
 	}

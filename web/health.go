@@ -56,7 +56,7 @@ func (p *Pages) healthView(c echo.Context) (healthView, error) {
 	if s := c.QueryParam("status"); slices.Contains(statuses, s) {
 		v.Status = s
 	}
-	report, err := p.health(ctx)
+	report, err := p.Tracing.Health(ctx)
 	if err != nil {
 		return v, err
 	}
@@ -64,26 +64,35 @@ func (p *Pages) healthView(c echo.Context) (healthView, error) {
 	if d, err := time.ParseDuration(report.Window); err == nil {
 		v.Measured = duration(d)
 	}
-	series, err := p.series(ctx, v.Window)
-	if err != nil {
-		return v, err
-	}
 	var rows []healthRow
 	for _, h := range report.Consumers {
 		v.Counts[h.Status]++
 		if v.Status != "" && h.Status != v.Status {
 			continue
 		}
-		r := healthRow{ConsumerHealth: h}
-		if s, ok := series[h.SeriesKey()]; ok {
-			r.Throughput, r.Errors = s.Messages, s.Errors
-		}
-		rows = append(rows, r)
+		rows = append(rows, healthRow{ConsumerHealth: h})
 	}
 	v.List = readList(c, "/health", 50, false, "status", "service", "errors", "p95", "delay", "last")
 	sortHealth(rows, v.List)
 	lo, hi := v.List.bounds(len(rows))
 	v.Rows = rows[lo:hi]
+	// Sparklines only for the rows shown: a series costs a read per flow and bucket.
+	q := tracing.FlowQuery{Last: v.Window.D}
+	for _, r := range v.Rows {
+		q.Keys = append(q.Keys, r.SeriesKey())
+	}
+	if len(q.Keys) == 0 {
+		return v, nil
+	}
+	series, err := p.Tracing.Series(ctx, q, sparkBuckets)
+	if err != nil {
+		return v, err
+	}
+	for i := range v.Rows {
+		if s, ok := series[v.Rows[i].SeriesKey()]; ok {
+			v.Rows[i].Throughput, v.Rows[i].Errors = s.Messages, s.Errors
+		}
+	}
 	return v, nil
 }
 

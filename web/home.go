@@ -31,7 +31,7 @@ func (p *Pages) homeView(c echo.Context) (homeView, error) {
 	if v.Registry, err = p.Registry.Counts(ctx); err != nil {
 		return v, err
 	}
-	report, err := p.health(ctx)
+	report, err := p.Tracing.Health(ctx)
 	if err != nil {
 		return v, err
 	}
@@ -66,11 +66,10 @@ func (p *Pages) homeView(c echo.Context) (homeView, error) {
 		}
 	}
 	if v.Traces.Flows > 0 {
-		cached, err := p.flows(ctx, windows[1])
+		flows, err := p.Tracing.Flows(ctx, tracing.FlowQuery{Last: windows[1].D})
 		if err != nil {
 			return v, err
 		}
-		flows := slices.Clone(cached) // the cached slice is shared
 		slices.SortFunc(flows, func(a, b tracing.Flow) int {
 			return cmp.Or(cmp.Compare(b.RatePerSecond, a.RatePerSecond), strings.Compare(a.Service, b.Service), strings.Compare(a.ChannelKey, b.ChannelKey))
 		})

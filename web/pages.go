@@ -21,9 +21,6 @@ type Pages struct {
 	Registry *schemaregistry.Registry
 	Tracing  *tracing.Ingester
 	Now      func() time.Time // the clock for time windows; nil means time.Now
-	// CacheTTL is how long tracing answers are reused across page views (0: 5 s; negative: never).
-	CacheTTL time.Duration
-	cache    pageCache
 }
 
 func (p *Pages) now() time.Time {

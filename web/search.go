@@ -53,7 +53,7 @@ func (p *Pages) Search(c echo.Context) error {
 // observedHits are the services and channels traces have shown whose names contain every word
 // of the query, unless the catalog's hits already name them.
 func (p *Pages) observedHits(c echo.Context, q, kind string, have []catalog.SearchHit) ([]catalog.SearchHit, error) {
-	names, err := p.observedNames(c.Request().Context())
+	names, err := p.Tracing.Names(c.Request().Context())
 	if err != nil {
 		return nil, err
 	}

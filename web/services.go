@@ -37,7 +37,7 @@ type servicesView struct {
 func (p *Pages) Services(c echo.Context) error {
 	ctx := c.Request().Context()
 	w := parseWindow(c.QueryParam("window"))
-	flows, err := p.flows(ctx, w)
+	flows, err := p.Tracing.Flows(ctx, tracing.FlowQuery{Last: w.D})
 	if err != nil {
 		return err
 	}
@@ -45,11 +45,11 @@ func (p *Pages) Services(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	observed, err := p.observedNames(ctx)
+	observed, err := p.Tracing.Names(ctx)
 	if err != nil {
 		return err
 	}
-	report, err := p.health(ctx)
+	report, err := p.Tracing.Health(ctx)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (p *Pages) Service(c echo.Context) error {
 	case !errors.Is(err, catalog.ErrNotFound):
 		return err
 	}
-	flows, err := p.flows(ctx, w)
+	flows, err := p.Tracing.Flows(ctx, tracing.FlowQuery{Last: w.D})
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (p *Pages) Service(c echo.Context) error {
 	v.Graph, _, _ = buildGraph(graphInput{Flows: flows, Ops: ops, Focus: serviceNodeID(name), Steps: 2})
 	v.Produces, v.Consumes = ports(name, flows, v.Service.Operations)
 
-	report, err := p.health(ctx)
+	report, err := p.Tracing.Health(ctx)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (p *Pages) Service(c echo.Context) error {
 }
 
 func (p *Pages) observedService(ctx context.Context, name string) (bool, error) {
-	n, err := p.observedNames(ctx)
+	n, err := p.Tracing.Names(ctx)
 	if err != nil {
 		return false, err
 	}
