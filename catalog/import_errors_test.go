@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -224,7 +225,10 @@ func TestChangedDocumentUpdatesInPlace(t *testing.T) {
 	changed := strings.Replace(string(original), "Takes **orders**", "Takes *all* orders", 1)
 	// Drop the order-commands channel and its two messages, and the orders channel.
 	changed = changed[:strings.Index(changed, "  order-commands:")] + changed[strings.Index(changed, "components:"):]
-	changed = strings.Replace(changed, "  orders:\n    description: Every order placed in the shop.\n    bindings:\n      kafka:\n        topic: shop.orders.v1\n        partitions: 12\n    subscribe:\n      operationId: publishOrderPlaced\n      message:\n        $ref: '#/components/messages/OrderPlaced'\n", "", 1)
+	changed = strings.Replace(changed, "  orders:\n    description: Every order placed in the shop.\n    servers: [kafka]\n    bindings:\n      kafka:\n        topic: shop.orders.v1\n        partitions: 12\n    subscribe:\n      operationId: publishOrderPlaced\n      message:\n        $ref: '#/components/messages/OrderPlaced'\n", "", 1)
+	// Drop the rabbitmq server (only order-commands used it) and describe the kafka server anew.
+	changed = changed[:strings.Index(changed, "  rabbitmq:")] + changed[strings.Index(changed, "channels:"):]
+	changed = strings.Replace(changed, "The shop's Kafka cluster.", "The shop's main Kafka cluster.", 1)
 	if err := os.WriteFile(file, []byte(changed), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -236,8 +240,21 @@ func TestChangedDocumentUpdatesInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(s.Description, "*all*") || len(s.Operations) != 1 || s.Operations[0].Name != "onPaymentReceived" {
+	if !strings.Contains(s.Description, "*all*") || len(s.Operations) != 1 || s.Operations[0].Name != "onPaymentReceived" ||
+		!slices.Equal(s.Servers, []string{"kafka"}) {
 		t.Errorf("service after the change = %+v", s)
+	}
+	if _, err := c.Server(ctx, "rabbitmq"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("server rabbitmq: %v, want it removed", err)
+	}
+	kafka, err := c.Server(ctx, "kafka")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kafka.Description != "The shop's main Kafka cluster." || kafka.Document != "urn:shop:orders" ||
+		!slices.Equal(kafka.Services, []string{"Orders Service", "Shipping Service"}) ||
+		!slices.Equal(kafka.Channels, []string{"parcel-scanned", "shop.orders.v1", "shop.payments.v1"}) {
+		t.Errorf("server kafka after the change = %+v, want the new description, both services, their channels", kafka)
 	}
 	for _, gone := range []string{"CancelOrder", "GetOrder"} {
 		if _, err := c.Message(ctx, gone); !errors.Is(err, ErrNotFound) {

@@ -239,11 +239,11 @@ func TestImportShop(t *testing.T) {
 			name, kind, schemaType, contentType, payloadHas string
 			channels                                        []MessageChannel
 		}{
-			{"OrderPlaced", KindEvent, SchemaAvro, "", `"type":"record"`, []MessageChannel{{"shop.orders.v1", "shop.orders.v1-value"}}},
-			{"PaymentReceived", KindEvent, SchemaProtobuf, "", "message PaymentReceived {", []MessageChannel{{"shop.payments.v1", "shop.payments.v1-PaymentReceived"}}},
-			{"CancelOrder", KindCommand, SchemaJSON, "application/json", `"format":"uuid"`, []MessageChannel{{"order-commands", "order-commands-value"}}},
-			{"GetOrder", KindQuery, SchemaJSON, "", `"orderId"`, []MessageChannel{{"order-commands", "order-commands-value"}}},
-			{"ParcelScanned", KindEvent, SchemaJSON, "application/json", `"required":["parcelId"]`, []MessageChannel{{"parcel-scanned", "parcel-scanned-value"}}},
+			{"OrderPlaced", KindEvent, SchemaAvro, "", `"type":"record"`, []MessageChannel{{"shop.orders.v1", "shop.orders.v1-value", "shop.orders.v1-key"}}},
+			{"PaymentReceived", KindEvent, SchemaProtobuf, "", "message PaymentReceived {", []MessageChannel{{"shop.payments.v1", "shop.payments.v1-PaymentReceived", ""}}},
+			{"CancelOrder", KindCommand, SchemaJSON, "application/json", `"format":"uuid"`, []MessageChannel{{"order-commands", "order-commands-value", ""}}},
+			{"GetOrder", KindQuery, SchemaJSON, "", `"orderId"`, []MessageChannel{{"order-commands", "order-commands-value", ""}}},
+			{"ParcelScanned", KindEvent, SchemaJSON, "application/json", `"required":["parcelId"]`, []MessageChannel{{"parcel-scanned", "parcel-scanned-value", ""}}},
 		}
 		for _, tt := range tests {
 			m, err := c.Message(ctx, tt.name)
@@ -294,7 +294,7 @@ func TestImportShop(t *testing.T) {
 		for _, s := range orders.Schemas {
 			got = append(got, s.Subject+" "+s.SchemaType+" "+s.Status)
 		}
-		want := []string{"order-commands-value JSON registered", "order-commands-value JSON unchanged", "shop.orders.v1-value AVRO registered", "shop.payments.v1-PaymentReceived PROTOBUF registered"}
+		want := []string{"order-commands-value JSON registered", "order-commands-value JSON unchanged", "shop.orders.v1-key JSON registered", "shop.orders.v1-value AVRO registered", "shop.payments.v1-PaymentReceived PROTOBUF registered"}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("schemas = %v, want %v", got, want)
 		}

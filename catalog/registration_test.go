@@ -50,7 +50,7 @@ func TestImportRegistersPayloads(t *testing.T) {
 		{"3.0 social media", socialFiles("asyncapi-3.0"), "testdata/asyncapi-3.0/social-media", social},
 		{"shop", []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"}, "", map[string]string{
 			"order-commands-value": SchemaJSON, "parcel-scanned-value": SchemaJSON,
-			"shop.orders.v1-value": SchemaAvro, "shop.payments.v1-PaymentReceived": SchemaProtobuf,
+			"shop.orders.v1-value": SchemaAvro, "shop.orders.v1-key": SchemaJSON, "shop.payments.v1-PaymentReceived": SchemaProtobuf,
 		}},
 	}
 	for _, tt := range tests {
@@ -70,7 +70,11 @@ func TestImportRegistersPayloads(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					got, err := c.registry.Lookup(ctx, s.Subject, schemaregistry.NewSchema{Schema: m.Payload, SchemaType: m.SchemaType}, false, false)
+					schema := schemaregistry.NewSchema{Schema: m.Payload, SchemaType: m.SchemaType}
+					if s.Key {
+						schema = schemaregistry.NewSchema{Schema: m.Key, SchemaType: m.KeySchemaType}
+					}
+					got, err := c.registry.Lookup(ctx, s.Subject, schema, false, false)
 					if err != nil || got.Version != s.Version || got.ID != s.ID || got.SchemaType != tt.subjects[s.Subject] {
 						t.Errorf("%s: reported %+v; the registry has %+v, %v; want type %s", f, s, got, err, tt.subjects[s.Subject])
 					}
