@@ -127,12 +127,18 @@ func scanChannel(row scanner) (Channel, error) {
 	return ch, json.Unmarshal([]byte(tags), &ch.Tags)
 }
 
-// unmarshalObject reads stored bindings or variables; {} is nil.
+// unmarshalObject reads stored bindings or variables, integers as integers; {} is nil.
 func unmarshalObject(text string, dst *map[string]any) error {
-	if err := json.Unmarshal([]byte(text), dst); err != nil {
+	v, err := decodeSchema(text)
+	if err != nil {
 		return err
 	}
-	if len(*dst) == 0 {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("stored %s: not an object", text)
+	}
+	*dst = m
+	if len(m) == 0 {
 		*dst = nil
 	}
 	return nil
