@@ -675,11 +675,94 @@ func schemaText(typ string, payload any) (string, error) {
 			}
 		}
 	}
+	if typ == SchemaAvro {
+		payload = avroNamesOnce(payload)
+	}
 	out, err := json.Marshal(payload)
 	if err != nil {
 		return "", err
 	}
 	return string(out), nil
+}
+
+// avroNamesOnce keeps the first definition of each Avro named type (record, enum, fixed) and
+// makes every identical later one a reference by its full name: a payload that $refs one type
+// twice (two fields of type Address) has it inlined twice, and Avro refuses a name defined
+// twice. Definitions that differ are left for the registry to refuse. Types are visited in the
+// order Avro reads them, fields in order.
+func avroNamesOnce(schema any) any {
+	defined := map[string]any{}
+	var walk func(v any, namespace string) any
+	walk = func(v any, namespace string) any {
+		switch x := v.(type) {
+		case []any: // a union
+			out := make([]any, len(x))
+			for i, t := range x {
+				out[i] = walk(t, namespace)
+			}
+			return out
+		case map[string]any:
+			switch x["type"] {
+			case "record", "error", "enum", "fixed":
+				full := avroFullName(x, namespace)
+				if def, ok := defined[full]; ok && reflect.DeepEqual(def, x) {
+					return full
+				} else if !ok {
+					defined[full] = x
+				}
+				if i := strings.LastIndex(full, "."); i >= 0 {
+					namespace = full[:i]
+				}
+			}
+			out := make(map[string]any, len(x))
+			for k, e := range x {
+				out[k] = e
+			}
+			switch t := x["type"].(type) {
+			case map[string]any, []any: // {"type": {"type": "array", ...}}
+				out["type"] = walk(t, namespace)
+			}
+			if fields, ok := x["fields"].([]any); ok {
+				outFields := make([]any, len(fields))
+				for i, f := range fields {
+					outFields[i] = f
+					if fm, ok := f.(map[string]any); ok {
+						copied := make(map[string]any, len(fm))
+						for k, e := range fm {
+							copied[k] = e
+						}
+						copied["type"] = walk(fm["type"], namespace)
+						outFields[i] = copied
+					}
+				}
+				out["fields"] = outFields
+			}
+			for _, k := range []string{"items", "values"} {
+				if t, ok := x[k]; ok {
+					out[k] = walk(t, namespace)
+				}
+			}
+			return out
+		}
+		return v
+	}
+	return walk(schema, "")
+}
+
+// avroFullName is a named type's full name: its name if dotted, else namespace.name, where the
+// namespace is its own or the enclosing one.
+func avroFullName(t map[string]any, enclosing string) string {
+	name, _ := t["name"].(string)
+	if strings.Contains(name, ".") {
+		return name
+	}
+	if ns, ok := t["namespace"].(string); ok {
+		enclosing = ns
+	}
+	if enclosing == "" {
+		return name
+	}
+	return enclosing + "." + name
 }
 
 // groupID reads a Kafka operation binding's groupId: a string, or a schema whose const, first

@@ -491,3 +491,75 @@ func TestImportRefusesIncompatibleKey(t *testing.T) {
 		t.Errorf("ParcelSent key %q, %v; want the document's new key in the catalog", m.Key, err)
 	}
 }
+
+// TestImportRegistersPayloadsWithReferences: payloads that $ref other files and components are
+// registered with the references resolved. An Avro type that two fields $ref is defined once
+// and named the second time (Avro refuses a name defined twice). What cannot be resolved from
+// the document is refused by the registry, and the answer says why: a Protobuf import (it is
+// not a $ref) and an Avro type named but defined nowhere.
+func TestImportRegistersPayloadsWithReferences(t *testing.T) {
+	const address = `{"type": "record", "name": "Address", "namespace": "shop", "fields": [{"name": "street", "type": "string"}]}`
+	v2 := func(format, payload string) string {
+		return "asyncapi: 2.6.0\ninfo: {title: Refs, version: '1'}\nchannels:\n  orders:\n    subscribe:\n      message:\n        name: OrderPlaced\n" +
+			"        schemaFormat: " + format + "\n        payload:\n" + payload
+	}
+	const avro = "application/vnd.apache.avro;version=1.9.0"
+	tests := []struct {
+		name   string
+		files  map[string]string // a.yaml is imported
+		status string
+		has    string // the registered schema, or the refusal, contains
+	}{
+		{"Avro: one file $ref'd by two fields", map[string]string{
+			"a.yaml":       v2(avro, "          type: record\n          name: Order\n          namespace: shop\n          fields:\n            - {name: billing, type: {$ref: 'address.avsc'}}\n            - {name: shipping, type: {$ref: 'address.avsc'}}\n"),
+			"address.avsc": address,
+		}, Registered, `{"name":"shipping","type":"Address"}`}, // the registry writes names relative to the namespace
+		{"Avro: a component $ref'd in a union and an array", map[string]string{
+			"a.yaml": v2(avro, "          $ref: 'schemas.yaml#/Order'\n"),
+			"schemas.yaml": "Order:\n  type: record\n  name: Order\n  namespace: shop\n  fields:\n    - {name: billing, type: ['null', {$ref: '#/Address'}]}\n" +
+				"    - {name: stops, type: {type: array, items: {$ref: '#/Address'}}}\nAddress: " + address + "\n",
+		}, Registered, `"items":"Address"`},
+		{"Avro: two different types with one name", map[string]string{
+			"a.yaml": v2(avro, "          type: record\n          name: Order\n          namespace: shop\n          fields:\n            - {name: billing, type: {$ref: 'address.avsc'}}\n"+
+				"            - {name: shipping, type: {type: record, name: Address, fields: [{name: city, type: string}]}}\n"),
+			"address.avsc": address,
+		}, Refused, `type "shop.Address" is defined twice`},
+		{"JSON Schema: a file whose schemas refer to each other", map[string]string{
+			"a.yaml":       v2("application/schema+json;version=draft-07", "          type: object\n          properties:\n            billing: {$ref: 'schemas.json#/definitions/Address'}\n            shipping: {$ref: 'schemas.json#/definitions/Address'}\n"),
+			"schemas.json": `{"definitions": {"Address": {"type": "object", "properties": {"street": {"$ref": "#/definitions/Street"}}}, "Street": {"type": "string", "maxLength": 80}}}`,
+		}, Registered, `"shipping":{"properties":{"street":{"maxLength":80,"type":"string"}},"type":"object"}`},
+		{"Protobuf: an import is not a $ref", map[string]string{
+			"a.yaml":        v2("application/vnd.google.protobuf;version=3", "          $ref: 'order.proto'\n"),
+			"order.proto":   "syntax = \"proto3\";\npackage shop;\nimport \"address.proto\";\nmessage Order { Address billing = 1; }\n",
+			"address.proto": "syntax = \"proto3\";\npackage shop;\nmessage Address { string street = 1; }\n",
+		}, Refused, `could not resolve path "address.proto"`},
+		{"Avro: a type named but defined nowhere", map[string]string{
+			"a.yaml": v2(avro, "          type: record\n          name: Order\n          namespace: shop\n          fields:\n            - {name: billing, type: shop.Address}\n"),
+		}, Refused, `unknown type "shop.Address"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			c := openCatalog(t)
+			res := mustImport(t, c, filepath.Join(writeFiles(t, tt.files), "a.yaml"), ImportOptions{})
+			if len(res.Schemas) != 1 || res.Schemas[0].Status != tt.status {
+				t.Fatalf("schemas = %+v, want one %s", res.Schemas, tt.status)
+			}
+			s := res.Schemas[0]
+			got := s.Reason
+			if s.Status == Registered {
+				v, err := c.registry.Version(ctx, s.Subject, s.Version, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = v.Schema
+				if strings.Contains(got, "$ref") {
+					t.Errorf("registered schema %s still has a $ref", got)
+				}
+			}
+			if !strings.Contains(got, tt.has) {
+				t.Errorf("%s: %s\nwant it to contain %s", s.Status, got, tt.has)
+			}
+		})
+	}
+}
