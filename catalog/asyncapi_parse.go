@@ -14,15 +14,21 @@ type parsedDocument struct {
 	AsyncAPIVersion string
 	Service         Service
 	Domain          *Domain
-	Owners          []Owner // every owner named in the document, with contact details
+	Owners          []Owner  // every owner named in the document, with contact details
+	Servers         []Server // the servers the document declares, which its service uses
 	Channels        []Channel
 	Messages        []Message
-	Links           []channelLink // which message travels on which channel, under which subject
+	Links           []channelLink   // which message travels on which channel, under which subject
+	ChannelServers  []channelServer // which channel is available on which server
 	Operations      []Operation
 }
 
 type channelLink struct {
 	Channel, Message, Subject string
+}
+
+type channelServer struct {
+	Channel, Server string
 }
 
 var (
@@ -61,11 +67,13 @@ type builder struct {
 	channels map[string]int
 	messages map[string]int
 	links    map[channelLink]bool
+	onServer map[channelServer]bool
 }
 
 func newBuilder(r *reader, version string) *builder {
 	return &builder{r: r, doc: &parsedDocument{AsyncAPIVersion: version},
-		owners: map[string]int{}, channels: map[string]int{}, messages: map[string]int{}, links: map[channelLink]bool{}}
+		owners: map[string]int{}, channels: map[string]int{}, messages: map[string]int{}, links: map[channelLink]bool{},
+		onServer: map[channelServer]bool{}}
 }
 
 // info reads the service, its owner and domain from info (and, for 2.x, the root tags).
@@ -326,23 +334,12 @@ func (b *builder) link(c Channel, m Message) {
 func (b *builder) channel(n node, address string) (Channel, error) {
 	r := b.r
 	c := Channel{Address: address}
-	bn, err := r.child(n, "bindings")
-	if err != nil {
+	var err error
+	if c.Bindings, err = b.objectAt(n, "bindings", "bindings"); err != nil {
 		return c, err
 	}
-	if bn.v != nil {
-		bv, err := r.inline(bn)
-		if err != nil {
-			return c, err
-		}
-		bm, ok := bv.(map[string]any)
-		if !ok {
-			return c, r.fail(bn, "want an object of bindings, found %s", describe(bv))
-		}
-		c.Bindings = bm
-		if kafka, ok := bm["kafka"].(map[string]any); ok {
-			c.KafkaTopic, _ = kafka["topic"].(string)
-		}
+	if kafka, ok := c.Bindings["kafka"].(map[string]any); ok {
+		c.KafkaTopic, _ = kafka["topic"].(string)
 	}
 	c.Name = address
 	if c.KafkaTopic != "" {
@@ -360,6 +357,160 @@ func (b *builder) channel(n node, address string) (Channel, error) {
 	}
 	c.Owner, err = b.ownerOf(node{}, n)
 	return c, err
+}
+
+// objectAt returns the object at key of n with its references resolved (bindings, server
+// variables); nil when absent.
+func (b *builder) objectAt(n node, key, what string) (map[string]any, error) {
+	c, err := b.r.child(n, key)
+	if err != nil || c.v == nil {
+		return nil, err
+	}
+	v, err := b.r.inline(c)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, b.r.fail(c, "want an object of %s, found %s", what, describe(v))
+	}
+	return m, nil
+}
+
+// serverName is what a server name may hold (AsyncAPI 2.x's rule, and '.'): it is a key in the
+// export and a path segment in the API.
+var serverName = regexp.MustCompile(`^[A-Za-z0-9_.\-]+$`)
+
+// servers reads the document's servers: 3.0 gives host and pathname, 2.x a url that is split
+// into them (its scheme goes; protocol says it). Security requirements are not kept.
+func (b *builder) servers(root node, v3 bool) error {
+	r := b.r
+	sn, err := r.child(root, "servers")
+	if err != nil {
+		return err
+	}
+	sm, err := r.object(sn)
+	if err != nil {
+		return err
+	}
+	for _, name := range sortedKeys(sm) {
+		if !serverName.MatchString(name) {
+			return r.fail(node{file: sn.file, path: childPath(sn.path, name)}, "server name %q: use letters, digits, '.', '-' and '_' only", name)
+		}
+		n, err := r.child(sn, name)
+		if err != nil {
+			return err
+		}
+		if _, ok := n.v.(map[string]any); !ok {
+			return r.fail(n, "want a server object, found %s", describe(n.v))
+		}
+		s := Server{Name: name}
+		if v3 {
+			if s.Host, err = r.str(n, "host"); err != nil {
+				return err
+			}
+			if s.Pathname, err = r.str(n, "pathname"); err != nil {
+				return err
+			}
+		} else {
+			u, err := r.str(n, "url")
+			if err != nil {
+				return err
+			}
+			s.Host, s.Pathname = splitURL(u)
+		}
+		if s.Host == "" {
+			field := "host"
+			if !v3 {
+				field = "url"
+			}
+			return r.fail(node{file: n.file, path: childPath(n.path, field)}, "missing: a server needs a %s", field)
+		}
+		for key, dst := range map[string]*string{"protocol": &s.Protocol, "protocolVersion": &s.ProtocolVersion, "description": &s.Description} {
+			if *dst, err = r.str(n, key); err != nil {
+				return err
+			}
+		}
+		if s.Protocol == "" {
+			return r.fail(node{file: n.file, path: childPath(n.path, "protocol")}, "missing: a server needs a protocol (kafka, amqp, mqtt, ...)")
+		}
+		if s.Variables, err = b.objectAt(n, "variables", "server variables"); err != nil {
+			return err
+		}
+		if s.Bindings, err = b.objectAt(n, "bindings", "bindings"); err != nil {
+			return err
+		}
+		tn, err := r.child(n, "tags")
+		if err != nil {
+			return err
+		}
+		if s.Tags, err = b.tags(tn); err != nil {
+			return err
+		}
+		b.doc.Servers = append(b.doc.Servers, s)
+	}
+	return nil
+}
+
+// splitURL splits a 2.x server url into 3.0's host and pathname.
+func splitURL(u string) (host, pathname string) {
+	if _, rest, ok := strings.Cut(u, "://"); ok {
+		u = rest
+	}
+	if i := strings.Index(u, "/"); i >= 0 {
+		return u[:i], u[i:]
+	}
+	return u, ""
+}
+
+// channelServers records the servers channel ch (at n) is available on: those it lists (2.x by
+// name, 3.0 by reference to #/servers/<name>), or, as the spec says, every server of the
+// document when it lists none.
+func (b *builder) channelServers(n node, ch Channel, v3 bool) error {
+	r := b.r
+	sn, err := r.child(n, "servers")
+	if err != nil {
+		return err
+	}
+	declared := map[string]bool{}
+	for _, s := range b.doc.Servers {
+		declared[s.Name] = true
+	}
+	var names []string
+	switch list := sn.v.(type) {
+	case nil:
+	case []any:
+		for i, item := range list {
+			at := node{v: item, file: sn.file, path: fmt.Sprintf("%s[%d]", sn.path, i)}
+			var name string
+			if v3 {
+				if name, err = r.localRef(at, "servers"); err != nil {
+					return err
+				}
+			} else if name, _ = item.(string); name == "" {
+				return r.fail(at, "want a server name, found %s", describe(item))
+			}
+			if !declared[name] {
+				return r.fail(at, "server %q is not in this document's servers", name)
+			}
+			names = append(names, name)
+		}
+	default:
+		return r.fail(sn, "want a list of servers, found %s", describe(list))
+	}
+	if len(names) == 0 {
+		for _, s := range b.doc.Servers {
+			names = append(names, s.Name)
+		}
+	}
+	for _, name := range names {
+		cs := channelServer{Channel: ch.Name, Server: name}
+		if !b.onServer[cs] {
+			b.onServer[cs] = true
+			b.doc.ChannelServers = append(b.doc.ChannelServers, cs)
+		}
+	}
+	return nil
 }
 
 // message reads a message object (already with traits applied and inlined) into a Message.
@@ -406,37 +557,85 @@ func (b *builder) message(at node, m map[string]any, fallbackName string, v3 boo
 	if err := b.payload(n, &msg, v3); err != nil {
 		return msg, err
 	}
+	if err := b.key(n, &msg, v3); err != nil {
+		return msg, err
+	}
 	return msg, nil
 }
 
 // payload reads the message's payload schema and its format: 2.x gives the format beside the
 // payload (schemaFormat), 3.0 may wrap the payload in a Multi Format Schema Object.
 func (b *builder) payload(n node, msg *Message, v3 bool) error {
-	r := b.r
 	m := n.v.(map[string]any)
 	payload, ok := m["payload"]
 	if !ok || payload == nil {
 		return nil
 	}
-	at := node{v: payload, file: n.file, path: childPath(n.path, "payload")}
+	format := ""
 	if !v3 {
-		msg.SchemaFormat, _ = m["schemaFormat"].(string)
-	} else if pm, ok := payload.(map[string]any); ok {
-		if format, ok := pm["schemaFormat"].(string); ok {
-			if _, ok := pm["schema"]; ok {
-				msg.SchemaFormat = format
-				payload = pm["schema"]
-				at.path = childPath(at.path, "schema")
-			}
-		}
+		format, _ = m["schemaFormat"].(string)
 	}
-	msg.SchemaType = schemaType(msg.SchemaFormat)
-	text, err := schemaText(msg.SchemaType, payload)
+	at, format := multiFormat(node{v: payload, file: n.file, path: childPath(n.path, "payload")}, format, v3)
+	msg.SchemaFormat, msg.SchemaType = format, schemaType(format)
+	text, err := schemaText(msg.SchemaType, at.v)
 	if err != nil {
-		return r.fail(at, "payload: %v", err)
+		return b.r.fail(at, "payload: %v", err)
 	}
 	msg.Payload = text
 	return nil
+}
+
+// key reads the message's Kafka key schema (bindings.kafka.key). The Kafka binding takes a
+// Schema Object or an Avro schema there: without a schemaFormat (a 3.0 Multi Format Schema
+// Object), a key written in Avro is Avro and any other a JSON Schema.
+func (b *builder) key(n node, msg *Message, v3 bool) error {
+	bindings, _ := n.v.(map[string]any)["bindings"].(map[string]any)
+	kafka, _ := bindings["kafka"].(map[string]any)
+	key, ok := kafka["key"]
+	if !ok || key == nil {
+		return nil
+	}
+	at, format := multiFormat(node{v: key, file: n.file, path: childPath(n.path, "bindings") + ".kafka.key"}, "", v3)
+	msg.KeySchemaFormat, msg.KeySchemaType = format, schemaType(format)
+	if format == "" && avroShaped(at.v) {
+		msg.KeySchemaType = SchemaAvro
+	}
+	text, err := schemaText(msg.KeySchemaType, at.v)
+	if err != nil {
+		return b.r.fail(at, "key: %v", err)
+	}
+	msg.Key = text
+	return nil
+}
+
+// multiFormat unwraps a 3.0 Multi Format Schema Object ({schemaFormat, schema}) into the schema
+// and its format; anything else is returned as it is, with format.
+func multiFormat(at node, format string, v3 bool) (node, string) {
+	pm, ok := at.v.(map[string]any)
+	if !v3 || !ok {
+		return at, format
+	}
+	f, ok := pm["schemaFormat"].(string)
+	schema, has := pm["schema"]
+	if !ok || !has {
+		return at, format
+	}
+	return node{v: schema, file: at.file, path: childPath(at.path, "schema")}, f
+}
+
+// avroShaped says whether a schema can only be Avro: a type name, a union, or a type JSON
+// Schema does not have.
+func avroShaped(v any) bool {
+	switch x := v.(type) {
+	case string, []any:
+		return true
+	case map[string]any:
+		switch x["type"] {
+		case "record", "enum", "fixed", "map":
+			return true
+		}
+	}
+	return false
 }
 
 // schemaType maps an AsyncAPI schemaFormat to the registry's schema type; "" if it has none.
@@ -476,11 +675,94 @@ func schemaText(typ string, payload any) (string, error) {
 			}
 		}
 	}
+	if typ == SchemaAvro {
+		payload = avroNamesOnce(payload)
+	}
 	out, err := json.Marshal(payload)
 	if err != nil {
 		return "", err
 	}
 	return string(out), nil
+}
+
+// avroNamesOnce keeps the first definition of each Avro named type (record, enum, fixed) and
+// makes every identical later one a reference by its full name: a payload that $refs one type
+// twice (two fields of type Address) has it inlined twice, and Avro refuses a name defined
+// twice. Definitions that differ are left for the registry to refuse. Types are visited in the
+// order Avro reads them, fields in order.
+func avroNamesOnce(schema any) any {
+	defined := map[string]any{}
+	var walk func(v any, namespace string) any
+	walk = func(v any, namespace string) any {
+		switch x := v.(type) {
+		case []any: // a union
+			out := make([]any, len(x))
+			for i, t := range x {
+				out[i] = walk(t, namespace)
+			}
+			return out
+		case map[string]any:
+			switch x["type"] {
+			case "record", "error", "enum", "fixed":
+				full := avroFullName(x, namespace)
+				if def, ok := defined[full]; ok && reflect.DeepEqual(def, x) {
+					return full
+				} else if !ok {
+					defined[full] = x
+				}
+				if i := strings.LastIndex(full, "."); i >= 0 {
+					namespace = full[:i]
+				}
+			}
+			out := make(map[string]any, len(x))
+			for k, e := range x {
+				out[k] = e
+			}
+			switch t := x["type"].(type) {
+			case map[string]any, []any: // {"type": {"type": "array", ...}}
+				out["type"] = walk(t, namespace)
+			}
+			if fields, ok := x["fields"].([]any); ok {
+				outFields := make([]any, len(fields))
+				for i, f := range fields {
+					outFields[i] = f
+					if fm, ok := f.(map[string]any); ok {
+						copied := make(map[string]any, len(fm))
+						for k, e := range fm {
+							copied[k] = e
+						}
+						copied["type"] = walk(fm["type"], namespace)
+						outFields[i] = copied
+					}
+				}
+				out["fields"] = outFields
+			}
+			for _, k := range []string{"items", "values"} {
+				if t, ok := x[k]; ok {
+					out[k] = walk(t, namespace)
+				}
+			}
+			return out
+		}
+		return v
+	}
+	return walk(schema, "")
+}
+
+// avroFullName is a named type's full name: its name if dotted, else namespace.name, where the
+// namespace is its own or the enclosing one.
+func avroFullName(t map[string]any, enclosing string) string {
+	name, _ := t["name"].(string)
+	if strings.Contains(name, ".") {
+		return name
+	}
+	if ns, ok := t["namespace"].(string); ok {
+		enclosing = ns
+	}
+	if enclosing == "" {
+		return name
+	}
+	return enclosing + "." + name
 }
 
 // groupID reads a Kafka operation binding's groupId: a string, or a schema whose const, first

@@ -15,6 +15,9 @@ func (r *reader) parseV2(root node, version string, opts ImportOptions) (*parsed
 	if err := b.info(root, tags); err != nil {
 		return nil, err
 	}
+	if err := b.servers(root, false); err != nil {
+		return nil, err
+	}
 	reverse := opts.ReversePubSub
 	if rn, err := r.child(root, "x-eventlens-reverse-pubsub"); err != nil {
 		return nil, err
@@ -42,6 +45,9 @@ func (r *reader) parseV2(root node, version string, opts ImportOptions) (*parsed
 			return nil, err
 		}
 		b.addChannel(ch)
+		if err := b.channelServers(cn, ch, false); err != nil {
+			return nil, err
+		}
 		for _, verb := range []string{"subscribe", "publish"} {
 			on, err := r.child(cn, verb)
 			if err != nil {

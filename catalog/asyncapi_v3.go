@@ -20,6 +20,9 @@ func (r *reader) parseV3(root node, version string) (*parsedDocument, error) {
 	if err := b.info(root, tags); err != nil {
 		return nil, err
 	}
+	if err := b.servers(root, true); err != nil {
+		return nil, err
+	}
 	channels, err := r.child(root, "channels")
 	if err != nil {
 		return nil, err
@@ -56,6 +59,9 @@ func (r *reader) parseV3(root node, version string) (*parsedDocument, error) {
 			return nil, err
 		}
 		b.addChannel(ch)
+		if err := b.channelServers(cn, ch, true); err != nil {
+			return nil, err
+		}
 		entry := &channelMessages{channel: ch, messages: map[string]string{}}
 		byKey[key] = entry
 		mn, err := r.child(cn, "messages")

@@ -66,6 +66,7 @@ type exportDoc struct {
 	AsyncAPI   string                      `yaml:"asyncapi" json:"asyncapi"`
 	ID         string                      `yaml:"id,omitempty" json:"id,omitempty"`
 	Info       exportInfo                  `yaml:"info" json:"info"`
+	Servers    map[string]*exportServer    `yaml:"servers,omitempty" json:"servers,omitempty"`
 	Channels   map[string]*exportChannel   `yaml:"channels,omitempty" json:"channels,omitempty"`
 	Operations map[string]*exportOperation `yaml:"operations,omitempty" json:"operations,omitempty"`
 	Components *exportComponents           `yaml:"components,omitempty" json:"components,omitempty"`
@@ -111,9 +112,21 @@ type exportRef struct {
 	Ref string `yaml:"$ref" json:"$ref"`
 }
 
+type exportServer struct {
+	Host            string         `yaml:"host" json:"host"`
+	Pathname        string         `yaml:"pathname,omitempty" json:"pathname,omitempty"`
+	Protocol        string         `yaml:"protocol" json:"protocol"`
+	ProtocolVersion string         `yaml:"protocolVersion,omitempty" json:"protocolVersion,omitempty"`
+	Description     string         `yaml:"description,omitempty" json:"description,omitempty"`
+	Variables       map[string]any `yaml:"variables,omitempty" json:"variables,omitempty"`
+	Tags            []exportTag    `yaml:"tags,omitempty" json:"tags,omitempty"`
+	Bindings        map[string]any `yaml:"bindings,omitempty" json:"bindings,omitempty"`
+}
+
 type exportChannel struct {
 	Address     string               `yaml:"address" json:"address"`
 	Description string               `yaml:"description,omitempty" json:"description,omitempty"`
+	Servers     []exportRef          `yaml:"servers,omitempty" json:"servers,omitempty"` // absent: every server
 	Messages    map[string]exportRef `yaml:"messages,omitempty" json:"messages,omitempty"`
 	Parameters  map[string]struct{}  `yaml:"parameters,omitempty" json:"parameters,omitempty"`
 	Tags        []exportTag          `yaml:"tags,omitempty" json:"tags,omitempty"`
@@ -139,16 +152,17 @@ type exportComponents struct {
 }
 
 type exportMessage struct {
-	Name        string       `yaml:"name" json:"name"`
-	Title       string       `yaml:"title,omitempty" json:"title,omitempty"`
-	Summary     string       `yaml:"summary,omitempty" json:"summary,omitempty"`
-	Description string       `yaml:"description,omitempty" json:"description,omitempty"`
-	ContentType string       `yaml:"contentType,omitempty" json:"contentType,omitempty"`
-	Payload     any          `yaml:"payload,omitempty" json:"payload,omitempty"`
-	Tags        []exportTag  `yaml:"tags,omitempty" json:"tags,omitempty"`
-	Kind        string       `yaml:"x-eventcatalog-message-type" json:"x-eventcatalog-message-type"`
-	Subject     string       `yaml:"x-eventlens-subject,omitempty" json:"x-eventlens-subject,omitempty"`
-	Owner       *exportOwner `yaml:"x-eventlens-owner,omitempty" json:"x-eventlens-owner,omitempty"`
+	Name        string         `yaml:"name" json:"name"`
+	Title       string         `yaml:"title,omitempty" json:"title,omitempty"`
+	Summary     string         `yaml:"summary,omitempty" json:"summary,omitempty"`
+	Description string         `yaml:"description,omitempty" json:"description,omitempty"`
+	ContentType string         `yaml:"contentType,omitempty" json:"contentType,omitempty"`
+	Payload     any            `yaml:"payload,omitempty" json:"payload,omitempty"`
+	Tags        []exportTag    `yaml:"tags,omitempty" json:"tags,omitempty"`
+	Bindings    map[string]any `yaml:"bindings,omitempty" json:"bindings,omitempty"` // the Kafka key
+	Kind        string         `yaml:"x-eventcatalog-message-type" json:"x-eventcatalog-message-type"`
+	Subject     string         `yaml:"x-eventlens-subject,omitempty" json:"x-eventlens-subject,omitempty"`
+	Owner       *exportOwner   `yaml:"x-eventlens-owner,omitempty" json:"x-eventlens-owner,omitempty"`
 }
 
 // exportMultiFormat is a Multi Format Schema Object: a payload that is not an AsyncAPI/JSON Schema.
@@ -165,13 +179,15 @@ const (
 
 // exportFacts is what an export reads from the store.
 type exportFacts struct {
-	service    *Service // nil for the whole catalog
-	domain     *Domain
-	operations []Operation
-	channels   []Channel
-	messages   map[string]Message
-	owners     map[string]Owner
-	links      []channelLink
+	service        *Service // nil for the whole catalog
+	domain         *Domain
+	operations     []Operation
+	channels       []Channel
+	messages       map[string]Message
+	owners         map[string]Owner
+	links          []channelLink
+	servers        []Server
+	channelServers map[string][]string // channel name → the servers it is on, as the exported documents say
 
 	// What traces show and no document says (export_observed.go).
 	observedService  bool // the service is known only from traces
@@ -252,6 +268,31 @@ func (c *Catalog) exportFacts(ctx context.Context, service string) (*exportFacts
 		}
 	}
 	f.addObserved(service, flows, doc, all)
+
+	servers, err := c.Servers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, sv := range servers {
+		if f.service == nil || slices.Contains(f.service.Servers, sv.Name) {
+			f.servers = append(f.servers, sv)
+		}
+	}
+	onServers, err := queryList(ctx, c.db.Read, func(row scanner) (channelServer, error) {
+		var cs channelServer
+		return cs, row.Scan(&cs.Channel, &cs.Server)
+	}, `
+		SELECT DISTINCT c.name, sv.name FROM catalog_channel_servers cs
+		JOIN catalog_channels c ON c.id = cs.channel_id JOIN catalog_servers sv ON sv.id = cs.server_id
+		WHERE ?1 = '' OR cs.document_id = (SELECT document_id FROM catalog_services WHERE name = ?1)
+		ORDER BY c.name, sv.name`, service)
+	if err != nil {
+		return nil, err
+	}
+	f.channelServers = map[string][]string{}
+	for _, cs := range onServers {
+		f.channelServers[cs.Channel] = append(f.channelServers[cs.Channel], cs.Server)
+	}
 
 	f.links, err = queryList(ctx, c.db.Read, func(row scanner) (channelLink, error) {
 		var l channelLink
@@ -337,6 +378,16 @@ func (f *exportFacts) document() (*exportDoc, error) {
 		messageKeys.add(m)
 	}
 
+	// Server names are keys already (import refuses others).
+	if len(f.servers) > 0 {
+		doc.Servers = map[string]*exportServer{}
+	}
+	for _, sv := range f.servers {
+		doc.Servers[sv.Name] = &exportServer{Host: sv.Host, Pathname: sv.Pathname, Protocol: sv.Protocol,
+			ProtocolVersion: sv.ProtocolVersion, Description: sv.Description, Variables: sv.Variables,
+			Tags: exportTags(sv.Tags), Bindings: exportBindings(sv.Bindings, serverBindingVersions)}
+	}
+
 	if len(f.channels)+len(f.observedChannels) > 0 {
 		doc.Channels = map[string]*exportChannel{}
 	}
@@ -349,7 +400,8 @@ func (f *exportFacts) document() (*exportDoc, error) {
 			address = ch.Name
 		}
 		ec := &exportChannel{Address: address, Description: ch.Description, Tags: exportTags(ch.Tags),
-			Bindings: channelBindings(ch.Bindings), Owner: f.owner(ch.Owner), Parameters: addressParameters(address)}
+			Bindings: exportBindings(ch.Bindings, channelBindingVersions), Owner: f.owner(ch.Owner), Parameters: addressParameters(address),
+			Servers: f.serverRefs(ch.Name)}
 		for _, m := range channelMessages[ch.Name] {
 			if ec.Messages == nil {
 				ec.Messages = map[string]exportRef{}
@@ -430,9 +482,41 @@ func (f *exportFacts) document() (*exportDoc, error) {
 			return nil, fmt.Errorf("message %q: %w", m.Name, err)
 		}
 		em.Payload = payload
+		if em.Bindings, err = exportKey(m); err != nil {
+			return nil, fmt.Errorf("message %q: %w", m.Name, err)
+		}
 		doc.Components.Messages[key] = em
 	}
 	return doc, nil
+}
+
+// serverRefs lists the servers channel is on, or nil when it is on every exported server
+// (which is what a channel without servers means).
+func (f *exportFacts) serverRefs(channel string) []exportRef {
+	names := f.channelServers[channel]
+	if len(names) == len(f.servers) {
+		return nil
+	}
+	refs := make([]exportRef, 0, len(names))
+	for _, name := range names {
+		refs = append(refs, exportRef{Ref: "#/servers/" + escapePointer(name)})
+	}
+	return refs
+}
+
+// exportKey writes message m's Kafka key schema as its kafka binding, the way payloads are
+// written: a JSON Schema inline, other formats as a Multi Format Schema Object. (A $ref to
+// components.schemas would be neater, but the AsyncAPI 3.0 schema's oneOf for the key matches a
+// Reference as a Schema Object too, and so refuses it.)
+func exportKey(m Message) (map[string]any, error) {
+	if m.Key == "" {
+		return nil, nil
+	}
+	key, err := exportPayload(Message{SchemaType: m.KeySchemaType, SchemaFormat: m.KeySchemaFormat, Payload: m.Key})
+	if err != nil {
+		return nil, fmt.Errorf("key: %w", err)
+	}
+	return map[string]any{"kafka": map[string]any{"key": key, "bindingVersion": "0.5.0"}}, nil
 }
 
 // owner returns the x-eventlens-owner extension for the owner called name, or nil.
@@ -478,17 +562,24 @@ func exportTags(names []string) []exportTag {
 	return tags
 }
 
-// channelBindingVersions are the channel binding versions the AsyncAPI 3.0 schema knows, newest
-// first, for the protocols whose bindings it checks by version.
-var channelBindingVersions = map[string][]string{
-	"ws": {"0.1.0"}, "amqp": {"0.3.0"}, "kafka": {"0.5.0", "0.4.0", "0.3.0"}, "anypointmq": {"0.0.1"},
-	"jms": {"0.0.1"}, "sns": {"0.1.0"}, "sqs": {"0.2.0"}, "ibmmq": {"0.1.0"}, "googlepubsub": {"0.2.0"},
-	"pulsar": {"0.1.0"},
-}
+// channelBindingVersions and serverBindingVersions are the binding versions the AsyncAPI 3.0
+// schema knows, newest first, for the protocols whose bindings it checks by version.
+var (
+	channelBindingVersions = map[string][]string{
+		"ws": {"0.1.0"}, "amqp": {"0.3.0"}, "kafka": {"0.5.0", "0.4.0", "0.3.0"}, "anypointmq": {"0.0.1"},
+		"jms": {"0.0.1"}, "sns": {"0.1.0"}, "sqs": {"0.2.0"}, "ibmmq": {"0.1.0"}, "googlepubsub": {"0.2.0"},
+		"pulsar": {"0.1.0"},
+	}
+	serverBindingVersions = map[string][]string{
+		"mqtt": {"0.2.0"}, "kafka": {"0.5.0", "0.4.0", "0.3.0"}, "jms": {"0.0.1"}, "ibmmq": {"0.1.0"},
+		"solace": {"0.4.0", "0.3.0", "0.2.0"}, "pulsar": {"0.1.0"},
+	}
+)
 
-// channelBindings returns a channel's bindings as imported, except that a bindingVersion older
-// than AsyncAPI 3.0 knows (a 2.x document's kafka 0.1.0, amqp 0.2.0) becomes the newest one.
-func channelBindings(bindings map[string]any) map[string]any {
+// exportBindings returns a channel's or server's bindings as imported, except that a
+// bindingVersion older than AsyncAPI 3.0 knows (a 2.x document's kafka 0.1.0, amqp 0.2.0)
+// becomes the newest one.
+func exportBindings(bindings map[string]any, knownVersions map[string][]string) map[string]any {
 	if len(bindings) == 0 {
 		return nil
 	}
@@ -496,7 +587,7 @@ func channelBindings(bindings map[string]any) map[string]any {
 	for protocol, b := range bindings {
 		out[protocol] = b
 		bm, ok := b.(map[string]any)
-		versions := channelBindingVersions[protocol]
+		versions := knownVersions[protocol]
 		if !ok || versions == nil {
 			continue
 		}

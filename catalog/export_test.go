@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -25,6 +26,7 @@ var exportCorpora = []struct {
 	{"streetlights 2.6 mqtt", "", []string{"testdata/asyncapi-2.6/streetlights-mqtt.yml"}},
 	{"streetlights 3.0 kafka", "", []string{"testdata/asyncapi-3.0/streetlights-kafka.yml"}},
 	{"streetlights 3.0 mqtt", "", []string{"testdata/asyncapi-3.0/streetlights-mqtt.yml"}},
+	{"adeo 3.0 kafka", "", []string{"testdata/asyncapi-3.0/adeo-kafka-request-reply.yml"}},
 	{"social media 2.6", "testdata/asyncapi-2.6/social-media", socialMedia("testdata/asyncapi-2.6/social-media")},
 	{"social media 3.0", "testdata/asyncapi-3.0/social-media", socialMedia("testdata/asyncapi-3.0/social-media")},
 	{"shop", "", []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"}},
@@ -164,6 +166,21 @@ func dumpCatalog(t *testing.T, c *Catalog) string {
 		for _, o := range full.Operations {
 			add("operation %q %q: %s %q %q group=%q summary=%q description=%q", o.Service, o.Name, o.Action, o.Channel, o.Messages, o.ConsumerGroup, o.Summary, o.Description)
 		}
+		add("service %q servers=%q", s.Name, full.Servers)
+	}
+	servers, err := c.Servers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sv := range servers {
+		variables, _ := json.Marshal(sv.Variables)
+		bindings, _ := json.Marshal(sv.Bindings)
+		full, err := c.Server(ctx, sv.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		add("server %q host=%q pathname=%q protocol=%q version=%q tags=%q variables=%s bindings=%s description=%q services=%q channels=%q",
+			sv.Name, sv.Host, sv.Pathname, sv.Protocol, sv.ProtocolVersion, sv.Tags, variables, bindings, sv.Description, full.Services, full.Channels)
 	}
 	channels, err := c.Channels(ctx)
 	if err != nil {
@@ -177,25 +194,29 @@ func dumpCatalog(t *testing.T, c *Catalog) string {
 			t.Fatal(err)
 		}
 		for _, m := range full.Messages {
-			add("channel %q carries %q as subject %q", ch.Name, m.Message, m.Subject)
+			add("channel %q carries %q as subject %q key subject %q", ch.Name, m.Message, m.Subject, m.KeySubject)
 		}
+		add("channel %q servers=%q", ch.Name, full.Servers)
 	}
 	messages, err := c.Messages(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range messages {
-		payload := m.Payload
-		if m.SchemaType != SchemaProtobuf && payload != "" {
-			var v any
-			if err := json.Unmarshal([]byte(payload), &v); err != nil {
-				t.Fatalf("message %q payload: %v", m.Name, err)
-			}
-			b, _ := json.Marshal(v)
-			payload = string(b)
+	canonical := func(message, typ, schema string) string {
+		if typ == SchemaProtobuf || schema == "" {
+			return schema
 		}
-		add("message %q kind=%s type=%q subject=%q owner=%q tags=%q title=%q summary=%q contentType=%q description=%q payload=%s",
-			m.Name, m.Kind, m.SchemaType, m.Subject, m.Owner, m.Tags, m.Title, m.Summary, m.ContentType, m.Description, payload)
+		var v any
+		if err := json.Unmarshal([]byte(schema), &v); err != nil {
+			t.Fatalf("message %q schema: %v", message, err)
+		}
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	for _, m := range messages {
+		add("message %q kind=%s type=%q subject=%q owner=%q tags=%q title=%q summary=%q contentType=%q description=%q payload=%s keyType=%q key=%s",
+			m.Name, m.Kind, m.SchemaType, m.Subject, m.Owner, m.Tags, m.Title, m.Summary, m.ContentType, m.Description,
+			canonical(m.Name, m.SchemaType, m.Payload), m.KeySchemaType, canonical(m.Name, m.KeySchemaType, m.Key))
 	}
 	owners, err := c.Owners(ctx)
 	if err != nil {
@@ -373,5 +394,73 @@ channels:
 	}
 	if v := ch.Bindings["kafka"].(map[string]any)["bindingVersion"]; v != "0.1.0" {
 		t.Errorf("stored kafka bindingVersion %v, want 0.1.0", v)
+	}
+}
+
+// TestExportServersAndKeys: servers are exported with their bindings (old binding versions made
+// current), channels list their servers unless they are on all of them, and a message's Kafka
+// key goes back into its kafka binding, where import reads it again.
+func TestExportServersAndKeys(t *testing.T) {
+	ctx := context.Background()
+	c := openCatalog(t)
+	importCorpus(t, c, "", []string{"testdata/shop/orders.yaml", "testdata/asyncapi-3.0/adeo-kafka-request-reply.yml"})
+	old := strings.Replace(v2, "    protocol: kafka\n", "    protocol: kafka\n    bindings: {kafka: {schemaRegistryUrl: 'https://registry.example/', bindingVersion: 0.1.0}}\n", 1)
+	if _, err := c.ImportDocument(ctx, []byte(old), ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	type doc struct {
+		Servers map[string]struct {
+			Host, Pathname, Protocol string
+			Bindings                 map[string]map[string]any
+		}
+		Channels map[string]struct {
+			Servers []map[string]string
+		}
+		Components struct {
+			Messages map[string]struct {
+				Bindings map[string]map[string]any
+			}
+		}
+	}
+	export := func(service string) doc {
+		out, err := c.Export(ctx, service)
+		if err != nil {
+			t.Fatal(err)
+		}
+		asyncapitest.Validate(t, "export of "+service, out)
+		var d doc
+		if err := yaml.Unmarshal(out, &d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+
+	orders := export("Orders Service")
+	rabbit := orders.Servers["rabbitmq"]
+	if rabbit.Host != "rabbitmq.shop.example:5672" || rabbit.Pathname != "/{vhost}" || rabbit.Protocol != "amqp" {
+		t.Errorf("rabbitmq = %+v, want the 2.x url as host and pathname", rabbit)
+	}
+	if got := orders.Channels["order-commands"].Servers; !reflect.DeepEqual(got, []map[string]string{{"$ref": "#/servers/rabbitmq"}}) {
+		t.Errorf("order-commands servers = %v, want a reference to rabbitmq", got)
+	}
+
+	adeo := export("Adeo AsyncAPI Case Study")
+	if url := adeo.Servers["production"].Bindings["kafka"]["schemaRegistryUrl"]; url != "https://schema-registry.prod.url/" {
+		t.Errorf("production bindings = %v", adeo.Servers["production"].Bindings)
+	}
+	for _, ch := range adeo.Channels {
+		if ch.Servers != nil {
+			t.Errorf("a channel on every server lists them: %v", ch.Servers)
+		}
+	}
+	key, _ := adeo.Components.Messages["CostingResponse"].Bindings["kafka"]["key"].(map[string]any)
+	schema, _ := key["schema"].(map[string]any)
+	if !strings.HasPrefix(fmt.Sprint(key["schemaFormat"]), "application/vnd.apache.avro") || schema["name"] != "CostingResponseKey" {
+		t.Errorf("CostingResponse kafka key = %v, want the Avro key in a Multi Format Schema Object", key)
+	}
+
+	broken := export("Broken Service")
+	if v := broken.Servers["kafka"].Bindings["kafka"]["bindingVersion"]; v != "0.5.0" {
+		t.Errorf("kafka server bindingVersion %v, want 0.1.0 exported as 0.5.0", v)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -16,7 +17,7 @@ func dump(t *testing.T, c *Catalog) string {
 	var b strings.Builder
 	for _, table := range []string{"catalog_owners", "catalog_documents", "catalog_document_versions", "catalog_domains",
 		"catalog_services", "catalog_channels", "catalog_messages", "catalog_channel_messages", "catalog_operations",
-		"catalog_operation_messages"} {
+		"catalog_operation_messages", "catalog_servers", "catalog_service_servers", "catalog_channel_servers"} {
 		rows, err := c.db.Read.Query("SELECT * FROM " + table + " ORDER BY 1, 2")
 		if err != nil {
 			t.Fatal(err)
@@ -60,8 +61,13 @@ const v2 = `asyncapi: 2.6.0
 info:
   title: Broken Service
   version: 1.0.0
+servers:
+  kafka:
+    url: kafka.example:9092
+    protocol: kafka
 channels:
   orders:
+    servers: [kafka]
     subscribe:
       message:
         $ref: '#/components/messages/OrderPlaced'
@@ -126,6 +132,15 @@ func TestImportBrokenDocuments(t *testing.T) {
 		{"3.0 message not in the channel", map[string]string{"svc/asyncapi.yaml": "asyncapi: 3.0.0\ninfo: {title: Broken Service, version: '1'}\nchannels:\n  c:\n    address: c\n    messages:\n      m: {payload: {type: string}}\noperations:\n  op:\n    action: send\n    channel: {$ref: '#/channels/c'}\n    messages:\n      - $ref: '#/channels/c/messages/x'\n"},
 			"asyncapi.yaml", "$.operations.op.messages[0]", `message "x" is not in channel "c"`},
 	}
+	for _, sc := range serverCases {
+		tests = append(tests, struct {
+			name  string
+			files map[string]string
+			file  string
+			path  string
+			has   string
+		}{sc.name, map[string]string{"svc/asyncapi.yaml": sc.doc}, "asyncapi.yaml", sc.path, sc.has})
+	}
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,6 +171,61 @@ func TestImportBrokenDocuments(t *testing.T) {
 			}
 		})
 	}
+}
+
+// v3Servers is a small 3.0 document with a server and a channel on it, for the server cases.
+const v3Servers = `asyncapi: 3.0.0
+info: {title: Broken Service, version: '1'}
+servers:
+  kafka: {host: 'kafka.example:9092', protocol: kafka}
+channels:
+  c:
+    address: c
+    servers:
+      - $ref: '#/servers/kafka'
+`
+
+// serverCases are malformed and hostile servers: each must be refused with its file, path and
+// reason, and change nothing.
+var serverCases = []struct {
+	name, doc, path, has string
+}{
+	{"servers not an object", strings.Replace(v2, "  kafka:\n    url: kafka.example:9092\n    protocol: kafka\n", "  - kafka\n", 1),
+		"$.servers", "want an object, found a list"},
+	{"server not an object", strings.Replace(v2, "  kafka:\n    url: kafka.example:9092\n    protocol: kafka\n", "  kafka: [kafka.example]\n", 1),
+		"$.servers.kafka", "want a server object, found a list"},
+	{"2.x server without url", strings.Replace(v2, "    url: kafka.example:9092\n", "", 1),
+		"$.servers.kafka.url", "missing: a server needs a url"},
+	{"server without protocol", strings.Replace(v2, "    protocol: kafka\n", "", 1),
+		"$.servers.kafka.protocol", "missing: a server needs a protocol"},
+	{"3.0 server without host", strings.Replace(v3Servers, "host: 'kafka.example:9092', ", "", 1),
+		"$.servers.kafka.host", "missing: a server needs a host"},
+	{"3.0 host that is a number", strings.Replace(v3Servers, "'kafka.example:9092'", "9092", 1),
+		"$.servers.kafka.host", "want a string, found a number"},
+	{"server name with a path", strings.Replace(v2, "servers:\n  kafka:", "servers:\n  '../../etc/kafka':", 1),
+		`$.servers["../../etc/kafka"]`, `server name "../../etc/kafka": use letters, digits`},
+	{"server name with markup", strings.Replace(v2, "servers:\n  kafka:", "servers:\n  '<script>alert(1)</script>':", 1),
+		`$.servers["<script>alert(1)</script>"]`, "use letters, digits"},
+	{"server bindings not an object", strings.Replace(v2, "    protocol: kafka\n", "    protocol: kafka\n    bindings: [kafka]\n", 1),
+		"$.servers.kafka.bindings", "want an object of bindings, found a list"},
+	{"server variables not an object", strings.Replace(v2, "    protocol: kafka\n", "    protocol: kafka\n    variables: port\n", 1),
+		"$.servers.kafka.variables", "want an object of server variables, found a string"},
+	{"server tag without a name", strings.Replace(v2, "    protocol: kafka\n", "    protocol: kafka\n    tags: [{description: nameless}]\n", 1),
+		"$.servers.kafka.tags[0]", "a tag needs a name"},
+	{"server $ref to nothing", strings.Replace(v2, "  kafka:\n    url: kafka.example:9092\n    protocol: kafka\n", "  kafka:\n    $ref: '#/components/servers/kafka'\n", 1),
+		"$.servers.kafka", `$ref "#/components/servers/kafka" points to nothing`},
+	{"2.x channel on an undeclared server", strings.Replace(v2, "servers: [kafka]", "servers: [kafka, rabbitmq]", 1),
+		"$.channels.orders.servers[1]", `server "rabbitmq" is not in this document's servers`},
+	{"2.x channel servers not a list", strings.Replace(v2, "servers: [kafka]", "servers: kafka", 1),
+		"$.channels.orders.servers", "want a list of servers, found a string"},
+	{"2.x channel server that is not a name", strings.Replace(v2, "servers: [kafka]", "servers: [{name: kafka}]", 1),
+		"$.channels.orders.servers[0]", "want a server name, found an object"},
+	{"3.0 channel on an undeclared server", strings.Replace(v3Servers, "'#/servers/kafka'", "'#/servers/rabbitmq'", 1),
+		"$.channels.c.servers[0]", `server "rabbitmq" is not in this document's servers`},
+	{"3.0 channel server by name, not by reference", strings.Replace(v3Servers, "      - $ref: '#/servers/kafka'\n", "      - kafka\n", 1),
+		"$.channels.c.servers[0]", "want a $ref to #/servers/…"},
+	{"3.0 channel server reference elsewhere", strings.Replace(v3Servers, "'#/servers/kafka'", "'#/channels/c'", 1),
+		"$.channels.c.servers[0]", `$ref "#/channels/c": want #/servers/<name>`},
 }
 
 // payloadRef makes the payload of doc's message a $ref to the schema name.
@@ -224,7 +294,10 @@ func TestChangedDocumentUpdatesInPlace(t *testing.T) {
 	changed := strings.Replace(string(original), "Takes **orders**", "Takes *all* orders", 1)
 	// Drop the order-commands channel and its two messages, and the orders channel.
 	changed = changed[:strings.Index(changed, "  order-commands:")] + changed[strings.Index(changed, "components:"):]
-	changed = strings.Replace(changed, "  orders:\n    description: Every order placed in the shop.\n    bindings:\n      kafka:\n        topic: shop.orders.v1\n        partitions: 12\n    subscribe:\n      operationId: publishOrderPlaced\n      message:\n        $ref: '#/components/messages/OrderPlaced'\n", "", 1)
+	changed = strings.Replace(changed, "  orders:\n    description: Every order placed in the shop.\n    servers: [kafka]\n    bindings:\n      kafka:\n        topic: shop.orders.v1\n        partitions: 12\n    subscribe:\n      operationId: publishOrderPlaced\n      message:\n        $ref: '#/components/messages/OrderPlaced'\n", "", 1)
+	// Drop the rabbitmq server (only order-commands used it) and describe the kafka server anew.
+	changed = changed[:strings.Index(changed, "  rabbitmq:")] + changed[strings.Index(changed, "channels:"):]
+	changed = strings.Replace(changed, "The shop's Kafka cluster.", "The shop's main Kafka cluster.", 1)
 	if err := os.WriteFile(file, []byte(changed), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -236,8 +309,21 @@ func TestChangedDocumentUpdatesInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(s.Description, "*all*") || len(s.Operations) != 1 || s.Operations[0].Name != "onPaymentReceived" {
+	if !strings.Contains(s.Description, "*all*") || len(s.Operations) != 1 || s.Operations[0].Name != "onPaymentReceived" ||
+		!slices.Equal(s.Servers, []string{"kafka"}) {
 		t.Errorf("service after the change = %+v", s)
+	}
+	if _, err := c.Server(ctx, "rabbitmq"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("server rabbitmq: %v, want it removed", err)
+	}
+	kafka, err := c.Server(ctx, "kafka")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kafka.Description != "The shop's main Kafka cluster." || kafka.Document != "urn:shop:orders" ||
+		!slices.Equal(kafka.Services, []string{"Orders Service", "Shipping Service"}) ||
+		!slices.Equal(kafka.Channels, []string{"parcel-scanned", "shop.orders.v1", "shop.payments.v1"}) {
+		t.Errorf("server kafka after the change = %+v, want the new description, both services, their channels", kafka)
 	}
 	for _, gone := range []string{"CancelOrder", "GetOrder"} {
 		if _, err := c.Message(ctx, gone); !errors.Is(err, ErrNotFound) {

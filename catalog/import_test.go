@@ -239,11 +239,11 @@ func TestImportShop(t *testing.T) {
 			name, kind, schemaType, contentType, payloadHas string
 			channels                                        []MessageChannel
 		}{
-			{"OrderPlaced", KindEvent, SchemaAvro, "", `"type":"record"`, []MessageChannel{{"shop.orders.v1", "shop.orders.v1-value"}}},
-			{"PaymentReceived", KindEvent, SchemaProtobuf, "", "message PaymentReceived {", []MessageChannel{{"shop.payments.v1", "shop.payments.v1-PaymentReceived"}}},
-			{"CancelOrder", KindCommand, SchemaJSON, "application/json", `"format":"uuid"`, []MessageChannel{{"order-commands", "order-commands-value"}}},
-			{"GetOrder", KindQuery, SchemaJSON, "", `"orderId"`, []MessageChannel{{"order-commands", "order-commands-value"}}},
-			{"ParcelScanned", KindEvent, SchemaJSON, "application/json", `"required":["parcelId"]`, []MessageChannel{{"parcel-scanned", "parcel-scanned-value"}}},
+			{"OrderPlaced", KindEvent, SchemaAvro, "", `"type":"record"`, []MessageChannel{{"shop.orders.v1", "shop.orders.v1-value", ""}}},
+			{"PaymentReceived", KindEvent, SchemaProtobuf, "", "message PaymentReceived {", []MessageChannel{{"shop.payments.v1", "shop.payments.v1-PaymentReceived", ""}}},
+			{"CancelOrder", KindCommand, SchemaJSON, "application/json", `"format":"uuid"`, []MessageChannel{{"order-commands", "order-commands-value", ""}}},
+			{"GetOrder", KindQuery, SchemaJSON, "", `"orderId"`, []MessageChannel{{"order-commands", "order-commands-value", ""}}},
+			{"ParcelScanned", KindEvent, SchemaJSON, "application/json", `"required":["parcelId"]`, []MessageChannel{{"parcel-scanned", "parcel-scanned-value", ""}}},
 		}
 		for _, tt := range tests {
 			m, err := c.Message(ctx, tt.name)
@@ -320,5 +320,135 @@ func TestImportReversePubSub(t *testing.T) {
 				t.Errorf("reverse=%t: subscribe operation has action %s, want %s", tt.opts.ReversePubSub, o.Action, tt.want)
 			}
 		}
+	}
+}
+
+// TestImportServers imports official examples and the shop: every server lands with what its
+// document says (a 2.x url split into host and pathname), tied to the service that declares it
+// and to the channels available on it; importing again changes none of it.
+func TestImportServers(t *testing.T) {
+	scram := "scram-connections test.mykafkacluster.org:18092 kafka-secure"
+	mtls := "mtls-connections test.mykafkacluster.org:28092 kafka-secure"
+	measured := "smartylighting.streetlights.1.0.event.{streetlightId}.lighting.measured"
+	social := []string{"mosquitto test.mosquitto.org mqtt", "websiteWebSocketServer mycompany.com/ws ws"}
+	tests := []struct {
+		name     string
+		files    []string
+		base     string
+		servers  []string          // "name host[pathname] protocol[ version]", by name
+		service  string            // whose servers to check ...
+		declares []string          // ... are these
+		channels map[string]string // channel → its servers
+		check    func(t *testing.T, c *Catalog)
+	}{
+		{"2.6 streetlights kafka", []string{"testdata/asyncapi-2.6/streetlights-kafka.yml"}, "",
+			[]string{mtls, scram}, "Streetlights Kafka API", []string{"mtls-connections", "scram-connections"},
+			map[string]string{measured: "[mtls-connections scram-connections]"}, nil},
+		{"3.0 streetlights kafka", []string{"testdata/asyncapi-3.0/streetlights-kafka.yml"}, "",
+			[]string{mtls, scram}, "Streetlights Kafka API", []string{"mtls-connections", "scram-connections"},
+			map[string]string{measured: "[mtls-connections scram-connections]"}, func(t *testing.T, c *Catalog) {
+				s, err := c.Server(context.Background(), "scram-connections")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.Description != "Test broker secured with scramSha256" || !reflect.DeepEqual(s.Tags, []string{"env:test-scram", "kind:remote", "visibility:private"}) {
+					t.Errorf("scram-connections = %+v, want its description and tags", s)
+				}
+			}},
+		{"2.6 streetlights mqtt", []string{"testdata/asyncapi-2.6/streetlights-mqtt.yml"}, "",
+			[]string{"production test.mosquitto.org:{port} mqtt"}, "Streetlights MQTT API", []string{"production"}, nil, checkPortVariable},
+		{"3.0 streetlights mqtt", []string{"testdata/asyncapi-3.0/streetlights-mqtt.yml"}, "",
+			[]string{"production test.mosquitto.org:{port} mqtt"}, "Streetlights MQTT API", []string{"production"}, nil, checkPortVariable},
+		{"2.6 social media", socialMedia("testdata/asyncapi-2.6/social-media"), "testdata/asyncapi-2.6/social-media",
+			social, "Website Backend", []string{"mosquitto", "websiteWebSocketServer"},
+			map[string]string{"comment/liked": "[mosquitto]", "like/comment": "[websiteWebSocketServer]"}, nil},
+		{"3.0 social media", socialMedia("testdata/asyncapi-3.0/social-media"), "testdata/asyncapi-3.0/social-media",
+			social, "Website Backend", []string{"mosquitto", "websiteWebSocketServer"},
+			map[string]string{"comment/liked": "[mosquitto]", "like/comment": "[websiteWebSocketServer]"}, nil},
+		{"3.0 adeo kafka", []string{"testdata/asyncapi-3.0/adeo-kafka-request-reply.yml"}, "",
+			[]string{"dev dev.url:9092 kafka-secure", "production prod.url:9092 kafka-secure", "staging staging.url:9092 kafka-secure"},
+			"Adeo AsyncAPI Case Study", []string{"dev", "production", "staging"},
+			map[string]string{"adeo-{env}-case-study-COSTING-RESPONSE-{version}": "[dev production staging]"}, func(t *testing.T, c *Catalog) {
+				s, err := c.Server(context.Background(), "production")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if url := s.Bindings["kafka"].(map[string]any)["schemaRegistryUrl"]; url != "https://schema-registry.prod.url/" {
+					t.Errorf("production kafka binding = %v, want its schemaRegistryUrl", s.Bindings)
+				}
+			}},
+		{"shop", []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"}, "",
+			[]string{"kafka kafka.shop.example:9092 kafka 3.7", "rabbitmq rabbitmq.shop.example:5672/{vhost} amqp 0-9-1"},
+			"Orders Service", []string{"kafka", "rabbitmq"},
+			map[string]string{"order-commands": "[rabbitmq]", "shop.orders.v1": "[kafka]", "parcel-scanned": "[kafka]"}, func(t *testing.T, c *Catalog) {
+				s, err := c.Server(context.Background(), "kafka")
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Both documents declare it; the last import describes it.
+				if !reflect.DeepEqual(s.Services, []string{"Orders Service", "Shipping Service"}) || s.Document != "Shipping Service" ||
+					!reflect.DeepEqual(s.Channels, []string{"parcel-scanned", "shop.orders.v1", "shop.payments.v1"}) {
+					t.Errorf("kafka = %+v, want both services, the last document, every Kafka channel", s)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			c := openCatalog(t)
+			importCorpus(t, c, tt.base, tt.files)
+			servers, err := c.Servers(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range servers {
+				line := s.Name + " " + s.Host + s.Pathname + " " + s.Protocol
+				if s.ProtocolVersion != "" {
+					line += " " + s.ProtocolVersion
+				}
+				got = append(got, line)
+			}
+			if !reflect.DeepEqual(got, tt.servers) {
+				t.Errorf("servers:\n got %q\nwant %q", got, tt.servers)
+			}
+			s, err := c.Service(ctx, tt.service)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(s.Servers, tt.declares) {
+				t.Errorf("%s servers = %q, want %q", tt.service, s.Servers, tt.declares)
+			}
+			for name, want := range tt.channels {
+				ch, err := c.Channel(ctx, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := fmt.Sprint(ch.Servers); got != want {
+					t.Errorf("channel %s servers = %s, want %s", name, got, want)
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+			before := dump(t, c)
+			importCorpus(t, c, tt.base, tt.files)
+			if after := dump(t, c); after != before {
+				t.Errorf("re-import changed the catalog:\nbefore\n%s\nafter\n%s", before, after)
+			}
+		})
+	}
+}
+
+// checkPortVariable checks the streetlights MQTT server's {port} variable.
+func checkPortVariable(t *testing.T, c *Catalog) {
+	t.Helper()
+	s, err := c.Server(context.Background(), "production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, _ := s.Variables["port"].(map[string]any)
+	if port["default"] != "1883" || !reflect.DeepEqual(port["enum"], []any{"1883", "8883"}) {
+		t.Errorf("production variables = %v, want port with default 1883 and enum 1883, 8883", s.Variables)
 	}
 }

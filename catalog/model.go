@@ -56,7 +56,27 @@ type Service struct {
 	Tags        []string `json:"tags"`
 	Document    string   `json:"document,omitempty"` // key of the document that describes it
 
-	Operations []Operation `json:"operations,omitempty"` // filled by Service (get by name)
+	// Filled by Service (get by name).
+	Operations []Operation `json:"operations,omitempty"`
+	Servers    []string    `json:"servers,omitempty"` // the servers its document declares
+}
+
+// Server is a broker or other host that services connect to, as AsyncAPI's servers describe it.
+type Server struct {
+	Name            string         `json:"name"` // its key in the documents' servers
+	Host            string         `json:"host"` // may include the port and {variables}
+	Pathname        string         `json:"pathname,omitempty"`
+	Protocol        string         `json:"protocol"` // kafka, kafka-secure, amqp, mqtt, ws, ...
+	ProtocolVersion string         `json:"protocolVersion,omitempty"`
+	Description     string         `json:"description,omitempty"` // Markdown
+	Variables       map[string]any `json:"variables,omitempty"`   // server variables used in host and pathname
+	Bindings        map[string]any `json:"bindings,omitempty"`    // as the document gives them (kafka schemaRegistryUrl, ...)
+	Tags            []string       `json:"tags"`
+	Document        string         `json:"document,omitempty"` // key of the document that last described it
+
+	// Filled by Server (get by name).
+	Services []string `json:"services,omitempty"` // whose documents declare it
+	Channels []string `json:"channels,omitempty"` // available on it
 }
 
 // Operation is one thing a service does with a channel: send or receive some of its messages.
@@ -82,37 +102,44 @@ type Channel struct {
 	Tags        []string       `json:"tags"`
 
 	// Filled by Channel (get by name).
+	Servers        []string         `json:"servers,omitempty"` // the servers it is available on
 	Messages       []ChannelMessage `json:"messages,omitempty"`
 	Operations     []Operation      `json:"operations,omitempty"`
 	ConsumerGroups []string         `json:"consumerGroups,omitempty"`
 }
 
-// ChannelMessage is a message on a channel, with the registry subject of its payload there.
+// ChannelMessage is a message on a channel, with the registry subjects of its payload and key there.
 type ChannelMessage struct {
-	Message string `json:"message"`
-	Subject string `json:"subject"`
+	Message    string `json:"message"`
+	Subject    string `json:"subject"`
+	KeySubject string `json:"keySubject,omitempty"` // <channel>-key, when the message has a Kafka key schema
 }
 
-// MessageChannel is a channel a message travels on, with the registry subject of its payload there.
+// MessageChannel is a channel a message travels on, with the registry subjects of its payload and key there.
 type MessageChannel struct {
-	Channel string `json:"channel"`
-	Subject string `json:"subject"`
+	Channel    string `json:"channel"`
+	Subject    string `json:"subject"`
+	KeySubject string `json:"keySubject,omitempty"` // <channel>-key, when the message has a Kafka key schema
 }
 
 // Message is an event, command or query with its payload schema.
 type Message struct {
-	Name         string   `json:"name"`
-	Kind         string   `json:"kind"` // event, command or query
-	Title        string   `json:"title,omitempty"`
-	Summary      string   `json:"summary,omitempty"`
-	Description  string   `json:"description,omitempty"` // Markdown
-	ContentType  string   `json:"contentType,omitempty"`
-	SchemaFormat string   `json:"schemaFormat,omitempty"` // as the document says it
-	SchemaType   string   `json:"schemaType,omitempty"`   // JSON, AVRO or PROTOBUF; empty if the format is none of them
-	Payload      string   `json:"payload,omitempty"`      // the payload schema with references resolved
-	Subject      string   `json:"subject,omitempty"`      // x-eventlens-subject, if the document names one
-	Owner        string   `json:"owner,omitempty"`
-	Tags         []string `json:"tags"`
+	Name         string `json:"name"`
+	Kind         string `json:"kind"` // event, command or query
+	Title        string `json:"title,omitempty"`
+	Summary      string `json:"summary,omitempty"`
+	Description  string `json:"description,omitempty"` // Markdown
+	ContentType  string `json:"contentType,omitempty"`
+	SchemaFormat string `json:"schemaFormat,omitempty"` // as the document says it
+	SchemaType   string `json:"schemaType,omitempty"`   // JSON, AVRO or PROTOBUF; empty if the format is none of them
+	Payload      string `json:"payload,omitempty"`      // the payload schema with references resolved
+	Subject      string `json:"subject,omitempty"`      // x-eventlens-subject, if the document names one
+	// The Kafka message key's schema (bindings.kafka.key), registered as <channel>-key.
+	KeySchemaFormat string   `json:"keySchemaFormat,omitempty"` // as the document says it, if it does
+	KeySchemaType   string   `json:"keySchemaType,omitempty"`   // JSON, AVRO or PROTOBUF; empty if none or another format
+	Key             string   `json:"key,omitempty"`             // the key schema with references resolved
+	Owner           string   `json:"owner,omitempty"`
+	Tags            []string `json:"tags"`
 
 	// Filled by Message (get by name).
 	Channels []MessageChannel `json:"channels,omitempty"`
@@ -136,13 +163,14 @@ const (
 	Refused    = "refused"    // the registry said no (incompatible, invalid, read-only, ...)
 )
 
-// SchemaRegistration is what the schema registry did with one message payload of an import,
-// registered under Subject.
+// SchemaRegistration is what the schema registry did with one message payload (or Kafka key
+// schema) of an import, registered under Subject.
 type SchemaRegistration struct {
 	Subject    string `json:"subject"`
 	SchemaType string `json:"schemaType"` // JSON, AVRO or PROTOBUF
 	Message    string `json:"message"`
 	Channel    string `json:"channel"`
+	Key        bool   `json:"key,omitempty"`       // the message's Kafka key schema, not its payload
 	Status     string `json:"status"`              // registered, unchanged or refused
 	Version    int    `json:"version,omitempty"`   // the subject version holding the schema, unless refused
 	ID         int    `json:"id,omitempty"`        // the schema's global id, unless refused

@@ -57,7 +57,13 @@ func (c *Catalog) Service(ctx context.Context, name string) (Service, error) {
 	if err != nil {
 		return s, err
 	}
-	s.Operations, err = c.operations(ctx, `s.name = ?`, name)
+	if s.Operations, err = c.operations(ctx, `s.name = ?`, name); err != nil {
+		return s, err
+	}
+	s.Servers, err = c.names(ctx, `
+		SELECT sv.name FROM catalog_service_servers ss
+		JOIN catalog_servers sv ON sv.id = ss.server_id JOIN catalog_services s ON s.id = ss.service_id
+		WHERE s.name = ? ORDER BY sv.name`, name)
 	return s, err
 }
 
@@ -86,8 +92,15 @@ func (c *Catalog) Channel(ctx context.Context, name string) (Channel, error) {
 	if err != nil {
 		return ch, err
 	}
+	ch.Servers, err = c.names(ctx, `
+		SELECT DISTINCT sv.name FROM catalog_channel_servers cs
+		JOIN catalog_servers sv ON sv.id = cs.server_id JOIN catalog_channels c ON c.id = cs.channel_id
+		WHERE c.name = ? ORDER BY sv.name`, name)
+	if err != nil {
+		return ch, err
+	}
 	ch.Messages, err = queryList(ctx, c.db.Read, scanChannelMessage, `
-		SELECT DISTINCT m.name, cm.subject FROM catalog_channel_messages cm
+		SELECT DISTINCT m.name, cm.subject, `+keySubject+` FROM catalog_channel_messages cm
 		JOIN catalog_messages m ON m.id = cm.message_id JOIN catalog_channels c ON c.id = cm.channel_id
 		WHERE c.name = ? ORDER BY m.name, cm.subject`, name)
 	if err != nil {
@@ -108,23 +121,87 @@ func scanChannel(row scanner) (Channel, error) {
 	if err := row.Scan(&ch.Name, &ch.Address, &ch.KafkaTopic, &bindings, &ch.Description, &ch.Owner, &tags); err != nil {
 		return ch, err
 	}
-	if err := json.Unmarshal([]byte(bindings), &ch.Bindings); err != nil {
+	if err := unmarshalObject(bindings, &ch.Bindings); err != nil {
 		return ch, err
-	}
-	if len(ch.Bindings) == 0 {
-		ch.Bindings = nil
 	}
 	return ch, json.Unmarshal([]byte(tags), &ch.Tags)
 }
 
+// unmarshalObject reads stored bindings or variables, integers as integers; {} is nil.
+func unmarshalObject(text string, dst *map[string]any) error {
+	v, err := decodeSchema(text)
+	if err != nil {
+		return err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("stored %s: not an object", text)
+	}
+	*dst = m
+	if len(m) == 0 {
+		*dst = nil
+	}
+	return nil
+}
+
+const serverColumns = `
+	SELECT sv.name, sv.host, sv.pathname, sv.protocol, sv.protocol_version, sv.description, sv.variables,
+		sv.bindings, sv.tags, coalesce(doc.key, '')
+	FROM catalog_servers sv LEFT JOIN catalog_documents doc ON doc.id = sv.document_id`
+
+// Servers lists every server, by name.
+func (c *Catalog) Servers(ctx context.Context) ([]Server, error) {
+	return queryList(ctx, c.db.Read, scanServer, serverColumns+` ORDER BY sv.name`)
+}
+
+// Server returns one server with the services whose documents declare it and the channels
+// available on it.
+func (c *Catalog) Server(ctx context.Context, name string) (Server, error) {
+	s, err := queryOne(ctx, c.db.Read, "server", name, scanServer, serverColumns+` WHERE sv.name = ?`, name)
+	if err != nil {
+		return s, err
+	}
+	s.Services, err = c.names(ctx, `
+		SELECT s.name FROM catalog_service_servers ss
+		JOIN catalog_services s ON s.id = ss.service_id JOIN catalog_servers sv ON sv.id = ss.server_id
+		WHERE sv.name = ? ORDER BY s.name`, name)
+	if err != nil {
+		return s, err
+	}
+	s.Channels, err = c.names(ctx, `
+		SELECT DISTINCT c.name FROM catalog_channel_servers cs
+		JOIN catalog_channels c ON c.id = cs.channel_id JOIN catalog_servers sv ON sv.id = cs.server_id
+		WHERE sv.name = ? ORDER BY c.name`, name)
+	return s, err
+}
+
+func scanServer(row scanner) (Server, error) {
+	var s Server
+	var variables, bindings, tags string
+	if err := row.Scan(&s.Name, &s.Host, &s.Pathname, &s.Protocol, &s.ProtocolVersion, &s.Description,
+		&variables, &bindings, &tags, &s.Document); err != nil {
+		return s, err
+	}
+	if err := unmarshalObject(variables, &s.Variables); err != nil {
+		return s, err
+	}
+	if err := unmarshalObject(bindings, &s.Bindings); err != nil {
+		return s, err
+	}
+	return s, json.Unmarshal([]byte(tags), &s.Tags)
+}
+
 func scanChannelMessage(row scanner) (ChannelMessage, error) {
 	var cm ChannelMessage
-	return cm, row.Scan(&cm.Message, &cm.Subject)
+	return cm, row.Scan(&cm.Message, &cm.Subject, &cm.KeySubject)
 }
+
+// keySubject is the subject of message m's Kafka key on channel c (TopicNameStrategy), empty without a key.
+const keySubject = `CASE WHEN m.key_schema <> '' THEN c.name || '-key' ELSE '' END`
 
 const messageColumns = `
 	SELECT m.name, m.kind, m.title, m.summary, m.description, m.content_type, m.schema_format, m.schema_type,
-		m.payload, m.subject, coalesce(o.name, ''), m.tags
+		m.payload, m.subject, m.key_schema_format, m.key_schema_type, m.key_schema, coalesce(o.name, ''), m.tags
 	FROM catalog_messages m LEFT JOIN catalog_owners o ON o.id = m.owner_id`
 
 // Messages lists every message, by name.
@@ -141,9 +218,9 @@ func (c *Catalog) Message(ctx context.Context, name string) (Message, error) {
 	}
 	m.Channels, err = queryList(ctx, c.db.Read, func(row scanner) (MessageChannel, error) {
 		var mc MessageChannel
-		return mc, row.Scan(&mc.Channel, &mc.Subject)
+		return mc, row.Scan(&mc.Channel, &mc.Subject, &mc.KeySubject)
 	}, `
-		SELECT DISTINCT c.name, cm.subject FROM catalog_channel_messages cm
+		SELECT DISTINCT c.name, cm.subject, `+keySubject+` FROM catalog_channel_messages cm
 		JOIN catalog_messages m ON m.id = cm.message_id JOIN catalog_channels c ON c.id = cm.channel_id
 		WHERE m.name = ? ORDER BY c.name, cm.subject`, name)
 	if err != nil {
@@ -171,7 +248,7 @@ func scanMessage(row scanner) (Message, error) {
 	var m Message
 	var tags string
 	if err := row.Scan(&m.Name, &m.Kind, &m.Title, &m.Summary, &m.Description, &m.ContentType, &m.SchemaFormat,
-		&m.SchemaType, &m.Payload, &m.Subject, &m.Owner, &tags); err != nil {
+		&m.SchemaType, &m.Payload, &m.Subject, &m.KeySchemaFormat, &m.KeySchemaType, &m.Key, &m.Owner, &tags); err != nil {
 		return m, err
 	}
 	return m, json.Unmarshal([]byte(tags), &m.Tags)

@@ -8,13 +8,15 @@ import (
 	"github.com/eventlens/eventlens/schemaregistry"
 )
 
-// payloadSchema is a message payload to register under subject.
+// payloadSchema is a message payload, or its Kafka key schema, to register under subject.
 type payloadSchema struct {
 	subject, schemaType, schema, message, channel string
+	key                                           bool
 }
 
 // payloadSchemas lists the payloads to register: one per message and channel, under the
-// channel's subject, sorted by subject and message.
+// channel's subject, and one per Kafka key schema under <channel>-key (TopicNameStrategy);
+// sorted by subject and message.
 func payloadSchemas(doc *parsedDocument) []payloadSchema {
 	byName := map[string]Message{}
 	for _, m := range doc.Messages {
@@ -23,10 +25,12 @@ func payloadSchemas(doc *parsedDocument) []payloadSchema {
 	schemas := []payloadSchema{}
 	for _, l := range doc.Links {
 		m := byName[l.Message]
-		if m.Payload == "" || m.SchemaType == "" {
-			continue
+		if m.Payload != "" && m.SchemaType != "" {
+			schemas = append(schemas, payloadSchema{subject: l.Subject, schemaType: m.SchemaType, schema: m.Payload, message: m.Name, channel: l.Channel})
 		}
-		schemas = append(schemas, payloadSchema{subject: l.Subject, schemaType: m.SchemaType, schema: m.Payload, message: m.Name, channel: l.Channel})
+		if m.Key != "" && m.KeySchemaType != "" {
+			schemas = append(schemas, payloadSchema{subject: l.Channel + "-key", schemaType: m.KeySchemaType, schema: m.Key, message: m.Name, channel: l.Channel, key: true})
+		}
 	}
 	sort.SliceStable(schemas, func(i, j int) bool {
 		if schemas[i].subject != schemas[j].subject {
@@ -46,16 +50,21 @@ func (c *Catalog) registerPayloads(ctx context.Context, payloads []payloadSchema
 	out := make([]SchemaRegistration, 0, len(payloads))
 	first := map[string]int{} // subject → index in out of the first payload registered under it
 	for _, p := range payloads {
-		reg := SchemaRegistration{Subject: p.subject, SchemaType: p.schemaType, Message: p.message, Channel: p.channel}
+		reg := SchemaRegistration{Subject: p.subject, SchemaType: p.schemaType, Message: p.message, Channel: p.channel, Key: p.key}
 		if i, seen := first[p.subject]; seen {
 			// One subject holds one schema per document: a second, different payload under it
 			// would become a new version of the first message's schema.
 			prev := out[i]
-			if payloads[i].schema == p.schema && prev.Status != Refused {
+			switch {
+			case payloads[i].schema == p.schema && prev.Status != Refused:
 				reg.Status, reg.Version, reg.ID = Unchanged, prev.Version, prev.ID
-			} else if payloads[i].schema == p.schema {
+			case payloads[i].schema == p.schema:
 				reg.Status, reg.ErrorCode, reg.Reason = Refused, prev.ErrorCode, prev.Reason
-			} else {
+			case p.key:
+				reg.Status = Refused
+				reg.Reason = fmt.Sprintf("subject %q already takes the key of message %q on channel %q in this document; the messages of one topic share its key schema",
+					p.subject, prev.Message, prev.Channel)
+			default:
 				reg.Status = Refused
 				reg.Reason = fmt.Sprintf("subject %q already takes the payload of message %q on channel %q in this document; give message %q its own subject with x-eventlens-subject",
 					p.subject, prev.Message, prev.Channel, p.message)

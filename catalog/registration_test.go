@@ -70,7 +70,11 @@ func TestImportRegistersPayloads(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					got, err := c.registry.Lookup(ctx, s.Subject, schemaregistry.NewSchema{Schema: m.Payload, SchemaType: m.SchemaType}, false, false)
+					schema := schemaregistry.NewSchema{Schema: m.Payload, SchemaType: m.SchemaType}
+					if s.Key {
+						schema = schemaregistry.NewSchema{Schema: m.Key, SchemaType: m.KeySchemaType}
+					}
+					got, err := c.registry.Lookup(ctx, s.Subject, schema, false, false)
 					if err != nil || got.Version != s.Version || got.ID != s.ID || got.SchemaType != tt.subjects[s.Subject] {
 						t.Errorf("%s: reported %+v; the registry has %+v, %v; want type %s", f, s, got, err, tt.subjects[s.Subject])
 					}
@@ -325,5 +329,237 @@ channels:
 	}
 	if len(ids) != 4 || ids["yaml-object-value"] != ids["yaml-string-value"] || ids["yaml-object-value"] != ids["json-string-value"] || ids["type-name-value"] == ids["json-string-value"] {
 		t.Errorf("schema ids by subject: %v; want the three records to be one schema and the type name another", ids)
+	}
+}
+
+// keyedDocument is a 3.0 document whose messages carry Kafka keys: an Avro key in a Multi Format Schema
+// Object, and on one topic two messages whose keys disagree. {{key}} is the Avro key's fields.
+const keyedDocument = `asyncapi: 3.0.0
+info: {title: Keys, version: 1.0.0}
+channels:
+  parcels:
+    address: parcels
+    bindings: {kafka: {topic: shop.parcels}}
+    messages:
+      ParcelSent:
+        payload: {type: object}
+        bindings:
+          kafka:
+            key:
+              schemaFormat: application/vnd.apache.avro;version=1.9.0
+              schema: {type: record, name: ParcelKey, fields: [{{key}}]}
+  users:
+    address: users
+    messages:
+      UserA:
+        payload: {type: object}
+        bindings: {kafka: {key: {type: string}}}
+      UserB:
+        payload: {type: object}
+        bindings: {kafka: {key: {type: integer}}}
+`
+
+// TestImportRegistersKafkaKeys: a message's Kafka key schema (bindings.kafka.key) is registered
+// as <topic>-key, in 2.x and 3.0, from the official Adeo example and from documents written
+// here; a key that breaks compatibility is refused, not forced, and importing again changes
+// nothing.
+func TestImportRegistersKafkaKeys(t *testing.T) {
+	ctx := context.Background()
+	adeoKey, err := os.ReadFile("testdata/asyncapi-3.0/adeo/CostingResponseKey.avsc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const v2Key = `asyncapi: 2.6.0
+info: {title: Orders, version: 1.0.0}
+channels:
+  orders:
+    bindings: {kafka: {topic: shop.orders}}
+    subscribe:
+      message:
+        name: OrderPlaced
+        payload: {type: object}
+        bindings: {kafka: {key: {$ref: '#/components/schemas/OrderId'}, bindingVersion: 0.1.0}}
+components:
+  schemas:
+    OrderId: {type: string, format: uuid}
+`
+	tests := []struct {
+		name    string
+		file    string // or doc
+		doc     string
+		subject string
+		typ     string
+		schema  string // the key schema the registry holds (any text Lookup takes as the same schema)
+		refused map[string]string
+	}{
+		{"3.0 adeo: an Avro file as the key", "testdata/asyncapi-3.0/adeo-kafka-request-reply.yml", "",
+			"adeo-{env}-case-study-COSTING-RESPONSE-{version}-key", SchemaAvro, string(adeoKey), nil},
+		{"2.6: a JSON Schema $ref as the key", "", v2Key, "shop.orders-key", SchemaJSON, `{"format":"uuid","type":"string"}`, nil},
+		{"3.0: an Avro Multi Format Schema Object as the key", "", strings.ReplaceAll(keyedDocument, "{{key}}", `{name: id, type: string}`),
+			"shop.parcels-key", SchemaAvro, `{"type":"record","name":"ParcelKey","fields":[{"name":"id","type":"string"}]}`,
+			map[string]string{"users-key": `subject "users-key" already takes the key of message "UserA" on channel "users" in this document; the messages of one topic share its key schema`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := openCatalog(t)
+			importKeys := func() ImportResult {
+				if tt.file != "" {
+					return mustImport(t, c, tt.file, ImportOptions{})
+				}
+				res, err := c.ImportDocument(ctx, []byte(tt.doc), ImportOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			res := importKeys()
+			var key SchemaRegistration
+			refused := map[string]string{}
+			for _, s := range res.Schemas {
+				if s.Subject == tt.subject {
+					key = s
+				}
+				if s.Status == Refused {
+					refused[s.Subject] = s.Reason
+				}
+			}
+			if key.Status != Registered || !key.Key || key.SchemaType != tt.typ {
+				t.Fatalf("%s: %+v, want a registered %s key", tt.subject, key, tt.typ)
+			}
+			if len(refused) > 0 || len(tt.refused) > 0 {
+				if !reflect.DeepEqual(refused, tt.refused) {
+					t.Errorf("refused %q, want %q", refused, tt.refused)
+				}
+			}
+			got, err := c.registry.Lookup(ctx, tt.subject, schemaregistry.NewSchema{Schema: tt.schema, SchemaType: tt.typ}, false, false)
+			if err != nil || got.Version != 1 || got.ID != key.ID {
+				t.Errorf("registry %s: %+v, %v; want version 1 with id %d holding %s", tt.subject, got, err, key.ID, tt.schema)
+			}
+			m, err := c.Message(ctx, key.Message)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.KeySchemaType != tt.typ || m.Key == "" || len(m.Channels) != 1 || m.Channels[0].KeySubject != tt.subject {
+				t.Errorf("message %s = %+v, want its %s key on subject %s", m.Name, m, tt.typ, tt.subject)
+			}
+
+			before, err := c.registry.Counts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again := importKeys()
+			for _, s := range again.Schemas {
+				if s.Subject == tt.subject && (s.Status != Unchanged || s.Version != 1 || s.ID != key.ID) {
+					t.Errorf("re-import: %+v, want unchanged version 1", s)
+				}
+			}
+			if after, _ := c.registry.Counts(ctx); after != before || again.Changed {
+				t.Errorf("re-import changed something: changed=%t, registry %+v then %+v", again.Changed, before, after)
+			}
+		})
+	}
+}
+
+// TestImportRefusesIncompatibleKey: a changed document whose key breaks the subject's
+// compatibility gets a 409 for it; the subject keeps its version and the catalog the new key.
+func TestImportRefusesIncompatibleKey(t *testing.T) {
+	ctx := context.Background()
+	c := openCatalog(t)
+	if _, err := c.ImportDocument(ctx, []byte(strings.ReplaceAll(keyedDocument, "{{key}}", `{name: id, type: string}`)), ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// A new field without a default: readers of the new key cannot read old keys (BACKWARD).
+	res, err := c.ImportDocument(ctx, []byte(strings.ReplaceAll(keyedDocument, "{{key}}", `{name: id, type: string}, {name: region, type: string}`)), ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key SchemaRegistration
+	for _, s := range res.Schemas {
+		if s.Subject == "shop.parcels-key" {
+			key = s
+		}
+	}
+	if key.Status != Refused || key.ErrorCode != 409 || !key.Key || !strings.Contains(key.Reason, "incompatible") {
+		t.Errorf("shop.parcels-key: %+v, want refused with 409", key)
+	}
+	versions, err := c.registry.Versions(ctx, "shop.parcels-key", schemaregistry.SubjectFilter{})
+	if err != nil || !reflect.DeepEqual(versions, []int{1}) {
+		t.Errorf("shop.parcels-key versions %v, %v; want only version 1", versions, err)
+	}
+	m, err := c.Message(ctx, "ParcelSent")
+	if err != nil || !strings.Contains(m.Key, "region") {
+		t.Errorf("ParcelSent key %q, %v; want the document's new key in the catalog", m.Key, err)
+	}
+}
+
+// TestImportRegistersPayloadsWithReferences: payloads that $ref other files and components are
+// registered with the references resolved. An Avro type that two fields $ref is defined once
+// and named the second time (Avro refuses a name defined twice). What cannot be resolved from
+// the document is refused by the registry, and the answer says why: a Protobuf import (it is
+// not a $ref) and an Avro type named but defined nowhere.
+func TestImportRegistersPayloadsWithReferences(t *testing.T) {
+	const address = `{"type": "record", "name": "Address", "namespace": "shop", "fields": [{"name": "street", "type": "string"}]}`
+	v2 := func(format, payload string) string {
+		return "asyncapi: 2.6.0\ninfo: {title: Refs, version: '1'}\nchannels:\n  orders:\n    subscribe:\n      message:\n        name: OrderPlaced\n" +
+			"        schemaFormat: " + format + "\n        payload:\n" + payload
+	}
+	const avro = "application/vnd.apache.avro;version=1.9.0"
+	tests := []struct {
+		name   string
+		files  map[string]string // a.yaml is imported
+		status string
+		has    string // the registered schema, or the refusal, contains
+	}{
+		{"Avro: one file $ref'd by two fields", map[string]string{
+			"a.yaml":       v2(avro, "          type: record\n          name: Order\n          namespace: shop\n          fields:\n            - {name: billing, type: {$ref: 'address.avsc'}}\n            - {name: shipping, type: {$ref: 'address.avsc'}}\n"),
+			"address.avsc": address,
+		}, Registered, `{"name":"shipping","type":"Address"}`}, // the registry writes names relative to the namespace
+		{"Avro: a component $ref'd in a union and an array", map[string]string{
+			"a.yaml": v2(avro, "          $ref: 'schemas.yaml#/Order'\n"),
+			"schemas.yaml": "Order:\n  type: record\n  name: Order\n  namespace: shop\n  fields:\n    - {name: billing, type: ['null', {$ref: '#/Address'}]}\n" +
+				"    - {name: stops, type: {type: array, items: {$ref: '#/Address'}}}\nAddress: " + address + "\n",
+		}, Registered, `"items":"Address"`},
+		{"Avro: two different types with one name", map[string]string{
+			"a.yaml": v2(avro, "          type: record\n          name: Order\n          namespace: shop\n          fields:\n            - {name: billing, type: {$ref: 'address.avsc'}}\n"+
+				"            - {name: shipping, type: {type: record, name: Address, fields: [{name: city, type: string}]}}\n"),
+			"address.avsc": address,
+		}, Refused, `type "shop.Address" is defined twice`},
+		{"JSON Schema: a file whose schemas refer to each other", map[string]string{
+			"a.yaml":       v2("application/schema+json;version=draft-07", "          type: object\n          properties:\n            billing: {$ref: 'schemas.json#/definitions/Address'}\n            shipping: {$ref: 'schemas.json#/definitions/Address'}\n"),
+			"schemas.json": `{"definitions": {"Address": {"type": "object", "properties": {"street": {"$ref": "#/definitions/Street"}}}, "Street": {"type": "string", "maxLength": 80}}}`,
+		}, Registered, `"shipping":{"properties":{"street":{"maxLength":80,"type":"string"}},"type":"object"}`},
+		{"Protobuf: an import is not a $ref", map[string]string{
+			"a.yaml":        v2("application/vnd.google.protobuf;version=3", "          $ref: 'order.proto'\n"),
+			"order.proto":   "syntax = \"proto3\";\npackage shop;\nimport \"address.proto\";\nmessage Order { Address billing = 1; }\n",
+			"address.proto": "syntax = \"proto3\";\npackage shop;\nmessage Address { string street = 1; }\n",
+		}, Refused, `could not resolve path "address.proto"`},
+		{"Avro: a type named but defined nowhere", map[string]string{
+			"a.yaml": v2(avro, "          type: record\n          name: Order\n          namespace: shop\n          fields:\n            - {name: billing, type: shop.Address}\n"),
+		}, Refused, `unknown type "shop.Address"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			c := openCatalog(t)
+			res := mustImport(t, c, filepath.Join(writeFiles(t, tt.files), "a.yaml"), ImportOptions{})
+			if len(res.Schemas) != 1 || res.Schemas[0].Status != tt.status {
+				t.Fatalf("schemas = %+v, want one %s", res.Schemas, tt.status)
+			}
+			s := res.Schemas[0]
+			got := s.Reason
+			if s.Status == Registered {
+				v, err := c.registry.Version(ctx, s.Subject, s.Version, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = v.Schema
+				if strings.Contains(got, "$ref") {
+					t.Errorf("registered schema %s still has a $ref", got)
+				}
+			}
+			if !strings.Contains(got, tt.has) {
+				t.Errorf("%s: %s\nwant it to contain %s", s.Status, got, tt.has)
+			}
+		})
 	}
 }

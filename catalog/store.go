@@ -112,6 +112,24 @@ func (w *writer) document(doc *parsedDocument) error {
 	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_channel_messages WHERE document_id = ?`, w.docID); err != nil {
 		return fmt.Errorf("replace channel messages: %w", err)
 	}
+	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_service_servers WHERE service_id = ?`, serviceID); err != nil {
+		return fmt.Errorf("replace servers of %q: %w", s.Name, err)
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_channel_servers WHERE document_id = ?`, w.docID); err != nil {
+		return fmt.Errorf("replace channel servers: %w", err)
+	}
+
+	serverIDs := map[string]int64{}
+	for _, sv := range doc.Servers {
+		id, err := w.server(sv)
+		if err != nil {
+			return err
+		}
+		serverIDs[sv.Name] = id
+		if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO catalog_service_servers (service_id, server_id) VALUES (?, ?)`, serviceID, id); err != nil {
+			return fmt.Errorf("link service %q to server %q: %w", s.Name, sv.Name, err)
+		}
+	}
 
 	channelIDs := map[string]int64{}
 	for _, c := range doc.Channels {
@@ -134,6 +152,13 @@ func (w *writer) document(doc *parsedDocument) error {
 			INSERT INTO catalog_channel_messages (channel_id, message_id, document_id, subject) VALUES (?, ?, ?, ?)`,
 			channelIDs[l.Channel], messageIDs[l.Message], w.docID, l.Subject); err != nil {
 			return fmt.Errorf("link message %q to channel %q: %w", l.Message, l.Channel, err)
+		}
+	}
+	for _, cs := range doc.ChannelServers {
+		if _, err := w.tx.ExecContext(w.ctx, `
+			INSERT INTO catalog_channel_servers (channel_id, server_id, document_id) VALUES (?, ?, ?)`,
+			channelIDs[cs.Channel], serverIDs[cs.Server], w.docID); err != nil {
+			return fmt.Errorf("link channel %q to server %q: %w", cs.Channel, cs.Server, err)
 		}
 	}
 	for _, o := range doc.Operations {
@@ -159,12 +184,35 @@ func (w *writer) owner(o Owner) error {
 	return nil
 }
 
+// server adds a server or rewrites it as this document describes it.
+func (w *writer) server(s Server) (id int64, err error) {
+	variables, err := objectJSON(s.Variables)
+	if err != nil {
+		return 0, fmt.Errorf("server %q variables: %w", s.Name, err)
+	}
+	bindings, err := objectJSON(s.Bindings)
+	if err != nil {
+		return 0, fmt.Errorf("server %q bindings: %w", s.Name, err)
+	}
+	err = w.tx.QueryRowContext(w.ctx, `
+		INSERT INTO catalog_servers (name, host, pathname, protocol, protocol_version, description, variables, bindings, tags, document_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET host = excluded.host, pathname = excluded.pathname,
+			protocol = excluded.protocol, protocol_version = excluded.protocol_version,
+			description = excluded.description, variables = excluded.variables, bindings = excluded.bindings,
+			tags = excluded.tags, document_id = excluded.document_id
+		RETURNING id`,
+		s.Name, s.Host, s.Pathname, s.Protocol, s.ProtocolVersion, s.Description, variables, bindings, tagsJSON(s.Tags), w.docID).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("write server %q: %w", s.Name, err)
+	}
+	return id, nil
+}
+
 func (w *writer) channel(c Channel) (id int64, err error) {
-	bindings := []byte("{}")
-	if c.Bindings != nil {
-		if bindings, err = json.Marshal(c.Bindings); err != nil {
-			return 0, fmt.Errorf("channel %q bindings: %w", c.Name, err)
-		}
+	bindings, err := objectJSON(c.Bindings)
+	if err != nil {
+		return 0, fmt.Errorf("channel %q bindings: %w", c.Name, err)
 	}
 	err = w.tx.QueryRowContext(w.ctx, `
 		INSERT INTO catalog_channels (name, address, kafka_topic, bindings, description, owner_id, tags, document_id)
@@ -174,7 +222,7 @@ func (w *writer) channel(c Channel) (id int64, err error) {
 			owner_id = coalesce(excluded.owner_id, catalog_channels.owner_id),
 			tags = excluded.tags, document_id = excluded.document_id
 		RETURNING id`,
-		c.Name, c.Address, c.KafkaTopic, string(bindings), c.Description, c.Owner, tagsJSON(c.Tags), w.docID).Scan(&id)
+		c.Name, c.Address, c.KafkaTopic, bindings, c.Description, c.Owner, tagsJSON(c.Tags), w.docID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("write channel %q: %w", c.Name, err)
 	}
@@ -184,17 +232,18 @@ func (w *writer) channel(c Channel) (id int64, err error) {
 func (w *writer) message(m Message) (id int64, err error) {
 	err = w.tx.QueryRowContext(w.ctx, `
 		INSERT INTO catalog_messages (name, kind, title, summary, description, content_type, schema_format,
-			schema_type, payload, subject, owner_id, tags, document_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM catalog_owners WHERE name = ?), ?, ?)
+			schema_type, payload, subject, key_schema_format, key_schema_type, key_schema, owner_id, tags, document_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM catalog_owners WHERE name = ?), ?, ?)
 		ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, title = excluded.title, summary = excluded.summary,
 			description = excluded.description, content_type = excluded.content_type,
 			schema_format = excluded.schema_format, schema_type = excluded.schema_type,
-			payload = excluded.payload, subject = excluded.subject,
+			payload = excluded.payload, subject = excluded.subject, key_schema_format = excluded.key_schema_format,
+			key_schema_type = excluded.key_schema_type, key_schema = excluded.key_schema,
 			owner_id = coalesce(excluded.owner_id, catalog_messages.owner_id),
 			tags = excluded.tags, document_id = excluded.document_id
 		RETURNING id`,
 		m.Name, m.Kind, m.Title, m.Summary, m.Description, m.ContentType, m.SchemaFormat,
-		m.SchemaType, m.Payload, m.Subject, m.Owner, tagsJSON(m.Tags), w.docID).Scan(&id)
+		m.SchemaType, m.Payload, m.Subject, m.KeySchemaFormat, m.KeySchemaType, m.Key, m.Owner, tagsJSON(m.Tags), w.docID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("write message %q: %w", m.Name, err)
 	}
@@ -220,7 +269,7 @@ func (w *writer) operation(serviceID, channelID int64, o Operation, messageIDs m
 }
 
 // removeForgotten deletes the channels and messages this document described before but no
-// longer does, unless another document still uses them.
+// longer does, unless another document still uses them, and the servers no document declares.
 func (w *writer) removeForgotten(doc *parsedDocument) error {
 	var channels, messages []string
 	for _, c := range doc.Channels {
@@ -243,7 +292,21 @@ func (w *writer) removeForgotten(doc *parsedDocument) error {
 			AND id NOT IN (SELECT channel_id FROM catalog_channel_messages)`, w.docID, tagsJSON(channels)); err != nil {
 		return fmt.Errorf("remove forgotten channels: %w", err)
 	}
+	// Every declared server is linked to its document's service, so an unlinked one is forgotten.
+	if _, err := w.tx.ExecContext(w.ctx, `
+		DELETE FROM catalog_servers WHERE id NOT IN (SELECT server_id FROM catalog_service_servers)`); err != nil {
+		return fmt.Errorf("remove forgotten servers: %w", err)
+	}
 	return nil
+}
+
+// objectJSON writes bindings or variables as a JSON object; nil is {}.
+func objectJSON(m map[string]any) (string, error) {
+	if m == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(m)
+	return string(b), err
 }
 
 // tagsJSON writes a list of names as a JSON array; nil is [].

@@ -16,7 +16,7 @@ import (
 	"github.com/eventlens/eventlens/catalog"
 )
 
-// Catalog API: /api/catalog/… lists and gets domains, services, channels, messages and owners,
+// Catalog API: /api/catalog/… lists and gets domains, services, channels, messages, servers and owners,
 // patches what people know better than documents, and imports AsyncAPI documents.
 
 // listOf answers GET with everything list returns.

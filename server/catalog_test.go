@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -160,6 +161,7 @@ func TestCatalogBrowseAndPatch(t *testing.T) {
 		{"/api/catalog/channels", 4},
 		{"/api/catalog/messages", 3},
 		{"/api/catalog/domains", 0},
+		{"/api/catalog/servers", 1},
 		{"/api/catalog/owners", 0},
 	}
 	for _, l := range lists {
@@ -179,6 +181,17 @@ func TestCatalogBrowseAndPatch(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || ch.Name != channel || len(ch.Messages) != 1 || ch.Messages[0].Subject != channel+"-value" {
 			t.Errorf("GET %s: %d %s", path, resp.StatusCode, body)
 		}
+	}
+
+	resp, body := ts.do(t, http.MethodGet, "/api/catalog/servers/production", "", nil)
+	server := decodeJSON[struct {
+		Name, Host, Protocol string
+		Variables            map[string]map[string]any
+		Services, Channels   []string
+	}](t, body)
+	if resp.StatusCode != http.StatusOK || server.Host != "test.mosquitto.org:{port}" || server.Protocol != "mqtt" ||
+		server.Variables["port"]["default"] != "1883" || !slices.Equal(server.Services, []string{"Streetlights MQTT API"}) || len(server.Channels) != 4 {
+		t.Errorf("GET /api/catalog/servers/production: %d %s", resp.StatusCode, body)
 	}
 
 	patch := func(path, body string) (int, string) {
@@ -220,7 +233,7 @@ func TestCatalogBrowseAndPatch(t *testing.T) {
 			t.Errorf("%s: %d %s\nwant %d with %s", tt.name, status, body, tt.status, tt.has)
 		}
 	}
-	_, body := ts.do(t, http.MethodGet, "/api/catalog/owners/Team%20Lights", "", nil)
+	_, body = ts.do(t, http.MethodGet, "/api/catalog/owners/Team%20Lights", "", nil)
 	owner := decodeJSON[struct {
 		Email              string
 		Services, Messages []string
@@ -245,6 +258,9 @@ func TestCatalogErrorsOverHTTP(t *testing.T) {
 		{"bad switch", http.MethodPost, "/api/catalog/asyncapi?reversePubSub=maybe", "{}", http.StatusBadRequest, "reversePubSub"},
 		{"too large", http.MethodPost, "/api/catalog/asyncapi", strings.Repeat("#", 2<<20), http.StatusRequestEntityTooLarge, "too large"},
 		{"unknown channel", http.MethodGet, "/api/catalog/channels/nope", "", http.StatusNotFound, `channel \"nope\": not found`},
+		{"unknown server", http.MethodGet, "/api/catalog/servers/nope", "", http.StatusNotFound, `server \"nope\": not found`},
+		{"server without a protocol", http.MethodPost, "/api/catalog/asyncapi", "asyncapi: 3.0.0\ninfo: {title: x, version: '1'}\nservers:\n  kafka: {host: 'kafka:9092'}\n",
+			http.StatusUnprocessableEntity, `api: $.servers.kafka.protocol: missing: a server needs a protocol`},
 		{"unknown document", http.MethodGet, "/api/catalog/documents/nope", "", http.StatusNotFound, "not found"},
 	}
 	for _, tt := range tests {

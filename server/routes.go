@@ -79,6 +79,8 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/api/catalog/messages", roleRead, listOf(cat.Messages), false},
 		{http.MethodGet, "/api/catalog/messages/*", roleRead, oneOf(cat.Message), false},
 		{http.MethodPatch, "/api/catalog/messages/*", roleWrite, patchEntity(cat, "message", anyGetter(cat.Message)), false},
+		{http.MethodGet, "/api/catalog/servers", roleRead, listOf(cat.Servers), false},
+		{http.MethodGet, "/api/catalog/servers/*", roleRead, oneOf(cat.Server), false},
 		{http.MethodGet, "/api/catalog/owners", roleRead, listOf(cat.Owners), false},
 		{http.MethodGet, "/api/catalog/owners/*", roleRead, oneOf(cat.Owner), false},
 		{http.MethodPatch, "/api/catalog/owners/*", roleWrite, patchOwner(cat), false},

@@ -46,12 +46,16 @@ func (c importAsyncAPICmd) Run(e env) (err error) {
 			f, state, res.Document, res.Version, res.Service, res.Channels, res.Operations, res.Messages, len(res.Schemas))
 		payloads += len(res.Schemas)
 		for _, s := range res.Schemas {
+			what := s.SchemaType
+			if s.Key {
+				what += " key"
+			}
 			switch s.Status {
 			case catalog.Refused:
 				refused++
-				fmt.Fprintf(e.stdout, "  refused     %s (%s, message %s): %s\n", s.Subject, s.SchemaType, s.Message, s.Reason)
+				fmt.Fprintf(e.stdout, "  refused     %s (%s, message %s): %s\n", s.Subject, what, s.Message, s.Reason)
 			default:
-				fmt.Fprintf(e.stdout, "  %-11s %s version %d, id %d (%s, message %s)\n", s.Status, s.Subject, s.Version, s.ID, s.SchemaType, s.Message)
+				fmt.Fprintf(e.stdout, "  %-11s %s version %d, id %d (%s, message %s)\n", s.Status, s.Subject, s.Version, s.ID, what, s.Message)
 			}
 		}
 	}
