@@ -192,3 +192,34 @@ func TestCompareJSONUnderThePolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestCounts checks the home page's registry counts, which come from the listing's index,
+// through soft and hard deletes.
+func TestCounts(t *testing.T) {
+	r := newRegistry(t)
+	for i, name := range []string{"a", "b", "c"} {
+		for n := 1; n <= i+1; n++ {
+			mustRegister(t, r, name, record("R"+fmt.Sprint(i), n))
+		}
+	}
+	check := func(when string, want Counts) {
+		t.Helper()
+		got, err := r.Counts(ctx)
+		if err != nil || got != want {
+			t.Errorf("%s: counts %+v (%v), want %+v", when, got, err, want)
+		}
+	}
+	check("registered", Counts{Subjects: 3, Versions: 6, Schemas: 6})
+	if _, err := r.DeleteVersion(ctx, "c", 1, false); err != nil {
+		t.Fatal(err)
+	}
+	check("a version soft-deleted", Counts{Subjects: 3, Versions: 5, Schemas: 6})
+	if _, err := r.DeleteSubject(ctx, "a", false); err != nil {
+		t.Fatal(err)
+	}
+	check("a subject soft-deleted", Counts{Subjects: 2, Versions: 4, Schemas: 6})
+	if _, err := r.DeleteSubject(ctx, "a", true); err != nil {
+		t.Fatal(err)
+	}
+	check("a subject hard-deleted", Counts{Subjects: 2, Versions: 4, Schemas: 5}) // its schema is used by no version now
+}

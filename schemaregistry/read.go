@@ -243,10 +243,14 @@ type Counts struct {
 
 // Counts counts subjects, live versions and schemas.
 func (r *Registry) Counts(ctx context.Context) (Counts, error) {
-	var c Counts
-	err := r.db.Read.QueryRowContext(ctx, `SELECT
-		(SELECT count(DISTINCT subject) FROM sr_versions WHERE deleted = 0),
-		(SELECT count(*) FROM sr_versions WHERE deleted = 0),
-		(SELECT count(*) FROM sr_schemas)`).Scan(&c.Subjects, &c.Versions, &c.Schemas)
+	x, err := r.summaries.get(ctx, r) // the subject listing's index already counts versions
+	if err != nil {
+		return Counts{}, err
+	}
+	c := Counts{Subjects: len(x.all)}
+	for _, s := range x.all {
+		c.Versions += s.Versions
+	}
+	err = r.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM sr_schemas`).Scan(&c.Schemas)
 	return c, storeError("count registry", err)
 }

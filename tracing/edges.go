@@ -1,8 +1,11 @@
 package tracing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -20,29 +23,26 @@ type FlowEdge struct {
 }
 
 // FlowEdges lists every edge last seen at or after seenSince (every edge still within the flow
-// retention when seenSince is zero). It reads the flow table alone, one row per edge.
+// retention when seenSince is zero), ordered by channel, producers first, then service.
 func (in *Ingester) FlowEdges(ctx context.Context, seenSince time.Time) ([]FlowEdge, error) {
 	var since int64
 	if !seenSince.IsZero() {
 		since = seenSince.UnixNano()
 	}
-	rows, err := in.db.Read.QueryContext(ctx, `SELECT direction, service, system, cluster, destination, consumer_group,
-		first_seen_ns, last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '')
-		FROM flow WHERE last_seen_ns >= ? ORDER BY destination, direction DESC, service, consumer_group, system, cluster`, since)
+	rows, err := in.flowRows(ctx, since)
 	if err != nil {
 		return nil, fmt.Errorf("read flow edges: %w", err)
 	}
-	defer rows.Close()
-	edges := []FlowEdge{}
-	for rows.Next() {
-		var e FlowEdge
-		var first, last int64
-		if err := rows.Scan(&e.Direction, &e.Service, &e.Channel.System, &e.Channel.Cluster, &e.Channel.Destination,
-			&e.ConsumerGroup, &first, &last, &e.SchemaID, &e.SchemaVersion); err != nil {
-			return nil, fmt.Errorf("read flow edges: %w", err)
-		}
-		e.FirstSeen, e.LastSeen = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
-		edges = append(edges, e)
+	edges := make([]FlowEdge, 0, len(rows))
+	for _, r := range rows {
+		edges = append(edges, FlowEdge{Direction: r.key.Role.String(), Service: r.key.Service, Channel: r.key.Channel,
+			ConsumerGroup: r.key.Group, FirstSeen: time.Unix(0, r.firstSeenNs).UTC(), LastSeen: time.Unix(0, r.lastSeenNs).UTC(),
+			SchemaID: r.schemaID, SchemaVersion: r.schemaVersion})
 	}
-	return edges, rows.Err()
+	slices.SortFunc(edges, func(a, b FlowEdge) int {
+		return cmp.Or(strings.Compare(a.Channel.Destination, b.Channel.Destination), strings.Compare(b.Direction, a.Direction),
+			strings.Compare(a.Service, b.Service), strings.Compare(a.ConsumerGroup, b.ConsumerGroup),
+			strings.Compare(a.Channel.System, b.Channel.System), strings.Compare(a.Channel.Cluster, b.Channel.Cluster))
+	})
+	return edges, nil
 }

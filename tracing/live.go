@@ -132,7 +132,7 @@ func (l *liveWindows) add(ids map[flowKey]int64, flows map[flowKey]*flowState, d
 		id := ids[k]
 		r, ok := l.flows[id]
 		if !ok {
-			r.key = k
+			r.key, r.firstSeenNs = k, fs.lastSeenNs // as the writer inserts a new flow
 		}
 		r.lastSeenNs = max(r.lastSeenNs, fs.lastSeenNs)
 		if fs.schemaID != "" || fs.schemaVersion != "" {

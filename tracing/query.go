@@ -65,7 +65,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // flowRow is a flow's identity and metadata from the flow table.
 type flowRow struct {
 	key                     flowKey
-	lastSeenNs              int64
+	firstSeenNs, lastSeenNs int64
 	schemaID, schemaVersion string
 }
 
@@ -159,7 +159,7 @@ func (in *Ingester) flowRows(ctx context.Context, seenSinceNs int64) (map[int64]
 // readFlowRows reads the flow table: flows last seen at or after seenSinceNs.
 func readFlowRows(ctx context.Context, db *sql.DB, seenSinceNs int64) (map[int64]flowRow, error) {
 	rows, err := db.QueryContext(ctx, `SELECT id, direction, service, system, cluster, destination, consumer_group,
-		last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '') FROM flow WHERE last_seen_ns >= ?`, seenSinceNs)
+		first_seen_ns, last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '') FROM flow WHERE last_seen_ns >= ?`, seenSinceNs)
 	if err != nil {
 		return nil, fmt.Errorf("read flows: %w", err)
 	}
@@ -171,7 +171,7 @@ func readFlowRows(ctx context.Context, db *sql.DB, seenSinceNs int64) (map[int64
 		var r flowRow
 		k := &r.key
 		if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group,
-			&r.lastSeenNs, &r.schemaID, &r.schemaVersion); err != nil {
+			&r.firstSeenNs, &r.lastSeenNs, &r.schemaID, &r.schemaVersion); err != nil {
 			return nil, fmt.Errorf("read flows: %w", err)
 		}
 		k.Role = roleOf(dir)
