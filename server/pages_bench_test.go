@@ -39,6 +39,7 @@ func BenchmarkPages(b *testing.B) {
 	if err != nil || len(examples) == 0 {
 		b.Fatalf("no example trace: %v", err)
 	}
+	now := time.Now().Unix()
 	pages := []struct{ name, path string }{
 		{"home", "/"},
 		{"flows-15m", "/flows?window=15m"},
@@ -58,6 +59,9 @@ func BenchmarkPages(b *testing.B) {
 		{"subject", "/schemas/topic-100-value"},
 		{"diff", "/schemas/topic-100-value/diff?from=1&to=10"},
 		{"drift", "/drift"},
+		// An arbitrary window sums aggregate rows, as loading a live window at start does.
+		{"api-flows-24h-rows", fmt.Sprintf("/api/flows?since=%d&until=%d", now-86400-30, now-30)},
+		{"api-flows-1h-rows", fmt.Sprintf("/api/flows?since=%d&until=%d", now-3600-30, now-30)},
 	}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {

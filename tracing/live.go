@@ -51,7 +51,10 @@ func (l *liveWindows) update(ctx context.Context, db *sql.DB, now time.Time, log
 	if l.ready {
 		err = l.advance(ctx, db, now)
 	} else {
-		err = l.load(ctx, db, now)
+		start := time.Now()
+		if err = l.load(ctx, db, now); err == nil {
+			log.Info("live flow windows loaded", "flows", len(l.flows), "took", time.Since(start).Round(time.Millisecond))
+		}
 	}
 	if err != nil {
 		log.Error("live flow windows; pages sum aggregate rows meanwhile", "error", err)
