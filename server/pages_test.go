@@ -228,3 +228,28 @@ func TestPagesFiltersAndNames(t *testing.T) {
 		t.Errorf("the channel page does not link its value subject")
 	}
 }
+
+// TestServicesListCountsDocumentedChannels checks the services list counts the channels a
+// service's document names even before any trace shows them, as the service's page lists them.
+func TestServicesListCountsDocumentedChannels(t *testing.T) {
+	ts := startServer(t)
+	doc := `{"asyncapi": "3.0.0", "info": {"title": "Ledger", "version": "1.0.0"},
+		"channels": {
+			"payments": {"address": "payments", "messages": {"Paid": {"payload": {"type": "object"}}}},
+			"refunds": {"address": "refunds", "messages": {"Refunded": {"payload": {"type": "object"}}}},
+			"orders": {"address": "orders", "messages": {"Ordered": {"payload": {"type": "object"}}}}},
+		"operations": {
+			"pay": {"action": "send", "channel": {"$ref": "#/channels/payments"}},
+			"refund": {"action": "receive", "channel": {"$ref": "#/channels/refunds"}},
+			"order": {"action": "receive", "channel": {"$ref": "#/channels/orders"}}}}`
+	if resp, body := ts.do(t, http.MethodPost, "/api/catalog/asyncapi", "", strings.NewReader(doc)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("import: %d %s", resp.StatusCode, body)
+	}
+	fillFlows(t, ts, []flowSpec{{service: "Ledger", channel: "orders", group: "ledger", consume: true, messages: 3}})
+	status, body := get(t, ts, "/services")
+	row := regexp.MustCompile(`(?s)>Ledger</a>.*?</tr>`).FindString(body)
+	cells := regexp.MustCompile(`<td class="num">(\d+)</td>`).FindAllStringSubmatch(row, -1)
+	if status != http.StatusOK || len(cells) < 2 || cells[0][1] != "1" || cells[1][1] != "2" {
+		t.Fatalf("Ledger's row %q: want 1 channel produced to and 2 consumed (one observed and documented)", row)
+	}
+}

@@ -53,6 +53,10 @@ func (p *Pages) Services(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ops, err := p.Catalog.Operations(ctx)
+	if err != nil {
+		return err
+	}
 	rows := map[string]*serviceRow{}
 	row := func(name string) *serviceRow {
 		if r, ok := rows[name]; ok {
@@ -69,16 +73,23 @@ func (p *Pages) Services(c echo.Context) error {
 	for _, s := range observed.Services {
 		row(s)
 	}
+	flowsOf, opsOf := map[string][]tracing.Flow{}, map[string][]catalog.Operation{}
 	for _, f := range flows {
 		r := row(f.Service)
 		if f.Direction == tracing.RoleProducer.String() {
-			r.Produces++
 			r.Rate += f.RatePerSecond
-		} else {
-			r.Consumes++
 		}
 		r.Messages += f.Messages
 		r.Errors += f.Errors
+		flowsOf[f.Service] = append(flowsOf[f.Service], f)
+	}
+	for _, op := range ops {
+		opsOf[op.Service] = append(opsOf[op.Service], op)
+	}
+	for name, r := range rows {
+		// The same channels the service's page lists: observed and documented together.
+		produces, consumes := ports(name, flowsOf[name], opsOf[name])
+		r.Produces, r.Consumes = len(produces), len(consumes)
 	}
 	for _, h := range report.Consumers {
 		r := row(h.Service)
