@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -417,4 +418,51 @@ func TestFlowsAPIRefusesBadWindows(t *testing.T) {
 			t.Errorf("GET /api/flows?%s: %d %s", q, resp.StatusCode, body)
 		}
 	}
+}
+
+// TestAccessLogKeepsAcceptedExportsQuiet checks accepted OTLP exports log at debug level while
+// refused ones and other requests still log at info.
+func TestAccessLogKeepsAcceptedExportsQuiet(t *testing.T) {
+	var buf syncBuffer
+	ts := startServer(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})) })
+	if resp, body := ts.postOTLP(t, "application/json", "", []byte(otlpJSON("0102030405060708090a0b0c0d0e0f10", time.Now()))); resp.StatusCode != http.StatusOK {
+		t.Fatalf("export: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := ts.postOTLP(t, "application/json", "", []byte("{not json")); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("malformed export: %d, want 400", resp.StatusCode)
+	}
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/healthz", nil)
+	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	// A line is written after its response went out: wait for the last one (a hang guard only).
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(buf.String(), "uri=/healthz") && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	logs := buf.String()
+	if n := strings.Count(logs, "uri=/v1/traces"); n != 1 || !strings.Contains(logs, "status=400") || !strings.Contains(logs, "uri=/healthz") ||
+		!strings.Contains(logs, "trace_id=4bf92f3577b34da6a3ce929d0e0e4736") {
+		t.Errorf("want one info line for the refused export (status=400), none for the accepted one, one for /healthz with the caller's trace id; got %d export lines:\n%s", n, logs)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines to write while a test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

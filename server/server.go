@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/labstack/gommon/bytes"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/labstack/echo/otelecho"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 
@@ -128,14 +129,15 @@ func New(cfg Config, svc Services) (*Server, error) {
 	e.HTTPErrorHandler = s.handleError
 
 	metrics := newMetrics(svc.DB)
-	// Order matters: the access log handles errors into responses, so the metrics around it see
-	// final statuses, and it sits around recovery so a panic is logged as the 500 it becomes.
+	// Order matters: the access log handles errors into responses, so the metrics and the span
+	// around it see final statuses; it sits inside the span so it can log the trace id, and
+	// around recovery so a panic is logged as the 500 it becomes.
 	e.Use(
 		middleware.RequestID(),
 		metrics.middleware,
+		otelecho.Middleware("eventlens", otelecho.WithTracerProvider(cfg.TracerProvider), otelecho.WithPropagators(propagation.TraceContext{})),
 		s.accessLog(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}),
-		otelecho.Middleware("eventlens", otelecho.WithTracerProvider(cfg.TracerProvider)),
 		securityHeaders,
 	)
 	bodyLimit, err := bodyLimit(cfg.MaxBody)
@@ -191,15 +193,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// accessLog writes one structured line per request.
+// accessLog writes one structured line per request. Accepted OTLP exports log at debug level:
+// every instrumented process sends one every few seconds, which would drown everything else.
 func (s *Server) accessLog() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogMethod: true, LogURI: true, LogLatency: true, LogRequestID: true,
 		LogRemoteIP: true, LogError: true, LogResponseSize: true, HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			level := slog.LevelInfo
-			if v.Status >= 500 {
+			switch {
+			case v.Status >= 500:
 				level = slog.LevelError
+			case v.Status < 400 && c.Path() == otlpTracesPath:
+				level = slog.LevelDebug
 			}
 			attrs := []slog.Attr{
 				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
@@ -208,6 +214,9 @@ func (s *Server) accessLog() echo.MiddlewareFunc {
 			}
 			if v.Error != nil {
 				attrs = append(attrs, slog.String("error", v.Error.Error()))
+			}
+			if sc := trace.SpanContextFromContext(c.Request().Context()); sc.HasTraceID() {
+				attrs = append(attrs, slog.String("trace_id", sc.TraceID().String())) // the caller's, from its traceparent
 			}
 			s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
 			return nil

@@ -9,12 +9,12 @@ import (
 )
 
 // NewSelfTracerProvider returns the tracer provider for eventlens' own spans (one per HTTP
-// request). It exports nowhere: spans are created so that trace ids reach the logs and, once
-// self-tracing lands, can be sent to eventlens itself.
+// request). It samples nothing, as it exports nowhere: unsampled spans still carry trace ids
+// (a caller's traceparent is kept) for the logs, without recording attributes and events.
 func NewSelfTracerProvider() *sdktrace.TracerProvider {
 	res := resource.NewSchemaless(
 		attribute.String("service.name", "eventlens"),
 		attribute.String("service.version", buildinfo.Version()),
 	)
-	return sdktrace.NewTracerProvider(sdktrace.WithResource(res))
+	return sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSampler(sdktrace.NeverSample()))
 }
