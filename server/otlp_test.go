@@ -424,7 +424,9 @@ func TestFlowsAPIRefusesBadWindows(t *testing.T) {
 // refused ones and other requests still log at info.
 func TestAccessLogKeepsAcceptedExportsQuiet(t *testing.T) {
 	var buf syncBuffer
-	ts := startServer(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})) })
+	ts := startServer(t, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
 	if resp, body := ts.postOTLP(t, "application/json", "", []byte(otlpJSON("0102030405060708090a0b0c0d0e0f10", time.Now()))); resp.StatusCode != http.StatusOK {
 		t.Fatalf("export: %d %s", resp.StatusCode, body)
 	}
