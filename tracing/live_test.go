@@ -112,3 +112,47 @@ func TestLiveWindowsNotShorterThanRetentionAreLeftOut(t *testing.T) {
 		t.Errorf("live windows %v, want %v", got, want)
 	}
 }
+
+// BenchmarkLiveLoad measures loading the live windows at start, which the writer does before it
+// takes its first batch, on aggregates as busy as BenchmarkPages' store: 3,000 flows, each with a
+// row in every minute of the last 25 hours and every hour of the last 8 days.
+//
+//	go test ./tracing -run '^$' -bench LiveLoad -benchtime 5x
+func BenchmarkLiveLoad(b *testing.B) {
+	const flows = 3000
+	in, db := startIngest(b, Config{})
+	ctx := context.Background()
+	now := time.Now()
+	m2 := floorDiv(now.Unix(), 60) + 1
+	h2 := floorDiv(m2, 60) + 1
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`WITH RECURSIVE f(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM f WHERE id < ?)
+			INSERT INTO flow (id, direction, service, system, cluster, destination, consumer_group, first_seen_ns, last_seen_ns)
+			SELECT id, 'produce', 'svc-' || id, 'kafka', '', 'topic-' || id, '', ?, ? FROM f`, []any{flows, now.UnixNano(), now.UnixNano()}},
+		{`WITH RECURSIVE m(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM m WHERE x + 1 < ?),
+			f(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM f WHERE id < ?)
+			INSERT INTO flow_minute (minute, flow_id, messages, errors, last_seen_ns, p5, d3) SELECT x, id, 3, id % 2, x * 60000000000, 3, 2 FROM m, f`,
+			[]any{m2 - 25*60, m2, flows}},
+		{`WITH RECURSIVE h(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM h WHERE x + 1 < ?),
+			f(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM f WHERE id < ?)
+			INSERT INTO flow_hour (hour, flow_id, messages, errors, last_seen_ns, p5, d3) SELECT x, id, 180, id % 2, x * 3600000000000, 180, 120 FROM h, f`,
+			[]any{h2 - 8*24, h2, flows}},
+	} {
+		if _, err := db.Write.ExecContext(ctx, q.sql, q.args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	l := newLiveWindows(liveLengths(&in.cfg))
+	b.ResetTimer()
+	for b.Loop() {
+		if err := l.load(ctx, db.Read, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if len(l.flows) != flows || len(l.windows[time.Hour].sums) != flows {
+		b.Fatalf("loaded %d flows, %d in the hour window", len(l.flows), len(l.windows[time.Hour].sums))
+	}
+}
