@@ -72,7 +72,7 @@ type Server struct {
 	Variables       map[string]any `json:"variables,omitempty"`   // server variables used in host and pathname
 	Bindings        map[string]any `json:"bindings,omitempty"`    // as the document gives them (kafka schemaRegistryUrl, ...)
 	Tags            []string       `json:"tags"`
-	Document        string         `json:"document,omitempty"` // key of the document that last described it
+	Document        string         `json:"document,omitempty"` // key of the first document that declares it, whose values win
 
 	// Filled by Server (get by name).
 	Services []string `json:"services,omitempty"` // whose documents declare it
