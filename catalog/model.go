@@ -59,6 +59,8 @@ type Service struct {
 	// Filled by Service (get by name).
 	Operations []Operation `json:"operations,omitempty"`
 	Servers    []string    `json:"servers,omitempty"` // the servers its document declares
+	// The same servers in full, for pages; the API lists the names (GET /api/catalog/servers/<name>).
+	ServerDetails []Server `json:"-"`
 }
 
 // Server is a broker or other host that services connect to, as AsyncAPI's servers describe it.
@@ -103,6 +105,7 @@ type Channel struct {
 
 	// Filled by Channel (get by name).
 	Servers        []string         `json:"servers,omitempty"` // the servers it is available on
+	ServerDetails  []Server         `json:"-"`                 // the same servers in full, for pages
 	Messages       []ChannelMessage `json:"messages,omitempty"`
 	Operations     []Operation      `json:"operations,omitempty"`
 	ConsumerGroups []string         `json:"consumerGroups,omitempty"`
