@@ -134,6 +134,7 @@ func (m *merger) object(into, facts map[string]any, prefix, document string) {
 			if !ok {
 				have = map[string]any{}
 				into[key] = have
+				m.from[path] = document
 			}
 			m.object(have.(map[string]any), obj, path+".", document)
 			continue
