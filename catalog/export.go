@@ -251,7 +251,7 @@ func (c *Catalog) exportFacts(ctx context.Context, service string) (*exportFacts
 	channelNames, err := c.names(ctx, `
 		SELECT c.name FROM catalog_channels c
 		WHERE ?1 = ''
-			OR c.document_id = (SELECT document_id FROM catalog_services WHERE name = ?1)
+			OR c.id IN (SELECT d.channel_id FROM catalog_channel_descriptions d JOIN catalog_services s ON s.document_id = d.document_id WHERE s.name = ?1)
 			OR c.id IN (SELECT op.channel_id FROM catalog_operations op JOIN catalog_services s ON s.id = op.service_id WHERE s.name = ?1)
 			OR c.id IN (SELECT cm.channel_id FROM catalog_channel_messages cm JOIN catalog_services s ON s.document_id = cm.document_id WHERE s.name = ?1)
 		ORDER BY c.name`, service)

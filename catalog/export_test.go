@@ -464,3 +464,46 @@ func TestExportServersAndKeys(t *testing.T) {
 		t.Errorf("kafka server bindingVersion %v, want 0.1.0 exported as 0.5.0", v)
 	}
 }
+
+// TestExportKeepsMergedChannels: the shop's two documents both describe shop.orders.v1, the
+// Shipping Service's last and with less; every export still carries the Orders Service's
+// partitions and description, validates, and re-imports to the same catalog without conflicts.
+func TestExportKeepsMergedChannels(t *testing.T) {
+	ctx := context.Background()
+	first := openCatalog(t)
+	importCorpus(t, first, "", []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"})
+	second := openCatalog(t)
+	for _, service := range []string{"", "Orders Service", "Shipping Service"} {
+		out, err := first.Export(ctx, service)
+		if err != nil {
+			t.Fatal(err)
+		}
+		asyncapitest.Validate(t, "export of "+exportName(service), out)
+		var doc struct {
+			Channels map[string]struct {
+				Description string
+				Bindings    map[string]map[string]any
+			}
+		}
+		if err := yaml.Unmarshal(out, &doc); err != nil {
+			t.Fatal(err)
+		}
+		orders := doc.Channels["shop.orders.v1"]
+		if orders.Bindings["kafka"]["partitions"] != 12 || orders.Description != "Every order placed in the shop." {
+			t.Errorf("export of %s: shop.orders.v1 = %+v, want partitions 12 and the Orders Service's description", exportName(service), orders)
+		}
+		if service == "" {
+			continue // the whole catalog is a view, not a document to import
+		}
+		res, err := second.ImportDocument(ctx, out, ImportOptions{Source: service + ".yaml"})
+		if err != nil {
+			t.Fatalf("re-import the export of %q: %v", service, err)
+		}
+		if len(res.Conflicts) != 0 {
+			t.Errorf("re-import of %q: conflicts %v, want none", service, res.Conflicts)
+		}
+	}
+	if want, got := dumpCatalog(t, first), dumpCatalog(t, second); want != got {
+		t.Errorf("the re-imported catalog differs:\n%s", lineDiff(want, got))
+	}
+}

@@ -45,6 +45,9 @@ type ImportResult struct {
 	// Schemas says what the registry did with each payload, one per message and channel, by
 	// subject. The catalog import stands even when some were refused.
 	Schemas []SchemaRegistration `json:"schemas"`
+	// Conflicts lists the fields of the document's channels and servers that it and another
+	// document set differently, and which value the catalog keeps (see merge.go).
+	Conflicts []Conflict `json:"conflicts"`
 }
 
 // Refused lists the payloads the registry refused.

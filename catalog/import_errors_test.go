@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +18,8 @@ func dump(t *testing.T, c *Catalog) string {
 	var b strings.Builder
 	for _, table := range []string{"catalog_owners", "catalog_documents", "catalog_document_versions", "catalog_domains",
 		"catalog_services", "catalog_channels", "catalog_messages", "catalog_channel_messages", "catalog_operations",
-		"catalog_operation_messages", "catalog_servers", "catalog_service_servers", "catalog_channel_servers"} {
+		"catalog_operation_messages", "catalog_servers", "catalog_service_servers", "catalog_channel_servers",
+		"catalog_channel_descriptions", "catalog_server_descriptions"} {
 		rows, err := c.db.Read.Query("SELECT * FROM " + table + " ORDER BY 1, 2")
 		if err != nil {
 			t.Fatal(err)
@@ -320,10 +322,17 @@ func TestChangedDocumentUpdatesInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if kafka.Description != "The shop's main Kafka cluster." || kafka.Document != "urn:shop:orders" ||
+	// The Shipping Service's document declared kafka first, so its description stays, and the
+	// new one is reported.
+	if kafka.Description != "The shop's Kafka cluster." || kafka.Document != "Shipping Service" ||
 		!slices.Equal(kafka.Services, []string{"Orders Service", "Shipping Service"}) ||
 		!slices.Equal(kafka.Channels, []string{"parcel-scanned", "shop.orders.v1", "shop.payments.v1"}) {
-		t.Errorf("server kafka after the change = %+v, want the new description, both services, their channels", kafka)
+		t.Errorf("server kafka after the change = %+v, want the first description, both services, their channels", kafka)
+	}
+	want := []Conflict{{Kind: "server", Name: "kafka", Field: "description", Kept: "The shop's Kafka cluster.", KeptFrom: "Shipping Service",
+		Ignored: "The shop's main Kafka cluster.", IgnoredFrom: "urn:shop:orders"}}
+	if !reflect.DeepEqual(second.Conflicts, want) {
+		t.Errorf("conflicts = %+v, want %+v", second.Conflicts, want)
 	}
 	for _, gone := range []string{"CancelOrder", "GetOrder"} {
 		if _, err := c.Message(ctx, gone); !errors.Is(err, ErrNotFound) {
@@ -339,6 +348,10 @@ func TestChangedDocumentUpdatesInPlace(t *testing.T) {
 	}
 	if len(ch.Operations) != 1 || ch.Operations[0].Service != "Shipping Service" {
 		t.Errorf("shop.orders.v1 operations = %+v, want only the Shipping Service's", ch.Operations)
+	}
+	// What only the Orders Service's document said about the channel went with it.
+	if want := map[string]any{"kafka": map[string]any{"topic": "shop.orders.v1"}}; ch.Description != "" || !reflect.DeepEqual(ch.Bindings, want) {
+		t.Errorf("shop.orders.v1 = %+v, want the Shipping Service's description only", ch)
 	}
 	history, err := c.DocumentHistory(ctx, "urn:shop:orders")
 	if err != nil {

@@ -385,10 +385,10 @@ func TestImportServers(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				// Both documents declare it; the last import describes it.
-				if !reflect.DeepEqual(s.Services, []string{"Orders Service", "Shipping Service"}) || s.Document != "Shipping Service" ||
+				// Both documents declare it; the first imported comes first.
+				if !reflect.DeepEqual(s.Services, []string{"Orders Service", "Shipping Service"}) || s.Document != "urn:shop:orders" ||
 					!reflect.DeepEqual(s.Channels, []string{"parcel-scanned", "shop.orders.v1", "shop.payments.v1"}) {
-					t.Errorf("kafka = %+v, want both services, the last document, every Kafka channel", s)
+					t.Errorf("kafka = %+v, want both services, the first document, every Kafka channel", s)
 				}
 			}},
 	}

@@ -59,6 +59,8 @@ type Service struct {
 	// Filled by Service (get by name).
 	Operations []Operation `json:"operations,omitempty"`
 	Servers    []string    `json:"servers,omitempty"` // the servers its document declares
+	// The same servers in full, for pages; the API lists the names (GET /api/catalog/servers/<name>).
+	ServerDetails []Server `json:"-"`
 }
 
 // Server is a broker or other host that services connect to, as AsyncAPI's servers describe it.
@@ -72,7 +74,7 @@ type Server struct {
 	Variables       map[string]any `json:"variables,omitempty"`   // server variables used in host and pathname
 	Bindings        map[string]any `json:"bindings,omitempty"`    // as the document gives them (kafka schemaRegistryUrl, ...)
 	Tags            []string       `json:"tags"`
-	Document        string         `json:"document,omitempty"` // key of the document that last described it
+	Document        string         `json:"document,omitempty"` // key of the first document that declares it, whose values win
 
 	// Filled by Server (get by name).
 	Services []string `json:"services,omitempty"` // whose documents declare it
@@ -103,6 +105,7 @@ type Channel struct {
 
 	// Filled by Channel (get by name).
 	Servers        []string         `json:"servers,omitempty"` // the servers it is available on
+	ServerDetails  []Server         `json:"-"`                 // the same servers in full, for pages
 	Messages       []ChannelMessage `json:"messages,omitempty"`
 	Operations     []Operation      `json:"operations,omitempty"`
 	ConsumerGroups []string         `json:"consumerGroups,omitempty"`

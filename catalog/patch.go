@@ -10,7 +10,8 @@ import (
 
 // Patch changes what people know better than documents: the owner, the description and the
 // tags of a domain, service, channel or message. Nil fields stay as they are; an empty owner
-// removes it. A later changed import of the describing document overwrites description and tags.
+// removes it. A later changed import of a document that describes it overwrites description and
+// tags (for a channel: with what its documents say merged, see merge.go).
 type Patch struct {
 	Owner       *string   `json:"owner,omitempty"`
 	Description *string   `json:"description,omitempty"`

@@ -60,10 +60,8 @@ func (c *Catalog) Service(ctx context.Context, name string) (Service, error) {
 	if s.Operations, err = c.operations(ctx, `s.name = ?`, name); err != nil {
 		return s, err
 	}
-	s.Servers, err = c.names(ctx, `
-		SELECT sv.name FROM catalog_service_servers ss
-		JOIN catalog_servers sv ON sv.id = ss.server_id JOIN catalog_services s ON s.id = ss.service_id
-		WHERE s.name = ? ORDER BY sv.name`, name)
+	s.ServerDetails, s.Servers, err = c.serversWhere(ctx, `sv.id IN (SELECT ss.server_id FROM catalog_service_servers ss
+		JOIN catalog_services s ON s.id = ss.service_id WHERE s.name = ?)`, name)
 	return s, err
 }
 
@@ -92,10 +90,8 @@ func (c *Catalog) Channel(ctx context.Context, name string) (Channel, error) {
 	if err != nil {
 		return ch, err
 	}
-	ch.Servers, err = c.names(ctx, `
-		SELECT DISTINCT sv.name FROM catalog_channel_servers cs
-		JOIN catalog_servers sv ON sv.id = cs.server_id JOIN catalog_channels c ON c.id = cs.channel_id
-		WHERE c.name = ? ORDER BY sv.name`, name)
+	ch.ServerDetails, ch.Servers, err = c.serversWhere(ctx, `sv.id IN (SELECT cs.server_id FROM catalog_channel_servers cs
+		JOIN catalog_channels c ON c.id = cs.channel_id WHERE c.name = ?)`, name)
 	if err != nil {
 		return ch, err
 	}
@@ -173,6 +169,19 @@ func (c *Catalog) Server(ctx context.Context, name string) (Server, error) {
 		JOIN catalog_channels c ON c.id = cs.channel_id JOIN catalog_servers sv ON sv.id = cs.server_id
 		WHERE sv.name = ? ORDER BY c.name`, name)
 	return s, err
+}
+
+// serversWhere lists the servers that match cond, by name, in full and by name only.
+func (c *Catalog) serversWhere(ctx context.Context, cond string, args ...any) ([]Server, []string, error) {
+	servers, err := queryList(ctx, c.db.Read, scanServer, serverColumns+` WHERE `+cond+` ORDER BY sv.name`, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var names []string
+	for _, s := range servers {
+		names = append(names, s.Name)
+	}
+	return servers, names, nil
 }
 
 func scanServer(row scanner) (Server, error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -28,9 +29,14 @@ func (c *Catalog) store(ctx context.Context, doc *parsedDocument, info storeInfo
 	}()
 
 	var current string
-	err = tx.QueryRowContext(ctx, `SELECT hash, version FROM catalog_documents WHERE key = ?`, doc.Key).Scan(&current, &res.Version)
+	var docID int64
+	err = tx.QueryRowContext(ctx, `SELECT id, hash, version FROM catalog_documents WHERE key = ?`, doc.Key).Scan(&docID, &current, &res.Version)
 	switch {
 	case err == nil && current == info.hash:
+		// Nothing changes, but the conflicts still stand: report them again.
+		if res.Conflicts, err = conflictsOf(ctx, tx, docID, doc.Key); err != nil {
+			return res, err
+		}
 		return res, tx.Rollback()
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return res, fmt.Errorf("read document %q: %w", doc.Key, err)
@@ -38,7 +44,6 @@ func (c *Catalog) store(ctx context.Context, doc *parsedDocument, info storeInfo
 	res.Changed = true
 	now := c.now().UTC().Format(time.RFC3339Nano)
 
-	var docID int64
 	err = tx.QueryRowContext(ctx, `
 		INSERT INTO catalog_documents (key, asyncapi_version, version, hash, source, imported_at)
 		VALUES (?, ?, 1, ?, ?, ?)
@@ -58,6 +63,9 @@ func (c *Catalog) store(ctx context.Context, doc *parsedDocument, info storeInfo
 
 	w := &writer{ctx: ctx, tx: tx, docID: docID}
 	if err = w.document(doc); err != nil {
+		return res, err
+	}
+	if res.Conflicts, err = conflictsOf(ctx, tx, docID, doc.Key); err != nil {
 		return res, err
 	}
 	return res, tx.Commit()
@@ -118,6 +126,19 @@ func (w *writer) document(doc *parsedDocument) error {
 	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_channel_servers WHERE document_id = ?`, w.docID); err != nil {
 		return fmt.Errorf("replace channel servers: %w", err)
 	}
+	// What it said before about channels and servers is replaced too; the rows it no longer
+	// describes are merged again from what the other documents say (or removed) at the end.
+	described := map[*shared][]int64{}
+	for _, k := range sharedKinds {
+		ids, err := k.describedBy(w.ctx, w.tx, w.docID)
+		if err != nil {
+			return fmt.Errorf("read what the document described: %w", err)
+		}
+		described[k] = ids
+		if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM `+k.descriptions+` WHERE document_id = ?`, w.docID); err != nil {
+			return fmt.Errorf("replace %s descriptions: %w", k.kind, err)
+		}
+	}
 
 	serverIDs := map[string]int64{}
 	for _, sv := range doc.Servers {
@@ -126,18 +147,24 @@ func (w *writer) document(doc *parsedDocument) error {
 			return err
 		}
 		serverIDs[sv.Name] = id
+		described[sharedServers] = append(described[sharedServers], id)
 		if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO catalog_service_servers (service_id, server_id) VALUES (?, ?)`, serviceID, id); err != nil {
 			return fmt.Errorf("link service %q to server %q: %w", s.Name, sv.Name, err)
 		}
 	}
 
+	sends := map[string]bool{}
+	for _, o := range doc.Operations {
+		sends[o.Channel] = sends[o.Channel] || o.Action == ActionSend
+	}
 	channelIDs := map[string]int64{}
 	for _, c := range doc.Channels {
-		id, err := w.channel(c)
+		id, err := w.channel(c, sends[c.Name])
 		if err != nil {
 			return err
 		}
 		channelIDs[c.Name] = id
+		described[sharedChannels] = append(described[sharedChannels], id)
 	}
 	messageIDs := map[string]int64{}
 	for _, m := range doc.Messages {
@@ -166,7 +193,18 @@ func (w *writer) document(doc *parsedDocument) error {
 			return err
 		}
 	}
-	return w.removeForgotten(doc)
+	if err := w.removeForgottenMessages(doc); err != nil {
+		return err
+	}
+	for _, k := range sharedKinds {
+		slices.Sort(described[k])
+		for _, id := range slices.Compact(described[k]) {
+			if err := w.settle(k, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // owner adds an owner or fills in contact details it lacked; details set through the API stay.
@@ -184,49 +222,102 @@ func (w *writer) owner(o Owner) error {
 	return nil
 }
 
-// server adds a server or rewrites it as this document describes it.
+// server adds a server this document describes, named only until settle merges its facts.
 func (w *writer) server(s Server) (id int64, err error) {
-	variables, err := objectJSON(s.Variables)
+	facts, err := asFacts(s)
 	if err != nil {
-		return 0, fmt.Errorf("server %q variables: %w", s.Name, err)
+		return 0, fmt.Errorf("server %q: %w", s.Name, err)
 	}
-	bindings, err := objectJSON(s.Bindings)
-	if err != nil {
-		return 0, fmt.Errorf("server %q bindings: %w", s.Name, err)
-	}
-	err = w.tx.QueryRowContext(w.ctx, `
-		INSERT INTO catalog_servers (name, host, pathname, protocol, protocol_version, description, variables, bindings, tags, document_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET host = excluded.host, pathname = excluded.pathname,
-			protocol = excluded.protocol, protocol_version = excluded.protocol_version,
-			description = excluded.description, variables = excluded.variables, bindings = excluded.bindings,
-			tags = excluded.tags, document_id = excluded.document_id
-		RETURNING id`,
-		s.Name, s.Host, s.Pathname, s.Protocol, s.ProtocolVersion, s.Description, variables, bindings, tagsJSON(s.Tags), w.docID).Scan(&id)
-	if err != nil {
+	if err = w.tx.QueryRowContext(w.ctx, `
+		INSERT INTO catalog_servers (name, host, protocol) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, s.Name, s.Host, s.Protocol).Scan(&id); err != nil {
 		return 0, fmt.Errorf("write server %q: %w", s.Name, err)
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `
+		INSERT INTO catalog_server_descriptions (server_id, document_id, facts) VALUES (?, ?, ?)`, id, w.docID, facts); err != nil {
+		return 0, fmt.Errorf("describe server %q: %w", s.Name, err)
 	}
 	return id, nil
 }
 
-func (w *writer) channel(c Channel) (id int64, err error) {
-	bindings, err := objectJSON(c.Bindings)
+// channel adds a channel this document describes, named only until settle merges its facts.
+func (w *writer) channel(c Channel, sends bool) (id int64, err error) {
+	facts, err := asFacts(c)
 	if err != nil {
-		return 0, fmt.Errorf("channel %q bindings: %w", c.Name, err)
+		return 0, fmt.Errorf("channel %q: %w", c.Name, err)
 	}
-	err = w.tx.QueryRowContext(w.ctx, `
-		INSERT INTO catalog_channels (name, address, kafka_topic, bindings, description, owner_id, tags, document_id)
-		VALUES (?, ?, ?, ?, ?, (SELECT id FROM catalog_owners WHERE name = ?), ?, ?)
-		ON CONFLICT (name) DO UPDATE SET address = excluded.address, kafka_topic = excluded.kafka_topic,
-			bindings = excluded.bindings, description = excluded.description,
-			owner_id = coalesce(excluded.owner_id, catalog_channels.owner_id),
-			tags = excluded.tags, document_id = excluded.document_id
-		RETURNING id`,
-		c.Name, c.Address, c.KafkaTopic, bindings, c.Description, c.Owner, tagsJSON(c.Tags), w.docID).Scan(&id)
-	if err != nil {
+	if err = w.tx.QueryRowContext(w.ctx, `
+		INSERT INTO catalog_channels (name) VALUES (?)
+		ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, c.Name).Scan(&id); err != nil {
 		return 0, fmt.Errorf("write channel %q: %w", c.Name, err)
 	}
+	if _, err := w.tx.ExecContext(w.ctx, `
+		INSERT INTO catalog_channel_descriptions (channel_id, document_id, sends, facts) VALUES (?, ?, ?, ?)`,
+		id, w.docID, sends, facts); err != nil {
+		return 0, fmt.Errorf("describe channel %q: %w", c.Name, err)
+	}
 	return id, nil
+}
+
+// settle writes the merge of what the documents say about the channel or server id into its
+// row, or removes the row when no document describes it any more.
+func (w *writer) settle(k *shared, id int64) error {
+	name, descs, err := k.read(w.ctx, w.tx, id)
+	if err != nil {
+		return err
+	}
+	if len(descs) == 0 {
+		if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM `+k.table+` WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("remove %s %q: %w", k.kind, name, err)
+		}
+		return nil
+	}
+	facts, _ := k.merge(name, descs)
+	if err := k.write(w, id, facts, descs[0].docID); err != nil {
+		return fmt.Errorf("write %s %q: %w", k.kind, name, err)
+	}
+	return nil
+}
+
+// writeServer rewrites server id as merged from its documents; docID's description comes first.
+func (w *writer) writeServer(id int64, facts map[string]any, docID int64) error {
+	var s Server
+	if err := fromFacts(facts, &s); err != nil {
+		return err
+	}
+	variables, err := objectJSON(s.Variables)
+	if err != nil {
+		return fmt.Errorf("variables: %w", err)
+	}
+	bindings, err := objectJSON(s.Bindings)
+	if err != nil {
+		return fmt.Errorf("bindings: %w", err)
+	}
+	_, err = w.tx.ExecContext(w.ctx, `
+		UPDATE catalog_servers SET host = ?, pathname = ?, protocol = ?, protocol_version = ?, description = ?,
+			variables = ?, bindings = ?, tags = ?, document_id = ?
+		WHERE id = ?`,
+		s.Host, s.Pathname, s.Protocol, s.ProtocolVersion, s.Description, variables, bindings, tagsJSON(s.Tags), docID, id)
+	return err
+}
+
+// writeChannel rewrites channel id as merged from its documents; docID's description comes
+// first. An owner set through the API stays when no document names one.
+func (w *writer) writeChannel(id int64, facts map[string]any, docID int64) error {
+	var c Channel
+	if err := fromFacts(facts, &c); err != nil {
+		return err
+	}
+	bindings, err := objectJSON(c.Bindings)
+	if err != nil {
+		return fmt.Errorf("bindings: %w", err)
+	}
+	_, err = w.tx.ExecContext(w.ctx, `
+		UPDATE catalog_channels SET address = ?, kafka_topic = ?, bindings = ?, description = ?,
+			owner_id = coalesce((SELECT id FROM catalog_owners WHERE name = ?), owner_id), tags = ?, document_id = ?
+		WHERE id = ?`,
+		c.Address, c.KafkaTopic, bindings, c.Description, c.Owner, tagsJSON(c.Tags), docID, id)
+	return err
 }
 
 func (w *writer) message(m Message) (id int64, err error) {
@@ -268,13 +359,10 @@ func (w *writer) operation(serviceID, channelID int64, o Operation, messageIDs m
 	return nil
 }
 
-// removeForgotten deletes the channels and messages this document described before but no
-// longer does, unless another document still uses them, and the servers no document declares.
-func (w *writer) removeForgotten(doc *parsedDocument) error {
-	var channels, messages []string
-	for _, c := range doc.Channels {
-		channels = append(channels, c.Name)
-	}
+// removeForgottenMessages deletes the messages this document described before but no longer
+// does, unless another document still uses them.
+func (w *writer) removeForgottenMessages(doc *parsedDocument) error {
+	var messages []string
 	for _, m := range doc.Messages {
 		messages = append(messages, m.Name)
 	}
@@ -284,18 +372,6 @@ func (w *writer) removeForgotten(doc *parsedDocument) error {
 			AND id NOT IN (SELECT message_id FROM catalog_operation_messages)
 			AND id NOT IN (SELECT message_id FROM catalog_channel_messages)`, w.docID, tagsJSON(messages)); err != nil {
 		return fmt.Errorf("remove forgotten messages: %w", err)
-	}
-	if _, err := w.tx.ExecContext(w.ctx, `
-		DELETE FROM catalog_channels WHERE document_id = ?
-			AND name NOT IN (SELECT value FROM json_each(?))
-			AND id NOT IN (SELECT channel_id FROM catalog_operations)
-			AND id NOT IN (SELECT channel_id FROM catalog_channel_messages)`, w.docID, tagsJSON(channels)); err != nil {
-		return fmt.Errorf("remove forgotten channels: %w", err)
-	}
-	// Every declared server is linked to its document's service, so an unlinked one is forgotten.
-	if _, err := w.tx.ExecContext(w.ctx, `
-		DELETE FROM catalog_servers WHERE id NOT IN (SELECT server_id FROM catalog_service_servers)`); err != nil {
-		return fmt.Errorf("remove forgotten servers: %w", err)
 	}
 	return nil
 }

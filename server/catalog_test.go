@@ -2,10 +2,12 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -353,5 +355,46 @@ func TestCatalogExportOverHTTP(t *testing.T) {
 		if resp.StatusCode != tt.status || !strings.Contains(body, tt.has) {
 			t.Errorf("%s: %d %s\nwant %d with %s", tt.name, resp.StatusCode, body, tt.status, tt.has)
 		}
+	}
+}
+
+// TestCatalogImportReportsConflicts: two documents describe one channel with different
+// partitions; the sender's value stays and the answer to the other lists the conflict, again
+// when the same document is imported again.
+func TestCatalogImportReportsConflicts(t *testing.T) {
+	ts := startServer(t)
+	doc := func(title, action string, partitions int) string {
+		return fmt.Sprintf(`{"asyncapi": "3.0.0", "info": {"title": %q, "version": "1.0.0"},
+			"channels": {"orders": {"address": "orders", "bindings": {"kafka": {"partitions": %d}}}},
+			"operations": {"op": {"action": %q, "channel": {"$ref": "#/channels/orders"}}}}`, title, partitions, action)
+	}
+	type conflict struct {
+		Kind, Name, Field, KeptFrom, IgnoredFrom string
+		Kept, Ignored                            any
+	}
+	type result struct {
+		Changed   bool
+		Conflicts []conflict
+	}
+	partitions := conflict{Kind: "channel", Name: "orders", Field: "bindings.kafka.partitions",
+		Kept: 12.0, KeptFrom: "Orders", Ignored: 6.0, IgnoredFrom: "Billing"}
+	tests := []struct {
+		name, body string
+		changed    bool
+		conflicts  []conflict
+	}{
+		{"the sender", doc("Orders", "send", 12), true, []conflict{}},
+		{"a receiver that disagrees", doc("Billing", "receive", 6), true, []conflict{partitions}},
+		{"the receiver again", doc("Billing", "receive", 6), false, []conflict{partitions}},
+	}
+	for _, tt := range tests {
+		resp, body := ts.do(t, http.MethodPost, "/api/catalog/asyncapi", "", strings.NewReader(tt.body))
+		res := decodeJSON[result](t, body)
+		if resp.StatusCode != http.StatusOK || res.Changed != tt.changed || !reflect.DeepEqual(res.Conflicts, tt.conflicts) {
+			t.Errorf("%s: %d %s\nwant changed=%t, conflicts %+v", tt.name, resp.StatusCode, body, tt.changed, tt.conflicts)
+		}
+	}
+	if _, body := ts.do(t, http.MethodGet, "/api/catalog/channels/orders", "", nil); !strings.Contains(body, `"partitions":12`) {
+		t.Errorf("channel orders = %s, want the sender's partitions", body)
 	}
 }

@@ -77,6 +77,12 @@ info:
   title: Evil
   version: 1.0.0
   x-eventlens-service: "ORDERS"
+servers:
+  evil:
+    url: "ORDERS"
+    protocol: "ORDERS"
+    protocolVersion: "ORDERS"
+    description: "ORDERS"
 channels:
   "ORDERS":
     description: "ORDERS"
@@ -109,6 +115,15 @@ channels:
 		}
 		if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 			t.Errorf("%s: the hostile name is not shown as text", p)
+		}
+	}
+	// The documented server's host, protocol and version are in the servers tables, as text.
+	for _, p := range []string{"/services/" + esc, "/channels/" + esc} {
+		_, body := get(t, ts, p)
+		if !strings.Contains(body, `data-testid="servers"`) ||
+			!strings.Contains(body, `<td class="mono">&lt;script&gt;alert(1)&lt;/script&gt;</td>`) ||
+			!strings.Contains(body, `<td>&lt;script&gt;alert(1)&lt;/script&gt; <span class="muted">&lt;script&gt;alert(1)&lt;/script&gt;</span></td>`) {
+			t.Errorf("%s: the server's host, protocol and version are not in the servers table as text", p)
 		}
 	}
 	// The failing consumer's example trace shows the name as text too.
@@ -251,5 +266,64 @@ func TestServicesListCountsDocumentedChannels(t *testing.T) {
 	cells := regexp.MustCompile(`<td class="num">(\d+)</td>`).FindAllStringSubmatch(row, -1)
 	if status != http.StatusOK || len(cells) < 2 || cells[0][1] != "1" || cells[1][1] != "2" {
 		t.Fatalf("Ledger's row %q: want 1 channel produced to and 2 consumed (one observed and documented)", row)
+	}
+}
+
+// TestPagesShowServers: a service's page lists the servers its document declares, a channel's
+// page the servers it is on, each with host, protocol and description; a service known only from
+// traces has no servers section.
+func TestPagesShowServers(t *testing.T) {
+	ts := startServer(t)
+	doc := `asyncapi: 3.0.0
+info: {title: Shop, version: 1.0.0}
+servers:
+  kafka: {host: 'kafka.shop.example:9092', protocol: kafka, protocolVersion: '3.7', description: The **main** cluster.}
+  rabbit: {host: 'mq.shop.example:5672', pathname: /shop, protocol: amqp}
+channels:
+  orders: {address: orders, servers: [{$ref: '#/servers/kafka'}]}
+  commands: {address: commands}
+operations:
+  sendOrders: {action: send, channel: {$ref: '#/channels/orders'}}
+  onCommands: {action: receive, channel: {$ref: '#/channels/commands'}}
+`
+	if resp, body := ts.do(t, http.MethodPost, "/api/catalog/asyncapi", "", strings.NewReader(doc)); resp.StatusCode != 200 {
+		t.Fatalf("import: HTTP %d: %s", resp.StatusCode, body)
+	}
+	fillFlows(t, ts, []flowSpec{{service: "ghost", channel: "orders", messages: 1}})
+	names := regexp.MustCompile(`data-testid="server-name">([^<]+)<`)
+	tests := []struct {
+		path    string
+		servers []string
+		has     []string
+	}{
+		{"/services/Shop", []string{"kafka", "rabbit"}, []string{
+			`<td class="mono">kafka.shop.example:9092</td><td>kafka <span class="muted">3.7</span></td>`,
+			"The <strong>main</strong> cluster.",
+			`<td class="mono">mq.shop.example:5672/shop</td><td>amqp </td>`}},
+		{"/channels/orders", []string{"kafka"}, []string{`<td class="mono">kafka.shop.example:9092</td>`}},
+		{"/channels/commands", []string{"kafka", "rabbit"}, nil},
+		{"/services/ghost", nil, nil},
+	}
+	for _, tt := range tests {
+		status, body := get(t, ts, tt.path)
+		if status != 200 {
+			t.Errorf("%s: HTTP %d", tt.path, status)
+			continue
+		}
+		var got []string
+		for _, m := range names.FindAllStringSubmatch(body, -1) {
+			got = append(got, m[1])
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.servers) {
+			t.Errorf("%s: servers %q, want %q", tt.path, got, tt.servers)
+		}
+		if tt.servers == nil && strings.Contains(body, "<h2>Servers</h2>") {
+			t.Errorf("%s: a servers section for what no document describes", tt.path)
+		}
+		for _, want := range tt.has {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %s", tt.path, want)
+			}
+		}
 	}
 }

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/tracing"
 )
 
 type exportCmd struct {
@@ -21,7 +24,12 @@ type exportAsyncAPICmd struct {
 	dbFlag
 }
 
-// Run exports from an existing database; the output file is written only when the export
+// readOnlyRetention keeps the export's ingester from expiring anything: no span or flow is
+// older than a century.
+const readOnlyRetention = 100 * 365 * 24 * time.Hour
+
+// Run exports from an existing database, with the flows traces showed (x-eventlens-observed)
+// as `eventlens serve` exports them; the output file is written only when the export
 // succeeded, so a failed run leaves no half-written file.
 func (c exportAsyncAPICmd) Run(e env) (err error) {
 	if _, err := os.Stat(c.DB); err != nil {
@@ -32,7 +40,18 @@ func (c exportAsyncAPICmd) Run(e env) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
+	// The catalog reads observed flows through an ingester only. This one is given no spans and
+	// a retention beyond any data, so beside a running server on the same file it deletes
+	// nothing the server keeps: it reads the flows and otherwise waits on SQLite's write lock
+	// as any other writer would.
+	ingest, err := tracing.Start(e.ctx, db, tracing.Config{SpanRetention: readOnlyRetention, FlowRetention: readOnlyRetention,
+		RetentionEvery: readOnlyRetention, Windows: []time.Duration{}, Logger: e.log})
+	if err != nil {
+		return fmt.Errorf("read observed flows: %w", err)
+	}
+	defer func() { err = errors.Join(err, ingest.Close(context.WithoutCancel(e.ctx))) }()
 	cat := catalog.New(db, schemaregistry.New(db, schemaregistry.Formats()))
+	cat.SetIngester(ingest)
 	var out []byte
 	if c.Format == "json" {
 		out, err = cat.ExportJSON(e.ctx, c.Service)

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -78,5 +83,94 @@ func TestExportAsyncAPI(t *testing.T) {
 	code, out := run(t, "import", "asyncapi", "--db", fresh, ordersYAML)
 	if code != exitOK || !strings.Contains(out, `imported "urn:shop:orders" as version 1: service "Orders Service", 3 channels, 3 operations, 4 messages, 4 payload schemas`) {
 		t.Errorf("import the export: exit %d\n%s", code, out)
+	}
+}
+
+// postSpans sends an OTLP/JSON request to the server at base and expects it taken.
+func postSpans(t *testing.T, base string, body []byte) {
+	t.Helper()
+	resp, err := http.Post(base+"/v1/traces", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /v1/traces: %d", resp.StatusCode)
+	}
+}
+
+// TestExportAsyncAPIWithObservedFlows exports from the file a running server ingests into: the
+// CLI adds the flows traces showed, as the HTTP export does, and the server goes on ingesting.
+func TestExportAsyncAPIWithObservedFlows(t *testing.T) {
+	testdata, err := filepath.Abs("../../catalog/testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "eventlens.db")
+	if code, _, stderr := eventlens(t, nil, "import", "asyncapi", "--db", db, filepath.Join(testdata, "shop/orders.yaml")); code != exitOK {
+		t.Fatalf("import: exit %d\n%s", code, stderr)
+	}
+	p := startServe(t, db)
+	// The service "orders" sends to "orders", the address of the documented shop.orders.v1.
+	postSpans(t, p.URL, spansJSON(strings.Repeat("1", 32), 3))
+
+	tests := []struct {
+		name, query string
+		args        []string
+	}{
+		{"the whole catalog", "", nil},
+		{"a service known from traces only", "?service=orders", []string{"--service", "orders"}},
+	}
+	for _, tt := range tests {
+		code, cli, stderr := eventlens(t, nil, append([]string{"export", "asyncapi", "--db", db}, tt.args...)...)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d\n%s", tt.name, code, stderr)
+		}
+		for _, want := range []string{"x-eventlens-observed: true", "observed.send.orders:", "$ref: '#/channels/shop.orders.v1'"} {
+			if !strings.Contains(cli, want) {
+				t.Errorf("%s: the export lacks %q:\n%s", tt.name, want, cli)
+			}
+		}
+		if status, served := get(t, p.URL+"/api/catalog/asyncapi"+tt.query); status != http.StatusOK || served != cli {
+			t.Errorf("%s: the CLI's export differs from the server's (HTTP %d):\nCLI:\n%s\nserver:\n%s", tt.name, status, cli, served)
+		}
+	}
+	postSpans(t, p.URL, spansJSON(strings.Repeat("2", 32), 3))
+	if status, body := get(t, p.URL+"/api/flows"); status != http.StatusOK || !strings.Contains(body, `"messages":6`) {
+		t.Errorf("the server's flows after the CLI export: %d %s, want the 6 messages sent", status, body)
+	}
+}
+
+// TestExportAsyncAPIDeletesNothing exports from a file whose flows a server kept longer than
+// ingest's default retention: the export's ingester leaves them (and the spans) where they are.
+func TestExportAsyncAPIDeletesNothing(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "eventlens.db")
+	p := startServe(t, db, "--flow-retention", "2400h")
+	old := time.Now().Add(-40 * 24 * time.Hour) // beyond the default flow retention of 30 days
+	postSpans(t, p.URL, spansJSONAt(strings.Repeat("3", 32), 3, old))
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.done
+	count := func() string {
+		t.Helper()
+		sqldb, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sqldb.Close()
+		var flows, spans int
+		if err := sqldb.QueryRow("SELECT (SELECT count(*) FROM flow), (SELECT count(*) FROM span)").Scan(&flows, &spans); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%d flows, %d spans", flows, spans)
+	}
+	before := count()
+	if before != "1 flows, 3 spans" {
+		t.Fatalf("stored: %s, want 1 flow of 3 spans", before)
+	}
+	if code, _, stderr := eventlens(t, nil, "export", "asyncapi", "--db", db); code != exitOK {
+		t.Fatalf("export: exit %d\n%s", code, stderr)
+	}
+	if after := count(); after != before {
+		t.Errorf("after the export: %s, want %s", after, before)
 	}
 }

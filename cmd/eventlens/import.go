@@ -21,8 +21,9 @@ type importAsyncAPICmd struct {
 }
 
 // Run imports every file, each in its own transaction, registers its payloads with the registry
-// in the same database, and reports each. A broken file does not stop the others, nor does a
-// payload the registry refuses, but either makes the command fail with exit code 1.
+// in the same database, and reports each, with the fields it and another document set
+// differently. A broken file does not stop the others, nor does a payload the registry refuses,
+// but either makes the command fail with exit code 1.
 func (c importAsyncAPICmd) Run(e env) (err error) {
 	db, err := sqlitedb.Open(e.ctx, c.DB)
 	if err != nil {
@@ -57,6 +58,10 @@ func (c importAsyncAPICmd) Run(e env) (err error) {
 			default:
 				fmt.Fprintf(e.stdout, "  %-11s %s version %d, id %d (%s, message %s)\n", s.Status, s.Subject, s.Version, s.ID, what, s.Message)
 			}
+		}
+		// Conflicts are warnings: the catalog keeps one value by a fixed rule (docs/catalog.md).
+		for _, c := range res.Conflicts {
+			fmt.Fprintf(e.stdout, "  conflict    %s\n", c)
 		}
 	}
 	var errs []error

@@ -55,7 +55,9 @@ func TestImportAsyncAPI(t *testing.T) {
 			[]string{`unchanged "urn:shop:orders" as version 1`, "  unchanged   shop.orders.v1-value version 1, id 2"}},
 		{"read the other way", []string{"--reverse-pubsub", filepath.Join(testdata, "shop/orders.yaml")}, exitOK, []string{`imported "urn:shop:orders" as version 2`}},
 		{"multi-file with a base directory", []string{"--base-dir", social, filepath.Join(social, "backend/asyncapi.yaml"), filepath.Join(social, "frontend/asyncapi.yaml")}, exitOK,
-			[]string{`imported "Website Backend"`, `imported "Website WebSocket Client"`}},
+			[]string{`imported "Website Backend"`, `imported "Website WebSocket Client"`,
+				// The frontend sends on like/comment: its description wins and the backend's is reported.
+				`  conflict    channel "like/comment" description: "Website WebSocket Client" says "Notify the backend that a comment has been liked.", "Website Backend" says "When a comment like is received from the frontend."; kept "Notify the backend that a comment has been liked."`}},
 		{"a reference leaving the directory", []string{filepath.Join(social, "public-api/asyncapi.yaml")}, exitFail,
 			[]string{`$.channels.commentLiked.messages.commentLiked: $ref "../common/messages.yaml#/commentLiked": the path leaves the document's directory`}},
 		{"a broken document among good ones", []string{broken, filepath.Join(testdata, "shop/shipping.yaml")}, exitFail,
@@ -86,7 +88,9 @@ func TestImportAsyncAPI(t *testing.T) {
 
 	p := startServe(t, db)
 	code, body := get(t, p.URL+"/api/catalog/channels/shop.orders.v1")
-	if code != 200 || !strings.Contains(body, `"consumerGroups":["shipping"]`) || !strings.Contains(body, `"subject":"shop.orders.v1-value"`) {
+	// shipping.yaml describes the channel last, with less: what orders.yaml said stays.
+	if code != 200 || !strings.Contains(body, `"consumerGroups":["shipping"]`) || !strings.Contains(body, `"subject":"shop.orders.v1-value"`) ||
+		!strings.Contains(body, `"partitions":12`) {
 		t.Errorf("GET the imported channel: %d %s", code, body)
 	}
 	if code, body := get(t, p.URL+"/subjects/payments-value/versions"); code != 200 || body != "[1]" {

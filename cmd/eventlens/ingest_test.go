@@ -15,9 +15,12 @@ import (
 	"time"
 )
 
-// spansJSON is an OTLP/JSON request with n producer spans of one trace.
-func spansJSON(trace string, n int) []byte {
-	now := time.Now().UnixNano()
+// spansJSON is an OTLP/JSON request with n producer spans of one trace, sent now.
+func spansJSON(trace string, n int) []byte { return spansJSONAt(trace, n, time.Now()) }
+
+// spansJSONAt is spansJSON with spans that start at at.
+func spansJSONAt(trace string, n int, at time.Time) []byte {
+	now := at.UnixNano()
 	var spans []string
 	for i := range n {
 		spans = append(spans, fmt.Sprintf(`{"traceId":%q,"spanId":"%016x","name":"send","kind":4,"startTimeUnixNano":"%d","endTimeUnixNano":"%d",

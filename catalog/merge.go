@@ -1,0 +1,220 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+)
+
+// Channels and servers are known by name across documents: each service's document lists the
+// channels and brokers it uses, so several documents describe one. Each document's description
+// is kept as it gives it (catalog_channel_descriptions, catalog_server_descriptions) and the
+// catalog's row is their merge, so a document that leaves a field out erases nothing another
+// one says, and the row no longer depends on which document was imported last.
+//
+// Precedence: for a channel, the documents whose service sends on it come first (a producer
+// defines its channel), then the others; among equals, and for servers, the first imported
+// (the lower document id) comes first. A field takes the value of the first description that
+// sets it (an empty string, object or list sets nothing); objects (bindings, variables) merge
+// key by key; tags are the union. Another description setting a different value is a Conflict.
+
+// Conflict is a field that two documents set differently on one channel or server; the catalog
+// keeps the value of the document that comes first.
+type Conflict struct {
+	Kind        string `json:"kind"`  // channel or server
+	Name        string `json:"name"`  // the channel's or server's name
+	Field       string `json:"field"` // description, address, bindings.kafka.partitions, ...
+	Kept        any    `json:"kept"`
+	KeptFrom    string `json:"keptFrom"` // the document whose value the catalog keeps
+	Ignored     any    `json:"ignored"`
+	IgnoredFrom string `json:"ignoredFrom"` // the document whose value it does not
+}
+
+func (c Conflict) String() string {
+	return fmt.Sprintf("%s %q %s: %q says %s, %q says %s; kept %s",
+		c.Kind, c.Name, c.Field, c.KeptFrom, jsonText(c.Kept), c.IgnoredFrom, jsonText(c.Ignored), jsonText(c.Kept))
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// shared describes one kind of row that documents share: where the rows and their descriptions
+// live and in which order the descriptions count.
+type shared struct {
+	kind         string // channel or server
+	table        string // the merged rows
+	descriptions string // each document's description
+	ref          string // the descriptions' column naming the row
+	precedence   string // ORDER BY of the descriptions (alias d), first wins
+	// write rewrites row id with the merged facts; docID's description came first.
+	write func(w *writer, id int64, facts map[string]any, docID int64) error
+}
+
+var (
+	sharedChannels = &shared{kind: "channel", table: "catalog_channels", descriptions: "catalog_channel_descriptions",
+		ref: "channel_id", precedence: "d.sends DESC, d.document_id", write: (*writer).writeChannel}
+	sharedServers = &shared{kind: "server", table: "catalog_servers", descriptions: "catalog_server_descriptions",
+		ref: "server_id", precedence: "d.document_id", write: (*writer).writeServer}
+	sharedKinds = []*shared{sharedChannels, sharedServers}
+)
+
+// description is what one document says about a channel or server.
+type description struct {
+	docID    int64
+	document string // its key
+	facts    map[string]any
+}
+
+// describedBy lists the rows of this kind that document docID describes.
+func (s *shared) describedBy(ctx context.Context, q queryer, docID int64) ([]int64, error) {
+	return queryList(ctx, q, func(row scanner) (int64, error) {
+		var id int64
+		return id, row.Scan(&id)
+	}, `SELECT `+s.ref+` FROM `+s.descriptions+` WHERE document_id = ? ORDER BY 1`, docID)
+}
+
+// read returns the row's name and its descriptions, first to last by precedence.
+func (s *shared) read(ctx context.Context, q queryer, id int64) (string, []description, error) {
+	var name string
+	if err := q.QueryRowContext(ctx, `SELECT name FROM `+s.table+` WHERE id = ?`, id).Scan(&name); err != nil {
+		return "", nil, fmt.Errorf("read %s %d: %w", s.kind, id, err)
+	}
+	descs, err := queryList(ctx, q, func(row scanner) (description, error) {
+		var d description
+		var facts string
+		if err := row.Scan(&d.docID, &d.document, &facts); err != nil {
+			return d, err
+		}
+		v, err := decodeSchema(facts)
+		if err != nil {
+			return d, err
+		}
+		d.facts, _ = v.(map[string]any)
+		return d, nil
+	}, `SELECT d.document_id, doc.key, d.facts FROM `+s.descriptions+` d JOIN catalog_documents doc ON doc.id = d.document_id
+		WHERE d.`+s.ref+` = ? ORDER BY `+s.precedence, id)
+	if err != nil {
+		return "", nil, fmt.Errorf("read descriptions of %s %q: %w", s.kind, name, err)
+	}
+	return name, descs, nil
+}
+
+// merge merges descriptions given first to last by precedence into one object of facts.
+func (s *shared) merge(name string, descs []description) (map[string]any, []Conflict) {
+	m := &merger{kind: s.kind, name: name, from: map[string]string{}}
+	out := map[string]any{}
+	for _, d := range descs {
+		m.object(out, d.facts, "", d.document)
+	}
+	return out, m.conflicts
+}
+
+type merger struct {
+	kind, name string
+	from       map[string]string // field path → the document whose value it holds
+	conflicts  []Conflict
+}
+
+func (m *merger) object(into, facts map[string]any, prefix, document string) {
+	for _, key := range sortedKeys(facts) {
+		v, path := facts[key], prefix+key
+		if isEmptyFact(v) {
+			continue
+		}
+		have, ok := into[key]
+		if obj, isObj := v.(map[string]any); isObj && (!ok || isObject(have)) {
+			if !ok {
+				have = map[string]any{}
+				into[key] = have
+				m.from[path] = document
+			}
+			m.object(have.(map[string]any), obj, path+".", document)
+			continue
+		}
+		switch {
+		case !ok:
+			into[key] = v
+			m.from[path] = document
+		case path == "tags":
+			for _, tag := range v.([]any) {
+				if !slices.Contains(have.([]any), tag) {
+					have = append(have.([]any), tag)
+				}
+			}
+			into[key] = have
+		case !reflect.DeepEqual(have, v):
+			m.conflicts = append(m.conflicts, Conflict{Kind: m.kind, Name: m.name, Field: path,
+				Kept: have, KeptFrom: m.from[path], Ignored: v, IgnoredFrom: document})
+		}
+	}
+}
+
+func isObject(v any) bool {
+	_, ok := v.(map[string]any)
+	return ok
+}
+
+// isEmptyFact reports whether a description leaves a field out.
+func isEmptyFact(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
+// asFacts writes a channel or server as a document describes it, to be stored as its description.
+func asFacts(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// fromFacts reads merged facts into a Channel or Server, keeping numbers as written.
+func fromFacts(facts map[string]any, dst any) error {
+	b, err := json.Marshal(facts)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(dst)
+}
+
+// conflictsOf lists the conflicts on the channels and servers document docID (key) describes
+// that involve it: its value kept over another document's, or ignored for one.
+func conflictsOf(ctx context.Context, q queryer, docID int64, key string) ([]Conflict, error) {
+	out := []Conflict{}
+	for _, s := range sharedKinds {
+		ids, err := s.describedBy(ctx, q, docID)
+		if err != nil {
+			return nil, fmt.Errorf("conflicts of %q: %w", key, err)
+		}
+		for _, id := range ids {
+			name, descs, err := s.read(ctx, q, id)
+			if err != nil {
+				return nil, err
+			}
+			_, conflicts := s.merge(name, descs)
+			for _, c := range conflicts {
+				if c.KeptFrom == key || c.IgnoredFrom == key {
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	return out, nil
+}
