@@ -15,7 +15,7 @@ import (
 type Catalog struct {
 	db       *sqlitedb.DB
 	registry *schemaregistry.Registry
-	flows    *tracing.Ingester // what traces show, for drift; nil until SetIngester
+	flows    FlowSource // what traces show, for drift and export; nil until SetFlows
 	now      func() time.Time
 	search   searchState
 }
@@ -25,9 +25,15 @@ func New(db *sqlitedb.DB, registry *schemaregistry.Registry) *Catalog {
 	return &Catalog{db: db, registry: registry, now: time.Now}
 }
 
-// SetIngester gives the catalog the flows that traces show, so Drift can compare them with the
-// documents. Commands that only import or export need none.
-func (c *Catalog) SetIngester(in *tracing.Ingester) { c.flows = in }
+// FlowSource lists the flow edges traces showed: a tracing.Ingester while serving, a
+// tracing.FlowReader for commands that only read the store.
+type FlowSource interface {
+	FlowEdges(ctx context.Context, seenSince time.Time) ([]tracing.FlowEdge, error)
+}
+
+// SetFlows gives the catalog the flows that traces show, so Drift can compare them with the
+// documents and Export can add them. Commands that only import need none.
+func (c *Catalog) SetFlows(src FlowSource) { c.flows = src }
 
 // Overview is what the home page shows at a glance.
 type Overview struct {

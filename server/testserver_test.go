@@ -59,7 +59,7 @@ func startServerWith(t testing.TB, ic tracing.Config, opts ...func(*Config)) *te
 	}
 	registry := schemaregistry.New(db, schemaregistry.Formats())
 	cat := catalog.New(db, registry)
-	cat.SetIngester(ingest)
+	cat.SetFlows(ingest)
 	srv, err := New(cfg, Services{DB: db, Keys: apikeys.New(db), Catalog: cat, Registry: registry, Ingest: ingest})
 	if err != nil {
 		t.Fatal(err)

@@ -3,10 +3,13 @@ package tracing
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/eventlens/eventlens/sqlitedb"
 )
 
 // FlowEdge is one edge of the flow graph with when it was first and last seen, without its
@@ -25,14 +28,37 @@ type FlowEdge struct {
 // FlowEdges lists every edge last seen at or after seenSince (every edge still within the flow
 // retention when seenSince is zero), ordered by channel, producers first, then service.
 func (in *Ingester) FlowEdges(ctx context.Context, seenSince time.Time) ([]FlowEdge, error) {
-	var since int64
-	if !seenSince.IsZero() {
-		since = seenSince.UnixNano()
-	}
-	rows, err := in.flowRows(ctx, since)
+	rows, err := in.flowRows(ctx, sinceNs(seenSince))
 	if err != nil {
 		return nil, fmt.Errorf("read flow edges: %w", err)
 	}
+	return flowEdges(rows), nil
+}
+
+// FlowReader reads the flow edges of a store without ingesting anything: for commands that open
+// the database, perhaps beside a running server.
+type FlowReader struct{ db *sql.DB }
+
+// NewFlowReader reads db's flow table through its read pool.
+func NewFlowReader(db *sqlitedb.DB) FlowReader { return FlowReader{db: db.Read} }
+
+// FlowEdges is Ingester.FlowEdges, read from the table.
+func (r FlowReader) FlowEdges(ctx context.Context, seenSince time.Time) ([]FlowEdge, error) {
+	rows, err := readFlowRows(ctx, r.db, sinceNs(seenSince))
+	if err != nil {
+		return nil, fmt.Errorf("read flow edges: %w", err)
+	}
+	return flowEdges(rows), nil
+}
+
+func sinceNs(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func flowEdges(rows map[int64]flowRow) []FlowEdge {
 	edges := make([]FlowEdge, 0, len(rows))
 	for _, r := range rows {
 		edges = append(edges, FlowEdge{Direction: r.key.Role.String(), Service: r.key.Service, Channel: r.key.Channel,
@@ -44,5 +70,5 @@ func (in *Ingester) FlowEdges(ctx context.Context, seenSince time.Time) ([]FlowE
 			strings.Compare(a.Service, b.Service), strings.Compare(a.ConsumerGroup, b.ConsumerGroup),
 			strings.Compare(a.Channel.System, b.Channel.System), strings.Compare(a.Channel.Cluster, b.Channel.Cluster))
 	})
-	return edges, nil
+	return edges
 }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/schemaregistry"
@@ -24,10 +22,6 @@ type exportAsyncAPICmd struct {
 	dbFlag
 }
 
-// readOnlyRetention keeps the export's ingester from expiring anything: no span or flow is
-// older than a century.
-const readOnlyRetention = 100 * 365 * 24 * time.Hour
-
 // Run exports from an existing database, with the flows traces showed (x-eventlens-observed)
 // as `eventlens serve` exports them; the output file is written only when the export
 // succeeded, so a failed run leaves no half-written file.
@@ -40,18 +34,8 @@ func (c exportAsyncAPICmd) Run(e env) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
-	// The catalog reads observed flows through an ingester only. This one is given no spans and
-	// a retention beyond any data, so beside a running server on the same file it deletes
-	// nothing the server keeps: it reads the flows and otherwise waits on SQLite's write lock
-	// as any other writer would.
-	ingest, err := tracing.Start(e.ctx, db, tracing.Config{SpanRetention: readOnlyRetention, FlowRetention: readOnlyRetention,
-		RetentionEvery: readOnlyRetention, Windows: []time.Duration{}, Logger: e.log})
-	if err != nil {
-		return fmt.Errorf("read observed flows: %w", err)
-	}
-	defer func() { err = errors.Join(err, ingest.Close(context.WithoutCancel(e.ctx))) }()
 	cat := catalog.New(db, schemaregistry.New(db, schemaregistry.Formats()))
-	cat.SetIngester(ingest)
+	cat.SetFlows(tracing.NewFlowReader(db)) // reads only: safe beside a server on the same file
 	var out []byte
 	if c.Format == "json" {
 		out, err = cat.ExportJSON(e.ctx, c.Service)

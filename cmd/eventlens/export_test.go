@@ -142,7 +142,7 @@ func TestExportAsyncAPIWithObservedFlows(t *testing.T) {
 }
 
 // TestExportAsyncAPIDeletesNothing exports from a file whose flows a server kept longer than
-// ingest's default retention: the export's ingester leaves them (and the spans) where they are.
+// ingest's default retention: the export only reads, so they (and the spans) stay where they are.
 func TestExportAsyncAPIDeletesNothing(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "eventlens.db")
 	p := startServe(t, db, "--flow-retention", "2400h")

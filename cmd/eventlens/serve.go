@@ -135,7 +135,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 		return errors.Join(fmt.Errorf("span attribute limit %q: want a size such as 16K or 64K", s.OTLPMaxAttrs), ingest.Close(context.WithoutCancel(e.ctx)))
 	}
 	cat := catalog.New(db, registry)
-	cat.SetIngester(ingest)
+	cat.SetFlows(ingest)
 	srv, err := server.New(
 		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log, TracerProvider: tp,
 			AsyncAPIMaxBytes: s.AsyncAPIMaxBytes,
