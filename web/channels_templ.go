@@ -74,23 +74,23 @@ func channelsPage(v channelsView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = sortTH(v.List, "name", "Channel").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = sortTH(v.List, "name", "Channel", "").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<th>System</th><th>Producers</th><th>Consumers</th>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<th>System</th><th class=\"num\">Producers</th><th class=\"num\">Consumers</th>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = sortTH(v.List, "rate", "Messages/min").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = sortTH(v.List, "rate", "Messages/min", "num").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = sortTH(v.List, "errors", "Consumer errors").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = sortTH(v.List, "errors", "Consumer errors", "num").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = sortTH(v.List, "delay", "End-to-end p95").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = sortTH(v.List, "delay", "End-to-end p95", "num").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -672,12 +672,12 @@ func peerTable(peers []peer, consumers bool, now time.Time) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "<th>Messages/min</th><th>Errors</th><th>p95</th>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "<th class=\"num\">Messages/min</th><th class=\"num\">Errors</th><th class=\"num\">p95</th>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if consumers {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<th>Delay p95</th>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<th class=\"num\">Delay p95</th>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -40,7 +40,7 @@ func flowTable(flows []tracing.Flow, l listState, now time.Time) templ.Component
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = sortTH(l, "service", "Service").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = sortTH(l, "service", "Service", "").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -48,27 +48,27 @@ func flowTable(flows []tracing.Flow, l listState, now time.Time) templ.Component
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = sortTH(l, "channel", "Channel").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = sortTH(l, "channel", "Channel", "").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = sortTH(l, "rate", "Messages/min").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = sortTH(l, "rate", "Messages/min", "num").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = sortTH(l, "errors", "Errors").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = sortTH(l, "errors", "Errors", "num").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = sortTH(l, "p95", "p95").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = sortTH(l, "p95", "p95", "num").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<th>Delay p95</th>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<th class=\"num\">Delay p95</th>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = sortTH(l, "last", "Last seen").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = sortTH(l, "last", "Last seen", "").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -60,10 +60,7 @@ func (p *Pages) healthView(c echo.Context) (healthView, error) {
 	if err != nil {
 		return v, err
 	}
-	v.Measured = report.Window
-	if d, err := time.ParseDuration(report.Window); err == nil {
-		v.Measured = duration(d)
-	}
+	v.Measured = measured(report)
 	var rows []healthRow
 	for _, h := range report.Consumers {
 		v.Counts[h.Status]++
@@ -151,4 +148,12 @@ func (v healthView) statusHref(status string) string {
 		l.Query.Set("status", status)
 	}
 	return l.href(l.Sort, l.Desc, 1)
+}
+
+// measured names the window a health report's measures cover, as "5 min".
+func measured(r tracing.HealthReport) string {
+	if d, err := time.ParseDuration(r.Window); err == nil {
+		return duration(d)
+	}
+	return r.Window
 }

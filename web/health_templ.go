@@ -360,11 +360,11 @@ func healthTable(v healthView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = sortTH(v.List, "status", "Status").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = sortTH(v.List, "status", "Status", "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = sortTH(v.List, "service", "Consumer").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = sortTH(v.List, "service", "Consumer", "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -372,19 +372,19 @@ func healthTable(v healthView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = sortTH(v.List, "errors", "Errors").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = sortTH(v.List, "errors", "Errors", "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = sortTH(v.List, "p95", "p95").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = sortTH(v.List, "p95", "p95", "num").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = sortTH(v.List, "delay", "Delay p95").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = sortTH(v.List, "delay", "Delay p95", "num").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = sortTH(v.List, "last", "Last seen").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = sortTH(v.List, "last", "Last seen", "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -145,6 +145,7 @@ type serviceView struct {
 	Produces   []port
 	Consumes   []port
 	Health     []tracing.ConsumerHealth
+	Measured   string // the window Health covers
 	Errors     []tracing.ErrorExample
 	Now        time.Time
 }
@@ -195,6 +196,7 @@ func (p *Pages) Service(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	v.Measured = measured(report)
 	for _, h := range report.Consumers {
 		if h.Service == name {
 			v.Health = append(v.Health, h)
