@@ -19,6 +19,7 @@ func (w *writer) housekeeping() {
 	now := w.cfg.Now()
 	w.flows.pairs.expire(now)
 	w.live.update(context.Background(), w.db.Write, now, w.log)
+	w.failures.expire(now.Add(-w.cfg.SpanRetention))
 	deadline := time.Now().Add(retentionBudget)
 	ctx := context.Background()
 	steps := []func(context.Context, time.Time) (bool, error){w.expireSpans, w.expireTraceIndex, w.expireFlows}

@@ -16,15 +16,17 @@ import (
 // writer is the one goroutine that writes tracing tables. It owns the next span rowid, the flow
 // aggregates in memory and the pairing state, so none of them needs a lock.
 type writer struct {
-	cfg      *Config
-	db       *sqlitedb.DB
-	log      *slog.Logger
-	st       *statements
-	nextSpan int64 // rowid of the next span; spans are append-only in arrival order
-	flows    *aggregator
-	live     *liveWindows
-	traces   *recentTraces
-	newTrace []TraceID // traces first seen in the open transaction
+	cfg         *Config
+	db          *sqlitedb.DB
+	log         *slog.Logger
+	st          *statements
+	nextSpan    int64 // rowid of the next span; spans are append-only in arrival order
+	flows       *aggregator
+	live        *liveWindows
+	failures    *recentErrors
+	newFailures []ErrorExample // failed messaging spans in the open transaction
+	traces      *recentTraces
+	newTrace    []TraceID // traces first seen in the open transaction
 }
 
 // statements are prepared once on the write pool and bound to each transaction.
@@ -41,6 +43,9 @@ func newWriter(ctx context.Context, db *sqlitedb.DB, cfg *Config) (*writer, erro
 	}
 	var err error
 	if w.flows, err = newAggregator(ctx, db.Read, cfg); err != nil {
+		return nil, err
+	}
+	if w.failures, err = loadRecentErrors(ctx, db.Read); err != nil {
 		return nil, err
 	}
 	st := &statements{}
@@ -148,7 +153,7 @@ func (w *writer) commit(batch []*request) (err error) {
 		if err != nil {
 			err = errors.Join(err, tx.Rollback())
 			w.flows.discard()
-			w.newTrace = w.newTrace[:0]
+			w.newTrace, w.newFailures = w.newTrace[:0], w.newFailures[:0]
 		}
 	}()
 	insert, insertTrace := tx.StmtContext(ctx, w.st.insertSpan), tx.StmtContext(ctx, w.st.insertTrace)
@@ -166,6 +171,9 @@ func (w *writer) commit(batch []*request) (err error) {
 			}
 			if s.Messaging != nil {
 				w.flows.observe(s)
+				if s.StatusCode == StatusError {
+					w.newFailures = append(w.newFailures, exampleOf(s))
+				}
 				if w.traces.firstSeen(s.TraceID) {
 					w.newTrace = append(w.newTrace, s.TraceID)
 					if _, err := insertTrace.ExecContext(ctx, s.TraceID[:], id, s.StartNanos); err != nil {
@@ -188,7 +196,8 @@ func (w *writer) commit(batch []*request) (err error) {
 	w.nextSpan = id
 	w.flows.committed(w.live)
 	w.traces.commit(w.newTrace)
-	w.newTrace = w.newTrace[:0]
+	w.failures.add(w.newFailures)
+	w.newTrace, w.newFailures = w.newTrace[:0], w.newFailures[:0]
 	return nil
 }
 

@@ -202,11 +202,7 @@ func (p *Pages) Channel(c echo.Context) error {
 	}
 	v.Throughput, v.ErrorSeries = channelSeries(series)
 	for _, k := range keys {
-		ex, err := p.Tracing.ErrorExamples(ctx, tracing.ExampleQuery{Channel: k, PerFlow: 3, Limit: 6})
-		if err != nil {
-			return err
-		}
-		v.Errors = append(v.Errors, ex...)
+		v.Errors = append(v.Errors, p.Tracing.ErrorExamples(tracing.ExampleQuery{Channel: k, PerFlow: 3, Limit: 6})...)
 	}
 	return render(c, http.StatusOK, channelPage(v))
 }

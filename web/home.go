@@ -48,22 +48,12 @@ func (p *Pages) homeView(c echo.Context) (homeView, error) {
 	if len(failing) > homeListLen {
 		failing = failing[:homeListLen]
 	}
-	if len(failing) > 0 {
-		// One scan of recent spans finds examples for every failing consumer.
-		examples, err := p.Tracing.ErrorExamples(ctx, tracing.ExampleQuery{PerFlow: 1, Limit: 200})
-		if err != nil {
-			return v, err
+	for _, h := range failing {
+		f := failingFlow{ConsumerHealth: h}
+		if ex := p.Tracing.ErrorExamples(tracing.ExampleQuery{Service: h.Service, Channel: h.ChannelKey, Limit: 1}); len(ex) > 0 {
+			f.Example = &ex[0]
 		}
-		for _, h := range failing {
-			f := failingFlow{ConsumerHealth: h}
-			for i := range examples {
-				if examples[i].Service == h.Service && examples[i].ChannelKey == h.ChannelKey {
-					f.Example = &examples[i]
-					break
-				}
-			}
-			v.Failing = append(v.Failing, f)
-		}
+		v.Failing = append(v.Failing, f)
 	}
 	if v.Traces.Flows > 0 {
 		flows, err := p.Tracing.Flows(ctx, tracing.FlowQuery{Last: windows[1].D})

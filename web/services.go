@@ -202,10 +202,7 @@ func (p *Pages) Service(c echo.Context) error {
 			v.Health = append(v.Health, h)
 		}
 	}
-	v.Errors, err = p.Tracing.ErrorExamples(ctx, tracing.ExampleQuery{Service: name, PerFlow: 5, Limit: 10})
-	if err != nil {
-		return err
-	}
+	v.Errors = p.Tracing.ErrorExamples(tracing.ExampleQuery{Service: name, PerFlow: 5, Limit: 10})
 	return render(c, http.StatusOK, servicePage(v))
 }
 

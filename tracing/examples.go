@@ -1,0 +1,133 @@
+package tracing
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// ErrorExample is one recent failed messaging span: the example a failing flow links to.
+type ErrorExample struct {
+	TraceID    TraceID
+	SpanID     SpanID
+	Service    string
+	Name       string
+	ChannelKey string
+	Start      time.Time
+	Duration   time.Duration
+	Message    string // the span's status message, if any
+}
+
+// examplesPerFlow is how many recent failures are kept for each service and channel.
+const examplesPerFlow = 5
+
+// ExampleQuery selects recent failed messaging spans. Service and Channel (a channel key)
+// narrow them when set; PerFlow caps the examples per service and channel (3, at most 5).
+type ExampleQuery struct {
+	Service, Channel string
+	PerFlow          int
+	Limit            int // most examples in all (20)
+}
+
+// recentErrors keeps the newest failed messaging spans of each service and channel, so a page
+// shows every flow's recent failures, however busy the store, without scanning spans. The writer
+// adds the failures each transaction committed; readers copy under the lock.
+type recentErrors struct {
+	mu    sync.RWMutex
+	flows map[[2]string][]ErrorExample // by service and channel key, oldest first
+}
+
+// loadRecentErrors fills the examples from the newest spans, so they survive a restart.
+func loadRecentErrors(ctx context.Context, db *sql.DB) (*recentErrors, error) {
+	r := &recentErrors{flows: map[[2]string][]ErrorExample{}}
+	rows, err := db.QueryContext(ctx, `SELECT trace_id, span_id, service, name, channel, start_ns, end_ns, coalesce(status_message, '')
+		FROM span WHERE id > (SELECT coalesce(max(id), 0) FROM span) - 100000 AND status_code = ? AND channel IS NOT NULL
+		ORDER BY id`, int64(StatusError))
+	if err != nil {
+		return nil, fmt.Errorf("load recent errors: %w", err)
+	}
+	defer rows.Close()
+	var loaded []ErrorExample
+	for rows.Next() {
+		var e ErrorExample
+		var trace, span []byte
+		var startNs, endNs int64
+		if err := rows.Scan(&trace, &span, &e.Service, &e.Name, &e.ChannelKey, &startNs, &endNs, &e.Message); err != nil {
+			return nil, fmt.Errorf("load recent errors: %w", err)
+		}
+		copy(e.TraceID[:], trace)
+		copy(e.SpanID[:], span)
+		e.Start, e.Duration = time.Unix(0, startNs).UTC(), time.Duration(endNs-startNs)
+		loaded = append(loaded, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load recent errors: %w", err)
+	}
+	r.add(loaded)
+	return r, nil
+}
+
+// exampleOf is a failed messaging span as an example.
+func exampleOf(s *Span) ErrorExample {
+	return ErrorExample{TraceID: s.TraceID, SpanID: s.SpanID, Service: s.Service, Name: s.Name, ChannelKey: s.Messaging.Channel.Key(),
+		Start: time.Unix(0, s.StartNanos).UTC(), Duration: time.Duration(s.EndNanos - s.StartNanos), Message: s.StatusMessage}
+}
+
+// add keeps the newest examplesPerFlow of each flow's failures; examples come oldest first.
+func (r *recentErrors) add(examples []ErrorExample) {
+	if len(examples) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range examples {
+		k := [2]string{e.Service, e.ChannelKey}
+		list := append(r.flows[k], e)
+		r.flows[k] = list[max(len(list)-examplesPerFlow, 0):]
+	}
+}
+
+// expire forgets the flows whose newest failure started before oldest: their traces are gone.
+func (r *recentErrors) expire(oldest time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, list := range r.flows {
+		if list[len(list)-1].Start.Before(oldest) {
+			delete(r.flows, k)
+		}
+	}
+}
+
+// ErrorExamples returns recent failed messaging spans, newest first, whose traces are still
+// stored.
+func (in *Ingester) ErrorExamples(q ExampleQuery) []ErrorExample {
+	if q.PerFlow <= 0 {
+		q.PerFlow = 3
+	}
+	if q.Limit <= 0 {
+		q.Limit = 20
+	}
+	oldest := in.cfg.Now().Add(-in.cfg.SpanRetention)
+	r := in.w.failures
+	r.mu.RLock()
+	var out []ErrorExample
+	for k, list := range r.flows {
+		if (q.Service != "" && k[0] != q.Service) || (q.Channel != "" && k[1] != q.Channel) {
+			continue
+		}
+		for i := len(list) - 1; i >= max(len(list)-q.PerFlow, 0); i-- {
+			if !list[i].Start.Before(oldest) {
+				out = append(out, list[i])
+			}
+		}
+	}
+	r.mu.RUnlock()
+	slices.SortFunc(out, func(a, b ErrorExample) int {
+		return cmp.Or(b.Start.Compare(a.Start), cmp.Compare(a.Service, b.Service), cmp.Compare(a.ChannelKey, b.ChannelKey))
+	})
+	return out[:min(len(out), q.Limit)]
+}
