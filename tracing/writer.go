@@ -94,6 +94,10 @@ func (w *writer) run(queue <-chan *request, queued *atomic.Int64) {
 	defer w.closeStatements()
 	tick := time.NewTicker(w.cfg.RetentionEvery)
 	defer tick.Stop()
+	// Readers sum aggregate rows while a live window lags the clock, so windows move as soon as
+	// a minute starts rather than at the next retention tick.
+	minute := time.NewTimer(untilNextMinute(time.Now()))
+	defer minute.Stop()
 	w.housekeeping()
 	batch := make([]*request, 0, 64)
 	for {
@@ -131,6 +135,9 @@ func (w *writer) run(queue <-chan *request, queued *atomic.Int64) {
 			}
 		case <-tick.C:
 			w.housekeeping()
+		case <-minute.C:
+			w.live.update(context.Background(), w.db.Write, w.cfg.Now(), w.log)
+			minute.Reset(untilNextMinute(time.Now()))
 		}
 	}
 }
@@ -256,4 +263,9 @@ func (r *recentTraces) commit(ts []TraceID) {
 		}
 		r.gen[0][t] = struct{}{}
 	}
+}
+
+// untilNextMinute is how long from t until just after the next minute starts.
+func untilNextMinute(t time.Time) time.Duration {
+	return t.Truncate(time.Minute).Add(time.Minute).Sub(t) + time.Millisecond
 }
