@@ -74,7 +74,7 @@ var (
 	// (application/vnd.apache.avro and …avro+json are one Avro schema).
 	sharedMessages = &shared{kind: "message", table: "catalog_messages", descriptions: "catalog_message_descriptions",
 		ref: "message_id", precedence: "d.sends DESC, d.document_id", write: (*writer).writeMessage,
-		whole: map[string][]string{"payload": {"schemaType", "schema"}, "key": {"schemaType", "schema"}}}
+		whole: map[string][]string{"payload": {"schema", "schemaType"}, "key": {"schema", "schemaType"}}}
 	sharedKinds = []*shared{sharedChannels, sharedServers, sharedMessages}
 )
 

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,25 +19,29 @@ import (
 )
 
 func TestMergeDescriptions(t *testing.T) {
+	avro := func(format, schema string) map[string]any {
+		return map[string]any{"schemaFormat": format, "schemaType": "AVRO", "schema": schema}
+	}
 	tests := []struct {
 		name      string
 		descs     []map[string]any // first to last by precedence, documents "a", "b", "c"
 		want      map[string]any
 		conflicts []string
+		kind      *shared // channels unless set
 	}{
 		{"an empty field erases nothing",
 			[]map[string]any{{"description": "Orders.", "address": ""}, {"description": "", "address": "orders", "tags": nil}},
-			map[string]any{"description": "Orders.", "address": "orders"}, nil},
+			map[string]any{"description": "Orders.", "address": "orders"}, nil, nil},
 		{"bindings merge key by key",
 			[]map[string]any{
 				{"bindings": map[string]any{"kafka": map[string]any{"topic": "t", "partitions": int64(12)}}},
 				{"bindings": map[string]any{"kafka": map[string]any{"topic": "t", "replicas": int64(3)}, "amqp": map[string]any{"is": "queue"}}},
 			},
 			map[string]any{"bindings": map[string]any{"kafka": map[string]any{"topic": "t", "partitions": int64(12), "replicas": int64(3)},
-				"amqp": map[string]any{"is": "queue"}}}, nil},
+				"amqp": map[string]any{"is": "queue"}}}, nil, nil},
 		{"tags are the union",
 			[]map[string]any{{"tags": []any{"core", "pii"}}, {"tags": []any{"pii", "tracking"}}},
-			map[string]any{"tags": []any{"core", "pii", "tracking"}}, nil},
+			map[string]any{"tags": []any{"core", "pii", "tracking"}}, nil, nil},
 		{"the first value is kept, every other one reported",
 			[]map[string]any{
 				{"bindings": map[string]any{"kafka": map[string]any{"partitions": int64(12)}}},
@@ -46,19 +51,32 @@ func TestMergeDescriptions(t *testing.T) {
 			map[string]any{"bindings": map[string]any{"kafka": map[string]any{"partitions": int64(12)}}, "description": "B."},
 			[]string{`channel "orders" bindings.kafka.partitions: "a" says 12, "b" says 6; kept 12`,
 				`channel "orders" bindings.kafka.partitions: "a" says 12, "c" says 3; kept 12`,
-				`channel "orders" description: "b" says "B.", "c" says "C."; kept "B."`}},
+				`channel "orders" description: "b" says "B.", "c" says "C."; kept "B."`}, nil},
 		{"an object against a value is a conflict",
 			[]map[string]any{{"bindings": map[string]any{"kafka": "yes"}}, {"bindings": map[string]any{"kafka": map[string]any{"topic": "t"}}}},
 			map[string]any{"bindings": map[string]any{"kafka": "yes"}},
-			[]string{`channel "orders" bindings.kafka: "a" says "yes", "b" says {"topic":"t"}; kept "yes"`}},
+			[]string{`channel "orders" bindings.kafka: "a" says "yes", "b" says {"topic":"t"}; kept "yes"`}, nil},
 		{"a value against an object is a conflict",
 			[]map[string]any{{"bindings": map[string]any{"kafka": map[string]any{"topic": "t"}}}, {"bindings": map[string]any{"kafka": "yes"}}},
 			map[string]any{"bindings": map[string]any{"kafka": map[string]any{"topic": "t"}}},
-			[]string{`channel "orders" bindings.kafka: "a" says {"topic":"t"}, "b" says "yes"; kept {"topic":"t"}`}},
+			[]string{`channel "orders" bindings.kafka: "a" says {"topic":"t"}, "b" says "yes"; kept {"topic":"t"}`}, nil},
 		{"lists inside bindings are values, not unions",
 			[]map[string]any{{"bindings": map[string]any{"amqp": map[string]any{"cc": []any{"x"}}}}, {"bindings": map[string]any{"amqp": map[string]any{"cc": []any{"y"}}}}},
 			map[string]any{"bindings": map[string]any{"amqp": map[string]any{"cc": []any{"x"}}}},
-			[]string{`channel "orders" bindings.amqp.cc: "a" says ["x"], "b" says ["y"]; kept ["x"]`}},
+			[]string{`channel "orders" bindings.amqp.cc: "a" says ["x"], "b" says ["y"]; kept ["x"]`}, nil},
+		{"a payload comes whole from the first that has one",
+			[]map[string]any{
+				{"description": "A."},
+				{"payload": map[string]any{"schemaType": "JSON", "schema": "B"}},
+				{"payload": avro("application/vnd.apache.avro", "C"), "key": avro("application/vnd.apache.avro", "K")},
+			},
+			map[string]any{"description": "A.", "payload": map[string]any{"schemaType": "JSON", "schema": "B"},
+				"key": avro("application/vnd.apache.avro", "K")},
+			[]string{`message "orders" payload.schema: "b" says "B", "c" says "C"; kept "B"`,
+				`message "orders" payload.schemaType: "b" says "JSON", "c" says "AVRO"; kept "JSON"`}, sharedMessages},
+		{"one schema with its format spelled two ways is no conflict",
+			[]map[string]any{{"payload": avro("application/vnd.apache.avro;version=1.9.0", "A")}, {"payload": avro("application/vnd.apache.avro+json;version=1.9.0", "A")}},
+			map[string]any{"payload": avro("application/vnd.apache.avro;version=1.9.0", "A")}, nil, sharedMessages},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,7 +84,7 @@ func TestMergeDescriptions(t *testing.T) {
 			for i, facts := range tt.descs {
 				descs = append(descs, description{document: string(rune('a' + i)), facts: facts})
 			}
-			got, conflicts := sharedChannels.merge("orders", descs)
+			got, conflicts := cmp.Or(tt.kind, sharedChannels).merge("orders", descs)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("merged = %v, want %v", got, tt.want)
 			}
