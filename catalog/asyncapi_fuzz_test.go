@@ -47,7 +47,6 @@ func FuzzParseDocument(f *testing.F) {
 			if doc.Key == "" || doc.Service.Name == "" {
 				t.Fatalf("a document without a key or service was accepted: %+v", doc)
 			}
-			_ = payloadSchemas(doc)
 			_ = files.hash(ImportOptions{ReversePubSub: reverse})
 		}
 	})

@@ -517,7 +517,9 @@ func (b *builder) channelServers(n node, ch Channel, v3 bool) error {
 func (b *builder) message(at node, m map[string]any, fallbackName string, v3 bool) (Message, error) {
 	r := b.r
 	n := node{v: m, file: at.file, path: at.path}
-	msg := Message{Kind: KindEvent, Tags: []string{}}
+	// Kind stays "" unless the document says it, so that it overrides no other document's
+	// (the catalog's message is an event when none says).
+	msg := Message{Tags: []string{}}
 	msg.Name, _ = m["name"].(string)
 	if msg.Name == "" && !v3 {
 		msg.Name, _ = m["messageId"].(string)

@@ -30,6 +30,7 @@ var exportCorpora = []struct {
 	{"social media 2.6", "testdata/asyncapi-2.6/social-media", socialMedia("testdata/asyncapi-2.6/social-media")},
 	{"social media 3.0", "testdata/asyncapi-3.0/social-media", socialMedia("testdata/asyncapi-3.0/social-media")},
 	{"shop", "", []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"}},
+	{"shop, shipping first", "", []string{"testdata/shop/shipping.yaml", "testdata/shop/orders.yaml"}},
 }
 
 func socialMedia(base string) []string {
@@ -465,45 +466,62 @@ func TestExportServersAndKeys(t *testing.T) {
 	}
 }
 
-// TestExportKeepsMergedChannels: the shop's two documents both describe shop.orders.v1, the
-// Shipping Service's last and with less; every export still carries the Orders Service's
-// partitions and description, validates, and re-imports to the same catalog without conflicts.
+// TestExportKeepsMergedChannels exports the shop, imported in either order: the shared channel
+// keeps the Orders Service's partitions and description, and OrderPlaced its pii tag and owner
+// (given only by the Orders Service, which sends it), in every export; each validates and the
+// service exports re-import to the same catalog without conflicts.
 func TestExportKeepsMergedChannels(t *testing.T) {
 	ctx := context.Background()
-	first := openCatalog(t)
-	importCorpus(t, first, "", []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"})
-	second := openCatalog(t)
-	for _, service := range []string{"", "Orders Service", "Shipping Service"} {
-		out, err := first.Export(ctx, service)
-		if err != nil {
-			t.Fatal(err)
-		}
-		asyncapitest.Validate(t, "export of "+exportName(service), out)
-		var doc struct {
-			Channels map[string]struct {
-				Description string
-				Bindings    map[string]map[string]any
+	for _, order := range [][]string{{"orders", "shipping"}, {"shipping", "orders"}} {
+		t.Run(strings.Join(order, ","), func(t *testing.T) {
+			first := openCatalog(t)
+			for _, name := range order {
+				mustImport(t, first, "testdata/shop/"+name+".yaml", ImportOptions{})
 			}
-		}
-		if err := yaml.Unmarshal(out, &doc); err != nil {
-			t.Fatal(err)
-		}
-		orders := doc.Channels["shop.orders.v1"]
-		if orders.Bindings["kafka"]["partitions"] != 12 || orders.Description != "Every order placed in the shop." {
-			t.Errorf("export of %s: shop.orders.v1 = %+v, want partitions 12 and the Orders Service's description", exportName(service), orders)
-		}
-		if service == "" {
-			continue // the whole catalog is a view, not a document to import
-		}
-		res, err := second.ImportDocument(ctx, out, ImportOptions{Source: service + ".yaml"})
-		if err != nil {
-			t.Fatalf("re-import the export of %q: %v", service, err)
-		}
-		if len(res.Conflicts) != 0 {
-			t.Errorf("re-import of %q: conflicts %v, want none", service, res.Conflicts)
-		}
-	}
-	if want, got := dumpCatalog(t, first), dumpCatalog(t, second); want != got {
-		t.Errorf("the re-imported catalog differs:\n%s", lineDiff(want, got))
+			second := openCatalog(t)
+			for _, service := range []string{"", "Orders Service", "Shipping Service"} {
+				out, err := first.Export(ctx, service)
+				if err != nil {
+					t.Fatal(err)
+				}
+				asyncapitest.Validate(t, "export of "+exportName(service), out)
+				var doc struct {
+					Channels map[string]struct {
+						Description string
+						Bindings    map[string]map[string]any
+					}
+					Components struct {
+						Messages map[string]struct {
+							Tags  []struct{ Name string }
+							Owner struct{ Name, Kind string } `yaml:"x-eventlens-owner"`
+						}
+					}
+				}
+				if err := yaml.Unmarshal(out, &doc); err != nil {
+					t.Fatal(err)
+				}
+				orders := doc.Channels["shop.orders.v1"]
+				if orders.Bindings["kafka"]["partitions"] != 12 || orders.Description != "Every order placed in the shop." {
+					t.Errorf("export of %s: shop.orders.v1 = %+v, want partitions 12 and the Orders Service's description", exportName(service), orders)
+				}
+				placed := doc.Components.Messages["OrderPlaced"]
+				if len(placed.Tags) != 1 || placed.Tags[0].Name != "pii" || placed.Owner.Name != "Ada Lovelace" || placed.Owner.Kind != "person" {
+					t.Errorf("export of %s: OrderPlaced = %+v, want the pii tag and Ada Lovelace", exportName(service), placed)
+				}
+				if service == "" {
+					continue // the whole catalog is a view, not a document to import
+				}
+				res, err := second.ImportDocument(ctx, out, ImportOptions{Source: service + ".yaml"})
+				if err != nil {
+					t.Fatalf("re-import the export of %q: %v", service, err)
+				}
+				if len(res.Conflicts) != 0 {
+					t.Errorf("re-import of %q: conflicts %v, want none", service, res.Conflicts)
+				}
+			}
+			if want, got := dumpCatalog(t, first), dumpCatalog(t, second); want != got {
+				t.Errorf("the re-imported catalog differs:\n%s", lineDiff(want, got))
+			}
+		})
 	}
 }

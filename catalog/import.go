@@ -45,8 +45,8 @@ type ImportResult struct {
 	// Schemas says what the registry did with each payload, one per message and channel, by
 	// subject. The catalog import stands even when some were refused.
 	Schemas []SchemaRegistration `json:"schemas"`
-	// Conflicts lists the fields of the document's channels and servers that it and another
-	// document set differently, and which value the catalog keeps (see merge.go).
+	// Conflicts lists the fields of the document's channels, servers and messages that it and
+	// another document set differently, and which value the catalog keeps (see merge.go).
 	Conflicts []Conflict `json:"conflicts"`
 }
 
@@ -122,7 +122,7 @@ func (c *Catalog) importFiles(ctx context.Context, files *documentFiles, source 
 		return ImportResult{}, err
 	}
 	hash := files.hash(opts)
-	res, err := c.store(ctx, doc, storeInfo{hash: hash, source: source, content: string(files.raw[files.root])})
+	res, payloads, err := c.store(ctx, doc, storeInfo{hash: hash, source: source, content: string(files.raw[files.root])})
 	if err != nil {
 		var de *DocumentError
 		if errors.As(err, &de) {
@@ -134,7 +134,7 @@ func (c *Catalog) importFiles(ctx context.Context, files *documentFiles, source 
 	res.Service = doc.Service.Name
 	res.Channels, res.Operations, res.Messages = len(doc.Channels), len(doc.Operations), len(doc.Messages)
 	// The catalog's transaction has committed; each registration is its own transaction.
-	res.Schemas, err = c.registerPayloads(ctx, payloadSchemas(doc))
+	res.Schemas, err = c.registerPayloads(ctx, payloads)
 	if err != nil {
 		return res, fmt.Errorf("import %s: %w", source, err)
 	}

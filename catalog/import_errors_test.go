@@ -19,7 +19,7 @@ func dump(t *testing.T, c *Catalog) string {
 	for _, table := range []string{"catalog_owners", "catalog_documents", "catalog_document_versions", "catalog_domains",
 		"catalog_services", "catalog_channels", "catalog_messages", "catalog_channel_messages", "catalog_operations",
 		"catalog_operation_messages", "catalog_servers", "catalog_service_servers", "catalog_channel_servers",
-		"catalog_channel_descriptions", "catalog_server_descriptions"} {
+		"catalog_channel_descriptions", "catalog_server_descriptions", "catalog_message_descriptions"} {
 		rows, err := c.db.Read.Query("SELECT * FROM " + table + " ORDER BY 1, 2")
 		if err != nil {
 			t.Fatal(err)

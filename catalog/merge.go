@@ -9,24 +9,28 @@ import (
 	"slices"
 )
 
-// Channels and servers are known by name across documents: each service's document lists the
-// channels and brokers it uses, so several documents describe one. Each document's description
-// is kept as it gives it (catalog_channel_descriptions, catalog_server_descriptions) and the
-// catalog's row is their merge, so a document that leaves a field out erases nothing another
+// Channels, servers and messages are known by name across documents: each service's document
+// lists the channels and brokers it uses and the messages it sends or receives, so several
+// documents describe one. Each document's description is kept as it gives it
+// (catalog_channel_descriptions, catalog_server_descriptions, catalog_message_descriptions) and
+// the catalog's row is their merge, so a document that leaves a field out erases nothing another
 // one says, and the row no longer depends on which document was imported last.
 //
 // Precedence: for a channel, the documents whose service sends on it come first (a producer
-// defines its channel), then the others; among equals, and for servers, the first imported
-// (the lower document id) comes first. A field takes the value of the first description that
-// sets it (an empty string, object or list sets nothing); objects (bindings, variables) merge
-// key by key; tags are the union. Another description setting a different value is a Conflict.
+// defines its channel), and for a message those whose service sends it; then the others; among
+// equals, and for servers, the first imported (the lower document id) comes first. A field takes
+// the value of the first description that sets it (an empty string, object or list sets
+// nothing); objects (bindings, variables) merge key by key; tags are the union. Another
+// description setting a different value is a Conflict. A message's payload and key are taken
+// whole from the first description that has one, so a schema never comes with another
+// document's format.
 
-// Conflict is a field that two documents set differently on one channel or server; the catalog
-// keeps the value of the document that comes first.
+// Conflict is a field that two documents set differently on one channel, server or message; the
+// catalog keeps the value of the document that comes first.
 type Conflict struct {
-	Kind        string `json:"kind"`  // channel or server
-	Name        string `json:"name"`  // the channel's or server's name
-	Field       string `json:"field"` // description, address, bindings.kafka.partitions, ...
+	Kind        string `json:"kind"`  // channel, server or message
+	Name        string `json:"name"`  // the channel's, server's or message's name
+	Field       string `json:"field"` // description, address, bindings.kafka.partitions, payload.schema, ...
 	Kept        any    `json:"kept"`
 	KeptFrom    string `json:"keptFrom"` // the document whose value the catalog keeps
 	Ignored     any    `json:"ignored"`
@@ -49,11 +53,14 @@ func jsonText(v any) string {
 // shared describes one kind of row that documents share: where the rows and their descriptions
 // live and in which order the descriptions count.
 type shared struct {
-	kind         string // channel or server
+	kind         string // channel, server or message
 	table        string // the merged rows
 	descriptions string // each document's description
 	ref          string // the descriptions' column naming the row
 	precedence   string // ORDER BY of the descriptions (alias d), first wins
+	// whole names the objects taken whole from the first description that has one, with the
+	// fields that make another description's object differ from it.
+	whole map[string][]string
 	// write rewrites row id with the merged facts; docID's description came first.
 	write func(w *writer, id int64, facts map[string]any, docID int64) error
 }
@@ -63,10 +70,15 @@ var (
 		ref: "channel_id", precedence: "d.sends DESC, d.document_id", write: (*writer).writeChannel}
 	sharedServers = &shared{kind: "server", table: "catalog_servers", descriptions: "catalog_server_descriptions",
 		ref: "server_id", precedence: "d.document_id", write: (*writer).writeServer}
-	sharedKinds = []*shared{sharedChannels, sharedServers}
+	// Two payloads differ in their schema or its type, not in how their format is spelled
+	// (application/vnd.apache.avro and …avro+json are one Avro schema).
+	sharedMessages = &shared{kind: "message", table: "catalog_messages", descriptions: "catalog_message_descriptions",
+		ref: "message_id", precedence: "d.sends DESC, d.document_id", write: (*writer).writeMessage,
+		whole: map[string][]string{"payload": {"schema", "schemaType"}, "key": {"schema", "schemaType"}}}
+	sharedKinds = []*shared{sharedChannels, sharedServers, sharedMessages}
 )
 
-// description is what one document says about a channel or server.
+// description is what one document says about a channel, server or message.
 type description struct {
 	docID    int64
 	document string // its key
@@ -109,7 +121,7 @@ func (s *shared) read(ctx context.Context, q queryer, id int64) (string, []descr
 
 // merge merges descriptions given first to last by precedence into one object of facts.
 func (s *shared) merge(name string, descs []description) (map[string]any, []Conflict) {
-	m := &merger{kind: s.kind, name: name, from: map[string]string{}}
+	m := &merger{kind: s.kind, name: name, whole: s.whole, from: map[string]string{}}
 	out := map[string]any{}
 	for _, d := range descs {
 		m.object(out, d.facts, "", d.document)
@@ -119,6 +131,7 @@ func (s *shared) merge(name string, descs []description) (map[string]any, []Conf
 
 type merger struct {
 	kind, name string
+	whole      map[string][]string
 	from       map[string]string // field path → the document whose value it holds
 	conflicts  []Conflict
 }
@@ -130,6 +143,10 @@ func (m *merger) object(into, facts map[string]any, prefix, document string) {
 			continue
 		}
 		have, ok := into[key]
+		if fields, whole := m.whole[path]; whole && ok && isObject(v) && isObject(have) {
+			m.differ(have.(map[string]any), v.(map[string]any), fields, path+".", m.from[path], document)
+			continue
+		}
 		if obj, isObj := v.(map[string]any); isObj && (!ok || isObject(have)) {
 			if !ok {
 				have = map[string]any{}
@@ -151,10 +168,25 @@ func (m *merger) object(into, facts map[string]any, prefix, document string) {
 			}
 			into[key] = have
 		case !reflect.DeepEqual(have, v):
-			m.conflicts = append(m.conflicts, Conflict{Kind: m.kind, Name: m.name, Field: path,
-				Kept: have, KeptFrom: m.from[path], Ignored: v, IgnoredFrom: document})
+			m.conflict(path, have, m.from[path], v, document)
 		}
 	}
+}
+
+// differ reports the fields of an object taken whole from document keptFrom that facts, from
+// document, sets differently; nothing of facts is merged in.
+func (m *merger) differ(kept, facts map[string]any, fields []string, prefix, keptFrom, document string) {
+	for _, f := range fields {
+		have, v := kept[f], facts[f]
+		if !isEmptyFact(have) && !isEmptyFact(v) && !reflect.DeepEqual(have, v) {
+			m.conflict(prefix+f, have, keptFrom, v, document)
+		}
+	}
+}
+
+func (m *merger) conflict(path string, kept any, keptFrom string, ignored any, ignoredFrom string) {
+	m.conflicts = append(m.conflicts, Conflict{Kind: m.kind, Name: m.name, Field: path,
+		Kept: kept, KeptFrom: keptFrom, Ignored: ignored, IgnoredFrom: ignoredFrom})
 }
 
 func isObject(v any) bool {
@@ -177,13 +209,14 @@ func isEmptyFact(v any) bool {
 	return false
 }
 
-// asFacts writes a channel or server as a document describes it, to be stored as its description.
+// asFacts writes a channel, server or message as a document describes it, to be stored as its
+// description.
 func asFacts(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
 }
 
-// fromFacts reads merged facts into a Channel or Server, keeping numbers as written.
+// fromFacts reads merged facts into a Channel, Server or messageFacts, keeping numbers as written.
 func fromFacts(facts map[string]any, dst any) error {
 	b, err := json.Marshal(facts)
 	if err != nil {
@@ -194,7 +227,7 @@ func fromFacts(facts map[string]any, dst any) error {
 	return dec.Decode(dst)
 }
 
-// conflictsOf lists the conflicts on the channels and servers document docID (key) describes
+// conflictsOf lists the conflicts on the channels, servers and messages document docID (key) describes
 // that involve it: its value kept over another document's, or ignored for one.
 func conflictsOf(ctx context.Context, q queryer, docID int64, key string) ([]Conflict, error) {
 	out := []Conflict{}

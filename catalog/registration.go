@@ -14,22 +14,33 @@ type payloadSchema struct {
 	key                                           bool
 }
 
-// payloadSchemas lists the payloads to register: one per message and channel, under the
-// channel's subject, and one per Kafka key schema under <channel>-key (TopicNameStrategy);
-// sorted by subject and message.
-func payloadSchemas(doc *parsedDocument) []payloadSchema {
-	byName := map[string]Message{}
-	for _, m := range doc.Messages {
-		byName[m.Name] = m
+// payloadSchemas lists the payloads to register for document docID: one per message and
+// channel it links, under the link's subject, and one per Kafka key schema under <channel>-key
+// (TopicNameStrategy); sorted by subject and message. They are the catalog's merged messages,
+// not the document's own copies: a consumer's document with an older copy of a producer's
+// schema registers the producer's, so it adds no version of its own.
+func payloadSchemas(ctx context.Context, q queryer, docID int64) ([]payloadSchema, error) {
+	type link struct {
+		channel, message, subject, schemaType, payload, keyType, key string
+	}
+	links, err := queryList(ctx, q, func(row scanner) (link, error) {
+		var l link
+		return l, row.Scan(&l.channel, &l.message, &l.subject, &l.schemaType, &l.payload, &l.keyType, &l.key)
+	}, `
+		SELECT c.name, m.name, cm.subject, m.schema_type, m.payload, m.key_schema_type, m.key_schema
+		FROM catalog_channel_messages cm
+		JOIN catalog_channels c ON c.id = cm.channel_id JOIN catalog_messages m ON m.id = cm.message_id
+		WHERE cm.document_id = ? ORDER BY c.name, m.name`, docID)
+	if err != nil {
+		return nil, fmt.Errorf("read payloads to register: %w", err)
 	}
 	schemas := []payloadSchema{}
-	for _, l := range doc.Links {
-		m := byName[l.Message]
-		if m.Payload != "" && m.SchemaType != "" {
-			schemas = append(schemas, payloadSchema{subject: l.Subject, schemaType: m.SchemaType, schema: m.Payload, message: m.Name, channel: l.Channel})
+	for _, l := range links {
+		if l.payload != "" && l.schemaType != "" {
+			schemas = append(schemas, payloadSchema{subject: l.subject, schemaType: l.schemaType, schema: l.payload, message: l.message, channel: l.channel})
 		}
-		if m.Key != "" && m.KeySchemaType != "" {
-			schemas = append(schemas, payloadSchema{subject: l.Channel + "-key", schemaType: m.KeySchemaType, schema: m.Key, message: m.Name, channel: l.Channel, key: true})
+		if l.key != "" && l.keyType != "" {
+			schemas = append(schemas, payloadSchema{subject: l.channel + "-key", schemaType: l.keyType, schema: l.key, message: l.message, channel: l.channel, key: true})
 		}
 	}
 	sort.SliceStable(schemas, func(i, j int) bool {
@@ -38,7 +49,7 @@ func payloadSchemas(doc *parsedDocument) []payloadSchema {
 		}
 		return schemas[i].message < schemas[j].message
 	})
-	return schemas
+	return schemas, nil
 }
 
 // registerPayloads registers each payload with the registry, each in the registry's own

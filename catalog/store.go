@@ -15,12 +15,13 @@ type storeInfo struct {
 }
 
 // store writes a parsed document in one transaction: the same document again changes nothing;
-// a changed one replaces what it said before and adds a version to its history.
-func (c *Catalog) store(ctx context.Context, doc *parsedDocument, info storeInfo) (res ImportResult, err error) {
+// a changed one replaces what it said before and adds a version to its history. It returns the
+// payloads to register for the document, as the catalog holds them once it commits.
+func (c *Catalog) store(ctx context.Context, doc *parsedDocument, info storeInfo) (res ImportResult, payloads []payloadSchema, err error) {
 	res.Document = doc.Key
 	tx, err := c.db.Write.BeginTx(ctx, nil)
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -33,13 +34,17 @@ func (c *Catalog) store(ctx context.Context, doc *parsedDocument, info storeInfo
 	err = tx.QueryRowContext(ctx, `SELECT id, hash, version FROM catalog_documents WHERE key = ?`, doc.Key).Scan(&docID, &current, &res.Version)
 	switch {
 	case err == nil && current == info.hash:
-		// Nothing changes, but the conflicts still stand: report them again.
+		// Nothing changes, but the conflicts still stand: report them again, and register the
+		// payloads again (the registry may have refused them before).
 		if res.Conflicts, err = conflictsOf(ctx, tx, docID, doc.Key); err != nil {
-			return res, err
+			return res, nil, err
 		}
-		return res, tx.Rollback()
+		if payloads, err = payloadSchemas(ctx, tx, docID); err != nil {
+			return res, nil, err
+		}
+		return res, payloads, tx.Rollback()
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
-		return res, fmt.Errorf("read document %q: %w", doc.Key, err)
+		return res, nil, fmt.Errorf("read document %q: %w", doc.Key, err)
 	}
 	res.Changed = true
 	now := c.now().UTC().Format(time.RFC3339Nano)
@@ -53,22 +58,25 @@ func (c *Catalog) store(ctx context.Context, doc *parsedDocument, info storeInfo
 		RETURNING id, version`,
 		doc.Key, doc.AsyncAPIVersion, info.hash, info.source, now).Scan(&docID, &res.Version)
 	if err != nil {
-		return res, fmt.Errorf("write document %q: %w", doc.Key, err)
+		return res, nil, fmt.Errorf("write document %q: %w", doc.Key, err)
 	}
 	if _, err = tx.ExecContext(ctx, `
 		INSERT INTO catalog_document_versions (document_id, version, hash, source, content, imported_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, docID, res.Version, info.hash, info.source, info.content, now); err != nil {
-		return res, fmt.Errorf("write history of %q: %w", doc.Key, err)
+		return res, nil, fmt.Errorf("write history of %q: %w", doc.Key, err)
 	}
 
 	w := &writer{ctx: ctx, tx: tx, docID: docID}
 	if err = w.document(doc); err != nil {
-		return res, err
+		return res, nil, err
 	}
 	if res.Conflicts, err = conflictsOf(ctx, tx, docID, doc.Key); err != nil {
-		return res, err
+		return res, nil, err
 	}
-	return res, tx.Commit()
+	if payloads, err = payloadSchemas(ctx, tx, docID); err != nil {
+		return res, nil, err
+	}
+	return res, payloads, tx.Commit()
 }
 
 // writer writes one document's rows inside the import's transaction.
@@ -126,8 +134,8 @@ func (w *writer) document(doc *parsedDocument) error {
 	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_channel_servers WHERE document_id = ?`, w.docID); err != nil {
 		return fmt.Errorf("replace channel servers: %w", err)
 	}
-	// What it said before about channels and servers is replaced too; the rows it no longer
-	// describes are merged again from what the other documents say (or removed) at the end.
+	// What it said before about channels, servers and messages is replaced too; the rows it no
+	// longer describes are merged again from what the other documents say (or removed) at the end.
 	described := map[*shared][]int64{}
 	for _, k := range sharedKinds {
 		ids, err := k.describedBy(w.ctx, w.tx, w.docID)
@@ -153,13 +161,19 @@ func (w *writer) document(doc *parsedDocument) error {
 		}
 	}
 
-	sends := map[string]bool{}
+	// The channels the service sends on, and the messages it sends, by name.
+	sendsOn, sendsMessage := map[string]bool{}, map[string]bool{}
 	for _, o := range doc.Operations {
-		sends[o.Channel] = sends[o.Channel] || o.Action == ActionSend
+		if o.Action == ActionSend {
+			sendsOn[o.Channel] = true
+			for _, m := range o.Messages {
+				sendsMessage[m] = true
+			}
+		}
 	}
 	channelIDs := map[string]int64{}
 	for _, c := range doc.Channels {
-		id, err := w.channel(c, sends[c.Name])
+		id, err := w.channel(c, sendsOn[c.Name])
 		if err != nil {
 			return err
 		}
@@ -168,11 +182,12 @@ func (w *writer) document(doc *parsedDocument) error {
 	}
 	messageIDs := map[string]int64{}
 	for _, m := range doc.Messages {
-		id, err := w.message(m)
+		id, err := w.message(m, sendsMessage[m.Name])
 		if err != nil {
 			return err
 		}
 		messageIDs[m.Name] = id
+		described[sharedMessages] = append(described[sharedMessages], id)
 	}
 	for _, l := range doc.Links {
 		if _, err := w.tx.ExecContext(w.ctx, `
@@ -192,9 +207,6 @@ func (w *writer) document(doc *parsedDocument) error {
 		if err := w.operation(serviceID, channelIDs[o.Channel], o, messageIDs); err != nil {
 			return err
 		}
-	}
-	if err := w.removeForgottenMessages(doc); err != nil {
-		return err
 	}
 	for _, k := range sharedKinds {
 		slices.Sort(described[k])
@@ -320,25 +332,78 @@ func (w *writer) writeChannel(id int64, facts map[string]any, docID int64) error
 	return err
 }
 
-func (w *writer) message(m Message) (id int64, err error) {
-	err = w.tx.QueryRowContext(w.ctx, `
-		INSERT INTO catalog_messages (name, kind, title, summary, description, content_type, schema_format,
-			schema_type, payload, subject, key_schema_format, key_schema_type, key_schema, owner_id, tags, document_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM catalog_owners WHERE name = ?), ?, ?)
-		ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, title = excluded.title, summary = excluded.summary,
-			description = excluded.description, content_type = excluded.content_type,
-			schema_format = excluded.schema_format, schema_type = excluded.schema_type,
-			payload = excluded.payload, subject = excluded.subject, key_schema_format = excluded.key_schema_format,
-			key_schema_type = excluded.key_schema_type, key_schema = excluded.key_schema,
-			owner_id = coalesce(excluded.owner_id, catalog_messages.owner_id),
-			tags = excluded.tags, document_id = excluded.document_id
-		RETURNING id`,
-		m.Name, m.Kind, m.Title, m.Summary, m.Description, m.ContentType, m.SchemaFormat,
-		m.SchemaType, m.Payload, m.Subject, m.KeySchemaFormat, m.KeySchemaType, m.Key, m.Owner, tagsJSON(m.Tags), w.docID).Scan(&id)
+// messageFacts is a message as one document describes it, stored as its description: the
+// payload and the Kafka key each with their format, so that each comes whole from one document.
+type messageFacts struct {
+	Name        string      `json:"name"`
+	Kind        string      `json:"kind"` // "" when the document does not say: event
+	Title       string      `json:"title"`
+	Summary     string      `json:"summary"`
+	Description string      `json:"description"`
+	ContentType string      `json:"contentType"`
+	Subject     string      `json:"subject"`
+	Owner       string      `json:"owner"`
+	Tags        []string    `json:"tags"`
+	Payload     schemaFacts `json:"payload,omitzero"`
+	Key         schemaFacts `json:"key,omitzero"`
+}
+
+type schemaFacts struct {
+	Format string `json:"schemaFormat"`
+	Type   string `json:"schemaType"`
+	Schema string `json:"schema"`
+}
+
+// message adds a message this document describes, named only until settle merges its facts;
+// sends says the document's service sends it.
+func (w *writer) message(m Message, sends bool) (id int64, err error) {
+	facts, err := asFacts(messageFacts{Name: m.Name, Kind: m.Kind, Title: m.Title, Summary: m.Summary,
+		Description: m.Description, ContentType: m.ContentType, Subject: m.Subject, Owner: m.Owner, Tags: m.Tags,
+		Payload: schemaFacts{m.SchemaFormat, m.SchemaType, m.Payload},
+		Key:     schemaFacts{m.KeySchemaFormat, m.KeySchemaType, m.Key}})
 	if err != nil {
+		return 0, fmt.Errorf("message %q: %w", m.Name, err)
+	}
+	if err = w.tx.QueryRowContext(w.ctx, `
+		INSERT INTO catalog_messages (name) VALUES (?)
+		ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, m.Name).Scan(&id); err != nil {
 		return 0, fmt.Errorf("write message %q: %w", m.Name, err)
 	}
+	if _, err := w.tx.ExecContext(w.ctx, `
+		INSERT INTO catalog_message_descriptions (message_id, document_id, sends, facts) VALUES (?, ?, ?, ?)`,
+		id, w.docID, sends, facts); err != nil {
+		return 0, fmt.Errorf("describe message %q: %w", m.Name, err)
+	}
 	return id, nil
+}
+
+// writeMessage rewrites message id as merged from its documents; docID's description comes
+// first. An owner set through the API stays when no document names one. Every document's links
+// of the message take its merged subject, so each registers the payload under the same one.
+func (w *writer) writeMessage(id int64, facts map[string]any, docID int64) error {
+	var m messageFacts
+	if err := fromFacts(facts, &m); err != nil {
+		return err
+	}
+	if m.Kind == "" {
+		m.Kind = KindEvent
+	}
+	payload, key := m.Payload, m.Key
+	if _, err := w.tx.ExecContext(w.ctx, `
+		UPDATE catalog_messages SET kind = ?, title = ?, summary = ?, description = ?, content_type = ?,
+			schema_format = ?, schema_type = ?, payload = ?, subject = ?,
+			key_schema_format = ?, key_schema_type = ?, key_schema = ?,
+			owner_id = coalesce((SELECT id FROM catalog_owners WHERE name = ?), owner_id), tags = ?, document_id = ?
+		WHERE id = ?`,
+		m.Kind, m.Title, m.Summary, m.Description, m.ContentType, payload.Format, payload.Type, payload.Schema, m.Subject,
+		key.Format, key.Type, key.Schema, m.Owner, tagsJSON(m.Tags), docID, id); err != nil {
+		return err
+	}
+	_, err := w.tx.ExecContext(w.ctx, `
+		UPDATE catalog_channel_messages
+		SET subject = CASE WHEN ?1 <> '' THEN ?1 ELSE (SELECT name FROM catalog_channels WHERE id = channel_id) || '-value' END
+		WHERE message_id = ?2`, m.Subject, id)
+	return err
 }
 
 func (w *writer) operation(serviceID, channelID int64, o Operation, messageIDs map[string]int64) error {
@@ -355,23 +420,6 @@ func (w *writer) operation(serviceID, channelID int64, o Operation, messageIDs m
 			id, messageIDs[m]); err != nil {
 			return fmt.Errorf("link operation %q to message %q: %w", o.Name, m, err)
 		}
-	}
-	return nil
-}
-
-// removeForgottenMessages deletes the messages this document described before but no longer
-// does, unless another document still uses them.
-func (w *writer) removeForgottenMessages(doc *parsedDocument) error {
-	var messages []string
-	for _, m := range doc.Messages {
-		messages = append(messages, m.Name)
-	}
-	if _, err := w.tx.ExecContext(w.ctx, `
-		DELETE FROM catalog_messages WHERE document_id = ?
-			AND name NOT IN (SELECT value FROM json_each(?))
-			AND id NOT IN (SELECT message_id FROM catalog_operation_messages)
-			AND id NOT IN (SELECT message_id FROM catalog_channel_messages)`, w.docID, tagsJSON(messages)); err != nil {
-		return fmt.Errorf("remove forgotten messages: %w", err)
 	}
 	return nil
 }

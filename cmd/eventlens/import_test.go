@@ -24,10 +24,10 @@ func TestImportAsyncAPI(t *testing.T) {
 	}
 	social := filepath.Join(testdata, "asyncapi-3.0", "social-media")
 	// payments, then a changed payments whose Avro payload adds a field without a default,
-	// which breaks BACKWARD.
-	payments := func(fields string) string {
+	// which breaks BACKWARD; ledger describes the same message with a payload of its own.
+	payments := func(title, fields string) string {
 		file := filepath.Join(t.TempDir(), "payments.yaml")
-		doc := `{"asyncapi": "3.0.0", "info": {"title": "Payments", "version": "1.0.0"},
+		doc := `{"asyncapi": "3.0.0", "info": {"title": "` + title + `", "version": "1.0.0"},
 			"channels": {"payments": {"address": "payments", "messages": {"PaymentTaken": {"payload": {
 				"schemaFormat": "application/vnd.apache.avro;version=1.9.0",
 				"schema": {"type": "record", "name": "PaymentTaken", "fields": [` + fields + `]}}}}}}}`
@@ -36,8 +36,9 @@ func TestImportAsyncAPI(t *testing.T) {
 		}
 		return file
 	}
-	paymentsV1 := payments(`{"name": "id", "type": "string"}`)
-	paymentsV2 := payments(`{"name": "id", "type": "string"}, {"name": "amount", "type": "long"}`)
+	paymentsV1 := payments("Payments", `{"name": "id", "type": "string"}`)
+	paymentsV2 := payments("Payments", `{"name": "id", "type": "string"}, {"name": "amount", "type": "long"}`)
+	ledger := payments("Ledger", `{"name": "paymentId", "type": "string"}`)
 	tests := []struct {
 		name     string
 		args     []string
@@ -63,6 +64,10 @@ func TestImportAsyncAPI(t *testing.T) {
 		{"a broken document among good ones", []string{broken, filepath.Join(testdata, "shop/shipping.yaml")}, exitFail,
 			[]string{`$.asyncapi: unsupported AsyncAPI version "9.9.9"`, `unchanged "Shipping Service"`, "1 of 2 documents not imported"}},
 		{"a payload", []string{paymentsV1}, exitOK, []string{"  registered  payments-value version 1, id ", "(AVRO, message PaymentTaken)"}},
+		// Payments, imported first, defines PaymentTaken: Ledger's payload is reported, not registered.
+		{"another document's payload", []string{ledger}, exitOK, []string{
+			`  unchanged   payments-value version 1, id `,
+			`  conflict    message "PaymentTaken" payload.schema: "Payments" says "{\"fields\":[{\"name\":\"id\",`}},
 		{"a payload the registry refuses", []string{paymentsV2}, exitFail, []string{
 			`imported "Payments" as version 2`,
 			`  refused     payments-value (AVRO, message PaymentTaken): Schema being registered is incompatible with an earlier schema for subject "payments-value"`,
@@ -95,6 +100,11 @@ func TestImportAsyncAPI(t *testing.T) {
 	}
 	if code, body := get(t, p.URL+"/subjects/payments-value/versions"); code != 200 || body != "[1]" {
 		t.Errorf("versions of payments-value after the refusal: %d %s, want [1]", code, body)
+	}
+	// shipping.yaml describes OrderPlaced last, without a tag or an owner: orders.yaml's stay.
+	if code, body := get(t, p.URL+"/api/catalog/messages/OrderPlaced"); code != 200 ||
+		!strings.Contains(body, `"owner":"Ada Lovelace"`) || !strings.Contains(body, `"tags":["pii"]`) {
+		t.Errorf("GET the imported message: %d %s", code, body)
 	}
 	code, body = get(t, p.URL+"/api/catalog/services")
 	for _, s := range []string{"Orders Service", "Shipping Service", "Website Backend", "Website WebSocket Client"} {
