@@ -139,7 +139,9 @@ type merger struct {
 func (m *merger) object(into, facts map[string]any, prefix, document string) {
 	for _, key := range sortedKeys(facts) {
 		v, path := facts[key], prefix+key
-		if isEmptyFact(v) {
+		// An empty field sets nothing, but an empty object inside one does: bindings
+		// {kafka: {}} says the channel is a Kafka topic.
+		if isEmptyFact(v) && (prefix == "" || !isObject(v)) {
 			continue
 		}
 		have, ok := into[key]
