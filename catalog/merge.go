@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // Channels, servers and messages are known by name across documents: each service's document
@@ -42,10 +43,16 @@ func (c Conflict) String() string {
 		c.Kind, c.Name, c.Field, c.KeptFrom, jsonText(c.Kept), c.IgnoredFrom, jsonText(c.Ignored), jsonText(c.Kept))
 }
 
+// jsonText writes a value for a conflict line, cut short when long (a payload schema): the
+// import's JSON answer has it whole.
 func jsonText(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Sprint(v)
+	}
+	const most = 60
+	if len(b) > most {
+		return fmt.Sprintf("%s… (%d bytes)", strings.ToValidUTF8(string(b[:most]), ""), len(b))
 	}
 	return string(b)
 }

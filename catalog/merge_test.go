@@ -42,6 +42,11 @@ func TestMergeDescriptions(t *testing.T) {
 		{"an empty binding still says which protocol the channel uses",
 			[]map[string]any{{"bindings": map[string]any{"kafka": map[string]any{}}}, {"bindings": map[string]any{}}},
 			map[string]any{"bindings": map[string]any{"kafka": map[string]any{}}}, nil, nil},
+		{"a long value is cut short in the conflict line",
+			[]map[string]any{{"description": strings.Repeat("a", 70)}, {"description": strings.Repeat("b", 70)}},
+			map[string]any{"description": strings.Repeat("a", 70)},
+			[]string{`channel "orders" description: "a" says "` + strings.Repeat("a", 59) + `… (72 bytes), "b" says "` + strings.Repeat("b", 59) +
+				`… (72 bytes); kept "` + strings.Repeat("a", 59) + `… (72 bytes)`}, nil},
 		{"tags are the union",
 			[]map[string]any{{"tags": []any{"core", "pii"}}, {"tags": []any{"pii", "tracking"}}},
 			map[string]any{"tags": []any{"core", "pii", "tracking"}}, nil, nil},
