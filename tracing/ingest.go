@@ -18,6 +18,9 @@ var (
 	ErrClosed    = errors.New("ingest is shutting down")
 )
 
+// DefaultWindows are the console's time windows, which Flows answers from running sums.
+var DefaultWindows = []time.Duration{15 * time.Minute, time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
+
 // Config tunes ingest. Zero values take the defaults noted on each field.
 type Config struct {
 	QueueSpans     int           // spans accepted but not yet committed before Ingest answers ErrQueueFull (50,000)
@@ -27,9 +30,9 @@ type Config struct {
 	RetentionEvery time.Duration // how often retention runs (1s); each run deletes in small transactions
 	PairWindow     time.Duration // how long a producer or consumer waits for its partner (10m)
 	PairMaxPending int           // most spans remembered for pairing (200,000)
-	// Windows are the windows ending now that Flows keeps running sums for (FlowQuery.Last):
-	// the console's 15m, 1h, 24h and 7d. The health window is always added; windows not shorter
-	// than FlowRetention are left out, as retention deletes their oldest minutes.
+	// Windows are the windows ending now that Flows keeps running sums for (FlowQuery.Last),
+	// DefaultWindows unless set. The health window is always added; windows not shorter than
+	// FlowRetention are left out, as retention deletes their oldest minutes.
 	Windows []time.Duration
 	Health  HealthThresholds
 	Now     func() time.Time // the clock; tests fix it
@@ -56,7 +59,7 @@ func (c *Config) setDefaults() {
 	defDur(&c.PairWindow, 10*time.Minute)
 	c.Health.setDefaults()
 	if c.Windows == nil {
-		c.Windows = []time.Duration{15 * time.Minute, time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
+		c.Windows = DefaultWindows
 	}
 	if c.Now == nil {
 		c.Now = time.Now
