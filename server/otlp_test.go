@@ -420,8 +420,8 @@ func TestFlowsAPIRefusesBadWindows(t *testing.T) {
 	}
 }
 
-// TestAccessLogKeepsAcceptedExportsQuiet checks accepted OTLP exports log at debug level while
-// refused ones and other requests still log at info.
+// TestAccessLogKeepsAcceptedExportsQuiet checks accepted OTLP exports and probes log at debug
+// level while refused exports and other requests still log at info, with the caller's trace id.
 func TestAccessLogKeepsAcceptedExportsQuiet(t *testing.T) {
 	var buf syncBuffer
 	ts := startServer(t, func(c *Config) {
@@ -433,7 +433,8 @@ func TestAccessLogKeepsAcceptedExportsQuiet(t *testing.T) {
 	if resp, _ := ts.postOTLP(t, "application/json", "", []byte("{not json")); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("malformed export: %d, want 400", resp.StatusCode)
 	}
-	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/healthz", nil)
+	ts.do(t, http.MethodGet, "/readyz", "", nil)
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/subjects", nil)
 	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 	if resp, err := http.DefaultClient.Do(req); err != nil {
 		t.Fatal(err)
@@ -441,13 +442,13 @@ func TestAccessLogKeepsAcceptedExportsQuiet(t *testing.T) {
 		resp.Body.Close()
 	}
 	// A line is written after its response went out: wait for the last one (a hang guard only).
-	for deadline := time.Now().Add(time.Minute); !strings.Contains(buf.String(), "uri=/healthz") && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(buf.String(), "uri=/subjects") && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
 	logs := buf.String()
-	if n := strings.Count(logs, "uri=/v1/traces"); n != 1 || !strings.Contains(logs, "status=400") || !strings.Contains(logs, "uri=/healthz") ||
+	if n := strings.Count(logs, "uri=/v1/traces"); n != 1 || !strings.Contains(logs, "status=400") || !strings.Contains(logs, "uri=/subjects") || strings.Contains(logs, "uri=/readyz") ||
 		!strings.Contains(logs, "trace_id=4bf92f3577b34da6a3ce929d0e0e4736") {
-		t.Errorf("want one info line for the refused export (status=400), none for the accepted one, one for /healthz with the caller's trace id; got %d export lines:\n%s", n, logs)
+		t.Errorf("want one info line for the refused export (status=400), none for the accepted one or /readyz, one for /subjects with the caller's trace id; got %d export lines:\n%s", n, logs)
 	}
 }
 

@@ -193,8 +193,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// accessLog writes one structured line per request. Accepted OTLP exports log at debug level:
-// every instrumented process sends one every few seconds, which would drown everything else.
+// quietPaths are machine traffic that arrives every few seconds (OTLP exports from every
+// instrumented process, probes, scrapes): when it succeeds it logs at debug level, or it would
+// drown everything else.
+var quietPaths = map[string]bool{otlpTracesPath: true, "/healthz": true, "/readyz": true, "/metrics": true}
+
+// accessLog writes one structured line per request.
 func (s *Server) accessLog() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogMethod: true, LogURI: true, LogLatency: true, LogRequestID: true,
@@ -204,7 +208,7 @@ func (s *Server) accessLog() echo.MiddlewareFunc {
 			switch {
 			case v.Status >= 500:
 				level = slog.LevelError
-			case v.Status < 400 && c.Path() == otlpTracesPath:
+			case v.Status < 400 && quietPaths[c.Path()]:
 				level = slog.LevelDebug
 			}
 			attrs := []slog.Attr{
