@@ -165,7 +165,8 @@ func dumpCatalog(t *testing.T, c *Catalog) string {
 			t.Fatal(err)
 		}
 		for _, o := range full.Operations {
-			add("operation %q %q: %s %q %q group=%q summary=%q description=%q", o.Service, o.Name, o.Action, o.Channel, o.Messages, o.ConsumerGroup, o.Summary, o.Description)
+			bindings, _ := json.Marshal(o.Bindings)
+			add("operation %q %q: %s %q %q group=%q summary=%q description=%q bindings=%s", o.Service, o.Name, o.Action, o.Channel, o.Messages, o.ConsumerGroup, o.Summary, o.Description, bindings)
 		}
 		add("service %q servers=%q", s.Name, full.Servers)
 	}
@@ -215,9 +216,10 @@ func dumpCatalog(t *testing.T, c *Catalog) string {
 		return string(b)
 	}
 	for _, m := range messages {
-		add("message %q kind=%s type=%q subject=%q owner=%q tags=%q title=%q summary=%q contentType=%q description=%q payload=%s keyType=%q key=%s",
+		bindings, _ := json.Marshal(m.Bindings)
+		add("message %q kind=%s type=%q subject=%q owner=%q tags=%q title=%q summary=%q contentType=%q description=%q payload=%s keyType=%q key=%s bindings=%s",
 			m.Name, m.Kind, m.SchemaType, m.Subject, m.Owner, m.Tags, m.Title, m.Summary, m.ContentType, m.Description,
-			canonical(m.Name, m.SchemaType, m.Payload), m.KeySchemaType, canonical(m.Name, m.KeySchemaType, m.Key))
+			canonical(m.Name, m.SchemaType, m.Payload), m.KeySchemaType, canonical(m.Name, m.KeySchemaType, m.Key), bindings)
 	}
 	owners, err := c.Owners(ctx)
 	if err != nil {
