@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"strings"
@@ -335,7 +336,7 @@ func (b *builder) channel(n node, address string) (Channel, error) {
 	r := b.r
 	c := Channel{Address: address}
 	var err error
-	if c.Bindings, err = b.objectAt(n, "bindings", "bindings"); err != nil {
+	if c.Bindings, err = b.bindings(n); err != nil {
 		return c, err
 	}
 	if kafka, ok := c.Bindings["kafka"].(map[string]any); ok {
@@ -360,26 +361,47 @@ func (b *builder) channel(n node, address string) (Channel, error) {
 }
 
 // objectAt returns the object at key of n with its references resolved (bindings, server
-// variables); nil when absent.
-func (b *builder) objectAt(n node, key, what string) (map[string]any, error) {
+// variables), and where it was found; nil when absent.
+func (b *builder) objectAt(n node, key, what string) (map[string]any, node, error) {
 	c, err := b.r.child(n, key)
 	if err != nil || c.v == nil {
-		return nil, err
+		return nil, c, err
 	}
 	v, err := b.r.inline(c)
 	if err != nil {
-		return nil, err
+		return nil, c, err
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, b.r.fail(c, "want an object of %s, found %s", what, describe(v))
+		return nil, c, b.r.fail(c, "want an object of %s, found %s", what, describe(v))
+	}
+	return m, c, nil
+}
+
+// bindings reads the bindings of a server, channel, operation or message: an object of
+// protocol bindings, each an object, and x- extensions. Protocol names are keys of the export
+// and are shown on pages, so they may hold what a key may.
+func (b *builder) bindings(n node) (map[string]any, error) {
+	m, at, err := b.objectAt(n, "bindings", "bindings")
+	if err != nil {
+		return nil, err
+	}
+	for _, protocol := range sortedKeys(m) {
+		p := node{v: m[protocol], file: at.file, path: childPath(at.path, protocol)}
+		switch {
+		case !keyName.MatchString(protocol):
+			return nil, b.r.fail(p, "binding %q: a protocol is named with letters, digits, '.', '-' and '_' only", protocol)
+		case strings.HasPrefix(protocol, "x-"):
+		case !isObject(p.v):
+			return nil, b.r.fail(p, "want an object of %s bindings, found %s", protocol, describe(p.v))
+		}
 	}
 	return m, nil
 }
 
-// serverName is what a server name may hold (AsyncAPI 2.x's rule, and '.'): it is a key in the
-// export and a path segment in the API.
-var serverName = regexp.MustCompile(`^[A-Za-z0-9_.\-]+$`)
+// keyName is what a server name or a binding's protocol may hold (AsyncAPI 2.x's rule for
+// server names, and '.'): it is a key in the export and a path segment in the API.
+var keyName = regexp.MustCompile(`^[A-Za-z0-9_.\-]+$`)
 
 // servers reads the document's servers: 3.0 gives host and pathname, 2.x a url that is split
 // into them (its scheme goes; protocol says it). Security requirements are not kept.
@@ -394,7 +416,7 @@ func (b *builder) servers(root node, v3 bool) error {
 		return err
 	}
 	for _, name := range sortedKeys(sm) {
-		if !serverName.MatchString(name) {
+		if !keyName.MatchString(name) {
 			return r.fail(node{file: sn.file, path: childPath(sn.path, name)}, "server name %q: use letters, digits, '.', '-' and '_' only", name)
 		}
 		n, err := r.child(sn, name)
@@ -434,10 +456,10 @@ func (b *builder) servers(root node, v3 bool) error {
 		if s.Protocol == "" {
 			return r.fail(node{file: n.file, path: childPath(n.path, "protocol")}, "missing: a server needs a protocol (kafka, amqp, mqtt, ...)")
 		}
-		if s.Variables, err = b.objectAt(n, "variables", "server variables"); err != nil {
+		if s.Variables, _, err = b.objectAt(n, "variables", "server variables"); err != nil {
 			return err
 		}
-		if s.Bindings, err = b.objectAt(n, "bindings", "bindings"); err != nil {
+		if s.Bindings, err = b.bindings(n); err != nil {
 			return err
 		}
 		tn, err := r.child(n, "tags")
@@ -559,10 +581,29 @@ func (b *builder) message(at node, m map[string]any, fallbackName string, v3 boo
 	if err := b.payload(n, &msg, v3); err != nil {
 		return msg, err
 	}
+	bindings, err := b.bindings(n)
+	if err != nil {
+		return msg, err
+	}
 	if err := b.key(n, &msg, v3); err != nil {
 		return msg, err
 	}
+	msg.Bindings = withoutKey(bindings)
 	return msg, nil
+}
+
+// withoutKey returns message bindings without the Kafka key, which the message keeps as its
+// Key: it is registered, and merged whole rather than key by key. The kafka binding stays,
+// emptied, to say the message is a Kafka one.
+func withoutKey(bindings map[string]any) map[string]any {
+	kafka, _ := bindings["kafka"].(map[string]any)
+	if _, ok := kafka["key"]; !ok {
+		return bindings
+	}
+	out, rest := maps.Clone(bindings), maps.Clone(kafka)
+	delete(rest, "key")
+	out["kafka"] = rest
+	return out
 }
 
 // payload reads the message's payload schema and its format: 2.x gives the format beside the
@@ -769,9 +810,8 @@ func avroFullName(t map[string]any, enclosing string) string {
 
 // groupID reads a Kafka operation binding's groupId: a string, or a schema whose const, first
 // enum value or default names the group.
-func groupID(bindings any) string {
-	bm, _ := bindings.(map[string]any)
-	kafka, _ := bm["kafka"].(map[string]any)
+func groupID(bindings map[string]any) string {
+	kafka, _ := bindings["kafka"].(map[string]any)
 	switch g := kafka["groupId"].(type) {
 	case string:
 		return g

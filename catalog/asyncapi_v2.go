@@ -82,8 +82,11 @@ func (b *builder) operationV2(n node, ch Channel, action string) error {
 	}
 	o.Summary, _ = op["summary"].(string)
 	o.Description, _ = op["description"].(string)
+	if o.Bindings, err = b.bindings(node{v: op, file: n.file, path: n.path}); err != nil {
+		return err
+	}
 	if action == ActionReceive {
-		o.ConsumerGroup = groupID(op["bindings"])
+		o.ConsumerGroup = groupID(o.Bindings)
 	}
 	mn, err := r.deref(node{v: op["message"], file: n.file, path: childPath(n.path, "message")})
 	if err != nil {

@@ -121,8 +121,11 @@ func (r *reader) parseV3(root node, version string) (*parsedDocument, error) {
 		}
 		o.Summary, _ = op["summary"].(string)
 		o.Description, _ = op["description"].(string)
+		if o.Bindings, err = b.bindings(node{v: op, file: on.file, path: on.path}); err != nil {
+			return nil, err
+		}
 		if o.Action == ActionReceive {
-			o.ConsumerGroup = groupID(op["bindings"])
+			o.ConsumerGroup = groupID(o.Bindings)
 		}
 		chAt := node{v: op["channel"], file: on.file, path: childPath(on.path, "channel")}
 		chKey, err := r.localRef(chAt, "channels")

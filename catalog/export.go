@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -385,7 +386,7 @@ func (f *exportFacts) document() (*exportDoc, error) {
 	for _, sv := range f.servers {
 		doc.Servers[sv.Name] = &exportServer{Host: sv.Host, Pathname: sv.Pathname, Protocol: sv.Protocol,
 			ProtocolVersion: sv.ProtocolVersion, Description: sv.Description, Variables: sv.Variables,
-			Tags: exportTags(sv.Tags), Bindings: exportBindings(sv.Bindings, serverBindingVersions)}
+			Tags: exportTags(sv.Tags), Bindings: exportBindings(sv.Bindings, serverBindingForms)}
 	}
 
 	if len(f.channels)+len(f.observedChannels) > 0 {
@@ -400,7 +401,7 @@ func (f *exportFacts) document() (*exportDoc, error) {
 			address = ch.Name
 		}
 		ec := &exportChannel{Address: address, Description: ch.Description, Tags: exportTags(ch.Tags),
-			Bindings: exportBindings(ch.Bindings, channelBindingVersions), Owner: f.owner(ch.Owner), Parameters: addressParameters(address),
+			Bindings: exportBindings(ch.Bindings, channelBindingForms), Owner: f.owner(ch.Owner), Parameters: addressParameters(address),
 			Servers: f.serverRefs(ch.Name)}
 		for _, m := range channelMessages[ch.Name] {
 			if ec.Messages == nil {
@@ -440,11 +441,10 @@ func (f *exportFacts) document() (*exportDoc, error) {
 		for _, m := range o.Messages {
 			eo.Messages = append(eo.Messages, exportRef{Ref: "#/channels/" + escapePointer(chKey) + "/messages/" + escapePointer(messageKeys.of(m))})
 		}
-		if o.ConsumerGroup != "" {
-			eo.Bindings = map[string]any{"kafka": map[string]any{
-				"groupId":        map[string]any{"type": "string", "enum": []any{o.ConsumerGroup}},
-				"bindingVersion": "0.5.0",
-			}}
+		eo.Bindings = exportBindings(o.Bindings, operationBindingForms)
+		if kafka, _ := eo.Bindings["kafka"].(map[string]any); o.ConsumerGroup != "" && kafka["groupId"] == nil {
+			// An observed operation, or one imported before its bindings were kept.
+			eo.Bindings = withBinding(eo.Bindings, "kafka", "groupId", map[string]any{"type": "string", "enum": []any{o.ConsumerGroup}})
 		}
 		eo.Observed = i >= len(f.operations)
 		key := operationKeys.of(opName(o))
@@ -482,7 +482,7 @@ func (f *exportFacts) document() (*exportDoc, error) {
 			return nil, fmt.Errorf("message %q: %w", m.Name, err)
 		}
 		em.Payload = payload
-		if em.Bindings, err = exportKey(m); err != nil {
+		if em.Bindings, err = exportMessageBindings(m); err != nil {
 			return nil, fmt.Errorf("message %q: %w", m.Name, err)
 		}
 		doc.Components.Messages[key] = em
@@ -504,19 +504,37 @@ func (f *exportFacts) serverRefs(channel string) []exportRef {
 	return refs
 }
 
-// exportKey writes message m's Kafka key schema as its kafka binding, the way payloads are
-// written: a JSON Schema inline, other formats as a Multi Format Schema Object. (A $ref to
-// components.schemas would be neater, but the AsyncAPI 3.0 schema's oneOf for the key matches a
-// Reference as a Schema Object too, and so refuses it.)
-func exportKey(m Message) (map[string]any, error) {
+// exportMessageBindings writes message m's bindings with its Kafka key schema back in the kafka
+// binding, the way payloads are written: a JSON Schema inline, other formats as a Multi Format
+// Schema Object. (A $ref to components.schemas would be neater, but the AsyncAPI 3.0 schema's
+// oneOf for the key matches a Reference as a Schema Object too, and so refuses it.)
+func exportMessageBindings(m Message) (map[string]any, error) {
+	bindings := exportBindings(m.Bindings, messageBindingForms)
 	if m.Key == "" {
-		return nil, nil
+		return bindings, nil
 	}
 	key, err := exportPayload(Message{SchemaType: m.KeySchemaType, SchemaFormat: m.KeySchemaFormat, Payload: m.Key})
 	if err != nil {
 		return nil, fmt.Errorf("key: %w", err)
 	}
-	return map[string]any{"kafka": map[string]any{"key": key, "bindingVersion": "0.5.0"}}, nil
+	return withBinding(bindings, "kafka", "key", key), nil
+}
+
+// withBinding returns bindings with field of protocol's binding set to v, copying what it
+// changes: the catalog's maps stay as read.
+func withBinding(bindings map[string]any, protocol, field string, v any) map[string]any {
+	out := maps.Clone(bindings)
+	if out == nil {
+		out = map[string]any{}
+	}
+	b, _ := out[protocol].(map[string]any)
+	b = maps.Clone(b)
+	if b == nil {
+		b = map[string]any{}
+	}
+	b[field] = v
+	out[protocol] = b
+	return out
 }
 
 // owner returns the x-eventlens-owner extension for the owner called name, or nil.
@@ -562,24 +580,41 @@ func exportTags(names []string) []exportTag {
 	return tags
 }
 
-// channelBindingVersions and serverBindingVersions are the binding versions the AsyncAPI 3.0
-// schema knows, newest first, for the protocols whose bindings it checks by version.
+// bindingForms is what the AsyncAPI 3.0 schema accepts in one kind of bindings object (server,
+// channel, operation, message): the binding versions it knows, newest first, for the protocols
+// whose bindings it checks by version, and the fields of older versions that none of those has.
+type bindingForms struct {
+	versions map[string][]string
+	dropped  map[string][]string
+}
+
 var (
-	channelBindingVersions = map[string][]string{
+	serverBindingForms = bindingForms{versions: map[string][]string{
+		"mqtt": {"0.2.0"}, "kafka": {"0.5.0", "0.4.0", "0.3.0"}, "jms": {"0.0.1"}, "ibmmq": {"0.1.0"},
+		"solace": {"0.4.0", "0.3.0", "0.2.0"}, "pulsar": {"0.1.0"},
+	}}
+	channelBindingForms = bindingForms{versions: map[string][]string{
 		"ws": {"0.1.0"}, "amqp": {"0.3.0"}, "kafka": {"0.5.0", "0.4.0", "0.3.0"}, "anypointmq": {"0.0.1"},
 		"jms": {"0.0.1"}, "sns": {"0.1.0"}, "sqs": {"0.2.0"}, "ibmmq": {"0.1.0"}, "googlepubsub": {"0.2.0"},
 		"pulsar": {"0.1.0"},
-	}
-	serverBindingVersions = map[string][]string{
-		"mqtt": {"0.2.0"}, "kafka": {"0.5.0", "0.4.0", "0.3.0"}, "jms": {"0.0.1"}, "ibmmq": {"0.1.0"},
-		"solace": {"0.4.0", "0.3.0", "0.2.0"}, "pulsar": {"0.1.0"},
-	}
+	}}
+	operationBindingForms = bindingForms{versions: map[string][]string{
+		"http": {"0.3.0", "0.2.0"}, "amqp": {"0.3.0"}, "mqtt": {"0.2.0"}, "kafka": {"0.5.0", "0.4.0", "0.3.0"},
+		"nats": {"0.1.0"}, "sns": {"0.1.0"}, "sqs": {"0.2.0"}, "solace": {"0.4.0", "0.3.0", "0.2.0"},
+	}, dropped: map[string][]string{
+		"amqp": {"replyTo"}, // AMQP 0.2.0
+		"http": {"type"},    // HTTP 0.1.0: request or response
+	}}
+	messageBindingForms = bindingForms{versions: map[string][]string{
+		"http": {"0.3.0", "0.2.0"}, "amqp": {"0.3.0"}, "mqtt": {"0.2.0"}, "kafka": {"0.5.0", "0.4.0", "0.3.0"},
+		"anypointmq": {"0.0.1"}, "jms": {"0.0.1"}, "ibmmq": {"0.1.0"}, "googlepubsub": {"0.2.0"},
+	}}
 )
 
-// exportBindings returns a channel's or server's bindings as imported, except that a
-// bindingVersion older than AsyncAPI 3.0 knows (a 2.x document's kafka 0.1.0, amqp 0.2.0)
-// becomes the newest one.
-func exportBindings(bindings map[string]any, knownVersions map[string][]string) map[string]any {
+// exportBindings returns bindings as imported, in the form AsyncAPI 3.0 knows: a bindingVersion
+// older than it knows (a 2.x document's kafka 0.1.0, amqp 0.2.0) becomes the newest one, and
+// fields that no version it knows has are left out.
+func exportBindings(bindings map[string]any, forms bindingForms) map[string]any {
 	if len(bindings) == 0 {
 		return nil
 	}
@@ -587,18 +622,18 @@ func exportBindings(bindings map[string]any, knownVersions map[string][]string) 
 	for protocol, b := range bindings {
 		out[protocol] = b
 		bm, ok := b.(map[string]any)
-		versions := knownVersions[protocol]
+		versions := forms.versions[protocol]
 		if !ok || versions == nil {
 			continue
 		}
+		copied := maps.Clone(bm)
 		if v, ok := bm["bindingVersion"]; ok && !slices.Contains(versions, fmt.Sprint(v)) {
-			copied := make(map[string]any, len(bm))
-			for k, e := range bm {
-				copied[k] = e
-			}
 			copied["bindingVersion"] = versions[0]
-			out[protocol] = copied
 		}
+		for _, f := range forms.dropped[protocol] {
+			delete(copied, f)
+		}
+		out[protocol] = copied
 	}
 	return out
 }

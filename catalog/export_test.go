@@ -31,6 +31,8 @@ var exportCorpora = []struct {
 	{"social media 3.0", "testdata/asyncapi-3.0/social-media", socialMedia("testdata/asyncapi-3.0/social-media")},
 	{"shop", "", []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"}},
 	{"shop, shipping first", "", []string{"testdata/shop/shipping.yaml", "testdata/shop/orders.yaml"}},
+	{"bindings", "", []string{"testdata/bindings/alerts.yaml", "testdata/bindings/dashboard.yaml"}},
+	{"bindings, dashboard first", "", []string{"testdata/bindings/dashboard.yaml", "testdata/bindings/alerts.yaml"}},
 }
 
 func socialMedia(base string) []string {
@@ -165,7 +167,8 @@ func dumpCatalog(t *testing.T, c *Catalog) string {
 			t.Fatal(err)
 		}
 		for _, o := range full.Operations {
-			add("operation %q %q: %s %q %q group=%q summary=%q description=%q", o.Service, o.Name, o.Action, o.Channel, o.Messages, o.ConsumerGroup, o.Summary, o.Description)
+			bindings, _ := json.Marshal(o.Bindings)
+			add("operation %q %q: %s %q %q group=%q summary=%q description=%q bindings=%s", o.Service, o.Name, o.Action, o.Channel, o.Messages, o.ConsumerGroup, o.Summary, o.Description, bindings)
 		}
 		add("service %q servers=%q", s.Name, full.Servers)
 	}
@@ -215,9 +218,10 @@ func dumpCatalog(t *testing.T, c *Catalog) string {
 		return string(b)
 	}
 	for _, m := range messages {
-		add("message %q kind=%s type=%q subject=%q owner=%q tags=%q title=%q summary=%q contentType=%q description=%q payload=%s keyType=%q key=%s",
+		bindings, _ := json.Marshal(m.Bindings)
+		add("message %q kind=%s type=%q subject=%q owner=%q tags=%q title=%q summary=%q contentType=%q description=%q payload=%s keyType=%q key=%s bindings=%s",
 			m.Name, m.Kind, m.SchemaType, m.Subject, m.Owner, m.Tags, m.Title, m.Summary, m.ContentType, m.Description,
-			canonical(m.Name, m.SchemaType, m.Payload), m.KeySchemaType, canonical(m.Name, m.KeySchemaType, m.Key))
+			canonical(m.Name, m.SchemaType, m.Payload), m.KeySchemaType, canonical(m.Name, m.KeySchemaType, m.Key), bindings)
 	}
 	owners, err := c.Owners(ctx)
 	if err != nil {
@@ -359,8 +363,9 @@ func TestExportAfterPatches(t *testing.T) {
 	}
 }
 
-// TestExportOldBindingVersions: a 2.x document's channel bindings may carry versions that
-// AsyncAPI 3.0 no longer knows; the export names the newest instead and stays valid.
+// TestExportOldBindingVersions: a 2.x document's bindings may carry versions, and fields, that
+// AsyncAPI 3.0 no longer knows; the export names the newest version, leaves such fields out and
+// stays valid, while the catalog keeps what the document said.
 func TestExportOldBindingVersions(t *testing.T) {
 	ctx := context.Background()
 	c := openCatalog(t)
@@ -373,7 +378,22 @@ channels:
       kafka: {topic: shop.orders, bindingVersion: 0.1.0}
       amqp: {is: routingKey, exchange: {name: orders, type: topic}, bindingVersion: 0.2.0}
     subscribe:
-      message: {name: OrderPlaced, payload: {type: object}}
+      operationId: sendOrder
+      bindings:
+        amqp: {replyTo: orders.replies, deliveryMode: 2, bindingVersion: 0.2.0}
+        x-note: {owner: shop}
+      message:
+        name: OrderPlaced
+        payload: {type: object}
+        bindings:
+          kafka: {key: {type: string}, bindingVersion: 0.1.0}
+          amqp: {messageType: order.placed, bindingVersion: 0.2.0}
+    publish:
+      operationId: onOrderQuery
+      bindings:
+        kafka: {groupId: {type: string, enum: [orders]}, bindingVersion: 0.1.0}
+        http: {type: request, method: POST, bindingVersion: 0.1.0}
+      message: {name: OrderQuery, payload: {type: object}}
 `
 	if _, err := c.ImportDocument(ctx, []byte(doc), ImportOptions{}); err != nil {
 		t.Fatal(err)
@@ -383,18 +403,50 @@ channels:
 		t.Fatal(err)
 	}
 	asyncapitest.Validate(t, "export of old binding versions", out)
-	for _, want := range []string{"bindingVersion: 0.5.0", "bindingVersion: 0.3.0", "topic: shop.orders"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("export lacks %q:\n%s", want, out)
+	var exported map[string]any
+	if err := yaml.Unmarshal(out, &exported); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path string // through the exported document
+		want string // as JSON
+	}{
+		{"channels/shop.orders/bindings/kafka", `{"bindingVersion":"0.5.0","topic":"shop.orders"}`},
+		{"channels/shop.orders/bindings/amqp", `{"bindingVersion":"0.3.0","exchange":{"name":"orders","type":"topic"},"is":"routingKey"}`},
+		{"operations/sendOrder/bindings", `{"amqp":{"bindingVersion":"0.3.0","deliveryMode":2},"x-note":{"owner":"shop"}}`},
+		{"operations/onOrderQuery/bindings", `{"http":{"bindingVersion":"0.3.0","method":"POST"},"kafka":{"bindingVersion":"0.5.0","groupId":{"enum":["orders"],"type":"string"}}}`},
+		{"components/messages/OrderPlaced/bindings", `{"amqp":{"bindingVersion":"0.3.0","messageType":"order.placed"},"kafka":{"bindingVersion":"0.5.0","key":{"type":"string"}}}`},
+		{"components/messages/OrderQuery/bindings", `null`},
+	}
+	for _, tt := range tests {
+		v := any(exported)
+		for _, key := range strings.Split(tt.path, "/") {
+			m, _ := v.(map[string]any)
+			v = m[key]
+		}
+		if got := jsonOf(t, v); got != tt.want {
+			t.Errorf("%s = %s, want %s", tt.path, got, tt.want)
 		}
 	}
+
 	// What the catalog holds is unchanged.
 	ch, err := c.Channel(ctx, "shop.orders")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := ch.Bindings["kafka"].(map[string]any)["bindingVersion"]; v != "0.1.0" {
-		t.Errorf("stored kafka bindingVersion %v, want 0.1.0", v)
+	m, err := c.Message(ctx, "OrderPlaced")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := []struct{ what, got, want string }{
+		{"channel bindings", jsonOf(t, ch.Bindings), `{"amqp":{"bindingVersion":"0.2.0","exchange":{"name":"orders","type":"topic"},"is":"routingKey"},"kafka":{"bindingVersion":"0.1.0","topic":"shop.orders"}}`},
+		{"message bindings", jsonOf(t, m.Bindings), `{"amqp":{"bindingVersion":"0.2.0","messageType":"order.placed"},"kafka":{"bindingVersion":"0.1.0"}}`},
+		{"operation bindings", jsonOf(t, ch.Operations[1].Bindings), `{"amqp":{"bindingVersion":"0.2.0","deliveryMode":2,"replyTo":"orders.replies"},"x-note":{"owner":"shop"}}`},
+	}
+	for _, s := range stored {
+		if s.got != s.want {
+			t.Errorf("stored %s = %s, want %s", s.what, s.got, s.want)
+		}
 	}
 }
 

@@ -134,7 +134,7 @@ func TestImportBrokenDocuments(t *testing.T) {
 		{"3.0 message not in the channel", map[string]string{"svc/asyncapi.yaml": "asyncapi: 3.0.0\ninfo: {title: Broken Service, version: '1'}\nchannels:\n  c:\n    address: c\n    messages:\n      m: {payload: {type: string}}\noperations:\n  op:\n    action: send\n    channel: {$ref: '#/channels/c'}\n    messages:\n      - $ref: '#/channels/c/messages/x'\n"},
 			"asyncapi.yaml", "$.operations.op.messages[0]", `message "x" is not in channel "c"`},
 	}
-	for _, sc := range serverCases {
+	for _, sc := range slices.Concat(serverCases, bindingCases) {
 		tests = append(tests, struct {
 			name  string
 			files map[string]string
@@ -228,6 +228,46 @@ var serverCases = []struct {
 		"$.channels.c.servers[0]", "want a $ref to #/servers/…"},
 	{"3.0 channel server reference elsewhere", strings.Replace(v3Servers, "'#/servers/kafka'", "'#/channels/c'", 1),
 		"$.channels.c.servers[0]", `$ref "#/channels/c": want #/servers/<name>`},
+}
+
+// v3Operation is a small 3.0 document with one operation, for the operation binding cases.
+const v3Operation = `asyncapi: 3.0.0
+info: {title: Broken Service, version: '1'}
+channels:
+  c: {address: c}
+operations:
+  op:
+    action: receive
+    channel: {$ref: '#/channels/c'}
+`
+
+// bindingCases are malformed and hostile bindings of messages, operations and channels: each
+// must be refused with its file, path and reason, and change nothing.
+var bindingCases = []struct {
+	name, doc, path, has string
+}{
+	{"message bindings not an object", v2 + "      bindings: [kafka]\n",
+		"$.components.messages.OrderPlaced.bindings", "want an object of bindings, found a list"},
+	{"message binding not an object", v2 + "      bindings: {amqp: gzip}\n",
+		"$.components.messages.OrderPlaced.bindings.amqp", "want an object of amqp bindings, found a string"},
+	{"message binding with markup for a protocol", v2 + "      bindings: {'<script>alert(1)</script>': {}}\n",
+		`$.components.messages.OrderPlaced.bindings["<script>alert(1)</script>"]`, `binding "<script>alert(1)</script>": a protocol is named with letters`},
+	{"message binding with a path for a protocol", v2 + "      bindings: {'../kafka': {key: {type: string}}}\n",
+		`$.components.messages.OrderPlaced.bindings["../kafka"]`, `binding "../kafka": a protocol is named with letters`},
+	{"message binding with an empty protocol", v2 + "      bindings: {'': {}}\n",
+		`$.components.messages.OrderPlaced.bindings[""]`, `binding "": a protocol is named with letters`},
+	{"message bindings $ref to nothing", v2 + "      bindings: {$ref: '#/components/messageBindings/nope'}\n",
+		"$.components.messages.OrderPlaced.bindings", `$ref "#/components/messageBindings/nope" points to nothing`},
+	{"2.x operation bindings not an object", strings.Replace(v2, "    subscribe:\n", "    subscribe:\n      bindings: kafka\n", 1),
+		"$.channels.orders.subscribe.bindings", "want an object of bindings, found a string"},
+	{"2.x operation binding not an object", strings.Replace(v2, "    subscribe:\n", "    subscribe:\n      bindings: {kafka: [groupId]}\n", 1),
+		"$.channels.orders.subscribe.bindings.kafka", "want an object of kafka bindings, found a list"},
+	{"3.0 operation binding not an object", v3Operation + "    bindings: {mqtt: 1}\n",
+		"$.operations.op.bindings.mqtt", "want an object of mqtt bindings, found a number"},
+	{"3.0 operation binding with a space in its protocol", v3Operation + "    bindings: {'kafka secure': {}}\n",
+		`$.operations.op.bindings["kafka secure"]`, `binding "kafka secure": a protocol is named with letters`},
+	{"channel binding not an object", strings.Replace(v2, "    servers: [kafka]\n", "    servers: [kafka]\n    bindings: {kafka: shop.orders}\n", 1),
+		"$.channels.orders.bindings.kafka", "want an object of kafka bindings, found a string"},
 }
 
 // payloadRef makes the payload of doc's message a $ref to the schema name.

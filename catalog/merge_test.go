@@ -82,6 +82,18 @@ func TestMergeDescriptions(t *testing.T) {
 				"key": avro("application/vnd.apache.avro", "K")},
 			[]string{`message "orders" payload.schema: "b" says "B", "c" says "C"; kept "B"`,
 				`message "orders" payload.schemaType: "b" says "JSON", "c" says "AVRO"; kept "JSON"`}, sharedMessages},
+		{"message bindings merge key by key beside a key taken whole",
+			[]map[string]any{
+				{"bindings": map[string]any{"kafka": map[string]any{"schemaIdLocation": "payload", "schemaLookupStrategy": "TopicIdStrategy"}},
+					"key": avro("application/vnd.apache.avro", "K")},
+				{"bindings": map[string]any{"kafka": map[string]any{"schemaLookupStrategy": "RecordNameStrategy", "bindingVersion": "0.5.0"},
+					"amqp": map[string]any{"messageType": "order.placed"}}, "key": avro("application/vnd.apache.avro", "L")},
+			},
+			map[string]any{"bindings": map[string]any{
+				"kafka": map[string]any{"schemaIdLocation": "payload", "schemaLookupStrategy": "TopicIdStrategy", "bindingVersion": "0.5.0"},
+				"amqp":  map[string]any{"messageType": "order.placed"}}, "key": avro("application/vnd.apache.avro", "K")},
+			[]string{`message "orders" bindings.kafka.schemaLookupStrategy: "a" says "TopicIdStrategy", "b" says "RecordNameStrategy"; kept "TopicIdStrategy"`,
+				`message "orders" key.schema: "a" says "K", "b" says "L"; kept "K"`}, sharedMessages},
 		{"one schema with its format spelled two ways is no conflict",
 			[]map[string]any{{"payload": avro("application/vnd.apache.avro;version=1.9.0", "A")}, {"payload": avro("application/vnd.apache.avro+json;version=1.9.0", "A")}},
 			map[string]any{"payload": avro("application/vnd.apache.avro;version=1.9.0", "A")}, nil, sharedMessages},

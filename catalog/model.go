@@ -91,6 +91,9 @@ type Operation struct {
 	ConsumerGroup string   `json:"consumerGroup,omitempty"` // Kafka groupId of a receiving operation
 	Summary       string   `json:"summary,omitempty"`
 	Description   string   `json:"description,omitempty"`
+
+	// As the document gives them (Kafka groupId and clientId, AMQP deliveryMode, MQTT qos, ...).
+	Bindings map[string]any `json:"bindings,omitempty"`
 }
 
 // Channel is where messages travel: a Kafka topic, an AMQP exchange or queue, an MQTT topic.
@@ -143,6 +146,10 @@ type Message struct {
 	Key             string   `json:"key,omitempty"`             // the key schema with references resolved
 	Owner           string   `json:"owner,omitempty"`
 	Tags            []string `json:"tags"`
+
+	// The other bindings, merged from the documents (AMQP contentEncoding, Kafka
+	// schemaIdLocation, ...); the Kafka key is Key, not repeated here.
+	Bindings map[string]any `json:"bindings,omitempty"`
 
 	// Filled by Message (get by name).
 	Channels []MessageChannel `json:"channels,omitempty"`

@@ -210,7 +210,7 @@ const keySubject = `CASE WHEN m.key_schema <> '' THEN c.name || '-key' ELSE '' E
 
 const messageColumns = `
 	SELECT m.name, m.kind, m.title, m.summary, m.description, m.content_type, m.schema_format, m.schema_type,
-		m.payload, m.subject, m.key_schema_format, m.key_schema_type, m.key_schema, coalesce(o.name, ''), m.tags
+		m.payload, m.subject, m.key_schema_format, m.key_schema_type, m.key_schema, m.bindings, coalesce(o.name, ''), m.tags
 	FROM catalog_messages m LEFT JOIN catalog_owners o ON o.id = m.owner_id`
 
 // Messages lists every message, by name.
@@ -255,9 +255,12 @@ func (c *Catalog) Message(ctx context.Context, name string) (Message, error) {
 
 func scanMessage(row scanner) (Message, error) {
 	var m Message
-	var tags string
+	var bindings, tags string
 	if err := row.Scan(&m.Name, &m.Kind, &m.Title, &m.Summary, &m.Description, &m.ContentType, &m.SchemaFormat,
-		&m.SchemaType, &m.Payload, &m.Subject, &m.KeySchemaFormat, &m.KeySchemaType, &m.Key, &m.Owner, &tags); err != nil {
+		&m.SchemaType, &m.Payload, &m.Subject, &m.KeySchemaFormat, &m.KeySchemaType, &m.Key, &bindings, &m.Owner, &tags); err != nil {
+		return m, err
+	}
+	if err := unmarshalObject(bindings, &m.Bindings); err != nil {
 		return m, err
 	}
 	return m, json.Unmarshal([]byte(tags), &m.Tags)
@@ -313,13 +316,16 @@ func (c *Catalog) DocumentHistory(ctx context.Context, key string) ([]DocumentVe
 func (c *Catalog) operations(ctx context.Context, where string, args ...any) ([]Operation, error) {
 	ops, err := queryList(ctx, c.db.Read, func(row scanner) (Operation, error) {
 		var o Operation
-		var messages string
-		if err := row.Scan(&o.Name, &o.Service, &o.Action, &o.Channel, &o.ConsumerGroup, &o.Summary, &o.Description, &messages); err != nil {
+		var bindings, messages string
+		if err := row.Scan(&o.Name, &o.Service, &o.Action, &o.Channel, &o.ConsumerGroup, &o.Summary, &o.Description, &bindings, &messages); err != nil {
+			return o, err
+		}
+		if err := unmarshalObject(bindings, &o.Bindings); err != nil {
 			return o, err
 		}
 		return o, json.Unmarshal([]byte(messages), &o.Messages)
 	}, `
-		SELECT op.name, s.name, op.action, c.name, op.consumer_group, op.summary, op.description,
+		SELECT op.name, s.name, op.action, c.name, op.consumer_group, op.summary, op.description, op.bindings,
 			(SELECT json_group_array(name) FROM (SELECT m.name FROM catalog_operation_messages om
 				JOIN catalog_messages m ON m.id = om.message_id WHERE om.operation_id = op.id ORDER BY m.name))
 		FROM catalog_operations op

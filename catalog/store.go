@@ -346,6 +346,8 @@ type messageFacts struct {
 	Tags        []string    `json:"tags"`
 	Payload     schemaFacts `json:"payload,omitzero"`
 	Key         schemaFacts `json:"key,omitzero"`
+	// Merged key by key like a channel's, so absent from descriptions stored before they were kept.
+	Bindings map[string]any `json:"bindings,omitempty"`
 }
 
 type schemaFacts struct {
@@ -359,8 +361,9 @@ type schemaFacts struct {
 func (w *writer) message(m Message, sends bool) (id int64, err error) {
 	facts, err := asFacts(messageFacts{Name: m.Name, Kind: m.Kind, Title: m.Title, Summary: m.Summary,
 		Description: m.Description, ContentType: m.ContentType, Subject: m.Subject, Owner: m.Owner, Tags: m.Tags,
-		Payload: schemaFacts{m.SchemaFormat, m.SchemaType, m.Payload},
-		Key:     schemaFacts{m.KeySchemaFormat, m.KeySchemaType, m.Key}})
+		Payload:  schemaFacts{m.SchemaFormat, m.SchemaType, m.Payload},
+		Key:      schemaFacts{m.KeySchemaFormat, m.KeySchemaType, m.Key},
+		Bindings: m.Bindings})
 	if err != nil {
 		return 0, fmt.Errorf("message %q: %w", m.Name, err)
 	}
@@ -388,18 +391,22 @@ func (w *writer) writeMessage(id int64, facts map[string]any, docID int64) error
 	if m.Kind == "" {
 		m.Kind = KindEvent
 	}
+	bindings, err := objectJSON(m.Bindings)
+	if err != nil {
+		return fmt.Errorf("bindings: %w", err)
+	}
 	payload, key := m.Payload, m.Key
 	if _, err := w.tx.ExecContext(w.ctx, `
 		UPDATE catalog_messages SET kind = ?, title = ?, summary = ?, description = ?, content_type = ?,
 			schema_format = ?, schema_type = ?, payload = ?, subject = ?,
-			key_schema_format = ?, key_schema_type = ?, key_schema = ?,
+			key_schema_format = ?, key_schema_type = ?, key_schema = ?, bindings = ?,
 			owner_id = coalesce((SELECT id FROM catalog_owners WHERE name = ?), owner_id), tags = ?, document_id = ?
 		WHERE id = ?`,
 		m.Kind, m.Title, m.Summary, m.Description, m.ContentType, payload.Format, payload.Type, payload.Schema, m.Subject,
-		key.Format, key.Type, key.Schema, m.Owner, tagsJSON(m.Tags), docID, id); err != nil {
+		key.Format, key.Type, key.Schema, bindings, m.Owner, tagsJSON(m.Tags), docID, id); err != nil {
 		return err
 	}
-	_, err := w.tx.ExecContext(w.ctx, `
+	_, err = w.tx.ExecContext(w.ctx, `
 		UPDATE catalog_channel_messages
 		SET subject = CASE WHEN ?1 <> '' THEN ?1 ELSE (SELECT name FROM catalog_channels WHERE id = channel_id) || '-value' END
 		WHERE message_id = ?2`, m.Subject, id)
@@ -407,11 +414,15 @@ func (w *writer) writeMessage(id int64, facts map[string]any, docID int64) error
 }
 
 func (w *writer) operation(serviceID, channelID int64, o Operation, messageIDs map[string]int64) error {
+	bindings, err := objectJSON(o.Bindings)
+	if err != nil {
+		return fmt.Errorf("operation %q bindings: %w", o.Name, err)
+	}
 	var id int64
 	if err := w.tx.QueryRowContext(w.ctx, `
-		INSERT INTO catalog_operations (service_id, name, action, channel_id, summary, description, consumer_group)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		serviceID, o.Name, o.Action, channelID, o.Summary, o.Description, o.ConsumerGroup).Scan(&id); err != nil {
+		INSERT INTO catalog_operations (service_id, name, action, channel_id, summary, description, consumer_group, bindings)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		serviceID, o.Name, o.Action, channelID, o.Summary, o.Description, o.ConsumerGroup, bindings).Scan(&id); err != nil {
 		return fmt.Errorf("write operation %q: %w", o.Name, err)
 	}
 	for _, m := range o.Messages {

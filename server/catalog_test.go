@@ -398,3 +398,73 @@ func TestCatalogImportReportsConflicts(t *testing.T) {
 		t.Errorf("channel orders = %s, want the sender's partitions", body)
 	}
 }
+
+// TestCatalogBindingsOverHTTP: message and operation bindings are shown where messages and
+// operations are, and a disagreement between two documents' message bindings is reported by
+// the import like any conflict.
+func TestCatalogBindingsOverHTTP(t *testing.T) {
+	ts := startServer(t)
+	type result struct {
+		Conflicts []struct{ Kind, Name, Field, KeptFrom, IgnoredFrom string }
+	}
+	var last result
+	for _, name := range []string{"bindings/alerts.yaml", "bindings/dashboard.yaml"} {
+		resp, body := ts.do(t, http.MethodPost, "/api/catalog/asyncapi", "", strings.NewReader(readTestdata(t, name)))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("import %s: %d %s", name, resp.StatusCode, body)
+		}
+		last = decodeJSON[result](t, body)
+	}
+	if c := last.Conflicts; len(c) != 1 || c[0].Kind != "message" || c[0].Name != "AlertRaised" ||
+		c[0].Field != "bindings.kafka.schemaLookupStrategy" || c[0].KeptFrom != "urn:eventlens:test:alerts" || c[0].IgnoredFrom != "Alerts Dashboard" {
+		t.Errorf("conflicts %+v, want AlertRaised's schemaLookupStrategy kept from the producer", c)
+	}
+
+	type operation struct {
+		Name     string
+		Bindings map[string]any
+	}
+	tests := []struct {
+		path string
+		get  func(body string) any // the part of the answer that holds the bindings
+		want string                // as JSON
+	}{
+		{"/api/catalog/messages/MailRequested", func(body string) any {
+			return decodeJSON[struct{ Bindings any }](t, body).Bindings
+		}, `{"amqp":{"contentEncoding":"gzip","messageType":"mail.requested"}}`},
+		{"/api/catalog/messages", func(body string) any {
+			for _, m := range decodeJSON[[]struct {
+				Name     string
+				Bindings any
+			}](t, body) {
+				if m.Name == "AlertRaised" {
+					return m.Bindings
+				}
+			}
+			return nil
+		}, `{"kafka":{"bindingVersion":"0.5.0","schemaIdLocation":"payload","schemaIdPayloadEncoding":"4","schemaLookupStrategy":"TopicIdStrategy"}}`},
+		{"/api/catalog/services/Alerts%20Service", func(body string) any {
+			for _, o := range decodeJSON[struct{ Operations []operation }](t, body).Operations {
+				if o.Name == "soundAlarm" {
+					return o.Bindings
+				}
+			}
+			return nil
+		}, `{"mqtt":{"qos":2,"retain":true}}`},
+		{"/api/catalog/channels/mail", func(body string) any {
+			ops := decodeJSON[struct{ Operations []operation }](t, body).Operations
+			if len(ops) != 1 {
+				return nil
+			}
+			amqp, _ := ops[0].Bindings["amqp"].(map[string]any)
+			return amqp["deliveryMode"]
+		}, `2`},
+	}
+	for _, tt := range tests {
+		resp, body := ts.do(t, http.MethodGet, tt.path, "", nil)
+		got, err := json.Marshal(tt.get(body))
+		if resp.StatusCode != http.StatusOK || err != nil || string(got) != tt.want {
+			t.Errorf("GET %s: %d, bindings %s, want %s\n%s", tt.path, resp.StatusCode, got, tt.want, body)
+		}
+	}
+}
