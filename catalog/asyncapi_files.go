@@ -135,10 +135,16 @@ func (f *documentFiles) load(name string) (any, error) {
 	return f.trees[name], nil
 }
 
-// hash is the sha256 of every file read and of the options that change how they are read.
+// importerVersion changes when the importer keeps more of a document than before (2: message and
+// operation bindings), so importing an unchanged document after an upgrade stores what this
+// importer reads instead of being skipped as unchanged.
+const importerVersion = 2
+
+// hash is the sha256 of every file read, of the options that change how they are read and of
+// the importer's version.
 func (f *documentFiles) hash(opts ImportOptions) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "reverse-pubsub=%t\n", opts.ReversePubSub)
+	fmt.Fprintf(h, "importer=%d\nreverse-pubsub=%t\n", importerVersion, opts.ReversePubSub)
 	names := make([]string, 0, len(f.raw))
 	for n := range f.raw {
 		names = append(names, n)

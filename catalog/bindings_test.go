@@ -123,3 +123,30 @@ func jsonOf(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestImportAfterUpgradeRereadsUnchangedDocuments checks a document stored by an older importer
+// (another hash, no message bindings kept) is read again when imported unchanged, and only once.
+func TestImportAfterUpgradeRereadsUnchangedDocuments(t *testing.T) {
+	c := openCatalog(t)
+	file := filepath.Join("testdata", "bindings", "alerts.yaml")
+	mustImport(t, c, file, ImportOptions{})
+	if _, err := c.db.Write.Exec(`UPDATE catalog_documents SET hash = 'an older importer'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.db.Write.Exec(`UPDATE catalog_messages SET bindings = '{}'`); err != nil {
+		t.Fatal(err)
+	}
+	if res := mustImport(t, c, file, ImportOptions{}); !res.Changed {
+		t.Fatalf("the unchanged document was skipped though an older importer stored it: %+v", res)
+	}
+	m, err := c.Message(context.Background(), "MailRequested")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Bindings) == 0 {
+		t.Errorf("MailRequested has no bindings after the re-read")
+	}
+	if res := mustImport(t, c, file, ImportOptions{}); res.Changed {
+		t.Errorf("a second import of the same document changed the catalog: %+v", res)
+	}
+}
