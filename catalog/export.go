@@ -611,15 +611,25 @@ var (
 	}}
 )
 
+// bindingProtocols are the protocols every AsyncAPI 3.0 bindings object names; a kind's
+// bindingForms may add more (pulsar on servers and channels).
+var bindingProtocols = []string{"amqp", "amqp1", "anypointmq", "googlepubsub", "http", "ibmmq", "jms", "kafka",
+	"mqtt", "nats", "redis", "sns", "solace", "sqs", "stomp", "ws"}
+
 // exportBindings returns bindings as imported, in the form AsyncAPI 3.0 knows: a bindingVersion
-// older than it knows (a 2.x document's kafka 0.1.0, amqp 0.2.0) becomes the newest one, and
-// fields that no version it knows has are left out.
+// older than it knows (a 2.x document's kafka 0.1.0, amqp 0.2.0) becomes the newest one, fields
+// that no version it knows has are left out, and a protocol it does not know becomes an x-
+// extension (x-mqtt5), which its schema allows.
 func exportBindings(bindings map[string]any, forms bindingForms) map[string]any {
 	if len(bindings) == 0 {
 		return nil
 	}
 	out := make(map[string]any, len(bindings))
 	for protocol, b := range bindings {
+		if !slices.Contains(bindingProtocols, protocol) && forms.versions[protocol] == nil && !strings.HasPrefix(protocol, "x-") {
+			out["x-"+protocol] = b // one AsyncAPI 3.0 dropped (2.x's mqtt5): kept, as an extension
+			continue
+		}
 		out[protocol] = b
 		bm, ok := b.(map[string]any)
 		versions := forms.versions[protocol]

@@ -377,6 +377,7 @@ channels:
     bindings:
       kafka: {topic: shop.orders, bindingVersion: 0.1.0}
       amqp: {is: routingKey, exchange: {name: orders, type: topic}, bindingVersion: 0.2.0}
+      mqtt5: {bindingVersion: 0.2.0}
     subscribe:
       operationId: sendOrder
       bindings:
@@ -413,6 +414,7 @@ channels:
 	}{
 		{"channels/shop.orders/bindings/kafka", `{"bindingVersion":"0.5.0","topic":"shop.orders"}`},
 		{"channels/shop.orders/bindings/amqp", `{"bindingVersion":"0.3.0","exchange":{"name":"orders","type":"topic"},"is":"routingKey"}`},
+		{"channels/shop.orders/bindings/x-mqtt5", `{"bindingVersion":"0.2.0"}`}, // 3.0 has no MQTT 5 binding
 		{"operations/sendOrder/bindings", `{"amqp":{"bindingVersion":"0.3.0","deliveryMode":2},"x-note":{"owner":"shop"}}`},
 		{"operations/onOrderQuery/bindings", `{"http":{"bindingVersion":"0.3.0","method":"POST"},"kafka":{"bindingVersion":"0.5.0","groupId":{"enum":["orders"],"type":"string"}}}`},
 		{"components/messages/OrderPlaced/bindings", `{"amqp":{"bindingVersion":"0.3.0","messageType":"order.placed"},"kafka":{"bindingVersion":"0.5.0","key":{"type":"string"}}}`},
@@ -439,7 +441,7 @@ channels:
 		t.Fatal(err)
 	}
 	stored := []struct{ what, got, want string }{
-		{"channel bindings", jsonOf(t, ch.Bindings), `{"amqp":{"bindingVersion":"0.2.0","exchange":{"name":"orders","type":"topic"},"is":"routingKey"},"kafka":{"bindingVersion":"0.1.0","topic":"shop.orders"}}`},
+		{"channel bindings", jsonOf(t, ch.Bindings), `{"amqp":{"bindingVersion":"0.2.0","exchange":{"name":"orders","type":"topic"},"is":"routingKey"},"kafka":{"bindingVersion":"0.1.0","topic":"shop.orders"},"mqtt5":{"bindingVersion":"0.2.0"}}`},
 		{"message bindings", jsonOf(t, m.Bindings), `{"amqp":{"bindingVersion":"0.2.0","messageType":"order.placed"},"kafka":{"bindingVersion":"0.1.0"}}`},
 		{"operation bindings", jsonOf(t, ch.Operations[1].Bindings), `{"amqp":{"bindingVersion":"0.2.0","deliveryMode":2,"replyTo":"orders.replies"},"x-note":{"owner":"shop"}}`},
 	}
