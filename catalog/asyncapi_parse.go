@@ -386,12 +386,15 @@ func (b *builder) bindings(n node) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	m = maps.Clone(m) // a protocol given no fields is filled in below, not in the document
 	for _, protocol := range sortedKeys(m) {
 		p := node{v: m[protocol], file: at.file, path: childPath(at.path, protocol)}
 		switch {
 		case !keyName.MatchString(protocol):
 			return nil, b.r.fail(p, "binding %q: a protocol is named with letters, digits, '.', '-' and '_' only", protocol)
 		case strings.HasPrefix(protocol, "x-"):
+		case p.v == nil: // YAML's "kafka:" with nothing under it: the protocol, with no fields
+			m[protocol] = map[string]any{}
 		case !isObject(p.v):
 			return nil, b.r.fail(p, "want an object of %s bindings, found %s", protocol, describe(p.v))
 		}

@@ -150,3 +150,20 @@ func TestImportAfterUpgradeRereadsUnchangedDocuments(t *testing.T) {
 		t.Errorf("a second import of the same document changed the catalog: %+v", res)
 	}
 }
+
+// TestImportBindingWithoutFields checks a protocol written with nothing under it (YAML
+// "kafka:") is kept as a binding with no fields, as "kafka: {}" is.
+func TestImportBindingWithoutFields(t *testing.T) {
+	c := openCatalog(t)
+	doc := "asyncapi: 2.6.0\ninfo: {title: Bare, version: 1.0.0}\nchannels:\n  orders:\n    bindings:\n      kafka:\n    subscribe:\n      message: {name: Placed, payload: {type: object}}\n"
+	if _, err := c.ImportDocument(context.Background(), []byte(doc), ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := c.Channel(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := jsonOf(t, ch.Bindings); got != `{"kafka":{}}` {
+		t.Errorf("channel bindings %s, want {\"kafka\":{}}", got)
+	}
+}
