@@ -2,6 +2,7 @@ package schemaregistry
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -119,6 +120,44 @@ func (r *Registry) Version(ctx context.Context, subject string, version int, del
 		return Schema{}, err
 	}
 	return toSchema(subject, row, s), nil
+}
+
+// LatestWithMetadata returns the newest version of subject whose metadata properties hold every
+// key and value of props (Confluent's data contracts: "the latest version for application
+// major version 2"); soft-deleted versions count only when deleted.
+func (r *Registry) LatestWithMetadata(ctx context.Context, subject string, props map[string]string, deleted bool) (Schema, error) {
+	rows, err := r.versions(ctx, subject)
+	if err != nil {
+		return Schema{}, err
+	}
+	live := false
+	for i := len(rows) - 1; i >= 0; i-- {
+		row := rows[i]
+		if row.deleted && !deleted {
+			continue
+		}
+		live = true
+		s, err := r.schemaByID(ctx, row.schemaID)
+		if err != nil {
+			return Schema{}, err
+		}
+		if hasProperties(s.metadata, props) {
+			return toSchema(subject, row, s), nil
+		}
+	}
+	if !live {
+		return Schema{}, errSubjectNotFound(subject)
+	}
+	return Schema{}, errSchemaNotFound(fmt.Sprintf("with metadata %v in subject '%s'", props, subject))
+}
+
+func hasProperties(md *Metadata, props map[string]string) bool {
+	for k, v := range props {
+		if md == nil || md.Properties[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // ReferencedBy lists the ids of schemas with live versions that reference subject's version.

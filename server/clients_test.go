@@ -106,7 +106,18 @@ func TestConfluentGoClient(t *testing.T) {
 	if err != nil || latest.Version != 2 || latest.ID != id2 {
 		t.Fatalf("latest: %+v %v", latest, err)
 	}
-	ok, err := cl.TestCompatibility("payments-value", -1, ckgsr.SchemaInfo{Schema: avroRecord("Payment", 3)})
+	// Data contracts: the newest version whose metadata says major version 1.
+	if _, err := cl.Register("payments-value", ckgsr.SchemaInfo{Schema: avroRecord("Payment", 3),
+		Metadata: &ckgsr.Metadata{Properties: map[string]string{"major": "1"}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := cl.GetLatestWithMetadata("payments-value", map[string]string{"major": "1"}, false); err != nil || m.Version != 3 {
+		t.Fatalf("latest with metadata: %+v %v", m, err)
+	}
+	if _, err := cl.GetLatestWithMetadata("payments-value", map[string]string{"major": "2"}, false); err == nil {
+		t.Fatal("latest with metadata major=2 found a version")
+	}
+	ok, err := cl.TestCompatibility("payments-value", -1, ckgsr.SchemaInfo{Schema: avroRecord("Payment", 4)})
 	if err != nil || !ok {
 		t.Fatalf("compatibility: %v %v", ok, err)
 	}
@@ -129,7 +140,7 @@ func TestConfluentGoClient(t *testing.T) {
 	if _, err := cl.DeleteSubject("payments-value", false); err != nil {
 		t.Fatal(err)
 	}
-	if versions, err := cl.DeleteSubject("payments-value", true); err != nil || len(versions) != 1 {
+	if versions, err := cl.DeleteSubject("payments-value", true); err != nil || len(versions) != 2 {
 		t.Fatalf("hard delete: %v %v", versions, err)
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventlens/eventlens/buildinfo"
 	"github.com/eventlens/eventlens/schemaregistry"
 )
 
@@ -250,6 +252,65 @@ func (a registryAPI) schemaByGUID(c echo.Context) error {
 	out := byID(s)
 	out.GUID = s.GUID
 	return answer(c, http.StatusOK, out)
+}
+
+// idsByGUID answers the ids a GUID has in each context: eventlens has the default one only.
+func (a registryAPI) idsByGUID(c echo.Context) error {
+	s, err := a.reg.SchemaByGUID(c.Request().Context(), c.Param("guid"))
+	if err != nil {
+		return err
+	}
+	type contextID struct {
+		Context string `json:"context"`
+		ID      int    `json:"id"`
+	}
+	return answer(c, http.StatusOK, []contextID{{Context: defaultContext, ID: s.ID}})
+}
+
+// defaultContext is Confluent's name for the context subjects live in when they name none;
+// eventlens has no other.
+const defaultContext = "."
+
+func (a registryAPI) contexts(c echo.Context) error {
+	out := []string{}
+	if strings.HasPrefix(defaultContext, c.QueryParam("contextPrefix")) && intQuery(c, "offset") <= 0 {
+		out = append(out, defaultContext)
+	}
+	return answer(c, http.StatusOK, out)
+}
+
+// clusterID is what Confluent answers for its Kafka and registry clusters; eventlens stands
+// alone, so it names no Kafka cluster.
+func (a registryAPI) clusterID(c echo.Context) error {
+	return answer(c, http.StatusOK, map[string]any{"scope": map[string]any{
+		"path": []string{}, "clusters": map[string]string{"kafka-cluster": "", "schema-registry-cluster": "eventlens"}}})
+}
+
+func (a registryAPI) serverVersion(c echo.Context) error {
+	return answer(c, http.StatusOK, map[string]string{"version": buildinfo.Version(), "commitId": buildinfo.Commit()})
+}
+
+// deployment says what kind of registry this is; clients tell Confluent Cloud apart by it.
+func (a registryAPI) deployment(c echo.Context) error {
+	return answer(c, http.StatusOK, map[string][]string{"attributes": {"opensource"}})
+}
+
+// latestWithMetadata answers the newest version whose metadata properties hold each key=value
+// pair given as repeated key and value parameters.
+func (a registryAPI) latestWithMetadata(c echo.Context) error {
+	keys, values := c.QueryParams()["key"], c.QueryParams()["value"]
+	if len(keys) != len(values) {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("%d metadata keys but %d values: give one value per key", len(keys), len(values)))
+	}
+	props := map[string]string{}
+	for i, k := range keys {
+		props[k] = values[i]
+	}
+	s, err := a.reg.LatestWithMetadata(c.Request().Context(), subjectParam(c), props, boolQuery(c, "deleted"))
+	if err != nil {
+		return err
+	}
+	return answer(c, http.StatusOK, toJSON(s))
 }
 
 func (a registryAPI) subjects(c echo.Context) error {

@@ -286,3 +286,46 @@ func TestRegistryEndpoints(t *testing.T) {
 		t.Errorf("by guid: %s", out)
 	}
 }
+
+// TestRegistryMetadataEndpoints covers the endpoints clients use to find a schema by its
+// metadata (data contracts), by GUID across contexts, and to learn what server they talk to.
+func TestRegistryMetadataEndpoints(t *testing.T) {
+	ts := startServer(t)
+	for v, major := range []string{"1", "2", "2"} {
+		ts.mustCall(t, "POST", "/subjects/dc/versions",
+			body(avroRecord("D", v+1), `,"metadata":{"properties":{"major":"`+major+`","owner":"team-a"}}`))
+	}
+	var s struct{ GUID string }
+	if err := json.Unmarshal([]byte(ts.mustCall(t, "GET", "/subjects/dc/versions/1", "")), &s); err != nil || s.GUID == "" {
+		t.Fatalf("no guid: %v", err)
+	}
+	tests := []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/subjects/dc/metadata?key=major&value=1", 200, `"version":1`},
+		{"/subjects/dc/metadata?key=major&value=2", 200, `"version":3`},
+		{"/subjects/dc/metadata?key=major&value=2&key=owner&value=team-a", 200, `"version":3`},
+		{"/subjects/dc/metadata?key=major&value=2&key=owner&value=team-b", 404, `"error_code":40403`},
+		{"/subjects/dc/metadata?key=major&value=3", 404, `"error_code":40403`},
+		{"/subjects/dc/metadata?key=major", 400, `one value per key`},
+		{"/subjects/nobody/metadata?key=a&value=b", 404, `"error_code":40401`},
+		{"/subjects/dc/metadata", 200, `"version":3`}, // no condition: the latest
+		{"/schemas/guids/" + s.GUID + "/ids", 200, `[{"context":".","id":1}]`},
+		{"/schemas/guids/0000/ids", 404, `"error_code":40403`},
+		{"/contexts", 200, `["."]`},
+		{"/contexts?contextPrefix=.", 200, `["."]`},
+		{"/contexts?contextPrefix=.other", 200, `[]`},
+		{"/contexts?offset=1", 200, `[]`},
+		{"/v1/metadata/id", 200, `{"scope":{"clusters":{"kafka-cluster":"","schema-registry-cluster":"eventlens"},"path":[]}}`},
+		{"/v1/metadata/version", 200, `"commitId":`},
+		{"/v1/metadata/deployment", 200, `{"attributes":["opensource"]}`},
+	}
+	for _, tt := range tests {
+		status, out := ts.call(t, "GET", tt.path, "")
+		if status != tt.status || !strings.Contains(out, tt.want) {
+			t.Errorf("GET %s: %d %s, want %d with %s", tt.path, status, out, tt.status, tt.want)
+		}
+	}
+}
