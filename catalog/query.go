@@ -225,16 +225,11 @@ func (c *Catalog) Message(ctx context.Context, name string) (Message, error) {
 	if err != nil {
 		return m, err
 	}
-	m.Channels, err = queryList(ctx, c.db.Read, func(row scanner) (MessageChannel, error) {
-		var mc MessageChannel
-		return mc, row.Scan(&mc.Channel, &mc.Subject, &mc.KeySubject)
-	}, `
-		SELECT DISTINCT c.name, cm.subject, `+keySubject+` FROM catalog_channel_messages cm
-		JOIN catalog_messages m ON m.id = cm.message_id JOIN catalog_channels c ON c.id = cm.channel_id
-		WHERE m.name = ? ORDER BY c.name, cm.subject`, name)
+	channels, err := c.messageChannels(ctx, `m.name = ?`, name)
 	if err != nil {
 		return m, err
 	}
+	m.Channels = channels[name]
 	for _, action := range []string{ActionSend, ActionReceive} {
 		names, err := c.names(ctx, `
 			SELECT DISTINCT s.name FROM catalog_operation_messages om
@@ -251,6 +246,35 @@ func (c *Catalog) Message(ctx context.Context, name string) (Message, error) {
 		}
 	}
 	return m, nil
+}
+
+// MessageChannels lists the channels of every message (with its subjects there), by message
+// name: what Message fills for one message, for lists of them.
+func (c *Catalog) MessageChannels(ctx context.Context) (map[string][]MessageChannel, error) {
+	return c.messageChannels(ctx, `1 = 1`)
+}
+
+// messageChannels lists the channels of the messages that match where (on m, the message).
+func (c *Catalog) messageChannels(ctx context.Context, where string, args ...any) (map[string][]MessageChannel, error) {
+	type row struct {
+		message string
+		MessageChannel
+	}
+	rows, err := queryList(ctx, c.db.Read, func(sc scanner) (row, error) {
+		var r row
+		return r, sc.Scan(&r.message, &r.Channel, &r.Subject, &r.KeySubject)
+	}, `
+		SELECT DISTINCT m.name, c.name, cm.subject, `+keySubject+` FROM catalog_channel_messages cm
+		JOIN catalog_messages m ON m.id = cm.message_id JOIN catalog_channels c ON c.id = cm.channel_id
+		WHERE `+where+` ORDER BY m.name, c.name, cm.subject`, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]MessageChannel{}
+	for _, r := range rows {
+		out[r.message] = append(out[r.message], r.MessageChannel)
+	}
+	return out, nil
 }
 
 func scanMessage(row scanner) (Message, error) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +35,7 @@ func BenchmarkPages(b *testing.B) {
 	ts := startServerWith(b, tracing.Config{QueueSpans: 200_000, BatchSpans: 20_000, SpanRetention: 48 * time.Hour})
 	fillSubjects(b, ts)
 	fillSpans(b, ts, spans)
+	fillCatalog(b, ts)
 
 	examples := ts.Ingest.ErrorExamples(tracing.ExampleQuery{Limit: 1})
 	if len(examples) == 0 {
@@ -59,6 +61,11 @@ func BenchmarkPages(b *testing.B) {
 		{"subject", "/schemas/topic-100-value"},
 		{"diff", "/schemas/topic-100-value/diff?from=1&to=10"},
 		{"drift", "/drift"},
+		{"messages", "/messages?sort=owner&order=desc"},
+		{"message", "/messages/Event-100"},
+		{"domains", "/domains?sort=status"},
+		{"domain", "/domains/domain-0"},
+		{"owner", "/owners/team-0"},
 		// An arbitrary window sums aggregate rows, as loading a live window at start does.
 		{"api-flows-24h-rows", fmt.Sprintf("/api/flows?since=%d&until=%d", now-86400-30, now-30)},
 		{"api-flows-1h-rows", fmt.Sprintf("/api/flows?since=%d&until=%d", now-3600-30, now-30)},
@@ -103,6 +110,26 @@ func fillSubjects(b *testing.B, ts *testServer) {
 		}
 	}
 	b.Logf("registered 5,000 subjects × 10 versions in %s", time.Since(start).Round(time.Second))
+}
+
+// fillCatalog imports ten documents: svc-0000 to svc-0009, in five domains and owned by three
+// teams, each sending 50 messages (Event-000 to Event-499) on the channels fillSpans fills.
+// The messages have no payload, so the import leaves the registry's subjects alone.
+func fillCatalog(b *testing.B, ts *testServer) {
+	for d := range 10 {
+		var channels, operations []string
+		for i := d * 50; i < (d+1)*50; i++ {
+			channels = append(channels, fmt.Sprintf(`"topic-%03d": {"address": "topic-%03d", "messages": {"m": {"name": "Event-%03d", "x-eventlens-owner": "team-%d"}}}`, i, i, i, i%3))
+			operations = append(operations, fmt.Sprintf(`"send%03d": {"action": "send", "channel": {"$ref": "#/channels/topic-%03d"}}`, i, i))
+		}
+		doc := fmt.Sprintf(`{"asyncapi": "3.0.0", "info": {"title": "svc-%04d", "version": "1.0.0",
+			"x-eventlens-owner": "team-%d", "x-eventlens-domain": "domain-%d"},
+			"channels": {%s}, "operations": {%s}}`, d, d%3, d%5, strings.Join(channels, ","), strings.Join(operations, ","))
+		resp, body := ts.do(b, http.MethodPost, "/api/catalog/asyncapi", "", strings.NewReader(doc))
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("import svc-%04d: HTTP %d: %s", d, resp.StatusCode, body)
+		}
+	}
 }
 
 // fillSpans writes n spans over the last 24 hours through ingest, as OTLP would hand them over.

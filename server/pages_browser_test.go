@@ -120,6 +120,21 @@ func TestBrowserPages(t *testing.T) {
 		}
 		return a.Value
 	}
+	// waitFor waits until a click has taken the browser to path.
+	waitFor := func(path string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			loc, err := chromedp.Run(b.ctx, chromedp.Location())
+			if err == nil && strings.HasSuffix(loc, path) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("went to %s (%v), want %s", loc, err, path)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 	open := func(path string) {
 		t.Helper()
 		if status := b.open(t, ts.URL+path); status != 200 {
@@ -176,17 +191,55 @@ func TestBrowserPages(t *testing.T) {
 		t.Errorf("subject link %q, want /schemas/orders.placed-value", href)
 	}
 	do("follow the subject link", chromedp.Click(chromedp.CSS(`[data-testid="subject-link"]`)))
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		loc, err := chromedp.Run(b.ctx, chromedp.Location())
-		if err == nil && strings.HasSuffix(loc, "/schemas/orders.placed-value") {
-			break
+	waitFor("/schemas/orders.placed-value")
+
+	// The catalog's lists, each under the Catalog navigation.
+	for _, p := range []struct{ path, table string }{
+		{"/messages", "messages"}, {"/domains", "domains"}, {"/owners", "owners"},
+	} {
+		open(p.path)
+		if current := text(`[data-testid="catalog-nav"] [aria-current="page"]`); "/"+strings.ToLower(current) != p.path {
+			t.Errorf("%s: the catalog navigation marks %q", p.path, current)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the subject link went to %s (%v)", loc, err)
+		if n := count(`[data-testid="` + p.table + `"] tbody tr`); n < 1 {
+			t.Errorf("%s lists nothing", p.path)
 		}
-		time.Sleep(50 * time.Millisecond)
+		b.screenshot(t, p.table)
 	}
+	open("/domains/sales")
+	if s := text(`[data-testid="domain-services"]`); !strings.Contains(s, "orders") {
+		t.Errorf("sales domain services: %q", s)
+	}
+	b.screenshot(t, "domain")
+	open("/owners")
+	do("open team-checkout, the demo's owner of orders",
+		chromedp.Click(chromedp.Search(`//a[@data-testid="owner-link"][text()="team-checkout"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="owner-name"]`)))
+	if s := text(`[data-testid="owns"]`); !strings.Contains(s, "orders") {
+		t.Errorf("team-checkout owns %q, want the orders service", s)
+	}
+	b.screenshot(t, "owner")
+
+	// From a channel to its message, and from the message to its subject.
+	open("/channels/orders.placed")
+	do("open OrderPlaced from its channel",
+		chromedp.Click(chromedp.CSS(`[data-testid="message-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="message-name"]`)))
+	if name := text(`[data-testid="message-name"]`); name != "OrderPlaced" {
+		t.Errorf("the channel's message link opened %q", name)
+	}
+	if s := text(`[data-testid="producers"]`); !strings.Contains(s, "orders") {
+		t.Errorf("OrderPlaced producers: %q", s)
+	}
+	if s := text(`[data-testid="consumers"]`); !strings.Contains(s, "audit") || !strings.Contains(s, "payments") {
+		t.Errorf("OrderPlaced consumers (audit documented, payments seen): %q", s)
+	}
+	if n := count(`[data-testid="throughput"] tbody tr`); n != 1 {
+		t.Errorf("OrderPlaced throughput rows: %d, want its one channel", n)
+	}
+	b.screenshot(t, "message")
+	do("follow the message's subject", chromedp.Click(chromedp.CSS(`[data-testid="value-subject"]`)))
+	waitFor("/schemas/orders.placed-value")
 
 	// Health: sorted on the server, refreshed by htmx.
 	open("/health?sort=errors&order=desc")

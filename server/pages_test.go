@@ -77,6 +77,8 @@ info:
   title: Evil
   version: 1.0.0
   x-eventlens-service: "ORDERS"
+  x-eventlens-domain: {name: "ORDERS", description: "ORDERS"}
+  x-eventlens-owner: {name: "ORDERS", email: "ORDERS", url: "ORDERS", description: "ORDERS"}
 servers:
   evil:
     url: "ORDERS"
@@ -89,7 +91,9 @@ channels:
     subscribe:
       operationId: send
       message:
-        name: Evil
+        name: "ORDERS"
+        x-eventlens-owner: "ORDERS"
+        summary: "ORDERS"
         schemaFormat: application/schema+json;version=draft-07
         payload: {type: object, properties: {"ORDERS": {type: string}}}
 `)
@@ -103,7 +107,8 @@ channels:
 	esc := url.PathEscape(evil)
 	paths := []string{"/", "/flows", "/flows?service=" + url.QueryEscape(evil), "/flows?channel=" + url.QueryEscape(evil),
 		"/services", "/services/" + esc, "/channels", "/channels/" + esc, "/health", "/health/table",
-		"/search?q=script", "/search?q=" + url.QueryEscape(evil)}
+		"/search?q=script", "/search?q=" + url.QueryEscape(evil),
+		"/messages", "/messages/" + esc, "/domains", "/domains/" + esc, "/owners", "/owners/" + esc}
 	for _, p := range paths {
 		status, body := get(t, ts, p)
 		if status != 200 {

@@ -50,6 +50,12 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/services/*", roleRead, pages.Service, false}, // names may hold '/'
 		{http.MethodGet, "/channels", roleRead, pages.Channels, false},
 		{http.MethodGet, "/channels/*", roleRead, pages.Channel, false}, // comment/liked, orders.created
+		{http.MethodGet, "/messages", roleRead, pages.Messages, false},
+		{http.MethodGet, "/messages/*", roleRead, pages.Message, false},
+		{http.MethodGet, "/domains", roleRead, pages.Domains, false},
+		{http.MethodGet, "/domains/*", roleRead, pages.Domain, false},
+		{http.MethodGet, "/owners", roleRead, pages.Owners, false},
+		{http.MethodGet, "/owners/*", roleRead, pages.Owner, false},
 		{http.MethodGet, "/health", roleRead, pages.Health, false},
 		{http.MethodGet, "/health/table", roleRead, pages.HealthTable, false}, // htmx refreshes the table
 		{http.MethodGet, "/traces/:id", roleRead, pages.Trace, false},

@@ -27,6 +27,22 @@ type channelRow struct {
 	DelayP95             *float64
 }
 
+// add counts one of the channel's flows: a producer's rate, a consumer's errors and delay.
+func (r *channelRow) add(f tracing.Flow) {
+	if f.Direction == tracing.RoleProducer.String() {
+		r.Producers++
+		r.Rate += f.RatePerSecond
+		return
+	}
+	r.Consumers++
+	r.Messages += f.Messages
+	r.Errors += f.Errors
+	if f.DelayP95Ms != nil && (r.DelayP95 == nil || *f.DelayP95Ms > *r.DelayP95) {
+		d := *f.DelayP95Ms
+		r.DelayP95 = &d
+	}
+}
+
 type channelsView struct {
 	page
 	Window window
@@ -66,19 +82,7 @@ func (p *Pages) Channels(c echo.Context) error {
 		row(ch.Destination).System = ch.System
 	}
 	for _, f := range flows {
-		r := row(f.Channel.Destination)
-		if f.Direction == tracing.RoleProducer.String() {
-			r.Producers++
-			r.Rate += f.RatePerSecond
-		} else {
-			r.Consumers++
-			r.Messages += f.Messages
-			r.Errors += f.Errors
-			if f.DelayP95Ms != nil && (r.DelayP95 == nil || *f.DelayP95Ms > *r.DelayP95) {
-				d := *f.DelayP95Ms
-				r.DelayP95 = &d
-			}
-		}
+		row(f.Channel.Destination).add(f)
 	}
 	list := make([]channelRow, 0, len(rows))
 	for _, r := range rows {

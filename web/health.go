@@ -139,16 +139,7 @@ func (v healthView) tableURL() string {
 	return u
 }
 
-func (v healthView) statusHref(status string) string {
-	l := v.List
-	l.Query = cloneValues(l.Query)
-	if status == "" {
-		l.Query.Del("status")
-	} else {
-		l.Query.Set("status", status)
-	}
-	return l.href(l.Sort, l.Desc, 1)
-}
+func (v healthView) statusHref(status string) string { return v.List.filterHref("status", status) }
 
 // measured names the window a health report's measures cover, as "5 min".
 func measured(r tracing.HealthReport) string {

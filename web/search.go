@@ -96,8 +96,10 @@ func hitHref(h catalog.SearchHit) string {
 		return channelPath(h.Name)
 	case catalog.HitSubject, catalog.HitField:
 		return subjectPath(h.Name)
+	case catalog.HitMessage:
+		return messagePath(h.Name)
 	case catalog.HitDomain:
-		return flowsURL("domain", h.Name)
+		return domainPath(h.Name)
 	default:
 		return "/search?" + url.Values{"q": {h.Name}}.Encode()
 	}

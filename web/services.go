@@ -91,11 +91,8 @@ func (p *Pages) Services(c echo.Context) error {
 		produces, consumes := ports(name, flowsOf[name], opsOf[name])
 		r.Produces, r.Consumes = len(produces), len(consumes)
 	}
-	for _, h := range report.Consumers {
-		r := row(h.Service)
-		if r.Status == "" || statusRank(h.Status) < statusRank(r.Status) {
-			r.Status = h.Status
-		}
+	for service, status := range worstStatus(report) {
+		row(service).Status = status
 	}
 	list := make([]serviceRow, 0, len(rows))
 	for _, r := range rows {

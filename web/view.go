@@ -149,6 +149,24 @@ func statusRank(s string) int {
 	}
 }
 
+// worstStatus is each service's worst consumer status in a health report: the status the
+// services and domains lists show. Services that consume nothing are absent.
+func worstStatus(report tracing.HealthReport) map[string]string {
+	worst := map[string]string{}
+	for _, h := range report.Consumers {
+		worst[h.Service] = worseStatus(worst[h.Service], h.Status)
+	}
+	return worst
+}
+
+// worseStatus returns the worse of two consumer statuses; "" (none) counts as best.
+func worseStatus(a, b string) string {
+	if statusRank(b) < statusRank(a) {
+		return b
+	}
+	return a
+}
+
 // worse returns the worse of two healths (Unknown counts as best).
 func worse(a, b flowgraph.Health) flowgraph.Health {
 	rank := func(h flowgraph.Health) int {
@@ -173,6 +191,9 @@ func worse(a, b flowgraph.Health) flowgraph.Health {
 // Paths of the pages, escaped: names may hold '/', '.', spaces or markup.
 func servicePath(name string) string { return "/services/" + pathEscape(name) }
 func channelPath(name string) string { return "/channels/" + pathEscape(name) }
+func messagePath(name string) string { return "/messages/" + pathEscape(name) }
+func domainPath(name string) string  { return "/domains/" + pathEscape(name) }
+func ownerPath(name string) string   { return "/owners/" + pathEscape(name) }
 func subjectPath(name string) string { return "/schemas/" + url.PathEscape(name) }
 func tracePath(id tracing.TraceID) string {
 	return "/traces/" + id.String()
@@ -250,6 +271,18 @@ func (l listState) href(sort string, desc bool, page int) string {
 		q.Set("page", strconv.Itoa(page))
 	}
 	return l.Path + "?" + q.Encode()
+}
+
+// filterHref is the list's URL with the filter key set to value (removed when value is ""),
+// from the first page.
+func (l listState) filterHref(key, value string) string {
+	l.Query = cloneValues(l.Query)
+	if value == "" {
+		l.Query.Del(key)
+	} else {
+		l.Query.Set(key, value)
+	}
+	return l.href(l.Sort, l.Desc, 1)
 }
 
 // sortHref is the link of a column header: the column ascending, or flipped when it is the
