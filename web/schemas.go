@@ -98,14 +98,8 @@ func (v schemaListView) ariaSort(column string) string {
 func (v schemaListView) first() int { return min((v.Page-1)*schemasPerPage+1, v.Total) }
 func (v schemaListView) last() int  { return min(v.Page*schemasPerPage, v.Total) }
 
-// subjectURL is the address of a subject's page; the subject is one path segment, with any
-// slash percent-encoded.
-func subjectURL(subject string) string {
-	return "/schemas/" + url.PathEscape(subject)
-}
-
 func versionURL(subject string, version int) string {
-	return subjectURL(subject) + "?version=" + strconv.Itoa(version)
+	return subjectPath(subject) + "?version=" + strconv.Itoa(version)
 }
 
 // subjectParam is the subject from the path, percent-decoded: echo routes on the raw path when
