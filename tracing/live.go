@@ -3,6 +3,7 @@ package tracing
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -14,12 +15,38 @@ import (
 // changes them: it adds what each transaction committed and, as the clock moves, subtracts the
 // minutes that slid out of a window, read back from the aggregate tables. So each window always
 // equals the stored aggregates from its first minute on. Readers copy under the lock.
+//
+// Loading them reads every window's rows, seconds on a large store, so it runs beside the writer
+// on a snapshot the writer takes between two commits; the writer keeps what it commits meanwhile
+// and applies it on top once the load is done.
 type liveWindows struct {
 	mu      sync.RWMutex
-	ready   bool // false until the writer has loaded the flows and sums
+	ready   bool // false until the flows and sums are loaded
 	flows   map[int64]flowRow
 	windows map[time.Duration]*liveWindow
+	loading *liveLoad // the load running in the background, if any; only the writer touches it
 }
+
+// liveLoad is a load of the live windows from one snapshot of the store.
+type liveLoad struct {
+	now     time.Time
+	started time.Time
+	done    chan error // receives the load's outcome once
+	flows   map[int64]flowRow
+	sums    map[time.Duration]map[int64]*aggregate
+	pending []committedDeltas // what the writer committed after the snapshot
+}
+
+// committedDeltas is one transaction's flows and deltas, kept while a load runs.
+type committedDeltas struct {
+	ids    map[flowKey]int64
+	flows  map[flowKey]*flowState
+	deltas map[bucketKey]*aggregate
+}
+
+// testHookLoading, when set, runs in the load's goroutine before it reads, so a test can commit
+// spans while a load is under way.
+var testHookLoading func()
 
 type liveWindow struct {
 	length time.Duration
@@ -44,51 +71,94 @@ func windowStart(now time.Time, d time.Duration) int64 {
 	return floorDiv(now.Add(-d).Unix(), 60)
 }
 
-// update loads the windows, or moves each one's start to now. On an error it drops them, so
-// readers sum aggregate rows, and the next update loads them again.
-func (l *liveWindows) update(ctx context.Context, db *sql.DB, now time.Time, log *slog.Logger) {
+// update moves each window's start to now, or starts a load in the background, or finishes the
+// load that ended. On an error it drops the windows, so readers sum aggregate rows, and a later
+// update loads them again.
+func (l *liveWindows) update(ctx context.Context, read, write *sql.DB, now time.Time, log *slog.Logger) {
 	var err error
-	if l.ready {
-		err = l.advance(ctx, db, now)
-	} else {
-		start := time.Now()
-		if err = l.load(ctx, db, now); err == nil {
-			log.Info("live flow windows loaded", "flows", len(l.flows), "took", time.Since(start).Round(time.Millisecond))
+	switch {
+	case l.ready:
+		err = l.advance(ctx, write, now)
+	case l.loading == nil:
+		err = l.startLoad(ctx, read, now)
+	default:
+		select {
+		case err = <-l.loading.done:
+			ld := l.loading
+			l.loading = nil
+			if err == nil {
+				l.finish(ld)
+				log.Info("live flow windows loaded", "flows", len(ld.flows), "took", time.Since(ld.started).Round(time.Millisecond))
+				err = l.advance(ctx, write, now)
+			}
+		default:
 		}
 	}
 	if err != nil {
 		log.Error("live flow windows; pages sum aggregate rows meanwhile", "error", err)
-		l.mu.Lock()
-		l.ready = false
-		l.mu.Unlock()
+		l.drop()
 	}
 }
 
-// load reads the flow table and sums each window from the aggregate tables.
-func (l *liveWindows) load(ctx context.Context, db *sql.DB, now time.Time) error {
-	flows, err := readFlowRows(ctx, db, 0)
+// startLoad takes a snapshot of the store now, between two of the writer's commits, and reads
+// the windows from it in the background.
+func (l *liveWindows) startLoad(ctx context.Context, read *sql.DB, now time.Time) error {
+	tx, err := read.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("load live windows: %w", err)
 	}
-	loaded := map[time.Duration]map[int64]*aggregate{}
-	for d := range l.windows {
-		sums, err := sumAggregates(ctx, db, windowStart(now, d), farFuture)
-		if err != nil {
-			return err
+	// SQLite fixes a read transaction's snapshot at its first read.
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("load live windows: %w", err)
+	}
+	ld := &liveLoad{now: now, started: time.Now(), done: make(chan error, 1)}
+	l.loading = ld
+	go func() {
+		defer tx.Rollback()
+		if testHookLoading != nil {
+			testHookLoading()
 		}
-		loaded[d] = sums
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for d, w := range l.windows {
-		w.start, w.sums = windowStart(now, d), loaded[d]
-	}
-	l.flows, l.ready = flows, true
+		var err error
+		ld.flows, ld.sums, err = l.read(ctx, tx, now)
+		ld.done <- err
+	}()
 	return nil
 }
 
-// drop forgets everything, after retention deleted flows; the next update loads it again.
+// read reads the flow table and sums each window ending at now from the aggregate tables.
+func (l *liveWindows) read(ctx context.Context, q querier, now time.Time) (map[int64]flowRow, map[time.Duration]map[int64]*aggregate, error) {
+	flows, err := readFlowRows(ctx, q, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	sums := map[time.Duration]map[int64]*aggregate{}
+	for d := range l.windows {
+		if sums[d], err = sumAggregates(ctx, q, windowStart(now, d), farFuture); err != nil {
+			return nil, nil, err
+		}
+	}
+	return flows, sums, nil
+}
+
+// finish installs a load's flows and sums and applies what was committed after its snapshot.
+func (l *liveWindows) finish(ld *liveLoad) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for d, w := range l.windows {
+		w.start, w.sums = windowStart(ld.now, d), ld.sums[d]
+	}
+	l.flows, l.ready = ld.flows, true
+	for _, c := range ld.pending {
+		l.apply(c.ids, c.flows, c.deltas)
+	}
+}
+
+// drop forgets everything, and any load under way, after retention deleted flows or an error;
+// the next update loads it again.
 func (l *liveWindows) drop() {
+	l.loading = nil // its goroutine ends on its own; what it read is stale
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.ready, l.flows = false, nil
@@ -123,14 +193,37 @@ func (l *liveWindows) advance(ctx context.Context, db *sql.DB, now time.Time) er
 	return nil
 }
 
-// add applies a committed transaction: its flows' last sighting and schema, as the flow table's
-// update does, and its deltas to every window that holds their minute.
+// add applies a committed transaction, or keeps a copy of it for the load under way.
 func (l *liveWindows) add(ids map[flowKey]int64, flows map[flowKey]*flowState, deltas map[bucketKey]*aggregate) {
+	if l.loading != nil {
+		l.loading.pending = append(l.loading.pending, copyCommitted(ids, flows, deltas))
+		return
+	}
 	if !l.ready {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.apply(ids, flows, deltas)
+}
+
+// copyCommitted copies what a transaction committed: the writer reuses its maps.
+func copyCommitted(ids map[flowKey]int64, flows map[flowKey]*flowState, deltas map[bucketKey]*aggregate) committedDeltas {
+	c := committedDeltas{ids: map[flowKey]int64{}, flows: map[flowKey]*flowState{}, deltas: map[bucketKey]*aggregate{}}
+	for k, fs := range flows {
+		st := *fs
+		c.flows[k], c.ids[k] = &st, ids[k]
+	}
+	for k, agg := range deltas {
+		a := *agg
+		c.deltas[k], c.ids[k.flow] = &a, ids[k.flow]
+	}
+	return c
+}
+
+// apply adds a committed transaction, under the lock: its flows' last sighting and schema, as
+// the flow table's update does, and its deltas to every window that holds their minute.
+func (l *liveWindows) apply(ids map[flowKey]int64, flows map[flowKey]*flowState, deltas map[bucketKey]*aggregate) {
 	for k, fs := range flows {
 		id := ids[k]
 		r, ok := l.flows[id]

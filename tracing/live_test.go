@@ -4,10 +4,82 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/eventlens/eventlens/sqlitedb"
 )
+
+// spanMaker makes batches of random messaging spans around a clock: late ones, failures, schema
+// versions, and producers held back to a later batch than their consumers.
+type spanMaker struct {
+	rng     *rand.Rand
+	clk     *clock
+	next    uint64
+	waiting []spanSpec // producers whose consumers were sent in an earlier batch
+}
+
+func newSpanMaker(clk *clock) *spanMaker {
+	return &spanMaker{rng: rand.New(rand.NewPCG(1, 2)), clk: clk}
+}
+
+func (m *spanMaker) batch(t *testing.T) []Span {
+	specs := m.waiting
+	m.waiting = nil
+	rng := m.rng
+	for range 30 {
+		m.next++
+		at := m.clk.now().Add(-time.Duration(rng.Int64N(int64(90 * time.Minute))))
+		if rng.IntN(10) == 0 {
+			at = m.clk.now().Add(-time.Duration(rng.Int64N(int64(8 * 24 * time.Hour)))) // late
+		}
+		topic := fmt.Sprintf("topic-%d", rng.IntN(3))
+		p := producer(fmt.Sprintf("svc-%d", rng.IntN(3)), topic, m.next, 1, at)
+		c := consumer(fmt.Sprintf("con-%d", rng.IntN(3)), "g", topic, m.next, 2, ref(m.next, 1), at.Add(time.Duration(rng.IntN(5000))*time.Millisecond), time.Duration(rng.IntN(3000))*time.Millisecond)
+		c.statusError = rng.IntN(5) == 0
+		if rng.IntN(4) == 0 {
+			c.attrs["messaging.message.schema.version"] = fmt.Sprint(1 + rng.IntN(3))
+		}
+		specs = append(specs, c)
+		if rng.IntN(3) == 0 {
+			m.waiting = append(m.waiting, p)
+		} else {
+			specs = append(specs, p)
+		}
+	}
+	return decode(t, specs...)
+}
+
+// checkLive waits for the live windows to be current at now and checks the flows and every
+// window equal what the tables hold.
+func checkLive(t *testing.T, in *Ingester, db *sqlitedb.DB, now time.Time, step string) {
+	t.Helper()
+	ctx := context.Background()
+	lengths := liveLengths(&in.cfg)
+	for _, d := range lengths {
+		waitFor(t, func() bool { _, ok := in.w.live.sums(d, now); return ok })
+	}
+	liveFlows, _ := in.w.live.flowRows(0)
+	storedFlows, err := readFlowRows(ctx, db.Read, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(liveFlows, storedFlows) {
+		t.Fatalf("%s: live flows differ from the flow table:\nlive   %+v\nstored %+v", step, liveFlows, storedFlows)
+	}
+	for _, d := range lengths {
+		live, _ := in.w.live.sums(d, now)
+		stored, err := sumAggregates(ctx, db.Read, windowStart(now, d), farFuture)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(live, stored) {
+			t.Fatalf("%s, window %s: live sums differ from stored aggregates:\nlive   %s\nstored %s", step, d, describe(live), describe(stored))
+		}
+	}
+}
 
 // TestLiveWindowsEqualStoredAggregates ingests spans at scattered times, late ones and producers
 // that arrive after their consumers included, while the clock moves across minutes and hours, and
@@ -16,62 +88,61 @@ import (
 func TestLiveWindowsEqualStoredAggregates(t *testing.T) {
 	clk := newClock(t0)
 	in, db := startIngest(t, Config{Now: clk.now, RetentionEvery: 5 * time.Millisecond})
-	ctx := context.Background()
-	rng := rand.New(rand.NewPCG(1, 2))
-	lengths := liveLengths(&in.cfg)
-	if len(lengths) != 5 {
+	if lengths := liveLengths(&in.cfg); len(lengths) != 5 {
 		t.Fatalf("live windows %v, want the health window and four page windows", lengths)
 	}
-	var next uint64
-	var waiting []spanSpec // producers whose consumers were sent in an earlier batch
+	spans := newSpanMaker(clk)
 	for step := range 40 {
-		var specs []spanSpec
-		specs, waiting = append(specs, waiting...), nil
-		for range 30 {
-			next++
-			at := clk.now().Add(-time.Duration(rng.Int64N(int64(90 * time.Minute))))
-			if rng.IntN(10) == 0 {
-				at = clk.now().Add(-time.Duration(rng.Int64N(int64(8 * 24 * time.Hour)))) // late
-			}
-			topic := fmt.Sprintf("topic-%d", rng.IntN(3))
-			p := producer(fmt.Sprintf("svc-%d", rng.IntN(3)), topic, next, 1, at)
-			c := consumer(fmt.Sprintf("con-%d", rng.IntN(3)), "g", topic, next, 2, ref(next, 1), at.Add(time.Duration(rng.IntN(5000))*time.Millisecond), time.Duration(rng.IntN(3000))*time.Millisecond)
-			c.statusError = rng.IntN(5) == 0
-			if rng.IntN(4) == 0 {
-				c.attrs["messaging.message.schema.version"] = fmt.Sprint(1 + rng.IntN(3))
-			}
-			specs = append(specs, c)
-			if rng.IntN(3) == 0 {
-				waiting = append(waiting, p)
-			} else {
-				specs = append(specs, p)
-			}
-		}
-		ingest(t, in, decode(t, specs...))
-
+		ingest(t, in, spans.batch(t))
 		clk.add([]time.Duration{0, 20 * time.Second, time.Minute, 7 * time.Minute, 61 * time.Minute}[step%5])
-		now := clk.now()
-		waitFor(t, func() bool { _, ok := in.w.live.sums(lengths[0], now); return ok })
-		liveFlows, _ := in.w.live.flowRows(0)
-		storedFlows, err := readFlowRows(ctx, db.Read, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(liveFlows, storedFlows) {
-			t.Fatalf("step %d: live flows differ from the flow table:\nlive   %+v\nstored %+v", step, liveFlows, storedFlows)
-		}
-		for _, d := range lengths {
-			waitFor(t, func() bool { _, ok := in.w.live.sums(d, now); return ok })
-			live, _ := in.w.live.sums(d, now)
-			stored, err := sumAggregates(ctx, db.Read, windowStart(now, d), farFuture)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(live, stored) {
-				t.Fatalf("step %d, window %s: live sums differ from stored aggregates:\nlive   %s\nstored %s", step, d, describe(live), describe(stored))
-			}
-		}
+		checkLive(t, in, db, clk.now(), fmt.Sprintf("step %d", step))
 	}
+}
+
+// TestLiveWindowsLoadBesideIngest holds the load of the live windows of a filled store while more
+// spans are committed, and checks that once loaded they hold both: what the load's snapshot saw
+// and what was committed after it.
+func TestLiveWindowsLoadBesideIngest(t *testing.T) {
+	clk := newClock(t0)
+	path := filepath.Join(t.TempDir(), "eventlens.db")
+	db, err := sqlitedb.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cfg := Config{Now: clk.now, RetentionEvery: 5 * time.Millisecond}
+	spans := newSpanMaker(clk)
+	first, err := Start(context.Background(), db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		ingest(t, first, spans.batch(t))
+	}
+	if err := first.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	started, release := make(chan struct{}), make(chan struct{})
+	testHookLoading = func() { close(started); <-release }
+	t.Cleanup(func() { testHookLoading = nil })
+	in, err := Start(context.Background(), db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close(context.Background())
+	<-started
+	for range 5 {
+		ingest(t, in, spans.batch(t)) // committed while the load waits on its snapshot
+	}
+	if _, ok := in.w.live.sums(time.Hour, clk.now()); ok {
+		t.Fatal("live windows answered before their load finished")
+	}
+	close(release)
+	checkLive(t, in, db, clk.now(), "after the load")
+	ingest(t, in, spans.batch(t))
+	clk.add(3 * time.Minute)
+	checkLive(t, in, db, clk.now(), "after one more batch")
 }
 
 // TestLiveFlowsFollowRetention checks the live copy of the flow table forgets flows retention
@@ -148,11 +219,12 @@ func BenchmarkLiveLoad(b *testing.B) {
 	l := newLiveWindows(liveLengths(&in.cfg))
 	b.ResetTimer()
 	for b.Loop() {
-		if err := l.load(ctx, db.Read, now); err != nil {
+		loaded, sums, err := l.read(ctx, db.Read, now)
+		if err != nil {
 			b.Fatal(err)
 		}
-	}
-	if len(l.flows) != flows || len(l.windows[time.Hour].sums) != flows {
-		b.Fatalf("loaded %d flows, %d in the hour window", len(l.flows), len(l.windows[time.Hour].sums))
+		if len(loaded) != flows || len(sums[time.Hour]) != flows {
+			b.Fatalf("loaded %d flows, %d in the hour window", len(loaded), len(sums[time.Hour]))
+		}
 	}
 }

@@ -156,8 +156,13 @@ func (in *Ingester) flowRows(ctx context.Context, seenSinceNs int64) (map[int64]
 	return readFlowRows(ctx, in.db.Read, seenSinceNs)
 }
 
+// querier is a database or a transaction: live windows load from a read transaction's snapshot.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // readFlowRows reads the flow table: flows last seen at or after seenSinceNs.
-func readFlowRows(ctx context.Context, db *sql.DB, seenSinceNs int64) (map[int64]flowRow, error) {
+func readFlowRows(ctx context.Context, db querier, seenSinceNs int64) (map[int64]flowRow, error) {
 	rows, err := db.QueryContext(ctx, `SELECT id, direction, service, system, cluster, destination, consumer_group,
 		first_seen_ns, last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '') FROM flow WHERE last_seen_ns >= ?`, seenSinceNs)
 	if err != nil {
@@ -195,7 +200,7 @@ func (in *Ingester) windowSums(ctx context.Context, since, until time.Time, last
 
 // sumAggregates adds up each flow's aggregates over the minutes [m1, m2): the whole hours inside
 // from flow_hour, the minutes at either end from flow_minute.
-func sumAggregates(ctx context.Context, db *sql.DB, m1, m2 int64) (map[int64]*aggregate, error) {
+func sumAggregates(ctx context.Context, db querier, m1, m2 int64) (map[int64]*aggregate, error) {
 	h1, h2 := (m1+59)/60, floorDiv(m2, 60) // whole hours [h1, h2)
 	args := []any{m1, m2, 0, 0, 0, 0}
 	if h1 < h2 {

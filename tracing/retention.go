@@ -18,7 +18,7 @@ const (
 func (w *writer) housekeeping() {
 	now := w.cfg.Now()
 	w.flows.pairs.expire(now)
-	w.live.update(context.Background(), w.db.Write, now, w.log)
+	w.live.update(context.Background(), w.db.Read, w.db.Write, now, w.log)
 	w.failures.expire(now.Add(-w.cfg.SpanRetention))
 	deadline := time.Now().Add(retentionBudget)
 	ctx := context.Background()

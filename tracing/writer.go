@@ -136,7 +136,7 @@ func (w *writer) run(queue <-chan *request, queued *atomic.Int64) {
 		case <-tick.C:
 			w.housekeeping()
 		case <-minute.C:
-			w.live.update(context.Background(), w.db.Write, w.cfg.Now(), w.log)
+			w.live.update(context.Background(), w.db.Read, w.db.Write, w.cfg.Now(), w.log)
 			minute.Reset(untilNextMinute(time.Now()))
 		}
 	}
