@@ -22,6 +22,14 @@ const (
 	SchemaProtobuf = "PROTOBUF"
 )
 
+// OwnerCounts is how many of each kind of thing an owner owns.
+type OwnerCounts struct {
+	Domains  int `json:"domains"`
+	Services int `json:"services"`
+	Channels int `json:"channels"`
+	Messages int `json:"messages"`
+}
+
 // Owner is a team or a person responsible for services, channels, messages or domains.
 type Owner struct {
 	Name        string `json:"name"`
@@ -35,6 +43,9 @@ type Owner struct {
 	Channels []string `json:"channels,omitempty"`
 	Messages []string `json:"messages,omitempty"`
 	Domains  []string `json:"domains,omitempty"`
+
+	// Owns counts what it owns; filled by Owners (list).
+	Owns *OwnerCounts `json:"owns,omitempty"`
 }
 
 // Domain groups services, e.g. "shipping".

@@ -290,9 +290,16 @@ func scanMessage(row scanner) (Message, error) {
 	return m, json.Unmarshal([]byte(tags), &m.Tags)
 }
 
-// Owners lists every owner, by name.
+// Owners lists every owner, by name, with how many of each kind of thing it owns.
 func (c *Catalog) Owners(ctx context.Context) ([]Owner, error) {
-	return queryList(ctx, c.db.Read, scanOwner, `SELECT name, kind, email, url, description FROM catalog_owners ORDER BY name`)
+	return queryList(ctx, c.db.Read, func(row scanner) (Owner, error) {
+		o := Owner{Owns: &OwnerCounts{}}
+		n := o.Owns
+		return o, row.Scan(&o.Name, &o.Kind, &o.Email, &o.URL, &o.Description, &n.Domains, &n.Services, &n.Channels, &n.Messages)
+	}, `SELECT name, kind, email, url, description,
+		(SELECT count(*) FROM catalog_domains WHERE owner_id = o.id), (SELECT count(*) FROM catalog_services WHERE owner_id = o.id),
+		(SELECT count(*) FROM catalog_channels WHERE owner_id = o.id), (SELECT count(*) FROM catalog_messages WHERE owner_id = o.id)
+		FROM catalog_owners o ORDER BY name`)
 }
 
 // Owner returns one owner with what it owns.

@@ -131,6 +131,7 @@ func TestCatalogPages(t *testing.T) {
 		{path: "/owners", status: 200, has: []string{
 			`href="/owners/Checkout%20Team" data-testid="owner-link">Checkout Team</a>`, `<td>person</td>`,
 			`href="mailto:checkout@shop.example"`, `<a href="/owners" aria-current="page">Owners</a>`,
+			`<td class="muted">1 service · 1 message</td>`,
 		}, hasNot: []string{`href="javascript:`}},
 		{path: "/owners/Checkout%20Team", status: 200, has: []string{
 			`<h1 data-testid="owner-name">Checkout Team</h1>`, `<dd data-testid="owner-kind">team</dd>`,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -56,4 +57,27 @@ func (p *Pages) Owner(c echo.Context) error {
 		return err
 	}
 	return render(c, http.StatusOK, ownerPage(ownerView{page: page{Title: name, Nav: "catalog"}, Owner: o}))
+}
+
+// owns writes what an owner owns, as "1 domain · 2 services · 3 messages".
+func owns(n *catalog.OwnerCounts) string {
+	if n == nil {
+		return ""
+	}
+	var parts []string
+	for _, c := range []struct {
+		n          int
+		one, other string
+	}{{n.Domains, "domain", "domains"}, {n.Services, "service", "services"}, {n.Channels, "channel", "channels"}, {n.Messages, "message", "messages"}} {
+		switch {
+		case c.n == 1:
+			parts = append(parts, "1 "+c.one)
+		case c.n > 1:
+			parts = append(parts, strconv.Itoa(c.n)+" "+c.other)
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing yet"
+	}
+	return strings.Join(parts, " · ")
 }
