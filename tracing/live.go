@@ -32,6 +32,7 @@ type liveLoad struct {
 	now     time.Time
 	started time.Time
 	done    chan error // receives the load's outcome once
+	cancel  context.CancelFunc
 	flows   map[int64]flowRow
 	sums    map[time.Duration]map[int64]*aggregate
 	pending []committedDeltas // what the writer committed after the snapshot
@@ -80,7 +81,7 @@ func (l *liveWindows) update(ctx context.Context, read, write *sql.DB, now time.
 	case l.ready:
 		err = l.advance(ctx, write, now)
 	case l.loading == nil:
-		err = l.startLoad(ctx, read, now)
+		err = l.startLoad(read, now)
 	default:
 		select {
 		case err = <-l.loading.done:
@@ -102,20 +103,25 @@ func (l *liveWindows) update(ctx context.Context, read, write *sql.DB, now time.
 
 // startLoad takes a snapshot of the store now, between two of the writer's commits, and reads
 // the windows from it in the background.
-func (l *liveWindows) startLoad(ctx context.Context, read *sql.DB, now time.Time) error {
+func (l *liveWindows) startLoad(read *sql.DB, now time.Time) error {
+	// Its own context: the writer cancels a load it no longer wants, or when it stops.
+	ctx, cancel := context.WithCancel(context.Background())
 	tx, err := read.BeginTx(ctx, nil)
 	if err != nil {
+		cancel()
 		return fmt.Errorf("load live windows: %w", err)
 	}
 	// SQLite fixes a read transaction's snapshot at its first read.
 	var n int
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
 		tx.Rollback()
+		cancel()
 		return fmt.Errorf("load live windows: %w", err)
 	}
-	ld := &liveLoad{now: now, started: time.Now(), done: make(chan error, 1)}
+	ld := &liveLoad{now: now, started: time.Now(), done: make(chan error, 1), cancel: cancel}
 	l.loading = ld
 	go func() {
+		defer cancel()
 		defer tx.Rollback()
 		if testHookLoading != nil {
 			testHookLoading()
@@ -158,7 +164,7 @@ func (l *liveWindows) finish(ld *liveLoad) {
 // drop forgets everything, and any load under way, after retention deleted flows or an error;
 // the next update loads it again.
 func (l *liveWindows) drop() {
-	l.loading = nil // its goroutine ends on its own; what it read is stale
+	l.stopLoad() // what it reads would be stale
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.ready, l.flows = false, nil
@@ -191,6 +197,14 @@ func (l *liveWindows) advance(ctx context.Context, db *sql.DB, now time.Time) er
 		l.mu.Unlock()
 	}
 	return nil
+}
+
+// stopLoad cancels the load under way, if any.
+func (l *liveWindows) stopLoad() {
+	if l.loading != nil {
+		l.loading.cancel()
+		l.loading = nil
+	}
 }
 
 // add applies a committed transaction, or keeps a copy of it for the load under way.

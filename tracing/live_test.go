@@ -228,3 +228,32 @@ func BenchmarkLiveLoad(b *testing.B) {
 		}
 	}
 }
+
+// TestCloseCancelsLiveLoad closes ingest while the live windows' load waits: the load is
+// cancelled, so its read transaction and connection are released at once, not when it ends.
+func TestCloseCancelsLiveLoad(t *testing.T) {
+	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	testHookLoading = func() { close(started); <-release }
+	t.Cleanup(func() { testHookLoading = nil })
+	in, err := Start(context.Background(), db, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	if err := in.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); db.Read.Stats().InUse > 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) { // a hang guard, not a timing: the load holds it until released
+			t.Fatal("the load still holds a read connection after Close")
+		}
+	}
+	close(release) // the load goes on with a cancelled context, reads nothing and ends
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -92,6 +92,7 @@ func liveLengths(cfg *Config) []time.Duration {
 // it runs retention in small transactions.
 func (w *writer) run(queue <-chan *request, queued *atomic.Int64) {
 	defer w.closeStatements()
+	defer w.live.stopLoad()
 	tick := time.NewTicker(w.cfg.RetentionEvery)
 	defer tick.Stop()
 	// Readers sum aggregate rows while a live window lags the clock, so windows move as soon as
