@@ -49,10 +49,10 @@ type committedDeltas struct {
 // spans while a load is under way.
 var testHookLoading func()
 
+// liveWindow is one window's sums; its length is its key in liveWindows.windows.
 type liveWindow struct {
-	length time.Duration
-	start  int64                // first minute counted (unix seconds / 60)
-	sums   map[int64]*aggregate // by flow id
+	start int64                // first minute counted (unix seconds / 60)
+	sums  map[int64]*aggregate // by flow id
 }
 
 // farFuture is a minute beyond any span's, the open end of a live window.
@@ -61,7 +61,7 @@ const farFuture = int64(1) << 40
 func newLiveWindows(lengths []time.Duration) *liveWindows {
 	l := &liveWindows{windows: map[time.Duration]*liveWindow{}}
 	for _, d := range lengths {
-		l.windows[d] = &liveWindow{length: d}
+		l.windows[d] = &liveWindow{}
 	}
 	return l
 }
@@ -175,8 +175,8 @@ func (l *liveWindows) drop() {
 
 // advance moves each window's start to now, subtracting the stored minutes it leaves behind.
 func (l *liveWindows) advance(ctx context.Context, db *sql.DB, now time.Time) error {
-	for _, w := range l.windows {
-		start := windowStart(now, w.length)
+	for d, w := range l.windows {
+		start := windowStart(now, d)
 		if start <= w.start {
 			continue
 		}
