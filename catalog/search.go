@@ -105,6 +105,25 @@ func ftsQuery(q string) string {
 	return strings.Join(parts, " ")
 }
 
+// KeepSearchFresh refreshes the search index at once and then every searchRecheck until ctx
+// ends, so no search waits for the index to be built: after a start, the first refresh reads
+// every subject's latest schema, which takes seconds on a large registry. An error is logged
+// through report and retried at the next tick.
+func (c *Catalog) KeepSearchFresh(ctx context.Context, report func(error)) {
+	tick := time.NewTicker(searchRecheck)
+	defer tick.Stop()
+	for {
+		if err := c.refreshSearch(ctx); err != nil && ctx.Err() == nil {
+			report(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
 // refreshSearch brings search_docs up to date with the catalog and the registry.
 func (c *Catalog) refreshSearch(ctx context.Context) error {
 	c.search.mu.Lock()

@@ -179,9 +179,16 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 		servers++
 		go func() { served <- srv.ServeOTLPGRPC(grpcLn) }()
 	}
-	var demoDone sync.WaitGroup
+	var demoDone, searchDone sync.WaitGroup
 	demoCtx, stopDemo := context.WithCancel(e.ctx)
 	defer stopDemo()
+	searchCtx, stopSearch := context.WithCancel(e.ctx)
+	defer func() { stopSearch(); searchDone.Wait() }()
+	searchDone.Add(1)
+	go func() {
+		defer searchDone.Done()
+		cat.KeepSearchFresh(searchCtx, func(err error) { e.log.Warn("search index", "error", err) })
+	}()
 	if shop != nil {
 		shop.Endpoint, shop.Logger = url, e.log
 		demoDone.Add(1)
