@@ -286,7 +286,7 @@ func TestMigrationDescribesExistingRows(t *testing.T) {
 	ctx := context.Background()
 	c := openCatalog(t)
 	importCorpus(t, c, "", []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"})
-	p, err := goose.NewProvider(goose.DialectSQLite3, c.db.Write, migrations.FS)
+	p, err := goose.NewProvider(goose.DialectSQLite3, c.db.Write, migrations.SQLite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -536,7 +536,7 @@ func TestMigrationDescribesExistingMessages(t *testing.T) {
 	}
 	dir := writeFiles(t, files)
 	importCorpus(t, c, "", []string{filepath.Join(dir, "orders.yaml"), filepath.Join(dir, "shipping.yaml")})
-	p, err := goose.NewProvider(goose.DialectSQLite3, c.db.Write, migrations.FS)
+	p, err := goose.NewProvider(goose.DialectSQLite3, c.db.Write, migrations.SQLite)
 	if err != nil {
 		t.Fatal(err)
 	}

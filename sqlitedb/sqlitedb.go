@@ -19,9 +19,6 @@ import (
 	"github.com/eventlens/eventlens/migrations"
 )
 
-// ErrNewerSchema means the database was migrated by a newer eventlens than this binary.
-var ErrNewerSchema = errors.New("database schema is newer than this eventlens")
-
 // DB is the store. Write has exactly one connection, so writers queue in Go instead of failing
 // with SQLITE_BUSY; Read is a pool of read-only connections that WAL lets run beside the writer.
 //
@@ -121,19 +118,11 @@ func open(path string, readOnly bool) (*sql.DB, error) {
 
 // migrate applies pending migrations and returns the newest one this binary carries.
 func migrate(ctx context.Context, db *sql.DB) (int64, error) {
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.FS)
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.SQLite)
 	if err != nil {
 		return 0, err
 	}
-	current, known, err := p.GetVersions(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if current > known {
-		return 0, fmt.Errorf("%w: it is at migration %d, this binary knows up to %d; run a newer eventlens or restore a backup", ErrNewerSchema, current, known)
-	}
-	_, err = p.Up(ctx)
-	return known, err
+	return migrations.Apply(ctx, p)
 }
 
 // Ready reports whether the database answers and carries every migration this binary knows.

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/eventlens/eventlens/migrations"
 )
 
 func openTemp(t *testing.T, path string) *DB {
@@ -59,7 +61,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	db.Close()
 
 	_, err := Open(context.Background(), path)
-	if !errors.Is(err, ErrNewerSchema) {
+	if !errors.Is(err, migrations.ErrNewerSchema) {
 		t.Fatalf("open newer database: got %v, want ErrNewerSchema", err)
 	}
 }

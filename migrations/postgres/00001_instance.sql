@@ -1,0 +1,10 @@
+-- +goose Up
+-- One row that says when this store was created, shown on the home page.
+CREATE TABLE instance (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    created_at TEXT    NOT NULL
+);
+INSERT INTO instance (id, created_at) VALUES (1, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+
+-- +goose Down
+DROP TABLE instance;

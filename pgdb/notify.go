@@ -1,0 +1,88 @@
+package pgdb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Replicas keep caches of what the database holds. A write sends a notification in its own
+// transaction (so it is delivered exactly when the write commits), and every replica's listener
+// passes it to the handler of its channel; after a lost connection, when notifications may
+// have been missed, each handler reloads everything instead.
+
+// Handler reacts to one channel's notifications.
+type Handler struct {
+	// Notified gets each notification's payload, in commit order.
+	Notified func(payload string)
+	// Reload drops or rereads everything cached: called once the listener (re)connects, since
+	// notifications sent while it was away are lost.
+	Reload func()
+}
+
+// Execer is what Notify needs: a pool, a connection or a transaction.
+type Execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// Notify queues payload (at most 8000 bytes) on channel; inside a transaction it is delivered
+// when the transaction commits, and not at all if it rolls back.
+func Notify(ctx context.Context, q Execer, channel, payload string) error {
+	if _, err := q.Exec(ctx, "SELECT pg_notify($1, $2)", channel, payload); err != nil {
+		return fmt.Errorf("notify %s: %w", channel, err)
+	}
+	return nil
+}
+
+// Listen delivers notifications on the handlers' channels until ctx ends, reconnecting with
+// backoff when the connection is lost. report gets each connection problem.
+func (db *DB) Listen(ctx context.Context, handlers map[string]Handler, report func(error)) {
+	wait := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		connected, err := db.listenOnce(ctx, handlers)
+		if ctx.Err() != nil {
+			return
+		}
+		report(fmt.Errorf("listen for changes from other replicas: %w", err))
+		if connected {
+			wait = 100 * time.Millisecond
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// listenOnce listens on one connection until it fails; connected says whether LISTEN worked.
+func (db *DB) listenOnce(ctx context.Context, handlers map[string]Handler) (connected bool, err error) {
+	pooled, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	// The connection leaves the pool: a listening session must not serve other queries.
+	conn := pooled.Hijack()
+	defer conn.Close(context.WithoutCancel(ctx))
+	for channel := range handlers {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+			return false, err
+		}
+	}
+	for _, h := range handlers {
+		h.Reload()
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return true, err
+		}
+		if h, ok := handlers[n.Channel]; ok {
+			h.Notified(n.Payload)
+		}
+	}
+}

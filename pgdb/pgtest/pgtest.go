@@ -1,0 +1,74 @@
+// Package pgtest gives tests a throw-away PostgreSQL database on the server that
+// EVENTLENS_TEST_POSTGRES names. Without it a test skips with a message naming the variable,
+// except in CI (CI=true), where it fails: a skipped test in CI is a missing one.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/eventlens/eventlens/pgdb"
+)
+
+// Env names the variable holding the URL of a database on a server where tests may create
+// and drop databases.
+const Env = "EVENTLENS_TEST_POSTGRES"
+
+// URL creates an empty database and returns its URL; the database is dropped when the test
+// ends.
+func URL(t testing.TB) string {
+	t.Helper()
+	admin := os.Getenv(Env)
+	if admin == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set: CI must run the PostgreSQL tests (see .ci/run)", Env)
+		}
+		t.Skipf("PostgreSQL tests need %s=postgres://user:password@127.0.0.1:5432/postgres (see docs/development.md)", Env)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatalf("connect to %s (%s): %v", pgdb.Redact(admin), Env, err)
+	}
+	defer conn.Close(ctx)
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "eventlens_test_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("%s: %v", Env, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Open opens a fresh, migrated database, closed when the test ends (before it is dropped).
+func Open(t testing.TB) *pgdb.DB {
+	t.Helper()
+	db, err := pgdb.Open(context.Background(), URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}

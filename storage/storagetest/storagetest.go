@@ -1,0 +1,36 @@
+// Package storagetest runs a store behaviour suite against every backend: a fresh SQLite file
+// and a fresh PostgreSQL database (see pgtest for how tests find a server).
+package storagetest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/eventlens/eventlens/pgdb/pgtest"
+	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
+)
+
+// Each runs f once per backend, as subtests named "sqlite" and "postgres".
+func Each(t *testing.T, f func(t *testing.T, db *storage.DB)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { f(t, Postgres(t)) })
+}
+
+// SQLite opens a store on a fresh file, closed when the test ends.
+func SQLite(t testing.TB) *storage.DB {
+	t.Helper()
+	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &storage.DB{SQLite: db}
+}
+
+// Postgres opens a store on a fresh database, closed and dropped when the test ends.
+func Postgres(t testing.TB) *storage.DB {
+	t.Helper()
+	return &storage.DB{Postgres: pgtest.Open(t)}
+}
