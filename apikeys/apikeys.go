@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -15,7 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/pgdb"
+	"github.com/eventlens/eventlens/storage"
 )
 
 // Role is what a key may do; each role includes the ones before it.
@@ -60,9 +60,11 @@ type Key struct {
 }
 
 // Keys is the key store. Verified keys are cached for cacheFor, so a request costs no query; a
-// key revoked by another process (the CLI) stops working within that time.
+// key revoked by another process (the CLI) stops working within that time. On PostgreSQL, where
+// several replicas share the keys, a replica drops its cache of a key as soon as another one
+// revokes it (see ReplicaHandlers).
 type Keys struct {
-	db       *sqlitedb.DB
+	store    store
 	now      func() time.Time
 	cacheFor time.Duration
 
@@ -79,8 +81,8 @@ type cached struct {
 }
 
 // New returns the key store in db.
-func New(db *sqlitedb.DB) *Keys {
-	return &Keys{db: db, now: time.Now, cacheFor: 5 * time.Second, cache: map[[32]byte]cached{}}
+func New(db *storage.DB) *Keys {
+	return &Keys{store: newStore(db), now: time.Now, cacheFor: 5 * time.Second, cache: map[[32]byte]cached{}}
 }
 
 // Create issues a key and returns it with its secret, which is not stored and cannot be shown again.
@@ -101,15 +103,10 @@ func (k *Keys) Create(ctx context.Context, name string, role Role) (Key, string,
 	}
 	key := Key{ID: "elk_" + id, Name: name, Role: role, CreatedAt: k.now().UTC().Truncate(time.Second)}
 	hash := sha256.Sum256([]byte(secret))
-	_, err = k.db.Write.ExecContext(ctx,
-		`INSERT INTO api_keys (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-		key.ID, key.Name, key.Role.String(), hash[:], key.CreatedAt.Format(time.RFC3339))
-	if err != nil {
+	if err := k.store.insert(ctx, key, hash); err != nil {
 		return Key{}, "", fmt.Errorf("create key %s: %w", name, err)
 	}
-	k.mu.Lock()
-	k.anyUntil = time.Time{}
-	k.mu.Unlock()
+	k.forget("")
 	return key, secret, nil
 }
 
@@ -123,65 +120,48 @@ func random(n int) (string, error) {
 
 // List returns every key, revoked ones included, oldest first.
 func (k *Keys) List(ctx context.Context) ([]Key, error) {
-	rows, err := k.db.Read.QueryContext(ctx, `SELECT id, name, role, created_at, revoked_at FROM api_keys ORDER BY created_at, id`)
+	keys, err := k.store.list(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
-	defer rows.Close()
-	var keys []Key
-	for rows.Next() {
-		key, err := scanKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list keys: %w", err)
-		}
-		keys = append(keys, key)
-	}
-	return keys, rows.Err()
-}
-
-func scanKey(row interface{ Scan(...any) error }) (Key, error) {
-	var key Key
-	var role, created string
-	var revoked sql.NullString
-	if err := row.Scan(&key.ID, &key.Name, &role, &created, &revoked); err != nil {
-		return key, err
-	}
-	var err error
-	if key.Role, err = ParseRole(role); err != nil {
-		return key, err
-	}
-	if key.CreatedAt, err = time.Parse(time.RFC3339, created); err != nil {
-		return key, err
-	}
-	if revoked.Valid {
-		t, err := time.Parse(time.RFC3339, revoked.String)
-		if err != nil {
-			return key, err
-		}
-		key.RevokedAt = &t
-	}
-	return key, nil
+	return keys, nil
 }
 
 // Revoke makes the key with id unusable; revoking twice is not an error.
 func (k *Keys) Revoke(ctx context.Context, id string) error {
-	res, err := k.db.Write.ExecContext(ctx,
-		`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, k.now().UTC().Format(time.RFC3339), id)
+	err := k.store.revoke(ctx, id, k.now().UTC().Truncate(time.Second))
+	if errors.Is(err, errNoRow) {
+		err = ErrNotFound
+	}
 	if err != nil {
 		return fmt.Errorf("revoke key %s: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("revoke key %s: %w", id, ErrNotFound)
-	}
+	k.forget(id)
+	return nil
+}
+
+// forget drops what is cached of the key with id (of every key when id is empty) and the
+// answer of Any.
+func (k *Keys) forget(id string) {
 	k.mu.Lock()
+	defer k.mu.Unlock()
 	for h, c := range k.cache {
-		if c.key.ID == id {
+		if id == "" || c.key.ID == id {
 			delete(k.cache, h)
 		}
 	}
 	k.anyUntil = time.Time{}
-	k.mu.Unlock()
-	return nil
+}
+
+// notifyChannel carries the id of each key created or revoked on PostgreSQL.
+const notifyChannel = "eventlens_apikeys"
+
+// ReplicaHandlers keep this replica's cache in step with keys other replicas create and revoke.
+func (k *Keys) ReplicaHandlers() map[string]pgdb.Handler {
+	return map[string]pgdb.Handler{notifyChannel: {
+		Notified: k.forget,
+		Reload:   func() { k.forget("") },
+	}}
 }
 
 // Any reports whether at least one valid key exists; without one, eventlens runs open (on
@@ -194,8 +174,7 @@ func (k *Keys) Any(ctx context.Context) (bool, error) {
 	if now.Before(k.anyUntil) {
 		return k.anyKeys, nil
 	}
-	var n int
-	err := k.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM api_keys WHERE revoked_at IS NULL`).Scan(&n)
+	n, err := k.store.countValid(ctx)
 	if err != nil {
 		return false, fmt.Errorf("count keys: %w", err)
 	}
@@ -212,10 +191,8 @@ func (k *Keys) Verify(ctx context.Context, id, secret string) (Key, error) {
 	c, ok := k.cache[hash]
 	k.mu.Unlock()
 	if !ok || now.After(c.expires) {
-		row := k.db.Read.QueryRowContext(ctx,
-			`SELECT id, name, role, created_at, revoked_at FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL`, hash[:])
-		key, err := scanKey(row)
-		if errors.Is(err, sql.ErrNoRows) {
+		key, err := k.store.validByHash(ctx, hash)
+		if errors.Is(err, errNoRow) {
 			return Key{}, ErrUnknownKey
 		}
 		if err != nil {

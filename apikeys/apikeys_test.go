@@ -3,27 +3,21 @@ package apikeys
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/pgdb"
+	"github.com/eventlens/eventlens/pgdb/pgtest"
+	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
-func newKeys(t *testing.T) (*Keys, *sqlitedb.DB) {
-	t.Helper()
-	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return New(db), db
-}
+func TestCreateVerifyRevoke(t *testing.T) { storagetest.Each(t, testCreateVerifyRevoke) }
 
-func TestCreateVerifyRevoke(t *testing.T) {
+func testCreateVerifyRevoke(t *testing.T, db *storage.DB) {
 	ctx := context.Background()
-	k, _ := newKeys(t)
+	k := New(db)
 	if any, err := k.Any(ctx); err != nil || any {
 		t.Fatalf("fresh store: Any = %v, %v", any, err)
 	}
@@ -80,19 +74,24 @@ func TestCreateVerifyRevoke(t *testing.T) {
 }
 
 func TestRevocationByAnotherProcessTakesEffectAfterTheCache(t *testing.T) {
+	storagetest.Each(t, testRevocationByAnotherProcessTakesEffectAfterTheCache)
+}
+
+func testRevocationByAnotherProcessTakesEffectAfterTheCache(t *testing.T, db *storage.DB) {
 	ctx := context.Background()
-	server, db := newKeys(t)
+	server := New(db)
 	now := time.Now()
 	server.now = func() time.Time { return now }
-	_, secret, err := server.Create(ctx, "ci", RoleRead)
+	key, secret, err := server.Create(ctx, "ci", RoleRead)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := server.Verify(ctx, "", secret); err != nil {
 		t.Fatal(err)
 	}
-	// The CLI revokes through its own connection; the server's cache still trusts the key…
-	if _, err := db.Write.Exec(`UPDATE api_keys SET revoked_at = 'x'`); err != nil {
+	// The CLI revokes through its own Keys; the server's cache (with no listener running) still
+	// trusts the key…
+	if err := New(db).Revoke(ctx, key.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := server.Verify(ctx, "", secret); err != nil {
@@ -106,7 +105,7 @@ func TestRevocationByAnotherProcessTakesEffectAfterTheCache(t *testing.T) {
 }
 
 func TestCreateRefusesBadInput(t *testing.T) {
-	k, _ := newKeys(t)
+	k := New(storagetest.SQLite(t))
 	if _, _, err := k.Create(context.Background(), " ", RoleRead); err == nil {
 		t.Error("key without a name created")
 	}
@@ -120,9 +119,11 @@ func TestCreateRefusesBadInput(t *testing.T) {
 	}
 }
 
-func TestSessions(t *testing.T) {
+func TestSessions(t *testing.T) { storagetest.Each(t, testSessions) }
+
+func testSessions(t *testing.T, db *storage.DB) {
 	ctx := context.Background()
-	k, _ := newKeys(t)
+	k := New(db)
 	now := time.Now()
 	k.now = func() time.Time { return now }
 	key, _, err := k.Create(ctx, "alice", RoleRead)
@@ -155,7 +156,59 @@ func TestSessions(t *testing.T) {
 	}
 	// Signatures survive a new Keys on the same store (a restart).
 	mac, _ := k.MAC(ctx, "v")
-	if !New(k.db).ValidMAC(ctx, "v", mac) || k.ValidMAC(ctx, "w", mac) {
+	if !New(db).ValidMAC(ctx, "v", mac) || k.ValidMAC(ctx, "w", mac) {
 		t.Error("MAC does not verify across instances, or verifies another value")
+	}
+}
+
+// Two replicas on one PostgreSQL: a key revoked on one stops working on the other within a
+// second, although the other cached it; a key created on one works on the other at once, and
+// a session cookie issued by one is accepted by the other.
+func TestReplicasSeeRevocationsWithinASecond(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	replica := func() *Keys {
+		db, err := pgdb.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := New(&storage.DB{Postgres: db})
+		listening, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			db.Listen(listening, k.ReplicaHandlers(), func(err error) { t.Log(err) })
+		}()
+		t.Cleanup(func() { stop(); <-done; db.Close() })
+		return k
+	}
+	a, b := replica(), replica()
+	key, secret, err := a.Create(ctx, "ci", RoleWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Verify(ctx, key.ID, secret); err != nil {
+		t.Fatalf("replica b does not know the key replica a created: %v", err)
+	}
+	cookie, err := a.NewSession(ctx, key.ID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Session(ctx, cookie); err != nil || got.ID != key.ID {
+		t.Fatalf("replica b refuses replica a's session: %+v, %v", got, err)
+	}
+	if err := a.Revoke(ctx, key.ID); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Second)
+	for {
+		_, err := b.Verify(ctx, key.ID, secret)
+		if errors.Is(err, ErrUnknownKey) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica b still accepts the revoked key after a second: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -23,8 +22,8 @@ func (k *Keys) signingKey(ctx context.Context) ([]byte, error) {
 	if k.signing != nil {
 		return k.signing, nil
 	}
-	var key []byte
-	if err := k.db.Read.QueryRowContext(ctx, `SELECT key FROM signing_key WHERE id = 1`).Scan(&key); err != nil {
+	key, err := k.store.signingKey(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("load signing key: %w", err)
 	}
 	k.signing = key
@@ -73,10 +72,8 @@ func (k *Keys) Session(ctx context.Context, cookie string) (Key, error) {
 	if err != nil || k.now().Unix() > expires {
 		return Key{}, ErrBadSession
 	}
-	row := k.db.Read.QueryRowContext(ctx,
-		`SELECT id, name, role, created_at, revoked_at FROM api_keys WHERE id = ? AND revoked_at IS NULL`, parts[0])
-	key, err := scanKey(row)
-	if errors.Is(err, sql.ErrNoRows) {
+	key, err := k.store.validByID(ctx, parts[0])
+	if errors.Is(err, errNoRow) {
 		return Key{}, ErrBadSession
 	}
 	if err != nil {

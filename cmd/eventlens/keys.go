@@ -7,16 +7,16 @@ import (
 	"time"
 
 	"github.com/eventlens/eventlens/apikeys"
-	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 )
 
-// dbFlag names the database file of commands that work on it directly.
+// dbFlag names the store of commands that work on it directly.
 type dbFlag struct {
-	DB string `name:"db" help:"SQLite database file of the eventlens server." default:"./eventlens.db" env:"EVENTLENS_DB" type:"path"`
+	DB string `name:"db" help:"The eventlens server's store: its SQLite file, or a postgres:// URL." default:"./eventlens.db" env:"EVENTLENS_DB"`
 }
 
 func (f dbFlag) keys(ctx context.Context) (*apikeys.Keys, func() error, error) {
-	db, err := sqlitedb.Open(ctx, f.DB)
+	db, err := storage.Open(ctx, f.DB)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/server"
 	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/tracing"
 )
 
@@ -99,7 +100,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
 
-	keys := apikeys.New(db)
+	keys := apikeys.New(&storage.DB{SQLite: db})
 	for _, addr := range []string{s.Addr, s.OTLPGRPCAddr} {
 		if err := s.checkExposure(e.ctx, keys, addr, dbPath); err != nil {
 			return err
