@@ -18,25 +18,26 @@ type postgresStore struct{ db *pgdb.DB }
 const postgresKeyColumns = `id, name, role, created_at, revoked_at`
 
 func (s postgresStore) insert(ctx context.Context, key Key, hash [32]byte) error {
-	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+	return pgdb.Unavailable(pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO api_keys (id, name, role, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			key.ID, key.Name, key.Role.String(), hash[:], key.CreatedAt); err != nil {
 			return err
 		}
 		return pgdb.Notify(ctx, tx, notifyChannel, key.ID)
-	})
+	}))
 }
 
 func (s postgresStore) list(ctx context.Context) ([]Key, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+postgresKeyColumns+` FROM api_keys ORDER BY created_at, id`)
 	if err != nil {
-		return nil, err
+		return nil, pgdb.Unavailable(err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Key, error) { return scanPostgresKey(row) })
+	keys, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Key, error) { return scanPostgresKey(row) })
+	return keys, pgdb.Unavailable(err)
 }
 
 func (s postgresStore) revoke(ctx context.Context, id string, at time.Time) error {
-	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+	return pgdb.Unavailable(pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`, at, id)
 		if err != nil {
 			return err
@@ -45,13 +46,13 @@ func (s postgresStore) revoke(ctx context.Context, id string, at time.Time) erro
 			return errNoRow
 		}
 		return pgdb.Notify(ctx, tx, notifyChannel, id)
-	})
+	}))
 }
 
 func (s postgresStore) countValid(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM api_keys WHERE revoked_at IS NULL`).Scan(&n)
-	return n, err
+	return n, pgdb.Unavailable(err)
 }
 
 func (s postgresStore) validByHash(ctx context.Context, hash [32]byte) (Key, error) {
@@ -72,11 +73,11 @@ func (s postgresStore) signingKey(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	if _, err := s.db.Pool.Exec(ctx, `INSERT INTO signing_key (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, fresh); err != nil {
-		return nil, err
+		return nil, pgdb.Unavailable(err)
 	}
 	var key []byte
 	err := s.db.Pool.QueryRow(ctx, `SELECT key FROM signing_key WHERE id = 1`).Scan(&key)
-	return key, err
+	return key, pgdb.Unavailable(err)
 }
 
 func scanPostgresKey(row pgx.Row) (Key, error) {
@@ -86,7 +87,7 @@ func scanPostgresKey(row pgx.Row) (Key, error) {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return key, errNoRow
 		}
-		return key, err
+		return key, pgdb.Unavailable(err)
 	}
 	key.CreatedAt = key.CreatedAt.UTC()
 	if key.RevokedAt != nil {

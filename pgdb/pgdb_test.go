@@ -179,3 +179,28 @@ func waitFor[T any](t *testing.T, c chan T, what string) T {
 	}
 	panic("unreachable")
 }
+
+func TestUnavailableMarksConnectionProblemsOnly(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx := context.Background()
+	_, syntax := db.Pool.Exec(ctx, "SELEC 1")
+	if err := pgdb.Unavailable(syntax); errors.Is(err, pgdb.ErrUnavailable) {
+		t.Errorf("a syntax error is marked unavailable: %v", err)
+	}
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := conn.Conn().PgConn().PID()
+	if _, err := db.Pool.Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
+		t.Fatal(err)
+	}
+	_, terminated := conn.Exec(ctx, "SELECT 1")
+	conn.Release()
+	if !errors.Is(pgdb.Unavailable(terminated), pgdb.ErrUnavailable) {
+		t.Errorf("a query on a terminated connection (%v) is not marked unavailable", terminated)
+	}
+	if pgdb.Unavailable(nil) != nil {
+		t.Error("nil is marked")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/web"
 )
@@ -41,6 +42,9 @@ func wantsJSON(c echo.Context) bool {
 
 // classify maps an error to an HTTP status, a Confluent-style error code and a message.
 func classify(err error) (status, code int, message string) {
+	if errors.Is(err, pgdb.ErrUnavailable) {
+		return http.StatusServiceUnavailable, http.StatusServiceUnavailable, "the database is unavailable; retry shortly"
+	}
 	var re *schemaregistry.Error
 	if errors.As(err, &re) {
 		switch {
@@ -82,6 +86,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, code, message := classify(err)
+	if status == http.StatusServiceUnavailable {
+		// Registry clients and OTLP exporters retry a 503; say when.
+		c.Response().Header().Set("Retry-After", "2")
+	}
 	if status >= 500 {
 		s.log.ErrorContext(c.Request().Context(), "request failed", "error", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	}
