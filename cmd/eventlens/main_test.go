@@ -186,6 +186,9 @@ func TestCommandLine(t *testing.T) {
 		{"limit flags", []string{"serve", "--help"}, nil, 0, []string{"--otlp-max-spans", "EVENTLENS_OTLP_MAX_SPANS", "--otlp-max-span-attributes", "--asyncapi-max-bytes", "--schema-max-references", "--schema-max-reference-depth"}},
 		{"bad span attribute limit", []string{"serve", "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "", "--otlp-max-span-attributes", "big"}, nil, exitUsage, []string{"span attribute limit \"big\""}},
 		{"bad AsyncAPI limit", []string{"serve", "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "", "--asyncapi-max-bytes", "huge"}, nil, exitUsage, []string{"AsyncAPI document limit \"huge\""}},
+		{"malformed PostgreSQL URL", []string{"serve", "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "", "--db", "postgres://eventlens:secret@[::1/x"}, nil, exitUsage, []string{"PostgreSQL URL", "want postgres://"}},
+		{"unreachable PostgreSQL", []string{"serve", "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "", "--db", "postgres://eventlens:secret@127.0.0.1:1/eventlens"}, nil, exitUsage, []string{"connect to postgres://eventlens:xxxxx@127.0.0.1:1/eventlens", "server unreachable"}},
+		{"backup of PostgreSQL", []string{"backup", "--db", "postgres://eventlens:secret@127.0.0.1:1/eventlens", "copy.db"}, nil, exitUsage, []string{"pg_dump"}},
 		{"bad address from the environment", []string{"serve"}, []string{"EVENTLENS_ADDR=256.0.0.1:99999"}, exitUsage, []string{"listen on 256.0.0.1:99999"}},
 	}
 	for _, tt := range tests {
@@ -203,6 +206,9 @@ func TestCommandLine(t *testing.T) {
 				if !strings.Contains(string(out), w) {
 					t.Errorf("output lacks %q:\n%s", w, out)
 				}
+			}
+			if strings.Contains(string(out), ":secret@") {
+				t.Errorf("output shows a password:\n%s", out)
 			}
 		})
 	}

@@ -17,13 +17,12 @@ import (
 	"github.com/eventlens/eventlens/demo"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/server"
-	"github.com/eventlens/eventlens/sqlitedb"
 	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/tracing"
 )
 
 type serveCmd struct {
-	DB      string `name:"db" help:"SQLite database file; created if missing." default:"./eventlens.db" env:"EVENTLENS_DB" type:"path"`
+	DB      string `name:"db" help:"The store: a SQLite file, created if missing, or a PostgreSQL URL (postgres://user:password@host:5432/eventlens?sslmode=verify-full) shared by several replicas." default:"./eventlens.db" env:"EVENTLENS_DB"`
 	Demo    bool   `help:"Also run the demo shop, which imports its AsyncAPI documents into this server's catalog and sends it live spans. On a server with API keys it needs a write key in --demo-key (EVENTLENS_DEMO_KEY)." env:"EVENTLENS_DEMO"`
 	DemoKey string `name:"demo-key" help:"API key (id:secret, role write) the demo shop sends; needed when the server has API keys. Prefer the environment variable to the flag." env:"EVENTLENS_DEMO_KEY"`
 
@@ -39,7 +38,7 @@ func (s serveCmd) Run(e env) error {
 }
 
 type demoCmd struct {
-	DB              string  `name:"db" help:"SQLite database file; by default a temporary one, removed on exit." env:"EVENTLENS_DB" type:"path"`
+	DB              string  `name:"db" help:"The store: a SQLite file or a PostgreSQL URL; by default a temporary SQLite file, removed on exit." env:"EVENTLENS_DB"`
 	OrdersPerSecond float64 `help:"How many orders the demo shop places per second." default:"5" env:"EVENTLENS_DEMO_ORDERS_PER_SECOND"`
 	DemoKey         string  `name:"demo-key" help:"API key (id:secret, role write) the demo shop sends; needed when --db holds API keys. Prefer the environment variable to the flag." env:"EVENTLENS_DEMO_KEY"`
 
@@ -94,13 +93,17 @@ type serverFlags struct {
 
 // run serves until the context ends, with the demo shop sending to it when shop is not nil.
 func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
-	db, err := sqlitedb.Open(e.ctx, dbPath)
+	store, err := storage.Open(e.ctx, dbPath)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, db.Close()) }()
+	defer func() { err = errors.Join(err, store.Close()) }()
+	if store.Postgres != nil {
+		return fmt.Errorf("serve on %s: the registry, the catalog and trace ingest do not run on PostgreSQL yet; use a SQLite file", store.Where())
+	}
+	db := store.SQLite
 
-	keys := apikeys.New(&storage.DB{SQLite: db})
+	keys := apikeys.New(store)
 	for _, addr := range []string{s.Addr, s.OTLPGRPCAddr} {
 		if err := s.checkExposure(e.ctx, keys, addr, dbPath); err != nil {
 			return err
