@@ -28,15 +28,16 @@ type cli struct {
 	LogLevel  slog.Level `help:"Log level: debug, info, warn or error." default:"info" env:"EVENTLENS_LOG_LEVEL"`
 	LogFormat string     `help:"Log format: text or json." enum:"text,json" default:"text" env:"EVENTLENS_LOG_FORMAT"`
 
-	Serve    serveCmd    `cmd:"" help:"Run the eventlens server: console, schema registry API and OTLP ingest on one port."`
-	Demo     demoCmd     `cmd:"" help:"Run the server with a demo shop sending it live spans: flows and health within seconds."`
-	Check    checkCmd    `cmd:"" help:"Check schema files for compatibility, against a registry or offline against older files."`
-	Register registerCmd `cmd:"" help:"Register schema files with a registry as new versions of their subjects."`
-	Import   importCmd   `cmd:"" help:"Import documents into the catalog: eventlens import asyncapi FILE…"`
-	Export   exportCmd   `cmd:"" help:"Export the catalog: eventlens export asyncapi [--service NAME] [-o FILE]"`
-	Keys     keysCmd     `cmd:"" help:"Manage API keys: create, list, revoke."`
-	Backup   backupCmd   `cmd:"" help:"Copy the database to a file while eventlens runs."`
-	Version  versionCmd  `cmd:"" help:"Print the version and the commit this binary was built from."`
+	Serve        serveCmd        `cmd:"" help:"Run the eventlens server: console, schema registry API and OTLP ingest on one port."`
+	Demo         demoCmd         `cmd:"" help:"Run the server with a demo shop sending it live spans: flows and health within seconds."`
+	Check        checkCmd        `cmd:"" help:"Check schema files for compatibility, against a registry or offline against older files."`
+	Register     registerCmd     `cmd:"" help:"Register schema files with a registry as new versions of their subjects."`
+	Import       importCmd       `cmd:"" help:"Import documents into the catalog: eventlens import asyncapi FILE…"`
+	Export       exportCmd       `cmd:"" help:"Export the catalog: eventlens export asyncapi [--service NAME] [-o FILE]"`
+	Keys         keysCmd         `cmd:"" help:"Manage API keys: create, list, revoke."`
+	Backup       backupCmd       `cmd:"" help:"Copy the database to a file while eventlens runs."`
+	MigrateStore migrateStoreCmd `cmd:"" name:"migrate-store" help:"Copy a SQLite store into an empty PostgreSQL database."`
+	Version      versionCmd      `cmd:"" help:"Print the version and the commit this binary was built from."`
 }
 
 // env is what every command gets besides its flags.
