@@ -9,7 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/pgdb"
+	"github.com/eventlens/eventlens/storage"
 )
 
 // metrics are the process's own Prometheus metrics, in a registry of their own so tests can
@@ -20,7 +21,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(db *sqlitedb.DB) *metrics {
+func newMetrics(db *storage.DB) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -37,10 +38,38 @@ func newMetrics(db *sqlitedb.DB) *metrics {
 		m.requests, m.latency,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db.Write, "write"),
-		collectors.NewDBStatsCollector(db.Read, "read"),
 	)
+	if db.Postgres != nil {
+		m.registry.MustRegister(poolCollectors(db.Postgres)...)
+	} else {
+		m.registry.MustRegister(
+			collectors.NewDBStatsCollector(db.SQLite.Write, "write"),
+			collectors.NewDBStatsCollector(db.SQLite.Read, "read"),
+		)
+	}
 	return m
+}
+
+// poolCollectors describe the PostgreSQL connection pool, read from pgx's statistics at each
+// scrape.
+func poolCollectors(db *pgdb.DB) []prometheus.Collector {
+	stat := db.Pool.Stat
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "eventlens_postgres_pool_" + name, Help: help}, f)
+	}
+	counter := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventlens_postgres_pool_" + name, Help: help}, f)
+	}
+	return []prometheus.Collector{
+		gauge("max_connections", "Most connections the pool opens.", func() float64 { return float64(stat().MaxConns()) }),
+		gauge("connections", "Open connections.", func() float64 { return float64(stat().TotalConns()) }),
+		gauge("acquired_connections", "Connections in use.", func() float64 { return float64(stat().AcquiredConns()) }),
+		gauge("idle_connections", "Open connections not in use.", func() float64 { return float64(stat().IdleConns()) }),
+		counter("acquires_total", "Connections handed out.", func() float64 { return float64(stat().AcquireCount()) }),
+		counter("empty_acquires_total", "Acquires that had to wait for a connection.", func() float64 { return float64(stat().EmptyAcquireCount()) }),
+		counter("acquire_wait_seconds_total", "Time spent waiting for a connection.", func() float64 { return stat().AcquireDuration().Seconds() }),
+		counter("new_connections_total", "Connections opened.", func() float64 { return float64(stat().NewConnsCount()) }),
+	}
 }
 
 func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {

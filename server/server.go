@@ -23,7 +23,7 @@ import (
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/schemaregistry"
-	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/tracing"
 )
 
@@ -50,7 +50,7 @@ type OTLPConfig struct {
 
 // Services are the domain services behind the routes.
 type Services struct {
-	DB       *sqlitedb.DB
+	DB       *storage.DB
 	Keys     *apikeys.Keys
 	Catalog  *catalog.Catalog
 	Registry *schemaregistry.Registry

@@ -61,7 +61,7 @@ func startServerWith(t testing.TB, ic tracing.Config, opts ...func(*Config)) *te
 	registry := schemaregistry.New(db, schemaregistry.Formats())
 	cat := catalog.New(db, registry)
 	cat.SetFlows(ingest)
-	srv, err := New(cfg, Services{DB: db, Keys: apikeys.New(&storage.DB{SQLite: db}), Catalog: cat, Registry: registry, Ingest: ingest})
+	srv, err := New(cfg, Services{DB: &storage.DB{SQLite: db}, Keys: apikeys.New(&storage.DB{SQLite: db}), Catalog: cat, Registry: registry, Ingest: ingest})
 	if err != nil {
 		t.Fatal(err)
 	}

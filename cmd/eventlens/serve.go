@@ -145,7 +145,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 			AsyncAPIMaxBytes: s.AsyncAPIMaxBytes,
 			OTLP: server.OTLPConfig{MaxBody: s.OTLPMaxBody, MaxInflight: s.OTLPMaxInflight,
 				Limits: tracing.DecodeLimits{MaxSpans: s.OTLPMaxSpans, MaxAttributeBytes: int(maxAttrs)}}},
-		server.Services{DB: db, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest},
+		server.Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest},
 	)
 	if err != nil {
 		return errors.Join(err, ingest.Close(context.WithoutCancel(e.ctx)))
