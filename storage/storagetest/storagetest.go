@@ -4,6 +4,7 @@ package storagetest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -11,6 +12,19 @@ import (
 	"github.com/eventlens/eventlens/sqlitedb"
 	"github.com/eventlens/eventlens/storage"
 )
+
+// BackendEnv chooses the backend of tests that run on one: EVENTLENS_TEST_STORE=postgres runs
+// them on PostgreSQL (CI runs the whole suite once per backend), anything else on SQLite.
+const BackendEnv = "EVENTLENS_TEST_STORE"
+
+// Default opens a fresh store on the backend BackendEnv chooses.
+func Default(t testing.TB) *storage.DB {
+	t.Helper()
+	if os.Getenv(BackendEnv) == "postgres" {
+		return Postgres(t)
+	}
+	return SQLite(t)
+}
 
 // Each runs f once per backend, as subtests named "sqlite" and "postgres".
 func Each(t *testing.T, f func(t *testing.T, db *storage.DB)) {
