@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/eventlens/eventlens/schemaregistry"
@@ -60,9 +61,51 @@ func (c *Checker) askRegistry(ctx context.Context, f File) (Checked, error) {
 		return checked, nil
 	}
 	if !compatible {
-		checked.Findings = findingsFromMessages(f, messages)
+		checked.Findings = findingsFromMessages(f, messages, c.localDifferences(ctx, f, messages))
 	}
 	return checked, nil
+}
+
+var (
+	oldVersionRE = regexp.MustCompile(`^\{oldSchemaVersion:\s*(\d+)\}$`)
+	levelRE      = regexp.MustCompile(`compatibility:\s*'([A-Z_]+)'`)
+)
+
+// localDifferences judges f here against the version the registry's messages say it breaks, at
+// the level they name, to learn the fields and types behind those messages: Confluent's answers
+// carry neither. They come keyed by message, as the registry words them. None when the messages
+// do not say which version and level, or that version cannot be fetched or parsed here; the
+// registry's verdict then stands without them.
+func (c *Checker) localDifferences(ctx context.Context, f File, messages []string) map[string]format.Difference {
+	var version int
+	var level string
+	for _, m := range messages {
+		if v := oldVersionRE.FindStringSubmatch(m); v != nil {
+			version, _ = strconv.Atoi(v[1])
+		}
+		if l := levelRE.FindStringSubmatch(m); l != nil {
+			level = l[1]
+		}
+	}
+	if version == 0 || level == "" {
+		return nil
+	}
+	v, err := c.Registry.Version(ctx, f.Subject, version)
+	if err != nil {
+		return nil
+	}
+	candidate, _ := c.parse(f, c.registryRefs(ctx))
+	previous, _ := c.parse(v.file(), c.registryRefs(ctx))
+	if candidate == nil || previous == nil {
+		return nil
+	}
+	// The messages are about that one version, so a transitive level judges it as the plain one.
+	diffs := incompatibilities(strings.TrimSuffix(level, "_TRANSITIVE"), candidate, []format.Schema{previous})
+	byMessage := make(map[string]format.Difference, len(diffs))
+	for _, d := range diffs {
+		byMessage[d.Message] = d
+	}
+	return byMessage
 }
 
 func (c *Checker) judgeRegistryVersions(ctx context.Context, f File, level string) (Checked, error) {
@@ -82,7 +125,7 @@ func (c *Checker) judgeRegistryVersions(ctx context.Context, f File, level strin
 	}
 	var previous []format.Schema
 	for _, v := range versions {
-		old := File{Path: fmt.Sprintf("%s version %d", v.Subject, v.Version), Subject: v.Subject, SchemaType: v.SchemaType, References: v.References, Text: v.Schema}
+		old := v.file()
 		parsed, problems := c.parse(old, c.registryRefs(ctx))
 		if parsed == nil {
 			return checked, fmt.Errorf("registry's %s: %s", old.Path, problems[0].Message)
@@ -187,7 +230,8 @@ func incompatibilities(level string, candidate format.Schema, previous []format.
 func (c *Checker) findings(f File, diffs []format.Difference) []Finding {
 	var out []Finding
 	for _, d := range diffs {
-		out = append(out, Finding{Subject: f.Subject, File: f.Path, Line: lineOf(f.SchemaType, f.Text, d.Path), Kind: d.Type, Path: d.Path, Message: description(d.Message)})
+		out = append(out, Finding{Subject: f.Subject, File: f.Path, Line: lineOf(f.SchemaType, f.Text, d.Path), Kind: d.Type, Path: d.Path,
+			Field: d.Field, OldType: d.OldType, NewType: d.NewType, Message: description(d.Message)})
 	}
 	return out
 }
@@ -214,9 +258,10 @@ func description(message string) string {
 }
 
 // findingsFromMessages reads the registry's verbose compatibility messages, e.g.
-// {errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'a' at path '/fields/0' …'}.
-// Messages that are not differences (oldSchemaVersion, compatibility) are skipped.
-func findingsFromMessages(f File, messages []string) []Finding {
+// {errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'a' at path '/fields/0' …'},
+// with the field and types of the local difference worded the same, if any. Messages that are
+// not differences (oldSchemaVersion, compatibility) are skipped.
+func findingsFromMessages(f File, messages []string, local map[string]format.Difference) []Finding {
 	var out []Finding
 	for _, m := range messages {
 		kind := errorTypeRE.FindStringSubmatch(m)
@@ -224,6 +269,9 @@ func findingsFromMessages(f File, messages []string) []Finding {
 			continue
 		}
 		finding := Finding{Subject: f.Subject, File: f.Path, Kind: kind[1], Message: description(m)}
+		if d, ok := local[m]; ok {
+			finding.Field, finding.OldType, finding.NewType = d.Field, d.OldType, d.NewType
+		}
 		if p := pathRE.FindStringSubmatch(m); p != nil {
 			finding.Path = p[1]
 			finding.Line = lineOf(f.SchemaType, f.Text, p[1])

@@ -235,6 +235,11 @@ type Version struct {
 	References []Reference `json:"references"`
 }
 
+// file is the version as a schema file to check against.
+func (v Version) file() File {
+	return File{Path: fmt.Sprintf("%s version %d", v.Subject, v.Version), Subject: v.Subject, SchemaType: v.SchemaType, References: v.References, Text: v.Schema}
+}
+
 // Versions returns the live versions of subject, newest first; none if the subject is unknown.
 func (c *Client) Versions(ctx context.Context, subject string) ([]Version, error) {
 	var numbers []int

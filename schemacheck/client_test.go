@@ -42,7 +42,7 @@ func TestClientRetriesOverloadAndSendsCredentials(t *testing.T) {
 	if err != nil || !known || ok || len(messages) != 2 || calls.Load() != 3 {
 		t.Fatalf("known=%v ok=%v messages=%v err=%v after %d calls", known, ok, messages, err, calls.Load())
 	}
-	f := findingsFromMessages(File{Subject: "a/b", SchemaType: "AVRO", Text: `{"fields":[{"name":"x","type":"int"}]}`}, messages)
+	f := findingsFromMessages(File{Subject: "a/b", SchemaType: "AVRO", Text: `{"fields":[{"name":"x","type":"int"}]}`}, messages, nil)
 	if len(f) != 1 || f[0].Kind != "TYPE_MISMATCH" || f[0].Path != "/fields/0/type" || f[0].Line != 1 || !strings.HasPrefix(f[0].Message, "The type") {
 		t.Fatalf("findings: %+v", f)
 	}

@@ -9,14 +9,41 @@ import (
 	"strings"
 )
 
-// Finding is one incompatibility, or one subject that could not be checked.
+// Finding is one incompatibility, or one subject that could not be checked. Kind, Path and
+// Message are the registry's (Confluent's) words; Field, OldType and NewType say the same in
+// the schema author's, when the format can.
 type Finding struct {
 	Subject string `json:"subject"`
 	File    string `json:"file"`
-	Line    int    `json:"line,omitempty"` // 1-based line in File, when the location maps to one
-	Kind    string `json:"kind"`           // e.g. READER_FIELD_MISSING_DEFAULT_VALUE
-	Path    string `json:"path,omitempty"` // location in the schema, e.g. /fields/1/type
+	Line    int    `json:"line,omitempty"`    // 1-based line in File, when the location maps to one
+	Kind    string `json:"kind"`              // e.g. READER_FIELD_MISSING_DEFAULT_VALUE
+	Path    string `json:"path,omitempty"`    // location in the schema, e.g. /fields/1/type
+	Field   string `json:"field,omitempty"`   // the field it is at: Payment.id, customer.id, Order.id (1)
+	OldType string `json:"oldType,omitempty"` // the field's type before, as written; none when the field is new
+	NewType string `json:"newType,omitempty"` // the field's type after; none when the field is gone
 	Message string `json:"message"`
+}
+
+// Change says what changed the way a reviewer would: "field Payment.id changed type string →
+// long", "field Payment.currency (string) added"; "" when the finding names no field or type.
+func (f Finding) Change() string {
+	subject := "field " + f.Field
+	if f.Field == "" {
+		subject = "schema"
+	}
+	switch {
+	case f.OldType != "" && f.NewType != "" && f.OldType != f.NewType:
+		return subject + " changed type " + f.OldType + " → " + f.NewType
+	case f.OldType != "" && f.NewType != "":
+		return subject + " (" + f.NewType + ")"
+	case f.NewType != "":
+		return subject + " (" + f.NewType + ") added"
+	case f.OldType != "":
+		return subject + " (" + f.OldType + ") removed"
+	case f.Field != "":
+		return subject
+	}
+	return ""
 }
 
 // Checked is the outcome for one subject.
@@ -94,7 +121,9 @@ func (r Report) writeText(w io.Writer, colour bool) error {
 				where = fmt.Sprintf("%s:%d", f.File, f.Line)
 			}
 			fmt.Fprintf(&b, "     %s %s", paint("1", f.Kind), where)
-			if f.Path != "" {
+			if change := f.Change(); change != "" {
+				fmt.Fprintf(&b, " %s", change)
+			} else if f.Path != "" {
 				fmt.Fprintf(&b, " at %s", f.Path)
 			}
 			fmt.Fprintf(&b, "\n       %s\n", strings.ReplaceAll(f.Message, "\n", "\n       "))
@@ -130,6 +159,9 @@ func (r Report) writeGitHub(w io.Writer) error {
 			msg := f.Message
 			if f.Path != "" {
 				msg += " (at " + f.Path + ")"
+			}
+			if change := f.Change(); change != "" {
+				msg = change + "\n" + msg
 			}
 			fmt.Fprintf(&b, "::error %s::%s\n", props, escapeGitHubData(msg))
 		}
@@ -187,7 +219,11 @@ func (r Report) writeJUnit(w io.Writer) error {
 			if f.Line > 0 {
 				loc = fmt.Sprintf("%s:%d", f.File, f.Line)
 			}
-			tc.Failures = append(tc.Failures, junitFailed{Type: f.Kind, Message: f.Message, Text: fmt.Sprintf("%s at %s %s", f.Kind, loc, f.Path)})
+			text := fmt.Sprintf("%s at %s %s", f.Kind, loc, f.Path)
+			if change := f.Change(); change != "" {
+				text += "\n" + change
+			}
+			tc.Failures = append(tc.Failures, junitFailed{Type: f.Kind, Message: f.Message, Text: text})
 		}
 		if len(tc.Failures) > 0 {
 			suite.Failures++

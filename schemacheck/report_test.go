@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func sampleReport() Report {
 	return Report{Checked: []Checked{
 		{Subject: "orders-value", File: "schemas/orders-value.avsc", Against: "registry", Findings: []Finding{
-			{Subject: "orders-value", File: "schemas/orders-value.avsc", Line: 7, Kind: "READER_FIELD_MISSING_DEFAULT_VALUE", Path: "/fields/2", Message: "The field 'currency' at path '/fields/2' in the new schema has no default value and is missing in the old schema"},
+			{Subject: "orders-value", File: "schemas/orders-value.avsc", Line: 7, Kind: "READER_FIELD_MISSING_DEFAULT_VALUE", Path: "/fields/2", Field: "Order.currency", NewType: "string", Message: "The field 'currency' at path '/fields/2' in the new schema has no default value and is missing in the old schema"},
 			{Subject: "orders-value", File: "schemas/orders-value.avsc", Kind: "TYPE_MISMATCH", Path: "/fields/0/type", Message: "a message with: colons, commas\nand a newline 100%"},
 		}},
 		{Subject: "payments-value", File: "schemas/payments-value.json", Against: "nothing (new subject)"},
@@ -104,6 +104,26 @@ func TestReportGitHubSyntax(t *testing.T) {
 	}
 	if !strings.Contains(lines[1], "colons, commas%0Aand a newline 100%25") {
 		t.Errorf("message data not escaped: %q", lines[1])
+	}
+}
+
+func TestFindingChange(t *testing.T) {
+	tests := []struct {
+		f    Finding
+		want string
+	}{
+		{Finding{Field: "Payment.id", OldType: "string", NewType: "long"}, "field Payment.id changed type string → long"},
+		{Finding{Field: "Payment.currency", NewType: "string"}, "field Payment.currency (string) added"},
+		{Finding{Field: "Payment.note", OldType: "null | string"}, "field Payment.note (null | string) removed"},
+		{Finding{Field: "Payment.status", OldType: "shop.Status", NewType: "shop.Status"}, "field Payment.status (shop.Status)"},
+		{Finding{Field: "Order.payment"}, "field Order.payment"},
+		{Finding{OldType: "string", NewType: "long"}, "schema changed type string → long"},
+		{Finding{Path: "#/Refund"}, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.f.Change(); got != tt.want {
+			t.Errorf("%+v: got %q, want %q", tt.f, got, tt.want)
+		}
 	}
 }
 

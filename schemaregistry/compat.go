@@ -70,7 +70,8 @@ func (otherType) BackwardIncompatibilities(format.Schema) []format.Difference {
 // level, as Confluent does: a non-transitive level looks at the newest version only, a
 // transitive one at each in turn until one breaks. It returns the differences with that
 // version and its index in previous. FORWARD differences, found by reading next with the old
-// schema, are worded from next's point of view like the BACKWARD ones.
+// schema, are worded from next's point of view like the BACKWARD ones, and their old and new
+// types swapped to match.
 func Incompatibilities(level string, next format.Schema, previous []format.Schema) (diffs []format.Difference, against int) {
 	if level == None || len(previous) == 0 {
 		return nil, 0
@@ -86,6 +87,7 @@ func Incompatibilities(level string, next format.Schema, previous []format.Schem
 		if base == Forward || base == Full {
 			for _, d := range old.BackwardIncompatibilities(next) {
 				d.Message = swapNewOld.Replace(d.Message)
+				d.OldType, d.NewType = d.NewType, d.OldType
 				diffs = append(diffs, d)
 			}
 		}

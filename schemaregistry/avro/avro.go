@@ -123,7 +123,7 @@ func (s *Schema) BackwardIncompatibilities(previous format.Schema) []format.Diff
 		return []format.Difference{{Path: "/", Message: "Incompatible because of different schema type"}}
 	}
 	var c checker
-	diffs := c.check("", s.root, prev.root, make([]string, 0, 16))
+	diffs := c.compare(s.root, prev.root)
 	if c.err != nil {
 		return []format.Difference{{Path: "/",
 			Message: "Unexpected exception during compatibility check: " + c.err.Error()}}

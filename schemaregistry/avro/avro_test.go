@@ -2,6 +2,7 @@ package avro
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -129,17 +130,18 @@ func TestBackwardIncompatibilities(t *testing.T) {
 			`{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":{"type":"array","items":"int"}},{"name":"c","type":"string"}]}`,
 			`{"type":"record","name":"R","fields":[{"name":"b","type":{"type":"array","items":"long"}},{"name":"c","type":["string","int"]}]}`,
 			[]format.Difference{
-				{Type: ReaderFieldMissingDefaultValue, Path: "/fields/0",
+				{Type: ReaderFieldMissingDefaultValue, Path: "/fields/0", Field: "R.a", NewType: "int",
 					Message: "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'a' at path '/fields/0' in the new schema has no default value and is missing in the old schema', additionalInfo:'a'}"},
-				{Type: TypeMismatch, Path: "/fields/1/type/items",
+				{Type: TypeMismatch, Path: "/fields/1/type/items", Field: "R.b", OldType: "array<long>", NewType: "array<int>",
 					Message: "{errorType:'TYPE_MISMATCH', description:'The type (path '/fields/1/type/items') of a field in the new schema does not match with the old schema', additionalInfo:'reader type: INT not compatible with writer type: LONG'}"},
-				{Type: TypeMismatch, Path: "/fields/2/type/1",
+				{Type: TypeMismatch, Path: "/fields/2/type/1", Field: "R.c", OldType: "string | int", NewType: "string",
 					Message: "{errorType:'TYPE_MISMATCH', description:'The type (path '/fields/2/type/1') of a field in the new schema does not match with the old schema', additionalInfo:'reader type: STRING not compatible with writer type: INT'}"},
 			}},
 		{"enum symbols",
 			`{"type":"enum","name":"E","symbols":["A"]}`, `{"type":"enum","name":"E","symbols":["C","A","B"]}`,
 			[]format.Difference{{Type: MissingEnumSymbols, Path: "/symbols",
-				Message: "{errorType:'MISSING_ENUM_SYMBOLS', description:'The new schema is missing enum symbols '[B, C]' at path '/symbols' in the old schema', additionalInfo:'[B, C]'}"}}},
+				Message: "{errorType:'MISSING_ENUM_SYMBOLS', description:'The new schema is missing enum symbols '[B, C]' at path '/symbols' in the old schema', additionalInfo:'[B, C]'}",
+				OldType: "E", NewType: "E"}}},
 		{"enum default covers new symbols",
 			`{"type":"enum","name":"E","symbols":["A","U"],"default":"U"}`, `{"type":"enum","name":"E","symbols":["A","B"]}`, nil},
 		{"promotions", `["long","double","bytes"]`, `["int","float","string"]`, nil},
@@ -151,12 +153,15 @@ func TestBackwardIncompatibilities(t *testing.T) {
 		{"names and sizes",
 			`{"type":"fixed","name":"F","size":4}`, `{"type":"fixed","name":"G","size":8}`,
 			[]format.Difference{
-				{Type: NameMismatch, Path: "/name", Message: "{errorType:'NAME_MISMATCH', description:'The name of the schema has changed (path '/name')', additionalInfo:'expected: G'}"},
-				{Type: FixedSizeMismatch, Path: "/size", Message: "{errorType:'FIXED_SIZE_MISMATCH', description:'The size of FIXED type field at path '/size' in the new schema does not match with the old schema', additionalInfo:'expected: 8, found: 4'}"},
+				{Type: NameMismatch, Path: "/name", Message: "{errorType:'NAME_MISMATCH', description:'The name of the schema has changed (path '/name')', additionalInfo:'expected: G'}",
+					OldType: "G", NewType: "F"},
+				{Type: FixedSizeMismatch, Path: "/size", Message: "{errorType:'FIXED_SIZE_MISMATCH', description:'The size of FIXED type field at path '/size' in the new schema does not match with the old schema', additionalInfo:'expected: 8, found: 4'}",
+					OldType: "G", NewType: "F"},
 			}},
 		{"union branch", `["null","string"]`, `["null","string","int"]`,
 			[]format.Difference{{Type: MissingUnionBranch, Path: "/2",
-				Message: "{errorType:'MISSING_UNION_BRANCH', description:'The new schema is missing a type inside a union field at path '/2' in the old schema', additionalInfo:'reader union lacking writer type: INT'}"}}},
+				Message: "{errorType:'MISSING_UNION_BRANCH', description:'The new schema is missing a type inside a union field at path '/2' in the old schema', additionalInfo:'reader union lacking writer type: INT'}",
+				OldType: "null | string | int", NewType: "null | string"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,6 +173,63 @@ func TestBackwardIncompatibilities(t *testing.T) {
 				if got[i] != tt.want[i] {
 					t.Errorf("difference %d\n got %+v\nwant %+v", i, got[i], tt.want[i])
 				}
+			}
+		})
+	}
+}
+
+// TestDifferenceFields checks the field and types each difference names for people, beside
+// Confluent's path and message.
+func TestDifferenceFields(t *testing.T) {
+	payment := func(fields string) string {
+		return `{"type":"record","name":"Payment","namespace":"shop","fields":[` + fields + `]}`
+	}
+	order := func(city string) string {
+		return `{"type":"record","name":"Order","fields":[{"name":"customer","type":{"type":"record","name":"Customer","fields":[
+			{"name":"address","type":{"type":"record","name":"Address","fields":[{"name":"city","type":` + city + `}]}}]}}]}`
+	}
+	tests := []struct {
+		name, new, old string
+		want           []string // type, field, old type, new type of each difference
+	}{
+		{"type change", payment(`{"name":"id","type":"long"}`), payment(`{"name":"id","type":"string"}`),
+			[]string{"TYPE_MISMATCH Payment.id string → long"}},
+		{"union to its branch", payment(`{"name":"note","type":"string"}`), payment(`{"name":"note","type":["null","string"]}`),
+			[]string{"TYPE_MISMATCH Payment.note null | string → string"}},
+		{"logical type", payment(`{"name":"at","type":{"type":"int","logicalType":"date"}}`),
+			payment(`{"name":"at","type":{"type":"long","logicalType":"timestamp-millis"}}`),
+			[]string{"TYPE_MISMATCH Payment.at long (timestamp-millis) → int (date)"}},
+		{"field added without default", payment(`{"name":"id","type":"string"},{"name":"currency","type":"string"}`),
+			payment(`{"name":"id","type":"string"}`),
+			[]string{"READER_FIELD_MISSING_DEFAULT_VALUE Payment.currency  → string"}},
+		{"field removed reads as before", payment(`{"name":"id","type":"string"}`),
+			payment(`{"name":"id","type":"string"},{"name":"currency","type":"string"}`), nil},
+		{"enum symbol removed",
+			payment(`{"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID"]}}`),
+			payment(`{"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID","REFUNDED"]}}`),
+			[]string{"MISSING_ENUM_SYMBOLS Payment.status shop.Status → shop.Status"}},
+		{"nested fields", order(`"long"`), order(`"string"`),
+			[]string{"TYPE_MISMATCH Order.customer.address.city string → long"}},
+		{"array of records", `{"type":"record","name":"Order","fields":[{"name":"lines","type":{"type":"array","items":
+				{"type":"record","name":"Line","fields":[{"name":"sku","type":"int"}]}}}]}`,
+			`{"type":"record","name":"Order","fields":[{"name":"lines","type":{"type":"array","items":
+				{"type":"record","name":"Line","fields":[{"name":"sku","type":"string"}]}}}]}`,
+			[]string{"TYPE_MISMATCH Order.lines.sku string → int"}},
+		{"map values", payment(`{"name":"tags","type":{"type":"map","values":"int"}}`),
+			payment(`{"name":"tags","type":{"type":"map","values":"string"}}`),
+			[]string{"TYPE_MISMATCH Payment.tags map<string> → map<int>"}},
+		{"root type", `"long"`, `"string"`, []string{"TYPE_MISMATCH  string → long"}},
+		{"record renamed", payment(``), `{"type":"record","name":"Charge","namespace":"shop","fields":[]}`,
+			[]string{"NAME_MISMATCH  shop.Charge → shop.Payment"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, d := range mustParse(t, tt.new).BackwardIncompatibilities(mustParse(t, tt.old)) {
+				got = append(got, d.Type+" "+d.Field+" "+d.OldType+" → "+d.NewType)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
 			}
 		})
 	}

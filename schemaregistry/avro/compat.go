@@ -30,6 +30,18 @@ type checker struct {
 	// worded. Pairs of named types are always checked in full, since their memoised result
 	// may be reported later.
 	quick bool
+	// fields are the pairs being compared, outermost first: from fields[base], the root of
+	// the current comparison, then one per record field entered, so that a difference can
+	// name its field and the field's two types.
+	fields []fieldPair
+	base   int
+}
+
+// fieldPair is a reader field and the writer field it reads, or, with no name, the root of a
+// comparison.
+type fieldPair struct {
+	record, name   string // the simple name of the reader record the field is in, and the field's
+	reader, writer *node  // the field's types; writer is nil when the writer record lacks it
 }
 
 // verdictOnly is what a difference is while checking quickly; only its presence counts.
@@ -68,13 +80,22 @@ func (c *checker) check(token string, reader, writer *node, loc []string) []form
 	return r.diffs
 }
 
+// compare checks reader against writer from the root.
+func (c *checker) compare(reader, writer *node) []format.Difference {
+	c.fields = append(make([]fieldPair, 0, 8), fieldPair{reader: reader, writer: writer})
+	return c.check("", reader, writer, make([]string, 0, 16))
+}
+
 // fresh checks a pair from a new root location, as Java's two-argument getCompatibility does
-// inside unions; only whether it is compatible is used.
+// inside unions; only whether it is compatible is used. The named pairs it checks in full are
+// described from that root too, as their paths are.
 func (c *checker) fresh(reader, writer *node) bool {
-	quick := c.quick
-	c.quick = true
+	quick, base := c.quick, c.base
+	c.quick, c.base = true, len(c.fields)
+	c.fields = append(c.fields, fieldPair{reader: reader, writer: writer})
 	ok := len(c.check("", reader, writer, make([]string, 0, 8))) == 0
-	c.quick = quick
+	c.fields = c.fields[:c.base]
+	c.quick, c.base = quick, base
 	return ok
 }
 
@@ -141,9 +162,16 @@ func (c *checker) checkFields(reader, writer *node, loc []string) []format.Diffe
 	for _, rf := range reader.fields {
 		floc := append(loc, rf.posToken)
 		wf, err := writerField(writer, rf)
-		switch {
-		case err != nil:
+		if err != nil {
 			c.err = err
+			continue
+		}
+		pair := fieldPair{record: reader.name, name: rf.name, reader: rf.typ}
+		if wf != nil {
+			pair.writer = wf.typ
+		}
+		c.fields = append(c.fields, pair)
+		switch {
 		case wf != nil:
 			diffs = append(diffs, c.check("type", rf.typ, wf.typ, floc)...)
 		case rf.def != nil:
@@ -153,6 +181,7 @@ func (c *checker) checkFields(reader, writer *node, loc []string) []format.Diffe
 		default:
 			diffs = append(diffs, c.incompatible(ReaderFieldMissingDefaultValue, floc, rf.name)...)
 		}
+		c.fields = c.fields[:len(c.fields)-1]
 	}
 	return diffs
 }
@@ -211,13 +240,55 @@ var javaTypes = map[string]string{
 	"fixed": "FIXED", "array": "ARRAY", "map": "MAP", "union": "UNION",
 }
 
-// incompatible reports one incompatibility whose additional information is info joined; while
-// checking quickly it words nothing.
+// incompatible reports one incompatibility whose additional information is info joined, at the
+// innermost field being compared; while checking quickly it words nothing.
 func (c *checker) incompatible(typ string, loc []string, info ...string) []format.Difference {
 	if c.quick {
 		return verdictOnly
 	}
-	return []format.Difference{incompatibility(typ, strings.Join(info, ""), loc)}
+	d := incompatibility(typ, strings.Join(info, ""), loc)
+	pairs := c.fields[c.base:]
+	if len(pairs) > 1 {
+		// Named from the outermost record down, the way people refer to a nested field:
+		// Order.customer.address.city.
+		names := []string{pairs[1].record}
+		for _, p := range pairs[1:] {
+			names = append(names, p.name)
+		}
+		d.Field = strings.Join(names, ".")
+	}
+	innermost := pairs[len(pairs)-1]
+	d.NewType, d.OldType = written(innermost.reader), written(innermost.writer)
+	return []format.Difference{d}
+}
+
+// written is a type as people write it: primitives and named types by name, arrays and maps as
+// array<items> and map<values>, a union as its branches joined by " | ", a logical type after
+// the type it annotates ("long (timestamp-millis)"); "" for no type.
+func written(n *node) string {
+	switch {
+	case n == nil:
+		return ""
+	case n.named():
+		return n.fullName()
+	case n.typ == "array":
+		return "array<" + written(n.items) + ">"
+	case n.typ == "map":
+		return "map<" + written(n.items) + ">"
+	case n.typ == "union":
+		branches := make([]string, len(n.branches))
+		for i, b := range n.branches {
+			branches[i] = written(b)
+		}
+		return strings.Join(branches, " | ")
+	}
+	if name, precision, scale, ok := logicalType(n); ok {
+		if name == "decimal" {
+			name = fmt.Sprintf("decimal(%d,%d)", precision, scale)
+		}
+		return n.typ + " (" + name + ")"
+	}
+	return n.typ
 }
 
 // incompatibility builds the Difference Confluent reports for a backward check, where the reader

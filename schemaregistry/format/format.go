@@ -24,10 +24,21 @@ type Reference struct {
 }
 
 // Difference is one change between two versions of a schema that breaks compatibility.
+//
+// Type, Path and Message are what Confluent answers. Field, OldType and NewType say where and
+// what in the words of the people who write the schema, for reports; registry answers never
+// carry them. Field is empty for a change outside any field (at the root, to a message or
+// a package), where the types, when set, are those of that place. A type is empty when that
+// schema lacks the field: only NewType is set for a field the new schema adds, only OldType
+// for one it drops.
 type Difference struct {
 	Type    string // Confluent's name for the kind of change, e.g. READER_FIELD_MISSING_DEFAULT_VALUE
 	Path    string // where in the schema: "/fields/1/type" (Avro), "#/properties/x" (JSON), "#/Msg/3" (Protobuf)
 	Message string // Confluent's verbose message: {errorType:'…', description:'…'[, additionalInfo:'…']}
+
+	Field   string // dotted name: "Payment.id" (Avro), "customer.id" (JSON Schema), "Order.id (1)" (Protobuf)
+	OldType string // the field's type in the old schema as written: "string", "null | string", "Address"
+	NewType string // the field's type in the new schema
 }
 
 // Format parses schema texts of one schema type.

@@ -2,6 +2,7 @@ package jsonschema
 
 import (
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,6 +24,37 @@ const (
 type Change struct {
 	Type string // Confluent's Difference.Type, e.g. PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL
 	Path string // JSON pointer into the schemas, e.g. #/properties/x
+	// in lists the properties the change is in, outermost first, under the root.
+	in []property
+}
+
+// property is a property being compared, with its schema on each side (nil on the side that
+// lacks it); with no name it stands for the root.
+type property struct {
+	name             string
+	original, update *node
+}
+
+// Field is the dotted name of the property the change is in, e.g. customer.id for
+// #/properties/customer/properties/id; "" outside any property.
+func (c Change) Field() string {
+	var names []string
+	for _, p := range c.in {
+		if p.name != "" {
+			names = append(names, p.name)
+		}
+	}
+	return strings.Join(names, ".")
+}
+
+// Types are the types of the property the change is in (or of the root), as written, before
+// and after; "" on the side that lacks the property.
+func (c Change) Types() (original, update string) {
+	if len(c.in) == 0 {
+		return "", ""
+	}
+	p := c.in[len(c.in)-1]
+	return written(p.original, 0), written(p.update, 0)
 }
 
 func (c Change) String() string { return c.Type + " " + c.Path }
@@ -139,7 +171,7 @@ func compareBounded(p Policy, original, update *node, steps int) []Change {
 	var seed map[pair][]Change
 	for {
 		run := &diffRun{policy: p, memo: map[pair][]Change{}, inProgress: map[pair]bool{}, seed: seed, maxSteps: steps}
-		c := &diffContext{run: run}
+		c := &diffContext{run: run, in: []property{{original: original, update: update}}}
 		c.compare(original, update)
 		incompatible := map[pair][]Change{}
 		for k, v := range run.memo {
@@ -178,20 +210,23 @@ func (r *diffRun) allCompatible(changes []Change) bool {
 	return true
 }
 
-// diffContext collects changes under a path.
+// diffContext collects changes under a path, inside properties.
 type diffContext struct {
 	run     *diffRun
 	path    []string
+	in      []property
 	changes []Change
 }
 
 func (c *diffContext) sub() *diffContext {
-	return &diffContext{run: c.run, path: append([]string(nil), c.path...)}
+	return &diffContext{run: c.run, path: append([]string(nil), c.path...), in: append([]property(nil), c.in...)}
 }
 
 func (c *diffContext) pathString() string { return "#/" + strings.Join(c.path, "/") }
 
-func (c *diffContext) add(t string) { c.changes = append(c.changes, Change{t, c.pathString()}) }
+func (c *diffContext) add(t string) {
+	c.changes = append(c.changes, Change{Type: t, Path: c.pathString(), in: slices.Clone(c.in)})
+}
 
 func (c *diffContext) addAt(attr, t string) {
 	c.enter(attr)
@@ -201,6 +236,17 @@ func (c *diffContext) addAt(attr, t string) {
 
 func (c *diffContext) enter(p string) { c.path = append(c.path, p) }
 func (c *diffContext) leave()         { c.path = c.path[:len(c.path)-1] }
+
+// enterProperty enters the property name of the two objects.
+func (c *diffContext) enterProperty(name string, original, update *node) {
+	c.enter(name)
+	c.in = append(c.in, property{name: name, original: original.properties[name], update: update.properties[name]})
+}
+
+func (c *diffContext) leaveProperty() {
+	c.leave()
+	c.in = c.in[:len(c.in)-1]
+}
 
 func (c *diffContext) compatible() bool { return c.run.allCompatible(c.changes) }
 
@@ -215,6 +261,7 @@ func (c *diffContext) addRebased(rel []Change) {
 				ch.Path = prefix + "/" + ch.Path[2:]
 			}
 		}
+		ch.in = append(slices.Clone(c.in), ch.in...)
 		c.changes = append(c.changes, ch)
 	}
 }

@@ -23,14 +23,16 @@ func (c *diffContext) compareRequired(original, update *node) {
 			continue
 		}
 		was, is := original.required[name], update.required[name]
+		c.enterProperty(name, original, update)
 		switch {
 		case was && !is:
-			c.addAt(name, "REQUIRED_ATTRIBUTE_REMOVED")
+			c.add("REQUIRED_ATTRIBUTE_REMOVED")
 		case !was && is && u.defaultValue != nil:
-			c.addAt(name, "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED")
+			c.add("REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED")
 		case !was && is:
-			c.addAt(name, "REQUIRED_ATTRIBUTE_ADDED")
+			c.add("REQUIRED_ATTRIBUTE_ADDED")
 		}
+		c.leaveProperty()
 	}
 }
 
@@ -49,7 +51,7 @@ func (c *diffContext) compareProperties(original, update *node) {
 	c.enter("properties")
 	defer c.leave()
 	for _, name := range unionKeys(original.properties, update.properties) {
-		c.enter(name)
+		c.enterProperty(name, original, update)
 		o, u := original.properties[name], update.properties[name]
 		switch {
 		case u == nil:
@@ -59,7 +61,7 @@ func (c *diffContext) compareProperties(original, update *node) {
 		default:
 			c.compare(o, u)
 		}
-		c.leave()
+		c.leaveProperty()
 	}
 }
 

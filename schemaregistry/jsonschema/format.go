@@ -292,7 +292,9 @@ func (s *Schema) BackwardIncompatibilities(previous format.Schema) []format.Diff
 		if !s.policy.Compatible(c.Type) {
 			// Confluent's verbose compatibility answer wraps the description with its type.
 			msg := `{errorType:"` + c.Type + `", description:"` + c.Message() + `"}`
-			out = append(out, format.Difference{Type: c.Type, Path: c.Path, Message: msg})
+			d := format.Difference{Type: c.Type, Path: c.Path, Message: msg, Field: c.Field()}
+			d.OldType, d.NewType = c.Types()
+			out = append(out, d)
 		}
 	}
 	return out

@@ -62,3 +62,67 @@ var messageIncreased = setOf("MIN_LENGTH_INCREASED", "MINIMUM_INCREASED", "EXCLU
 
 var messageDecreased = setOf("MAX_LENGTH_DECREASED", "MAXIMUM_DECREASED", "MAX_ITEMS_DECREASED",
 	"MAX_CONTAINS_DECREASED", "EXCLUSIVE_MAXIMUM_DECREASED", "MAX_PROPERTIES_DECREASED")
+
+// written is a schema's type as people write it: its JSON type ("integer", "array<string>"),
+// an enum with its first values, alternatives joined by " | " (anyOf, oneOf, a list of
+// types) or " & " (allOf), "any" for a schema that accepts anything; "" for no schema.
+// References are followed to a small depth, which stops recursive schemas.
+func written(n *node, depth int) string {
+	if n == nil {
+		return ""
+	}
+	if depth > 3 {
+		return "…"
+	}
+	n = deref(n)
+	switch n.kind {
+	case kindEmpty, kindTrue:
+		return "any"
+	case kindFalse:
+		return "false"
+	case kindObject:
+		return "object"
+	case kindArray:
+		if n.allItems == nil {
+			return "array"
+		}
+		return "array<" + written(n.allItems, depth+1) + ">"
+	case kindString:
+		return "string"
+	case kindNumber:
+		if n.requiresInteger {
+			return "integer"
+		}
+		return "number"
+	case kindBoolean:
+		return "boolean"
+	case kindNull:
+		return "null"
+	case kindEnum:
+		values := sortedKeys(n.enumValues)
+		if len(values) > maxWrittenValues {
+			values = append(values[:maxWrittenValues], "…")
+		}
+		return "enum [" + strings.Join(values, ", ") + "]"
+	case kindConst:
+		return "const " + n.constValue
+	case kindCombined:
+		sep := " | "
+		if n.criterion == "allOf" {
+			sep = " & "
+		}
+		subs := make([]string, len(n.subs))
+		for i, s := range n.subs {
+			subs[i] = written(s, depth+1)
+		}
+		return strings.Join(subs, sep)
+	case kindNot:
+		return "not " + written(n.not, depth+1)
+	case kindConditional:
+		return "if/then/else"
+	}
+	return ""
+}
+
+// maxWrittenValues is how many values of an enum a written type shows.
+const maxWrittenValues = 8

@@ -13,6 +13,33 @@ import (
 type Change struct {
 	Type string // Confluent's Difference.Type, e.g. FIELD_SCALAR_KIND_CHANGED
 	Path string // e.g. "#/TestMessage/2" or "#/Msg/oneofName/3"
+	at   fieldPair
+}
+
+// fieldPair is a field compared across the two schemas: the dotted name of its message and the
+// field on each side (nil on the side that lacks it). It is zero for a change outside a field.
+type fieldPair struct {
+	message          string
+	original, update *fieldElem
+}
+
+// Field names the field the change is at for people, by message, name and number:
+// "Order.id (1)"; "" for a change outside a field.
+func (c Change) Field() string {
+	f := c.at.update
+	if f == nil {
+		f = c.at.original
+	}
+	if f == nil {
+		return ""
+	}
+	return c.at.message + "." + f.name + " (" + strconv.FormatInt(f.tag, 10) + ")"
+}
+
+// Types are the field's types as declared, before and after: "int64", "repeated string",
+// "map<string, int32>", "Customer"; "" on the side that lacks the field.
+func (c Change) Types() (original, update string) {
+	return written(c.at.original), written(c.at.update)
 }
 
 func (c Change) String() string { return c.Type + " " + c.Path }
@@ -106,7 +133,9 @@ func (s *Schema) BackwardIncompatibilities(previous format.Schema) []format.Diff
 	var out []format.Difference
 	for _, c := range Diff(prev, s) {
 		if !c.Compatible() {
-			out = append(out, format.Difference{Type: c.Type, Path: c.Path, Message: c.Message("new", "old")})
+			d := format.Difference{Type: c.Type, Path: c.Path, Message: c.Message("new", "old"), Field: c.Field()}
+			d.OldType, d.NewType = c.Types()
+			out = append(out, d)
 		}
 	}
 	return out
@@ -129,11 +158,12 @@ func Diff(originalSchema, updateSchema *Schema) []Change {
 type differ struct {
 	ctx        *typeContext
 	inProgress map[*messageElem]bool // original messages being compared, to stop on recursion
+	at         fieldPair             // the field being compared, if any
 	changes    []Change
 }
 
 func (d *differ) add(typ string) {
-	d.changes = append(d.changes, Change{Type: typ, Path: "#/" + strings.Join(d.ctx.path, "/")})
+	d.changes = append(d.changes, Change{Type: typ, Path: "#/" + strings.Join(d.ctx.path, "/"), at: d.at})
 }
 
 func (d *differ) addAt(typ string, path ...string) {
@@ -347,11 +377,13 @@ func (d *differ) compareFields(o, u *messageElem) {
 		}
 	}
 
+	message := strings.Join(d.ctx.path, ".")
 	for _, tag := range unionTags(of.byTag, uf.byTag) {
 		ofl, ufl := of.byTag[tag], uf.byTag[tag]
 		oOneof, oIn := of.oneofOf[tag]
 		uOneof, uIn := uf.oneofOf[tag]
 		p := strconv.FormatInt(tag, 10)
+		d.at = fieldPair{message: message, original: ofl, update: ufl}
 		switch {
 		case ufl == nil:
 			switch {
@@ -387,6 +419,19 @@ func (d *differ) compareFields(o, u *messageElem) {
 			}
 		}
 	}
+	d.at = fieldPair{}
+}
+
+// written is a field's type as declared, with its label: "int64", "repeated string",
+// "map<string, int32>", "Customer"; "" for no field.
+func written(f *fieldElem) string {
+	switch {
+	case f == nil:
+		return ""
+	case f.label == "":
+		return f.typ
+	}
+	return f.label + " " + f.typ
 }
 
 func (d *differ) compareField(o, u *fieldElem) {

@@ -3,6 +3,7 @@ package protobuf
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -272,8 +273,8 @@ func TestBackwardIncompatibilitiesMessages(t *testing.T) {
 	}
 	got := upd.BackwardIncompatibilities(old)
 	want := []format.Difference{
-		{Type: "FIELD_SCALAR_KIND_CHANGED", Path: "#/M/1", Message: `{errorType:"FIELD_SCALAR_KIND_CHANGED", description:"The kind of a SCALAR field at path '#/M/1' in the new schema does not match its kind in the old schema"}`},
-		{Type: "ONEOF_FIELD_REMOVED", Path: "#/M/o/3", Message: `{errorType:"ONEOF_FIELD_REMOVED", description:"The new schema is missing a oneof field at path '#/M/o/3' in the old schema"}`},
+		{Type: "FIELD_SCALAR_KIND_CHANGED", Path: "#/M/1", Field: "M.a (1)", OldType: "int32", NewType: "string", Message: `{errorType:"FIELD_SCALAR_KIND_CHANGED", description:"The kind of a SCALAR field at path '#/M/1' in the new schema does not match its kind in the old schema"}`},
+		{Type: "ONEOF_FIELD_REMOVED", Path: "#/M/o/3", Field: "M.c (3)", OldType: "int32", Message: `{errorType:"ONEOF_FIELD_REMOVED", description:"The new schema is missing a oneof field at path '#/M/o/3' in the old schema"}`},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
@@ -287,5 +288,66 @@ func TestBackwardIncompatibilitiesMessages(t *testing.T) {
 	all := Diff(old, upd)
 	if len(all) != 2 {
 		t.Errorf("Diff = %v", all)
+	}
+}
+
+// TestDifferenceFields checks the field and types each difference names for people, beside
+// Confluent's path and message.
+func TestDifferenceFields(t *testing.T) {
+	proto2 := func(body string) string { return "syntax = \"proto2\";\npackage shop;\n" + body }
+	proto3 := func(body string) string { return "syntax = \"proto3\";\npackage shop;\n" + body }
+	tests := []struct {
+		name, old, new string
+		want           []string // type, path, field, old type → new type of each difference
+	}{
+		{"type change", proto3(`message Order { string id = 1; }`), proto3(`message Order { int64 id = 1; }`),
+			[]string{"FIELD_SCALAR_KIND_CHANGED #/Order/1 Order.id (1) string → int64"}},
+		{"scalar to message", proto3(`message Order { string customer = 2; } message Customer { string id = 1; }`),
+			proto3(`message Order { Customer customer = 2; } message Customer { string id = 1; }`),
+			[]string{"FIELD_KIND_CHANGED #/Order/2 Order.customer (2) string → Customer"}},
+		{"label change", proto2(`message Order { optional int32 qty = 3; }`), proto2(`message Order { repeated int32 qty = 3; }`),
+			[]string{"FIELD_NUMERIC_LABEL_CHANGED #/Order/3 Order.qty (3) optional int32 → repeated int32"}},
+		{"required field removed", proto2(`message Order { required string id = 1; optional string note = 2; }`),
+			proto2(`message Order { optional string note = 2; }`),
+			[]string{"REQUIRED_FIELD_REMOVED #/Order/1 Order.id (1) required string → "}},
+		{"field removed reads as before", proto3(`message Order { string id = 1; string note = 2; }`),
+			proto3(`message Order { string id = 1; }`), nil},
+		{"required field added", proto2(`message Order { optional string note = 2; }`),
+			proto2(`message Order { optional string note = 2; required string currency = 3; }`),
+			[]string{"REQUIRED_FIELD_ADDED #/Order/3 Order.currency (3)  → required string"}},
+		{"enum value removed reads as before", proto3(`enum Status { NEW = 0; PAID = 1; REFUNDED = 2; }`),
+			proto3(`enum Status { NEW = 0; PAID = 1; }`), nil},
+		{"oneof member removed", proto3(`message Order { oneof payment { string card = 4; string iban = 5; } }`),
+			proto3(`message Order { oneof payment { string card = 4; } }`),
+			[]string{"ONEOF_FIELD_REMOVED #/Order/payment/5 Order.iban (5) string → "}},
+		{"nested message field", proto3(`message Order { message Line { string sku = 1; } repeated Line lines = 1; }`),
+			proto3(`message Order { message Line { bytes sku = 1; double price = 2; } repeated Line lines = 1; }`), nil},
+		{"field of a nested message", proto3(`message Order { message Line { string sku = 1; } repeated Line lines = 1; }`),
+			proto3(`message Order { message Line { int32 sku = 1; } repeated Line lines = 1; }`),
+			[]string{"FIELD_SCALAR_KIND_CHANGED #/Order/Line/1 Order.Line.sku (1) string → int32"}},
+		{"map value", proto3(`message Order { map<string, string> tags = 6; }`), proto3(`message Order { map<string, int32> tags = 6; }`),
+			[]string{"FIELD_SCALAR_KIND_CHANGED #/Order/6 Order.tags (6) map<string, string> → map<string, int32>"}},
+		{"message removed", proto3(`message Order { string id = 1; } message Refund { string id = 1; }`),
+			proto3(`message Order { string id = 1; }`),
+			[]string{"MESSAGE_REMOVED #/Refund   → "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old, err := Parse(tt.old, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			upd, err := Parse(tt.new, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range upd.BackwardIncompatibilities(old) {
+				got = append(got, d.Type+" "+d.Path+" "+d.Field+" "+d.OldType+" → "+d.NewType)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
 	}
 }
