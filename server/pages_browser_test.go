@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -150,9 +151,17 @@ func TestBrowserPages(t *testing.T) {
 	b.screenshot(t, "home")
 
 	// The flow graph: the audit service's documented flow is dashed; click the payments node.
+	// In a 1440×900 window its text is as large as the page's, and it uses the frame's width.
+	do("size the window", chromedp.EmulateViewport(1440, 900))
 	open("/flows?window=15m")
 	if edges, documented := count(`[data-testid="flow-edge"]`), count(`.fg-edge.fg-documented`); edges < 10 || documented != 1 {
 		t.Errorf("flow graph: %d edges, %d documented only; want at least 10 and 1 (audit)", edges, documented)
+	}
+	do("the flow graph's zoom buttons show", chromedp.WaitVisible(chromedp.CSS(`[data-flowgraph-zoom="in"]`)))
+	g := measureGraph(t, b)
+	t.Logf("the flow graph at 1440×900: %+v", g)
+	if g.Label < g.Body || g.Name < g.Body || g.Width < 0.6*g.Frame {
+		t.Errorf("flow graph at 1440×900: %+v; want labels and names at least the body's size, and most of the frame's width", g)
 	}
 	b.screenshot(t, "flows")
 	do("click payments in the graph",
@@ -163,6 +172,9 @@ func TestBrowserPages(t *testing.T) {
 	}
 	if s := text(`[data-testid="consumes"]`); !strings.Contains(s, "orders.placed") {
 		t.Errorf("payments consumes: %q", s)
+	}
+	if g := measureGraph(t, b); g.Label < g.Body || g.Name < g.Body {
+		t.Errorf("payments' flow graph: %+v; want labels and names at least the body's size", g)
 	}
 	b.screenshot(t, "service")
 
@@ -186,6 +198,9 @@ func TestBrowserPages(t *testing.T) {
 	do("open orders.placed",
 		chromedp.Click(chromedp.Search(`//a[@data-testid="channel-link"][text()="orders.placed"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="channel-name"]`)))
+	if g := measureGraph(t, b); g.Label < g.Body || g.Name < g.Body {
+		t.Errorf("orders.placed's flow graph: %+v; want labels and names at least the body's size", g)
+	}
 	b.screenshot(t, "channel")
 	if href := attr(`[data-testid="subject-link"]`, "href"); href != "/schemas/orders.placed-value" {
 		t.Errorf("subject link %q, want /schemas/orders.placed-value", href)
@@ -271,6 +286,40 @@ func TestBrowserPages(t *testing.T) {
 	if len(unexpected) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(unexpected, "\n"))
 	}
+}
+
+// graphSize is how the page's first flow graph shows: the smallest rendered font size of its
+// edge labels and of its node names, beside the body text's, and its width in its frame, all in
+// CSS pixels.
+type graphSize struct {
+	Label, Name, Body float64
+	Width, Frame      float64
+}
+
+func measureGraph(t *testing.T, b *browser) graphSize {
+	t.Helper()
+	// A text's rendered size is its computed one times the scale its box is drawn at.
+	g, err := chromedp.Run(b.ctx, chromedp.Evaluate[graphSize](`(() => {
+		const svg = document.querySelector('[data-testid="flow-graph"] svg');
+		const fig = svg.closest('figure'), cs = getComputedStyle(fig);
+		const rendered = sel => Math.min(...Array.from(svg.querySelectorAll(sel), text =>
+			parseFloat(getComputedStyle(text).fontSize) * text.getBoundingClientRect().height / text.getBBox().height));
+		return {
+			label: rendered('.fg-edge-label text'),
+			name: rendered('.fg-name'),
+			body: parseFloat(getComputedStyle(document.body).fontSize),
+			width: svg.getBoundingClientRect().width,
+			frame: fig.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight),
+		};
+	})()`))
+	if err != nil {
+		t.Fatalf("measure the flow graph: %v", err)
+	}
+	// Round away the last bits of floating point, so 15px equals 15px.
+	for _, f := range []*float64{&g.Label, &g.Name, &g.Body, &g.Width, &g.Frame} {
+		*f = math.Round(*f*100) / 100
+	}
+	return g
 }
 
 // tracingWindow is the last quarter hour, for flow queries in tests.

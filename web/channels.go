@@ -158,7 +158,7 @@ func (p *Pages) Channel(c echo.Context) error {
 	}
 	w := parseWindow(c.QueryParam("window"))
 	now := p.now()
-	v := channelView{page: page{Title: name, Nav: "catalog", Graph: true}, Name: name, Window: w, Now: now}
+	v := channelView{page: page{Title: name, Nav: "catalog", DrawsGraph: true}, Name: name, Window: w, Now: now}
 	v.Channel, err = p.Catalog.Channel(ctx, name)
 	switch {
 	case err == nil:

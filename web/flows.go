@@ -91,7 +91,7 @@ func (p *Pages) Flows(c echo.Context) error {
 	}
 	g, shown, total := buildGraph(in)
 
-	v := flowsView{page: page{Title: "Flows", Nav: "flows"}, Filter: f, Graph: g, Shown: shown, Total: total, Now: now}
+	v := flowsView{page: page{Title: "Flows", Nav: "flows", DrawsGraph: true}, Filter: f, Graph: g, Shown: shown, Total: total, Now: now}
 	v.Services, v.Channels = p.names(ctx, flows, services, ops)
 	for _, d := range domains {
 		v.Domains = append(v.Domains, d.Name)

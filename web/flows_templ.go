@@ -213,7 +213,7 @@ func graphLegend() templ.Component {
 			templ_7745c5c3_Var6 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<p class=\"legend muted\"><span class=\"legend-item\"><span class=\"swatch swatch-healthy\"></span>healthy</span> <span class=\"legend-item\"><span class=\"swatch swatch-degraded\"></span>degraded</span> <span class=\"legend-item\"><span class=\"swatch swatch-failing\"></span>failing</span> <span class=\"legend-item\"><span class=\"swatch swatch-silent\"></span>silent</span> <span class=\"legend-item\"><span class=\"swatch swatch-documented\"></span>documented only</span> <span class=\"legend-item\">Scroll or use + and − to zoom, drag to pan.</span></p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<p class=\"legend muted\"><span class=\"legend-item\"><span class=\"swatch swatch-healthy\"></span>healthy</span> <span class=\"legend-item\"><span class=\"swatch swatch-degraded\"></span>degraded</span> <span class=\"legend-item\"><span class=\"swatch swatch-failing\"></span>failing</span> <span class=\"legend-item\"><span class=\"swatch swatch-silent\"></span>silent</span> <span class=\"legend-item\"><span class=\"swatch swatch-documented\"></span>documented only</span> <span class=\"legend-item\">Ctrl + scroll or + and − zoom, drag pans.</span></p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -156,7 +156,7 @@ func (p *Pages) Service(c echo.Context) error {
 	}
 	w := parseWindow(c.QueryParam("window"))
 	now := p.now()
-	v := serviceView{page: page{Title: name, Nav: "catalog", Graph: true}, Name: name, Window: w, Now: now}
+	v := serviceView{page: page{Title: name, Nav: "catalog", DrawsGraph: true}, Name: name, Window: w, Now: now}
 	v.Service, err = p.Catalog.Service(ctx, name)
 	switch {
 	case err == nil:

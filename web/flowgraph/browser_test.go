@@ -100,13 +100,24 @@ func TestBrowserZoomAndPan(t *testing.T) {
 	}
 	x, y := rect[0], rect[1]
 	// CDP wants both deltas, and a zero one is left out of the request.
-	wheel := chromedp.MouseEvent(chromedp.MouseWheel, x, y, func(p *input.DispatchMouseEventParams) { p.DeltaX, p.DeltaY = 0.001, -300 })
-	if err := chromedp.Do(ctx, wheel); err != nil {
+	const ctrl = 2 // CDP's bit for the Ctrl key
+	wheel := func(modifiers int64) chromedp.Action[chromedp.Void] {
+		return chromedp.MouseEvent(chromedp.MouseWheel, x, y, func(p *input.DispatchMouseEventParams) {
+			p.DeltaX, p.DeltaY, p.Modifiers = 0.001, -300, modifiers
+		})
+	}
+	if err := chromedp.Do(ctx, wheel(0)); err != nil {
+		t.Fatal(err)
+	}
+	if v := viewBox(); v[2] != home[2] {
+		t.Errorf("the wheel alone should scroll the page, not zoom: viewBox %v, home %v", v, home)
+	}
+	if err := chromedp.Do(ctx, wheel(ctrl)); err != nil {
 		t.Fatal(err)
 	}
 	zoomed := viewBox()
 	if !(zoomed[2] < home[2]*0.8) {
-		t.Errorf("wheel: viewBox %v, home %v", zoomed, home)
+		t.Errorf("ctrl and wheel: viewBox %v, home %v", zoomed, home)
 	}
 
 	held := func(p *input.DispatchMouseEventParams) {
@@ -125,6 +136,41 @@ func TestBrowserZoomAndPan(t *testing.T) {
 	}
 	if loc, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`)); loc != "/" {
 		t.Errorf("a drag followed a link to %s", loc)
+	}
+
+	// The larger estate is far wider than its frame: it is not shrunk but fills the frame's
+	// width at 1:1, its text as large as the page's, and pans; Fit shows all of it.
+	const estate = `document.querySelectorAll('svg[data-flowgraph]')[2]`
+	type size struct{ Width, Frame, Font, Body, ViewWidth float64 }
+	measure := func() size {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[size](`(svg => {
+			const text = svg.querySelector('.fg-edge-label text'), fig = svg.closest('figure'), cs = getComputedStyle(fig);
+			return {
+				width: svg.getBoundingClientRect().width,
+				frame: fig.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight),
+				font: parseFloat(getComputedStyle(text).fontSize) * text.getBoundingClientRect().height / text.getBBox().height,
+				body: parseFloat(getComputedStyle(document.body).fontSize),
+				viewWidth: Number(svg.getAttribute('viewBox').split(' ')[2]),
+			};
+		})(`+estate+`)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	big := measure()
+	if big.Width > big.Frame+0.5 || big.Width < big.Frame-0.5 || big.ViewWidth < 2*big.Frame {
+		t.Errorf("the larger estate: %.0fpx wide in a %.0fpx frame, drawing %.0f wide; want it to fill the frame", big.Width, big.Frame, big.ViewWidth)
+	}
+	if big.Font < big.Body-0.01 {
+		t.Errorf("the larger estate's labels are %.1fpx, smaller than the page's %.1fpx", big.Font, big.Body)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`[data-testid="flow-graph"]:nth-of-type(3) [data-flowgraph-zoom="reset"]`)); err != nil {
+		t.Fatal(err)
+	}
+	if fit := measure(); fit.Font > big.Font*big.Frame/big.ViewWidth*1.01 {
+		t.Errorf("fit the larger estate: labels %.1fpx, want at most %.1fpx to show all %.0f units in %.0fpx", fit.Font, big.Font*big.Frame/big.ViewWidth, big.ViewWidth, big.Frame)
 	}
 
 	// htmx swaps graphs in: a graph added after load zooms too.

@@ -157,10 +157,16 @@ func TestLayoutProperties(t *testing.T) {
 	}
 }
 
-// checkEdgeDirections: every edge runs left to right, except the ones turned to break
-// cycles, which run right to left all the way.
+// checkEdgeDirections: every edge runs along the flow (left to right, or top down), except
+// the ones turned to break cycles, which run against it all the way.
 func checkEdgeDirections(t *testing.T, d Drawing, wantReversed int) {
 	t.Helper()
+	along := func(p Point) float64 {
+		if d.TopDown {
+			return p.Y
+		}
+		return p.X
+	}
 	reversed := 0
 	for _, e := range d.Edges {
 		dir := 1.0
@@ -169,12 +175,12 @@ func checkEdgeDirections(t *testing.T, d Drawing, wantReversed int) {
 			reversed++
 		}
 		for i := 1; i < len(e.Points); i++ {
-			if (e.Points[i].X-e.Points[i-1].X)*dir < 0 {
+			if (along(e.Points[i])-along(e.Points[i-1]))*dir < 0 {
 				t.Errorf("edge %s→%s (reversed %v) turns back at %v", e.From, e.To, e.Reversed, e.Points)
 				break
 			}
 		}
-		if first, last := e.Points[0], e.Points[len(e.Points)-1]; (last.X-first.X)*dir <= 0 {
+		if first, last := e.Points[0], e.Points[len(e.Points)-1]; (along(last)-along(first))*dir <= 0 {
 			t.Errorf("edge %s→%s (reversed %v) goes from %v to %v", e.From, e.To, e.Reversed, first, last)
 		}
 	}
@@ -240,7 +246,7 @@ func crossings(g Graph) int {
 	total := 0
 	for _, c := range components(len(nodes), edges) {
 		if len(c.edges) > 0 {
-			total += newSugiyama(nodes, edges, c).crossings()
+			total += newSugiyama(nodes, edges, c, false).crossings()
 		}
 	}
 	return total

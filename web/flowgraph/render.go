@@ -2,6 +2,9 @@ package flowgraph
 
 import "strings"
 
+// dotRoom is the room the health dot takes before a node's text.
+const dotRoom = 14.0
+
 // The geometry of a node's insides, shared by the layout (sizeNode) and the template.
 func (n PlacedNode) inset() float64 {
 	if n.Kind == Channel {
@@ -20,7 +23,7 @@ func (n PlacedNode) radius() string {
 func (n PlacedNode) textX() string {
 	x := n.X + n.inset()
 	if n.Health != Unknown {
-		x += 12
+		x += dotRoom
 	}
 	return num(x)
 }
@@ -32,12 +35,12 @@ func (n PlacedNode) midY() string { return num(n.Y + n.H/2) }
 // labelY and subtitleY are text baselines: one line centred, or two lines.
 func (n PlacedNode) labelY() string {
 	if n.Subtitle == "" {
-		return num(n.Y + n.H/2 + 4.5)
+		return num(n.Y + n.H/2 + 5.5)
 	}
-	return num(n.Y + 20)
+	return num(n.Y + 22)
 }
 
-func (n PlacedNode) subtitleY() string { return num(n.Y + 35) }
+func (n PlacedNode) subtitleY() string { return num(n.Y + 41) }
 
 func (n PlacedNode) class(focus string) string {
 	c := "fg-node fg-service "
@@ -99,10 +102,20 @@ func (e PlacedEdge) class() string {
 func (e PlacedEdge) lineX() string { return num(e.LabelBox.X + e.LabelBox.W/2) }
 
 func (e PlacedEdge) lineY(i int) string {
-	return num(e.LabelBox.Y + 2 + labelLineH*float64(i+1) - 3)
+	return num(e.LabelBox.Y + 2 + labelLineH*float64(i) + labelBaseline)
 }
 
 func viewBox(d Drawing) string { return "0 0 " + num(d.Width) + " " + num(d.Height) }
+
+// aspect keeps the drawing 1:1 when its box is narrower (app.css caps it at the frame's width),
+// cropping it to where the flow starts: the left of a drawing left to right, the top middle of
+// one top down.
+func aspect(d Drawing) string {
+	if d.TopDown {
+		return "xMidYMin slice"
+	}
+	return "xMinYMin slice"
+}
 
 func title(o Options) string {
 	if o.Title == "" {

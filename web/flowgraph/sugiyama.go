@@ -7,8 +7,13 @@ import (
 
 // sugiyama holds one connected component through the phases of the layered layout. Vertices
 // are the component's nodes followed by the dummy vertices that long edges pass through.
+//
+// It lays out left to right: layers are columns, x runs along the flow and y across it. A
+// top-down layout is the same with the axes swapped: its nodes come in turned on their side
+// (width and height swapped), its labels are measured turned, and the drawing is turned back.
 type sugiyama struct {
-	nodes    []PlacedNode // the component's nodes
+	topDown  bool
+	nodes    []PlacedNode // the component's nodes, turned when topDown
 	vertices []vertex
 	chains   []chain // one per edge
 	layers   [][]int // vertex indices, in order within each layer
@@ -32,16 +37,26 @@ type chain struct {
 
 func (s *sugiyama) dummy(v int) bool { return s.vertices[v].node < 0 }
 
-func layoutComponent(all []PlacedNode, edges []indexedEdge, comp component) Drawing {
-	return newSugiyama(all, edges, comp).draw()
+func layoutComponent(all []PlacedNode, edges []indexedEdge, comp component, topDown bool) Drawing {
+	d := newSugiyama(all, edges, comp, topDown).draw()
+	if topDown {
+		d.swapAxes()
+	}
+	return d
 }
 
 // newSugiyama runs the phases of the layout up to, not including, drawing.
-func newSugiyama(all []PlacedNode, edges []indexedEdge, comp component) *sugiyama {
-	s := &sugiyama{}
+func newSugiyama(all []PlacedNode, edges []indexedEdge, comp component, topDown bool) *sugiyama {
+	s := &sugiyama{topDown: topDown}
 	local := make(map[int]int, len(comp.nodes))
 	for i, n := range comp.nodes {
 		local[n] = i
+		if topDown {
+			n := all[n]
+			n.W, n.H = n.H, n.W
+			s.nodes = append(s.nodes, n)
+			continue
+		}
 		s.nodes = append(s.nodes, all[n])
 	}
 	for _, i := range comp.edges {
@@ -234,11 +249,11 @@ func (s *sugiyama) draw() Drawing {
 	lines := make([][]string, len(s.chains))
 	labelW := make([]float64, len(s.chains))
 	labelGap := make([]int, len(s.chains)) // index in the chain of the vertex left of the label
+	labelH := make([]float64, len(s.chains))
 	for i, c := range s.chains {
-		lines[i] = wrapLabel(c.edge.Label, labelFont, labelMaxWidth)
+		lines[i], labelW[i], labelH[i] = s.label(c.edge.Edge)
 		labelGap[i] = (len(c.vertices) - 2) / 2
 		l := s.vertices[c.vertices[labelGap[i]]].layer
-		labelW[i] = labelWidth(lines[i], c.edge.Health)
 		gapW[l] = max(gapW[l], labelW[i]+2*labelPad)
 	}
 	colX := make([]float64, nl)
@@ -294,7 +309,7 @@ func (s *sugiyama) draw() Drawing {
 			if labelGap[i]+1 == last {
 				yb = ports[i][1]
 			}
-			w, h := labelW[i], float64(len(lines[i]))*labelLineH+4
+			w, h := labelW[i], labelH[i]
 			cx := colX[gap] + colW[gap] + gapW[gap]/2
 			e.LabelBox = Box{X: cx - w/2, Y: (ya+yb)/2 - h/2, W: w, H: h}
 			byGap[gap] = append(byGap[gap], i)
@@ -325,6 +340,35 @@ func (s *sugiyama) draw() Drawing {
 	return d
 }
 
+// label wraps an edge's label and measures its box: w along the flow, h across it.
+func (s *sugiyama) label(e Edge) (lines []string, w, h float64) {
+	if s.topDown {
+		lines = wrapLabel(e.Label, labelFont, labelMaxWidthTop)
+		return lines, labelHeight(lines), labelWidth(lines, e.Health)
+	}
+	lines = wrapLabel(e.Label, labelFont, labelMaxWidth)
+	return lines, labelWidth(lines, e.Health), labelHeight(lines)
+}
+
+// swapAxes turns a drawing laid out left to right into one that runs top to bottom.
+func (d *Drawing) swapAxes() {
+	d.TopDown = true
+	d.Width, d.Height = d.Height, d.Width
+	turn := func(b Box) Box { return Box{X: b.Y, Y: b.X, W: b.H, H: b.W} }
+	for i := range d.Nodes {
+		d.Nodes[i].Box = turn(d.Nodes[i].Box)
+	}
+	for i := range d.Edges {
+		e := &d.Edges[i]
+		for j, p := range e.Points {
+			e.Points[j] = Point{X: p.Y, Y: p.X}
+		}
+		if e.LabelBox.W > 0 {
+			e.LabelBox = turn(e.LabelBox)
+		}
+	}
+}
+
 // ports spreads the ends of the edges meeting a node along its side, in the order of the
 // nodes at their other ends, so they arrive side by side instead of in one point.
 // ports[chain] holds the y of the chain's left and right end.
@@ -345,7 +389,7 @@ func (s *sugiyama) ports() [][2]float64 {
 			slices.SortFunc(es, func(a, b end) int { return cmp.Compare(s.pos[a.other], s.pos[b.other]) })
 			step := 0.0
 			if len(es) > 1 {
-				step = min(7, (s.nodes[v].H-14)/float64(len(es)-1))
+				step = min(10, (s.nodes[v].H-14)/float64(len(es)-1))
 			}
 			for k, e := range es {
 				ports[e.chain][e.side] = s.y[v] + (float64(k)-float64(len(es)-1)/2)*step

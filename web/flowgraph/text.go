@@ -71,5 +71,8 @@ func labelWidth(lines []string, h Health) float64 {
 	if h == Failing {
 		w *= 1.1
 	}
-	return w + 10
+	return w + 12
 }
+
+// labelHeight is the height of an edge label's box.
+func labelHeight(lines []string) float64 { return float64(len(lines))*labelLineH + 4 }

@@ -1,6 +1,8 @@
 // Zoom and pan for eventlens' flow graphs (every svg[data-flowgraph]), by changing the SVG's
 // viewBox. All listeners sit on the document, so graphs that htmx swaps in later work as well.
-// Without this script the graph is drawn whole; the zoom buttons stay hidden by app.css.
+// Without this script the graph is drawn whole at 1:1 and scrolls in its frame when wider; the
+// zoom buttons stay hidden by app.css. With it the graph fills its frame at 1:1 (app.css,
+// preserveAspectRatio slice) and a wider one pans.
 (function () {
   "use strict";
   document.documentElement.classList.add("flowgraph-js");
@@ -25,9 +27,20 @@
   // zoom scales the view by factor (above 1 zooms in), keeping point (px, py) where it is.
   function zoom(svg, factor, px, py) {
     var b = view(svg), h = home(svg);
-    var w = Math.min(Math.max(b[2] / factor, h[2] / MAX_ZOOM), h[2] / MIN_ZOOM);
+    var w = Math.min(Math.max(b[2] / factor, h[2] / MAX_ZOOM), Math.max(h[2] / MIN_ZOOM, fit(svg)[2]));
     var k = w / b[2];
     setView(svg, [px - (px - b[0]) * k, py - (py - b[1]) * k, b[2] * k, b[3] * k]);
+  }
+
+  // fit is the view that shows the whole graph in the SVG's box: the home view when the graph
+  // fits its frame, a smaller scale when it is wider.
+  function fit(svg) {
+    var h = home(svg), r = svg.getBoundingClientRect();
+    if (!r.width || !r.height) return h;
+    var k = Math.max(h[2] / r.width, h[3] / r.height);
+    if (k < 1.01) return h; // the box is the graph's own size, give or take rounding
+    var w = r.width * k, ht = r.height * k;
+    return [h[0] + (h[2] - w) / 2, h[1] + (h[3] - ht) / 2, w, ht];
   }
 
   function zoomCentre(svg, factor) {
@@ -35,8 +48,10 @@
     zoom(svg, factor, b[0] + b[2] / 2, b[1] + b[3] / 2);
   }
 
+  // Ctrl (or ⌘) and the wheel zoom, as does a pinch on a touchpad, which browsers send as
+  // such; the wheel alone scrolls the page, which a graph taller than the window would trap.
   document.addEventListener("wheel", function (e) {
-    var svg = e.target.closest && e.target.closest("svg[data-flowgraph]");
+    var svg = (e.ctrlKey || e.metaKey) && e.target.closest && e.target.closest("svg[data-flowgraph]");
     if (!svg) return;
     e.preventDefault();
     var dy = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaY;
@@ -53,7 +68,7 @@
     switch (button.getAttribute("data-flowgraph-zoom")) {
       case "in": zoomCentre(svg, 1.25); break;
       case "out": zoomCentre(svg, 0.8); break;
-      default: setView(svg, home(svg));
+      default: setView(svg, fit(svg));
     }
   });
 
