@@ -14,9 +14,27 @@ type previousVersion struct {
 	stored  *storedSchema
 }
 
-// checkCompatibility returns Confluent's messages for every reason next breaks the subject's
-// config (level and policy) against previous (newest first); none means compatible.
-func (r *Registry) checkCompatibility(ctx context.Context, cfg Config, next *prepared, previous []previousVersion) ([]string, error) {
+// breakage is why a schema may not follow a subject's versions: the format's differences, at
+// the level that applies, against the first version found incompatible.
+type breakage struct {
+	level   string
+	diffs   []format.Difference
+	against previousVersion
+}
+
+// messages are Confluent's words for the breakage, as its 409 answers list them.
+func (b *breakage) messages() []string {
+	msgs := make([]string, 0, len(b.diffs)+3)
+	for _, d := range b.diffs {
+		msgs = append(msgs, d.Message)
+	}
+	msgs = append(msgs, oldSchema(b.against)...)
+	return append(msgs, "{validateFields: 'false', compatibility: '"+b.level+"'}")
+}
+
+// breaks finds why next breaks the subject's config (level and policy) against previous (newest
+// first); nil means compatible.
+func (r *Registry) breaks(ctx context.Context, cfg Config, next *prepared, previous []previousVersion) (*breakage, error) {
 	level := cfg.CompatibilityLevel
 	if level == None || len(previous) == 0 {
 		return nil, nil
@@ -40,12 +58,7 @@ func (r *Registry) checkCompatibility(ctx context.Context, cfg Config, next *pre
 	if len(diffs) == 0 {
 		return nil, nil
 	}
-	msgs := make([]string, 0, len(diffs)+3)
-	for _, d := range diffs {
-		msgs = append(msgs, d.Message)
-	}
-	msgs = append(msgs, oldSchema(previous[against])...)
-	return append(msgs, "{validateFields: 'false', compatibility: '"+level+"'}"), nil
+	return &breakage{level: level, diffs: diffs, against: previous[against]}, nil
 }
 
 // withPolicy judges s under the subject's compatibilityPolicy when its format has policies
@@ -172,5 +185,9 @@ func (r *Registry) CheckCompatibility(ctx context.Context, subject string, versi
 	if err != nil {
 		return nil, err
 	}
-	return r.checkCompatibility(ctx, cfg, next, previous)
+	b, err := r.breaks(ctx, cfg, next, previous)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	return b.messages(), nil
 }

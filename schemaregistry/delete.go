@@ -45,7 +45,7 @@ func (r *Registry) DeleteVersion(ctx context.Context, subject string, version in
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sr_versions WHERE subject = ? AND version = ?", subject, row.version); err != nil {
 			return err
 		}
-		if len(rows) == 1 { // the subject is gone: so are its config and mode
+		if len(rows) == 1 { // the subject is gone: so are its config, mode and refusals
 			if err := deleteSubjectSettings(ctx, tx, subject); err != nil {
 				return err
 			}
@@ -168,12 +168,15 @@ func (r *Registry) inTx(ctx context.Context, op string, fn func(*sql.Tx) error) 
 	return storeError(op, tx.Commit())
 }
 
+// deleteSubjectSettings removes what a subject has beside its versions: its config, its mode
+// and the registrations it refused.
 func deleteSubjectSettings(ctx context.Context, tx *sql.Tx, subject string) error {
-	if _, err := tx.ExecContext(ctx, "DELETE FROM sr_config WHERE subject = ?", subject); err != nil {
-		return err
+	for _, table := range []string{"sr_config", "sr_mode", "sr_refusals"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE subject = ?", subject); err != nil {
+			return err
+		}
 	}
-	_, err := tx.ExecContext(ctx, "DELETE FROM sr_mode WHERE subject = ?", subject)
-	return err
+	return nil
 }
 
 // deleteOrphans removes the schemas among ids that no version uses any more, and returns them.

@@ -72,12 +72,17 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 		if err != nil {
 			return Schema{}, err
 		}
-		msgs, err := r.checkCompatibility(ctx, cfg, next, previous)
+		b, err := r.breaks(ctx, cfg, next, previous)
 		if err != nil {
 			return Schema{}, err
 		}
-		if len(msgs) > 0 {
-			return Schema{}, newError(CodeIncompatibleSchema, "Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [%s]", subject, strings.Join(msgs, ", "))
+		if b != nil {
+			// The console shows what was refused; a refusal that cannot be written is a store
+			// failure like any other write's.
+			if err := r.recordRefusal(ctx, subject, next.typ, b); err != nil {
+				return Schema{}, err
+			}
+			return Schema{}, newError(CodeIncompatibleSchema, "Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [%s]", subject, strings.Join(b.messages(), ", "))
 		}
 	}
 
