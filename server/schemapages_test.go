@@ -259,7 +259,7 @@ func TestSchemaDiffPage(t *testing.T) {
 			`data-testid="new-changed"`, // the added line is marked
 			`<option value="2" selected>`,
 		}},
-		{"/schemas/orders-value/diff?from=1&to=2", "compatible", []string{"No difference."}},
+		{"/schemas/orders-value/diff?from=1&to=2", "compatible", []string{"Nothing breaks either way", `data-testid="new-changed"`}},
 		{"/schemas/customers-value/diff?from=1&to=2", "compatible", []string{
 			"OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "#/properties/email", "DESCRIPTION_CHANGED",
 			`<span class="badge badge-ok">compatible</span>`, "Changes",
@@ -283,6 +283,45 @@ func TestSchemaDiffPage(t *testing.T) {
 	}
 	ts.page(t, "/schemas/orders-value/diff?from=1&to=7", 404)
 	ts.page(t, "/schemas/nothing/diff?from=1&to=2", 404)
+}
+
+// TestRefusedRegistrationsShow: a schema the registry refuses (409) is listed, with why, on its
+// subject's page and on /drift; names in it stay text.
+func TestRefusedRegistrationsShow(t *testing.T) {
+	ts := startServer(t)
+	fillSchemas(t, ts)
+	if html := ts.page(t, "/schemas/orders-value", 200); !strings.Contains(html, "refused no registration of this subject") {
+		t.Errorf("a subject with no refusal does not say so")
+	}
+	if html := ts.page(t, "/drift", 200); !strings.Contains(html, `data-testid="refusals"`) || strings.Contains(html, `data-testid="refusal"`) {
+		t.Errorf("/drift does not show an empty list of refusals")
+	}
+	for _, c := range []struct{ subject, schemaType, schema string }{
+		{"orders-value", "AVRO", `{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"string"},{"name":"total","type":"double","default":0},{"name":"currency","type":"string"},{"name":"coupon","type":"string"}]}`},
+		{xssName, "JSON", `{"type":"object","description":"x","properties":{"` + xssName + `":{"type":"integer"}}}`},
+	} {
+		if status, out := ts.call(t, "POST", "/subjects/"+url.PathEscape(c.subject)+"/versions", body(c.schema, `,"schemaType":"`+c.schemaType+`"`)); status != 409 {
+			t.Fatalf("register %s: %d %s, want 409", c.subject, status, out)
+		}
+	}
+	html := ts.page(t, "/schemas/orders-value", 200)
+	for _, want := range []string{`data-testid="refusal"`, "READER_FIELD_MISSING_DEFAULT_VALUE", "/fields/3", "coupon", `href="/schemas/orders-value?version=3">v3</a>`, ">BACKWARD</span>"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("/schemas/orders-value lacks %q", want)
+		}
+	}
+	html = ts.page(t, "/drift", 200)
+	if n := strings.Count(html, `data-testid="refusal"`); n != 2 {
+		t.Errorf("/drift lists %d refusals, want 2", n)
+	}
+	for _, want := range []string{`href="/schemas/orders-value"`, "&lt;script&gt;alert(1)&lt;/script&gt;"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("/drift lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "<script>alert") {
+		t.Error("/drift carries a refused subject's name as markup")
+	}
 }
 
 // TestSchemaPagesEscapeNames checks that a subject, property and description named like a

@@ -41,7 +41,7 @@ func driftPage(v driftView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Drift</h1><p class=\"muted\" data-testid=\"summary\">Where the AsyncAPI documents, the schema registry and the traces disagree: producers and consumers no document mentions, documented flows not seen for a week, channels without a schema subject, and consumers still on an older schema version.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Drift</h1><p class=\"muted\" data-testid=\"summary\">Where the AsyncAPI documents, the schema registry and the traces disagree: producers and consumers no document mentions, documented flows not seen for a week, channels without a schema subject, and consumers still on an older schema version; and below, the schema changes the registry refused as incompatible.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -254,6 +254,14 @@ func driftPage(v driftView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, " ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = refusalsSection(v.Refusals, true, v.Now).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
 			}
 			return nil
 		})

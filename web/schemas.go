@@ -16,6 +16,9 @@ import (
 // schemasPerPage is how many subjects /schemas lists on one page.
 const schemasPerPage = 50
 
+// refusalsShown is how many refused registrations a subject's page and /drift show.
+const refusalsShown = 10
+
 // schemaListView is /schemas: one page of subjects.
 type schemaListView struct {
 	Subjects    []schemaregistry.SubjectSummary
@@ -143,7 +146,8 @@ type subjectView struct {
 	References []schemaregistry.Reference
 	Referrers  []schemaregistry.Referrer
 	Consumers  []subjectConsumer
-	DiffFrom   int // what the diff form proposes
+	Refusals   []schemaregistry.Refusal // newest first
+	DiffFrom   int                      // what the diff form proposes
 	DiffTo     int
 	Now        time.Time
 }
@@ -183,10 +187,14 @@ func (p *Pages) Subject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	refusals, err := p.Registry.Refusals(ctx, subject, refusalsShown)
+	if err != nil {
+		return err
+	}
 	v := subjectView{
 		Subject: subject, Level: level, Versions: history, Selected: selected,
 		Lines:      highlight(selected.SchemaType, prettySchema(selected.SchemaType, selected.Schema)),
-		References: selected.References, Referrers: referrers, Consumers: consumers,
+		References: selected.References, Referrers: referrers, Consumers: consumers, Refusals: refusals,
 		DiffFrom: selected.Version, DiffTo: selected.Version, Now: p.now(),
 	}
 	// Propose comparing the selected version with the one before it, or the one after.
