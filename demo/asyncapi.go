@@ -42,13 +42,27 @@ func Documents() []Document {
 	return docs
 }
 
-// schemaRef is the registry's id and version of the payload schema a channel's messages are
-// written with, as the span attributes messaging.message.schema.{id,version} carry them.
+// schemaRef is the registry's id and version of a schema, as the span attributes
+// messaging.message.schema.{id,version} carry them; the zero value is no schema.
 type schemaRef struct {
-	ID, Version int
+	ID      int `json:"id"`
+	Version int `json:"version"`
 }
 
-// client speaks eventlens' REST API: the catalog import, with the API key when there is one.
+// attrs are eventlens' span attributes naming the schema: none when the registry did not take
+// it, rather than a schema that does not describe the message.
+func (r schemaRef) attrs() []attribute.KeyValue {
+	if r.ID == 0 {
+		return nil
+	}
+	return []attribute.KeyValue{
+		attribute.String("messaging.message.schema.id", strconv.Itoa(r.ID)),
+		attribute.String("messaging.message.schema.version", strconv.Itoa(r.Version)),
+	}
+}
+
+// client speaks eventlens' REST APIs (the catalog import, the registry), with the API key when
+// there is one.
 type client struct {
 	base   string
 	keyID  string
@@ -71,63 +85,103 @@ type importAnswer struct {
 	} `json:"schemas"`
 }
 
-// errPermanent marks an answer that trying again will not change (a 4xx).
-var errPermanent = errors.New("permanent")
+// answerError is an answer of eventlens other than 200: its status and what it said.
+type answerError struct {
+	status  string
+	code    int
+	message string
+}
 
-// importDocument imports one document into the catalog, which registers its payloads.
-func (c *client) importDocument(ctx context.Context, doc Document) (importAnswer, error) {
-	var answer importAnswer
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/catalog/asyncapi", bytes.NewReader(doc.YAML))
+func (e *answerError) Error() string { return e.status + ": " + e.message }
+
+// permanent tells whether err is an answer that trying again will not change: a 4xx but 429.
+func permanent(err error) bool {
+	var e *answerError
+	return errors.As(err, &e) && e.code < 500 && e.code != http.StatusTooManyRequests
+}
+
+// post sends body to path and decodes a 200 answer into answer.
+func (c *client) post(ctx context.Context, path, contentType string, body []byte, answer any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
 	if err != nil {
-		return answer, err
+		return err
 	}
-	req.Header.Set("Content-Type", "application/yaml")
+	req.Header.Set("Content-Type", contentType)
 	if c.keyID != "" {
 		req.SetBasicAuth(c.keyID, c.secret)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return answer, err
+		return err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return answer, err
+		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		err := fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(body))
-		if resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
-			err = fmt.Errorf("%w: %w", errPermanent, err)
+		// eventlens' errors are Confluent's {"error_code", "message"}: the message says it all.
+		e := &answerError{status: resp.Status, code: resp.StatusCode, message: string(bytes.TrimSpace(out))}
+		var body struct{ Message string }
+		if json.Unmarshal(out, &body) == nil && body.Message != "" {
+			e.message = body.Message
 		}
-		return answer, err
+		return e
 	}
-	if err := json.Unmarshal(body, &answer); err != nil {
-		return answer, fmt.Errorf("read the answer: %w", err)
+	if err := json.Unmarshal(out, answer); err != nil {
+		return fmt.Errorf("read the answer: %w", err)
 	}
-	return answer, nil
+	return nil
+}
+
+// importDocument imports one document into the catalog, which registers its payloads.
+func (c *client) importDocument(ctx context.Context, doc Document) (importAnswer, error) {
+	var answer importAnswer
+	err := c.post(ctx, "/api/catalog/asyncapi", "application/yaml", doc.YAML, &answer)
+	return answer, err
+}
+
+// register registers an Avro schema under subject with the Confluent REST API, as a producer's
+// serializer or its team's CI would.
+func (c *client) register(ctx context.Context, subject, schema string) (schemaRef, error) {
+	body, err := json.Marshal(map[string]string{"schema": schema})
+	if err != nil {
+		return schemaRef{}, err
+	}
+	var ref schemaRef
+	err = c.post(ctx, "/subjects/"+url.PathEscape(subject)+"/versions", "application/vnd.schemaregistry.v1+json", body, &ref)
+	return ref, err
+}
+
+// retry calls f again while it fails in a way that may pass, for a few seconds: the server may
+// still be starting, or briefly busy.
+func retry(ctx context.Context, f func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := f()
+		if err == nil || permanent(err) || attempt == 20 || !sleep(ctx, 250*time.Millisecond) {
+			return err
+		}
+	}
 }
 
 // describe imports the shop's documents and returns, per channel, the schema its messages are
-// written with. The server may still be starting, so failures that may pass are tried again for
-// a few seconds.
+// written with.
 func (s *shop) describe(ctx context.Context, c *client) (map[string]schemaRef, error) {
 	schemas := map[string]schemaRef{}
 	var errs error
 	for _, doc := range Documents() {
 		var answer importAnswer
-		var err error
-		for attempt := 0; ; attempt++ {
-			if answer, err = c.importDocument(ctx, doc); err == nil || errors.Is(err, errPermanent) || attempt == 20 || !sleep(ctx, 250*time.Millisecond) {
-				break
-			}
-		}
+		err := retry(ctx, func() (err error) {
+			answer, err = c.importDocument(ctx, doc)
+			return err
+		})
 		if ctx.Err() != nil {
 			return schemas, ctx.Err()
 		}
 		if err != nil {
 			// The other documents may still import (and a refused key refuses them all).
 			errs = errors.Join(errs, fmt.Errorf("import the AsyncAPI document of %s: %w", doc.Service, err))
-			if !errors.Is(err, errPermanent) {
+			if !permanent(err) {
 				break // eventlens is not answering
 			}
 			continue
@@ -153,17 +207,4 @@ func endpointURL(base, p string) (string, error) {
 		return "", fmt.Errorf("demo endpoint %q: want a URL such as http://127.0.0.1:8080", base)
 	}
 	return u.JoinPath(p).String(), nil
-}
-
-// schemaAttrs are eventlens' span attributes for the schema of a channel's messages, or none
-// when the registry did not take it.
-func (s *shop) schemaAttrs(channel string) []attribute.KeyValue {
-	ref, ok := s.schemas[channel]
-	if !ok {
-		return nil
-	}
-	return []attribute.KeyValue{
-		attribute.String("messaging.message.schema.id", strconv.Itoa(ref.ID)),
-		attribute.String("messaging.message.schema.version", strconv.Itoa(ref.Version)),
-	}
 }

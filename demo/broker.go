@@ -6,10 +6,12 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 )
 
-// message is what travels through the broker: a payload and the W3C trace context of the span
-// that produced it, as a Kafka or RabbitMQ header would carry it.
+// message is what travels through the broker: a payload, the id of the schema it was written
+// with (the Confluent wire format's first bytes) and the W3C trace context of the span that
+// produced it, as a Kafka or RabbitMQ header would carry it.
 type message struct {
 	orderID int64
+	schema  schemaRef
 	headers propagation.MapCarrier
 }
 

@@ -3,7 +3,7 @@
 // OpenTelemetry Go SDK and exporting spans to eventlens with the real OTLP/HTTP exporter.
 //
 // It is a client of eventlens and talks to it only over its public protocols (the catalog's
-// REST API and OTLP/HTTP): it imports nothing of eventlens.
+// REST API, the Confluent-compatible registry API and OTLP/HTTP): it imports nothing of eventlens.
 //
 // # The shop describes itself
 //
@@ -14,18 +14,32 @@
 // (x-eventlens-domain), tags and descriptions. A channel or message that several documents
 // mention is written the same way in each. At start the shop imports the documents with
 // POST /api/catalog/asyncapi, which registers every payload in the schema registry under
-// <topic>-value, and then sets eventlens' span attributes messaging.message.schema.id and
-// messaging.message.schema.version to the id and version the registry answered, so the catalog's
-// drift can judge each consumer's schema. A payload the registry refuses (when the database
-// already holds an incompatible newer version of the subject) is logged, and that channel's
-// spans carry no schema.
+// <topic>-value. Every span then names a schema in eventlens' attributes
+// messaging.message.schema.id and messaging.message.schema.version: a producer the one it writes
+// with (each message carries its id, as the Confluent wire format does), a consumer the one it
+// decodes with, so the subject pages and the catalog's drift can tell who reads which version.
+// A payload the registry refuses (when the database already holds an incompatible newer version
+// of the subject) is logged, and that channel's spans carry no schema.
+//
+// # The contract evolves
+//
+// While the shop runs, the orders team changes OrderPlaced, one change every
+// Options.SchemaStep (15 s), registered with POST /subjects/orders.placed-value/versions as a
+// producer's serializer would: version 2 adds a field with a default; then a change that adds a
+// field without one is refused by the registry (409, logged as a warning, and listed on the
+// subject's page and on /drift); then version 3 rewords the record's doc and adds an optional
+// field. orders writes each new version as soon as the registry takes it, and payments, which
+// decodes with the schema a message names, follows. inventory does not: it was built against
+// version 1 and keeps decoding with it, so it shows as a consumer on an older version.
 //
 // # The deliberate drift
 //
 // One consumer is left out of the documents on purpose: fraud-check reads payments.completed in
 // consumer group fraud-check, so GET /api/catalog/drift always shows one undocumented_consumer.
-// Everything else the shop does is documented, and its spans name the registry's latest schemas,
-// so there is no other finding (not_observed starts counting only a week after the import).
+// Once version 2 of orders.placed-value is in, it also shows inventory's
+// stale_consumer_schema. Everything else the shop does is documented, and its other spans name
+// the registry's latest schemas, so there is no other finding (not_observed starts counting only
+// a week after the import).
 //
 // # API keys
 //

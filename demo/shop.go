@@ -26,7 +26,10 @@ type Options struct {
 	OrdersPerSecond float64 // how fast orders come in (5)
 	FailShare       float64 // share of payments that fail (0.3)
 	SlowProcessing  time.Duration
-	Logger          *slog.Logger
+	// SchemaStep is the time between the changes the orders team makes to orders.placed's
+	// schema while the shop runs (15 s): version 2, a refused change, version 3.
+	SchemaStep time.Duration
+	Logger     *slog.Logger
 
 	// APIKey is an eventlens API key with the write role, "id:secret", for a server that has
 	// keys: sent as HTTP Basic to the catalog API and as a Bearer token (the secret) with OTLP.
@@ -40,7 +43,22 @@ type shop struct {
 	broker    *broker
 	providers []*sdktrace.TracerProvider
 	prop      propagation.TextMapPropagator
-	schemas   map[string]schemaRef // channel → the schema its messages are written with
+
+	mu      sync.RWMutex
+	schemas map[string]schemaRef // channel → the schema its messages are written with now
+}
+
+// schema is the schema a channel's messages are written with now.
+func (s *shop) schema(channel string) schemaRef {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.schemas[channel]
+}
+
+func (s *shop) setSchema(channel string, ref schemaRef) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.schemas[channel] = ref
 }
 
 // Run runs the shop until ctx ends, then flushes every service's spans.
@@ -53,6 +71,9 @@ func Run(ctx context.Context, opt Options) (err error) {
 	}
 	if opt.SlowProcessing <= 0 {
 		opt.SlowProcessing = 1200 * time.Millisecond
+	}
+	if opt.SchemaStep <= 0 {
+		opt.SchemaStep = 15 * time.Second
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
@@ -122,44 +143,53 @@ func Run(ctx context.Context, opt Options) (err error) {
 	paidForFraudCheck := s.broker.subscribe("payments.completed")
 	shippedForNotifications := s.broker.subscribe("shipments.created")
 
+	// inventory was built against the schema orders.placed has now and keeps reading with it.
+	inventoryReads := s.schema(evolvingChannel)
 	start(1, func() { s.orders(ctx, services["orders"]) })
 	start(2, func() { s.payments(ctx, services["payments"], placedForPayments) })
-	start(2, func() { s.inventory(ctx, services["inventory"], placedForInventory) })
+	start(2, func() { s.inventory(ctx, services["inventory"], placedForInventory, inventoryReads) })
 	start(int(opt.OrdersPerSecond*opt.SlowProcessing.Seconds())+2, func() { s.shipping(ctx, services["shipping"], paidForShipping) })
 	start(1, func() { s.notifications(ctx, services["notifications"], paidForNotifications, shippedForNotifications) })
 	start(1, func() { s.fraudCheck(ctx, services["fraud-check"], paidForFraudCheck) })
-	opt.Logger.Info("demo shop running", "orders_per_second", opt.OrdersPerSecond, "endpoint", opt.Endpoint)
+	// Without a first version in the registry there is nothing to evolve.
+	if inventoryReads.ID != 0 {
+		start(1, func() { s.evolve(ctx, api) })
+	}
+	opt.Logger.Info("demo shop running", "orders_per_second", opt.OrdersPerSecond, "schema_step", opt.SchemaStep, "endpoint", opt.Endpoint)
 	wg.Wait()
 	return nil
 }
 
 // kafka are the current semantic-convention attributes of a Kafka span.
-func kafka(op, topic string, extra ...attribute.KeyValue) trace.SpanStartOption {
-	return trace.WithAttributes(append([]attribute.KeyValue{
+func kafka(op, topic string, extra ...attribute.KeyValue) []attribute.KeyValue {
+	return append([]attribute.KeyValue{
 		attribute.String("messaging.system", "kafka"),
 		attribute.String("messaging.operation.type", op),
 		attribute.String("messaging.operation.name", op),
 		attribute.String("messaging.destination.name", topic),
 		attribute.String("server.address", "kafka.shop.internal"),
-	}, extra...)...)
+	}, extra...)
 }
 
-// produce sends one message to topic inside a PRODUCER span and returns it.
-func (s *shop) produce(ctx context.Context, tr trace.Tracer, topic string, orderID int64, attrs trace.SpanStartOption) {
-	ctx, span := tr.Start(ctx, "send "+topic, trace.WithSpanKind(trace.SpanKindProducer), attrs)
-	m := message{orderID: orderID, headers: propagation.MapCarrier{}}
+// produce sends one message to topic inside a PRODUCER span with attrs. The message is written
+// with the channel's schema of the moment, and carries its id as the Confluent wire format does;
+// the span names it too.
+func (s *shop) produce(ctx context.Context, tr trace.Tracer, topic string, orderID int64, attrs []attribute.KeyValue) {
+	schema := s.schema(topic)
+	ctx, span := tr.Start(ctx, "send "+topic, trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(append(attrs, schema.attrs()...)...))
+	m := message{orderID: orderID, schema: schema, headers: propagation.MapCarrier{}}
 	s.prop.Inject(ctx, m.headers)
 	s.broker.publish(topic, m)
 	span.End()
 }
 
 // consume starts the CONSUMER span for a message the current way: a new trace with a link to the
-// producer's span.
-func (s *shop) consume(ctx context.Context, tr trace.Tracer, topic, group string, m message, extra ...attribute.KeyValue) (context.Context, trace.Span) {
+// producer's span. The consumer decodes with the schema the message names, and its span says so.
+func (s *shop) consume(ctx context.Context, tr trace.Tracer, topic, group string, m message) (context.Context, trace.Span) {
 	producer := trace.SpanContextFromContext(s.prop.Extract(ctx, m.headers))
 	return tr.Start(ctx, "process "+topic, trace.WithNewRoot(), trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithLinks(trace.Link{SpanContext: producer}),
-		kafka("process", topic, append(extra, attribute.String("messaging.consumer.group.name", group))...))
+		trace.WithAttributes(kafka("process", topic, append(m.schema.attrs(), attribute.String("messaging.consumer.group.name", group))...)...))
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -179,7 +209,7 @@ func (s *shop) orders(ctx context.Context, tr trace.Tracer) {
 	for id := int64(1); sleep(ctx, every); id++ {
 		rctx, req := tr.Start(ctx, "POST /orders", trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(attribute.String("http.request.method", "POST"), attribute.String("http.route", "/orders")))
-		s.produce(rctx, tr, "orders.placed", id, kafka("send", "orders.placed", s.schemaAttrs("orders.placed")...))
+		s.produce(rctx, tr, "orders.placed", id, kafka("send", "orders.placed"))
 		req.End()
 	}
 }
@@ -191,13 +221,13 @@ func (s *shop) payments(ctx context.Context, tr trace.Tracer, in <-chan message)
 		case <-ctx.Done():
 			return
 		case m := <-in:
-			pctx, span := s.consume(ctx, tr, "orders.placed", "payments", m, s.schemaAttrs("orders.placed")...)
+			pctx, span := s.consume(ctx, tr, "orders.placed", "payments", m)
 			sleep(ctx, time.Duration(5+rand.IntN(20))*time.Millisecond)
 			if rand.Float64() < s.opt.FailShare {
 				span.SetStatus(codes.Error, "card declined")
 				span.SetAttributes(attribute.String("error.type", "CardDeclined"))
 			} else {
-				s.produce(pctx, tr, "payments.completed", m.orderID, kafka("send", "payments.completed", s.schemaAttrs("payments.completed")...))
+				s.produce(pctx, tr, "payments.completed", m.orderID, kafka("send", "payments.completed"))
 			}
 			span.End()
 		}
@@ -205,15 +235,18 @@ func (s *shop) payments(ctx context.Context, tr trace.Tracer, in <-chan message)
 }
 
 // inventory reserves stock. It is instrumented the older way: attribute names of the messaging
-// conventions before 1.24, and the consumer span is a child of the producer's span.
-func (s *shop) inventory(ctx context.Context, tr trace.Tracer, in <-chan message) {
-	old := func(topic string, extra ...attribute.KeyValue) trace.SpanStartOption {
-		return trace.WithAttributes(append([]attribute.KeyValue{
+// conventions before 1.24, and the consumer span is a child of the producer's span. It was built
+// against schema readWith of orders.placed and decodes every message into it (Avro's schema
+// resolution drops the fields it does not know), so its spans name that schema however far the
+// producer has moved on: a consumer on an older version.
+func (s *shop) inventory(ctx context.Context, tr trace.Tracer, in <-chan message, readWith schemaRef) {
+	old := func(topic string, extra ...attribute.KeyValue) []attribute.KeyValue {
+		return append([]attribute.KeyValue{
 			attribute.String("messaging.system", "kafka"),
 			attribute.String("messaging.destination", topic),
 			attribute.String("messaging.destination_kind", "topic"),
 			attribute.String("net.peer.name", "kafka.shop.internal"),
-		}, extra...)...)
+		}, extra...)
 	}
 	for {
 		select {
@@ -221,8 +254,8 @@ func (s *shop) inventory(ctx context.Context, tr trace.Tracer, in <-chan message
 			return
 		case m := <-in:
 			parent := s.prop.Extract(ctx, m.headers)
-			ictx, span := tr.Start(parent, "orders.placed process", trace.WithSpanKind(trace.SpanKindConsumer),
-				old("orders.placed", attribute.String("messaging.operation", "process"), attribute.String("messaging.kafka.consumer.group", "inventory")))
+			ictx, span := tr.Start(parent, "orders.placed process", trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(
+				old("orders.placed", append(readWith.attrs(), attribute.String("messaging.operation", "process"), attribute.String("messaging.kafka.consumer.group", "inventory"))...)...))
 			sleep(ctx, time.Duration(2+rand.IntN(8))*time.Millisecond)
 			s.produce(ictx, tr, "inventory.reserved", m.orderID, old("inventory.reserved"))
 			span.End()
@@ -237,10 +270,10 @@ func (s *shop) shipping(ctx context.Context, tr trace.Tracer, in <-chan message)
 		case <-ctx.Done():
 			return
 		case m := <-in:
-			sctx, span := s.consume(ctx, tr, "payments.completed", "shipping", m, s.schemaAttrs("payments.completed")...)
+			sctx, span := s.consume(ctx, tr, "payments.completed", "shipping", m)
 			jitter := time.Duration(rand.Int64N(int64(s.opt.SlowProcessing / 2)))
 			sleep(ctx, s.opt.SlowProcessing*3/4+jitter)
-			s.produce(sctx, tr, "shipments.created", m.orderID, kafka("send", "shipments.created", s.schemaAttrs("shipments.created")...))
+			s.produce(sctx, tr, "shipments.created", m.orderID, kafka("send", "shipments.created"))
 			span.End()
 		}
 	}
@@ -259,14 +292,14 @@ func (s *shop) notifications(ctx context.Context, tr trace.Tracer, paid, shipped
 		case m = <-shipped:
 			topic = "shipments.created"
 		}
-		nctx, span := s.consume(ctx, tr, topic, "notifications", m, s.schemaAttrs(topic)...)
+		nctx, span := s.consume(ctx, tr, topic, "notifications", m)
 		ectx, send := tr.Start(nctx, "publish emails", trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
 			append([]attribute.KeyValue{
 				attribute.String("messaging.system", "rabbitmq"),
 				attribute.String("messaging.operation.type", "send"),
 				attribute.String("messaging.destination.name", "emails"),
 				attribute.String("messaging.rabbitmq.destination.routing_key", "customer"),
-			}, s.schemaAttrs("emails")...)...,
+			}, s.schema("emails").attrs()...)...,
 		))
 		_ = ectx
 		send.End()
@@ -282,7 +315,7 @@ func (s *shop) fraudCheck(ctx context.Context, tr trace.Tracer, in <-chan messag
 		case <-ctx.Done():
 			return
 		case m := <-in:
-			_, span := s.consume(ctx, tr, "payments.completed", "fraud-check", m, s.schemaAttrs("payments.completed")...)
+			_, span := s.consume(ctx, tr, "payments.completed", "fraud-check", m)
 			sleep(ctx, time.Duration(1+rand.IntN(5))*time.Millisecond)
 			span.End()
 		}

@@ -5,16 +5,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
@@ -35,14 +40,38 @@ var (
 	demoMessages = []string{"OrderPlaced", "PaymentCompleted", "SendEmail", "ShipmentCreated", "StockReserved"}
 )
 
-// runDemo runs the demo shop against ts until the test ends (or the returned stop is called).
-func runDemo(t *testing.T, ts *testServer, key string) (stop func()) {
+// demoSchemaStep is the demo's schema schedule in tests: its three changes to
+// orders.placed-value within a second or so rather than within its first minute.
+const demoSchemaStep = 300 * time.Millisecond
+
+// demoLog is what the demo shop logged, safe to read while it runs.
+type demoLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *demoLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *demoLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// runDemo runs the demo shop against ts until the test ends (or the returned stop is called),
+// and returns what it logs.
+func runDemo(t *testing.T, ts *testServer, key string) (stop func(), log *demoLog) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	log = &demoLog{}
 	go func() {
 		done <- demo.Run(ctx, demo.Options{Endpoint: ts.URL, OrdersPerSecond: 20, SlowProcessing: 200 * time.Millisecond,
-			APIKey: key, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			SchemaStep: demoSchemaStep, APIKey: key, Logger: slog.New(slog.NewTextHandler(log, nil))})
 	}()
 	stopped := false
 	stop = func() {
@@ -56,7 +85,7 @@ func runDemo(t *testing.T, ts *testServer, key string) (stop func()) {
 		}
 	}
 	t.Cleanup(stop)
-	return stop
+	return stop, log
 }
 
 // demoFlows are the edges of the shop's flow graph: direction, service, destination and group.
@@ -74,8 +103,10 @@ var demoFlows = []string{
 	"produce notifications emails ",
 }
 
-// waitForDemoFlows waits until every edge of the shop was observed and returns the flows.
-func waitForDemoFlows(t *testing.T, ts *testServer, key string, deadline time.Duration) []tracing.Flow {
+// waitForDemoFlows waits until every edge of the shop was observed, and orders.placed-value's
+// history is complete: three versions, orders and payments on the third, inventory still on the
+// first. It returns the flows and the ids of the subject's versions (ids[1] is version 1's).
+func waitForDemoFlows(t *testing.T, ts *testServer, key string, deadline time.Duration) ([]tracing.Flow, map[int]string) {
 	t.Helper()
 	end := time.Now().Add(deadline)
 	for {
@@ -84,29 +115,66 @@ func waitForDemoFlows(t *testing.T, ts *testServer, key string, deadline time.Du
 		if err := json.Unmarshal([]byte(body), &answer); err != nil {
 			t.Fatalf("flows: %v\n%s", err, body)
 		}
+		ids := orderVersions(t, ts, key)
 		seen := map[string]bool{}
 		for _, f := range answer.Flows {
 			seen[strings.Join([]string{f.Direction, f.Service, f.Channel.Destination, f.ConsumerGroup}, " ")] = true
+			if f.Channel.Destination == "orders.placed" && len(ids) == 3 {
+				seen[strings.Join([]string{f.Direction, f.Service, "reads", f.SchemaVersion, f.SchemaID}, " ")] = true
+			}
 		}
 		var missing []string
-		for _, w := range demoFlows {
+		for _, w := range append(demoFlows, "produce orders reads 3 "+ids[3], "consume payments reads 3 "+ids[3], "consume inventory reads 1 "+ids[1]) {
 			if !seen[w] {
 				missing = append(missing, w)
 			}
 		}
 		if len(missing) == 0 {
-			return answer.Flows
+			return answer.Flows, ids
 		}
 		if time.Now().After(end) {
-			t.Fatalf("after %s the demo's flows lack %q:\n%s", deadline, missing, body)
+			t.Fatalf("after %s the demo's flows lack %q (orders.placed-value ids %v):\n%s", deadline, missing, ids, body)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 }
 
+// orderVersions are the ids of orders.placed-value's versions, by version; none before the demo
+// imported its documents.
+func orderVersions(t *testing.T, ts *testServer, key string) map[int]string {
+	t.Helper()
+	ids := map[int]string{}
+	status, body := tryGet(t, ts, "/subjects/orders.placed-value/versions", key)
+	if status == http.StatusNotFound { // not imported yet
+		return ids
+	}
+	var versions []int
+	if err := json.Unmarshal([]byte(body), &versions); err != nil {
+		t.Fatalf("versions of orders.placed-value: %d %v\n%s", status, err, body)
+	}
+	for _, v := range versions {
+		var s struct{ ID int }
+		if err := json.Unmarshal([]byte(getWithKey(t, ts, fmt.Sprintf("/subjects/orders.placed-value/versions/%d", v), key)), &s); err != nil {
+			t.Fatal(err)
+		}
+		ids[v] = fmt.Sprint(s.ID)
+	}
+	return ids
+}
+
 // getWithKey gets path with an API key ("id:secret") as HTTP Basic, or with none, and returns
 // the body of a 200 answer.
 func getWithKey(t *testing.T, ts *testServer, path, key string) string {
+	t.Helper()
+	status, body := tryGet(t, ts, path, key)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, status, body)
+	}
+	return body
+}
+
+// tryGet gets path as getWithKey does, and returns whatever the answer is.
+func tryGet(t *testing.T, ts *testServer, path, key string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, ts.URL+path, nil)
 	if err != nil {
@@ -124,28 +192,70 @@ func getWithKey(t *testing.T, ts *testServer, path, key string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s %s", path, resp.Status, body)
-	}
-	return string(body)
+	return resp.StatusCode, string(body)
 }
 
 // TestDemoDescribesItself runs the demo shop against a server: its documents fill the catalog
-// and the registry, its spans name the registry's schemas, the drift shows exactly the one
-// undocumented consumer it keeps on purpose, and its export validates and re-imports.
+// and the registry, orders.placed-value evolves to three versions past one refused change, its
+// spans name the schemas each service writes and reads, the drift shows the undocumented
+// consumer and the consumer on an older version it keeps on purpose, and its export validates
+// and re-imports.
 func TestDemoDescribesItself(t *testing.T) {
 	ts := startServer(t)
-	stop := runDemo(t, ts, "")
-	flows := waitForDemoFlows(t, ts, "", 10*time.Second)
+	stop, log := runDemo(t, ts, "")
+	flows, orderIDs := waitForDemoFlows(t, ts, "", 90*time.Second)
 	stop() // the shop flushes its last spans
 
-	t.Run("subject page shows the consumers' schema versions", func(t *testing.T) {
-		resp, body := ts.do(t, http.MethodGet, "/schemas/orders.placed-value", "text/html", nil)
-		if resp.StatusCode != 200 || !strings.Contains(body, `data-testid="consumer"`) || !strings.Contains(body, `>latest</span>`) {
-			t.Fatalf("GET /schemas/orders.placed-value: %d, no consumer on the latest version:\n%.2000s", resp.StatusCode, body)
+	t.Run("the demo logs each schema change and the refusal", func(t *testing.T) {
+		out := log.String()
+		for _, want := range []string{
+			`level=INFO msg="demo schema registered" subject=orders.placed-value version=2`,
+			`level=WARN msg="demo schema change refused by the registry" subject=orders.placed-value change="adds field loyaltyTier without a default" error="409 Conflict: Schema being registered is incompatible`,
+			`level=INFO msg="demo schema registered" subject=orders.placed-value version=3`,
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the demo's log lacks %s:\n%s", want, out)
+			}
 		}
-		if !strings.Contains(body, `href="/services/payments"`) {
-			t.Errorf("the payments consumer of orders.placed is not listed")
+	})
+
+	t.Run("subject page: versions, consumers seen, the refusal", func(t *testing.T) {
+		page := ts.page(t, "/schemas/orders.placed-value", http.StatusOK)
+		if got := texts(page, "li", "version"); len(got) != 3 || !strings.HasPrefix(got[0], "v3 ") || !strings.HasPrefix(got[2], "v1 ") {
+			t.Errorf("versions %q, want v3, v2, v1", got)
+		}
+		consumers := texts(page, "tr", "consumer")
+		slices.Sort(consumers)
+		want := []string{"inventory inventory v1 older " + orderIDs[1], "payments payments v3 latest " + orderIDs[3]}
+		if len(consumers) != len(want) {
+			t.Fatalf("consumers seen %q, want every consumer of orders.placed: %q", consumers, want)
+		}
+		for i := range want {
+			if !strings.HasPrefix(consumers[i], want[i]+" ") {
+				t.Errorf("consumer %q, want %q", consumers[i], want[i])
+			}
+		}
+		refusals := texts(page, "tr", "refusal")
+		if len(refusals) != 1 || !strings.Contains(refusals[0], "BACKWARD v2 READER_FIELD_MISSING_DEFAULT_VALUE /fields/6") || !strings.Contains(refusals[0], "loyaltyTier") {
+			t.Errorf("refusals %q, want the one that added loyaltyTier without a default", refusals)
+		}
+	})
+
+	t.Run("the diff of v1 and v3 names each change", func(t *testing.T) {
+		page := ts.page(t, "/schemas/orders.placed-value/diff?from=1&to=3", http.StatusOK)
+		if !strings.Contains(page, `data-verdict="compatible"`) {
+			t.Errorf("v3 may not follow v1")
+		}
+		removed, added := strings.Join(texts(page, "td", "old-changed"), "\n"), strings.Join(texts(page, "td", "new-changed"), "\n")
+		for _, change := range []struct{ side, text string }{
+			{removed, "An order as the customer placed it."},             // the record's doc, reworded
+			{added, "An order as the customer placed it: who, how much"}, // to this
+			{added, `"storefront"`}, {added, `"web"`},                    // v2's field, with its default
+			{added, `"couponCode"`}, {added, `"null"`}, // v3's optional field
+		} {
+			if !strings.Contains(change.side, change.text) {
+				t.Errorf("the changed lines lack %s:\n--- v1\n%s\n--- v3\n%s", change.text, removed, added)
+			}
 		}
 	})
 
@@ -188,7 +298,7 @@ func TestDemoDescribesItself(t *testing.T) {
 		}
 	})
 
-	ids := map[string]string{} // channel → the id its subject's only version has
+	ids := map[string]string{} // channel → the id of its subject's latest version
 	t.Run("registry", func(t *testing.T) {
 		_, body := ts.do(t, http.MethodGet, "/subjects", "", nil)
 		var subjects []string
@@ -206,10 +316,15 @@ func TestDemoDescribesItself(t *testing.T) {
 		}
 		for channel, schemaType := range demoChannels {
 			subject := url.PathEscape(channel + "-value")
-			// Each document that mentions a channel carries the same payload: one version each.
+			// Each document that mentions a channel carries the same payload: one version
+			// each, but for the subject the shop evolves.
+			wantVersions := "[1]"
+			if channel == "orders.placed" {
+				wantVersions = "[1,2,3]"
+			}
 			_, body := ts.do(t, http.MethodGet, "/subjects/"+subject+"/versions", "", nil)
-			if body != "[1]" {
-				t.Errorf("%s versions %s, want [1]", subject, body)
+			if body != wantVersions {
+				t.Errorf("%s versions %s, want %s", subject, body, wantVersions)
 			}
 			_, body = ts.do(t, http.MethodGet, "/subjects/"+subject+"/versions/latest", "", nil)
 			var v struct {
@@ -231,11 +346,15 @@ func TestDemoDescribesItself(t *testing.T) {
 
 	t.Run("spans name the schemas", func(t *testing.T) {
 		for _, f := range flows {
-			if f.Service == "inventory" { // the older instrumentation sets no schema attributes
-				continue
+			id, version := ids[f.Channel.Destination], "1"
+			switch {
+			case f.Service == "inventory" && f.Channel.Destination == "orders.placed":
+				id = orderIDs[1] // it reads with the version it was built against
+			case f.Channel.Destination == "orders.placed":
+				version = "3"
 			}
-			if want := ids[f.Channel.Destination]; f.SchemaID != want || f.SchemaVersion != "1" {
-				t.Errorf("%s %s %s: schema id %q version %q, want %q and 1", f.Direction, f.Service, f.Channel.Destination, f.SchemaID, f.SchemaVersion, want)
+			if f.SchemaID != id || f.SchemaVersion != version {
+				t.Errorf("%s %s %s: schema id %q version %q, want %q and %s", f.Direction, f.Service, f.Channel.Destination, f.SchemaID, f.SchemaVersion, id, version)
 			}
 		}
 	})
@@ -250,9 +369,16 @@ func TestDemoDescribesItself(t *testing.T) {
 		for _, f := range answer.Findings {
 			got = append(got, strings.Join([]string{f.Kind, f.Service, f.Channel, f.Group}, " "))
 		}
-		want := []string{"undocumented_consumer fraud-check payments.completed fraud-check"}
+		want := []string{
+			"undocumented_consumer fraud-check payments.completed fraud-check",
+			"stale_consumer_schema inventory orders.placed inventory",
+		}
 		if !slices.Equal(got, want) {
 			t.Errorf("drift findings %q, want %q:\n%s", got, want, body)
+		}
+		page := ts.page(t, "/drift", http.StatusOK)
+		if refusals := texts(page, "tr", "refusal"); len(refusals) != 1 || !strings.Contains(refusals[0], "orders.placed-value BACKWARD v2") {
+			t.Errorf("/drift lists refusals %q, want the demo's one of orders.placed-value", refusals)
 		}
 	})
 
@@ -293,6 +419,107 @@ func TestDemoWithAPIKey(t *testing.T) {
 		t.Errorf("the demo's payloads are not in the registry: %s", body)
 	}
 }
+
+// TestBrowserDemoSchemaHistory walks the demo's contract history in Chromium at 1440x900, the
+// size of the README's screenshots: the subject page with its three versions, the consumers of
+// its channel and the refused change; the diff of v1 and v3, reached through the page's form;
+// and /drift. The screenshots land in test-artifacts/.
+func TestBrowserDemoSchemaHistory(t *testing.T) {
+	ts := startServer(t)
+	b := newBrowser(t)
+	runDemo(t, ts, "")
+	_, ids := waitForDemoFlows(t, ts, "", 90*time.Second)
+
+	// texts is the text of each element sel matches (a row's cells apart), spaces collapsed.
+	texts := func(sel string) []string {
+		t.Helper()
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('`+sel+`')].map(e =>
+			(e.cells ? [...e.cells].map(c => c.textContent).join(' ') : e.textContent).replace(/\s+/g, ' ').trim())`))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return got
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(b.ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	do("set the window to 1440x900", chromedp.EmulateViewport(1440, 900))
+
+	if status := b.open(t, ts.URL+"/schemas/orders.placed-value"); status != http.StatusOK {
+		t.Fatalf("subject page: HTTP %d", status)
+	}
+	if got := texts(`[data-testid="version"]`); len(got) != 3 || !strings.HasPrefix(got[0], "v3 ") || !strings.HasPrefix(got[2], "v1 ") {
+		t.Errorf("versions %q, want v3, v2, v1", got)
+	}
+	consumers := texts(`[data-testid="consumer"]`)
+	slices.Sort(consumers)
+	if len(consumers) != 2 || !strings.HasPrefix(consumers[0], "inventory inventory v1 older "+ids[1]) || !strings.HasPrefix(consumers[1], "payments payments v3 latest "+ids[3]) {
+		t.Errorf("consumers seen %q, want inventory on v1 (older) and payments on v3 (latest)", consumers)
+	}
+	if got := texts(`[data-testid="refusal"]`); len(got) != 1 || !strings.Contains(got[0], "loyaltyTier") {
+		t.Errorf("refused registrations %q, want the one adding loyaltyTier", got)
+	}
+	b.screenshot(t, "demo-subject")
+
+	do("compare v1 with v3",
+		chromedp.SetValue(chromedp.CSS(`[data-testid="diff-from"]`), "1"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="diff-to"]`), "3"),
+		chromedp.Click(chromedp.CSS(`[data-testid="diff-form"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="diff-title"]`)))
+	if loc, _ := chromedp.Run(b.ctx, chromedp.Location()); !strings.HasSuffix(loc, "/schemas/orders.placed-value/diff?from=1&to=3") {
+		t.Fatalf("the diff form went to %s", loc)
+	}
+	if got := texts(`[data-testid="verdict"]`); len(got) != 1 || !strings.HasPrefix(got[0], "✓ Compatible") {
+		t.Errorf("verdict %q, want compatible", got)
+	}
+	removed, added := strings.Join(texts(`[data-testid="old-changed"]`), "\n"), strings.Join(texts(`[data-testid="new-changed"]`), "\n")
+	for _, change := range []struct{ side, text string }{
+		{removed, `"An order as the customer placed it."`}, {added, "who, how much, when and where"},
+		{added, `"storefront"`}, {added, `"couponCode"`},
+	} {
+		if !strings.Contains(change.side, change.text) {
+			t.Errorf("the changed lines lack %s:\n--- v1\n%s\n--- v3\n%s", change.text, removed, added)
+		}
+	}
+	b.screenshot(t, "demo-schema-diff")
+
+	if status := b.open(t, ts.URL+"/drift"); status != http.StatusOK {
+		t.Fatalf("/drift: HTTP %d", status)
+	}
+	var stale []string
+	for _, f := range texts(`[data-testid="drift-finding"]`) {
+		if strings.HasPrefix(f, "stale consumer schema ") {
+			stale = append(stale, f)
+		}
+	}
+	if len(stale) != 1 || !strings.Contains(stale[0], "inventory") {
+		t.Errorf("stale consumer findings %q, want inventory's", stale)
+	}
+	if got := texts(`[data-testid="refusal"]`); len(got) != 1 || !strings.Contains(got[0], "orders.placed-value") {
+		t.Errorf("/drift lists refusals %q, want the demo's one", got)
+	}
+	b.screenshot(t, "demo-drift")
+
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// texts returns the text of each <tag data-testid="id"> element of page: tags dropped, entities
+// decoded, spaces collapsed.
+func texts(page, tag, id string) []string {
+	element := regexp.MustCompile(`(?s)<` + tag + `\b[^>]*data-testid="` + regexp.QuoteMeta(id) + `"[^>]*>(.*?)</` + tag + `>`)
+	var out []string
+	for _, m := range element.FindAllStringSubmatch(page, -1) {
+		out = append(out, strings.Join(strings.Fields(html.UnescapeString(anyTag.ReplaceAllString(m[1], " "))), " "))
+	}
+	return out
+}
+
+var anyTag = regexp.MustCompile(`<[^>]*>`)
 
 // openTestCatalog is a catalog on a fresh database, with its own registry.
 func openTestCatalog(t *testing.T) *catalog.Catalog {
