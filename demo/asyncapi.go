@@ -144,12 +144,22 @@ func (c *client) importDocument(ctx context.Context, doc Document) (importAnswer
 // register registers an Avro schema under subject with the Confluent REST API, as a producer's
 // serializer or its team's CI would.
 func (c *client) register(ctx context.Context, subject, schema string) (schemaRef, error) {
+	return c.postSchema(ctx, "/subjects/"+url.PathEscape(subject)+"/versions", schema)
+}
+
+// lookup finds an Avro schema among subject's versions (an error when it is none of them).
+func (c *client) lookup(ctx context.Context, subject, schema string) (schemaRef, error) {
+	return c.postSchema(ctx, "/subjects/"+url.PathEscape(subject), schema)
+}
+
+// postSchema sends a schema to one of the registry's endpoints that answer with its id and version.
+func (c *client) postSchema(ctx context.Context, path, schema string) (schemaRef, error) {
 	body, err := json.Marshal(map[string]string{"schema": schema})
 	if err != nil {
 		return schemaRef{}, err
 	}
 	var ref schemaRef
-	err = c.post(ctx, "/subjects/"+url.PathEscape(subject)+"/versions", "application/vnd.schemaregistry.v1+json", body, &ref)
+	err = c.post(ctx, path, "application/vnd.schemaregistry.v1+json", body, &ref)
 	return ref, err
 }
 

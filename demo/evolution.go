@@ -31,22 +31,38 @@ var ordersEvolution = []schemaChange{
 	{"orders.placed-v3.avsc", "rewords the record's doc and adds the optional field couponCode"},
 }
 
+// schema is the change's schema text.
+func (c schemaChange) schema() string {
+	text, err := evolution.ReadFile(path.Join("evolution", c.file))
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return string(text)
+}
+
 // evolve registers ordersEvolution through the registry's REST API, one change every
 // opt.SchemaStep. A change the registry takes becomes the schema orders writes its messages
 // with; one it refuses (409) is logged and changes nothing, as a serializer that fails to
-// register sends nothing new.
+// register sends nothing new. Changes an earlier run registered (a kept database) are taken at
+// once, so a restarted shop does not start over from version 1.
 func (s *shop) evolve(ctx context.Context, api *client) {
+	var pending []schemaChange
 	for _, change := range ordersEvolution {
+		ref, err := api.lookup(ctx, evolvingSubject, change.schema())
+		if err != nil {
+			pending = append(pending, change)
+			continue
+		}
+		s.setSchema(evolvingChannel, ref)
+		s.opt.Logger.Info("demo schema already registered", "subject", evolvingSubject, "version", ref.Version, "id", ref.ID, "change", change.what)
+	}
+	for _, change := range pending {
 		if !sleep(ctx, s.opt.SchemaStep) {
 			return
 		}
-		text, err := evolution.ReadFile(path.Join("evolution", change.file))
-		if err != nil {
-			panic(err) // embedded at build time
-		}
 		var ref schemaRef
-		err = retry(ctx, func() (err error) {
-			ref, err = api.register(ctx, evolvingSubject, string(text))
+		err := retry(ctx, func() (err error) {
+			ref, err = api.register(ctx, evolvingSubject, change.schema())
 			return err
 		})
 		switch {

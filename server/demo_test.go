@@ -521,6 +521,44 @@ func texts(page, tag, id string) []string {
 
 var anyTag = regexp.MustCompile(`<[^>]*>`)
 
+// TestDemoRestartKeepsItsHistory runs the demo twice on one database, as `eventlens serve
+// --demo` does across restarts: the second run takes the versions the first registered at once
+// rather than starting over from version 1, and only tries the refused change again.
+func TestDemoRestartKeepsItsHistory(t *testing.T) {
+	ts := startServer(t)
+	stop, _ := runDemo(t, ts, "")
+	waitForDemoFlows(t, ts, "", 90*time.Second)
+	stop()
+
+	stop, log := runDemo(t, ts, "")
+	deadline := time.Now().Add(90 * time.Second)
+	for !strings.Contains(log.String(), "demo schema change refused") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the second run did not try the refused change again:\n%s", log)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+	out := log.String()
+	for _, want := range []string{
+		`msg="demo schema already registered" subject=orders.placed-value version=2`,
+		`msg="demo schema already registered" subject=orders.placed-value version=3`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the second run's log lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `msg="demo schema registered"`) {
+		t.Errorf("the second run registered a version again:\n%s", out)
+	}
+	if got := getWithKey(t, ts, "/subjects/orders.placed-value/versions", ""); got != "[1,2,3]" {
+		t.Errorf("versions after two runs %s, want [1,2,3]", got)
+	}
+	if got := texts(ts.page(t, "/schemas/orders.placed-value", http.StatusOK), "tr", "refusal"); len(got) != 2 {
+		t.Errorf("refusals after two runs %q, want one a run", got)
+	}
+}
+
 // openTestCatalog is a catalog on a fresh database, with its own registry.
 func openTestCatalog(t *testing.T) *catalog.Catalog {
 	t.Helper()
