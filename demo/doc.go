@@ -30,7 +30,9 @@
 // subject's page and on /drift); then version 3 rewords the record's doc and adds an optional
 // field. orders writes each new version as soon as the registry takes it, and payments, which
 // decodes with the schema a message names, follows. inventory does not: it was built against
-// version 1 and keeps decoding with it, so it shows as a consumer on an older version.
+// version 1 and keeps decoding with it, so it shows as a consumer on an older version. On a
+// database that already holds the versions (a restart with a kept database) the shop takes them
+// at once and only tries the refused change again.
 //
 // # The deliberate drift
 //
