@@ -227,10 +227,12 @@ func incompatibilities(level string, candidate format.Schema, previous []format.
 	return diffs
 }
 
+// findings reports diffs at their lines in f, found by where each is in the new schema:
+// Confluent's path is in the old one under FORWARD.
 func (c *Checker) findings(f File, diffs []format.Difference) []Finding {
 	var out []Finding
 	for _, d := range diffs {
-		out = append(out, Finding{Subject: f.Subject, File: f.Path, Line: lineOf(f.SchemaType, f.Text, d.Path), Kind: d.Type, Path: d.Path,
+		out = append(out, Finding{Subject: f.Subject, File: f.Path, Line: lineOf(f.SchemaType, f.Text, d.NewPath), Kind: d.Type, Path: d.Path,
 			Field: d.Field, OldType: d.OldType, NewType: d.NewType, Message: description(d.Message)})
 	}
 	return out
@@ -259,8 +261,10 @@ func description(message string) string {
 
 // findingsFromMessages reads the registry's verbose compatibility messages, e.g.
 // {errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'a' at path '/fields/0' …'},
-// with the field and types of the local difference worded the same, if any. Messages that are
-// not differences (oldSchemaVersion, compatibility) are skipped.
+// with the field, types and line of the local difference worded the same, if any. Without one
+// the line is found by the message's path, which under FORWARD is in the old schema and may
+// point elsewhere in f. Messages that are not differences (oldSchemaVersion, compatibility)
+// are skipped.
 func findingsFromMessages(f File, messages []string, local map[string]format.Difference) []Finding {
 	var out []Finding
 	for _, m := range messages {
@@ -269,12 +273,13 @@ func findingsFromMessages(f File, messages []string, local map[string]format.Dif
 			continue
 		}
 		finding := Finding{Subject: f.Subject, File: f.Path, Kind: kind[1], Message: description(m)}
-		if d, ok := local[m]; ok {
-			finding.Field, finding.OldType, finding.NewType = d.Field, d.OldType, d.NewType
-		}
 		if p := pathRE.FindStringSubmatch(m); p != nil {
 			finding.Path = p[1]
 			finding.Line = lineOf(f.SchemaType, f.Text, p[1])
+		}
+		if d, ok := local[m]; ok {
+			finding.Field, finding.OldType, finding.NewType = d.Field, d.OldType, d.NewType
+			finding.Line = lineOf(f.SchemaType, f.Text, d.NewPath)
 		}
 		out = append(out, finding)
 	}

@@ -8,9 +8,10 @@ import (
 	"strings"
 )
 
-// lineOf finds the line in a schema file that a difference's path points at, or 0. Avro paths
-// (/fields/1/type) and JSON Schema paths (#/properties/x) are JSON pointers into the file; a
-// Protobuf path (#/Msg/3, #/Msg/oneofName/3) names a message and a field number.
+// lineOf finds the line in a schema file that a path into that schema points at, or 0. Avro
+// paths (/fields/1/type) and JSON Schema paths (#/properties/x) are JSON pointers into the file;
+// a Protobuf path (#/Msg/3, #/Outer/Inner/oneofName/3) names messages, maybe a oneof, and a
+// field number.
 func lineOf(schemaType, text, path string) int {
 	if path == "" {
 		return 0
@@ -32,6 +33,12 @@ func jsonPointerLine(doc []byte, pointer string) int {
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(doc))
+	if len(want) == 0 { // the whole document, e.g. the root record holding a removed field
+		if _, err := dec.Token(); err != nil {
+			return 0
+		}
+		return lineOfNextToken(doc, 0)
+	}
 	line := func() int { return 1 + bytes.Count(doc[:dec.InputOffset()], []byte("\n")) }
 	best := 0
 	// walk reads one value; depth is how many parts of want the path to it matched, or -1 when
@@ -84,52 +91,77 @@ func lineOfNextToken(doc []byte, offset int) int {
 
 var protoFieldNumber = regexp.MustCompile(`=\s*(\d+)\s*[;\[]`)
 
-// protoLine finds the message named by the path's first part and, inside it, the field with the
-// path's last part as its number; without a number it returns the line of the message or enum
-// named by the last part.
+// protoLine follows the path's names from the top of the file, each declared (message, enum or
+// oneof) directly inside the one before, then finds the field or enum value whose number is
+// the path's last part. What it cannot find yields the line of the deepest declaration found:
+// a field the file lacks is located at its message.
 func protoLine(text, path string) int {
-	parts := strings.Split(strings.Trim(strings.TrimPrefix(path, "#"), "/"), "/")
-	name, number := parts[len(parts)-1], ""
-	if _, err := strconv.Atoi(name); err == nil {
-		name, number = parts[0], parts[len(parts)-1]
-	}
-	if name == "" {
-		return 0
-	}
 	lines := strings.Split(text, "\n")
-	start := -1
+	// depth[i] is the brace depth at the start of line i, outside line comments.
+	depth := make([]int, len(lines)+1)
 	for i, l := range lines {
-		if declares(l, name) {
-			start = i
-			break
+		l, _, _ = strings.Cut(l, "//")
+		lines[i] = l
+		depth[i+1] = depth[i] + strings.Count(l, "{") - strings.Count(l, "}")
+	}
+	// The block being searched is the file, then each declaration found: its lines after from
+	// whose depth is at least inner, its own declarations being at depth inner.
+	from, inner, line := -1, 0, 0
+	parts := strings.Split(strings.Trim(strings.TrimPrefix(path, "#"), "/"), "/")
+	for k, part := range parts {
+		if _, err := strconv.Atoi(part); err == nil && k == len(parts)-1 {
+			if n := numberLine(lines, depth, from, inner, part); n > 0 {
+				return n
+			}
+			return line
 		}
+		found := -1
+		for i := from + 1; i < len(lines) && depth[i] >= inner; i++ {
+			if depth[i] == inner && declares(lines[i], part) {
+				found = i
+				break
+			}
+		}
+		if found < 0 {
+			return line
+		}
+		from, inner, line = found, depth[found]+1, found+1
 	}
-	if start < 0 {
-		return 0
-	}
-	if number == "" {
-		return start + 1
-	}
-	depth := 0
-	for i := start; i < len(lines); i++ {
+	return line
+}
+
+// numberLine is the line of the field or enum value numbered number declared in the block after
+// line from, directly or inside one of its oneofs; 0 when there is none.
+func numberLine(lines []string, depth []int, from, inner int, number string) int {
+	inOneof := false
+	for i := from + 1; i < len(lines) && depth[i] >= inner; i++ {
+		if depth[i] == inner {
+			inOneof = declaresKind(lines[i], "oneof")
+		} else if depth[i] != inner+1 || !inOneof {
+			continue // inside a nested message or enum
+		}
 		if m := protoFieldNumber.FindStringSubmatch(lines[i]); m != nil && m[1] == number {
 			return i + 1
 		}
-		depth += strings.Count(lines[i], "{") - strings.Count(lines[i], "}")
-		if depth <= 0 && i > start {
-			break
-		}
 	}
-	return start + 1
+	return 0
 }
 
-// declares reports whether a .proto line declares the message or enum name.
+// declares reports whether a .proto line declares the message, enum or oneof name.
 func declares(line, name string) bool {
-	f := strings.Fields(strings.ReplaceAll(line, "{", " { "))
+	f := protoWords(line)
 	for i := 0; i+1 < len(f); i++ {
-		if (f[i] == "message" || f[i] == "enum") && f[i+1] == name {
+		if (f[i] == "message" || f[i] == "enum" || f[i] == "oneof") && f[i+1] == name {
 			return true
 		}
 	}
 	return false
 }
+
+// declaresKind reports whether a .proto line starts a declaration of kind ("oneof").
+func declaresKind(line, kind string) bool {
+	f := protoWords(line)
+	return len(f) > 1 && f[0] == kind
+}
+
+func protoWords(line string) []string { return strings.Fields(strings.ReplaceAll(line, "{", " { ")) }

@@ -84,7 +84,7 @@ func (otherType) BackwardIncompatibilities(format.Schema) []format.Difference {
 // transitive one at each in turn until one breaks. It returns the differences with that
 // version and its index in previous. FORWARD differences, found by reading next with the old
 // schema, are worded from next's point of view like the BACKWARD ones, and their old and new
-// types swapped to match.
+// types and paths swapped to match.
 func Incompatibilities(level string, next format.Schema, previous []format.Schema) (diffs []format.Difference, against int) {
 	if level == None || len(previous) == 0 {
 		return nil, 0
@@ -101,6 +101,7 @@ func Incompatibilities(level string, next format.Schema, previous []format.Schem
 			for _, d := range old.BackwardIncompatibilities(next) {
 				d.Message = swapNewOld.Replace(d.Message)
 				d.OldType, d.NewType = d.NewType, d.OldType
+				d.OldPath, d.NewPath = d.NewPath, d.OldPath
 				diffs = append(diffs, d)
 			}
 		}

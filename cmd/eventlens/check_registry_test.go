@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,6 +37,38 @@ func TestCheckAgainstRegistry(t *testing.T) {
 	}
 	if code, out, _ := eventlens(t, env, "check", "--level", "FULL_TRANSITIVE", "breaking/schemas"); code != 1 || !strings.Contains(out, "READER_FIELD_MISSING_DEFAULT_VALUE") {
 		t.Fatalf("check --level FULL_TRANSITIVE: %d\n%s", code, out)
+	}
+}
+
+// TestCheckAgainstRegistryForward checks that a break the registry finds at the subject's own
+// FORWARD level is reported at its line in the new file, although Confluent's path in the
+// registry's answer is a position in the old schema.
+func TestCheckAgainstRegistryForward(t *testing.T) {
+	p := startServe(t, filepath.Join(t.TempDir(), "eventlens.db"))
+	env := []string{"EVENTLENS_REGISTRY=" + p.URL}
+	req, _ := http.NewRequest(http.MethodPut, p.URL+"/config/orders-value", strings.NewReader(`{"compatibility":"FORWARD"}`))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("config: %v %v", resp, err)
+	}
+	dir := t.TempDir()
+	write := func(name, fields string) {
+		text := "{\n  \"type\": \"record\",\n  \"name\": \"Payment\",\n  \"fields\": [\n" + fields + "\n  ]\n}\n"
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name, "orders-value.avsc"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("old", "    {\"name\": \"id\", \"type\": \"string\"},\n    {\"name\": \"amount\", \"type\": \"int\"}")
+	write("new", "    {\"name\": \"amount\", \"type\": \"int\"},\n    {\"name\": \"id\", \"type\": \"long\"}")
+	if code, out, errOut := eventlens(t, env, "register", filepath.Join(dir, "old")); code != 0 {
+		t.Fatalf("register: %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := eventlens(t, env, "check", filepath.Join(dir, "new"))
+	// Line 5 is amount, where the registry's /fields/0/type points in the new file.
+	if want := "orders-value.avsc:6 field Payment.id changed type string → long"; code != 1 || !strings.Contains(out, want) {
+		t.Fatalf("check: exit %d, want 1 and %q\n%s%s", code, want, out, errOut)
 	}
 }
 

@@ -120,12 +120,12 @@ func (s *Schema) Normalized() string {
 func (s *Schema) BackwardIncompatibilities(previous format.Schema) []format.Difference {
 	prev, ok := previous.(*Schema)
 	if !ok {
-		return []format.Difference{{Path: "/", Message: "Incompatible because of different schema type"}}
+		return []format.Difference{{Path: "/", OldPath: "/", NewPath: "/", Message: "Incompatible because of different schema type"}}
 	}
 	var c checker
 	diffs := c.compare(s.root, prev.root)
 	if c.err != nil {
-		return []format.Difference{{Path: "/",
+		return []format.Difference{{Path: "/", OldPath: "/", NewPath: "/",
 			Message: "Unexpected exception during compatibility check: " + c.err.Error()}}
 	}
 	return diffs

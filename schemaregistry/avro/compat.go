@@ -42,6 +42,7 @@ type checker struct {
 type fieldPair struct {
 	record, name   string // the simple name of the reader record the field is in, and the field's
 	reader, writer *node  // the field's types; writer is nil when the writer record lacks it
+	writerPos      string // the writer field's position, as a location token
 }
 
 // verdictOnly is what a difference is while checking quickly; only its presence counts.
@@ -168,7 +169,7 @@ func (c *checker) checkFields(reader, writer *node, loc []string) []format.Diffe
 		}
 		pair := fieldPair{record: reader.name, name: rf.name, reader: rf.typ}
 		if wf != nil {
-			pair.writer = wf.typ
+			pair.writer, pair.writerPos = wf.typ, wf.posToken
 		}
 		c.fields = append(c.fields, pair)
 		switch {
@@ -259,7 +260,46 @@ func (c *checker) incompatible(typ string, loc []string, info ...string) []forma
 	}
 	innermost := pairs[len(pairs)-1]
 	d.NewType, d.OldType = written(innermost.reader), written(innermost.writer)
+	d.NewPath, d.OldPath = c.paths(loc)
 	return []format.Difference{d}
+}
+
+// paths renders loc as a JSON pointer into each schema, worked out here rather than kept
+// beside loc while checking, which would slow every check for the few that find something.
+// Confluent's loc follows the reader's fields but the writer's union branches: a number after
+// "fields" is a reader field's position, any other number a writer union's branch (the reader
+// never enters one of its own here: a reader union is judged from a fresh root). So the
+// reader's path leaves the branches out, staying at its type, which lacks them or is no union;
+// the writer's takes each field's position in the writer record from the fields being
+// compared, and stays at the record that lacks one.
+func (c *checker) paths(loc []string) (reader, writer string) {
+	pairs := c.fields[c.base+1:]
+	r, w := make([]string, 0, len(loc)), make([]string, 0, len(loc))
+	lacking := false
+	for i := 1; i < len(loc); i++ {
+		token := loc[i]
+		switch {
+		case token == "fields" && i+1 < len(loc) && len(pairs) > 0:
+			r = append(r, token, loc[i+1])
+			if pairs[0].writer == nil {
+				lacking = true
+			} else if !lacking {
+				w = append(w, token, pairs[0].writerPos)
+			}
+			pairs = pairs[1:]
+			i++
+		case token[0] >= '0' && token[0] <= '9':
+			if !lacking {
+				w = append(w, token)
+			}
+		default:
+			r = append(r, token)
+			if !lacking {
+				w = append(w, token)
+			}
+		}
+	}
+	return pointer(r), pointer(w)
 }
 
 // written is a type as people write it: primitives and named types by name, arrays and maps as
@@ -294,7 +334,7 @@ func written(n *node) string {
 // incompatibility builds the Difference Confluent reports for a backward check, where the reader
 // is the new schema and the writer the old one.
 func incompatibility(typ, info string, loc []string) format.Difference {
-	path := location(loc)
+	path := pointer(loc[1:]) // without the root token
 	var description string
 	switch typ {
 	case FixedSizeMismatch:
@@ -335,11 +375,11 @@ func indexToken(i int) string {
 
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
-// location renders a location stack as a JSON pointer, leaving out the root token.
-func location(loc []string) string {
+// pointer renders path tokens as a JSON pointer.
+func pointer(tokens []string) string {
 	var b strings.Builder
 	b.WriteByte('/')
-	for i, token := range loc[1:] {
+	for i, token := range tokens {
 		if i > 0 {
 			b.WriteByte('/')
 		}

@@ -31,6 +31,12 @@ type Reference struct {
 // a package), where the types, when set, are those of that place. A type is empty when that
 // schema lacks the field: only NewType is set for a field the new schema adds, only OldType
 // for one it drops.
+//
+// OldPath and NewPath say where the difference is in each schema's own text, in Path's
+// notation, to find its line there. Path cannot: Confluent walks the schema that reads, so
+// under FORWARD its positions (Avro's /fields/N) are the old schema's, and Avro's union
+// branches are always the writer's. Where a schema lacks the field (or union branch) the
+// other has, its path is that of the record, object or message that would hold it.
 type Difference struct {
 	Type    string // Confluent's name for the kind of change, e.g. READER_FIELD_MISSING_DEFAULT_VALUE
 	Path    string // where in the schema: "/fields/1/type" (Avro), "#/properties/x" (JSON), "#/Msg/3" (Protobuf)
@@ -39,6 +45,8 @@ type Difference struct {
 	Field   string // dotted name: "Payment.id" (Avro), "customer.id" (JSON Schema), "Order.id (1)" (Protobuf)
 	OldType string // the field's type in the old schema as written: "string", "null | string", "Address"
 	NewType string // the field's type in the new schema
+	OldPath string // where in the old schema: "/fields/3/type"
+	NewPath string // where in the new schema: "/fields/0/type"
 }
 
 // Format parses schema texts of one schema type.

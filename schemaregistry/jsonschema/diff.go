@@ -1,6 +1,7 @@
 package jsonschema
 
 import (
+	"cmp"
 	"math/big"
 	"slices"
 	"sort"
@@ -26,6 +27,24 @@ type Change struct {
 	Path string // JSON pointer into the schemas, e.g. #/properties/x
 	// in lists the properties the change is in, outermost first, under the root.
 	in []property
+	// at is Path in each schema; it differs where a schema lacks the property or item.
+	at where
+}
+
+// where is a JSON pointer into each of the two schemas compared.
+type where struct{ original, update string }
+
+// lacking places each schema that lacks what a comparison enters (a property, an item) at at,
+// the schema that would hold it; a schema already lacking something further out keeps its
+// place.
+func (w where) lacking(original, update bool, at string) where {
+	if original && w.original == "" {
+		w.original = at
+	}
+	if update && w.update == "" {
+		w.update = at
+	}
+	return w
 }
 
 // property is a property being compared, with its schema on each side (nil on the side that
@@ -180,7 +199,7 @@ func compareBounded(p Policy, original, update *node, steps int) []Change {
 			}
 		}
 		if run.exhausted {
-			return append(c.changes, Change{Type: tooComplex, Path: "#/"})
+			return append(c.changes, Change{Type: tooComplex, Path: "#/", at: where{"#/", "#/"}})
 		}
 		if !run.optimistic || sameKeys(incompatible, seed) {
 			return c.changes
@@ -212,20 +231,25 @@ func (r *diffRun) allCompatible(changes []Change) bool {
 
 // diffContext collects changes under a path, inside properties.
 type diffContext struct {
-	run     *diffRun
-	path    []string
+	run  *diffRun
+	path []string
+	// lacks is, for each schema, "" while it has all of path, else where in it is the schema
+	// that would hold the property or item it lacks.
+	lacks   where
 	in      []property
 	changes []Change
 }
 
 func (c *diffContext) sub() *diffContext {
-	return &diffContext{run: c.run, path: append([]string(nil), c.path...), in: append([]property(nil), c.in...)}
+	return &diffContext{run: c.run, path: append([]string(nil), c.path...), lacks: c.lacks, in: append([]property(nil), c.in...)}
 }
 
 func (c *diffContext) pathString() string { return "#/" + strings.Join(c.path, "/") }
 
 func (c *diffContext) add(t string) {
-	c.changes = append(c.changes, Change{Type: t, Path: c.pathString(), in: slices.Clone(c.in)})
+	path := c.pathString()
+	c.changes = append(c.changes, Change{Type: t, Path: path, in: slices.Clone(c.in),
+		at: where{cmp.Or(c.lacks.original, path), cmp.Or(c.lacks.update, path)}})
 }
 
 func (c *diffContext) addAt(attr, t string) {
@@ -237,15 +261,22 @@ func (c *diffContext) addAt(attr, t string) {
 func (c *diffContext) enter(p string) { c.path = append(c.path, p) }
 func (c *diffContext) leave()         { c.path = c.path[:len(c.path)-1] }
 
-// enterProperty enters the property name of the two objects.
-func (c *diffContext) enterProperty(name string, original, update *node) {
+// enterProperty enters the property name of the two objects, from their "properties" or
+// "required"; it returns what leaveProperty restores. A schema lacking the property is located
+// at its object.
+func (c *diffContext) enterProperty(name string, original, update *node) (lacked where) {
+	p := property{name: name, original: original.properties[name], update: update.properties[name]}
+	lacked = c.lacks
+	c.lacks = c.lacks.lacking(p.original == nil, p.update == nil, "#/"+strings.Join(c.path[:len(c.path)-1], "/"))
 	c.enter(name)
-	c.in = append(c.in, property{name: name, original: original.properties[name], update: update.properties[name]})
+	c.in = append(c.in, p)
+	return lacked
 }
 
-func (c *diffContext) leaveProperty() {
+func (c *diffContext) leaveProperty(lacked where) {
 	c.leave()
 	c.in = c.in[:len(c.in)-1]
+	c.lacks = lacked
 }
 
 func (c *diffContext) compatible() bool { return c.run.allCompatible(c.changes) }
@@ -254,16 +285,22 @@ func (c *diffContext) compatible() bool { return c.run.allCompatible(c.changes) 
 func (c *diffContext) addRebased(rel []Change) {
 	prefix := c.pathString()
 	for _, ch := range rel {
-		if len(c.path) > 0 {
-			if len(ch.Path) <= 2 {
-				ch.Path = prefix
-			} else {
-				ch.Path = prefix + "/" + ch.Path[2:]
-			}
-		}
+		ch.Path = rebase(prefix, ch.Path)
+		ch.at = where{cmp.Or(c.lacks.original, rebase(prefix, ch.at.original)), cmp.Or(c.lacks.update, rebase(prefix, ch.at.update))}
 		ch.in = append(slices.Clone(c.in), ch.in...)
 		c.changes = append(c.changes, ch)
 	}
+}
+
+// rebase puts rel, a pointer relative to a pair, under prefix, the pointer to that pair.
+func rebase(prefix, rel string) string {
+	switch {
+	case prefix == "#/":
+		return rel
+	case len(rel) <= 2:
+		return prefix
+	}
+	return prefix + "/" + rel[2:]
 }
 
 func deref(n *node) *node {

@@ -23,7 +23,7 @@ func (c *diffContext) compareRequired(original, update *node) {
 			continue
 		}
 		was, is := original.required[name], update.required[name]
-		c.enterProperty(name, original, update)
+		lacked := c.enterProperty(name, original, update)
 		switch {
 		case was && !is:
 			c.add("REQUIRED_ATTRIBUTE_REMOVED")
@@ -32,7 +32,7 @@ func (c *diffContext) compareRequired(original, update *node) {
 		case !was && is:
 			c.add("REQUIRED_ATTRIBUTE_ADDED")
 		}
-		c.leaveProperty()
+		c.leaveProperty(lacked)
 	}
 }
 
@@ -51,7 +51,7 @@ func (c *diffContext) compareProperties(original, update *node) {
 	c.enter("properties")
 	defer c.leave()
 	for _, name := range unionKeys(original.properties, update.properties) {
-		c.enterProperty(name, original, update)
+		lacked := c.enterProperty(name, original, update)
 		o, u := original.properties[name], update.properties[name]
 		switch {
 		case u == nil:
@@ -61,7 +61,7 @@ func (c *diffContext) compareProperties(original, update *node) {
 		default:
 			c.compare(o, u)
 		}
-		c.leaveProperty()
+		c.leaveProperty(lacked)
 	}
 }
 
@@ -250,7 +250,10 @@ func (c *diffContext) compareArray(original, update *node) {
 
 func (c *diffContext) compareItemList(original, update *node) {
 	o, u := original.itemSchemas, update.itemSchemas
+	lacked := c.lacks
 	for i := 0; i < len(o) || i < len(u); i++ {
+		// A schema lacking the item is located at its array.
+		c.lacks = lacked.lacking(i >= len(o), i >= len(u), c.pathString())
 		c.enter("items/" + itoa(i))
 		switch {
 		case i < len(o) && i < len(u):
@@ -262,6 +265,7 @@ func (c *diffContext) compareItemList(original, update *node) {
 		}
 		c.leave()
 	}
+	c.lacks = lacked
 }
 
 func (c *diffContext) itemRemoved(o, update *node) {

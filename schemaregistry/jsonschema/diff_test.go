@@ -74,3 +74,54 @@ func TestDifferenceFields(t *testing.T) {
 		})
 	}
 }
+
+// TestDifferencePaths checks where each difference is in the old and the new schema: Confluent's
+// path, unless that schema lacks the property or item, which is then located at the object or
+// array that would hold it.
+func TestDifferencePaths(t *testing.T) {
+	closed := func(properties string, more string) string {
+		return `{"type": "object", "additionalProperties": false, "properties": {` + properties + `}` + more + `}`
+	}
+	tests := []struct {
+		name, old, new string
+		want           []string // type, path, old path, new path of each difference
+	}{
+		{"property removed", closed(`"id": {"type": "string"}, "note": {"type": "string"}`, ``),
+			closed(`"id": {"type": "string"}`, ``),
+			[]string{"PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL #/properties/note #/properties/note #/"}},
+		{"required property added", closed(`"id": {"type": "string"}`, ``),
+			closed(`"id": {"type": "string"}, "currency": {"type": "string"}`, `, "required": ["currency"]`),
+			[]string{"REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL #/properties/currency #/ #/properties/currency"}},
+		{"nested property removed", closed(`"customer": `+closed(`"id": {"type": "string"}, "email": {"type": "string"}`, ``), ``),
+			closed(`"customer": `+closed(`"id": {"type": "string"}`, ``), ``),
+			[]string{"PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL #/properties/customer/properties/email #/properties/customer/properties/email #/properties/customer"}},
+		{"removed property no longer covered",
+			`{"type": "object", "properties": {"code": {"type": "object", "properties": {"n": {"type": "string"}}}}, "additionalProperties": {"type": "object", "properties": {"n": {"type": "integer"}}}}`,
+			`{"type": "object", "properties": {}, "additionalProperties": {"type": "object", "properties": {"n": {"type": "integer"}}}}`,
+			[]string{"PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/properties/code #/properties/code #/",
+				"TYPE_CHANGED #/properties/code/properties/n #/properties/code/properties/n #/"}},
+		{"tuple item removed", `{"type": "array", "items": [{"type": "string"}, {"type": "integer"}], "additionalItems": false}`,
+			`{"type": "array", "items": [{"type": "string"}], "additionalItems": false}`,
+			[]string{"ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL #/items/1 #/items/1 #/"}},
+		{"type changed", closed(`"id": {"type": "string"}`, ``), closed(`"id": {"type": "integer"}`, ``),
+			[]string{"TYPE_CHANGED #/properties/id #/properties/id #/properties/id"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parse := func(text string) *Schema {
+				s, err := Parse(text, nil)
+				if err != nil {
+					t.Fatalf("parse %s: %v", text, err)
+				}
+				return s
+			}
+			var got []string
+			for _, d := range parse(tt.new).BackwardIncompatibilities(parse(tt.old)) {
+				got = append(got, d.Type+" "+d.Path+" "+d.OldPath+" "+d.NewPath)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -285,14 +285,14 @@ func (s *Schema) Normalized() string { return s.doc.Compact(inKeyOrder) }
 func (s *Schema) BackwardIncompatibilities(previous format.Schema) []format.Difference {
 	prev, ok := previous.(*Schema)
 	if !ok {
-		return []format.Difference{{Type: "TYPE_CHANGED", Path: "#/", Message: "Incompatible because of different schema type"}}
+		return []format.Difference{{Type: "TYPE_CHANGED", Path: "#/", OldPath: "#/", NewPath: "#/", Message: "Incompatible because of different schema type"}}
 	}
 	var out []format.Difference
 	for _, c := range Diff(prev, s, s.policy) {
 		if !s.policy.Compatible(c.Type) {
 			// Confluent's verbose compatibility answer wraps the description with its type.
 			msg := `{errorType:"` + c.Type + `", description:"` + c.Message() + `"}`
-			d := format.Difference{Type: c.Type, Path: c.Path, Message: msg, Field: c.Field()}
+			d := format.Difference{Type: c.Type, Path: c.Path, Message: msg, Field: c.Field(), OldPath: c.at.original, NewPath: c.at.update}
 			d.OldType, d.NewType = c.Types()
 			out = append(out, d)
 		}

@@ -97,6 +97,7 @@ func TestReferences(t *testing.T) {
 		got := after.BackwardIncompatibilities(before)
 		want := []format.Difference{{Type: "TYPE_CHANGED", Path: "#/properties/home/properties/street",
 			Field: "home.street", OldType: "string", NewType: "integer",
+			OldPath: "#/properties/home/properties/street", NewPath: "#/properties/home/properties/street",
 			Message: `{errorType:"TYPE_CHANGED", description:"A type at path '#/properties/home/properties/street' is different between the new schema and the old schema"}`}}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("got %v\nwant %v", got, want)

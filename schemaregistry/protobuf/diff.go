@@ -14,13 +14,21 @@ type Change struct {
 	Type string // Confluent's Difference.Type, e.g. FIELD_SCALAR_KIND_CHANGED
 	Path string // e.g. "#/TestMessage/2" or "#/Msg/oneofName/3"
 	at   fieldPair
+	// paths is Path in each schema. Confluent names a field's oneof as one schema has it;
+	// a schema lacking the field or message is located at the message that would hold it.
+	paths where
 }
 
-// fieldPair is a field compared across the two schemas: the dotted name of its message and the
-// field on each side (nil on the side that lacks it). It is zero for a change outside a field.
+// where is a path into each of the two schemas compared.
+type where struct{ original, update string }
+
+// fieldPair is a field compared across the two schemas: the dotted name of its message, the
+// field on each side (nil on the side that lacks it) and its path in each. It is zero for a
+// change outside a field.
 type fieldPair struct {
 	message          string
 	original, update *fieldElem
+	paths            where
 }
 
 // Field names the field the change is at for people, by message, name and number:
@@ -127,13 +135,16 @@ func (s *Schema) BackwardIncompatibilities(previous format.Schema) []format.Diff
 		return []format.Difference{{
 			Type:    "TYPE_CHANGED",
 			Path:    "#/",
+			OldPath: "#/",
+			NewPath: "#/",
 			Message: "Incompatible because of different schema type",
 		}}
 	}
 	var out []format.Difference
 	for _, c := range Diff(prev, s) {
 		if !c.Compatible() {
-			d := format.Difference{Type: c.Type, Path: c.Path, Message: c.Message("new", "old"), Field: c.Field()}
+			d := format.Difference{Type: c.Type, Path: c.Path, Message: c.Message("new", "old"), Field: c.Field(),
+				OldPath: c.paths.original, NewPath: c.paths.update}
 			d.OldType, d.NewType = c.Types()
 			out = append(out, d)
 		}
@@ -162,8 +173,20 @@ type differ struct {
 	changes    []Change
 }
 
+// add records a change at the current path. Inside a field, each schema has the field's own
+// path; outside one (a oneof, an enum value) both get Confluent's, even the schema that lacks
+// what it names, whose message or enum it starts with.
 func (d *differ) add(typ string) {
-	d.changes = append(d.changes, Change{Type: typ, Path: "#/" + strings.Join(d.ctx.path, "/"), at: d.at})
+	path := "#/" + strings.Join(d.ctx.path, "/")
+	paths := d.at.paths
+	if paths == (where{}) {
+		paths = where{path, path}
+	}
+	d.addWith(typ, path, paths)
+}
+
+func (d *differ) addWith(typ, path string, paths where) {
+	d.changes = append(d.changes, Change{Type: typ, Path: path, at: d.at, paths: paths})
 }
 
 func (d *differ) addAt(typ string, path ...string) {
@@ -197,7 +220,9 @@ func (d *differ) compareTypes(oTypes, uTypes []typeElem) {
 		switch {
 		case u == nil:
 			if d.ctx.typeOf(name, original) != nil {
-				d.add(messageRemoved)
+				// The update has the message around it, if any.
+				path := "#/" + strings.Join(d.ctx.path, "/")
+				d.addWith(messageRemoved, path, where{path, "#/" + strings.Join(d.ctx.path[:len(d.ctx.path)-1], "/")})
 			}
 		case o == nil:
 			if d.ctx.typeOf(name, update) != nil {
@@ -378,12 +403,25 @@ func (d *differ) compareFields(o, u *messageElem) {
 	}
 
 	message := strings.Join(d.ctx.path, ".")
+	messagePath := "#/" + strings.Join(d.ctx.path, "/")
+	// fieldPath is where a field is in one schema: in its oneof there, if any, or at the
+	// message when that schema lacks it.
+	fieldPath := func(f *fieldElem, oneof string, inOneof bool) string {
+		switch {
+		case f == nil:
+			return messagePath
+		case inOneof:
+			return messagePath + "/" + oneof + "/" + strconv.FormatInt(f.tag, 10)
+		}
+		return messagePath + "/" + strconv.FormatInt(f.tag, 10)
+	}
 	for _, tag := range unionTags(of.byTag, uf.byTag) {
 		ofl, ufl := of.byTag[tag], uf.byTag[tag]
 		oOneof, oIn := of.oneofOf[tag]
 		uOneof, uIn := uf.oneofOf[tag]
 		p := strconv.FormatInt(tag, 10)
-		d.at = fieldPair{message: message, original: ofl, update: ufl}
+		d.at = fieldPair{message: message, original: ofl, update: ufl,
+			paths: where{fieldPath(ofl, oOneof, oIn), fieldPath(ufl, uOneof, uIn)}}
 		switch {
 		case ufl == nil:
 			switch {

@@ -273,8 +273,8 @@ func TestBackwardIncompatibilitiesMessages(t *testing.T) {
 	}
 	got := upd.BackwardIncompatibilities(old)
 	want := []format.Difference{
-		{Type: "FIELD_SCALAR_KIND_CHANGED", Path: "#/M/1", Field: "M.a (1)", OldType: "int32", NewType: "string", Message: `{errorType:"FIELD_SCALAR_KIND_CHANGED", description:"The kind of a SCALAR field at path '#/M/1' in the new schema does not match its kind in the old schema"}`},
-		{Type: "ONEOF_FIELD_REMOVED", Path: "#/M/o/3", Field: "M.c (3)", OldType: "int32", Message: `{errorType:"ONEOF_FIELD_REMOVED", description:"The new schema is missing a oneof field at path '#/M/o/3' in the old schema"}`},
+		{Type: "FIELD_SCALAR_KIND_CHANGED", Path: "#/M/1", Field: "M.a (1)", OldType: "int32", NewType: "string", OldPath: "#/M/1", NewPath: "#/M/1", Message: `{errorType:"FIELD_SCALAR_KIND_CHANGED", description:"The kind of a SCALAR field at path '#/M/1' in the new schema does not match its kind in the old schema"}`},
+		{Type: "ONEOF_FIELD_REMOVED", Path: "#/M/o/3", Field: "M.c (3)", OldType: "int32", OldPath: "#/M/o/3", NewPath: "#/M", Message: `{errorType:"ONEOF_FIELD_REMOVED", description:"The new schema is missing a oneof field at path '#/M/o/3' in the old schema"}`},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
@@ -344,6 +344,48 @@ func TestDifferenceFields(t *testing.T) {
 			var got []string
 			for _, d := range upd.BackwardIncompatibilities(old) {
 				got = append(got, d.Type+" "+d.Path+" "+d.Field+" "+d.OldType+" → "+d.NewType)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDifferencePaths checks where each difference is in the old and the new schema: a field
+// in the oneof each schema puts it in, and at its message in a schema that lacks it.
+func TestDifferencePaths(t *testing.T) {
+	proto2 := func(body string) string { return "syntax = \"proto2\";\npackage shop;\n" + body }
+	tests := []struct {
+		name, old, new string
+		want           []string // type, path, old path, new path of each difference
+	}{
+		{"oneof renamed", proto2(`message Order { oneof payment { string card = 4; string iban = 5; } }`),
+			proto2(`message Order { oneof method { int64 card = 4; string iban = 5; } }`),
+			[]string{"FIELD_SCALAR_KIND_CHANGED #/Order/method/4 #/Order/payment/4 #/Order/method/4"}},
+		{"oneof member removed", proto2(`message Order { oneof payment { string card = 4; string iban = 5; } }`),
+			proto2(`message Order { oneof payment { string card = 4; } }`),
+			[]string{"ONEOF_FIELD_REMOVED #/Order/payment/5 #/Order/payment/5 #/Order"}},
+		{"required field added", proto2(`message Order { message Line { optional string sku = 1; } }`),
+			proto2(`message Order { message Line { optional string sku = 1; required int32 qty = 2; } }`),
+			[]string{"REQUIRED_FIELD_ADDED #/Order/Line/2 #/Order/Line #/Order/Line/2"}},
+		{"nested message removed", proto2(`message Order { message Line { optional string sku = 1; } }`),
+			proto2(`message Order { }`),
+			[]string{"MESSAGE_REMOVED #/Order/Line #/Order/Line #/Order"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old, err := Parse(tt.old, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			upd, err := Parse(tt.new, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range upd.BackwardIncompatibilities(old) {
+				got = append(got, d.Type+" "+d.Path+" "+d.OldPath+" "+d.NewPath)
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got  %q\nwant %q", got, tt.want)
