@@ -124,7 +124,7 @@ func TestCompareAvro(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Level != Full || c.From.Version != 1 || c.To.Version != 2 || c.Complete {
+	if c.Level != Full || c.From.Version != 1 || c.To.Version != 2 || !c.Complete {
 		t.Errorf("comparison: level %s, %d → %d, complete %v", c.Level, c.From.Version, c.To.Version, c.Complete)
 	}
 	if len(c.Incompatible) != 1 || c.Incompatible[0].Type != "READER_FIELD_MISSING_DEFAULT_VALUE" {

@@ -4,35 +4,40 @@ import (
 	"context"
 	"strings"
 
+	"github.com/eventlens/eventlens/schemaregistry/avro"
 	"github.com/eventlens/eventlens/schemaregistry/format"
 	"github.com/eventlens/eventlens/schemaregistry/jsonschema"
 	"github.com/eventlens/eventlens/schemaregistry/protobuf"
 )
 
 // Comparison is what separates two versions of one subject: whether To may follow From at the
-// subject's compatibility level, and the differences the format can name.
+// subject's compatibility level, and every change from one to the other.
 type Comparison struct {
 	From, To Schema
 	Level    string // the compatibility level that applies to the subject
 	// Incompatible lists why To breaks Level against From; empty means compatible.
 	Incompatible []Change
 	// Changes lists the differences from From to To. Complete says whether it is every change,
-	// compatible ones included (JSON Schema and Protobuf have a full diff), or only what breaks
-	// backward and forward compatibility (Avro, or versions of different schema types).
+	// compatible ones included (versions of one schema type), or only what breaks (versions of
+	// different schema types, which have no diff).
 	Changes  []Change
 	Complete bool
 }
 
 // Change is one named difference between two schema versions.
 type Change struct {
-	Type    string // Confluent's name, e.g. FIELD_ADDED, READER_FIELD_MISSING_DEFAULT_VALUE
+	Type    string // e.g. FIELD_ADDED (a change), READER_FIELD_MISSING_DEFAULT_VALUE (an incompatibility)
 	Path    string
 	Message string
-	// Compatible tells whether the change keeps data written with the old version readable
-	// with the new one (backward).
+	// Field names the field the change is at in the format's words: "OrderPlaced.couponCode"
+	// (Avro), "customer.id" (JSON Schema), "Order.id (1)" (Protobuf); OldType and NewType are
+	// its types as written, "" on the side that lacks it.
+	Field, OldType, NewType string
+	// Compatible tells whether the change keeps the subject's compatibility level.
 	Compatible bool
-	// Direction is BACKWARD (the new version reads old data) or FORWARD (the old version reads
-	// new data) for a change found by a compatibility check; "" for one found by a full diff.
+	// Direction is, for a change in Changes that breaks the subject's level, how: BACKWARD (the
+	// new version cannot read data written with the old), FORWARD (the old version cannot read
+	// data written with the new) or FULL (both). Incompatibilities leave it "".
 	Direction string
 }
 
@@ -85,33 +90,64 @@ func (r *Registry) Compare(ctx context.Context, subject string, from, to int) (C
 		if err != nil {
 			return Comparison{}, err
 		}
+		// The forward check diffs the other way round; a change breaks it when the change
+		// that undoes it, at the same path, breaks backward.
+		forward := map[string]bool{}
+		for _, d := range jsonschema.Diff(n.(*jsonschema.Schema), o.(*jsonschema.Schema), policy) {
+			forward[d.Path] = forward[d.Path] || !policy.Compatible(d.Type)
+		}
 		for _, d := range jsonschema.Diff(o.(*jsonschema.Schema), n.(*jsonschema.Schema), policy) {
 			msg := d.Message()
 			if strings.HasPrefix(msg, d.Type+" ") { // Confluent has no words for this one
 				msg = describeType(d.Type) + " at " + d.Path
 			}
-			c.Changes = append(c.Changes, Change{Type: d.Type, Path: d.Path, Message: msg, Compatible: policy.Compatible(d.Type)})
+			ch := Change{Type: d.Type, Path: d.Path, Message: msg, Field: d.Field()}
+			ch.OldType, ch.NewType = d.Types()
+			c.Changes = append(c.Changes, judged(ch, c.Level, !policy.Compatible(d.Type), forward[d.Path]))
 		}
 	case isProtobuf(o) && isProtobuf(n):
 		c.Complete = true
+		forward := map[string]bool{} // as for JSON Schema
+		for _, d := range protobuf.Diff(n.(*protobuf.Schema), o.(*protobuf.Schema)) {
+			forward[d.Path] = forward[d.Path] || !d.Compatible()
+		}
 		for _, d := range protobuf.Diff(o.(*protobuf.Schema), n.(*protobuf.Schema)) {
 			msg := describeType(d.Type) + " at " + d.Path
 			if !d.Compatible() {
 				msg = plainMessage(d.Message("new", "old"))
 			}
-			c.Changes = append(c.Changes, Change{Type: d.Type, Path: d.Path, Message: msg, Compatible: d.Compatible()})
+			ch := Change{Type: d.Type, Path: d.Path, Message: msg, Field: d.Field()}
+			ch.OldType, ch.NewType = d.Types()
+			c.Changes = append(c.Changes, judged(ch, c.Level, !d.Compatible(), forward[d.Path]))
 		}
-	default:
-		// No full diff: what breaks reading old data with the new version, then new data with
-		// the old one.
-		backward := changesOf(n.BackwardIncompatibilities(o), Backward)
-		forward, _ := Incompatibilities(Forward, n, []format.Schema{o})
-		c.Changes = append(backward, changesOf(forward, Forward)...)
+	default: // Avro
+		c.Complete = true
+		for _, d := range avro.Diff(o.(*avro.Schema), n.(*avro.Schema)) {
+			ch := Change{Type: d.Type, Path: d.Path, Message: d.Message(), Field: d.Field, OldType: d.OldType, NewType: d.NewType}
+			c.Changes = append(c.Changes, judged(ch, c.Level, d.BreaksBackward, d.BreaksForward))
+		}
 	}
 	if c.Changes == nil {
 		c.Changes = []Change{}
 	}
 	return c, nil
+}
+
+// judged is c marked for the subject's level, from the ways it breaks.
+func judged(c Change, level string, breaksBackward, breaksForward bool) Change {
+	base := strings.TrimSuffix(level, "_TRANSITIVE")
+	backward := breaksBackward && (base == Backward || base == Full)
+	forward := breaksForward && (base == Forward || base == Full)
+	switch {
+	case backward && forward:
+		c.Direction = Full
+	case backward:
+		c.Direction = Backward
+	case forward:
+		c.Direction = Forward
+	}
+	c.Compatible = c.Direction == ""
+	return c
 }
 
 func isJSON(s format.Schema) bool {
@@ -124,11 +160,12 @@ func isProtobuf(s format.Schema) bool {
 	return ok
 }
 
-// changesOf turns a format's incompatibilities into changes found in direction.
+// changesOf turns a format's incompatibilities into changes that break in direction.
 func changesOf(diffs []format.Difference, direction string) []Change {
 	out := make([]Change, 0, len(diffs))
 	for _, d := range diffs {
-		out = append(out, Change{Type: d.Type, Path: d.Path, Message: plainMessage(d.Message), Direction: direction})
+		out = append(out, Change{Type: d.Type, Path: d.Path, Message: plainMessage(d.Message),
+			Field: d.Field, OldType: d.OldType, NewType: d.NewType, Direction: direction})
 	}
 	return out
 }
