@@ -257,6 +257,15 @@ func TestDemoDescribesItself(t *testing.T) {
 				t.Errorf("the changed lines lack %s:\n--- v1\n%s\n--- v3\n%s", change.text, removed, added)
 			}
 		}
+		rows := texts(page, "tr", "change")
+		if got := changeRows(page); !slices.Equal(got, demoChanges) || len(rows) != len(demoChangeWords) {
+			t.Fatalf("changes %q, want %q", got, demoChanges)
+		}
+		for i, words := range demoChangeWords {
+			if !strings.Contains(rows[i], words) {
+				t.Errorf("change %q does not say %s", rows[i], words)
+			}
+		}
 	})
 
 	t.Run("catalog", func(t *testing.T) {
@@ -484,6 +493,17 @@ func TestBrowserDemoSchemaHistory(t *testing.T) {
 			t.Errorf("the changed lines lack %s:\n--- v1\n%s\n--- v3\n%s", change.text, removed, added)
 		}
 	}
+	rows, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="change"]')].map(r =>
+		r.dataset.field + ' ' + r.dataset.type + ' ' + r.dataset.verdict)`))
+	if err != nil || !slices.Equal(rows, demoChanges) {
+		t.Errorf("changes %q (%v), want %q", rows, err, demoChanges)
+	}
+	for i, words := range demoChangeWords {
+		if got := texts(`[data-testid="change"] .chg-what`); len(got) != len(demoChangeWords) || got[i] != words {
+			t.Errorf("the changes say %q, want %q", got, demoChangeWords)
+			break
+		}
+	}
 	b.screenshot(t, "demo-schema-diff")
 
 	if status := b.open(t, ts.URL+"/drift"); status != http.StatusOK {
@@ -520,6 +540,32 @@ func texts(page, tag, id string) []string {
 }
 
 var anyTag = regexp.MustCompile(`<[^>]*>`)
+
+// demoChanges are the changes from orders.placed-value v1 to v3, by field, kind and verdict at
+// the subject's level, and demoChangeWords what each says.
+var (
+	demoChanges = []string{
+		"OrderPlaced DOC_CHANGED compatible",
+		"OrderPlaced.storefront FIELD_ADDED compatible",
+		"OrderPlaced.couponCode FIELD_ADDED compatible",
+	}
+	demoChangeWords = []string{
+		`Record doc changed: "An order as the customer placed it." → "An order as the customer placed it: who, how much, when and where."`,
+		`Field added: string, default "web"`,
+		`Field added: null | string, default null`,
+	}
+)
+
+var changeRow = regexp.MustCompile(`data-testid="change" data-field="([^"]*)" data-type="([^"]*)" data-verdict="([^"]*)"`)
+
+// changeRows lists the rows of a diff page's changes as field, kind and verdict.
+func changeRows(page string) []string {
+	var out []string
+	for _, m := range changeRow.FindAllStringSubmatch(page, -1) {
+		out = append(out, html.UnescapeString(m[1])+" "+m[2]+" "+m[3])
+	}
+	return out
+}
 
 // TestDemoRestartKeepsItsHistory runs the demo twice on one database, as `eventlens serve
 // --demo` does across restarts: the second run takes the versions the first registered at once

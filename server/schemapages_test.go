@@ -254,18 +254,22 @@ func TestSchemaDiffPage(t *testing.T) {
 		shows   []string
 	}{
 		{"/schemas/orders-value/diff?from=2&to=3", "incompatible", []string{
-			"READER_FIELD_MISSING_DEFAULT_VALUE", "/fields/2", "currency",
-			"Incompatibilities both ways", ">BACKWARD</span>",
+			"READER_FIELD_MISSING_DEFAULT_VALUE", "/fields/2", // the verdict names the incompatibility
+			`data-field="Order.currency" data-type="FIELD_ADDED" data-verdict="breaking"`, "Field added: string, no default",
+			"new can&#39;t read old", "At BACKWARD",
 			`data-testid="new-changed"`, // the added line is marked
 			`<option value="2" selected>`,
 		}},
-		{"/schemas/orders-value/diff?from=1&to=2", "compatible", []string{"Nothing breaks either way", `data-testid="new-changed"`}},
+		{"/schemas/orders-value/diff?from=1&to=2", "compatible", []string{
+			`data-field="Order.total" data-type="FIELD_ADDED" data-verdict="compatible"`, "Field added: double, default 0",
+			`data-testid="new-changed"`,
+		}},
 		{"/schemas/customers-value/diff?from=1&to=2", "compatible", []string{
-			"OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "#/properties/email", "DESCRIPTION_CHANGED",
+			"OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "#/properties/email", `data-field="email"`, "DESCRIPTION_CHANGED",
 			`<span class="badge badge-ok">compatible</span>`, "Changes",
 		}},
 		{"/schemas/customers-value/diff?from=2&to=1", "incompatible", []string{"PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", "breaking"}},
-		{"/schemas/payments-value/diff?from=1&to=2", "compatible", []string{"FIELD_ADDED", "#/Payment/3", "Field added at #/Payment/3"}},
+		{"/schemas/payments-value/diff?from=1&to=2", "compatible", []string{"FIELD_ADDED", "#/Payment/3", "Field added at #/Payment/3", `data-field="Payment.currency (3)"`}},
 		{"/schemas/payments-value/diff?from=2&to=1", "compatible", []string{"FIELD_REMOVED"}},
 		{"/schemas/legacy-value/diff?from=1&to=2", "compatible", []string{"deleted"}},
 		{"/schemas/team%2Forders-value/diff?from=1&to=1", "compatible", []string{"No difference."}},

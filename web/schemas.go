@@ -333,6 +333,27 @@ func sideTestID(side string, changed bool) string {
 	return side
 }
 
+// changeVerdict is a change's verdict at the subject's level, for tests to read.
+func changeVerdict(c schemaregistry.Change) string {
+	if c.Compatible {
+		return "compatible"
+	}
+	return "breaking"
+}
+
+// directionWords says which readers a breaking change fails.
+func directionWords(direction string) string {
+	switch direction {
+	case schemaregistry.Backward:
+		return "new can't read old"
+	case schemaregistry.Forward:
+		return "old can't read new"
+	case schemaregistry.Full:
+		return "neither reads the other"
+	}
+	return direction
+}
+
 // levelMeaning explains a compatibility level in a sentence.
 func levelMeaning(level string) string {
 	switch level {
