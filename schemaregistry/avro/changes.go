@@ -155,8 +155,8 @@ type differ struct {
 	seen    map[[2]*node]bool // pairs of named types compared already
 }
 
-// add records a change at p, at token below it in the new schema.
-func (d *differ) add(p place, typ, of, token, old, new string) {
+// add records a change at p, at token below it in the new schema, and returns it.
+func (d *differ) add(p place, typ, of, token, old, new string) *Change {
 	c := Change{Type: typ, Path: p.newPath + "/" + token, Field: cmp.Or(p.newKey, p.name), OldType: p.oldType, NewType: p.newType,
 		Old: old, New: new, of: of, newKey: p.newKey, oldKey: p.oldKey}
 	if token == "" {
@@ -166,6 +166,7 @@ func (d *differ) add(p place, typ, of, token, old, new string) {
 		c.Path = "/"
 	}
 	d.changes = append(d.changes, c)
+	return &d.changes[len(d.changes)-1]
 }
 
 // types compares the types found at p in the two schemas.
@@ -185,8 +186,7 @@ func (d *differ) types(p place, o, n *node) {
 		keepsOld, keepsNew := len(pairs) == len(old), len(pairs) == len(new)
 		reordered := false
 		for k, pair := range pairs {
-			ob, nb := old[pair[0]], new[pair[1]]
-			if !(ob.named() && nb.named()) && written(ob) != written(nb) {
+			if writtenApart(old[pair[0]], new[pair[1]]) {
 				keepsOld, keepsNew = false, false
 			}
 			reordered = reordered || k > 0 && pair[0] < pairs[k-1][0]
@@ -196,7 +196,7 @@ func (d *differ) types(p place, o, n *node) {
 		}
 		for _, pair := range pairs {
 			ob, nb := old[pair[0]], new[pair[1]]
-			if !(ob.named() && nb.named()) && written(ob) != written(nb) {
+			if writtenApart(ob, nb) {
 				continue // the type change says it in full
 			}
 			q := p
@@ -221,8 +221,14 @@ func (d *differ) typeChanged(p place, o, n *node, keepsOld, keepsNew bool) {
 	if old == new || old == "" || new == "" {
 		old, new = spelled(o), spelled(n)
 	}
-	d.add(p, TypeChanged, "field", "", old, new)
-	d.changes[len(d.changes)-1].keepsOld, d.changes[len(d.changes)-1].keepsNew = keepsOld, keepsNew
+	c := d.add(p, TypeChanged, "field", "", old, new)
+	c.keepsOld, c.keepsNew = keepsOld, keepsNew
+}
+
+// writtenApart tells that two paired branches differ in how they are written, in full, which
+// their union's type change then says; named types are written by name and compared apart.
+func writtenApart(o, n *node) bool {
+	return !(o.named() && n.named()) && written(o) != written(n)
 }
 
 // spelled is a type written with its kind where its name alone could mislead.

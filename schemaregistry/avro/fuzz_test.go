@@ -8,7 +8,7 @@ import (
 )
 
 // FuzzParseAndCheck parses two schema texts and, when both are valid, checks them against each
-// other both ways and prints them: nothing may panic, loop or lose its canonical text.
+// other both ways, diffs them and prints them: nothing may panic, loop or lose its canonical text.
 func FuzzParseAndCheck(f *testing.F) {
 	if data, err := os.ReadFile(path.Join(corpus, "avro/compatibility-cases.json")); err == nil {
 		var file struct {
@@ -38,5 +38,8 @@ func FuzzParseAndCheck(f *testing.F) {
 		}
 		sa.BackwardIncompatibilities(sb)
 		sb.BackwardIncompatibilities(sa)
+		for _, c := range Diff(sb.(*Schema), sa.(*Schema)) {
+			_ = c.Message()
+		}
 	})
 }
