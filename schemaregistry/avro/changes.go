@@ -69,7 +69,7 @@ func Diff(original, update *Schema) []Change {
 // diff is Diff, with the incompatibilities it could pin on no change.
 func diff(original, update *Schema) ([]Change, []format.Difference) {
 	d := differ{seen: map[[2]*node]bool{}}
-	d.types(place{oldType: written(original.root), newType: written(update.root)}, original.root, update.root)
+	d.types(place{oldType: original.root, newType: update.root}, original.root, update.root)
 	unexplained := d.mark(update.BackwardIncompatibilities(original), backward)
 	unexplained = append(unexplained, d.mark(original.BackwardIncompatibilities(update), forward)...)
 	return d.changes, unexplained
@@ -139,7 +139,7 @@ func orNone(s string) string {
 type place struct {
 	oldPath, newPath string // JSON pointers
 	oldKey, newKey   string // dotted field names in each schema's words, "" above the first field
-	oldType, newType string // the innermost field's types as written (the roots' above any field)
+	oldType, newType *node  // the innermost field's types (the roots' above any field), nil where it lacks
 	name             string // what names a change above the first field: the named type met there
 }
 
@@ -157,7 +157,7 @@ type differ struct {
 
 // add records a change at p, at token below it in the new schema, and returns it.
 func (d *differ) add(p place, typ, of, token, old, new string) *Change {
-	c := Change{Type: typ, Path: p.newPath + "/" + token, Field: cmp.Or(p.newKey, p.name), OldType: p.oldType, NewType: p.newType,
+	c := Change{Type: typ, Path: p.newPath + "/" + token, Field: cmp.Or(p.newKey, p.name), OldType: written(p.oldType), NewType: written(p.newType),
 		Old: old, New: new, of: of, newKey: p.newKey, oldKey: p.oldKey}
 	if token == "" {
 		c.Path = p.newPath
@@ -217,7 +217,7 @@ func (d *differ) types(p place, o, n *node) {
 // types (which show an array's items and a union's branches), or more fully where those read
 // alike: a record and an enum both named Status, a union of one type and that type.
 func (d *differ) typeChanged(p place, o, n *node, keepsOld, keepsNew bool) {
-	old, new := p.oldType, p.newType
+	old, new := written(p.oldType), written(p.newType)
 	if old == new || old == "" || new == "" {
 		old, new = spelled(o), spelled(n)
 	}
@@ -351,14 +351,14 @@ func (d *differ) fields(p place, o, n *node) {
 	}
 	continues := counterparts(o, n)
 	for _, nf := range n.fields {
-		q := place{newPath: p.newPath + "/fields/" + nf.posToken, newKey: newParent + "." + nf.name, newType: written(nf.typ)}
+		q := place{newPath: p.newPath + "/fields/" + nf.posToken, newKey: newParent + "." + nf.name, newType: nf.typ}
 		of := continues[nf]
 		if of == nil {
 			q.oldKey = oldParent + "." + nf.name
 			d.add(q, FieldAdded, "field", "", "", jsonText(nf.def))
 			continue
 		}
-		q.oldPath, q.oldKey, q.oldType = p.oldPath+"/fields/"+of.posToken, oldParent+"."+of.name, written(of.typ)
+		q.oldPath, q.oldKey, q.oldType = p.oldPath+"/fields/"+of.posToken, oldParent+"."+of.name, of.typ
 		if of.name != nf.name {
 			d.add(q, FieldRenamed, "field", "name", of.name, nf.name)
 		}
@@ -389,7 +389,7 @@ func (d *differ) fields(p place, o, n *node) {
 			continue
 		}
 		q := place{oldPath: p.oldPath + "/fields/" + of.posToken, newPath: p.oldPath + "/fields/" + of.posToken,
-			oldKey: oldParent + "." + of.name, newKey: newParent + "." + of.name, oldType: written(of.typ)}
+			oldKey: oldParent + "." + of.name, newKey: newParent + "." + of.name, oldType: of.typ}
 		d.add(q, FieldRemoved, "field", "", jsonText(of.def), "")
 	}
 }

@@ -214,3 +214,15 @@ func TestDiffCorpus(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDiff diffs a record of 100 fields with the version before it, which lacked the
+// last one: the diff and the two compatibility checks that mark its changes.
+func BenchmarkDiff(b *testing.B) {
+	newer, older := mustParse(b, recordWith(100)), mustParse(b, recordWith(99))
+	b.ReportAllocs()
+	for b.Loop() {
+		if changes := Diff(older, newer); len(changes) != 1 {
+			b.Fatal(changes)
+		}
+	}
+}
