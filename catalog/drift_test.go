@@ -34,21 +34,23 @@ func TestChannelSpeaksSystem(t *testing.T) {
 }
 
 func TestDriftQueryDefaults(t *testing.T) {
-	now := time.Date(2025, 6, 9, 12, 0, 0, 0, time.UTC)
-	q, err := DriftQuery{}.withDefaults(now)
-	if err != nil || !q.At.Equal(now) || q.NotObservedFor != 7*24*time.Hour || !q.Since.Equal(now.AddDate(0, 0, -7)) {
-		t.Errorf("defaults: %+v, %v", q, err)
-	}
-	for _, bad := range []DriftQuery{
-		{Kinds: []string{"drifty"}},
-		{NotObservedFor: -time.Hour},
-		{Since: now.Add(time.Hour)},
-	} {
-		if _, err := bad.withDefaults(now); !errors.Is(err, ErrInvalidQuery) {
-			t.Errorf("%+v: %v, want ErrInvalidQuery", bad, err)
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		now := time.Date(2025, 6, 9, 12, 0, 0, 0, time.UTC)
+		q, err := DriftQuery{}.withDefaults(now)
+		if err != nil || !q.At.Equal(now) || q.NotObservedFor != 7*24*time.Hour || !q.Since.Equal(now.AddDate(0, 0, -7)) {
+			t.Errorf("defaults: %+v, %v", q, err)
 		}
-	}
-	if _, err := openCatalog(t).Drift(context.Background(), DriftQuery{}); err == nil {
-		t.Error("drift without an ingester: no error")
-	}
+		for _, bad := range []DriftQuery{
+			{Kinds: []string{"drifty"}},
+			{NotObservedFor: -time.Hour},
+			{Since: now.Add(time.Hour)},
+		} {
+			if _, err := bad.withDefaults(now); !errors.Is(err, ErrInvalidQuery) {
+				t.Errorf("%+v: %v, want ErrInvalidQuery", bad, err)
+			}
+		}
+		if _, err := open(t).Drift(context.Background(), DriftQuery{}); err == nil {
+			t.Error("drift without an ingester: no error")
+		}
+	})
 }
