@@ -786,7 +786,7 @@ func (s *postgresStore) search(ctx context.Context, words []string, kind string,
 	// ts_rank's weights are {D, C, B, A}: body 1, detail 4, name 10, as the FTS5 bm25 weights;
 	// a field ranks a little below an entity that matches as well.
 	hits, err := pgList(ctx, s.db.Pool, scanSearchHit, `SELECT kind, CASE kind WHEN 'field' THEN owner ELSE name END, detail`+match+`
-		ORDER BY ts_rank('{0.1, 0, 0.4, 1}', words, $1::text::tsquery) * CASE kind WHEN 'field' THEN 0.8 ELSE 1 END DESC, name, detail
+		ORDER BY ts_rank('{0.1, 0, 0.4, 1}', words, $1::text::tsquery, 1) * CASE kind WHEN 'field' THEN 0.8 ELSE 1 END DESC, name, detail
 		LIMIT $3 OFFSET $4`, query, kind, limit, offset)
 	if err != nil {
 		return res, err
