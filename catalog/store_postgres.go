@@ -722,6 +722,8 @@ func queueSearchState(b *pgx.Batch, source, sig string) {
 
 // replaceCatalogSearch and replaceSubjectSearch hold pgSearchRefreshLock: replicas refreshing
 // at once then rebuild one after the other instead of each adding its rows beside the other's.
+// A replica that read its rows before a write committed may store them last; it is notified of
+// that write too, so it refreshes once more and puts the newer rows back.
 func (s *postgresStore) replaceCatalogSearch(ctx context.Context, sig string, docs []searchDoc) error {
 	return s.inTx(ctx, pgSearchRefreshLock, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
