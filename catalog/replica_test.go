@@ -29,6 +29,7 @@ func replicas(t *testing.T, n int) []*Catalog {
 	u := pgtest.URL(t)
 	registry := testRegistry(t, storagetest.SQLite(t))
 	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	var wg sync.WaitGroup
 	var out []*Catalog
 	for range n {
