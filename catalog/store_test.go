@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
 	"github.com/eventlens/eventlens/storage"
@@ -22,19 +24,77 @@ import (
 // helpers; search_test.go has the search suite and replica_test.go the tests of several
 // replicas on one PostgreSQL.
 
-// eachBackend runs f on SQLite and on PostgreSQL; open gives a catalog on a fresh store of that
-// backend each time (the first on the store storagetest.Each made).
+// eachBackend runs f on SQLite and on PostgreSQL; open gives a catalog on an empty store of
+// that backend each time.
 func eachBackend(t *testing.T, f func(t *testing.T, open func(testing.TB) *Catalog)) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		used := false
-		f(t, func(t testing.TB) *Catalog {
-			if used {
-				return openCatalog(t, freshStore(t, db))
-			}
-			used = true
-			return openCatalog(t, db)
-		})
+		stores := &emptyStores{owner: t, free: []*storage.DB{db}}
+		f(t, func(t testing.TB) *Catalog { return openCatalog(t, stores.take(t)) })
 	})
+}
+
+// emptyStores hands out empty stores like the first one in free. A PostgreSQL database takes
+// about a second to create, migrate and drop on this machine, and table-driven tests open a
+// catalog per case: so a database a case is done with is emptied for the next one.
+type emptyStores struct {
+	owner  testing.TB // what the databases live as long as
+	free   []*storage.DB
+	sqlite bool
+}
+
+func (s *emptyStores) take(t testing.TB) *storage.DB {
+	t.Helper()
+	var db *storage.DB
+	switch {
+	case len(s.free) > 0:
+		db, s.free = s.free[len(s.free)-1], s.free[:len(s.free)-1]
+		s.sqlite = db.SQLite != nil
+	case s.sqlite:
+		return storagetest.SQLite(t) // a new file costs little
+	default:
+		db = storagetest.Postgres(s.owner)
+	}
+	if db.Postgres != nil {
+		t.Cleanup(func() {
+			emptyPostgres(t, db)
+			s.free = append(s.free, db)
+		})
+	}
+	return db
+}
+
+// catalogTables are the catalog's PostgreSQL tables, each after those that refer to it.
+var catalogTables = []string{"catalog_operation_messages", "catalog_operations", "catalog_channel_messages",
+	"catalog_channel_servers", "catalog_service_servers", "catalog_channel_descriptions", "catalog_server_descriptions",
+	"catalog_message_descriptions", "catalog_document_versions", "catalog_services", "catalog_channels",
+	"catalog_messages", "catalog_servers", "catalog_domains", "catalog_documents", "catalog_owners",
+	"search_docs", "search_state", "search_subjects"}
+
+// emptyPostgres deletes every row of the catalog's tables (a DELETE of a few rows takes
+// milliseconds where a TRUNCATE takes most of a second); ids go on counting.
+func emptyPostgres(t testing.TB, db *storage.DB) {
+	ctx := context.Background()
+	rows, err := db.Postgres.Pool.Query(ctx, `SELECT tablename FROM pg_tables
+		WHERE schemaname = current_schema() AND (tablename LIKE 'catalog\_%' OR tablename LIKE 'search\_%')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range tables {
+		if !slices.Contains(catalogTables, table) {
+			t.Fatalf("table %s is not in catalogTables: add it there", table)
+		}
+	}
+	b := &pgx.Batch{}
+	for _, table := range catalogTables {
+		b.Queue("DELETE FROM " + table)
+	}
+	if err := db.Postgres.Pool.SendBatch(ctx, b).Close(); err != nil {
+		t.Fatalf("empty the catalog's tables: %v", err)
+	}
 }
 
 // openCatalog opens a catalog and its schema registry on db with a fixed clock.
@@ -56,14 +116,6 @@ func testRegistry(t testing.TB, db *storage.DB) *schemaregistry.Registry {
 		db = storagetest.SQLite(t)
 	}
 	return schemaregistry.New(db.SQLite, schemaregistry.Formats())
-}
-
-// freshStore opens an empty store of db's backend.
-func freshStore(t testing.TB, db *storage.DB) *storage.DB {
-	if db.Postgres != nil {
-		return storagetest.Postgres(t)
-	}
-	return storagetest.SQLite(t)
 }
 
 // sqliteDB is the file under a catalog on SQLite, for the tests of SQLite's own migrations.
