@@ -14,20 +14,18 @@ import (
 	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/pgdb/pgtest"
 	"github.com/eventlens/eventlens/storage"
-	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 // Several replicas on one PostgreSQL: each test opens two catalogs on one database (two pools,
 // as two processes have), each with its own listener, as cmd/eventlens wires them.
 
-// replicas opens n catalogs on one fresh database, listening for each other's writes, with one
-// registry (on SQLite until the registry has its PostgreSQL store). Each catalog's clock stands
-// still, so its search index is refreshed only when a notification says the catalog changed,
-// never because searchRecheck passed.
+// replicas opens n catalogs on one fresh database, listening for each other's writes, each with
+// its registry (see testRegistry). Each catalog's clock stands still, so its search index is
+// refreshed only when a notification says the catalog changed, never because searchRecheck
+// passed.
 func replicas(t *testing.T, n int) []*Catalog {
 	t.Helper()
 	u := pgtest.URL(t)
-	registry := testRegistry(t, storagetest.SQLite(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	var wg sync.WaitGroup
@@ -39,7 +37,8 @@ func replicas(t *testing.T, n int) []*Catalog {
 		}
 		t.Cleanup(func() { db.Close() })
 		t.Cleanup(func() { cancel(); wg.Wait() }) // before the pool closes
-		c := New(&storage.DB{Postgres: db}, registry)
+		store := &storage.DB{Postgres: db}
+		c := New(store, testRegistry(t, store))
 		c.now = func() time.Time { return time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC) }
 		handlers := c.ReplicaHandlers()
 		listening := make(chan struct{})

@@ -105,12 +105,12 @@ func openCatalog(t testing.TB, db *storage.DB) *Catalog {
 	return c
 }
 
-// testRegistry is the registry a test catalog registers payloads with: on the catalog's own
-// store. The registry's PostgreSQL store is being written on its own branch (pg-registry);
-// until it lands a catalog on PostgreSQL registers with a registry on a SQLite file of its own,
-// which the catalog reaches only through the registry's Go API, as it always does. Once it
-// lands, drop the next line (and pass db itself): every catalog test then runs both on one
-// PostgreSQL.
+// testRegistry is the registry a test catalog on db registers payloads with. The registry's
+// PostgreSQL store is being written on its own branch (pg-registry): until it lands, a catalog
+// on PostgreSQL registers with a registry on a SQLite file of its own, which it reaches only
+// through the registry's Go API, as always. When it lands, this body becomes
+// `return schemaregistry.New(db, schemaregistry.Formats())`, and every catalog test, the
+// replica tests included, runs catalog and registry on one PostgreSQL.
 func testRegistry(t testing.TB, db *storage.DB) *schemaregistry.Registry {
 	if db.Postgres != nil {
 		db = storagetest.SQLite(t)
