@@ -50,8 +50,3 @@ func notFound(kind, name string) error {
 // ErrInvalidQuery means a question asked of the catalog makes no sense (an unknown kind of drift,
 // a negative duration, ...).
 var ErrInvalidQuery = errors.New("invalid query")
-
-// ErrUnavailable means the catalog's database cannot be reached just now (a refused or lost
-// connection, a server shutting down): the request may succeed when retried, and nothing of a
-// failed write was kept.
-var ErrUnavailable = errors.New("catalog database unavailable")

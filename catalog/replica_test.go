@@ -278,7 +278,7 @@ func (p *proxy) stop() {
 }
 
 // While the database cannot be reached, reads, searches, imports and patches fail with
-// ErrUnavailable (the server answers 503); once it is back they work again, on the same pool.
+// pgdb.ErrUnavailable (the server answers 503); once it is back they work again, on the same pool.
 func TestUnavailableDatabase(t *testing.T) {
 	ctx := context.Background()
 	u, err := url.Parse(pgtest.URL(t))
@@ -299,7 +299,7 @@ func TestUnavailableDatabase(t *testing.T) {
 	if _, err := c.ImportDocument(ctx, doc, ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Service(ctx, "nope"); !errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnavailable) {
+	if _, err := c.Service(ctx, "nope"); !errors.Is(err, ErrNotFound) || errors.Is(err, pgdb.ErrUnavailable) {
 		t.Fatalf("a missing service: %v, want ErrNotFound only", err)
 	}
 
@@ -322,8 +322,8 @@ func TestUnavailableDatabase(t *testing.T) {
 	} {
 		// The pool may hold connections the proxy cut: every call, not only the first, fails.
 		for i := range 3 {
-			if err := call(); !errors.Is(err, ErrUnavailable) {
-				t.Errorf("%s (try %d) while the database is away: %v, want ErrUnavailable", what, i+1, err)
+			if err := call(); !errors.Is(err, pgdb.ErrUnavailable) {
+				t.Errorf("%s (try %d) while the database is away: %v, want pgdb.ErrUnavailable", what, i+1, err)
 			}
 		}
 	}

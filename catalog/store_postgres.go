@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +20,8 @@ import (
 // writes take one advisory lock for their transaction, so they run one at a time across the
 // replicas as they do on SQLite's single writer: an import reads the other documents'
 // descriptions as committed and merges them without a race, and document versions stay dense.
-// Each write notifies ReplicaChannel as it commits.
+// Each write notifies ReplicaChannel as it commits. An error that means the database cannot be
+// reached is marked with pgdb.ErrUnavailable (pgdb.Unavailable), which the server answers with 503.
 type postgresStore struct {
 	db *pgdb.DB
 }
@@ -40,63 +39,39 @@ type pgQueryer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
-// pgFail marks an error that means the database cannot be reached (a refused or lost
-// connection, a server shutting down) with ErrUnavailable; others stay as they are.
-func pgFail(err error) error {
-	if err == nil || errors.Is(err, ErrUnavailable) || !pgUnreachable(err) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", ErrUnavailable, err)
-}
-
-func pgUnreachable(err error) bool {
-	if errors.Is(err, context.Canceled) {
-		return false // the caller gave up, the database did nothing wrong
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		// Class 08: connection exception; 57P01-57P03: admin or crash shutdown, cannot connect now.
-		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
-	}
-	var connectErr *pgconn.ConnectError
-	var netErr net.Error
-	return errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-}
-
 func pgList[T any](ctx context.Context, q pgQueryer, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("query catalog: %w", pgFail(err))
+		return nil, fmt.Errorf("query catalog: %w", pgdb.Unavailable(err))
 	}
 	defer rows.Close()
 	list := []T{}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("read catalog: %w", pgFail(err))
+			return nil, fmt.Errorf("read catalog: %w", pgdb.Unavailable(err))
 		}
 		list = append(list, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read catalog: %w", pgFail(err))
+		return nil, fmt.Errorf("read catalog: %w", pgdb.Unavailable(err))
 	}
 	return list, nil
 }
 
 func pgOne[T any](ctx context.Context, q pgQueryer, kind, name string, scan func(scanner) (T, error), query string, args ...any) (T, error) {
 	v, err := scan(q.QueryRow(ctx, query, args...))
-	return one(v, pgFail(err), pgx.ErrNoRows, kind, name)
+	return one(v, pgdb.Unavailable(err), pgx.ErrNoRows, kind, name)
 }
 
 // pgRow runs a query of one row into dest.
 func pgRow(ctx context.Context, q pgQueryer, query string, args []any, dest ...any) error {
-	return pgFail(q.QueryRow(ctx, query, args...).Scan(dest...))
+	return pgdb.Unavailable(q.QueryRow(ctx, query, args...).Scan(dest...))
 }
 
 func pgExec(ctx context.Context, q pgQueryer, query string, args ...any) (pgconn.CommandTag, error) {
 	tag, err := q.Exec(ctx, query, args...)
-	return tag, pgFail(err)
+	return tag, pgdb.Unavailable(err)
 }
 
 func (s *postgresStore) names(ctx context.Context, query string, args ...any) ([]string, error) {
@@ -365,7 +340,7 @@ func (s *postgresStore) documentation(ctx context.Context) (documentationRows, e
 	// One snapshot for every query, as SQLite's read transaction gives.
 	tx, err := s.db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return r, pgFail(err)
+		return r, pgdb.Unavailable(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if r.services, err = pgList(ctx, tx, scanName, `SELECT name FROM catalog_services`); err != nil {
@@ -409,7 +384,7 @@ func (s *postgresStore) update(ctx context.Context, f func(tx storeTx) error) er
 func (s *postgresStore) inTx(ctx context.Context, key int64, f func(tx pgx.Tx) error) error {
 	tx, err := s.db.Pool.Begin(ctx)
 	if err != nil {
-		return pgFail(err)
+		return pgdb.Unavailable(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if _, err := pgExec(ctx, tx, `SELECT pg_advisory_xact_lock($1)`, key); err != nil {
@@ -418,7 +393,7 @@ func (s *postgresStore) inTx(ctx context.Context, key int64, f func(tx pgx.Tx) e
 	if err := f(tx); err != nil {
 		return err
 	}
-	return pgFail(tx.Commit(ctx))
+	return pgdb.Unavailable(tx.Commit(ctx))
 }
 
 // postgresTx is a catalog write transaction on PostgreSQL.
@@ -431,7 +406,7 @@ func (t *postgresTx) changed(ctx context.Context, what string) error {
 	if len(what) > 1000 {
 		what = strings.ToValidUTF8(what[:1000], "")
 	}
-	return pgFail(pgdb.Notify(ctx, t.tx, ReplicaChannel, what))
+	return pgdb.Unavailable(pgdb.Notify(ctx, t.tx, ReplicaChannel, what))
 }
 
 func (t *postgresTx) exec(ctx context.Context, query string, args ...any) error {
@@ -521,7 +496,7 @@ func (t *postgresTx) forgetLinks(ctx context.Context, docID, serviceID int64) er
 	b.Queue(`DELETE FROM catalog_channel_messages WHERE document_id = $1`, docID)
 	b.Queue(`DELETE FROM catalog_service_servers WHERE service_id = $1`, serviceID)
 	b.Queue(`DELETE FROM catalog_channel_servers WHERE document_id = $1`, docID)
-	return pgFail(t.tx.SendBatch(ctx, b).Close())
+	return pgdb.Unavailable(t.tx.SendBatch(ctx, b).Close())
 }
 
 func (t *postgresTx) linkServiceServer(ctx context.Context, serviceID, serverID int64) error {
@@ -635,7 +610,7 @@ func (t *postgresTx) writeMessage(ctx context.Context, id int64, m messageFacts,
 		UPDATE catalog_channel_messages
 		SET subject = CASE WHEN $1 <> '' THEN $1 ELSE (SELECT name FROM catalog_channels WHERE id = channel_id) || '-value' END
 		WHERE message_id = $2`, m.Subject, id)
-	return pgFail(t.tx.SendBatch(ctx, b).Close())
+	return pgdb.Unavailable(t.tx.SendBatch(ctx, b).Close())
 }
 
 // Patches: kind is one of entityTables', whose tables never come from input.
@@ -732,7 +707,7 @@ func (s *postgresStore) replaceCatalogSearch(ctx context.Context, sig string, do
 			queueSearchDoc(b, "catalog", d)
 		}
 		queueSearchState(b, "catalog", sig)
-		return pgFail(tx.SendBatch(ctx, b).Close())
+		return pgdb.Unavailable(tx.SendBatch(ctx, b).Close())
 	})
 }
 
@@ -771,7 +746,7 @@ func (s *postgresStore) replaceSubjectSearch(ctx context.Context, sig string, go
 			b.Queue(`INSERT INTO search_subjects (subject, schema_id) VALUES ($1, $2)`, c.subject, c.schemaID)
 		}
 		queueSearchState(b, "registry", sig)
-		return pgFail(tx.SendBatch(ctx, b).Close())
+		return pgdb.Unavailable(tx.SendBatch(ctx, b).Close())
 	})
 }
 
