@@ -5,15 +5,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/schemaregistry"
-	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/tracing"
 )
 
 // Catalog answers questions about what the store holds and imports AsyncAPI documents into it,
 // registering their message payloads with the schema registry.
 type Catalog struct {
-	db       *sqlitedb.DB
+	store    store
 	registry *schemaregistry.Registry
 	flows    FlowSource // what traces show, for drift and export; nil until SetFlows
 	now      func() time.Time
@@ -21,8 +22,28 @@ type Catalog struct {
 }
 
 // New returns a catalog over db that registers imported payloads with registry.
-func New(db *sqlitedb.DB, registry *schemaregistry.Registry) *Catalog {
-	return &Catalog{db: db, registry: registry, now: time.Now}
+func New(db *storage.DB, registry *schemaregistry.Registry) *Catalog {
+	c := &Catalog{store: newStore(db), registry: registry, now: time.Now}
+	c.search.wake = make(chan struct{}, 1)
+	return c
+}
+
+// ReplicaChannel is the PostgreSQL channel on which a catalog write tells the other replicas
+// what it changed (a document's key, a patched entity), when it commits.
+const ReplicaChannel = "eventlens_catalog"
+
+// ReplicaHandlers is what the catalog listens to when several replicas share one PostgreSQL:
+// another replica's write makes the search index stale here, and so does a reconnect (writes
+// may have been missed). Everything else the catalog answers is read from the database each
+// time. On SQLite there is one process and nothing to listen to: nil.
+func (c *Catalog) ReplicaHandlers() map[string]pgdb.Handler {
+	if _, ok := c.store.(*postgresStore); !ok {
+		return nil
+	}
+	return map[string]pgdb.Handler{ReplicaChannel: {
+		Notified: func(string) { c.searchChanged() },
+		Reload:   c.searchChanged,
+	}}
 }
 
 // FlowSource lists the flow edges traces showed: a tracing.Ingester while serving, a
@@ -47,21 +68,9 @@ type Overview struct {
 
 // Overview counts what the store holds.
 func (c *Catalog) Overview(ctx context.Context) (Overview, error) {
-	var o Overview
-	var created string
-	err := c.db.Read.QueryRowContext(ctx, `
-		SELECT created_at,
-			(SELECT count(*) FROM catalog_domains), (SELECT count(*) FROM catalog_services),
-			(SELECT count(*) FROM catalog_channels), (SELECT count(*) FROM catalog_messages),
-			(SELECT count(*) FROM catalog_owners)
-		FROM instance`).Scan(&created, &o.Domains, &o.Services, &o.Channels, &o.Messages, &o.Owners)
+	o, err := c.store.overview(ctx)
 	if err != nil {
 		return o, fmt.Errorf("overview: %w", err)
 	}
-	t, err := time.Parse(time.RFC3339, created)
-	if err != nil {
-		return o, fmt.Errorf("overview: created_at %q: %w", created, err)
-	}
-	o.CreatedAt = t
 	return o, nil
 }

@@ -3,7 +3,6 @@ package catalog
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,81 +144,31 @@ type documentation struct {
 }
 
 func (c *Catalog) documented(ctx context.Context) (*documentation, error) {
-	tx, err := c.db.Read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	rows, err := c.store.documentation(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
-	d := &documentation{services: map[string]bool{}, byName: map[string]*documentedChannel{}, byAddress: map[string]*documentedChannel{}}
-	services, err := queryList(ctx, tx, func(row scanner) (string, error) {
-		var s string
-		return s, row.Scan(&s)
-	}, `SELECT name FROM catalog_services`)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range services {
+	d := &documentation{services: map[string]bool{}, byName: map[string]*documentedChannel{}, byAddress: map[string]*documentedChannel{},
+		ops: rows.ops}
+	for _, s := range rows.services {
 		d.services[s] = true
 	}
-	channels, err := queryList(ctx, tx, func(row scanner) (*documentedChannel, error) {
-		ch := &documentedChannel{}
-		var bindings string
-		if err := row.Scan(&ch.name, &ch.address, &bindings); err != nil {
-			return nil, err
-		}
+	for _, row := range rows.channels {
+		ch := &documentedChannel{name: row.name, address: row.address}
 		var b map[string]any
-		if err := json.Unmarshal([]byte(bindings), &b); err != nil {
+		if err := json.Unmarshal([]byte(row.bindings), &b); err != nil {
 			return nil, fmt.Errorf("bindings of channel %q: %w", ch.name, err)
 		}
 		for k := range b {
 			ch.bindings = append(ch.bindings, strings.ToLower(k))
 		}
-		return ch, nil
-	}, `SELECT name, address, bindings FROM catalog_channels ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	for _, ch := range channels {
 		d.byName[ch.name] = ch
 		if ch.address != "" && ch.address != ch.name {
 			d.byAddress[ch.address] = ch
 		}
 	}
-	type channelSubject struct{ channel, subject string }
-	subjects, err := queryList(ctx, tx, func(row scanner) (channelSubject, error) {
-		var cs channelSubject
-		return cs, row.Scan(&cs.channel, &cs.subject)
-	}, `SELECT DISTINCT c.name, cm.subject FROM catalog_channel_messages cm JOIN catalog_channels c ON c.id = cm.channel_id
-		ORDER BY c.name, cm.subject`)
-	if err != nil {
-		return nil, err
-	}
-	for _, cs := range subjects {
+	for _, cs := range rows.subjects {
 		d.byName[cs.channel].subjects = append(d.byName[cs.channel].subjects, cs.subject)
-	}
-	d.ops, err = queryList(ctx, tx, func(row scanner) (documentedOp, error) {
-		var op documentedOp
-		var since string
-		if err := row.Scan(&op.service, &op.name, &op.action, &op.channel, &op.group, &since); err != nil {
-			return op, err
-		}
-		if since != "" {
-			t, err := time.Parse(time.RFC3339Nano, since)
-			if err != nil {
-				return op, fmt.Errorf("import time %q: %w", since, err)
-			}
-			op.since = t
-		}
-		return op, nil
-	}, `
-		SELECT s.name, op.name, op.action, c.name, op.consumer_group,
-			coalesce((SELECT v.imported_at FROM catalog_document_versions v WHERE v.document_id = s.document_id
-				ORDER BY v.version LIMIT 1), '')
-		FROM catalog_operations op
-		JOIN catalog_services s ON s.id = op.service_id JOIN catalog_channels c ON c.id = op.channel_id
-		ORDER BY s.name, op.name`)
-	if err != nil {
-		return nil, err
 	}
 	return d, nil
 }

@@ -240,7 +240,7 @@ func (c *Catalog) exportFacts(ctx context.Context, service string) (*exportFacts
 			f.domain = &d
 		}
 	} else {
-		ops, err := c.operations(ctx, `1 = 1`)
+		ops, err := c.Operations(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -249,13 +249,7 @@ func (c *Catalog) exportFacts(ctx context.Context, service string) (*exportFacts
 
 	// The service's channels: those its operations use, and those its document describes
 	// (a 3.0 document may describe channels that no operation of its own uses).
-	channelNames, err := c.names(ctx, `
-		SELECT c.name FROM catalog_channels c
-		WHERE ?1 = ''
-			OR c.id IN (SELECT d.channel_id FROM catalog_channel_descriptions d JOIN catalog_services s ON s.document_id = d.document_id WHERE s.name = ?1)
-			OR c.id IN (SELECT op.channel_id FROM catalog_operations op JOIN catalog_services s ON s.id = op.service_id WHERE s.name = ?1)
-			OR c.id IN (SELECT cm.channel_id FROM catalog_channel_messages cm JOIN catalog_services s ON s.document_id = cm.document_id WHERE s.name = ?1)
-		ORDER BY c.name`, service)
+	rows, err := c.store.exported(ctx, service)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +258,7 @@ func (c *Catalog) exportFacts(ctx context.Context, service string) (*exportFacts
 		return nil, err
 	}
 	for _, ch := range all {
-		if slices.Contains(channelNames, ch.Name) {
+		if slices.Contains(rows.channels, ch.Name) {
 			f.channels = append(f.channels, ch)
 		}
 	}
@@ -279,33 +273,12 @@ func (c *Catalog) exportFacts(ctx context.Context, service string) (*exportFacts
 			f.servers = append(f.servers, sv)
 		}
 	}
-	onServers, err := queryList(ctx, c.db.Read, func(row scanner) (channelServer, error) {
-		var cs channelServer
-		return cs, row.Scan(&cs.Channel, &cs.Server)
-	}, `
-		SELECT DISTINCT c.name, sv.name FROM catalog_channel_servers cs
-		JOIN catalog_channels c ON c.id = cs.channel_id JOIN catalog_servers sv ON sv.id = cs.server_id
-		WHERE ?1 = '' OR cs.document_id = (SELECT document_id FROM catalog_services WHERE name = ?1)
-		ORDER BY c.name, sv.name`, service)
-	if err != nil {
-		return nil, err
-	}
 	f.channelServers = map[string][]string{}
-	for _, cs := range onServers {
+	for _, cs := range rows.channelServers {
 		f.channelServers[cs.Channel] = append(f.channelServers[cs.Channel], cs.Server)
 	}
 
-	f.links, err = queryList(ctx, c.db.Read, func(row scanner) (channelLink, error) {
-		var l channelLink
-		return l, row.Scan(&l.Channel, &l.Message, &l.Subject)
-	}, `
-		SELECT DISTINCT c.name, m.name, cm.subject FROM catalog_channel_messages cm
-		JOIN catalog_channels c ON c.id = cm.channel_id JOIN catalog_messages m ON m.id = cm.message_id
-		WHERE ?1 = '' OR cm.document_id = (SELECT document_id FROM catalog_services WHERE name = ?1)
-		ORDER BY c.name, m.name, cm.subject`, service)
-	if err != nil {
-		return nil, err
-	}
+	f.links = rows.links
 
 	messages, err := c.Messages(ctx)
 	if err != nil {

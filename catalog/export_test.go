@@ -53,44 +53,46 @@ func importCorpus(t *testing.T, c *Catalog, base string, files []string) {
 // TestExportValidates exports every service of every test document, and the whole catalog, in
 // YAML and JSON, and validates each against the AsyncAPI 3.0 JSON Schema.
 func TestExportValidates(t *testing.T) {
-	// The schema refuses what it should, so a pass below means something.
-	for _, bad := range []string{
-		`{"asyncapi": "3.0.0", "info": {"title": "no version"}}`,
-		`{"asyncapi": "3.0.0", "info": {"title": "t", "version": "1"}, "operations": {"op": {"action": "publish", "channel": {"$ref": "#/channels/c"}}}}`,
-		`{"asyncapi": "3.0.0", "info": {"title": "t", "version": "1"}, "channels": {"c": {"topic": "c"}}}`,
-	} {
-		if asyncapitest.Check([]byte(bad)) == nil {
-			t.Errorf("the AsyncAPI schema accepts %s", bad)
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		// The schema refuses what it should, so a pass below means something.
+		for _, bad := range []string{
+			`{"asyncapi": "3.0.0", "info": {"title": "no version"}}`,
+			`{"asyncapi": "3.0.0", "info": {"title": "t", "version": "1"}, "operations": {"op": {"action": "publish", "channel": {"$ref": "#/channels/c"}}}}`,
+			`{"asyncapi": "3.0.0", "info": {"title": "t", "version": "1"}, "channels": {"c": {"topic": "c"}}}`,
+		} {
+			if asyncapitest.Check([]byte(bad)) == nil {
+				t.Errorf("the AsyncAPI schema accepts %s", bad)
+			}
 		}
-	}
-	ctx := context.Background()
-	all := openCatalog(t)
-	for _, corpus := range exportCorpora {
-		t.Run(corpus.name, func(t *testing.T) {
-			c := openCatalog(t)
-			importCorpus(t, c, corpus.base, corpus.files)
-			importCorpus(t, all, corpus.base, corpus.files)
-			services, err := c.Services(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range append(services, Service{}) { // Service{}: the whole catalog
-				for _, format := range []string{"yaml", "json"} {
-					out, err := exportAs(ctx, c, s.Name, format)
-					if err != nil {
-						t.Fatalf("export %q: %v", s.Name, err)
-					}
-					asyncapitest.Validate(t, fmt.Sprintf("export of %q as %s", s.Name, format), out)
+		ctx := context.Background()
+		all := open(t)
+		for _, corpus := range exportCorpora {
+			t.Run(corpus.name, func(t *testing.T) {
+				c := open(t)
+				importCorpus(t, c, corpus.base, corpus.files)
+				importCorpus(t, all, corpus.base, corpus.files)
+				services, err := c.Services(ctx)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
-	}
-	// Every document in one catalog: channels shared between documents, the largest export.
-	out, err := all.Export(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	asyncapitest.Validate(t, "export of every test document", out)
+				for _, s := range append(services, Service{}) { // Service{}: the whole catalog
+					for _, format := range []string{"yaml", "json"} {
+						out, err := exportAs(ctx, c, s.Name, format)
+						if err != nil {
+							t.Fatalf("export %q: %v", s.Name, err)
+						}
+						asyncapitest.Validate(t, fmt.Sprintf("export of %q as %s", s.Name, format), out)
+					}
+				}
+			})
+		}
+		// Every document in one catalog: channels shared between documents, the largest export.
+		out, err := all.Export(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		asyncapitest.Validate(t, "export of every test document", out)
+	})
 }
 
 func exportAs(ctx context.Context, c *Catalog, service, format string) ([]byte, error) {
@@ -107,45 +109,43 @@ func exportAs(ctx context.Context, c *Catalog, service, format string) ([]byte, 
 // TestExportRoundTrip imports each corpus, exports each service, imports the exports into a
 // fresh catalog and expects the same catalog.
 func TestExportRoundTrip(t *testing.T) {
-	ctx := context.Background()
-	for _, corpus := range exportCorpora {
-		t.Run(corpus.name, func(t *testing.T) {
-			first := openCatalog(t)
-			importCorpus(t, first, corpus.base, corpus.files)
-			services, err := first.Services(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Import the exports in the order of the original imports, so that where two
-			// documents describe one channel, the same one speaks last.
-			sort.SliceStable(services, func(i, j int) bool {
-				return documentOrder(t, first, services[i].Name) < documentOrder(t, first, services[j].Name)
-			})
-			second := openCatalog(t)
-			for _, s := range services {
-				out, err := first.Export(ctx, s.Name)
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		ctx := context.Background()
+		for _, corpus := range exportCorpora {
+			t.Run(corpus.name, func(t *testing.T) {
+				first := open(t)
+				importCorpus(t, first, corpus.base, corpus.files)
+				services, err := first.Services(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := second.ImportDocument(ctx, out, ImportOptions{Source: s.Name + ".yaml"}); err != nil {
-					t.Fatalf("re-import the export of %q: %v\n%s", s.Name, err, out)
+				// Import the exports in the order of the original imports, so that where two
+				// documents describe one channel, the same one speaks last.
+				sort.SliceStable(services, func(i, j int) bool {
+					return documentOrder(t, first, services[i].Name) < documentOrder(t, first, services[j].Name)
+				})
+				second := open(t)
+				for _, s := range services {
+					out, err := first.Export(ctx, s.Name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, err := second.ImportDocument(ctx, out, ImportOptions{Source: s.Name + ".yaml"}); err != nil {
+						t.Fatalf("re-import the export of %q: %v\n%s", s.Name, err, out)
+					}
 				}
-			}
-			want, got := dumpCatalog(t, first), dumpCatalog(t, second)
-			if want != got {
-				t.Errorf("the re-imported catalog differs:\n%s", lineDiff(want, got))
-			}
-		})
-	}
+				want, got := dumpCatalog(t, first), dumpCatalog(t, second)
+				if want != got {
+					t.Errorf("the re-imported catalog differs:\n%s", lineDiff(want, got))
+				}
+			})
+		}
+	})
 }
 
 func documentOrder(t *testing.T, c *Catalog, service string) int {
 	t.Helper()
-	var id int
-	if err := c.db.Read.QueryRow(`SELECT document_id FROM catalog_services WHERE name = ?`, service).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return testInt(t, c, `SELECT document_id FROM catalog_services WHERE name = ?`, service)
 }
 
 // dumpCatalog writes what the round trip must keep, one fact a line. Payloads are compared as
@@ -323,53 +323,56 @@ func TestExportPayload(t *testing.T) {
 // TestExportAfterPatches: what people set through the API is exported, and contact details the
 // AsyncAPI schema would refuse stay out of info.contact but in x-eventlens-owner.
 func TestExportAfterPatches(t *testing.T) {
-	ctx := context.Background()
-	c := openCatalog(t)
-	mustImport(t, c, "testdata/shop/orders.yaml", ImportOptions{})
-	email, kind := "checkout at shop", "person"
-	if err := c.UpdateOwner(ctx, "Team Checkout", OwnerPatch{Email: &email, Kind: &kind}); err != nil {
-		t.Fatal(err)
-	}
-	description, tags := "Patched through the API.", []string{"core", "billing", "core"}
-	if err := c.Update(ctx, "message", "GetOrder", Patch{Description: &description, Tags: &tags}); err != nil {
-		t.Fatal(err)
-	}
-	out, err := c.Export(ctx, "Orders Service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	asyncapitest.Validate(t, "export after patches", out)
-	var doc struct {
-		Info struct {
-			Contact map[string]string
-			Owner   map[string]string `yaml:"x-eventlens-owner"`
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		ctx := context.Background()
+		c := open(t)
+		mustImport(t, c, "testdata/shop/orders.yaml", ImportOptions{})
+		email, kind := "checkout at shop", "person"
+		if err := c.UpdateOwner(ctx, "Team Checkout", OwnerPatch{Email: &email, Kind: &kind}); err != nil {
+			t.Fatal(err)
 		}
-		Components struct {
-			Messages map[string]struct {
-				Description string
-				Tags        []struct{ Name string }
+		description, tags := "Patched through the API.", []string{"core", "billing", "core"}
+		if err := c.Update(ctx, "message", "GetOrder", Patch{Description: &description, Tags: &tags}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.Export(ctx, "Orders Service")
+		if err != nil {
+			t.Fatal(err)
+		}
+		asyncapitest.Validate(t, "export after patches", out)
+		var doc struct {
+			Info struct {
+				Contact map[string]string
+				Owner   map[string]string `yaml:"x-eventlens-owner"`
+			}
+			Components struct {
+				Messages map[string]struct {
+					Description string
+					Tags        []struct{ Name string }
+				}
 			}
 		}
-	}
-	if err := yaml.Unmarshal(out, &doc); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := doc.Info.Contact["email"]; ok || doc.Info.Owner["email"] != email || doc.Info.Owner["kind"] != kind {
-		t.Errorf("contact %v, owner %v: want the invalid email in x-eventlens-owner only", doc.Info.Contact, doc.Info.Owner)
-	}
-	m := doc.Components.Messages["GetOrder"]
-	if m.Description != description || len(m.Tags) != 2 {
-		t.Errorf("GetOrder: %+v, want the patched description and two distinct tags", m)
-	}
+		if err := yaml.Unmarshal(out, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := doc.Info.Contact["email"]; ok || doc.Info.Owner["email"] != email || doc.Info.Owner["kind"] != kind {
+			t.Errorf("contact %v, owner %v: want the invalid email in x-eventlens-owner only", doc.Info.Contact, doc.Info.Owner)
+		}
+		m := doc.Components.Messages["GetOrder"]
+		if m.Description != description || len(m.Tags) != 2 {
+			t.Errorf("GetOrder: %+v, want the patched description and two distinct tags", m)
+		}
+	})
 }
 
 // TestExportOldBindingVersions: a 2.x document's bindings may carry versions, and fields, that
 // AsyncAPI 3.0 no longer knows; the export names the newest version, leaves such fields out and
 // stays valid, while the catalog keeps what the document said.
 func TestExportOldBindingVersions(t *testing.T) {
-	ctx := context.Background()
-	c := openCatalog(t)
-	doc := `
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		ctx := context.Background()
+		c := open(t)
+		doc := `
 asyncapi: 2.6.0
 info: {title: Old Bindings, version: 1.0.0}
 channels:
@@ -396,128 +399,131 @@ channels:
         http: {type: request, method: POST, bindingVersion: 0.1.0}
       message: {name: OrderQuery, payload: {type: object}}
 `
-	if _, err := c.ImportDocument(ctx, []byte(doc), ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	out, err := c.Export(ctx, "Old Bindings")
-	if err != nil {
-		t.Fatal(err)
-	}
-	asyncapitest.Validate(t, "export of old binding versions", out)
-	var exported map[string]any
-	if err := yaml.Unmarshal(out, &exported); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		path string // through the exported document
-		want string // as JSON
-	}{
-		{"channels/shop.orders/bindings/kafka", `{"bindingVersion":"0.5.0","topic":"shop.orders"}`},
-		{"channels/shop.orders/bindings/amqp", `{"bindingVersion":"0.3.0","exchange":{"name":"orders","type":"topic"},"is":"routingKey"}`},
-		{"channels/shop.orders/bindings/x-mqtt5", `{"bindingVersion":"0.2.0"}`}, // 3.0 has no MQTT 5 binding
-		{"operations/sendOrder/bindings", `{"amqp":{"bindingVersion":"0.3.0","deliveryMode":2},"x-note":{"owner":"shop"}}`},
-		{"operations/onOrderQuery/bindings", `{"http":{"bindingVersion":"0.3.0","method":"POST"},"kafka":{"bindingVersion":"0.5.0","groupId":{"enum":["orders"],"type":"string"}}}`},
-		{"components/messages/OrderPlaced/bindings", `{"amqp":{"bindingVersion":"0.3.0","messageType":"order.placed"},"kafka":{"bindingVersion":"0.5.0","key":{"type":"string"}}}`},
-		{"components/messages/OrderQuery/bindings", `null`},
-	}
-	for _, tt := range tests {
-		v := any(exported)
-		for _, key := range strings.Split(tt.path, "/") {
-			m, _ := v.(map[string]any)
-			v = m[key]
+		if _, err := c.ImportDocument(ctx, []byte(doc), ImportOptions{}); err != nil {
+			t.Fatal(err)
 		}
-		if got := jsonOf(t, v); got != tt.want {
-			t.Errorf("%s = %s, want %s", tt.path, got, tt.want)
+		out, err := c.Export(ctx, "Old Bindings")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		asyncapitest.Validate(t, "export of old binding versions", out)
+		var exported map[string]any
+		if err := yaml.Unmarshal(out, &exported); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			path string // through the exported document
+			want string // as JSON
+		}{
+			{"channels/shop.orders/bindings/kafka", `{"bindingVersion":"0.5.0","topic":"shop.orders"}`},
+			{"channels/shop.orders/bindings/amqp", `{"bindingVersion":"0.3.0","exchange":{"name":"orders","type":"topic"},"is":"routingKey"}`},
+			{"channels/shop.orders/bindings/x-mqtt5", `{"bindingVersion":"0.2.0"}`}, // 3.0 has no MQTT 5 binding
+			{"operations/sendOrder/bindings", `{"amqp":{"bindingVersion":"0.3.0","deliveryMode":2},"x-note":{"owner":"shop"}}`},
+			{"operations/onOrderQuery/bindings", `{"http":{"bindingVersion":"0.3.0","method":"POST"},"kafka":{"bindingVersion":"0.5.0","groupId":{"enum":["orders"],"type":"string"}}}`},
+			{"components/messages/OrderPlaced/bindings", `{"amqp":{"bindingVersion":"0.3.0","messageType":"order.placed"},"kafka":{"bindingVersion":"0.5.0","key":{"type":"string"}}}`},
+			{"components/messages/OrderQuery/bindings", `null`},
+		}
+		for _, tt := range tests {
+			v := any(exported)
+			for _, key := range strings.Split(tt.path, "/") {
+				m, _ := v.(map[string]any)
+				v = m[key]
+			}
+			if got := jsonOf(t, v); got != tt.want {
+				t.Errorf("%s = %s, want %s", tt.path, got, tt.want)
+			}
+		}
 
-	// What the catalog holds is unchanged.
-	ch, err := c.Channel(ctx, "shop.orders")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := c.Message(ctx, "OrderPlaced")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored := []struct{ what, got, want string }{
-		{"channel bindings", jsonOf(t, ch.Bindings), `{"amqp":{"bindingVersion":"0.2.0","exchange":{"name":"orders","type":"topic"},"is":"routingKey"},"kafka":{"bindingVersion":"0.1.0","topic":"shop.orders"},"mqtt5":{"bindingVersion":"0.2.0"}}`},
-		{"message bindings", jsonOf(t, m.Bindings), `{"amqp":{"bindingVersion":"0.2.0","messageType":"order.placed"},"kafka":{"bindingVersion":"0.1.0"}}`},
-		{"operation bindings", jsonOf(t, ch.Operations[1].Bindings), `{"amqp":{"bindingVersion":"0.2.0","deliveryMode":2,"replyTo":"orders.replies"},"x-note":{"owner":"shop"}}`},
-	}
-	for _, s := range stored {
-		if s.got != s.want {
-			t.Errorf("stored %s = %s, want %s", s.what, s.got, s.want)
+		// What the catalog holds is unchanged.
+		ch, err := c.Channel(ctx, "shop.orders")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		m, err := c.Message(ctx, "OrderPlaced")
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := []struct{ what, got, want string }{
+			{"channel bindings", jsonOf(t, ch.Bindings), `{"amqp":{"bindingVersion":"0.2.0","exchange":{"name":"orders","type":"topic"},"is":"routingKey"},"kafka":{"bindingVersion":"0.1.0","topic":"shop.orders"},"mqtt5":{"bindingVersion":"0.2.0"}}`},
+			{"message bindings", jsonOf(t, m.Bindings), `{"amqp":{"bindingVersion":"0.2.0","messageType":"order.placed"},"kafka":{"bindingVersion":"0.1.0"}}`},
+			{"operation bindings", jsonOf(t, ch.Operations[1].Bindings), `{"amqp":{"bindingVersion":"0.2.0","deliveryMode":2,"replyTo":"orders.replies"},"x-note":{"owner":"shop"}}`},
+		}
+		for _, s := range stored {
+			if s.got != s.want {
+				t.Errorf("stored %s = %s, want %s", s.what, s.got, s.want)
+			}
+		}
+	})
 }
 
 // TestExportServersAndKeys: servers are exported with their bindings (old binding versions made
 // current), channels list their servers unless they are on all of them, and a message's Kafka
 // key goes back into its kafka binding, where import reads it again.
 func TestExportServersAndKeys(t *testing.T) {
-	ctx := context.Background()
-	c := openCatalog(t)
-	importCorpus(t, c, "", []string{"testdata/shop/orders.yaml", "testdata/asyncapi-3.0/adeo-kafka-request-reply.yml"})
-	old := strings.Replace(v2, "    protocol: kafka\n", "    protocol: kafka\n    bindings: {kafka: {schemaRegistryUrl: 'https://registry.example/', bindingVersion: 0.1.0}}\n", 1)
-	if _, err := c.ImportDocument(ctx, []byte(old), ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	type doc struct {
-		Servers map[string]struct {
-			Host, Pathname, Protocol string
-			Bindings                 map[string]map[string]any
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		ctx := context.Background()
+		c := open(t)
+		importCorpus(t, c, "", []string{"testdata/shop/orders.yaml", "testdata/asyncapi-3.0/adeo-kafka-request-reply.yml"})
+		old := strings.Replace(v2, "    protocol: kafka\n", "    protocol: kafka\n    bindings: {kafka: {schemaRegistryUrl: 'https://registry.example/', bindingVersion: 0.1.0}}\n", 1)
+		if _, err := c.ImportDocument(ctx, []byte(old), ImportOptions{}); err != nil {
+			t.Fatal(err)
 		}
-		Channels map[string]struct {
-			Servers []map[string]string
-		}
-		Components struct {
-			Messages map[string]struct {
-				Bindings map[string]map[string]any
+		type doc struct {
+			Servers map[string]struct {
+				Host, Pathname, Protocol string
+				Bindings                 map[string]map[string]any
+			}
+			Channels map[string]struct {
+				Servers []map[string]string
+			}
+			Components struct {
+				Messages map[string]struct {
+					Bindings map[string]map[string]any
+				}
 			}
 		}
-	}
-	export := func(service string) doc {
-		out, err := c.Export(ctx, service)
-		if err != nil {
-			t.Fatal(err)
+		export := func(service string) doc {
+			out, err := c.Export(ctx, service)
+			if err != nil {
+				t.Fatal(err)
+			}
+			asyncapitest.Validate(t, "export of "+service, out)
+			var d doc
+			if err := yaml.Unmarshal(out, &d); err != nil {
+				t.Fatal(err)
+			}
+			return d
 		}
-		asyncapitest.Validate(t, "export of "+service, out)
-		var d doc
-		if err := yaml.Unmarshal(out, &d); err != nil {
-			t.Fatal(err)
+
+		orders := export("Orders Service")
+		rabbit := orders.Servers["rabbitmq"]
+		if rabbit.Host != "rabbitmq.shop.example:5672" || rabbit.Pathname != "/{vhost}" || rabbit.Protocol != "amqp" {
+			t.Errorf("rabbitmq = %+v, want the 2.x url as host and pathname", rabbit)
 		}
-		return d
-	}
-
-	orders := export("Orders Service")
-	rabbit := orders.Servers["rabbitmq"]
-	if rabbit.Host != "rabbitmq.shop.example:5672" || rabbit.Pathname != "/{vhost}" || rabbit.Protocol != "amqp" {
-		t.Errorf("rabbitmq = %+v, want the 2.x url as host and pathname", rabbit)
-	}
-	if got := orders.Channels["order-commands"].Servers; !reflect.DeepEqual(got, []map[string]string{{"$ref": "#/servers/rabbitmq"}}) {
-		t.Errorf("order-commands servers = %v, want a reference to rabbitmq", got)
-	}
-
-	adeo := export("Adeo AsyncAPI Case Study")
-	if url := adeo.Servers["production"].Bindings["kafka"]["schemaRegistryUrl"]; url != "https://schema-registry.prod.url/" {
-		t.Errorf("production bindings = %v", adeo.Servers["production"].Bindings)
-	}
-	for _, ch := range adeo.Channels {
-		if ch.Servers != nil {
-			t.Errorf("a channel on every server lists them: %v", ch.Servers)
+		if got := orders.Channels["order-commands"].Servers; !reflect.DeepEqual(got, []map[string]string{{"$ref": "#/servers/rabbitmq"}}) {
+			t.Errorf("order-commands servers = %v, want a reference to rabbitmq", got)
 		}
-	}
-	key, _ := adeo.Components.Messages["CostingResponse"].Bindings["kafka"]["key"].(map[string]any)
-	schema, _ := key["schema"].(map[string]any)
-	if !strings.HasPrefix(fmt.Sprint(key["schemaFormat"]), "application/vnd.apache.avro") || schema["name"] != "CostingResponseKey" {
-		t.Errorf("CostingResponse kafka key = %v, want the Avro key in a Multi Format Schema Object", key)
-	}
 
-	broken := export("Broken Service")
-	if v := broken.Servers["kafka"].Bindings["kafka"]["bindingVersion"]; v != "0.5.0" {
-		t.Errorf("kafka server bindingVersion %v, want 0.1.0 exported as 0.5.0", v)
-	}
+		adeo := export("Adeo AsyncAPI Case Study")
+		if url := adeo.Servers["production"].Bindings["kafka"]["schemaRegistryUrl"]; url != "https://schema-registry.prod.url/" {
+			t.Errorf("production bindings = %v", adeo.Servers["production"].Bindings)
+		}
+		for _, ch := range adeo.Channels {
+			if ch.Servers != nil {
+				t.Errorf("a channel on every server lists them: %v", ch.Servers)
+			}
+		}
+		key, _ := adeo.Components.Messages["CostingResponse"].Bindings["kafka"]["key"].(map[string]any)
+		schema, _ := key["schema"].(map[string]any)
+		if !strings.HasPrefix(fmt.Sprint(key["schemaFormat"]), "application/vnd.apache.avro") || schema["name"] != "CostingResponseKey" {
+			t.Errorf("CostingResponse kafka key = %v, want the Avro key in a Multi Format Schema Object", key)
+		}
+
+		broken := export("Broken Service")
+		if v := broken.Servers["kafka"].Bindings["kafka"]["bindingVersion"]; v != "0.5.0" {
+			t.Errorf("kafka server bindingVersion %v, want 0.1.0 exported as 0.5.0", v)
+		}
+	})
 }
 
 // TestExportKeepsMergedChannels exports the shop, imported in either order: the shared channel
@@ -525,57 +531,59 @@ func TestExportServersAndKeys(t *testing.T) {
 // (given only by the Orders Service, which sends it), in every export; each validates and the
 // service exports re-import to the same catalog without conflicts.
 func TestExportKeepsMergedChannels(t *testing.T) {
-	ctx := context.Background()
-	for _, order := range [][]string{{"orders", "shipping"}, {"shipping", "orders"}} {
-		t.Run(strings.Join(order, ","), func(t *testing.T) {
-			first := openCatalog(t)
-			for _, name := range order {
-				mustImport(t, first, "testdata/shop/"+name+".yaml", ImportOptions{})
-			}
-			second := openCatalog(t)
-			for _, service := range []string{"", "Orders Service", "Shipping Service"} {
-				out, err := first.Export(ctx, service)
-				if err != nil {
-					t.Fatal(err)
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		ctx := context.Background()
+		for _, order := range [][]string{{"orders", "shipping"}, {"shipping", "orders"}} {
+			t.Run(strings.Join(order, ","), func(t *testing.T) {
+				first := open(t)
+				for _, name := range order {
+					mustImport(t, first, "testdata/shop/"+name+".yaml", ImportOptions{})
 				}
-				asyncapitest.Validate(t, "export of "+exportName(service), out)
-				var doc struct {
-					Channels map[string]struct {
-						Description string
-						Bindings    map[string]map[string]any
+				second := open(t)
+				for _, service := range []string{"", "Orders Service", "Shipping Service"} {
+					out, err := first.Export(ctx, service)
+					if err != nil {
+						t.Fatal(err)
 					}
-					Components struct {
-						Messages map[string]struct {
-							Tags  []struct{ Name string }
-							Owner struct{ Name, Kind string } `yaml:"x-eventlens-owner"`
+					asyncapitest.Validate(t, "export of "+exportName(service), out)
+					var doc struct {
+						Channels map[string]struct {
+							Description string
+							Bindings    map[string]map[string]any
+						}
+						Components struct {
+							Messages map[string]struct {
+								Tags  []struct{ Name string }
+								Owner struct{ Name, Kind string } `yaml:"x-eventlens-owner"`
+							}
 						}
 					}
+					if err := yaml.Unmarshal(out, &doc); err != nil {
+						t.Fatal(err)
+					}
+					orders := doc.Channels["shop.orders.v1"]
+					if orders.Bindings["kafka"]["partitions"] != 12 || orders.Description != "Every order placed in the shop." {
+						t.Errorf("export of %s: shop.orders.v1 = %+v, want partitions 12 and the Orders Service's description", exportName(service), orders)
+					}
+					placed := doc.Components.Messages["OrderPlaced"]
+					if len(placed.Tags) != 1 || placed.Tags[0].Name != "pii" || placed.Owner.Name != "Ada Lovelace" || placed.Owner.Kind != "person" {
+						t.Errorf("export of %s: OrderPlaced = %+v, want the pii tag and Ada Lovelace", exportName(service), placed)
+					}
+					if service == "" {
+						continue // the whole catalog is a view, not a document to import
+					}
+					res, err := second.ImportDocument(ctx, out, ImportOptions{Source: service + ".yaml"})
+					if err != nil {
+						t.Fatalf("re-import the export of %q: %v", service, err)
+					}
+					if len(res.Conflicts) != 0 {
+						t.Errorf("re-import of %q: conflicts %v, want none", service, res.Conflicts)
+					}
 				}
-				if err := yaml.Unmarshal(out, &doc); err != nil {
-					t.Fatal(err)
+				if want, got := dumpCatalog(t, first), dumpCatalog(t, second); want != got {
+					t.Errorf("the re-imported catalog differs:\n%s", lineDiff(want, got))
 				}
-				orders := doc.Channels["shop.orders.v1"]
-				if orders.Bindings["kafka"]["partitions"] != 12 || orders.Description != "Every order placed in the shop." {
-					t.Errorf("export of %s: shop.orders.v1 = %+v, want partitions 12 and the Orders Service's description", exportName(service), orders)
-				}
-				placed := doc.Components.Messages["OrderPlaced"]
-				if len(placed.Tags) != 1 || placed.Tags[0].Name != "pii" || placed.Owner.Name != "Ada Lovelace" || placed.Owner.Kind != "person" {
-					t.Errorf("export of %s: OrderPlaced = %+v, want the pii tag and Ada Lovelace", exportName(service), placed)
-				}
-				if service == "" {
-					continue // the whole catalog is a view, not a document to import
-				}
-				res, err := second.ImportDocument(ctx, out, ImportOptions{Source: service + ".yaml"})
-				if err != nil {
-					t.Fatalf("re-import the export of %q: %v", service, err)
-				}
-				if len(res.Conflicts) != 0 {
-					t.Errorf("re-import of %q: conflicts %v, want none", service, res.Conflicts)
-				}
-			}
-			if want, got := dumpCatalog(t, first), dumpCatalog(t, second); want != got {
-				t.Errorf("the re-imported catalog differs:\n%s", lineDiff(want, got))
-			}
-		})
-	}
+			})
+		}
+	})
 }

@@ -122,7 +122,7 @@ func (c *Catalog) importFiles(ctx context.Context, files *documentFiles, source 
 		return ImportResult{}, err
 	}
 	hash := files.hash(opts)
-	res, payloads, err := c.store(ctx, doc, storeInfo{hash: hash, source: source, content: string(files.raw[files.root])})
+	res, payloads, err := c.write(ctx, doc, storeInfo{hash: hash, source: source, content: string(files.raw[files.root])})
 	if err != nil {
 		var de *DocumentError
 		if errors.As(err, &de) {

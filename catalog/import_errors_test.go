@@ -20,23 +20,9 @@ func dump(t *testing.T, c *Catalog) string {
 		"catalog_services", "catalog_channels", "catalog_messages", "catalog_channel_messages", "catalog_operations",
 		"catalog_operation_messages", "catalog_servers", "catalog_service_servers", "catalog_channel_servers",
 		"catalog_channel_descriptions", "catalog_server_descriptions", "catalog_message_descriptions"} {
-		rows, err := c.db.Read.Query("SELECT * FROM " + table + " ORDER BY 1, 2")
-		if err != nil {
-			t.Fatal(err)
+		for _, row := range testRows(t, c, table) {
+			fmt.Fprintf(&b, "%s %s\n", table, row)
 		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(&b, "%s %v\n", table, vals)
-		}
-		rows.Close()
 	}
 	return b.String()
 }
@@ -81,98 +67,100 @@ components:
 `
 
 func TestImportBrokenDocuments(t *testing.T) {
-	big := "asyncapi: 3.0.0\ninfo:\n  title: Broken Service\n  description: " + strings.Repeat("x", MaxDocumentBytes) + "\n"
-	tests := []struct {
-		name  string
-		files map[string]string // root is "svc/asyncapi.yaml"; base directory is "svc"
-		file  string            // the file the error names
-		path  string            // the JSON path it names
-		has   string            // the reason contains
-	}{
-		{"bad YAML", map[string]string{"svc/asyncapi.yaml": "asyncapi: 3.0.0\ninfo: [unclosed\n"},
-			"asyncapi.yaml", "", "invalid YAML"},
-		{"bad JSON", map[string]string{"svc/asyncapi.yaml": "{\"asyncapi\": \"3.0.0\",\n \"info\": }"},
-			"asyncapi.yaml", "", "invalid JSON at line 2"},
-		{"not an object", map[string]string{"svc/asyncapi.yaml": "- a\n- b\n"},
-			"asyncapi.yaml", "$", "an AsyncAPI document is an object"},
-		{"unknown version", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "2.6.0", "1.2.0", 1)},
-			"asyncapi.yaml", "$.asyncapi", `unsupported AsyncAPI version "1.2.0"`},
-		{"3.1 not yet", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "2.6.0", "3.1.0", 1)},
-			"asyncapi.yaml", "$.asyncapi", `unsupported AsyncAPI version "3.1.0"`},
-		{"no version", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "asyncapi: 2.6.0\n", "", 1)},
-			"asyncapi.yaml", "$.asyncapi", "missing"},
-		{"no title", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "title: Broken Service", "version2: x", 1)},
-			"asyncapi.yaml", "$.info.title", "missing"},
-		{"dangling $ref", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "messages/OrderPlaced'", "messages/Nope'", 1)},
-			"asyncapi.yaml", "$.channels.orders.subscribe.message", `$ref "#/components/messages/Nope" points to nothing`},
-		{"dangling file $ref", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'messages.yaml#/OrderPlaced'", 1)},
-			"asyncapi.yaml", "$.channels.orders.subscribe.message", "file messages.yaml does not exist"},
-		{"dangling $ref in a referenced file", map[string]string{
-			"svc/asyncapi.yaml":        strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'common/messages.yaml#/OrderPlaced'", 1),
-			"svc/common/messages.yaml": "OrderPlaced:\n  payload:\n    $ref: 'schemas.yaml#/Order'\n",
-		}, "common/messages.yaml", "$.OrderPlaced.payload", "file common/schemas.yaml does not exist"},
-		{"$ref cycle", map[string]string{"svc/asyncapi.yaml": payloadRef(v2, "A") + "  schemas:\n    A:\n      $ref: '#/components/schemas/B'\n    B:\n      $ref: '#/components/schemas/A'\n" +
-			""}, "asyncapi.yaml", "$.components.schemas.B", "$ref cycle: asyncapi.yaml#/components/schemas/A -> asyncapi.yaml#/components/schemas/B -> asyncapi.yaml#/components/schemas/A"},
-		{"recursive schema", map[string]string{"svc/asyncapi.yaml": payloadRef(v2, "Tree") + "  schemas:\n    Tree:\n      type: object\n      properties:\n        children:\n          type: array\n          items:\n            $ref: '#/components/schemas/Tree'\n"},
-			"asyncapi.yaml", "$.components.schemas.Tree.properties.children.items", "$ref cycle: asyncapi.yaml#/components/schemas/Tree -> asyncapi.yaml#/components/schemas/Tree"},
-		{"path leaving the directory", map[string]string{
-			"svc/asyncapi.yaml": strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'../secrets.yaml#/OrderPlaced'", 1),
-			"secrets.yaml":      "OrderPlaced: {}\n",
-		}, "asyncapi.yaml", "$.channels.orders.subscribe.message", "leaves the document's directory"},
-		{"absolute path", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'/etc/passwd'", 1)},
-			"asyncapi.yaml", "$.channels.orders.subscribe.message", "only paths relative to the document"},
-		{"network $ref", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'https://example.com/messages.yaml#/OrderPlaced'", 1)},
-			"asyncapi.yaml", "$.channels.orders.subscribe.message", "references over the network are not followed"},
-		{"oversized document", map[string]string{"svc/asyncapi.yaml": big},
-			"asyncapi.yaml", "", "over 8388608 bytes"},
-		{"unknown message type", map[string]string{"svc/asyncapi.yaml": v2 + "      x-eventcatalog-message-type: rumour\n"},
-			"asyncapi.yaml", "$.components.messages.OrderPlaced.x-eventcatalog-message-type", `"rumour": want event, command or query`},
-		{"3.0 unknown action", map[string]string{"svc/asyncapi.yaml": "asyncapi: 3.0.0\ninfo: {title: Broken Service, version: '1'}\nchannels:\n  c: {address: c}\noperations:\n  op:\n    action: publish\n    channel: {$ref: '#/channels/c'}\n"},
-			"asyncapi.yaml", "$.operations.op.action", `"publish": want send or receive`},
-		{"3.0 operation on a missing channel", map[string]string{"svc/asyncapi.yaml": "asyncapi: 3.0.0\ninfo: {title: Broken Service, version: '1'}\nchannels:\n  c: {address: c}\noperations:\n  op:\n    action: send\n    channel: {$ref: '#/channels/d'}\n"},
-			"asyncapi.yaml", "$.operations.op.channel", `channel "d" is not in this document's channels`},
-		{"3.0 message not in the channel", map[string]string{"svc/asyncapi.yaml": "asyncapi: 3.0.0\ninfo: {title: Broken Service, version: '1'}\nchannels:\n  c:\n    address: c\n    messages:\n      m: {payload: {type: string}}\noperations:\n  op:\n    action: send\n    channel: {$ref: '#/channels/c'}\n    messages:\n      - $ref: '#/channels/c/messages/x'\n"},
-			"asyncapi.yaml", "$.operations.op.messages[0]", `message "x" is not in channel "c"`},
-	}
-	for _, sc := range slices.Concat(serverCases, bindingCases) {
-		tests = append(tests, struct {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		big := "asyncapi: 3.0.0\ninfo:\n  title: Broken Service\n  description: " + strings.Repeat("x", MaxDocumentBytes) + "\n"
+		tests := []struct {
 			name  string
-			files map[string]string
-			file  string
-			path  string
-			has   string
-		}{sc.name, map[string]string{"svc/asyncapi.yaml": sc.doc}, "asyncapi.yaml", sc.path, sc.has})
-	}
-	ctx := context.Background()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := openCatalog(t)
-			good := writeFiles(t, map[string]string{"asyncapi.yaml": v2})
-			mustImport(t, c, filepath.Join(good, "asyncapi.yaml"), ImportOptions{})
-			before := dump(t, c)
+			files map[string]string // root is "svc/asyncapi.yaml"; base directory is "svc"
+			file  string            // the file the error names
+			path  string            // the JSON path it names
+			has   string            // the reason contains
+		}{
+			{"bad YAML", map[string]string{"svc/asyncapi.yaml": "asyncapi: 3.0.0\ninfo: [unclosed\n"},
+				"asyncapi.yaml", "", "invalid YAML"},
+			{"bad JSON", map[string]string{"svc/asyncapi.yaml": "{\"asyncapi\": \"3.0.0\",\n \"info\": }"},
+				"asyncapi.yaml", "", "invalid JSON at line 2"},
+			{"not an object", map[string]string{"svc/asyncapi.yaml": "- a\n- b\n"},
+				"asyncapi.yaml", "$", "an AsyncAPI document is an object"},
+			{"unknown version", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "2.6.0", "1.2.0", 1)},
+				"asyncapi.yaml", "$.asyncapi", `unsupported AsyncAPI version "1.2.0"`},
+			{"3.1 not yet", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "2.6.0", "3.1.0", 1)},
+				"asyncapi.yaml", "$.asyncapi", `unsupported AsyncAPI version "3.1.0"`},
+			{"no version", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "asyncapi: 2.6.0\n", "", 1)},
+				"asyncapi.yaml", "$.asyncapi", "missing"},
+			{"no title", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "title: Broken Service", "version2: x", 1)},
+				"asyncapi.yaml", "$.info.title", "missing"},
+			{"dangling $ref", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "messages/OrderPlaced'", "messages/Nope'", 1)},
+				"asyncapi.yaml", "$.channels.orders.subscribe.message", `$ref "#/components/messages/Nope" points to nothing`},
+			{"dangling file $ref", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'messages.yaml#/OrderPlaced'", 1)},
+				"asyncapi.yaml", "$.channels.orders.subscribe.message", "file messages.yaml does not exist"},
+			{"dangling $ref in a referenced file", map[string]string{
+				"svc/asyncapi.yaml":        strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'common/messages.yaml#/OrderPlaced'", 1),
+				"svc/common/messages.yaml": "OrderPlaced:\n  payload:\n    $ref: 'schemas.yaml#/Order'\n",
+			}, "common/messages.yaml", "$.OrderPlaced.payload", "file common/schemas.yaml does not exist"},
+			{"$ref cycle", map[string]string{"svc/asyncapi.yaml": payloadRef(v2, "A") + "  schemas:\n    A:\n      $ref: '#/components/schemas/B'\n    B:\n      $ref: '#/components/schemas/A'\n" +
+				""}, "asyncapi.yaml", "$.components.schemas.B", "$ref cycle: asyncapi.yaml#/components/schemas/A -> asyncapi.yaml#/components/schemas/B -> asyncapi.yaml#/components/schemas/A"},
+			{"recursive schema", map[string]string{"svc/asyncapi.yaml": payloadRef(v2, "Tree") + "  schemas:\n    Tree:\n      type: object\n      properties:\n        children:\n          type: array\n          items:\n            $ref: '#/components/schemas/Tree'\n"},
+				"asyncapi.yaml", "$.components.schemas.Tree.properties.children.items", "$ref cycle: asyncapi.yaml#/components/schemas/Tree -> asyncapi.yaml#/components/schemas/Tree"},
+			{"path leaving the directory", map[string]string{
+				"svc/asyncapi.yaml": strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'../secrets.yaml#/OrderPlaced'", 1),
+				"secrets.yaml":      "OrderPlaced: {}\n",
+			}, "asyncapi.yaml", "$.channels.orders.subscribe.message", "leaves the document's directory"},
+			{"absolute path", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'/etc/passwd'", 1)},
+				"asyncapi.yaml", "$.channels.orders.subscribe.message", "only paths relative to the document"},
+			{"network $ref", map[string]string{"svc/asyncapi.yaml": strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'https://example.com/messages.yaml#/OrderPlaced'", 1)},
+				"asyncapi.yaml", "$.channels.orders.subscribe.message", "references over the network are not followed"},
+			{"oversized document", map[string]string{"svc/asyncapi.yaml": big},
+				"asyncapi.yaml", "", "over 8388608 bytes"},
+			{"unknown message type", map[string]string{"svc/asyncapi.yaml": v2 + "      x-eventcatalog-message-type: rumour\n"},
+				"asyncapi.yaml", "$.components.messages.OrderPlaced.x-eventcatalog-message-type", `"rumour": want event, command or query`},
+			{"3.0 unknown action", map[string]string{"svc/asyncapi.yaml": "asyncapi: 3.0.0\ninfo: {title: Broken Service, version: '1'}\nchannels:\n  c: {address: c}\noperations:\n  op:\n    action: publish\n    channel: {$ref: '#/channels/c'}\n"},
+				"asyncapi.yaml", "$.operations.op.action", `"publish": want send or receive`},
+			{"3.0 operation on a missing channel", map[string]string{"svc/asyncapi.yaml": "asyncapi: 3.0.0\ninfo: {title: Broken Service, version: '1'}\nchannels:\n  c: {address: c}\noperations:\n  op:\n    action: send\n    channel: {$ref: '#/channels/d'}\n"},
+				"asyncapi.yaml", "$.operations.op.channel", `channel "d" is not in this document's channels`},
+			{"3.0 message not in the channel", map[string]string{"svc/asyncapi.yaml": "asyncapi: 3.0.0\ninfo: {title: Broken Service, version: '1'}\nchannels:\n  c:\n    address: c\n    messages:\n      m: {payload: {type: string}}\noperations:\n  op:\n    action: send\n    channel: {$ref: '#/channels/c'}\n    messages:\n      - $ref: '#/channels/c/messages/x'\n"},
+				"asyncapi.yaml", "$.operations.op.messages[0]", `message "x" is not in channel "c"`},
+		}
+		for _, sc := range slices.Concat(serverCases, bindingCases) {
+			tests = append(tests, struct {
+				name  string
+				files map[string]string
+				file  string
+				path  string
+				has   string
+			}{sc.name, map[string]string{"svc/asyncapi.yaml": sc.doc}, "asyncapi.yaml", sc.path, sc.has})
+		}
+		ctx := context.Background()
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c := open(t)
+				good := writeFiles(t, map[string]string{"asyncapi.yaml": v2})
+				mustImport(t, c, filepath.Join(good, "asyncapi.yaml"), ImportOptions{})
+				before := dump(t, c)
 
-			dir := writeFiles(t, tt.files)
-			root := filepath.Join(dir, "svc", "asyncapi.yaml")
-			_, err := c.ImportFile(ctx, root, ImportOptions{})
-			var de *DocumentError
-			if !errors.As(err, &de) || !errors.Is(err, ErrInvalidDocument) {
-				t.Fatalf("error = %v, want a *DocumentError", err)
-			}
-			wantFile := tt.file // a referenced file is named relative to the base directory
-			if tt.file == "asyncapi.yaml" {
-				wantFile = root // the root file is named as it was given
-			}
-			if de.File != wantFile {
-				t.Errorf("file = %q, want %q", de.File, wantFile)
-			}
-			if de.Path != tt.path || !strings.Contains(de.Reason, tt.has) {
-				t.Errorf("error at %q: %q\nwant at %q: ...%s...", de.Path, de.Reason, tt.path, tt.has)
-			}
-			if after := dump(t, c); after != before {
-				t.Errorf("a broken document changed the catalog:\nbefore\n%s\nafter\n%s", before, after)
-			}
-		})
-	}
+				dir := writeFiles(t, tt.files)
+				root := filepath.Join(dir, "svc", "asyncapi.yaml")
+				_, err := c.ImportFile(ctx, root, ImportOptions{})
+				var de *DocumentError
+				if !errors.As(err, &de) || !errors.Is(err, ErrInvalidDocument) {
+					t.Fatalf("error = %v, want a *DocumentError", err)
+				}
+				wantFile := tt.file // a referenced file is named relative to the base directory
+				if tt.file == "asyncapi.yaml" {
+					wantFile = root // the root file is named as it was given
+				}
+				if de.File != wantFile {
+					t.Errorf("file = %q, want %q", de.File, wantFile)
+				}
+				if de.Path != tt.path || !strings.Contains(de.Reason, tt.has) {
+					t.Errorf("error at %q: %q\nwant at %q: ...%s...", de.Path, de.Reason, tt.path, tt.has)
+				}
+				if after := dump(t, c); after != before {
+					t.Errorf("a broken document changed the catalog:\nbefore\n%s\nafter\n%s", before, after)
+				}
+			})
+		}
+	})
 }
 
 // v3Servers is a small 3.0 document with a server and a channel on it, for the server cases.
@@ -276,152 +264,160 @@ func payloadRef(doc, name string) string {
 }
 
 func TestImportDocumentRefusesFileReferences(t *testing.T) {
-	c := openCatalog(t)
-	doc := strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'messages.yaml#/OrderPlaced'", 1)
-	_, err := c.ImportDocument(context.Background(), []byte(doc), ImportOptions{Source: "upload"})
-	var de *DocumentError
-	if !errors.As(err, &de) || de.File != "upload" || !strings.Contains(de.Reason, "cannot reference other files") {
-		t.Fatalf("error = %v, want an uploaded document to refuse file references", err)
-	}
-	if _, err := c.ImportDocument(context.Background(), []byte(v2), ImportOptions{}); err != nil {
-		t.Fatalf("a document with only local references: %v", err)
-	}
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		c := open(t)
+		doc := strings.Replace(v2, "'#/components/messages/OrderPlaced'", "'messages.yaml#/OrderPlaced'", 1)
+		_, err := c.ImportDocument(context.Background(), []byte(doc), ImportOptions{Source: "upload"})
+		var de *DocumentError
+		if !errors.As(err, &de) || de.File != "upload" || !strings.Contains(de.Reason, "cannot reference other files") {
+			t.Fatalf("error = %v, want an uploaded document to refuse file references", err)
+		}
+		if _, err := c.ImportDocument(context.Background(), []byte(v2), ImportOptions{}); err != nil {
+			t.Fatalf("a document with only local references: %v", err)
+		}
+	})
 }
 
 func TestReimportChangesNothing(t *testing.T) {
-	ctx := context.Background()
-	c := openCatalog(t)
-	for _, f := range []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"} {
-		mustImport(t, c, f, ImportOptions{})
-	}
-	before := dump(t, c)
-	for _, f := range []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"} {
-		res := mustImport(t, c, f, ImportOptions{})
-		if res.Changed || res.Version != 1 {
-			t.Errorf("%s again: changed=%t version=%d, want unchanged version 1", f, res.Changed, res.Version)
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		ctx := context.Background()
+		c := open(t)
+		for _, f := range []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"} {
+			mustImport(t, c, f, ImportOptions{})
 		}
-	}
-	if after := dump(t, c); after != before {
-		t.Errorf("re-import changed the catalog:\nbefore\n%s\nafter\n%s", before, after)
-	}
-	// The same document read the other way is a different import.
-	if res := mustImport(t, c, "testdata/shop/orders.yaml", ImportOptions{ReversePubSub: true}); !res.Changed {
-		t.Error("the reverse switch should make a new version")
-	}
-	if _, err := c.DocumentHistory(ctx, "urn:shop:orders"); err != nil {
-		t.Error(err)
-	}
+		before := dump(t, c)
+		for _, f := range []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"} {
+			res := mustImport(t, c, f, ImportOptions{})
+			if res.Changed || res.Version != 1 {
+				t.Errorf("%s again: changed=%t version=%d, want unchanged version 1", f, res.Changed, res.Version)
+			}
+		}
+		if after := dump(t, c); after != before {
+			t.Errorf("re-import changed the catalog:\nbefore\n%s\nafter\n%s", before, after)
+		}
+		// The same document read the other way is a different import.
+		if res := mustImport(t, c, "testdata/shop/orders.yaml", ImportOptions{ReversePubSub: true}); !res.Changed {
+			t.Error("the reverse switch should make a new version")
+		}
+		if _, err := c.DocumentHistory(ctx, "urn:shop:orders"); err != nil {
+			t.Error(err)
+		}
+	})
 }
 
 func TestChangedDocumentUpdatesInPlace(t *testing.T) {
-	ctx := context.Background()
-	c := openCatalog(t)
-	original, err := os.ReadFile("testdata/shop/orders.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A second document shares the topic shop.orders.v1, so it must survive the first one dropping it.
-	mustImport(t, c, "testdata/shop/shipping.yaml", ImportOptions{})
-	avro, err := os.ReadFile("testdata/shop/schemas/order-placed.avsc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	proto, err := os.ReadFile("testdata/shop/schemas/payment.proto")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := writeFiles(t, map[string]string{"orders.yaml": string(original), "schemas/order-placed.avsc": string(avro), "schemas/payment.proto": string(proto)})
-	file := filepath.Join(dir, "orders.yaml")
-	first := mustImport(t, c, file, ImportOptions{})
-	changed := strings.Replace(string(original), "Takes **orders**", "Takes *all* orders", 1)
-	// Drop the order-commands channel and its two messages, and the orders channel.
-	changed = changed[:strings.Index(changed, "  order-commands:")] + changed[strings.Index(changed, "components:"):]
-	changed = strings.Replace(changed, "  orders:\n    description: Every order placed in the shop.\n    servers: [kafka]\n    bindings:\n      kafka:\n        topic: shop.orders.v1\n        partitions: 12\n    subscribe:\n      operationId: publishOrderPlaced\n      message:\n        $ref: '#/components/messages/OrderPlaced'\n", "", 1)
-	// Drop the rabbitmq server (only order-commands used it) and describe the kafka server anew.
-	changed = changed[:strings.Index(changed, "  rabbitmq:")] + changed[strings.Index(changed, "channels:"):]
-	changed = strings.Replace(changed, "The shop's Kafka cluster.", "The shop's main Kafka cluster.", 1)
-	if err := os.WriteFile(file, []byte(changed), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	second := mustImport(t, c, file, ImportOptions{})
-	if !second.Changed || second.Version != 2 || second.Hash == first.Hash {
-		t.Errorf("second import = %+v, want version 2 with a new hash", second)
-	}
-	s, err := c.Service(ctx, "Orders Service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(s.Description, "*all*") || len(s.Operations) != 1 || s.Operations[0].Name != "onPaymentReceived" ||
-		!slices.Equal(s.Servers, []string{"kafka"}) {
-		t.Errorf("service after the change = %+v", s)
-	}
-	if _, err := c.Server(ctx, "rabbitmq"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("server rabbitmq: %v, want it removed", err)
-	}
-	kafka, err := c.Server(ctx, "kafka")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The Shipping Service's document declared kafka first, so its description stays, and the
-	// new one is reported.
-	if kafka.Description != "The shop's Kafka cluster." || kafka.Document != "Shipping Service" ||
-		!slices.Equal(kafka.Services, []string{"Orders Service", "Shipping Service"}) ||
-		!slices.Equal(kafka.Channels, []string{"parcel-scanned", "shop.orders.v1", "shop.payments.v1"}) {
-		t.Errorf("server kafka after the change = %+v, want the first description, both services, their channels", kafka)
-	}
-	want := []Conflict{{Kind: "server", Name: "kafka", Field: "description", Kept: "The shop's Kafka cluster.", KeptFrom: "Shipping Service",
-		Ignored: "The shop's main Kafka cluster.", IgnoredFrom: "urn:shop:orders"}}
-	if !reflect.DeepEqual(second.Conflicts, want) {
-		t.Errorf("conflicts = %+v, want %+v", second.Conflicts, want)
-	}
-	for _, gone := range []string{"CancelOrder", "GetOrder"} {
-		if _, err := c.Message(ctx, gone); !errors.Is(err, ErrNotFound) {
-			t.Errorf("message %s: %v, want it removed with the channel", gone, err)
-		}
-	}
-	if _, err := c.Channel(ctx, "order-commands"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("channel order-commands: %v, want it removed", err)
-	}
-	ch, err := c.Channel(ctx, "shop.orders.v1")
-	if err != nil {
-		t.Fatalf("shop.orders.v1 is still used by the Shipping Service: %v", err)
-	}
-	if len(ch.Operations) != 1 || ch.Operations[0].Service != "Shipping Service" {
-		t.Errorf("shop.orders.v1 operations = %+v, want only the Shipping Service's", ch.Operations)
-	}
-	// What only the Orders Service's document said about the channel went with it.
-	if want := map[string]any{"kafka": map[string]any{"topic": "shop.orders.v1"}}; ch.Description != "" || !reflect.DeepEqual(ch.Bindings, want) {
-		t.Errorf("shop.orders.v1 = %+v, want the Shipping Service's description only", ch)
-	}
-	history, err := c.DocumentHistory(ctx, "urn:shop:orders")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(history) != 2 || history[0].Hash != first.Hash || history[1].Hash != second.Hash || history[1].Source != file {
-		t.Errorf("history = %+v", history)
-	}
-}
-
-func TestReversePubSubInTheDocument(t *testing.T) {
-	for _, tt := range []struct {
-		extension string
-		opts      ImportOptions
-		want      string
-	}{
-		{"", ImportOptions{}, ActionSend},
-		{"x-eventlens-reverse-pubsub: true\n", ImportOptions{}, ActionReceive},
-		{"x-eventlens-reverse-pubsub: true\n", ImportOptions{ReversePubSub: true}, ActionSend}, // the two switches cancel out
-	} {
-		c := openCatalog(t)
-		if _, err := c.ImportDocument(context.Background(), []byte(tt.extension+v2), tt.opts); err != nil {
-			t.Fatal(err)
-		}
-		s, err := c.Service(context.Background(), "Broken Service")
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		ctx := context.Background()
+		c := open(t)
+		original, err := os.ReadFile("testdata/shop/orders.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(s.Operations) != 1 || s.Operations[0].Action != tt.want {
-			t.Errorf("%q with %+v: operations %+v, want one %s", tt.extension, tt.opts, s.Operations, tt.want)
+		// A second document shares the topic shop.orders.v1, so it must survive the first one dropping it.
+		mustImport(t, c, "testdata/shop/shipping.yaml", ImportOptions{})
+		avro, err := os.ReadFile("testdata/shop/schemas/order-placed.avsc")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		proto, err := os.ReadFile("testdata/shop/schemas/payment.proto")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := writeFiles(t, map[string]string{"orders.yaml": string(original), "schemas/order-placed.avsc": string(avro), "schemas/payment.proto": string(proto)})
+		file := filepath.Join(dir, "orders.yaml")
+		first := mustImport(t, c, file, ImportOptions{})
+		changed := strings.Replace(string(original), "Takes **orders**", "Takes *all* orders", 1)
+		// Drop the order-commands channel and its two messages, and the orders channel.
+		changed = changed[:strings.Index(changed, "  order-commands:")] + changed[strings.Index(changed, "components:"):]
+		changed = strings.Replace(changed, "  orders:\n    description: Every order placed in the shop.\n    servers: [kafka]\n    bindings:\n      kafka:\n        topic: shop.orders.v1\n        partitions: 12\n    subscribe:\n      operationId: publishOrderPlaced\n      message:\n        $ref: '#/components/messages/OrderPlaced'\n", "", 1)
+		// Drop the rabbitmq server (only order-commands used it) and describe the kafka server anew.
+		changed = changed[:strings.Index(changed, "  rabbitmq:")] + changed[strings.Index(changed, "channels:"):]
+		changed = strings.Replace(changed, "The shop's Kafka cluster.", "The shop's main Kafka cluster.", 1)
+		if err := os.WriteFile(file, []byte(changed), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		second := mustImport(t, c, file, ImportOptions{})
+		if !second.Changed || second.Version != 2 || second.Hash == first.Hash {
+			t.Errorf("second import = %+v, want version 2 with a new hash", second)
+		}
+		s, err := c.Service(ctx, "Orders Service")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(s.Description, "*all*") || len(s.Operations) != 1 || s.Operations[0].Name != "onPaymentReceived" ||
+			!slices.Equal(s.Servers, []string{"kafka"}) {
+			t.Errorf("service after the change = %+v", s)
+		}
+		if _, err := c.Server(ctx, "rabbitmq"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("server rabbitmq: %v, want it removed", err)
+		}
+		kafka, err := c.Server(ctx, "kafka")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The Shipping Service's document declared kafka first, so its description stays, and the
+		// new one is reported.
+		if kafka.Description != "The shop's Kafka cluster." || kafka.Document != "Shipping Service" ||
+			!slices.Equal(kafka.Services, []string{"Orders Service", "Shipping Service"}) ||
+			!slices.Equal(kafka.Channels, []string{"parcel-scanned", "shop.orders.v1", "shop.payments.v1"}) {
+			t.Errorf("server kafka after the change = %+v, want the first description, both services, their channels", kafka)
+		}
+		want := []Conflict{{Kind: "server", Name: "kafka", Field: "description", Kept: "The shop's Kafka cluster.", KeptFrom: "Shipping Service",
+			Ignored: "The shop's main Kafka cluster.", IgnoredFrom: "urn:shop:orders"}}
+		if !reflect.DeepEqual(second.Conflicts, want) {
+			t.Errorf("conflicts = %+v, want %+v", second.Conflicts, want)
+		}
+		for _, gone := range []string{"CancelOrder", "GetOrder"} {
+			if _, err := c.Message(ctx, gone); !errors.Is(err, ErrNotFound) {
+				t.Errorf("message %s: %v, want it removed with the channel", gone, err)
+			}
+		}
+		if _, err := c.Channel(ctx, "order-commands"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("channel order-commands: %v, want it removed", err)
+		}
+		ch, err := c.Channel(ctx, "shop.orders.v1")
+		if err != nil {
+			t.Fatalf("shop.orders.v1 is still used by the Shipping Service: %v", err)
+		}
+		if len(ch.Operations) != 1 || ch.Operations[0].Service != "Shipping Service" {
+			t.Errorf("shop.orders.v1 operations = %+v, want only the Shipping Service's", ch.Operations)
+		}
+		// What only the Orders Service's document said about the channel went with it.
+		if want := map[string]any{"kafka": map[string]any{"topic": "shop.orders.v1"}}; ch.Description != "" || !reflect.DeepEqual(ch.Bindings, want) {
+			t.Errorf("shop.orders.v1 = %+v, want the Shipping Service's description only", ch)
+		}
+		history, err := c.DocumentHistory(ctx, "urn:shop:orders")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(history) != 2 || history[0].Hash != first.Hash || history[1].Hash != second.Hash || history[1].Source != file {
+			t.Errorf("history = %+v", history)
+		}
+	})
+}
+
+func TestReversePubSubInTheDocument(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		for _, tt := range []struct {
+			extension string
+			opts      ImportOptions
+			want      string
+		}{
+			{"", ImportOptions{}, ActionSend},
+			{"x-eventlens-reverse-pubsub: true\n", ImportOptions{}, ActionReceive},
+			{"x-eventlens-reverse-pubsub: true\n", ImportOptions{ReversePubSub: true}, ActionSend}, // the two switches cancel out
+		} {
+			c := open(t)
+			if _, err := c.ImportDocument(context.Background(), []byte(tt.extension+v2), tt.opts); err != nil {
+				t.Fatal(err)
+			}
+			s, err := c.Service(context.Background(), "Broken Service")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Operations) != 1 || s.Operations[0].Action != tt.want {
+				t.Errorf("%q with %+v: operations %+v, want one %s", tt.extension, tt.opts, s.Operations, tt.want)
+			}
+		}
+	})
 }

@@ -64,7 +64,9 @@ type shared struct {
 	table        string // the merged rows
 	descriptions string // each document's description
 	ref          string // the descriptions' column naming the row
-	precedence   string // ORDER BY of the descriptions (alias d), first wins
+	// sendsFirst puts the descriptions of documents whose service sends first; else, and among
+	// equals, the lower document id (the first imported) comes first.
+	sendsFirst bool
 	// whole names the objects taken whole from the first description that has one, with the
 	// fields that make another description's object differ from it.
 	whole map[string][]string
@@ -74,13 +76,13 @@ type shared struct {
 
 var (
 	sharedChannels = &shared{kind: "channel", table: "catalog_channels", descriptions: "catalog_channel_descriptions",
-		ref: "channel_id", precedence: "d.sends DESC, d.document_id", write: (*writer).writeChannel}
+		ref: "channel_id", sendsFirst: true, write: (*writer).writeChannel}
 	sharedServers = &shared{kind: "server", table: "catalog_servers", descriptions: "catalog_server_descriptions",
-		ref: "server_id", precedence: "d.document_id", write: (*writer).writeServer}
+		ref: "server_id", write: (*writer).writeServer}
 	// Two payloads differ in their schema or its type, not in how their format is spelled
 	// (application/vnd.apache.avro and …avro+json are one Avro schema).
 	sharedMessages = &shared{kind: "message", table: "catalog_messages", descriptions: "catalog_message_descriptions",
-		ref: "message_id", precedence: "d.sends DESC, d.document_id", write: (*writer).writeMessage,
+		ref: "message_id", sendsFirst: true, write: (*writer).writeMessage,
 		whole: map[string][]string{"payload": {"schema", "schemaType"}, "key": {"schema", "schemaType"}}}
 	sharedKinds = []*shared{sharedChannels, sharedServers, sharedMessages}
 )
@@ -90,40 +92,6 @@ type description struct {
 	docID    int64
 	document string // its key
 	facts    map[string]any
-}
-
-// describedBy lists the rows of this kind that document docID describes.
-func (s *shared) describedBy(ctx context.Context, q queryer, docID int64) ([]int64, error) {
-	return queryList(ctx, q, func(row scanner) (int64, error) {
-		var id int64
-		return id, row.Scan(&id)
-	}, `SELECT `+s.ref+` FROM `+s.descriptions+` WHERE document_id = ? ORDER BY 1`, docID)
-}
-
-// read returns the row's name and its descriptions, first to last by precedence.
-func (s *shared) read(ctx context.Context, q queryer, id int64) (string, []description, error) {
-	var name string
-	if err := q.QueryRowContext(ctx, `SELECT name FROM `+s.table+` WHERE id = ?`, id).Scan(&name); err != nil {
-		return "", nil, fmt.Errorf("read %s %d: %w", s.kind, id, err)
-	}
-	descs, err := queryList(ctx, q, func(row scanner) (description, error) {
-		var d description
-		var facts string
-		if err := row.Scan(&d.docID, &d.document, &facts); err != nil {
-			return d, err
-		}
-		v, err := decodeSchema(facts)
-		if err != nil {
-			return d, err
-		}
-		d.facts, _ = v.(map[string]any)
-		return d, nil
-	}, `SELECT d.document_id, doc.key, d.facts FROM `+s.descriptions+` d JOIN catalog_documents doc ON doc.id = d.document_id
-		WHERE d.`+s.ref+` = ? ORDER BY `+s.precedence, id)
-	if err != nil {
-		return "", nil, fmt.Errorf("read descriptions of %s %q: %w", s.kind, name, err)
-	}
-	return name, descs, nil
 }
 
 // merge merges descriptions given first to last by precedence into one object of facts.
@@ -238,15 +206,15 @@ func fromFacts(facts map[string]any, dst any) error {
 
 // conflictsOf lists the conflicts on the channels, servers and messages document docID (key) describes
 // that involve it: its value kept over another document's, or ignored for one.
-func conflictsOf(ctx context.Context, q queryer, docID int64, key string) ([]Conflict, error) {
+func conflictsOf(ctx context.Context, tx storeTx, docID int64, key string) ([]Conflict, error) {
 	out := []Conflict{}
 	for _, s := range sharedKinds {
-		ids, err := s.describedBy(ctx, q, docID)
+		ids, err := tx.describedBy(ctx, s, docID)
 		if err != nil {
 			return nil, fmt.Errorf("conflicts of %q: %w", key, err)
 		}
 		for _, id := range ids {
-			name, descs, err := s.read(ctx, q, id)
+			name, descs, err := tx.descriptions(ctx, s, id)
 			if err != nil {
 				return nil, err
 			}

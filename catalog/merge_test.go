@@ -16,6 +16,7 @@ import (
 
 	"github.com/eventlens/eventlens/migrations"
 	"github.com/eventlens/eventlens/schemaregistry"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 func TestMergeDescriptions(t *testing.T) {
@@ -145,138 +146,144 @@ operations:
 // disagree, and the disagreement is reported by the import that meets it and by every later
 // import of the two documents.
 func TestImportMergesSharedChannels(t *testing.T) {
-	ctx := context.Background()
-	conflicts := []Conflict{
-		{Kind: "channel", Name: "shop.orders.v1", Field: "bindings.kafka.partitions", Kept: int64(12), KeptFrom: "urn:shop:orders", Ignored: int64(6), IgnoredFrom: "Warehouse"},
-		{Kind: "channel", Name: "shop.orders.v1", Field: "description", Kept: "Every order placed in the shop.", KeptFrom: "urn:shop:orders", Ignored: "Orders to pick.", IgnoredFrom: "Warehouse"},
-	}
-	for _, order := range [][]string{{"orders", "shipping", "warehouse"}, {"warehouse", "shipping", "orders"}, {"shipping", "warehouse", "orders"}} {
-		t.Run(strings.Join(order, ","), func(t *testing.T) {
-			c := openCatalog(t)
-			imp := func(name string) ImportResult {
-				t.Helper()
-				if name == "warehouse" {
-					res, err := c.ImportDocument(ctx, []byte(warehouse), ImportOptions{})
-					if err != nil {
-						t.Fatal(err)
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		ctx := context.Background()
+		conflicts := []Conflict{
+			{Kind: "channel", Name: "shop.orders.v1", Field: "bindings.kafka.partitions", Kept: int64(12), KeptFrom: "urn:shop:orders", Ignored: int64(6), IgnoredFrom: "Warehouse"},
+			{Kind: "channel", Name: "shop.orders.v1", Field: "description", Kept: "Every order placed in the shop.", KeptFrom: "urn:shop:orders", Ignored: "Orders to pick.", IgnoredFrom: "Warehouse"},
+		}
+		for _, order := range [][]string{{"orders", "shipping", "warehouse"}, {"warehouse", "shipping", "orders"}, {"shipping", "warehouse", "orders"}} {
+			t.Run(strings.Join(order, ","), func(t *testing.T) {
+				c := open(t)
+				imp := func(name string) ImportResult {
+					t.Helper()
+					if name == "warehouse" {
+						res, err := c.ImportDocument(ctx, []byte(warehouse), ImportOptions{})
+						if err != nil {
+							t.Fatal(err)
+						}
+						return res
 					}
-					return res
+					return mustImport(t, c, "testdata/shop/"+name+".yaml", ImportOptions{})
 				}
-				return mustImport(t, c, "testdata/shop/"+name+".yaml", ImportOptions{})
-			}
-			results := map[string]ImportResult{}
-			for _, name := range order {
-				results[name] = imp(name)
-			}
-			ch, err := c.Channel(ctx, "shop.orders.v1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			wantBindings := map[string]any{"kafka": map[string]any{"topic": "shop.orders.v1", "partitions": int64(12), "replicas": int64(3)}}
-			if !reflect.DeepEqual(ch.Bindings, wantBindings) || ch.Description != "Every order placed in the shop." ||
-				!reflect.DeepEqual(ch.Tags, []string{"warehouse"}) || ch.Address != "orders" {
-				t.Errorf("shop.orders.v1 = %+v\nwant bindings %v, the Orders Service's description and address, the Warehouse's tag", ch, wantBindings)
-			}
-			later := "warehouse"
-			if slices.Index(order, "orders") > slices.Index(order, "warehouse") {
-				later = "orders"
-			}
-			if got := results[later].Conflicts; !reflect.DeepEqual(got, conflicts) {
-				t.Errorf("%s conflicts:\n got %+v\nwant %+v", later, got, conflicts)
-			}
-			if got := results["shipping"].Conflicts; len(got) != 0 {
-				t.Errorf("shipping conflicts = %+v, want none: it agrees with both", got)
-			}
+				results := map[string]ImportResult{}
+				for _, name := range order {
+					results[name] = imp(name)
+				}
+				ch, err := c.Channel(ctx, "shop.orders.v1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantBindings := map[string]any{"kafka": map[string]any{"topic": "shop.orders.v1", "partitions": int64(12), "replicas": int64(3)}}
+				if !reflect.DeepEqual(ch.Bindings, wantBindings) || ch.Description != "Every order placed in the shop." ||
+					!reflect.DeepEqual(ch.Tags, []string{"warehouse"}) || ch.Address != "orders" {
+					t.Errorf("shop.orders.v1 = %+v\nwant bindings %v, the Orders Service's description and address, the Warehouse's tag", ch, wantBindings)
+				}
+				later := "warehouse"
+				if slices.Index(order, "orders") > slices.Index(order, "warehouse") {
+					later = "orders"
+				}
+				if got := results[later].Conflicts; !reflect.DeepEqual(got, conflicts) {
+					t.Errorf("%s conflicts:\n got %+v\nwant %+v", later, got, conflicts)
+				}
+				if got := results["shipping"].Conflicts; len(got) != 0 {
+					t.Errorf("shipping conflicts = %+v, want none: it agrees with both", got)
+				}
 
-			// Importing any of them again changes nothing and reports the conflicts it is part of.
-			before := dump(t, c)
-			for name, want := range map[string][]Conflict{"orders": conflicts, "warehouse": conflicts, "shipping": {}} {
-				res := imp(name)
-				if res.Changed || !reflect.DeepEqual(res.Conflicts, want) {
-					t.Errorf("%s again: changed=%t conflicts %+v, want unchanged with %+v", name, res.Changed, res.Conflicts, want)
+				// Importing any of them again changes nothing and reports the conflicts it is part of.
+				before := dump(t, c)
+				for name, want := range map[string][]Conflict{"orders": conflicts, "warehouse": conflicts, "shipping": {}} {
+					res := imp(name)
+					if res.Changed || !reflect.DeepEqual(res.Conflicts, want) {
+						t.Errorf("%s again: changed=%t conflicts %+v, want unchanged with %+v", name, res.Changed, res.Conflicts, want)
+					}
 				}
-			}
-			if after := dump(t, c); after != before {
-				t.Errorf("re-import changed the catalog:\n%s", lineDiff(before, after))
-			}
-		})
-	}
+				if after := dump(t, c); after != before {
+					t.Errorf("re-import changed the catalog:\n%s", lineDiff(before, after))
+				}
+			})
+		}
+	})
 }
 
 // TestChannelStaysWhileDescribed removes a shared channel from the documents one by one: it
 // stays, with what the remaining documents say, until none describes it.
 func TestChannelStaysWhileDescribed(t *testing.T) {
-	ctx := context.Background()
-	c := openCatalog(t)
-	// A 3.0 channel that no operation uses is described all the same.
-	unused := strings.Replace(warehouse, "operations:\n  pickOrders:\n    action: receive\n    channel: {$ref: '#/channels/orders'}\n", "", 1)
-	if _, err := c.ImportDocument(ctx, []byte(unused), ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	mustImport(t, c, "testdata/shop/shipping.yaml", ImportOptions{})
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		ctx := context.Background()
+		c := open(t)
+		// A 3.0 channel that no operation uses is described all the same.
+		unused := strings.Replace(warehouse, "operations:\n  pickOrders:\n    action: receive\n    channel: {$ref: '#/channels/orders'}\n", "", 1)
+		if _, err := c.ImportDocument(ctx, []byte(unused), ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		mustImport(t, c, "testdata/shop/shipping.yaml", ImportOptions{})
 
-	withoutOrders := strings.Replace(unused, "channels:", "channels: {}\nx-gone:", 1)
-	if _, err := c.ImportDocument(ctx, []byte(withoutOrders), ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	ch, err := c.Channel(ctx, "shop.orders.v1")
-	if err != nil {
-		t.Fatalf("the Shipping Service still describes shop.orders.v1: %v", err)
-	}
-	if want := map[string]any{"kafka": map[string]any{"topic": "shop.orders.v1"}}; !reflect.DeepEqual(ch.Bindings, want) ||
-		ch.Description != "" || len(ch.Tags) != 0 {
-		t.Errorf("shop.orders.v1 = %+v, want only what the Shipping Service says", ch)
-	}
+		withoutOrders := strings.Replace(unused, "channels:", "channels: {}\nx-gone:", 1)
+		if _, err := c.ImportDocument(ctx, []byte(withoutOrders), ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		ch, err := c.Channel(ctx, "shop.orders.v1")
+		if err != nil {
+			t.Fatalf("the Shipping Service still describes shop.orders.v1: %v", err)
+		}
+		if want := map[string]any{"kafka": map[string]any{"topic": "shop.orders.v1"}}; !reflect.DeepEqual(ch.Bindings, want) ||
+			ch.Description != "" || len(ch.Tags) != 0 {
+			t.Errorf("shop.orders.v1 = %+v, want only what the Shipping Service says", ch)
+		}
 
-	shipping := `asyncapi: 3.0.0
+		shipping := `asyncapi: 3.0.0
 info:
   title: Shipping Service
   version: 2.0.0
 `
-	if _, err := c.ImportDocument(ctx, []byte(shipping), ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Channel(ctx, "shop.orders.v1"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("shop.orders.v1: %v, want it removed once no document describes it", err)
-	}
-	if _, err := c.Server(ctx, "kafka"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("server kafka: %v, want it removed once no document declares it", err)
-	}
+		if _, err := c.ImportDocument(ctx, []byte(shipping), ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Channel(ctx, "shop.orders.v1"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("shop.orders.v1: %v, want it removed once no document describes it", err)
+		}
+		if _, err := c.Server(ctx, "kafka"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("server kafka: %v, want it removed once no document declares it", err)
+		}
+	})
 }
 
 // TestImportMergesSharedServers imports the social media example, whose services each declare
 // mosquitto with their own MQTT clientId, and describe each channel in their own words: the
 // first imported server is kept, the sender's channel description, the others reported.
 func TestImportMergesSharedServers(t *testing.T) {
-	ctx := context.Background()
-	c := openCatalog(t)
-	base := "testdata/asyncapi-3.0/social-media"
-	var got []string
-	for _, f := range socialMedia(base) {
-		res := mustImport(t, c, f, ImportOptions{BaseDir: base})
-		for _, cf := range res.Conflicts {
-			if cf.Kind == "server" || cf.Name == "like/comment" {
-				got = append(got, cf.String())
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		ctx := context.Background()
+		c := open(t)
+		base := "testdata/asyncapi-3.0/social-media"
+		var got []string
+		for _, f := range socialMedia(base) {
+			res := mustImport(t, c, f, ImportOptions{BaseDir: base})
+			for _, cf := range res.Conflicts {
+				if cf.Kind == "server" || cf.Name == "like/comment" {
+					got = append(got, cf.String())
+				}
 			}
 		}
-	}
-	want := []string{
-		`server "mosquitto" bindings.mqtt.clientId: "Website Backend" says "websocketServer", "Comments Service" says "comment-service"; kept "websocketServer"`,
-		// The frontend sends likeComment, so its description wins over the earlier backend's.
-		`channel "like/comment" description: "Website WebSocket Client" says "Notify the backend that a comment has been liked.", "Website Backend" says "When a comment like is received from the frontend."; kept "Notify the backend that a comment has been liked."`,
-		`server "mosquitto" bindings.mqtt.clientId: "Website Backend" says "websocketServer", "Notifications Service" says "notification-service"; kept "websocketServer"`,
-		`server "mosquitto" bindings.mqtt.clientId: "Website Backend" says "websocketServer", "Public API" says "public-api"; kept "websocketServer"`,
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("conflicts:\n got %q\nwant %q", got, want)
-	}
-	s, err := c.Server(ctx, "mosquitto")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Document != "Website Backend" || s.Bindings["mqtt"].(map[string]any)["clientId"] != "websocketServer" {
-		t.Errorf("mosquitto = %+v, want the first document's clientId", s)
-	}
+		want := []string{
+			`server "mosquitto" bindings.mqtt.clientId: "Website Backend" says "websocketServer", "Comments Service" says "comment-service"; kept "websocketServer"`,
+			// The frontend sends likeComment, so its description wins over the earlier backend's.
+			`channel "like/comment" description: "Website WebSocket Client" says "Notify the backend that a comment has been liked.", "Website Backend" says "When a comment like is received from the frontend."; kept "Notify the backend that a comment has been liked."`,
+			`server "mosquitto" bindings.mqtt.clientId: "Website Backend" says "websocketServer", "Notifications Service" says "notification-service"; kept "websocketServer"`,
+			`server "mosquitto" bindings.mqtt.clientId: "Website Backend" says "websocketServer", "Public API" says "public-api"; kept "websocketServer"`,
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("conflicts:\n got %q\nwant %q", got, want)
+		}
+		s, err := c.Server(ctx, "mosquitto")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Document != "Website Backend" || s.Bindings["mqtt"].(map[string]any)["clientId"] != "websocketServer" {
+			t.Errorf("mosquitto = %+v, want the first document's clientId", s)
+		}
+	})
 }
 
 // TestMigrationDescribesExistingRows runs the migration that added descriptions on a catalog
@@ -284,9 +291,9 @@ func TestImportMergesSharedServers(t *testing.T) {
 // stood, so the rows stay as they are and re-imports change nothing.
 func TestMigrationDescribesExistingRows(t *testing.T) {
 	ctx := context.Background()
-	c := openCatalog(t)
+	c := openCatalog(t, storagetest.SQLite(t))
 	importCorpus(t, c, "", []string{"testdata/shop/orders.yaml", "testdata/shop/shipping.yaml"})
-	p, err := goose.NewProvider(goose.DialectSQLite3, c.db.Write, migrations.SQLite)
+	p, err := goose.NewProvider(goose.DialectSQLite3, sqliteDB(t, c).Write, migrations.SQLite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +303,7 @@ func TestMigrationDescribesExistingRows(t *testing.T) {
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := queryList(ctx, c.db.Read, func(row scanner) (string, error) {
+	rows, err := sqliteList(ctx, sqliteDB(t, c).Read, func(row scanner) (string, error) {
 		var kind, name, doc string
 		var sends bool
 		err := row.Scan(&kind, &name, &doc, &sends)
@@ -376,146 +383,150 @@ var (
 // no version of its own), and importing either again changes nothing, in the catalog or the
 // registry.
 func TestImportMergesSharedMessages(t *testing.T) {
-	ctx := context.Background()
-	for _, tt := range []struct {
-		order    []string
-		versions int // of orders-value: the consumer's registers only while it is the only one
-	}{
-		{[]string{"Orders", "Billing"}, 1},
-		{[]string{"Billing", "Orders"}, 2},
-	} {
-		t.Run(strings.Join(tt.order, ","), func(t *testing.T) {
-			c := openCatalog(t)
-			docs := map[string]string{"Orders": ordersProducer, "Billing": billingConsumer}
-			results := map[string]ImportResult{}
-			for _, name := range tt.order {
-				res, err := c.ImportDocument(ctx, []byte(docs[name]), ImportOptions{})
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		ctx := context.Background()
+		for _, tt := range []struct {
+			order    []string
+			versions int // of orders-value: the consumer's registers only while it is the only one
+		}{
+			{[]string{"Orders", "Billing"}, 1},
+			{[]string{"Billing", "Orders"}, 2},
+		} {
+			t.Run(strings.Join(tt.order, ","), func(t *testing.T) {
+				c := open(t)
+				docs := map[string]string{"Orders": ordersProducer, "Billing": billingConsumer}
+				results := map[string]ImportResult{}
+				for _, name := range tt.order {
+					res, err := c.ImportDocument(ctx, []byte(docs[name]), ImportOptions{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					results[name] = res
+				}
+				m, err := c.Message(ctx, "OrderPlaced")
 				if err != nil {
 					t.Fatal(err)
 				}
-				results[name] = res
-			}
-			m, err := c.Message(ctx, "OrderPlaced")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if m.Description != "An order was placed." || m.Summary != "Bill every order." || m.Owner != "Ada Lovelace" ||
-				!reflect.DeepEqual(m.Tags, []string{"pii", "billing"}) || m.Kind != KindEvent ||
-				m.SchemaFormat != "application/vnd.apache.avro;version=1.9.0" || !strings.Contains(m.Payload, `"total"`) {
-				t.Errorf("OrderPlaced = %+v\nwant the producer's description, owner, format and payload, the consumer's summary, both tags", m)
-			}
-			wantLinks := []MessageChannel{{Channel: "orders", Subject: "orders-value"}}
-			if !reflect.DeepEqual(m.Channels, wantLinks) || !reflect.DeepEqual(m.Senders, []string{"Orders"}) || !reflect.DeepEqual(m.Readers, []string{"Billing"}) {
-				t.Errorf("OrderPlaced channels %+v senders %q receivers %q, want %+v, Orders, Billing", m.Channels, m.Senders, m.Readers, wantLinks)
-			}
-
-			later := results[tt.order[1]]
-			var got []string
-			for _, cf := range later.Conflicts {
-				got = append(got, fmt.Sprintf("%s %s %s: kept %s over %s", cf.Kind, cf.Name, cf.Field, cf.KeptFrom, cf.IgnoredFrom))
-				if cf.Field == "payload.schema" && (cf.Kept != m.Payload || strings.Contains(cf.Ignored.(string), `"total"`)) {
-					t.Errorf("payload conflict %+v, want the producer's payload kept over the consumer's", cf)
+				if m.Description != "An order was placed." || m.Summary != "Bill every order." || m.Owner != "Ada Lovelace" ||
+					!reflect.DeepEqual(m.Tags, []string{"pii", "billing"}) || m.Kind != KindEvent ||
+					m.SchemaFormat != "application/vnd.apache.avro;version=1.9.0" || !strings.Contains(m.Payload, `"total"`) {
+					t.Errorf("OrderPlaced = %+v\nwant the producer's description, owner, format and payload, the consumer's summary, both tags", m)
 				}
-			}
-			// The formats differ in spelling only: both are Avro, so that is no conflict.
-			want := []string{"message OrderPlaced description: kept Orders over Billing", "message OrderPlaced payload.schema: kept Orders over Billing"}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("conflicts of the later import:\n got %q\nwant %q", got, want)
-			}
+				wantLinks := []MessageChannel{{Channel: "orders", Subject: "orders-value"}}
+				if !reflect.DeepEqual(m.Channels, wantLinks) || !reflect.DeepEqual(m.Senders, []string{"Orders"}) || !reflect.DeepEqual(m.Readers, []string{"Billing"}) {
+					t.Errorf("OrderPlaced channels %+v senders %q receivers %q, want %+v, Orders, Billing", m.Channels, m.Senders, m.Readers, wantLinks)
+				}
 
-			history, err := c.registry.History(ctx, "orders-value")
-			if err != nil {
-				t.Fatal(err)
-			}
-			winner, err := c.registry.Lookup(ctx, "orders-value", schemaregistry.NewSchema{Schema: m.Payload, SchemaType: SchemaAvro}, false, false)
-			if len(history) != tt.versions || err != nil || winner.Version != tt.versions {
-				t.Errorf("orders-value holds %d versions, the producer's payload as %+v (%v); want %d, the latest the producer's",
-					len(history), winner, err, tt.versions)
-			}
-			if s := later.Schemas; tt.order[1] == "Billing" && (len(s) != 1 || s[0].Status != Unchanged) {
-				t.Errorf("Billing registered %+v, want the producer's payload unchanged", s)
-			}
+				later := results[tt.order[1]]
+				var got []string
+				for _, cf := range later.Conflicts {
+					got = append(got, fmt.Sprintf("%s %s %s: kept %s over %s", cf.Kind, cf.Name, cf.Field, cf.KeptFrom, cf.IgnoredFrom))
+					if cf.Field == "payload.schema" && (cf.Kept != m.Payload || strings.Contains(cf.Ignored.(string), `"total"`)) {
+						t.Errorf("payload conflict %+v, want the producer's payload kept over the consumer's", cf)
+					}
+				}
+				// The formats differ in spelling only: both are Avro, so that is no conflict.
+				want := []string{"message OrderPlaced description: kept Orders over Billing", "message OrderPlaced payload.schema: kept Orders over Billing"}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("conflicts of the later import:\n got %q\nwant %q", got, want)
+				}
 
-			// Importing either again changes nothing and reports the conflicts again.
-			before := dump(t, c)
-			counts, err := c.registry.Counts(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, name := range []string{"Orders", "Billing"} {
-				res, err := c.ImportDocument(ctx, []byte(docs[name]), ImportOptions{})
+				history, err := c.registry.History(ctx, "orders-value")
 				if err != nil {
 					t.Fatal(err)
 				}
-				if res.Changed || len(res.Conflicts) != 2 || len(res.Schemas) != 1 || res.Schemas[0].Status != Unchanged {
-					t.Errorf("%s again: changed=%t conflicts %+v schemas %+v, want unchanged with 2 conflicts", name, res.Changed, res.Conflicts, res.Schemas)
+				winner, err := c.registry.Lookup(ctx, "orders-value", schemaregistry.NewSchema{Schema: m.Payload, SchemaType: SchemaAvro}, false, false)
+				if len(history) != tt.versions || err != nil || winner.Version != tt.versions {
+					t.Errorf("orders-value holds %d versions, the producer's payload as %+v (%v); want %d, the latest the producer's",
+						len(history), winner, err, tt.versions)
 				}
-			}
-			if after := dump(t, c); after != before {
-				t.Errorf("re-import changed the catalog:\n%s", lineDiff(before, after))
-			}
-			if after, err := c.registry.Counts(ctx); err != nil || after != counts {
-				t.Errorf("re-import changed the registry: %+v, then %+v (%v)", counts, after, err)
-			}
-		})
-	}
+				if s := later.Schemas; tt.order[1] == "Billing" && (len(s) != 1 || s[0].Status != Unchanged) {
+					t.Errorf("Billing registered %+v, want the producer's payload unchanged", s)
+				}
+
+				// Importing either again changes nothing and reports the conflicts again.
+				before := dump(t, c)
+				counts, err := c.registry.Counts(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, name := range []string{"Orders", "Billing"} {
+					res, err := c.ImportDocument(ctx, []byte(docs[name]), ImportOptions{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if res.Changed || len(res.Conflicts) != 2 || len(res.Schemas) != 1 || res.Schemas[0].Status != Unchanged {
+						t.Errorf("%s again: changed=%t conflicts %+v schemas %+v, want unchanged with 2 conflicts", name, res.Changed, res.Conflicts, res.Schemas)
+					}
+				}
+				if after := dump(t, c); after != before {
+					t.Errorf("re-import changed the catalog:\n%s", lineDiff(before, after))
+				}
+				if after, err := c.registry.Counts(ctx); err != nil || after != counts {
+					t.Errorf("re-import changed the registry: %+v, then %+v (%v)", counts, after, err)
+				}
+			})
+		}
+	})
 }
 
 // TestMessageStaysWhileDescribed: a document that stops describing a message takes only its own
 // description away; the message goes when no document describes it, and its operations and
 // channel links go with the documents.
 func TestMessageStaysWhileDescribed(t *testing.T) {
-	ctx := context.Background()
-	c := openCatalog(t)
-	for _, doc := range []string{ordersProducer, billingConsumer} {
-		if _, err := c.ImportDocument(ctx, []byte(doc), ImportOptions{}); err != nil {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *Catalog) {
+		ctx := context.Background()
+		c := open(t)
+		for _, doc := range []string{ordersProducer, billingConsumer} {
+			if _, err := c.ImportDocument(ctx, []byte(doc), ImportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		counts, err := c.registry.Counts(ctx)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	counts, err := c.registry.Counts(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone := func(service string) string {
-		return "asyncapi: 3.0.0\ninfo: {title: " + service + ", version: 2.0.0}\n"
-	}
-	steps := []struct {
-		doc     string
-		message func(Message) bool // nil: removed
-	}{
-		{gone("Billing"), func(m Message) bool {
-			return m.Summary == "" && reflect.DeepEqual(m.Tags, []string{"pii"}) && m.Description == "An order was placed." &&
-				len(m.Readers) == 0 && reflect.DeepEqual(m.Senders, []string{"Orders"}) && len(m.Channels) == 1
-		}},
-		{billingConsumer, func(m Message) bool {
-			return m.Summary == "Bill every order." && reflect.DeepEqual(m.Tags, []string{"pii", "billing"}) && m.Description == "An order was placed."
-		}},
-		{gone("Orders"), func(m Message) bool {
-			return m.Description == "Orders to bill." && reflect.DeepEqual(m.Tags, []string{"billing"}) &&
-				m.SchemaFormat == "application/vnd.apache.avro+json;version=1.9.0" && len(m.Senders) == 0 &&
-				reflect.DeepEqual(m.Readers, []string{"Billing"}) && len(m.Channels) == 1
-		}},
-		{gone("Billing"), nil},
-	}
-	for i, s := range steps {
-		if _, err := c.ImportDocument(ctx, []byte(s.doc), ImportOptions{}); err != nil {
-			t.Fatal(err)
+		gone := func(service string) string {
+			return "asyncapi: 3.0.0\ninfo: {title: " + service + ", version: 2.0.0}\n"
 		}
-		m, err := c.Message(ctx, "OrderPlaced")
-		switch {
-		case s.message == nil && !errors.Is(err, ErrNotFound):
-			t.Errorf("step %d: OrderPlaced: %+v, %v; want it removed once no document describes it", i, m, err)
-		case s.message != nil && err != nil:
-			t.Errorf("step %d: OrderPlaced: %v, want it while a document describes it", i, err)
-		case s.message != nil && !s.message(m):
-			t.Errorf("step %d: OrderPlaced = %+v", i, m)
+		steps := []struct {
+			doc     string
+			message func(Message) bool // nil: removed
+		}{
+			{gone("Billing"), func(m Message) bool {
+				return m.Summary == "" && reflect.DeepEqual(m.Tags, []string{"pii"}) && m.Description == "An order was placed." &&
+					len(m.Readers) == 0 && reflect.DeepEqual(m.Senders, []string{"Orders"}) && len(m.Channels) == 1
+			}},
+			{billingConsumer, func(m Message) bool {
+				return m.Summary == "Bill every order." && reflect.DeepEqual(m.Tags, []string{"pii", "billing"}) && m.Description == "An order was placed."
+			}},
+			{gone("Orders"), func(m Message) bool {
+				return m.Description == "Orders to bill." && reflect.DeepEqual(m.Tags, []string{"billing"}) &&
+					m.SchemaFormat == "application/vnd.apache.avro+json;version=1.9.0" && len(m.Senders) == 0 &&
+					reflect.DeepEqual(m.Readers, []string{"Billing"}) && len(m.Channels) == 1
+			}},
+			{gone("Billing"), nil},
 		}
-	}
-	// Billing's imports registered the producer's payload, never its own older copy, and dropping
-	// descriptions takes nothing from the registry.
-	if after, err := c.registry.Counts(ctx); err != nil || after != counts {
-		t.Errorf("registry counts %+v, then %+v (%v), want them unchanged", counts, after, err)
-	}
+		for i, s := range steps {
+			if _, err := c.ImportDocument(ctx, []byte(s.doc), ImportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			m, err := c.Message(ctx, "OrderPlaced")
+			switch {
+			case s.message == nil && !errors.Is(err, ErrNotFound):
+				t.Errorf("step %d: OrderPlaced: %+v, %v; want it removed once no document describes it", i, m, err)
+			case s.message != nil && err != nil:
+				t.Errorf("step %d: OrderPlaced: %v, want it while a document describes it", i, err)
+			case s.message != nil && !s.message(m):
+				t.Errorf("step %d: OrderPlaced = %+v", i, m)
+			}
+		}
+		// Billing's imports registered the producer's payload, never its own older copy, and dropping
+		// descriptions takes nothing from the registry.
+		if after, err := c.registry.Counts(ctx); err != nil || after != counts {
+			t.Errorf("registry counts %+v, then %+v (%v), want them unchanged", counts, after, err)
+		}
+	})
 }
 
 // TestMigrationDescribesExistingMessages runs the migration that added message descriptions on
@@ -525,7 +536,7 @@ func TestMessageStaysWhileDescribed(t *testing.T) {
 // its next changed import.
 func TestMigrationDescribesExistingMessages(t *testing.T) {
 	ctx := context.Background()
-	c := openCatalog(t)
+	c := openCatalog(t, storagetest.SQLite(t))
 	files := map[string]string{}
 	for _, f := range []string{"orders.yaml", "shipping.yaml", "schemas/order-placed.avsc", "schemas/payment.proto"} {
 		b, err := os.ReadFile("testdata/shop/" + f)
@@ -536,20 +547,20 @@ func TestMigrationDescribesExistingMessages(t *testing.T) {
 	}
 	dir := writeFiles(t, files)
 	importCorpus(t, c, "", []string{filepath.Join(dir, "orders.yaml"), filepath.Join(dir, "shipping.yaml")})
-	p, err := goose.NewProvider(goose.DialectSQLite3, c.db.Write, migrations.SQLite)
+	p, err := goose.NewProvider(goose.DialectSQLite3, sqliteDB(t, c).Write, migrations.SQLite)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.DownTo(ctx, 8); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.db.Write.ExecContext(ctx, `UPDATE catalog_messages SET tags = '[]' WHERE name = 'OrderPlaced'`); err != nil {
+	if _, err := sqliteDB(t, c).Write.ExecContext(ctx, `UPDATE catalog_messages SET tags = '[]' WHERE name = 'OrderPlaced'`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := queryList(ctx, c.db.Read, func(row scanner) (string, error) {
+	rows, err := sqliteList(ctx, sqliteDB(t, c).Read, func(row scanner) (string, error) {
 		var name, doc string
 		var sends bool
 		err := row.Scan(&name, &doc, &sends)

@@ -2,8 +2,6 @@ package catalog
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -28,45 +26,9 @@ var entityTables = map[string]string{
 
 // Update applies p to the entity of kind (domain, service, channel or message) called name, in
 // one transaction. An owner not yet known is added as a team.
-func (c *Catalog) Update(ctx context.Context, kind, name string, p Patch) (err error) {
-	table, ok := entityTables[kind]
-	if !ok {
+func (c *Catalog) Update(ctx context.Context, kind, name string, p Patch) error {
+	if _, ok := entityTables[kind]; !ok {
 		return fmt.Errorf("%w: no kind %q", ErrInvalidPatch, kind)
-	}
-	tx, err := c.db.Write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tx.Rollback()
-		}
-	}()
-	var id int64
-	// table comes from entityTables, never from input.
-	if err = tx.QueryRowContext(ctx, `SELECT id FROM `+table+` WHERE name = ?`, name).Scan(&id); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound(kind, name)
-		}
-		return fmt.Errorf("update %s %q: %w", kind, name, err)
-	}
-	if p.Owner != nil {
-		var ownerID sql.NullInt64
-		if owner := strings.TrimSpace(*p.Owner); owner != "" {
-			if err = tx.QueryRowContext(ctx, `
-				INSERT INTO catalog_owners (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name
-				RETURNING id`, owner).Scan(&ownerID); err != nil {
-				return fmt.Errorf("update %s %q: owner %q: %w", kind, name, owner, err)
-			}
-		}
-		if _, err = tx.ExecContext(ctx, `UPDATE `+table+` SET owner_id = ? WHERE id = ?`, ownerID, id); err != nil {
-			return fmt.Errorf("update %s %q: %w", kind, name, err)
-		}
-	}
-	if p.Description != nil {
-		if _, err = tx.ExecContext(ctx, `UPDATE `+table+` SET description = ? WHERE id = ?`, *p.Description, id); err != nil {
-			return fmt.Errorf("update %s %q: %w", kind, name, err)
-		}
 	}
 	if p.Tags != nil {
 		for _, tag := range *p.Tags {
@@ -74,11 +36,39 @@ func (c *Catalog) Update(ctx context.Context, kind, name string, p Patch) (err e
 				return fmt.Errorf("%w: empty tag", ErrInvalidPatch)
 			}
 		}
-		if _, err = tx.ExecContext(ctx, `UPDATE `+table+` SET tags = ? WHERE id = ?`, tagsJSON(*p.Tags), id); err != nil {
-			return fmt.Errorf("update %s %q: %w", kind, name, err)
-		}
 	}
-	return tx.Commit()
+	err := c.store.update(ctx, func(tx storeTx) error {
+		id, err := tx.entityID(ctx, kind, name)
+		if err != nil {
+			return err
+		}
+		if p.Owner != nil {
+			var ownerID int64
+			if owner := strings.TrimSpace(*p.Owner); owner != "" {
+				if ownerID, err = tx.addOwner(ctx, owner); err != nil {
+					return fmt.Errorf("update %s %q: owner %q: %w", kind, name, owner, err)
+				}
+			}
+			if err := tx.setOwner(ctx, kind, id, ownerID); err != nil {
+				return fmt.Errorf("update %s %q: %w", kind, name, err)
+			}
+		}
+		if p.Description != nil {
+			if err := tx.setDescription(ctx, kind, id, *p.Description); err != nil {
+				return fmt.Errorf("update %s %q: %w", kind, name, err)
+			}
+		}
+		if p.Tags != nil {
+			if err := tx.setTags(ctx, kind, id, tagsJSON(*p.Tags)); err != nil {
+				return fmt.Errorf("update %s %q: %w", kind, name, err)
+			}
+		}
+		return tx.changed(ctx, kind+" "+name)
+	})
+	if err == nil {
+		c.searchChanged()
+	}
+	return err
 }
 
 // OwnerPatch changes an owner's kind and contact details; nil fields stay as they are.
@@ -94,17 +84,14 @@ func (c *Catalog) UpdateOwner(ctx context.Context, name string, p OwnerPatch) er
 	if p.Kind != nil && *p.Kind != "team" && *p.Kind != "person" {
 		return fmt.Errorf("%w: owner kind %q: want team or person", ErrInvalidPatch, *p.Kind)
 	}
-	res, err := c.db.Write.ExecContext(ctx, `
-		UPDATE catalog_owners SET kind = coalesce(?, kind), email = coalesce(?, email), url = coalesce(?, url),
-			description = coalesce(?, description)
-		WHERE name = ?`, p.Kind, p.Email, p.URL, p.Description, name)
-	if err != nil {
-		return fmt.Errorf("update owner %q: %w", name, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("update owner %q: %w", name, err)
-	} else if n == 0 {
-		return notFound("owner", name)
-	}
-	return nil
+	return c.store.update(ctx, func(tx storeTx) error {
+		found, err := tx.updateOwner(ctx, name, p)
+		if err != nil {
+			return fmt.Errorf("update owner %q: %w", name, err)
+		}
+		if !found {
+			return notFound("owner", name)
+		}
+		return tx.changed(ctx, "owner "+name)
+	})
 }

@@ -19,18 +19,8 @@ type payloadSchema struct {
 // (TopicNameStrategy); sorted by subject and message. They are the catalog's merged messages,
 // not the document's own copies: a consumer's document with an older copy of a producer's
 // schema registers the producer's, so it adds no version of its own.
-func payloadSchemas(ctx context.Context, q queryer, docID int64) ([]payloadSchema, error) {
-	type link struct {
-		channel, message, subject, schemaType, payload, keyType, key string
-	}
-	links, err := queryList(ctx, q, func(row scanner) (link, error) {
-		var l link
-		return l, row.Scan(&l.channel, &l.message, &l.subject, &l.schemaType, &l.payload, &l.keyType, &l.key)
-	}, `
-		SELECT c.name, m.name, cm.subject, m.schema_type, m.payload, m.key_schema_type, m.key_schema
-		FROM catalog_channel_messages cm
-		JOIN catalog_channels c ON c.id = cm.channel_id JOIN catalog_messages m ON m.id = cm.message_id
-		WHERE cm.document_id = ? ORDER BY c.name, m.name`, docID)
+func payloadSchemas(ctx context.Context, tx storeTx, docID int64) ([]payloadSchema, error) {
+	links, err := tx.payloadLinks(ctx, docID)
 	if err != nil {
 		return nil, fmt.Errorf("read payloads to register: %w", err)
 	}

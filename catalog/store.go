@@ -2,453 +2,409 @@ package catalog
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
+
+	"github.com/eventlens/eventlens/storage"
 )
 
-type storeInfo struct {
-	hash, source, content string
+// store is what the catalog keeps in the database, in the catalog's terms: one implementation
+// per backend, sqliteStore (store_sqlite.go) and postgresStore (store_postgres.go), holding all
+// of the catalog's SQL. The logic (merging documents, drift, export, ranking words) stays in the
+// catalog and is written once. Reads see what is committed; every write goes through update.
+type store interface {
+	overview(ctx context.Context) (Overview, error)
+
+	// The lists are sorted by name; a get by name fills the entity's related lists (see
+	// model.go) and wraps ErrNotFound when nothing has the name.
+	domains(ctx context.Context) ([]Domain, error)
+	domain(ctx context.Context, name string) (Domain, error)
+	services(ctx context.Context) ([]Service, error)
+	service(ctx context.Context, name string) (Service, error)
+	channels(ctx context.Context) ([]Channel, error)
+	channel(ctx context.Context, name string) (Channel, error)
+	servers(ctx context.Context) ([]Server, error)
+	server(ctx context.Context, name string) (Server, error)
+	messages(ctx context.Context) ([]Message, error)
+	message(ctx context.Context, name string) (Message, error)
+	messageChannels(ctx context.Context) (map[string][]MessageChannel, error)
+	owners(ctx context.Context) ([]Owner, error)
+	owner(ctx context.Context, name string) (Owner, error)
+	documentHistory(ctx context.Context, key string) ([]DocumentVersion, error)
+
+	// operations lists every operation, by service and name.
+	operations(ctx context.Context) ([]Operation, error)
+	// exported is what an export of service (every service when "") takes beside the
+	// entities: which channels, which channels are on which servers, which messages on which
+	// channels, as the service's document says.
+	exported(ctx context.Context, service string) (exportedRows, error)
+	// documentation is what every imported document says, for drift, read in one snapshot.
+	documentation(ctx context.Context) (documentationRows, error)
+
+	// update runs f in one write transaction, after every other catalog write on any replica
+	// has committed or rolled back, so an import reads the documents as they stand; an error
+	// from f rolls it back.
+	update(ctx context.Context, f func(tx storeTx) error) error
+
+	searchStore
 }
 
-// store writes a parsed document in one transaction: the same document again changes nothing;
-// a changed one replaces what it said before and adds a version to its history. It returns the
-// payloads to register for the document, as the catalog holds them once it commits.
-func (c *Catalog) store(ctx context.Context, doc *parsedDocument, info storeInfo) (res ImportResult, payloads []payloadSchema, err error) {
-	res.Document = doc.Key
-	tx, err := c.db.Write.BeginTx(ctx, nil)
-	if err != nil {
-		return res, nil, err
-	}
-	defer func() {
-		if err != nil {
-			tx.Rollback()
-		}
-	}()
+// storeTx is a catalog write transaction.
+type storeTx interface {
+	// changed records what the transaction changed (a document key, a patched entity); other
+	// replicas hear of it when it commits.
+	changed(ctx context.Context, what string) error
 
-	var current string
-	var docID int64
-	err = tx.QueryRowContext(ctx, `SELECT id, hash, version FROM catalog_documents WHERE key = ?`, doc.Key).Scan(&docID, &current, &res.Version)
-	switch {
-	case err == nil && current == info.hash:
-		// Nothing changes, but the conflicts still stand: report them again, and register the
-		// payloads again (the registry may have refused them before).
-		if res.Conflicts, err = conflictsOf(ctx, tx, docID, doc.Key); err != nil {
-			return res, nil, err
-		}
-		if payloads, err = payloadSchemas(ctx, tx, docID); err != nil {
-			return res, nil, err
-		}
-		return res, payloads, tx.Rollback()
-	case err != nil && !errors.Is(err, sql.ErrNoRows):
-		return res, nil, fmt.Errorf("read document %q: %w", doc.Key, err)
-	}
-	res.Changed = true
-	now := c.now().UTC().Format(time.RFC3339Nano)
+	// document reads the stored document with key; found is false when there is none.
+	document(ctx context.Context, key string) (d storedDocument, found bool, err error)
+	// saveDocument writes a changed document and adds its next version to its history.
+	saveDocument(ctx context.Context, d documentImport) (id int64, version int, err error)
+	// payloadLinks lists the messages on channels that document docID links, with their
+	// merged payloads, by channel and message.
+	payloadLinks(ctx context.Context, docID int64) ([]payloadLink, error)
 
-	err = tx.QueryRowContext(ctx, `
-		INSERT INTO catalog_documents (key, asyncapi_version, version, hash, source, imported_at)
-		VALUES (?, ?, 1, ?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET asyncapi_version = excluded.asyncapi_version,
-			version = catalog_documents.version + 1, hash = excluded.hash,
-			source = excluded.source, imported_at = excluded.imported_at
-		RETURNING id, version`,
-		doc.Key, doc.AsyncAPIVersion, info.hash, info.source, now).Scan(&docID, &res.Version)
-	if err != nil {
-		return res, nil, fmt.Errorf("write document %q: %w", doc.Key, err)
-	}
-	if _, err = tx.ExecContext(ctx, `
-		INSERT INTO catalog_document_versions (document_id, version, hash, source, content, imported_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, docID, res.Version, info.hash, info.source, info.content, now); err != nil {
-		return res, nil, fmt.Errorf("write history of %q: %w", doc.Key, err)
-	}
+	// owner adds an owner or fills in contact details it lacks.
+	owner(ctx context.Context, o Owner) error
+	// domain adds a domain or fills in its description and owner; it returns its id.
+	domain(ctx context.Context, d Domain) (int64, error)
+	// removeRenamedServices removes the services document docID describes, but keep.
+	removeRenamedServices(ctx context.Context, docID int64, keep string) error
+	// service writes the document's service (its Domain unused: domainID, 0 when none) and
+	// returns its id.
+	service(ctx context.Context, s Service, domainID, docID int64) (int64, error)
+	// forgetLinks removes what the document said about operations, channel messages and
+	// servers, to be written again.
+	forgetLinks(ctx context.Context, docID, serviceID int64) error
+	linkServiceServer(ctx context.Context, serviceID, serverID int64) error
+	linkChannelMessage(ctx context.Context, channelID, messageID, docID int64, subject string) error
+	linkChannelServer(ctx context.Context, channelID, serverID, docID int64) error
+	operation(ctx context.Context, serviceID, channelID int64, o Operation, bindings string, messageIDs []int64) error
 
-	w := &writer{ctx: ctx, tx: tx, docID: docID}
-	if err = w.document(doc); err != nil {
-		return res, nil, err
-	}
-	if res.Conflicts, err = conflictsOf(ctx, tx, docID, doc.Key); err != nil {
-		return res, nil, err
-	}
-	if payloads, err = payloadSchemas(ctx, tx, docID); err != nil {
-		return res, nil, err
-	}
-	return res, payloads, tx.Commit()
+	// The rows documents share (channels, servers, messages, see merge.go).
+	// describedBy lists the ids of the rows of kind k that document docID describes.
+	describedBy(ctx context.Context, k *shared, docID int64) ([]int64, error)
+	// descriptions returns row id's name and its descriptions, first to last by precedence.
+	descriptions(ctx context.Context, k *shared, id int64) (string, []description, error)
+	// forgetDescriptions removes document docID's descriptions of rows of kind k.
+	forgetDescriptions(ctx context.Context, k *shared, docID int64) error
+	// describe adds the row called name if needed and document docID's description of it.
+	describe(ctx context.Context, k *shared, name string, docID int64, sends bool, facts string) (int64, error)
+	// remove removes row id of kind k.
+	remove(ctx context.Context, k *shared, id int64) error
+	// writeServer, writeChannel and writeMessage rewrite a row as merged; docID's description
+	// came first. A channel's or message's owner set through the API stays when s names none.
+	writeServer(ctx context.Context, id int64, s Server, variables, bindings string, docID int64) error
+	writeChannel(ctx context.Context, id int64, c Channel, bindings string, docID int64) error
+	// writeMessage also gives every link of the message its merged subject.
+	writeMessage(ctx context.Context, id int64, m messageFacts, bindings string, docID int64) error
+
+	// Patches (patch.go); kind is one of entityTables'.
+	entityID(ctx context.Context, kind, name string) (int64, error)
+	// addOwner returns the id of the owner called name, added as a team if new.
+	addOwner(ctx context.Context, name string) (int64, error)
+	// setOwner sets the entity's owner; 0 removes it.
+	setOwner(ctx context.Context, kind string, id, ownerID int64) error
+	setDescription(ctx context.Context, kind string, id int64, description string) error
+	setTags(ctx context.Context, kind string, id int64, tags string) error
+	// updateOwner applies p to the owner called name; found is false when there is none.
+	updateOwner(ctx context.Context, name string, p OwnerPatch) (found bool, err error)
 }
 
-// writer writes one document's rows inside the import's transaction.
-type writer struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	docID int64
+// searchStore holds the search index: rows derived from the catalog and the registry (see
+// search.go), and what each source looked like when they were built.
+type searchStore interface {
+	// searchStates returns each source's signature when its rows were last built.
+	searchStates(ctx context.Context) (map[string]string, error)
+	// catalogSignature is a cheap summary of the catalog that changes when its search rows would.
+	catalogSignature(ctx context.Context) (string, error)
+	// searchSources lists the services, channels, messages and domains as search reads them.
+	searchSources(ctx context.Context) ([]searchSource, error)
+	// replaceCatalogSearch replaces the catalog's rows with docs and stores sig, in one transaction.
+	replaceCatalogSearch(ctx context.Context, sig string, docs []searchDoc) error
+	// searchedSubjects returns the schema id each indexed subject's rows were built from.
+	searchedSubjects(ctx context.Context) (map[string]int, error)
+	// replaceSubjectSearch drops the rows of the subjects gone, replaces those of the subjects
+	// changed, and stores sig, in one transaction.
+	replaceSubjectSearch(ctx context.Context, sig string, gone []string, changed []subjectSearch) error
+	// search returns the rows that hold every word as a prefix of one of theirs, optionally of
+	// one kind, best first: [offset, offset+limit) and how many there are.
+	search(ctx context.Context, words []string, kind string, offset, limit int) (SearchResult, error)
 }
 
-func (w *writer) document(doc *parsedDocument) error {
-	for _, o := range doc.Owners {
-		if err := w.owner(o); err != nil {
-			return err
-		}
+// newStore picks the store of the backend db has.
+func newStore(db *storage.DB) store {
+	if db.Postgres != nil {
+		return &postgresStore{db: db.Postgres}
 	}
-	var domainID sql.NullInt64
-	if d := doc.Domain; d != nil {
-		if err := w.tx.QueryRowContext(w.ctx, `
-			INSERT INTO catalog_domains (name, description, owner_id) VALUES (?, ?, (SELECT id FROM catalog_owners WHERE name = ?))
-			ON CONFLICT (name) DO UPDATE SET
-				description = CASE WHEN excluded.description <> '' THEN excluded.description ELSE catalog_domains.description END,
-				owner_id = coalesce(excluded.owner_id, catalog_domains.owner_id)
-			RETURNING id`, d.Name, d.Description, d.Owner).Scan(&domainID); err != nil {
-			return fmt.Errorf("write domain %q: %w", d.Name, err)
-		}
-	}
-
-	s := doc.Service
-	// A document that renamed its service leaves the old one behind: remove it.
-	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_services WHERE document_id = ? AND name <> ?`, w.docID, s.Name); err != nil {
-		return fmt.Errorf("remove renamed services: %w", err)
-	}
-	var serviceID int64
-	if err := w.tx.QueryRowContext(w.ctx, `
-		INSERT INTO catalog_services (name, version, description, domain_id, owner_id, tags, document_id)
-		VALUES (?, ?, ?, ?, (SELECT id FROM catalog_owners WHERE name = ?), ?, ?)
-		ON CONFLICT (name) DO UPDATE SET version = excluded.version, description = excluded.description,
-			domain_id = coalesce(excluded.domain_id, catalog_services.domain_id),
-			owner_id = coalesce(excluded.owner_id, catalog_services.owner_id), tags = excluded.tags,
-			document_id = excluded.document_id
-		RETURNING id`,
-		s.Name, s.Version, s.Description, domainID, s.Owner, tagsJSON(s.Tags), w.docID).Scan(&serviceID); err != nil {
-		return fmt.Errorf("write service %q: %w", s.Name, err)
-	}
-	// What the document said before about operations and channel messages is replaced.
-	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_operations WHERE service_id = ?`, serviceID); err != nil {
-		return fmt.Errorf("replace operations of %q: %w", s.Name, err)
-	}
-	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_channel_messages WHERE document_id = ?`, w.docID); err != nil {
-		return fmt.Errorf("replace channel messages: %w", err)
-	}
-	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_service_servers WHERE service_id = ?`, serviceID); err != nil {
-		return fmt.Errorf("replace servers of %q: %w", s.Name, err)
-	}
-	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM catalog_channel_servers WHERE document_id = ?`, w.docID); err != nil {
-		return fmt.Errorf("replace channel servers: %w", err)
-	}
-	// What it said before about channels, servers and messages is replaced too; the rows it no
-	// longer describes are merged again from what the other documents say (or removed) at the end.
-	described := map[*shared][]int64{}
-	for _, k := range sharedKinds {
-		ids, err := k.describedBy(w.ctx, w.tx, w.docID)
-		if err != nil {
-			return fmt.Errorf("read what the document described: %w", err)
-		}
-		described[k] = ids
-		if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM `+k.descriptions+` WHERE document_id = ?`, w.docID); err != nil {
-			return fmt.Errorf("replace %s descriptions: %w", k.kind, err)
-		}
-	}
-
-	serverIDs := map[string]int64{}
-	for _, sv := range doc.Servers {
-		id, err := w.server(sv)
-		if err != nil {
-			return err
-		}
-		serverIDs[sv.Name] = id
-		described[sharedServers] = append(described[sharedServers], id)
-		if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO catalog_service_servers (service_id, server_id) VALUES (?, ?)`, serviceID, id); err != nil {
-			return fmt.Errorf("link service %q to server %q: %w", s.Name, sv.Name, err)
-		}
-	}
-
-	// The channels the service sends on, and the messages it sends, by name.
-	sendsOn, sendsMessage := map[string]bool{}, map[string]bool{}
-	for _, o := range doc.Operations {
-		if o.Action == ActionSend {
-			sendsOn[o.Channel] = true
-			for _, m := range o.Messages {
-				sendsMessage[m] = true
-			}
-		}
-	}
-	channelIDs := map[string]int64{}
-	for _, c := range doc.Channels {
-		id, err := w.channel(c, sendsOn[c.Name])
-		if err != nil {
-			return err
-		}
-		channelIDs[c.Name] = id
-		described[sharedChannels] = append(described[sharedChannels], id)
-	}
-	messageIDs := map[string]int64{}
-	for _, m := range doc.Messages {
-		id, err := w.message(m, sendsMessage[m.Name])
-		if err != nil {
-			return err
-		}
-		messageIDs[m.Name] = id
-		described[sharedMessages] = append(described[sharedMessages], id)
-	}
-	for _, l := range doc.Links {
-		if _, err := w.tx.ExecContext(w.ctx, `
-			INSERT INTO catalog_channel_messages (channel_id, message_id, document_id, subject) VALUES (?, ?, ?, ?)`,
-			channelIDs[l.Channel], messageIDs[l.Message], w.docID, l.Subject); err != nil {
-			return fmt.Errorf("link message %q to channel %q: %w", l.Message, l.Channel, err)
-		}
-	}
-	for _, cs := range doc.ChannelServers {
-		if _, err := w.tx.ExecContext(w.ctx, `
-			INSERT INTO catalog_channel_servers (channel_id, server_id, document_id) VALUES (?, ?, ?)`,
-			channelIDs[cs.Channel], serverIDs[cs.Server], w.docID); err != nil {
-			return fmt.Errorf("link channel %q to server %q: %w", cs.Channel, cs.Server, err)
-		}
-	}
-	for _, o := range doc.Operations {
-		if err := w.operation(serviceID, channelIDs[o.Channel], o, messageIDs); err != nil {
-			return err
-		}
-	}
-	for _, k := range sharedKinds {
-		slices.Sort(described[k])
-		for _, id := range slices.Compact(described[k]) {
-			if err := w.settle(k, id); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return &sqliteStore{db: db.SQLite}
 }
 
-// owner adds an owner or fills in contact details it lacked; details set through the API stay.
-func (w *writer) owner(o Owner) error {
-	_, err := w.tx.ExecContext(w.ctx, `
-		INSERT INTO catalog_owners (name, kind, email, url, description) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET
-			email = CASE WHEN catalog_owners.email = '' THEN excluded.email ELSE catalog_owners.email END,
-			url = CASE WHEN catalog_owners.url = '' THEN excluded.url ELSE catalog_owners.url END,
-			description = CASE WHEN catalog_owners.description = '' THEN excluded.description ELSE catalog_owners.description END`,
-		o.Name, o.Kind, o.Email, o.URL, o.Description)
-	if err != nil {
-		return fmt.Errorf("write owner %q: %w", o.Name, err)
-	}
-	return nil
+// storedDocument is a document's row: its newest version and that version's hash.
+type storedDocument struct {
+	id      int64
+	hash    string
+	version int
 }
 
-// server adds a server this document describes, named only until settle merges its facts.
-func (w *writer) server(s Server) (id int64, err error) {
-	facts, err := asFacts(s)
-	if err != nil {
-		return 0, fmt.Errorf("server %q: %w", s.Name, err)
-	}
-	if err = w.tx.QueryRowContext(w.ctx, `
-		INSERT INTO catalog_servers (name, host, protocol) VALUES (?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, s.Name, s.Host, s.Protocol).Scan(&id); err != nil {
-		return 0, fmt.Errorf("write server %q: %w", s.Name, err)
-	}
-	if _, err := w.tx.ExecContext(w.ctx, `
-		INSERT INTO catalog_server_descriptions (server_id, document_id, facts) VALUES (?, ?, ?)`, id, w.docID, facts); err != nil {
-		return 0, fmt.Errorf("describe server %q: %w", s.Name, err)
-	}
-	return id, nil
+// documentImport is a changed document as an import writes it.
+type documentImport struct {
+	key, asyncAPIVersion string
+	hash, source         string
+	content              string // the root file as imported
+	importedAt           time.Time
 }
 
-// channel adds a channel this document describes, named only until settle merges its facts.
-func (w *writer) channel(c Channel, sends bool) (id int64, err error) {
-	facts, err := asFacts(c)
-	if err != nil {
-		return 0, fmt.Errorf("channel %q: %w", c.Name, err)
-	}
-	if err = w.tx.QueryRowContext(w.ctx, `
-		INSERT INTO catalog_channels (name) VALUES (?)
-		ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, c.Name).Scan(&id); err != nil {
-		return 0, fmt.Errorf("write channel %q: %w", c.Name, err)
-	}
-	if _, err := w.tx.ExecContext(w.ctx, `
-		INSERT INTO catalog_channel_descriptions (channel_id, document_id, sends, facts) VALUES (?, ?, ?, ?)`,
-		id, w.docID, sends, facts); err != nil {
-		return 0, fmt.Errorf("describe channel %q: %w", c.Name, err)
-	}
-	return id, nil
+// payloadLink is a message on a channel, with the message's payload and key schemas.
+type payloadLink struct {
+	channel, message, subject, schemaType, payload, keyType, key string
 }
 
-// settle writes the merge of what the documents say about the channel or server id into its
-// row, or removes the row when no document describes it any more.
-func (w *writer) settle(k *shared, id int64) error {
-	name, descs, err := k.read(w.ctx, w.tx, id)
-	if err != nil {
-		return err
-	}
-	if len(descs) == 0 {
-		if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM `+k.table+` WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("remove %s %q: %w", k.kind, name, err)
-		}
-		return nil
-	}
-	facts, _ := k.merge(name, descs)
-	if err := k.write(w, id, facts, descs[0].docID); err != nil {
-		return fmt.Errorf("write %s %q: %w", k.kind, name, err)
-	}
-	return nil
+// exportedRows is what exportFacts reads beside the entities.
+type exportedRows struct {
+	channels       []string // names
+	channelServers []channelServer
+	links          []channelLink
 }
 
-// writeServer rewrites server id as merged from its documents; docID's description comes first.
-func (w *writer) writeServer(id int64, facts map[string]any, docID int64) error {
+// documentationRows is what documentation reads; documentedBy turns it into a documentation.
+type documentationRows struct {
+	services []string
+	channels []documentedChannelRow
+	subjects []channelSubject
+	ops      []documentedOp
+}
+
+type documentedChannelRow struct {
+	name, address, bindings string // bindings: the stored JSON object
+}
+
+type channelSubject struct{ channel, subject string }
+
+// searchSource is a service, channel, message or domain as search reads it: detail is a
+// channel's address or a message's kind, text its description (a message's title and summary
+// too), tags the stored JSON array.
+type searchSource struct {
+	kind, name, detail, text, tags string
+}
+
+// searchDoc is one row of the search index.
+type searchDoc struct {
+	owner                    string // the subject a registry row belongs to; "" for catalog rows
+	kind, name, detail, body string
+}
+
+// subjectSearch is a subject's rows, built from its latest schema.
+type subjectSearch struct {
+	subject  string
+	schemaID int
+	docs     []searchDoc
+}
+
+// Rows as both backends select them: the scan functions below name the columns, in order.
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanDomain reads name, description, owner name, tags.
+func scanDomain(row scanner) (Domain, error) {
+	var d Domain
+	var tags string
+	if err := row.Scan(&d.Name, &d.Description, &d.Owner, &tags); err != nil {
+		return d, err
+	}
+	return d, json.Unmarshal([]byte(tags), &d.Tags)
+}
+
+// scanService reads name, version, description, domain name, owner name, tags, document key.
+func scanService(row scanner) (Service, error) {
+	var s Service
+	var tags string
+	if err := row.Scan(&s.Name, &s.Version, &s.Description, &s.Domain, &s.Owner, &tags, &s.Document); err != nil {
+		return s, err
+	}
+	return s, json.Unmarshal([]byte(tags), &s.Tags)
+}
+
+// scanChannel reads name, address, kafka topic, bindings, description, owner name, tags.
+func scanChannel(row scanner) (Channel, error) {
+	var ch Channel
+	var bindings, tags string
+	if err := row.Scan(&ch.Name, &ch.Address, &ch.KafkaTopic, &bindings, &ch.Description, &ch.Owner, &tags); err != nil {
+		return ch, err
+	}
+	if err := unmarshalObject(bindings, &ch.Bindings); err != nil {
+		return ch, err
+	}
+	return ch, json.Unmarshal([]byte(tags), &ch.Tags)
+}
+
+// scanServer reads name, host, pathname, protocol, protocol version, description, variables,
+// bindings, tags, document key.
+func scanServer(row scanner) (Server, error) {
 	var s Server
-	if err := fromFacts(facts, &s); err != nil {
-		return err
+	var variables, bindings, tags string
+	if err := row.Scan(&s.Name, &s.Host, &s.Pathname, &s.Protocol, &s.ProtocolVersion, &s.Description,
+		&variables, &bindings, &tags, &s.Document); err != nil {
+		return s, err
 	}
-	variables, err := objectJSON(s.Variables)
-	if err != nil {
-		return fmt.Errorf("variables: %w", err)
+	if err := unmarshalObject(variables, &s.Variables); err != nil {
+		return s, err
 	}
-	bindings, err := objectJSON(s.Bindings)
-	if err != nil {
-		return fmt.Errorf("bindings: %w", err)
+	if err := unmarshalObject(bindings, &s.Bindings); err != nil {
+		return s, err
 	}
-	_, err = w.tx.ExecContext(w.ctx, `
-		UPDATE catalog_servers SET host = ?, pathname = ?, protocol = ?, protocol_version = ?, description = ?,
-			variables = ?, bindings = ?, tags = ?, document_id = ?
-		WHERE id = ?`,
-		s.Host, s.Pathname, s.Protocol, s.ProtocolVersion, s.Description, variables, bindings, tagsJSON(s.Tags), docID, id)
-	return err
+	return s, json.Unmarshal([]byte(tags), &s.Tags)
 }
 
-// writeChannel rewrites channel id as merged from its documents; docID's description comes
-// first. An owner set through the API stays when no document names one.
-func (w *writer) writeChannel(id int64, facts map[string]any, docID int64) error {
-	var c Channel
-	if err := fromFacts(facts, &c); err != nil {
-		return err
+// scanMessage reads name, kind, title, summary, description, content type, schema format,
+// schema type, payload, subject, key schema format, key schema type, key schema, bindings,
+// owner name, tags.
+func scanMessage(row scanner) (Message, error) {
+	var m Message
+	var bindings, tags string
+	if err := row.Scan(&m.Name, &m.Kind, &m.Title, &m.Summary, &m.Description, &m.ContentType, &m.SchemaFormat,
+		&m.SchemaType, &m.Payload, &m.Subject, &m.KeySchemaFormat, &m.KeySchemaType, &m.Key, &bindings, &m.Owner, &tags); err != nil {
+		return m, err
 	}
-	bindings, err := objectJSON(c.Bindings)
-	if err != nil {
-		return fmt.Errorf("bindings: %w", err)
+	if err := unmarshalObject(bindings, &m.Bindings); err != nil {
+		return m, err
 	}
-	_, err = w.tx.ExecContext(w.ctx, `
-		UPDATE catalog_channels SET address = ?, kafka_topic = ?, bindings = ?, description = ?,
-			owner_id = coalesce((SELECT id FROM catalog_owners WHERE name = ?), owner_id), tags = ?, document_id = ?
-		WHERE id = ?`,
-		c.Address, c.KafkaTopic, bindings, c.Description, c.Owner, tagsJSON(c.Tags), docID, id)
-	return err
+	return m, json.Unmarshal([]byte(tags), &m.Tags)
 }
 
-// messageFacts is a message as one document describes it, stored as its description: the
-// payload and the Kafka key each with their format, so that each comes whole from one document.
-type messageFacts struct {
-	Name        string      `json:"name"`
-	Kind        string      `json:"kind"` // "" when the document does not say: event
-	Title       string      `json:"title"`
-	Summary     string      `json:"summary"`
-	Description string      `json:"description"`
-	ContentType string      `json:"contentType"`
-	Subject     string      `json:"subject"`
-	Owner       string      `json:"owner"`
-	Tags        []string    `json:"tags"`
-	Payload     schemaFacts `json:"payload,omitzero"`
-	Key         schemaFacts `json:"key,omitzero"`
-	// Merged key by key like a channel's, so absent from descriptions stored before they were kept.
-	Bindings map[string]any `json:"bindings,omitempty"`
+// scanChannelMessage reads message name, subject, key subject.
+func scanChannelMessage(row scanner) (ChannelMessage, error) {
+	var cm ChannelMessage
+	return cm, row.Scan(&cm.Message, &cm.Subject, &cm.KeySubject)
 }
 
-type schemaFacts struct {
-	Format string `json:"schemaFormat"`
-	Type   string `json:"schemaType"`
-	Schema string `json:"schema"`
+// messageChannelRow is a MessageChannel with its message's name.
+type messageChannelRow struct {
+	message string
+	MessageChannel
 }
 
-// message adds a message this document describes, named only until settle merges its facts;
-// sends says the document's service sends it.
-func (w *writer) message(m Message, sends bool) (id int64, err error) {
-	facts, err := asFacts(messageFacts{Name: m.Name, Kind: m.Kind, Title: m.Title, Summary: m.Summary,
-		Description: m.Description, ContentType: m.ContentType, Subject: m.Subject, Owner: m.Owner, Tags: m.Tags,
-		Payload:  schemaFacts{m.SchemaFormat, m.SchemaType, m.Payload},
-		Key:      schemaFacts{m.KeySchemaFormat, m.KeySchemaType, m.Key},
-		Bindings: m.Bindings})
-	if err != nil {
-		return 0, fmt.Errorf("message %q: %w", m.Name, err)
-	}
-	if err = w.tx.QueryRowContext(w.ctx, `
-		INSERT INTO catalog_messages (name) VALUES (?)
-		ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, m.Name).Scan(&id); err != nil {
-		return 0, fmt.Errorf("write message %q: %w", m.Name, err)
-	}
-	if _, err := w.tx.ExecContext(w.ctx, `
-		INSERT INTO catalog_message_descriptions (message_id, document_id, sends, facts) VALUES (?, ?, ?, ?)`,
-		id, w.docID, sends, facts); err != nil {
-		return 0, fmt.Errorf("describe message %q: %w", m.Name, err)
-	}
-	return id, nil
+// scanMessageChannel reads message name, channel name, subject, key subject.
+func scanMessageChannel(row scanner) (messageChannelRow, error) {
+	var r messageChannelRow
+	return r, row.Scan(&r.message, &r.Channel, &r.Subject, &r.KeySubject)
 }
 
-// writeMessage rewrites message id as merged from its documents; docID's description comes
-// first. An owner set through the API stays when no document names one. Every document's links
-// of the message take its merged subject, so each registers the payload under the same one.
-func (w *writer) writeMessage(id int64, facts map[string]any, docID int64) error {
-	var m messageFacts
-	if err := fromFacts(facts, &m); err != nil {
-		return err
+// byMessage groups channel rows by their message.
+func byMessage(rows []messageChannelRow) map[string][]MessageChannel {
+	out := map[string][]MessageChannel{}
+	for _, r := range rows {
+		out[r.message] = append(out[r.message], r.MessageChannel)
 	}
-	if m.Kind == "" {
-		m.Kind = KindEvent
-	}
-	bindings, err := objectJSON(m.Bindings)
-	if err != nil {
-		return fmt.Errorf("bindings: %w", err)
-	}
-	payload, key := m.Payload, m.Key
-	if _, err := w.tx.ExecContext(w.ctx, `
-		UPDATE catalog_messages SET kind = ?, title = ?, summary = ?, description = ?, content_type = ?,
-			schema_format = ?, schema_type = ?, payload = ?, subject = ?,
-			key_schema_format = ?, key_schema_type = ?, key_schema = ?, bindings = ?,
-			owner_id = coalesce((SELECT id FROM catalog_owners WHERE name = ?), owner_id), tags = ?, document_id = ?
-		WHERE id = ?`,
-		m.Kind, m.Title, m.Summary, m.Description, m.ContentType, payload.Format, payload.Type, payload.Schema, m.Subject,
-		key.Format, key.Type, key.Schema, bindings, m.Owner, tagsJSON(m.Tags), docID, id); err != nil {
-		return err
-	}
-	_, err = w.tx.ExecContext(w.ctx, `
-		UPDATE catalog_channel_messages
-		SET subject = CASE WHEN ?1 <> '' THEN ?1 ELSE (SELECT name FROM catalog_channels WHERE id = channel_id) || '-value' END
-		WHERE message_id = ?2`, m.Subject, id)
-	return err
+	return out
 }
 
-func (w *writer) operation(serviceID, channelID int64, o Operation, messageIDs map[string]int64) error {
-	bindings, err := objectJSON(o.Bindings)
-	if err != nil {
-		return fmt.Errorf("operation %q bindings: %w", o.Name, err)
+// scanOwner reads name, kind, email, url, description.
+func scanOwner(row scanner) (Owner, error) {
+	var o Owner
+	return o, row.Scan(&o.Name, &o.Kind, &o.Email, &o.URL, &o.Description)
+}
+
+// scanOwnerCounts reads what scanOwner does, then how many domains, services, channels and
+// messages the owner owns.
+func scanOwnerCounts(row scanner) (Owner, error) {
+	o := Owner{Owns: &OwnerCounts{}}
+	n := o.Owns
+	return o, row.Scan(&o.Name, &o.Kind, &o.Email, &o.URL, &o.Description, &n.Domains, &n.Services, &n.Channels, &n.Messages)
+}
+
+// scanOperation reads name, service name, action, channel name, consumer group, summary,
+// description, bindings, and its message names as a JSON array.
+func scanOperation(row scanner) (Operation, error) {
+	var o Operation
+	var bindings, messages string
+	if err := row.Scan(&o.Name, &o.Service, &o.Action, &o.Channel, &o.ConsumerGroup, &o.Summary, &o.Description, &bindings, &messages); err != nil {
+		return o, err
 	}
+	if err := unmarshalObject(bindings, &o.Bindings); err != nil {
+		return o, err
+	}
+	return o, json.Unmarshal([]byte(messages), &o.Messages)
+}
+
+// scanName reads one text column.
+func scanName(row scanner) (string, error) {
+	var s string
+	return s, row.Scan(&s)
+}
+
+func scanID(row scanner) (int64, error) {
 	var id int64
-	if err := w.tx.QueryRowContext(w.ctx, `
-		INSERT INTO catalog_operations (service_id, name, action, channel_id, summary, description, consumer_group, bindings)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		serviceID, o.Name, o.Action, channelID, o.Summary, o.Description, o.ConsumerGroup, bindings).Scan(&id); err != nil {
-		return fmt.Errorf("write operation %q: %w", o.Name, err)
-	}
-	for _, m := range o.Messages {
-		if _, err := w.tx.ExecContext(w.ctx, `
-			INSERT INTO catalog_operation_messages (operation_id, message_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-			id, messageIDs[m]); err != nil {
-			return fmt.Errorf("link operation %q to message %q: %w", o.Name, m, err)
-		}
-	}
-	return nil
+	return id, row.Scan(&id)
 }
 
-// objectJSON writes bindings or variables as a JSON object; nil is {}.
-func objectJSON(m map[string]any) (string, error) {
-	if m == nil {
-		return "{}", nil
+// scanDescription reads document id, document key, facts.
+func scanDescription(row scanner) (description, error) {
+	var d description
+	var facts string
+	if err := row.Scan(&d.docID, &d.document, &facts); err != nil {
+		return d, err
 	}
-	b, err := json.Marshal(m)
-	return string(b), err
+	v, err := decodeSchema(facts)
+	if err != nil {
+		return d, err
+	}
+	d.facts, _ = v.(map[string]any)
+	return d, nil
 }
 
-// tagsJSON writes a list of names as a JSON array; nil is [].
-func tagsJSON(names []string) string {
-	if names == nil {
-		names = []string{}
+func scanPayloadLink(row scanner) (payloadLink, error) {
+	var l payloadLink
+	return l, row.Scan(&l.channel, &l.message, &l.subject, &l.schemaType, &l.payload, &l.keyType, &l.key)
+}
+
+func scanChannelServer(row scanner) (channelServer, error) {
+	var cs channelServer
+	return cs, row.Scan(&cs.Channel, &cs.Server)
+}
+
+func scanChannelLink(row scanner) (channelLink, error) {
+	var l channelLink
+	return l, row.Scan(&l.Channel, &l.Message, &l.Subject)
+}
+
+func scanDocumentedChannel(row scanner) (documentedChannelRow, error) {
+	var ch documentedChannelRow
+	return ch, row.Scan(&ch.name, &ch.address, &ch.bindings)
+}
+
+func scanChannelSubject(row scanner) (channelSubject, error) {
+	var cs channelSubject
+	return cs, row.Scan(&cs.channel, &cs.subject)
+}
+
+func scanSearchSource(row scanner) (searchSource, error) {
+	var s searchSource
+	return s, row.Scan(&s.kind, &s.name, &s.detail, &s.text, &s.tags)
+}
+
+func scanSearchHit(row scanner) (SearchHit, error) {
+	var h SearchHit
+	return h, row.Scan(&h.Kind, &h.Name, &h.Detail)
+}
+
+// names fills the names of servers, for Service and Channel.
+func serverNames(servers []Server) []string {
+	var names []string
+	for _, s := range servers {
+		names = append(names, s.Name)
 	}
-	b, _ := json.Marshal(names)
-	return string(b)
+	return names
+}
+
+// one turns "no row" (errNoRow, the backend's own) into ErrNotFound for kind and name.
+func one[T any](v T, err, errNoRow error, kind, name string) (T, error) {
+	if errors.Is(err, errNoRow) {
+		return v, notFound(kind, name)
+	}
+	if err != nil {
+		return v, fmt.Errorf("read %s %q: %w", kind, name, err)
+	}
+	return v, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 
@@ -34,6 +35,8 @@ func isConnectionProblem(err error) bool {
 	}
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
+	// A connection cut in the middle of an answer reads as an unexpected end of it.
 	return errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed) ||
 		(errors.Is(err, context.DeadlineExceeded) && pgconn.Timeout(err))
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/eventlens/eventlens/demo"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/tracing"
 )
 
@@ -404,7 +405,7 @@ func TestDemoDescribesItself(t *testing.T) {
 		asyncapitest.Validate(t, "the whole catalog", []byte(whole))
 
 		reg := schemaregistry.New(ts.DB, schemaregistry.Formats())
-		want, got := dumpCatalog(t, catalog.New(ts.DB, reg)), dumpCatalog(t, fresh)
+		want, got := dumpCatalog(t, catalog.New(&storage.DB{SQLite: ts.DB}, reg)), dumpCatalog(t, fresh)
 		if want != got {
 			t.Errorf("the re-imported catalog differs:\n--- demo\n%s\n--- re-imported\n%s", want, got)
 		}
@@ -613,7 +614,7 @@ func openTestCatalog(t *testing.T) *catalog.Catalog {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return catalog.New(db, schemaregistry.New(db, schemaregistry.Formats()))
+	return catalog.New(&storage.DB{SQLite: db}, schemaregistry.New(db, schemaregistry.Formats()))
 }
 
 // dumpCatalog writes what a re-import must keep, one fact a line: services with their

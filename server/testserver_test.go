@@ -59,7 +59,7 @@ func startServerWith(t testing.TB, ic tracing.Config, opts ...func(*Config)) *te
 		o(&cfg)
 	}
 	registry := schemaregistry.New(db, schemaregistry.Formats())
-	cat := catalog.New(db, registry)
+	cat := catalog.New(&storage.DB{SQLite: db}, registry)
 	cat.SetFlows(ingest)
 	srv, err := New(cfg, Services{DB: &storage.DB{SQLite: db}, Keys: apikeys.New(&storage.DB{SQLite: db}), Catalog: cat, Registry: registry, Ingest: ingest})
 	if err != nil {

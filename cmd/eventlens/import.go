@@ -7,6 +7,7 @@ import (
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 )
 
 type importCmd struct {
@@ -30,7 +31,7 @@ func (c importAsyncAPICmd) Run(e env) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
-	cat := catalog.New(db, schemaregistry.New(db, schemaregistry.Formats()))
+	cat := catalog.New(&storage.DB{SQLite: db}, schemaregistry.New(db, schemaregistry.Formats()))
 	var failed, refused, payloads int
 	for _, f := range c.Files {
 		res, err := cat.ImportFile(e.ctx, f, catalog.ImportOptions{ReversePubSub: c.ReversePubSub, BaseDir: c.BaseDir})

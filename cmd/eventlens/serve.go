@@ -138,7 +138,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	if err != nil || maxAttrs <= 0 || maxAttrs > 1<<30 {
 		return errors.Join(fmt.Errorf("span attribute limit %q: want a size such as 16K or 64K", s.OTLPMaxAttrs), ingest.Close(context.WithoutCancel(e.ctx)))
 	}
-	cat := catalog.New(db, registry)
+	cat := catalog.New(store, registry)
 	cat.SetFlows(ingest)
 	srv, err := server.New(
 		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log, TracerProvider: tp,
