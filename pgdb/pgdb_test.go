@@ -67,6 +67,7 @@ func TestOpenRefusesClearly(t *testing.T) {
 	wrongPassword.User = url.UserPassword(u.User.Username(), "not-the-password")
 	noDatabase := *u
 	noDatabase.Path = "/no_such_database_here"
+	noDatabase.RawQuery = ""
 	// A port nothing listens on: bind one, then close it.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -156,7 +157,7 @@ func TestListenDeliversCommittedNotificationsAndReloadsAfterALostConnection(t *t
 	}
 
 	if _, err := db.Pool.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`); err != nil {
+		WHERE datname = current_database() AND query = 'LISTEN "eventlens_test"' AND pid <> pg_backend_pid()`); err != nil {
 		t.Fatal(err)
 	}
 	if err := waitFor(t, problems, "the lost connection reported"); err == nil || errors.Is(err, context.Canceled) {
