@@ -46,7 +46,7 @@ func startServerWith(t testing.TB, ic tracing.Config, opts ...func(*Config)) *te
 	if ic.Logger == nil {
 		ic.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	ingest, err := tracing.Start(context.Background(), db, ic)
+	ingest, err := tracing.Start(context.Background(), &storage.DB{SQLite: db}, ic)
 	if err != nil {
 		t.Fatal(err)
 	}

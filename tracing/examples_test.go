@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 )
 
 func TestErrorExamples(t *testing.T) {
@@ -19,7 +20,7 @@ func TestErrorExamples(t *testing.T) {
 	}
 	defer db.Close()
 	cfg := Config{Now: clk.now, SpanRetention: time.Hour}
-	in, err := Start(context.Background(), db, cfg)
+	in, err := Start(context.Background(), &storage.DB{SQLite: db}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestErrorExamples(t *testing.T) {
 	if err := in.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	in, err = Start(context.Background(), db, cfg)
+	in, err = Start(context.Background(), &storage.DB{SQLite: db}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

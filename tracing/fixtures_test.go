@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 )
 
 // clock is a settable test clock.
@@ -29,7 +30,7 @@ func startIngest(t testing.TB, cfg Config) (*Ingester, *sqlitedb.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := Start(context.Background(), db, cfg)
+	in, err := Start(context.Background(), &storage.DB{SQLite: db}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 )
 
 // spanMaker makes batches of random messaging spans around a clock: late ones, failures, schema
@@ -62,7 +63,7 @@ func checkLive(t *testing.T, in *Ingester, db *sqlitedb.DB, now time.Time, step 
 		waitFor(t, func() bool { _, ok := in.w.live.sums(d, now); return ok })
 	}
 	liveFlows, _ := in.w.live.flowRows(0)
-	storedFlows, err := readFlowRows(ctx, db.Read, 0)
+	storedFlows, err := in.store.flowRows(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func checkLive(t *testing.T, in *Ingester, db *sqlitedb.DB, now time.Time, step 
 	}
 	for _, d := range lengths {
 		live, _ := in.w.live.sums(d, now)
-		stored, err := sumAggregates(ctx, db.Read, windowStart(now, d), farFuture)
+		stored, err := in.store.sumAggregates(ctx, windowStart(now, d), farFuture)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +113,7 @@ func TestLiveWindowsLoadBesideIngest(t *testing.T) {
 	defer db.Close()
 	cfg := Config{Now: clk.now, RetentionEvery: 5 * time.Millisecond}
 	spans := newSpanMaker(clk)
-	first, err := Start(context.Background(), db, cfg)
+	first, err := Start(context.Background(), &storage.DB{SQLite: db}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestLiveWindowsLoadBesideIngest(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	testHookLoading = func() { close(started); <-release }
 	t.Cleanup(func() { testHookLoading = nil })
-	in, err := Start(context.Background(), db, cfg)
+	in, err := Start(context.Background(), &storage.DB{SQLite: db}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +220,7 @@ func BenchmarkLiveLoad(b *testing.B) {
 	l := newLiveWindows(liveLengths(&in.cfg))
 	b.ResetTimer()
 	for b.Loop() {
-		loaded, sums, err := l.read(ctx, db.Read, now)
+		loaded, sums, err := l.read(ctx, sqliteStore{db: db}, now)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -239,7 +240,7 @@ func TestCloseCancelsLiveLoad(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	testHookLoading = func() { close(started); <-release }
 	t.Cleanup(func() { testHookLoading = nil })
-	in, err := Start(context.Background(), db, Config{})
+	in, err := Start(context.Background(), &storage.DB{SQLite: db}, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

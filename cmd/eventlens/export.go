@@ -8,6 +8,7 @@ import (
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/tracing"
 )
 
@@ -35,7 +36,7 @@ func (c exportAsyncAPICmd) Run(e env) (err error) {
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
 	cat := catalog.New(db, schemaregistry.New(db, schemaregistry.Formats()))
-	cat.SetFlows(tracing.NewFlowReader(db)) // reads only: safe beside a server on the same file
+	cat.SetFlows(tracing.NewFlowReader(&storage.DB{SQLite: db})) // reads only: safe beside a server on the same file
 	var out []byte
 	if c.Format == "json" {
 		out, err = cat.ExportJSON(e.ctx, c.Service)
