@@ -192,6 +192,14 @@ func (agg *aggregate) values() []int64 {
 	return append(v, agg.delay[:]...)
 }
 
+// aggregateOf is the aggregate whose columns, in aggregateColumns' order, are v.
+func aggregateOf(v []int64) *aggregate {
+	agg := &aggregate{messages: v[0], errors: v[1], processingSumNs: v[2], delays: v[3], lastSeenNs: v[4]}
+	copy(agg.processing[:], v[5:])
+	copy(agg.delay[:], v[5+histogramBuckets:])
+	return agg
+}
+
 // histogramColumns names the histogram's columns in the aggregate tables: "p0, …, p17, d0, …, d17".
 func histogramColumns() []string {
 	cols := make([]string, 0, 2*histogramBuckets)

@@ -3,24 +3,22 @@ package tracing
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/eventlens/eventlens/sqlitedb"
 	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 func TestErrorExamples(t *testing.T) {
+	storagetest.Each(t, testErrorExamples)
+}
+
+func testErrorExamples(t *testing.T, db *storage.DB) {
 	clk := newClock(t0)
-	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	cfg := Config{Now: clk.now, SpanRetention: time.Hour}
-	in, err := Start(context.Background(), &storage.DB{SQLite: db}, cfg)
+	in, err := Start(context.Background(), db, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +71,7 @@ func TestErrorExamples(t *testing.T) {
 	if err := in.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	in, err = Start(context.Background(), &storage.DB{SQLite: db}, cfg)
+	in, err = Start(context.Background(), db, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,14 +5,22 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
-// BenchmarkWriter measures the writer alone: spans per second committed to SQLite from decoded
-// spans (30% messaging), by 8 concurrent callers of 1,000 spans each.
+// BenchmarkWriter measures the writer alone: spans per second committed from decoded spans (30%
+// messaging), by 8 concurrent callers of 1,000 spans each, on each backend.
 //
 //	go test -run '^$' -bench Writer ./tracing
 func BenchmarkWriter(b *testing.B) {
-	in, _ := startIngestB(b)
+	b.Run("sqlite", func(b *testing.B) { benchmarkWriter(b, storagetest.SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { benchmarkWriter(b, storagetest.Postgres(b)) })
+}
+
+func benchmarkWriter(b *testing.B, db *storage.DB) {
+	in := startIngest(b, db, Config{})
 	batch := make([]Span, 0, 1000)
 	now := time.Now()
 	for i := range 1000 {

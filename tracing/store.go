@@ -58,18 +58,20 @@ type storeWriter interface {
 // snapshot is one consistent state of the store.
 type snapshot interface {
 	aggregateReader
-	// reset says what was kept from earlier snapshots must be read again: at the first
-	// snapshot, and after a replica fell so far behind that changes were lost.
-	reset() bool
+	// reset says what was kept from earlier snapshots must be read again — at the first
+	// snapshot, and after a replica fell so far behind that changes were lost — and then gives
+	// the failed messaging spans among the newest spans, oldest first.
+	reset() (failures []ErrorExample, ok bool)
 	// changes are the transactions other replicas committed since the previous snapshot.
 	changes() []change
-	// recentFailures reads the failed messaging spans among the newest spans, oldest first.
-	recentFailures(ctx context.Context) ([]ErrorExample, error)
 	close()
 }
 
 // openStore picks the backend db holds.
 func openStore(db *storage.DB) store {
+	if db.Postgres != nil {
+		return &pgStore{db: db.Postgres}
+	}
 	return sqliteStore{db: db.SQLite}
 }
 

@@ -429,19 +429,25 @@ func (w *sqliteWriter) snapshot(ctx context.Context) (snapshot, error) {
 		tx.Rollback()
 		return nil, fmt.Errorf("read snapshot: %w", err)
 	}
-	s := &sqliteSnapshot{tx: tx, first: !w.loaded}
-	w.loaded = true
+	s := &sqliteSnapshot{tx: tx}
+	if !w.loaded {
+		if s.failures, err = s.readFailures(ctx); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+		w.loaded = true
+	}
 	return s, nil
 }
 
 type sqliteSnapshot struct {
-	tx    *sql.Tx
-	first bool
+	tx       *sql.Tx
+	failures []ErrorExample // read at the first snapshot
 }
 
-func (s *sqliteSnapshot) reset() bool       { return s.first }
-func (s *sqliteSnapshot) changes() []change { return nil }
-func (s *sqliteSnapshot) close()            { s.tx.Rollback() }
+func (s *sqliteSnapshot) reset() ([]ErrorExample, bool) { return s.failures, s.failures != nil }
+func (s *sqliteSnapshot) changes() []change             { return nil }
+func (s *sqliteSnapshot) close()                        { s.tx.Rollback() }
 
 func (s *sqliteSnapshot) flowRows(ctx context.Context, seenSinceNs int64) (map[int64]flowRow, error) {
 	return sqliteFlowRows(ctx, s.tx, seenSinceNs)
@@ -451,8 +457,8 @@ func (s *sqliteSnapshot) sumAggregates(ctx context.Context, m1, m2 int64) (map[i
 	return sqliteSums(ctx, s.tx, m1, m2)
 }
 
-// recentFailures reads the failed messaging spans among the newest 100,000 spans.
-func (s *sqliteSnapshot) recentFailures(ctx context.Context) ([]ErrorExample, error) {
+// readFailures reads the failed messaging spans among the newest 100,000 spans.
+func (s *sqliteSnapshot) readFailures(ctx context.Context) ([]ErrorExample, error) {
 	rows, err := s.tx.QueryContext(ctx, `SELECT trace_id, span_id, service, name, channel, start_ns, end_ns, coalesce(status_message, '')
 		FROM span WHERE id > (SELECT coalesce(max(id), 0) FROM span) - 100000 AND status_code = ? AND channel IS NOT NULL
 		ORDER BY id`, int64(StatusError))
@@ -460,7 +466,7 @@ func (s *sqliteSnapshot) recentFailures(ctx context.Context) ([]ErrorExample, er
 		return nil, fmt.Errorf("load recent errors: %w", err)
 	}
 	defer rows.Close()
-	var out []ErrorExample
+	out := []ErrorExample{} // not nil: the first snapshot resets
 	for rows.Next() {
 		var e ErrorExample
 		var trace, span []byte

@@ -169,14 +169,7 @@ func (w *writer) refresh(now time.Time) error {
 		w.live.drop()
 		return err
 	}
-	if snap.reset() {
-		failures, err := snap.recentFailures(ctx)
-		if err != nil {
-			snap.close()
-			cancel()
-			w.live.drop()
-			return err
-		}
+	if failures, ok := snap.reset(); ok {
 		w.failures.reset(failures)
 		w.live.drop()
 	}
