@@ -36,14 +36,14 @@ type ExampleQuery struct {
 // the lock.
 type recentErrors struct {
 	mu    sync.RWMutex
-	flows map[[2]string][]ErrorExample // by service and channel key, oldest first
+	flows map[[2]string][]ErrorExample // by service and channel key, by start time
 }
 
 func newRecentErrors() *recentErrors {
 	return &recentErrors{flows: map[[2]string][]ErrorExample{}}
 }
 
-// reset replaces the examples with those read from the store (oldest first), so they survive a
+// reset replaces the examples with those read from the store, so they survive a
 // restart.
 func (r *recentErrors) reset(examples []ErrorExample) {
 	r.mu.Lock()
@@ -58,7 +58,9 @@ func exampleOf(s *Span) ErrorExample {
 		Start: time.Unix(0, s.StartNanos).UTC(), Duration: time.Duration(s.EndNanos - s.StartNanos), Message: s.StatusMessage}
 }
 
-// add keeps the newest examplesPerFlow of each flow's failures; examples come oldest first.
+// add keeps the newest examplesPerFlow of each flow's failures by start time, whatever order
+// they come in: replicas take in each other's failures later than their own and must still keep
+// the same ones.
 func (r *recentErrors) add(examples []ErrorExample) {
 	if len(examples) == 0 {
 		return
@@ -67,7 +69,11 @@ func (r *recentErrors) add(examples []ErrorExample) {
 	defer r.mu.Unlock()
 	for _, e := range examples {
 		k := [2]string{e.Service, e.ChannelKey}
-		list := append(r.flows[k], e)
+		list := r.flows[k]
+		at, _ := slices.BinarySearchFunc(list, e.Start, func(x ErrorExample, t time.Time) int {
+			return cmp.Or(x.Start.Compare(t), -1) // after those that started at the same time
+		})
+		list = slices.Insert(list, at, e)
 		r.flows[k] = list[max(len(list)-examplesPerFlow, 0):]
 	}
 }

@@ -1,6 +1,7 @@
 package tracing
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -360,20 +361,19 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 	deltas := b.withDelays(pairs)
 	var batch pgx.Batch
 	if n := b.spans(); n > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{spanParts.name(spanParts.number(b.arrivedNs))}, spanColumns, newSpanRows(b)); err != nil {
+		copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", spanParts.name(spanParts.number(b.arrivedNs)), strings.Join(spanColumns, ", "))
+		if _, err := tx.Conn().PgConn().CopyFrom(ctx, newSpanCopy(b), copySQL); err != nil {
 			return c, fmt.Errorf("copy spans: %w", err)
 		}
 		batch.Queue("INSERT INTO span_batch (arrived_ns, spans) VALUES ($1, $2)", b.arrivedNs, n)
 	}
 	if len(b.traces) > 0 {
-		rows := make([][]any, len(b.traces))
+		ids, starts := make([][]byte, len(b.traces)), make([]int64, len(b.traces))
 		for i, t := range b.traces {
-			rows[i] = []any{t.id[:], b.arrivedNs, t.startNs}
+			ids[i], starts[i] = t.id[:], t.startNs
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{traceParts.name(traceParts.number(b.arrivedNs))},
-			[]string{"trace_id", "arrived_ns", "start_ns"}, pgx.CopyFromRows(rows)); err != nil {
-			return c, fmt.Errorf("index traces: %w", err)
-		}
+		batch.Queue(fmt.Sprintf("INSERT INTO %s (trace_id, arrived_ns, start_ns) SELECT t, $2, s FROM unnest($1::bytea[], $3::bigint[]) AS u(t, s)",
+			traceParts.name(traceParts.number(b.arrivedNs))), ids, b.arrivedNs, starts)
 	}
 	ids, rows, err := upsertFlows(ctx, tx, b.flows, deltas)
 	if err != nil {
@@ -386,9 +386,7 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 	if len(c.deltas) > 0 {
 		queueAggregates(&batch, c.deltas)
 	}
-	if err := w.storePairs(ctx, tx, b, ids); err != nil {
-		return c, fmt.Errorf("store pending pairs: %w", err)
-	}
+	queuePairs(&batch, b, ids)
 	if len(c.rows) > 0 || len(c.deltas) > 0 || len(c.failures) > 0 {
 		body, err := encodeChange(c)
 		if err != nil {
@@ -598,74 +596,119 @@ func (w *pgWriter) claim(ctx context.Context, tx pgx.Tx, c pairClaims) ([]pairMa
 	})
 }
 
-// storePairs copies the batch's producers and unpaired consumers into the pairing tables.
-func (w *pgWriter) storePairs(ctx context.Context, tx pgx.Tx, b *batchWrite, ids map[flowKey]int64) error {
+// queuePairs queues inserts of the batch's producers and unpaired consumers into the pairing
+// tables.
+func queuePairs(batch *pgx.Batch, b *batchWrite, ids map[flowKey]int64) {
 	if len(b.producers) > 0 {
-		rows := make([][]any, len(b.producers))
+		keys, starts := make([]int64, len(b.producers)), make([]int64, len(b.producers))
 		for i, p := range b.producers {
-			rows[i] = []any{b.arrivedNs, p.key, p.startNs}
+			keys[i], starts[i] = p.key, p.startNs
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{producerParts.name(producerParts.number(b.arrivedNs))},
-			[]string{"at_ns", "key", "start_ns"}, pgx.CopyFromRows(rows)); err != nil {
-			return err
-		}
+		batch.Queue(fmt.Sprintf("INSERT INTO %s (at_ns, key, start_ns) SELECT $1, k, s FROM unnest($2::bigint[], $3::bigint[]) AS u(k, s)",
+			producerParts.name(producerParts.number(b.arrivedNs))), b.arrivedNs, keys, starts)
 	}
-	var rows [][]any
+	var refs, consumers, flows, minutes, starts []int64
 	for _, wt := range b.waiters {
 		for _, ref := range wt.refs {
-			rows = append(rows, []any{b.arrivedNs, ref, wt.consumer, ids[wt.bucket.flow], wt.bucket.minute, wt.startNs})
+			refs, consumers, starts = append(refs, ref), append(consumers, wt.consumer), append(starts, wt.startNs)
+			flows, minutes = append(flows, ids[wt.bucket.flow]), append(minutes, wt.bucket.minute)
 		}
 	}
-	if len(rows) == 0 {
-		return nil
+	if len(refs) > 0 {
+		batch.Queue(fmt.Sprintf(`INSERT INTO %s (at_ns, ref, consumer, flow_id, minute, start_ns)
+			SELECT $1, r, c, f, m, s FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS u(r, c, f, m, s)`,
+			waiterParts.name(waiterParts.number(b.arrivedNs))), b.arrivedNs, refs, consumers, flows, minutes, starts)
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{waiterParts.name(waiterParts.number(b.arrivedNs))},
-		[]string{"at_ns", "ref", "consumer", "flow_id", "minute", "start_ns"}, pgx.CopyFromRows(rows))
-	return err
 }
 
-// spanRows feeds a batch's spans to COPY.
-type spanRows struct {
-	b      *batchWrite
-	r, i   int
-	values []any
+// spanCopy encodes a batch's spans in COPY's binary format as COPY reads them, a chunk at a
+// time, so encoding overlaps with the server's work; it knows the column types, so unlike
+// pgx.CopyFrom it needs no round trip to ask for them.
+type spanCopy struct {
+	b    *batchWrite
+	r, i int    // the next span: b.requests[r].spans[i]
+	buf  []byte // encoded, not yet read
+	done bool
 }
 
-func newSpanRows(b *batchWrite) *spanRows {
-	return &spanRows{b: b, i: -1, values: make([]any, len(spanColumns))}
+// copyHeader starts COPY's binary format: signature, flags, header extension length.
+const copyHeader = "PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+func newSpanCopy(b *batchWrite) *spanCopy { return &spanCopy{b: b, buf: []byte(copyHeader)} }
+
+func (c *spanCopy) Read(p []byte) (int, error) {
+	for len(c.buf) < len(p) && !c.done {
+		c.encodeNext()
+	}
+	n := copy(p, c.buf)
+	c.buf = c.buf[:copy(c.buf, c.buf[n:])]
+	if n == 0 && c.done {
+		return 0, io.EOF
+	}
+	return n, nil
 }
 
-func (s *spanRows) Next() bool {
-	s.i++
-	for s.r < len(s.b.requests) && s.i >= len(s.b.requests[s.r].spans) {
-		s.r, s.i = s.r+1, 0
+// encodeNext appends the next span, or the trailer after the last.
+func (c *spanCopy) encodeNext() {
+	for c.r < len(c.b.requests) && c.i >= len(c.b.requests[c.r].spans) {
+		c.r, c.i = c.r+1, 0
 	}
-	return s.r < len(s.b.requests)
+	if c.r == len(c.b.requests) {
+		c.buf, c.done = binary.BigEndian.AppendUint16(c.buf, 0xffff), true
+		return
+	}
+	sp := &c.b.requests[c.r].spans[c.i]
+	c.i++
+	b := binary.BigEndian.AppendUint16(c.buf, uint16(len(spanColumns)))
+	b = appendInt64(b, c.b.arrivedNs)
+	b = appendField(b, sp.TraceID[:])
+	b = appendField(b, sp.SpanID[:])
+	if sp.ParentSpanID.IsZero() {
+		b = appendNull(b)
+	} else {
+		b = appendField(b, sp.ParentSpanID[:])
+	}
+	b = appendText(b, sp.Service)
+	b = appendText(b, sp.Name)
+	b = appendInt16(b, int16(sp.Kind))
+	b = appendInt64(b, sp.StartNanos)
+	b = appendInt64(b, sp.EndNanos)
+	b = appendInt16(b, int16(sp.StatusCode))
+	if sp.StatusMessage == "" {
+		b = appendNull(b)
+	} else {
+		b = appendText(b, sp.StatusMessage)
+	}
+	if sp.Messaging == nil {
+		b = appendNull(b)
+	} else {
+		b = appendText(b, sp.Messaging.Channel.Key())
+	}
+	if utf8.Valid(sp.Attributes) && bytes.IndexByte(sp.Attributes, 0) < 0 {
+		b = appendField(b, sp.Attributes)
+	} else {
+		b = appendText(b, string(sp.Attributes))
+	}
+	if len(sp.Links) == 0 {
+		b = appendNull(b)
+	} else {
+		b = appendText(b, linksJSON(sp.Links))
+	}
+	c.buf = b
 }
 
-func (s *spanRows) Values() ([]any, error) {
-	sp := &s.b.requests[s.r].spans[s.i]
-	var parent, statusMsg, channel, links any
-	if !sp.ParentSpanID.IsZero() {
-		parent = sp.ParentSpanID[:]
-	}
-	if sp.StatusMessage != "" {
-		statusMsg = pgText(sp.StatusMessage)
-	}
-	if sp.Messaging != nil {
-		channel = pgText(sp.Messaging.Channel.Key())
-	}
-	if len(sp.Links) > 0 {
-		links = linksJSON(sp.Links)
-	}
-	v := s.values
-	v[0], v[1], v[2], v[3] = s.b.arrivedNs, sp.TraceID[:], sp.SpanID[:], parent
-	v[4], v[5], v[6], v[7], v[8] = pgText(sp.Service), pgText(sp.Name), int16(sp.Kind), sp.StartNanos, sp.EndNanos
-	v[9], v[10], v[11], v[12], v[13] = int16(sp.StatusCode), statusMsg, channel, pgText(string(sp.Attributes)), links
-	return v, nil
+func appendField[T string | []byte](b []byte, v T) []byte {
+	return append(binary.BigEndian.AppendUint32(b, uint32(len(v))), v...)
 }
 
-func (s *spanRows) Err() error { return nil }
+func appendText(b []byte, s string) []byte { return appendField(b, pgText(s)) }
+func appendNull(b []byte) []byte           { return binary.BigEndian.AppendUint32(b, 0xffffffff) }
+func appendInt16(b []byte, v int16) []byte {
+	return binary.BigEndian.AppendUint16(binary.BigEndian.AppendUint32(b, 2), uint16(v))
+}
+func appendInt64(b []byte, v int64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(b, 8), uint64(v))
+}
 
 // pgText makes s acceptable as PostgreSQL text, which must be valid UTF-8 without NUL bytes
 // (SQLite takes any bytes): a span that breaks the rule must not fail the whole batch.
