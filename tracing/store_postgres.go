@@ -336,6 +336,10 @@ func (w *pgWriter) commit(ctx context.Context, b *batchWrite) (change, error) {
 			continue
 		case state == "42P01":
 			clear(w.parts) // a partition was dropped (another replica's clock is far ahead)
+		case unavailable(err):
+			// The connection went away, perhaps after the commit reached the server: whether
+			// the batch is stored is unknown, so the next snapshot reads everything again.
+			w.cursor = ""
 		}
 		return change{}, pgError("commit ingest batch", err)
 	}

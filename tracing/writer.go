@@ -100,7 +100,7 @@ func (w *writer) run(queue <-chan *request, queued *atomic.Int64) {
 				return
 			}
 			// What the commit stored for pairing is paired at the next; when none waits, now.
-			if len(queue) == 0 {
+			if err == nil && len(queue) == 0 {
 				w.commitClaims()
 			}
 		case <-tick.C:
