@@ -259,12 +259,17 @@ func (s *pgStore) trace(ctx context.Context, id TraceID) ([]StoredSpan, error) {
 
 // pgWriter is one replica's writing side.
 type pgWriter struct {
-	db       *pgdb.DB
-	replica  int64           // this writer's mark on its change feed rows
-	parts    map[string]bool // partitions known to exist
-	cursor   string          // the previous snapshot (pg_snapshot as text); empty before the first
-	polledAt time.Time       // when it was taken (wall clock: the feed is pruned by it)
+	db        *pgdb.DB
+	replica   int64           // this writer's mark on its change feed rows
+	parts     map[string]bool // partitions known to exist
+	cursor    string          // the previous snapshot (pg_snapshot as text); empty before the first
+	polledAt  time.Time       // when it was taken (wall clock: the feed is pruned by it)
+	dropAfter time.Time       // no partition is dropped before this, after one gave up waiting
 }
+
+// dropBackoff is how long retention leaves partitions alone after a drop gave up waiting for a
+// lock, so a long reader does not make every second's drop hold commits up.
+const dropBackoff = 30 * time.Second
 
 func (s *pgStore) openWriter(ctx context.Context, _ *Config) (storeWriter, error) {
 	var b [8]byte
@@ -275,47 +280,53 @@ func (s *pgStore) openWriter(ctx context.Context, _ *Config) (storeWriter, error
 func (w *pgWriter) sharedPairs() bool { return true }
 func (w *pgWriter) close()            {}
 
-// ensure creates the partitions of tables that hold time at (unix ns), if missing. Replicas
-// take turns through the advisory lock; a short lock timeout keeps a creation waiting behind a
-// long reader of the parent from holding up every commit queued behind it.
+// ensure creates the partitions of tables that hold time at (unix ns), if missing. Each is
+// created on its own and then attached, which takes a lock that lets commits and readers of the
+// parent table go on (creating it as a partition would wait for them and stop the commits queued
+// behind). Replicas take turns through the advisory lock.
 func (w *pgWriter) ensure(ctx context.Context, at int64, tables ...partitioned) error {
-	var missing []string
-	var ddl []string
+	var missing []partitioned
+	var names []string
 	for _, p := range tables {
-		n := p.number(at)
-		name := p.name(n)
-		if w.parts[name] {
-			continue
+		if name := p.name(p.number(at)); !w.parts[name] {
+			missing, names = append(missing, p), append(names, name)
 		}
-		unlogged := ""
-		if p.unlogged {
-			unlogged = "UNLOGGED "
-		}
-		missing = append(missing, name)
-		ddl = append(ddl, fmt.Sprintf("CREATE %sTABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM (%d) TO (%d)",
-			unlogged, name, p.table, n*int64(p.width), (n+1)*int64(p.width)))
 	}
 	if len(missing) == 0 {
 		return nil
 	}
 	err := pgx.BeginFunc(ctx, w.db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '2s'"); err != nil {
-			return err
-		}
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", partitionLock); err != nil {
 			return err
 		}
-		for _, q := range ddl {
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return err
+		for i, p := range missing {
+			var exists bool
+			if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", names[i]).Scan(&exists); err != nil || exists {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			n := p.number(at)
+			unlogged := ""
+			if p.unlogged {
+				unlogged = "UNLOGGED "
+			}
+			for _, q := range []string{
+				fmt.Sprintf("CREATE %sTABLE %s (LIKE %s INCLUDING DEFAULTS)", unlogged, names[i], p.table),
+				fmt.Sprintf("ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (%d) TO (%d)", p.table, names[i], n*int64(p.width), (n+1)*int64(p.width)),
+			} {
+				if _, err := tx.Exec(ctx, q); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return pgError("create partitions "+strings.Join(missing, ", "), err)
+		return pgError("create partitions "+strings.Join(names, ", "), err)
 	}
-	for _, name := range missing {
+	for _, name := range names {
 		w.parts[name] = true
 	}
 	return nil
@@ -369,7 +380,8 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 		if _, err := tx.Conn().PgConn().CopyFrom(ctx, newSpanCopy(b), copySQL); err != nil {
 			return c, fmt.Errorf("copy spans: %w", err)
 		}
-		batch.Queue("INSERT INTO span_batch (arrived_ns, spans) VALUES ($1, $2)", b.arrivedNs, n)
+		batch.Queue(`INSERT INTO span_batch (second, replica, spans) VALUES ($1, $2, $3)
+			ON CONFLICT (second, replica) DO UPDATE SET spans = span_batch.spans + excluded.spans`, floorDiv(b.arrivedNs, int64(time.Second)), w.replica, n)
 	}
 	if len(b.traces) > 0 {
 		ids, starts := make([][]byte, len(b.traces)), make([]int64, len(b.traces))
@@ -872,12 +884,12 @@ func (s *pgSnapshot) sumAggregates(ctx context.Context, m1, m2 int64) (map[int64
 }
 
 // readFailures reads the failed messaging spans among the newest 100,000 spans (whole
-// batches): span_batch says from which arrival on, the BRIN index finds their blocks.
+// seconds): span_batch says from which second on, the BRIN index finds their blocks.
 func (s *pgSnapshot) readFailures(ctx context.Context) ([]ErrorExample, error) {
 	var since int64
-	err := s.tx.QueryRow(ctx, `SELECT coalesce((SELECT arrived_ns FROM (
-			SELECT arrived_ns, sum(spans) OVER (ORDER BY arrived_ns DESC) AS newer FROM span_batch) AS b
-		WHERE newer >= 100000 ORDER BY arrived_ns DESC LIMIT 1), 0)`).Scan(&since)
+	err := s.tx.QueryRow(ctx, `SELECT coalesce((SELECT second FROM (
+			SELECT second, sum(spans) OVER (ORDER BY second DESC) AS newer FROM span_batch) AS b
+		WHERE newer >= 100000 ORDER BY second DESC LIMIT 1), 0) * 1000000000`).Scan(&since)
 	if err != nil {
 		return nil, fmt.Errorf("load recent errors: %w", err)
 	}
@@ -924,14 +936,17 @@ func (w *pgWriter) expire(ctx context.Context, r retention) (expired, error) {
 		if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", partitionLock).Scan(&locked); err != nil || !locked {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '200ms'"); err != nil {
+		// Dropping a partition waits for the commits and readers of its parent and stops the
+		// commits queued behind it: a long reader makes it give up and try again later.
+		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '100ms'"); err != nil {
 			return err
 		}
 		var err error
 		e, err = w.expireStep(ctx, tx, r)
 		return err
 	})
-	if sqlState(err) == "55P03" { // lock timeout: a long reader holds the table; next run
+	if sqlState(err) == "55P03" { // lock timeout: a long reader holds the table
+		w.dropAfter = time.Now().Add(dropBackoff)
 		return expired{}, nil
 	}
 	if err != nil {
@@ -948,6 +963,9 @@ func (w *pgWriter) expireStep(ctx context.Context, tx pgx.Tx, r retention) (expi
 		{[]partitioned{spanParts, traceParts}, r.spansBefore},
 		{[]partitioned{producerParts, waiterParts}, r.pairsBefore},
 	} {
+		if time.Now().Before(w.dropAfter) {
+			break
+		}
 		if dropped, err := w.dropPartition(ctx, tx, p.parts, p.before.UnixNano()); dropped || err != nil {
 			return expired{more: dropped}, err
 		}
@@ -1020,7 +1038,7 @@ func (w *pgWriter) dropPartition(ctx context.Context, tx pgx.Tx, parts []partiti
 		delete(w.parts, name)
 	}
 	if first == spanParts {
-		if _, err := tx.Exec(ctx, "DELETE FROM span_batch WHERE arrived_ns < $1", (oldest+1)*int64(first.width)); err != nil {
+		if _, err := tx.Exec(ctx, "DELETE FROM span_batch WHERE second < $1", (oldest+1)*int64(first.width/time.Second)); err != nil {
 			return false, fmt.Errorf("delete span batches: %w", err)
 		}
 	}

@@ -22,13 +22,16 @@ CREATE TABLE span (
 ) PARTITION BY RANGE (arrived_ns);
 CREATE INDEX span_arrived ON span USING brin (arrived_ns) WITH (pages_per_range = 16, autosummarize = on);
 
--- One row per committed batch, so the home page counts spans without scanning them; retention
--- deletes the rows of the partitions it drops.
+-- How many spans each replica committed in each second, so the home page counts spans without
+-- scanning them and a start finds the newest spans; a replica only ever adds to its own rows,
+-- so replicas never wait for each other here. Retention deletes the rows of the partitions it
+-- drops.
 CREATE TABLE span_batch (
-    arrived_ns bigint  NOT NULL,
-    spans      integer NOT NULL
+    second  bigint NOT NULL,
+    replica bigint NOT NULL,
+    spans   bigint NOT NULL,
+    PRIMARY KEY (second, replica)
 );
-CREATE INDEX span_batch_arrived ON span_batch (arrived_ns);
 
 -- One row per trace that carries a messaging span, written once per trace by each replica that
 -- sees it, partitioned as span is (trace_index_h<unix hour>), so its index only grows for the
