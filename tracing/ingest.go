@@ -130,7 +130,7 @@ func Start(ctx context.Context, db *storage.DB, cfg Config) (*Ingester, error) {
 
 // Ingest queues spans for the writer and waits until they are committed. It answers ErrQueueFull
 // at once when the queue holds too many spans, ErrClosed after Close, and an error wrapping
-// ErrUnavailable when the database cannot be reached.
+// pgdb.ErrUnavailable when the database cannot be reached.
 func (in *Ingester) Ingest(ctx context.Context, spans []Span) error {
 	if len(spans) == 0 {
 		return nil

@@ -74,7 +74,7 @@ func (p *proxy) stop() {
 }
 
 // TestIngestRefusesWhileTheDatabaseIsAway takes the database away under ingest: requests are
-// refused with ErrUnavailable (which the server answers 503 with Retry-After), and once it is
+// refused with pgdb.ErrUnavailable (which the server answers 503 with Retry-After), and once it is
 // back ingest recovers on its own, with every acknowledged span stored.
 func TestIngestRefusesWhileTheDatabaseIsAway(t *testing.T) {
 	ctx := context.Background()
@@ -106,8 +106,8 @@ func TestIngestRefusesWhileTheDatabaseIsAway(t *testing.T) {
 	}
 	p.stop()
 	for range 3 {
-		if err := send(); !errors.Is(err, ErrUnavailable) {
-			t.Fatalf("ingest while the database is away: %v, want ErrUnavailable", err)
+		if err := send(); !errors.Is(err, pgdb.ErrUnavailable) {
+			t.Fatalf("ingest while the database is away: %v, want pgdb.ErrUnavailable", err)
 		}
 	}
 	p.start()

@@ -2,7 +2,6 @@ package tracing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"time"
@@ -14,10 +13,6 @@ import (
 // store_sqlite.go (one process on one file) and store_postgres.go (several replicas sharing one
 // database). The domain logic (decoding, flows, pairing, live windows, health) stays in this
 // package's other files and is written once.
-
-// ErrUnavailable means the database cannot be reached (refused, lost or shutting down): ingest
-// answers it and the server turns it into a retryable 503. It recovers on its own.
-var ErrUnavailable = errors.New("trace store unavailable")
 
 // aggregateReader reads flows and their aggregates: the store as it is now, or a snapshot of it.
 type aggregateReader interface {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,28 +66,15 @@ const partitionLock = 0x7472_6163_6573 // "traces"
 // half of it reads everything again instead.
 const changeKeep = 5 * time.Minute
 
-// unavailable reports whether err means the database could not be reached or went away, rather
-// than that it refused the statement.
-func unavailable(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		// Class 08: connection exceptions; 57P01-03: shutdown, crash, cannot connect now;
-		// 53300: too many connections.
-		return strings.HasPrefix(pgErr.Code, "08") || slices.Contains([]string{"57P01", "57P02", "57P03", "53300"}, pgErr.Code)
-	}
-	var connectErr *pgconn.ConnectError
-	var netErr net.Error
-	return errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+// pgError wraps err with what was being done; a connection problem is marked with
+// pgdb.ErrUnavailable, which the server answers with a retryable 503.
+func pgError(what string, err error) error {
+	return fmt.Errorf("%s: %w", what, pgdb.Unavailable(err))
 }
 
-// pgError wraps err with what was being done, and with ErrUnavailable when the database is away.
-func pgError(what string, err error) error {
-	if unavailable(err) {
-		return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, err)
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
+// unavailable reports whether err means the database could not be reached or went away, rather
+// than that it refused the statement.
+func unavailable(err error) bool { return errors.Is(pgdb.Unavailable(err), pgdb.ErrUnavailable) }
 
 func sqlState(err error) string {
 	var pgErr *pgconn.PgError
