@@ -438,6 +438,9 @@ func upsertFlows(ctx context.Context, tx pgx.Tx, flows map[flowKey]*flowState, d
 			touch(k.flow, agg.lastSeenNs, nil)
 		}
 	}
+	if len(byStored) == 0 {
+		return nil, nil, nil
+	}
 	keys := slices.SortedFunc(maps.Keys(byStored), compareFlowKeys)
 	var dir, service, system, cluster, dest, group []string
 	var seenNs []int64
