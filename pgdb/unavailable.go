@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 
@@ -34,6 +35,8 @@ func isConnectionProblem(err error) bool {
 	}
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
+	// A connection cut while pgx reads a pipelined batch's answers ends in an unexpected EOF
+	// that is no net.Error.
 	return errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) ||
-		(errors.Is(err, context.DeadlineExceeded) && pgconn.Timeout(err))
+		(errors.Is(err, context.DeadlineExceeded) && pgconn.Timeout(err)) || errors.Is(err, io.ErrUnexpectedEOF)
 }

@@ -95,28 +95,6 @@ func (b *batchWrite) spans() int {
 	return n
 }
 
-// withDelays is the batch's deltas with the end-to-end delays of pairs found in the store
-// added, as a new map: a transaction that fails and is tried again starts from the batch's own.
-func (b *batchWrite) withDelays(pairs []pairMatch) map[bucketKey]*aggregate {
-	if len(pairs) == 0 {
-		return b.deltas
-	}
-	out := make(map[bucketKey]*aggregate, len(b.deltas)+len(pairs))
-	for k, agg := range b.deltas {
-		c := *agg
-		out[k] = &c
-	}
-	for _, p := range pairs {
-		agg := out[p.bucket]
-		if agg == nil {
-			agg = &aggregate{}
-			out[p.bucket] = agg
-		}
-		agg.addDelay(p.delayNs)
-	}
-	return out
-}
-
 // newTrace is a trace first seen in a batch: index is its first messaging span's position in
 // the batch.
 type newTrace struct {
@@ -150,10 +128,24 @@ type pairClaims struct {
 
 func (c pairClaims) empty() bool { return len(c.producers) == 0 && len(c.consumers) == 0 }
 
-// pairMatch is a waiting consumer paired with its producer.
+// pairMatch is a waiting consumer paired with its producer: the flow and minute of the
+// consumer, and its end-to-end delay.
 type pairMatch struct {
-	bucket  bucketKey
-	delayNs int64
+	Flow, Minute, DelayNs int64
+}
+
+// addPairs adds the end-to-end delays of pairs found in the store to deltas, copying an
+// aggregate before changing it: the batch's own stay as they were for a transaction tried again.
+func addPairs(deltas map[minuteFlow]*aggregate, pairs []pairMatch) {
+	for _, p := range pairs {
+		k := minuteFlow{flow: p.Flow, minute: p.Minute}
+		agg := &aggregate{}
+		if d := deltas[k]; d != nil {
+			*agg = *d
+		}
+		agg.addDelay(p.DelayNs)
+		deltas[k] = agg
+	}
 }
 
 // refKey is a span's 64-bit fingerprint, which the shared pairing tables index instead of the

@@ -345,81 +345,106 @@ func (w *pgWriter) commit(ctx context.Context, b *batchWrite) (change, error) {
 var spanColumns = []string{"arrived_ns", "trace_id", "span_id", "parent_span_id", "service", "name", "kind", "start_ns", "end_ns",
 	"status_code", "status_message", "channel", "attributes", "links"}
 
+// commitOnce writes the batch in three round trips on one connection: begin, pair what the
+// previous commit stored and upsert the flows; copy the spans; write the aggregates, traces,
+// pending pairs and the change feed row, and commit. Each round trip costs a wait for the
+// server, and for this goroutine's turn again in a process busy decoding requests.
 func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err error) {
-	tx, err := w.db.Pool.Begin(ctx)
+	conn, err := w.db.Pool.Acquire(ctx)
 	if err != nil {
 		return c, err
 	}
+	// A connection released inside a transaction is closed rather than reused.
+	defer conn.Release()
 	defer func() {
-		if err != nil {
-			tx.Rollback(context.WithoutCancel(ctx))
+		if err != nil && !conn.Conn().IsClosed() {
+			conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	pairs, err := w.claim(ctx, tx, b.claims)
-	if err != nil {
-		return c, fmt.Errorf("pair spans: %w", err)
+
+	up := newFlowUpsert(b.flows, b.deltas)
+	var ids map[flowKey]int64
+	var pairs []pairMatch
+	first := &pgx.Batch{}
+	first.Queue("BEGIN")
+	if !b.claims.empty() {
+		queueClaim(first, b.claims).Query(func(rows pgx.Rows) (err error) {
+			pairs, err = pgx.CollectRows(rows, pgx.RowToStructByPos[pairMatch])
+			return err
+		})
 	}
-	deltas := b.withDelays(pairs)
-	var batch pgx.Batch
+	if len(up.keys) > 0 {
+		first.Queue(pgUpsertFlows, up.args()...).Query(func(rows pgx.Rows) (err error) {
+			ids, c.rows, err = up.scan(rows, b.flows)
+			return err
+		})
+	}
+	if err := conn.SendBatch(ctx, first).Close(); err != nil {
+		return c, err
+	}
+
 	if n := b.spans(); n > 0 {
 		copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", spanParts.name(spanParts.number(b.arrivedNs)), strings.Join(spanColumns, ", "))
-		if _, err := tx.Conn().PgConn().CopyFrom(ctx, newSpanCopy(b), copySQL); err != nil {
+		if _, err := conn.Conn().PgConn().CopyFrom(ctx, newSpanCopy(b), copySQL); err != nil {
 			return c, fmt.Errorf("copy spans: %w", err)
 		}
-		batch.Queue(`INSERT INTO span_batch (second, replica, spans) VALUES ($1, $2, $3)
+	}
+
+	c.deltas, c.failures = make(map[minuteFlow]*aggregate, len(b.deltas)), b.failures
+	for k, agg := range b.deltas {
+		c.deltas[minuteFlow{flow: ids[k.flow], minute: k.minute}] = agg
+	}
+	addPairs(c.deltas, pairs)
+	last := &pgx.Batch{}
+	if n := b.spans(); n > 0 {
+		last.Queue(`INSERT INTO span_batch (second, replica, spans) VALUES ($1, $2, $3)
 			ON CONFLICT (second, replica) DO UPDATE SET spans = span_batch.spans + excluded.spans`, floorDiv(b.arrivedNs, int64(time.Second)), w.replica, n)
 	}
 	if len(b.traces) > 0 {
-		ids, starts := make([][]byte, len(b.traces)), make([]int64, len(b.traces))
+		traces, starts := make([][]byte, len(b.traces)), make([]int64, len(b.traces))
 		for i, t := range b.traces {
-			ids[i], starts[i] = t.id[:], t.startNs
+			traces[i], starts[i] = t.id[:], t.startNs
 		}
-		batch.Queue(fmt.Sprintf("INSERT INTO %s (trace_id, arrived_ns, start_ns) SELECT t, $2, s FROM unnest($1::bytea[], $3::bigint[]) AS u(t, s)",
-			traceParts.name(traceParts.number(b.arrivedNs))), ids, b.arrivedNs, starts)
-	}
-	ids, rows, err := upsertFlows(ctx, tx, b.flows, deltas)
-	if err != nil {
-		return c, fmt.Errorf("upsert flows: %w", err)
-	}
-	c = change{rows: rows, deltas: make(map[minuteFlow]*aggregate, len(deltas)), failures: b.failures}
-	for k, agg := range deltas {
-		c.deltas[minuteFlow{flow: ids[k.flow], minute: k.minute}] = agg
+		last.Queue(fmt.Sprintf("INSERT INTO %s (trace_id, arrived_ns, start_ns) SELECT t, $2, s FROM unnest($1::bytea[], $3::bigint[]) AS u(t, s)",
+			traceParts.name(traceParts.number(b.arrivedNs))), traces, b.arrivedNs, starts)
 	}
 	if len(c.deltas) > 0 {
-		queueAggregates(&batch, c.deltas)
+		queueAggregates(last, c.deltas)
 	}
-	queuePairs(&batch, b, ids)
+	queuePairs(last, b, ids)
 	if len(c.rows) > 0 || len(c.deltas) > 0 || len(c.failures) > 0 {
 		body, err := encodeChange(c)
 		if err != nil {
 			return c, err
 		}
-		batch.Queue("INSERT INTO flow_change (replica, at_ns, body) VALUES ($1, $2, $3)", w.replica, time.Now().UnixNano(), body)
+		last.Queue("INSERT INTO flow_change (replica, at_ns, body) VALUES ($1, $2, $3)", w.replica, time.Now().UnixNano(), body)
 	}
-	if batch.Len() > 0 {
-		if err := tx.SendBatch(ctx, &batch).Close(); err != nil {
-			return c, err
-		}
-	}
-	return c, tx.Commit(ctx)
+	last.Queue("COMMIT")
+	return c, conn.SendBatch(ctx, last).Close()
 }
 
-// upsertFlows inserts or updates every flow the batch touched, in key order so two replicas'
-// transactions lock the rows in the same order, and returns their ids and rows as stored. Keys
-// are stored with their text made valid (pgText), so two keys may become one row.
-func upsertFlows(ctx context.Context, tx pgx.Tx, flows map[flowKey]*flowState, deltas map[bucketKey]*aggregate) (map[flowKey]int64, map[int64]flowRow, error) {
-	type upsert struct {
-		seenNs        int64
-		schemaID, ver *string
-		keys          []flowKey // the batch's keys stored as this one
-	}
-	byStored := map[flowKey]*upsert{}
+// flowUpsert inserts or updates every flow a batch touched, in key order so two replicas'
+// transactions lock the rows in the same order. Keys are stored with their text made valid
+// (pgText), so two keys may become one row.
+type flowUpsert struct {
+	keys     []flowKey // as stored, sorted
+	byStored map[flowKey]*upsertRow
+}
+
+type upsertRow struct {
+	seenNs        int64
+	schemaID, ver *string
+	keys          []flowKey // the batch's keys stored as this one
+}
+
+func newFlowUpsert(flows map[flowKey]*flowState, deltas map[bucketKey]*aggregate) *flowUpsert {
+	up := &flowUpsert{byStored: map[flowKey]*upsertRow{}}
 	touch := func(k flowKey, seenNs int64, fs *flowState) {
 		sk := storedKey(k)
-		u := byStored[sk]
+		u := up.byStored[sk]
 		if u == nil {
-			u = &upsert{}
-			byStored[sk] = u
+			u = &upsertRow{}
+			up.byStored[sk] = u
 		}
 		if !slices.Contains(u.keys, k) {
 			u.keys = append(u.keys, k)
@@ -438,33 +463,37 @@ func upsertFlows(ctx context.Context, tx pgx.Tx, flows map[flowKey]*flowState, d
 			touch(k.flow, agg.lastSeenNs, nil)
 		}
 	}
-	if len(byStored) == 0 {
-		return nil, nil, nil
-	}
-	keys := slices.SortedFunc(maps.Keys(byStored), compareFlowKeys)
+	up.keys = slices.SortedFunc(maps.Keys(up.byStored), compareFlowKeys)
+	return up
+}
+
+// args are pgUpsertFlows' arrays.
+func (up *flowUpsert) args() []any {
 	var dir, service, system, cluster, dest, group []string
 	var seenNs []int64
 	var sid, sver []*string
-	for _, k := range keys {
-		u := byStored[k]
+	for _, k := range up.keys {
+		u := up.byStored[k]
 		dir, service, system = append(dir, k.Role.String()), append(service, k.Service), append(system, k.Channel.System)
 		cluster, dest, group = append(cluster, k.Channel.Cluster), append(dest, k.Channel.Destination), append(group, k.Group)
 		seenNs, sid, sver = append(seenNs, u.seenNs), append(sid, u.schemaID), append(sver, u.ver)
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO flow (direction, service, system, cluster, destination, consumer_group,
-			first_seen_ns, last_seen_ns, schema_id, schema_version)
-		SELECT d, s, y, c, n, g, t, t, i, v FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-			$7::bigint[], $8::text[], $9::text[]) AS u(d, s, y, c, n, g, t, i, v)
-		ON CONFLICT (direction, service, system, cluster, destination, consumer_group) DO UPDATE SET
-			last_seen_ns = greatest(flow.last_seen_ns, excluded.last_seen_ns),
-			schema_id = coalesce(excluded.schema_id, flow.schema_id),
-			schema_version = coalesce(excluded.schema_version, flow.schema_version)
-		RETURNING id, direction, service, system, cluster, destination, consumer_group,
-			first_seen_ns, last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '')`,
-		dir, service, system, cluster, dest, group, seenNs, sid, sver)
-	if err != nil {
-		return nil, nil, err
-	}
+	return []any{dir, service, system, cluster, dest, group, seenNs, sid, sver}
+}
+
+const pgUpsertFlows = `INSERT INTO flow (direction, service, system, cluster, destination, consumer_group,
+		first_seen_ns, last_seen_ns, schema_id, schema_version)
+	SELECT d, s, y, c, n, g, t, t, i, v FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+		$7::bigint[], $8::text[], $9::text[]) AS u(d, s, y, c, n, g, t, i, v)
+	ON CONFLICT (direction, service, system, cluster, destination, consumer_group) DO UPDATE SET
+		last_seen_ns = greatest(flow.last_seen_ns, excluded.last_seen_ns),
+		schema_id = coalesce(excluded.schema_id, flow.schema_id),
+		schema_version = coalesce(excluded.schema_version, flow.schema_version)
+	RETURNING id, direction, service, system, cluster, destination, consumer_group,
+		first_seen_ns, last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '')`
+
+// scan reads the upsert's rows: every key's flow id, and the rows of the flows the batch saw.
+func (up *flowUpsert) scan(rows pgx.Rows, flows map[flowKey]*flowState) (map[flowKey]int64, map[int64]flowRow, error) {
 	ids, out := map[flowKey]int64{}, map[int64]flowRow{}
 	for rows.Next() {
 		var id int64
@@ -473,13 +502,11 @@ func upsertFlows(ctx context.Context, tx pgx.Tx, flows map[flowKey]*flowState, d
 		k := &r.key
 		if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group,
 			&r.firstSeenNs, &r.lastSeenNs, &r.schemaID, &r.schemaVersion); err != nil {
-			rows.Close()
 			return nil, nil, err
 		}
 		k.Role = roleOf(dir)
-		u := byStored[r.key]
+		u := up.byStored[r.key]
 		if u == nil {
-			rows.Close()
 			return nil, nil, fmt.Errorf("upsert returned flow %d, which the batch does not hold", id)
 		}
 		for _, orig := range u.keys {
@@ -489,10 +516,7 @@ func upsertFlows(ctx context.Context, tx pgx.Tx, flows map[flowKey]*flowState, d
 			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
-	return ids, out, nil
+	return ids, out, rows.Err()
 }
 
 // storedKey is k as the flow table holds it.
@@ -564,19 +588,16 @@ func pgUpsertSQL(table, bucketCol string) string {
 		table, strings.Join(cols, ", "), strings.Join(params, ", "), bucketCol, strings.Join(sets, ", "))
 }
 
-// claim pairs the producers and waiters the previous commit stored with what is stored now:
-// waiting consumers (anyone's) whose producer is among those producers, and those waiters whose
-// producer another replica stored. It deletes every row of each consumer it pairs, so a consumer
-// paired by two replicas at once counts once: the second delete finds its rows gone.
-func (w *pgWriter) claim(ctx context.Context, tx pgx.Tx, c pairClaims) ([]pairMatch, error) {
-	if c.empty() {
-		return nil, nil
-	}
+// queueClaim pairs the producers and waiters the previous commit stored with what is stored
+// now: waiting consumers (anyone's) whose producer is among those producers, and those waiters
+// whose producer another replica stored. It deletes every row of each consumer it pairs, so a
+// consumer paired by two replicas at once counts once: the second delete finds its rows gone.
+func queueClaim(batch *pgx.Batch, c pairClaims) *pgx.QueuedQuery {
 	keys, starts := make([]int64, len(c.producers)), make([]int64, len(c.producers))
 	for i, p := range c.producers {
 		keys[i], starts[i] = p.key, p.startNs
 	}
-	rows, err := tx.Query(ctx, `WITH m AS (
+	return batch.Queue(`WITH m AS (
 			SELECT w.consumer, p.start_ns FROM pair_waiter AS w JOIN pair_producer AS p ON p.key = w.ref WHERE w.consumer = ANY($1::bigint[])
 			UNION ALL
 			SELECT w.consumer, p.start_ns FROM unnest($2::bigint[], $3::bigint[]) AS p(key, start_ns) JOIN pair_waiter AS w ON w.ref = p.key
@@ -586,19 +607,7 @@ func (w *pgWriter) claim(ctx context.Context, tx pgx.Tx, c pairClaims) ([]pairMa
 			DELETE FROM pair_waiter AS w USING paired WHERE w.consumer = paired.consumer
 			RETURNING w.consumer, w.flow_id, w.minute, w.start_ns - paired.producer_start AS delay
 		)
-		SELECT DISTINCT ON (d.consumer) f.direction, f.service, f.system, f.cluster, f.destination, f.consumer_group, d.minute, d.delay
-		FROM d JOIN flow AS f ON f.id = d.flow_id`, c.consumers, keys, starts)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (pairMatch, error) {
-		var m pairMatch
-		var dir string
-		k := &m.bucket.flow
-		err := r.Scan(&dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group, &m.bucket.minute, &m.delayNs)
-		k.Role = roleOf(dir)
-		return m, err
-	})
+		SELECT DISTINCT ON (consumer) flow_id, minute, delay FROM d`, c.consumers, keys, starts)
 }
 
 // queuePairs queues inserts of the batch's producers and unpaired consumers into the pairing
