@@ -149,10 +149,10 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// claims are what the last commit stored for pairing across replicas, taken over by the
-// caller; the aggregator starts the next batch with none.
-func (a *aggregator) claims() pairClaims {
-	c := pairClaims{producers: a.producers}
+// claims are what the last commit, at arrivedNs, stored for pairing across replicas, taken
+// over by the caller; the aggregator starts the next batch with none.
+func (a *aggregator) claims(arrivedNs int64) pairClaims {
+	c := pairClaims{producers: a.producers, arrivedNs: arrivedNs}
 	for _, w := range a.waiters {
 		c.consumers = append(c.consumers, w.consumer)
 	}

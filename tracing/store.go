@@ -124,6 +124,7 @@ type pendingWaiter struct {
 type pairClaims struct {
 	producers []pendingProducer
 	consumers []int64
+	arrivedNs int64 // when that commit stored them
 }
 
 func (c pairClaims) empty() bool { return len(c.producers) == 0 && len(c.consumers) == 0 }

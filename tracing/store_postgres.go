@@ -590,7 +590,8 @@ func pgUpsertSQL(table, bucketCol string) string {
 
 // queueClaim pairs the producers and waiters the previous commit stored with what is stored
 // now: waiting consumers (anyone's) whose producer is among those producers, and those waiters
-// whose producer another replica stored. It deletes every row of each consumer it pairs, so a
+// (the rows that commit stored, not older ones of a consumer sent again) whose producer another
+// replica stored. It deletes every row of each consumer it pairs, so a
 // consumer paired by two replicas at once counts once: the second delete finds its rows gone.
 func queueClaim(batch *pgx.Batch, c pairClaims) *pgx.QueuedQuery {
 	keys, starts := make([]int64, len(c.producers)), make([]int64, len(c.producers))
@@ -598,7 +599,8 @@ func queueClaim(batch *pgx.Batch, c pairClaims) *pgx.QueuedQuery {
 		keys[i], starts[i] = p.key, p.startNs
 	}
 	return batch.Queue(`WITH m AS (
-			SELECT w.consumer, p.start_ns FROM pair_waiter AS w JOIN pair_producer AS p ON p.key = w.ref WHERE w.consumer = ANY($1::bigint[])
+			SELECT w.consumer, p.start_ns FROM pair_waiter AS w JOIN pair_producer AS p ON p.key = w.ref
+			WHERE w.consumer = ANY($1::bigint[]) AND w.at_ns = $4
 			UNION ALL
 			SELECT w.consumer, p.start_ns FROM unnest($2::bigint[], $3::bigint[]) AS p(key, start_ns) JOIN pair_waiter AS w ON w.ref = p.key
 		), paired AS (
@@ -607,7 +609,7 @@ func queueClaim(batch *pgx.Batch, c pairClaims) *pgx.QueuedQuery {
 			DELETE FROM pair_waiter AS w USING paired WHERE w.consumer = paired.consumer
 			RETURNING w.consumer, w.flow_id, w.minute, w.start_ns - paired.producer_start AS delay
 		)
-		SELECT DISTINCT ON (consumer) flow_id, minute, delay FROM d`, c.consumers, keys, starts)
+		SELECT DISTINCT ON (consumer) flow_id, minute, delay FROM d`, c.consumers, keys, starts, c.arrivedNs)
 }
 
 // queuePairs queues inserts of the batch's producers and unpaired consumers into the pairing

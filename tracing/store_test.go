@@ -261,7 +261,7 @@ func TestStoreSharedWriters(t *testing.T) {
 		for _, w := range []struct {
 			w      storeWriter
 			claims pairClaims
-		}{{a, claimsA.claims()}, {b, claimsB.claims()}} {
+		}{{a, claimsA.claims(pa.arrivedNs)}, {b, claimsB.claims(cb.arrivedNs)}} {
 			next, _ := batchOf(t, w.w, clk, w.claims, nil)
 			c, err := w.w.commit(ctx, next)
 			if err != nil {

@@ -140,7 +140,7 @@ func (w *writer) commit(batch []*request) error {
 		w.traces.discard()
 		return err
 	}
-	w.claims = w.flows.claims()
+	w.claims = w.flows.claims(b.arrivedNs)
 	w.flows.reset()
 	w.traces.commit()
 	w.failures.add(b.failures)

@@ -129,7 +129,7 @@ CREATE TABLE pair_waiter (
     start_ns bigint NOT NULL
 ) PARTITION BY RANGE (at_ns);
 CREATE INDEX pair_waiter_ref ON pair_waiter (ref);
-CREATE INDEX pair_waiter_consumer ON pair_waiter (consumer);
+CREATE INDEX pair_waiter_consumer ON pair_waiter (consumer, at_ns);
 
 -- +goose Down
 DROP TABLE pair_waiter;
