@@ -6,21 +6,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 // BenchmarkWriter measures the writer alone: spans per second committed from decoded spans (30%
-// messaging), by 8 concurrent callers of 1,000 spans each, on each backend.
+// messaging), by 8 concurrent callers of 1,000 spans each, on each backend, and on two replicas
+// sharing one PostgreSQL database (the callers spread over both).
 //
 //	go test -run '^$' -bench Writer ./tracing
 func BenchmarkWriter(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) { benchmarkWriter(b, storagetest.SQLite(b)) })
-	b.Run("postgres", func(b *testing.B) { benchmarkWriter(b, storagetest.Postgres(b)) })
+	b.Run("sqlite", func(b *testing.B) { benchmarkWriter(b, startIngest(b, storagetest.SQLite(b), Config{})) })
+	b.Run("postgres", func(b *testing.B) { benchmarkWriter(b, startIngest(b, storagetest.Postgres(b), Config{})) })
+	b.Run("postgres-2-replicas", func(b *testing.B) { benchmarkWriter(b, startReplicas(b, 2, Config{})...) })
 }
 
-func benchmarkWriter(b *testing.B, db *storage.DB) {
-	in := startIngest(b, db, Config{})
+func benchmarkWriter(b *testing.B, replicas ...*Ingester) {
 	batch := make([]Span, 0, 1000)
 	now := time.Now()
 	for i := range 1000 {
@@ -40,12 +40,12 @@ func benchmarkWriter(b *testing.B, db *storage.DB) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	per := b.N/8 + 1
-	for range 8 {
+	for c := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range per {
-				if err := in.Ingest(context.Background(), batch); err != nil {
+				if err := replicas[c%len(replicas)].Ingest(context.Background(), batch); err != nil {
 					b.Error(err)
 					return
 				}

@@ -18,7 +18,7 @@ import (
 // pools, as two processes would) and starts an Ingester on each.
 
 // startReplicas starts n Ingesters with cfg on one fresh database.
-func startReplicas(t *testing.T, n int, cfg Config) []*Ingester {
+func startReplicas(t testing.TB, n int, cfg Config) []*Ingester {
 	t.Helper()
 	url := pgtest.URL(t)
 	var out []*Ingester

@@ -345,10 +345,13 @@ func (w *pgWriter) commit(ctx context.Context, b *batchWrite) (change, error) {
 var spanColumns = []string{"arrived_ns", "trace_id", "span_id", "parent_span_id", "service", "name", "kind", "start_ns", "end_ns",
 	"status_code", "status_message", "channel", "attributes", "links"}
 
-// commitOnce writes the batch in three round trips on one connection: begin, pair what the
-// previous commit stored and upsert the flows; copy the spans; write the aggregates, traces,
-// pending pairs and the change feed row, and commit. Each round trip costs a wait for the
-// server, and for this goroutine's turn again in a process busy decoding requests.
+// commitOnce writes the batch in three round trips on one connection (one more when it sees new
+// flows): begin, pair what the previous commit stored and find the flows' ids; copy the spans; update the flows,
+// add to the aggregates, write traces, pending pairs and the change feed row, and commit. Each
+// round trip costs a wait for the server, and for this goroutine's turn again in a process busy
+// decoding requests. The rows every replica writes to (flows, the current minute's aggregates)
+// are locked in the last round trip only, so replicas hold each other up for no longer than
+// that and the commit's flush.
 func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err error) {
 	conn, err := w.db.Pool.Acquire(ctx)
 	if err != nil {
@@ -363,7 +366,6 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 	}()
 
 	up := newFlowUpsert(b.flows, b.deltas)
-	var ids map[flowKey]int64
 	var pairs []pairMatch
 	first := &pgx.Batch{}
 	first.Queue("BEGIN")
@@ -373,14 +375,24 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 			return err
 		})
 	}
-	if len(up.keys) > 0 {
-		first.Queue(pgUpsertFlows, up.args()...).Query(func(rows pgx.Rows) (err error) {
-			ids, c.rows, err = up.scan(rows, b.flows)
-			return err
-		})
-	}
+	up.queueIDs(first, up.keys, false)
 	if err := conn.SendBatch(ctx, first).Close(); err != nil {
 		return c, err
+	}
+	// New flows are created; one another replica creates meanwhile is seen by the next look.
+	for range 3 {
+		missing := up.missing()
+		if len(missing) == 0 {
+			break
+		}
+		again := &pgx.Batch{}
+		up.queueIDs(again, missing, true)
+		if err := conn.SendBatch(ctx, again).Close(); err != nil {
+			return c, err
+		}
+	}
+	if missing := up.missing(); len(missing) > 0 {
+		return c, fmt.Errorf("no id for %d flows", len(missing))
 	}
 
 	if n := b.spans(); n > 0 {
@@ -390,12 +402,17 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 		}
 	}
 
+	ids := up.byKey()
 	c.deltas, c.failures = make(map[minuteFlow]*aggregate, len(b.deltas)), b.failures
 	for k, agg := range b.deltas {
 		c.deltas[minuteFlow{flow: ids[k.flow], minute: k.minute}] = agg
 	}
 	addPairs(c.deltas, pairs)
 	last := &pgx.Batch{}
+	touched := up.queueUpdate(last, b.flows, &c)
+	if len(c.deltas) > 0 {
+		queueAggregates(last, c.deltas)
+	}
 	if n := b.spans(); n > 0 {
 		last.Queue(`INSERT INTO span_batch (second, replica, spans) VALUES ($1, $2, $3)
 			ON CONFLICT (second, replica) DO UPDATE SET spans = span_batch.spans + excluded.spans`, floorDiv(b.arrivedNs, int64(time.Second)), w.replica, n)
@@ -408,12 +425,9 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 		last.Queue(fmt.Sprintf("INSERT INTO %s (trace_id, arrived_ns, start_ns) SELECT t, $2, s FROM unnest($1::bytea[], $3::bigint[]) AS u(t, s)",
 			traceParts.name(traceParts.number(b.arrivedNs))), traces, b.arrivedNs, starts)
 	}
-	if len(c.deltas) > 0 {
-		queueAggregates(last, c.deltas)
-	}
 	queuePairs(last, b, ids)
-	if len(c.rows) > 0 || len(c.deltas) > 0 || len(c.failures) > 0 {
-		body, err := encodeChange(c)
+	if len(touched) > 0 || len(c.deltas) > 0 || len(c.failures) > 0 {
+		body, err := encodeChange(touched, c)
 		if err != nil {
 			return c, err
 		}
@@ -423,15 +437,15 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 	return c, conn.SendBatch(ctx, last).Close()
 }
 
-// flowUpsert inserts or updates every flow a batch touched, in key order so two replicas'
-// transactions lock the rows in the same order. Keys are stored with their text made valid
-// (pgText), so two keys may become one row.
+// flowUpsert finds or creates the flows a batch touched, then updates them. Keys are stored
+// with their text made valid (pgText), so two keys of a batch may be one row.
 type flowUpsert struct {
 	keys     []flowKey // as stored, sorted
 	byStored map[flowKey]*upsertRow
 }
 
 type upsertRow struct {
+	id            int64 // 0 until found
 	seenNs        int64
 	schemaID, ver *string
 	keys          []flowKey // the batch's keys stored as this one
@@ -467,56 +481,121 @@ func newFlowUpsert(flows map[flowKey]*flowState, deltas map[bucketKey]*aggregate
 	return up
 }
 
-// args are pgUpsertFlows' arrays.
-func (up *flowUpsert) args() []any {
+// queueIDs finds the ids of keys, and with create inserts the flows that are missing. Rows are
+// read, not locked; inserting with DO NOTHING waits only for another transaction inserting the
+// same new flow. (Every insert takes an id, even one it then does not use, so flows known to
+// exist are only looked up.)
+func (up *flowUpsert) queueIDs(batch *pgx.Batch, keys []flowKey, create bool) {
+	if len(keys) == 0 {
+		return
+	}
 	var dir, service, system, cluster, dest, group []string
 	var seenNs []int64
-	var sid, sver []*string
-	for _, k := range up.keys {
-		u := up.byStored[k]
+	for _, k := range keys {
 		dir, service, system = append(dir, k.Role.String()), append(service, k.Service), append(system, k.Channel.System)
 		cluster, dest, group = append(cluster, k.Channel.Cluster), append(dest, k.Channel.Destination), append(group, k.Group)
-		seenNs, sid, sver = append(seenNs, u.seenNs), append(sid, u.schemaID), append(sver, u.ver)
+		seenNs = append(seenNs, up.byStored[k].seenNs)
 	}
-	return []any{dir, service, system, cluster, dest, group, seenNs, sid, sver}
-}
-
-const pgUpsertFlows = `INSERT INTO flow (direction, service, system, cluster, destination, consumer_group,
-		first_seen_ns, last_seen_ns, schema_id, schema_version)
-	SELECT d, s, y, c, n, g, t, t, i, v FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-		$7::bigint[], $8::text[], $9::text[]) AS u(d, s, y, c, n, g, t, i, v)
-	ON CONFLICT (direction, service, system, cluster, destination, consumer_group) DO UPDATE SET
-		last_seen_ns = greatest(flow.last_seen_ns, excluded.last_seen_ns),
-		schema_id = coalesce(excluded.schema_id, flow.schema_id),
-		schema_version = coalesce(excluded.schema_version, flow.schema_version)
-	RETURNING id, direction, service, system, cluster, destination, consumer_group,
-		first_seen_ns, last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '')`
-
-// scan reads the upsert's rows: every key's flow id, and the rows of the flows the batch saw.
-func (up *flowUpsert) scan(rows pgx.Rows, flows map[flowKey]*flowState) (map[flowKey]int64, map[int64]flowRow, error) {
-	ids, out := map[flowKey]int64{}, map[int64]flowRow{}
-	for rows.Next() {
-		var id int64
-		var dir string
-		var r flowRow
-		k := &r.key
-		if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group,
-			&r.firstSeenNs, &r.lastSeenNs, &r.schemaID, &r.schemaVersion); err != nil {
-			return nil, nil, err
-		}
-		k.Role = roleOf(dir)
-		u := up.byStored[r.key]
-		if u == nil {
-			return nil, nil, fmt.Errorf("upsert returned flow %d, which the batch does not hold", id)
-		}
-		for _, orig := range u.keys {
-			ids[orig] = id
-			if flows[orig] != nil {
-				out[id] = r
+	query := pgFindFlows
+	if create {
+		query = pgCreateFlows
+	}
+	batch.Queue(query, dir, service, system, cluster, dest, group, seenNs).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id int64
+			var dir string
+			var k flowKey
+			if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group); err != nil {
+				return err
+			}
+			k.Role = roleOf(dir)
+			if u := up.byStored[k]; u != nil {
+				u.id = id
 			}
 		}
+		return rows.Err()
+	})
+}
+
+const (
+	pgFlowKeys = `k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+		AS u(d, s, y, c, n, g, t))`
+	pgFindFlowsSelect = `SELECT f.id, f.direction, f.service, f.system, f.cluster, f.destination, f.consumer_group FROM flow AS f JOIN k
+		ON (f.direction, f.service, f.system, f.cluster, f.destination, f.consumer_group) = (k.d, k.s, k.y, k.c, k.n, k.g)`
+	pgFindFlows   = "WITH " + pgFlowKeys + " " + pgFindFlowsSelect
+	pgCreateFlows = "WITH " + pgFlowKeys + `, created AS (
+			INSERT INTO flow (direction, service, system, cluster, destination, consumer_group, first_seen_ns, last_seen_ns)
+			SELECT d, s, y, c, n, g, t, t FROM k ON CONFLICT DO NOTHING
+			RETURNING id, direction, service, system, cluster, destination, consumer_group
+		)
+		SELECT * FROM created UNION ALL ` + pgFindFlowsSelect
+)
+
+// missing are the keys without an id yet.
+func (up *flowUpsert) missing() []flowKey {
+	var out []flowKey
+	for _, k := range up.keys {
+		if up.byStored[k].id == 0 {
+			out = append(out, k)
+		}
 	}
-	return ids, out, rows.Err()
+	return out
+}
+
+// byKey is the id of each of the batch's keys.
+func (up *flowUpsert) byKey() map[flowKey]int64 {
+	ids := map[flowKey]int64{}
+	for _, u := range up.byStored {
+		for _, k := range u.keys {
+			ids[k] = u.id
+		}
+	}
+	return ids
+}
+
+// queueUpdate updates the flows the batch saw (last seen, schema), locking them in id order so
+// two replicas' transactions never wait for each other in a circle, and puts them into c.rows as
+// stored after it. It returns their ids.
+func (up *flowUpsert) queueUpdate(batch *pgx.Batch, flows map[flowKey]*flowState, c *change) []int64 {
+	byID := map[int64]*upsertRow{}
+	for _, u := range up.byStored {
+		if slices.ContainsFunc(u.keys, func(k flowKey) bool { return flows[k] != nil }) {
+			byID[u.id] = u
+		}
+	}
+	ids := slices.Sorted(maps.Keys(byID))
+	if len(ids) == 0 {
+		return nil
+	}
+	seenNs, sid, sver := make([]int64, len(ids)), make([]*string, len(ids)), make([]*string, len(ids))
+	for i, id := range ids {
+		u := byID[id]
+		seenNs[i], sid[i], sver[i] = u.seenNs, u.schemaID, u.ver
+	}
+	c.rows = map[int64]flowRow{}
+	batch.Queue(`WITH locked AS (SELECT id FROM flow WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)
+		UPDATE flow AS f SET last_seen_ns = greatest(f.last_seen_ns, u.t), schema_id = coalesce(u.i, f.schema_id),
+			schema_version = coalesce(u.v, f.schema_version)
+		FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(id, t, i, v)
+		WHERE f.id = u.id AND f.id IN (SELECT id FROM locked)
+		RETURNING f.id, f.direction, f.service, f.system, f.cluster, f.destination, f.consumer_group,
+			f.first_seen_ns, f.last_seen_ns, coalesce(f.schema_id, ''), coalesce(f.schema_version, '')`,
+		ids, seenNs, sid, sver).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id int64
+			var dir string
+			var r flowRow
+			k := &r.key
+			if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group,
+				&r.firstSeenNs, &r.lastSeenNs, &r.schemaID, &r.schemaVersion); err != nil {
+				return err
+			}
+			k.Role = roleOf(dir)
+			c.rows[id] = r
+		}
+		return rows.Err()
+	})
+	return ids
 }
 
 // storedKey is k as the flow table holds it.
@@ -755,11 +834,9 @@ type failureBody struct {
 	Message  string `json:"m,omitempty"`
 }
 
-func encodeChange(c change) ([]byte, error) {
-	var b changeBody
-	for id := range c.rows {
-		b.Flows = append(b.Flows, id)
-	}
+// encodeChange encodes c, which touched the flows with ids flows.
+func encodeChange(flows []int64, c change) ([]byte, error) {
+	b := changeBody{Flows: flows}
 	for k, agg := range c.deltas {
 		b.Deltas = append(b.Deltas, append([]int64{k.flow, k.minute}, agg.values()...))
 	}
@@ -996,7 +1073,7 @@ func (w *pgWriter) expireStep(ctx context.Context, tx pgx.Tx, r retention) (expi
 	if tag.RowsAffected() == 0 {
 		return expired{}, nil
 	}
-	body, err := encodeChange(change{flowsDeleted: true})
+	body, err := encodeChange(nil, change{flowsDeleted: true})
 	if err != nil {
 		return expired{}, err
 	}
