@@ -3,6 +3,8 @@ package pgdb_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -200,6 +202,9 @@ func TestUnavailableMarksConnectionProblemsOnly(t *testing.T) {
 	conn.Release()
 	if !errors.Is(pgdb.Unavailable(terminated), pgdb.ErrUnavailable) {
 		t.Errorf("a query on a terminated connection (%v) is not marked unavailable", terminated)
+	}
+	if cut := fmt.Errorf("read batch: %w", io.ErrUnexpectedEOF); !errors.Is(pgdb.Unavailable(cut), pgdb.ErrUnavailable) {
+		t.Errorf("a connection cut mid-answer (%v) is not marked unavailable", cut)
 	}
 	if pgdb.Unavailable(nil) != nil {
 		t.Error("nil is marked")

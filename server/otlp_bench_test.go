@@ -13,6 +13,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+
+	"github.com/eventlens/eventlens/storage/storagetest"
+	"github.com/eventlens/eventlens/tracing"
 )
 
 // benchRequest is an OTLP protobuf request of n spans from 10 services, 30% of them messaging
@@ -72,13 +75,19 @@ func benchRequest(b testing.TB, seq uint64, n int) []byte {
 	return body
 }
 
-// BenchmarkOTLPHTTPIngest measures spans per second through POST /v1/traces into SQLite, with
-// requests of 1,000 spans (30% messaging) sent by 8 concurrent clients. Each answer means the
-// spans are committed.
+// BenchmarkOTLPHTTPIngest measures spans per second through POST /v1/traces into SQLite and
+// into PostgreSQL, with requests of 1,000 spans (30% messaging) sent by 8 concurrent clients.
+// Each answer means the spans are committed.
 //
 //	go test -run '^$' -bench OTLPHTTPIngest -benchtime 200x ./server
 func BenchmarkOTLPHTTPIngest(b *testing.B) {
-	ts := startServer(b)
+	b.Run("sqlite", func(b *testing.B) { benchmarkOTLPHTTPIngest(b, startServer(b)) })
+	b.Run("postgres", func(b *testing.B) {
+		benchmarkOTLPHTTPIngest(b, startServerOn(b, storagetest.Postgres(b), tracing.Config{}))
+	})
+}
+
+func benchmarkOTLPHTTPIngest(b *testing.B, ts *testServer) {
 	const spansPerRequest = 1000
 	bodies := make([][]byte, 16)
 	for i := range bodies {

@@ -39,6 +39,13 @@ func startServer(t testing.TB, opts ...func(*Config)) *testServer {
 // startServerWith is startServer with ingest configured by ic.
 func startServerWith(t testing.TB, ic tracing.Config, opts ...func(*Config)) *testServer {
 	t.Helper()
+	return startServerOn(t, nil, ic, opts...)
+}
+
+// startServerOn is startServerWith with traces stored in traces rather than in the server's
+// SQLite file, when set.
+func startServerOn(t testing.TB, traces *storage.DB, ic tracing.Config, opts ...func(*Config)) *testServer {
+	t.Helper()
 	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +53,10 @@ func startServerWith(t testing.TB, ic tracing.Config, opts ...func(*Config)) *te
 	if ic.Logger == nil {
 		ic.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	ingest, err := tracing.Start(context.Background(), db, ic)
+	if traces == nil {
+		traces = &storage.DB{SQLite: db}
+	}
+	ingest, err := tracing.Start(context.Background(), traces, ic)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,7 @@
 package tracing
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -39,50 +36,26 @@ type flowState struct {
 	schemaID, schemaVersion string
 }
 
-// aggregator turns messaging spans into per-minute flow aggregates in memory; the writer flushes
-// them with upserts in the transaction that stores the spans, so aggregates and spans commit
-// together.
+// aggregator turns messaging spans into per-minute flow aggregates in memory; the store writes
+// them in the transaction that stores the spans, so aggregates and spans commit together.
 type aggregator struct {
-	ids    map[flowKey]int64 // flow ids committed in the database
-	newIDs map[flowKey]int64 // flow ids created in the open transaction
 	deltas map[bucketKey]*aggregate
 	flows  map[flowKey]*flowState
 	pairs  *pairing
+	// shared: pending pairs are stored for other replicas, so a consumer whose producer is not
+	// in memory becomes a waiter in the store instead of one in memory.
+	shared    bool
+	producers []pendingProducer
+	waiters   []pendingWaiter
 }
 
-func newAggregator(ctx context.Context, read *sql.DB, cfg *Config) (*aggregator, error) {
-	a := &aggregator{
-		ids:    map[flowKey]int64{},
-		newIDs: map[flowKey]int64{},
+func newAggregator(cfg *Config, shared bool) *aggregator {
+	return &aggregator{
 		deltas: map[bucketKey]*aggregate{},
 		flows:  map[flowKey]*flowState{},
 		pairs:  newPairing(cfg.PairWindow, cfg.PairMaxPending, cfg.Now()),
+		shared: shared,
 	}
-	if err := a.load(ctx, read); err != nil {
-		return nil, err
-	}
-	return a, nil
-}
-
-// load reads the ids of the flows in the database.
-func (a *aggregator) load(ctx context.Context, db *sql.DB) error {
-	clear(a.ids)
-	rows, err := db.QueryContext(ctx, "SELECT id, direction, service, system, cluster, destination, consumer_group FROM flow")
-	if err != nil {
-		return fmt.Errorf("load flows: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var dir string
-		var k flowKey
-		if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group); err != nil {
-			return fmt.Errorf("load flows: %w", err)
-		}
-		k.Role = roleOf(dir)
-		a.ids[k] = id
-	}
-	return rows.Err()
 }
 
 func roleOf(direction string) Role {
@@ -127,6 +100,9 @@ func (a *aggregator) observe(s *Span) {
 
 	switch m.Role {
 	case RoleProducer:
+		if a.shared {
+			a.producers = append(a.producers, pendingProducer{key: refKey(s.Ref()), startNs: s.StartNanos})
+		}
 		for _, w := range a.pairs.addProducer(s.Ref(), s.StartNanos) {
 			if !w.done {
 				w.done = true
@@ -144,14 +120,23 @@ func (a *aggregator) observe(s *Span) {
 				return
 			}
 		}
-		if len(refs) > 0 {
+		switch {
+		case len(refs) == 0:
+		case a.shared:
+			keys := make([]int64, len(refs))
+			for i, r := range refs {
+				keys[i] = refKey(r)
+			}
+			a.waiters = append(a.waiters, pendingWaiter{consumer: refKey(s.Ref()), refs: keys, bucket: key, startNs: s.StartNanos})
+		default:
 			a.pairs.wait(refs, &waiter{bucket: key, start: s.StartNanos})
 		}
 	}
 }
 
-func (a *aggregator) addDelay(k bucketKey, ns int64) {
-	agg := a.bucket(k)
+func (a *aggregator) addDelay(k bucketKey, ns int64) { a.bucket(k).addDelay(ns) }
+
+func (agg *aggregate) addDelay(ns int64) {
 	agg.delays++
 	agg.delay.observe(time.Duration(max(ns, 0)))
 }
@@ -164,93 +149,58 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// flush writes the deltas in tx: new flow rows, then one upsert per flow and minute and one per
-// flow and hour.
-func (a *aggregator) flush(ctx context.Context, tx *sql.Tx, st *statements) error {
-	if len(a.deltas) == 0 && len(a.flows) == 0 {
-		return nil
+// claims are what the last commit, at arrivedNs, stored for pairing across replicas, taken
+// over by the caller; the aggregator starts the next batch with none.
+func (a *aggregator) claims(arrivedNs int64) pairClaims {
+	c := pairClaims{producers: a.producers, arrivedNs: arrivedNs}
+	for _, w := range a.waiters {
+		c.consumers = append(c.consumers, w.consumer)
 	}
-	for k, fs := range a.flows {
-		id, err := a.flowID(ctx, tx, st, k, fs.lastSeenNs)
-		if err != nil {
-			return err
-		}
-		var sid, sver any
-		if fs.schemaID != "" || fs.schemaVersion != "" {
-			sid, sver = fs.schemaID, fs.schemaVersion
-		}
-		if _, err := tx.StmtContext(ctx, st.updateFlow).ExecContext(ctx, fs.lastSeenNs, sid, sver, id); err != nil {
-			return fmt.Errorf("update flow %d: %w", id, err)
-		}
-	}
-	upMinute, upHour := tx.StmtContext(ctx, st.upsertMinute), tx.StmtContext(ctx, st.upsertHour)
-	args := make([]any, 0, 7+2*histogramBuckets)
-	for k, agg := range a.deltas {
-		id, err := a.flowID(ctx, tx, st, k.flow, agg.lastSeenNs)
-		if err != nil {
-			return err
-		}
-		args = agg.args(args[:0], k.minute, id)
-		if _, err := upMinute.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("upsert flow minute: %w", err)
-		}
-		args[0] = floorDiv(k.minute, 60)
-		if _, err := upHour.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("upsert flow hour: %w", err)
-		}
-	}
-	return nil
+	a.producers, a.waiters = nil, nil
+	return c
 }
 
-func (a *aggregator) flowID(ctx context.Context, tx *sql.Tx, st *statements, k flowKey, seen int64) (int64, error) {
-	if id, ok := a.ids[k]; ok {
-		return id, nil
-	}
-	if id, ok := a.newIDs[k]; ok {
-		return id, nil
-	}
-	var id int64
-	err := tx.StmtContext(ctx, st.insertFlow).QueryRowContext(ctx,
-		k.Role.String(), k.Service, k.Channel.System, k.Channel.Cluster, k.Channel.Destination, k.Group, seen, seen,
-	).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("insert flow %s %s %s: %w", k.Service, k.Role, k.Channel.Key(), err)
-	}
-	a.newIDs[k] = id
-	return id, nil
-}
-
-// committed hands the flushed deltas to the live windows once their transaction committed, and
-// forgets them.
-func (a *aggregator) committed(live *liveWindows) {
-	for k, id := range a.newIDs {
-		a.ids[k] = id
-	}
-	live.add(a.ids, a.flows, a.deltas)
-	a.reset()
-}
-
-// discard forgets deltas of a transaction that failed: their spans were not stored either.
-func (a *aggregator) discard() { a.reset() }
-
+// reset forgets the deltas of the batch just committed, or of one that failed (its spans were
+// not stored either).
 func (a *aggregator) reset() {
-	clear(a.newIDs)
 	clear(a.deltas)
 	clear(a.flows)
+	a.producers, a.waiters = a.producers[:0], a.waiters[:0]
 }
 
-func (agg *aggregate) args(args []any, bucket, flowID int64) []any {
-	args = append(args, bucket, flowID, agg.messages, agg.errors, agg.processingSumNs, agg.delays, agg.lastSeenNs)
-	for _, c := range agg.processing {
-		args = append(args, c)
+// fields are pointers to the aggregate's columns, in aggregateColumns' order.
+func (agg *aggregate) fields() []any {
+	dst := []any{&agg.messages, &agg.errors, &agg.processingSumNs, &agg.delays, &agg.lastSeenNs}
+	for i := range agg.processing {
+		dst = append(dst, &agg.processing[i])
 	}
-	for _, c := range agg.delay {
-		args = append(args, c)
+	for i := range agg.delay {
+		dst = append(dst, &agg.delay[i])
 	}
-	return args
+	return dst
 }
 
-// histogramColumns is "p0, …, p17, d0, …, d17".
+// aggregateColumns are the names of the aggregate tables' value columns.
+func aggregateColumns() []string {
+	return append([]string{"messages", "errors", "processing_sum_ns", "delays", "last_seen_ns"}, histogramColumns()...)
+}
+
+// values are the aggregate's columns, in aggregateColumns' order.
+func (agg *aggregate) values() []int64 {
+	v := append(make([]int64, 0, 5+2*histogramBuckets), agg.messages, agg.errors, agg.processingSumNs, agg.delays, agg.lastSeenNs)
+	v = append(v, agg.processing[:]...)
+	return append(v, agg.delay[:]...)
+}
+
+// aggregateOf is the aggregate whose columns, in aggregateColumns' order, are v.
+func aggregateOf(v []int64) *aggregate {
+	agg := &aggregate{messages: v[0], errors: v[1], processingSumNs: v[2], delays: v[3], lastSeenNs: v[4]}
+	copy(agg.processing[:], v[5:])
+	copy(agg.delay[:], v[5+histogramBuckets:])
+	return agg
+}
+
+// histogramColumns names the histogram's columns in the aggregate tables: "p0, …, p17, d0, …, d17".
 func histogramColumns() []string {
 	cols := make([]string, 0, 2*histogramBuckets)
 	for _, p := range []string{"p", "d"} {
@@ -259,17 +209,4 @@ func histogramColumns() []string {
 		}
 	}
 	return cols
-}
-
-// upsertAggregateSQL adds one aggregate row into table (flow_minute or flow_hour).
-func upsertAggregateSQL(table, bucketCol string) string {
-	cols := append([]string{bucketCol, "flow_id", "messages", "errors", "processing_sum_ns", "delays", "last_seen_ns"}, histogramColumns()...)
-	sets := []string{"last_seen_ns = max(last_seen_ns, excluded.last_seen_ns)"}
-	for _, c := range cols[2:] {
-		if c != "last_seen_ns" {
-			sets = append(sets, fmt.Sprintf("%s = %s + excluded.%s", c, c, c))
-		}
-	}
-	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s, flow_id) DO UPDATE SET %s",
-		table, strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "), bucketCol, strings.Join(sets, ", "))
 }

@@ -3,13 +3,12 @@ package tracing
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 )
 
 // FlowEdge is one edge of the flow graph with when it was first and last seen, without its
@@ -37,14 +36,14 @@ func (in *Ingester) FlowEdges(ctx context.Context, seenSince time.Time) ([]FlowE
 
 // FlowReader reads the flow edges of a store without ingesting anything: for commands that open
 // the database, perhaps beside a running server.
-type FlowReader struct{ db *sql.DB }
+type FlowReader struct{ store store }
 
-// NewFlowReader reads db's flow table through its read pool.
-func NewFlowReader(db *sqlitedb.DB) FlowReader { return FlowReader{db: db.Read} }
+// NewFlowReader reads db's flow table (on SQLite through its read pool).
+func NewFlowReader(db *storage.DB) FlowReader { return FlowReader{store: openStore(db)} }
 
 // FlowEdges is Ingester.FlowEdges, read from the table.
 func (r FlowReader) FlowEdges(ctx context.Context, seenSince time.Time) ([]FlowEdge, error) {
-	rows, err := readFlowRows(ctx, r.db, sinceNs(seenSince))
+	rows, err := r.store.flowRows(ctx, sinceNs(seenSince))
 	if err != nil {
 		return nil, fmt.Errorf("read flow edges: %w", err)
 	}

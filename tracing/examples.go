@@ -2,9 +2,6 @@ package tracing
 
 import (
 	"cmp"
-	"context"
-	"database/sql"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -35,40 +32,24 @@ type ExampleQuery struct {
 
 // recentErrors keeps the newest failed messaging spans of each service and channel, so a page
 // shows every flow's recent failures, however busy the store, without scanning spans. The writer
-// adds the failures each transaction committed; readers copy under the lock.
+// adds the failures each transaction committed, its own and other replicas'; readers copy under
+// the lock.
 type recentErrors struct {
 	mu    sync.RWMutex
-	flows map[[2]string][]ErrorExample // by service and channel key, oldest first
+	flows map[[2]string][]ErrorExample // by service and channel key, by start time
 }
 
-// loadRecentErrors fills the examples from the newest spans, so they survive a restart.
-func loadRecentErrors(ctx context.Context, db *sql.DB) (*recentErrors, error) {
-	r := &recentErrors{flows: map[[2]string][]ErrorExample{}}
-	rows, err := db.QueryContext(ctx, `SELECT trace_id, span_id, service, name, channel, start_ns, end_ns, coalesce(status_message, '')
-		FROM span WHERE id > (SELECT coalesce(max(id), 0) FROM span) - 100000 AND status_code = ? AND channel IS NOT NULL
-		ORDER BY id`, int64(StatusError))
-	if err != nil {
-		return nil, fmt.Errorf("load recent errors: %w", err)
-	}
-	defer rows.Close()
-	var loaded []ErrorExample
-	for rows.Next() {
-		var e ErrorExample
-		var trace, span []byte
-		var startNs, endNs int64
-		if err := rows.Scan(&trace, &span, &e.Service, &e.Name, &e.ChannelKey, &startNs, &endNs, &e.Message); err != nil {
-			return nil, fmt.Errorf("load recent errors: %w", err)
-		}
-		copy(e.TraceID[:], trace)
-		copy(e.SpanID[:], span)
-		e.Start, e.Duration = time.Unix(0, startNs).UTC(), time.Duration(endNs-startNs)
-		loaded = append(loaded, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load recent errors: %w", err)
-	}
-	r.add(loaded)
-	return r, nil
+func newRecentErrors() *recentErrors {
+	return &recentErrors{flows: map[[2]string][]ErrorExample{}}
+}
+
+// reset replaces the examples with those read from the store, so they survive a
+// restart.
+func (r *recentErrors) reset(examples []ErrorExample) {
+	r.mu.Lock()
+	clear(r.flows)
+	r.mu.Unlock()
+	r.add(examples)
 }
 
 // exampleOf is a failed messaging span as an example.
@@ -77,7 +58,9 @@ func exampleOf(s *Span) ErrorExample {
 		Start: time.Unix(0, s.StartNanos).UTC(), Duration: time.Duration(s.EndNanos - s.StartNanos), Message: s.StatusMessage}
 }
 
-// add keeps the newest examplesPerFlow of each flow's failures; examples come oldest first.
+// add keeps the newest examplesPerFlow of each flow's failures by start time, whatever order
+// they come in: replicas take in each other's failures later than their own and must still keep
+// the same ones.
 func (r *recentErrors) add(examples []ErrorExample) {
 	if len(examples) == 0 {
 		return
@@ -86,7 +69,11 @@ func (r *recentErrors) add(examples []ErrorExample) {
 	defer r.mu.Unlock()
 	for _, e := range examples {
 		k := [2]string{e.Service, e.ChannelKey}
-		list := append(r.flows[k], e)
+		list := r.flows[k]
+		at, _ := slices.BinarySearchFunc(list, e.Start, func(x ErrorExample, t time.Time) int {
+			return cmp.Or(x.Start.Compare(t), -1) // after those that started at the same time
+		})
+		list = slices.Insert(list, at, e)
 		r.flows[k] = list[max(len(list)-examplesPerFlow, 0):]
 	}
 }

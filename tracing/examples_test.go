@@ -3,21 +3,20 @@ package tracing
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 func TestErrorExamples(t *testing.T) {
+	storagetest.Each(t, testErrorExamples)
+}
+
+func testErrorExamples(t *testing.T, db *storage.DB) {
 	clk := newClock(t0)
-	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	cfg := Config{Now: clk.now, SpanRetention: time.Hour}
 	in, err := Start(context.Background(), db, cfg)
 	if err != nil {

@@ -3,7 +3,6 @@ package tracing
 import (
 	"context"
 	"encoding/binary"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,7 +10,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 // clock is a settable test clock.
@@ -22,13 +22,10 @@ func (c *clock) now() time.Time      { return time.Unix(0, c.ns.Load()) }
 func (c *clock) set(t time.Time)     { c.ns.Store(t.UnixNano()) }
 func (c *clock) add(d time.Duration) { c.ns.Add(int64(d)) }
 
-// startIngest opens a fresh database and starts ingest on it with cfg.
-func startIngest(t testing.TB, cfg Config) (*Ingester, *sqlitedb.DB) {
+// startIngest starts ingest with cfg on db, and closes it when the test ends (before the store
+// is closed).
+func startIngest(t testing.TB, db *storage.DB, cfg Config) *Ingester {
 	t.Helper()
-	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	in, err := Start(context.Background(), db, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -37,11 +34,16 @@ func startIngest(t testing.TB, cfg Config) (*Ingester, *sqlitedb.DB) {
 		if err := in.Close(context.Background()); err != nil {
 			t.Error(err)
 		}
-		if err := db.Close(); err != nil {
-			t.Error(err)
-		}
 	})
-	return in, db
+	return in
+}
+
+// another opens a second fresh store of db's backend.
+func another(t testing.TB, db *storage.DB) *storage.DB {
+	if db.Postgres != nil {
+		return storagetest.Postgres(t)
+	}
+	return storagetest.SQLite(t)
 }
 
 // spanSpec describes one test span.
@@ -125,7 +127,5 @@ func ingest(t *testing.T, in *Ingester, spans []Span) {
 		t.Fatal(err)
 	}
 }
-
-func startIngestB(b *testing.B) (*Ingester, *sqlitedb.DB) { return startIngest(b, Config{}) }
 
 func decodeB(b *testing.B, specs ...spanSpec) []Span { return decode(b, specs...) }

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 )
 
 // Errors Ingest answers with; the server turns them into OTLP's retryable statuses.
@@ -71,10 +71,12 @@ func (c *Config) setDefaults() {
 
 // Ingester accepts decoded spans and stores them. One writer goroutine owns every write: it
 // takes queued requests in batches, commits each batch (spans, flow aggregates, trace index) in
-// one transaction, and only then answers the requests in it. Readers use the read pool.
+// one transaction, and only then answers the requests in it. Several Ingesters (replicas) may
+// share one PostgreSQL database: each writes its own spans, and their flows, aggregates, live
+// windows and recent failures are the same on every one within seconds.
 type Ingester struct {
 	cfg    Config
-	db     *sqlitedb.DB
+	store  store
 	queue  chan *request
 	queued atomic.Int64 // spans in the queue or in the batch being written
 
@@ -93,19 +95,20 @@ type request struct {
 }
 
 // Start opens ingest on db and starts its writer; it stops when ctx ends or Close is called.
-func Start(ctx context.Context, db *sqlitedb.DB, cfg Config) (*Ingester, error) {
+func Start(ctx context.Context, db *storage.DB, cfg Config) (*Ingester, error) {
 	cfg.setDefaults()
-	w, err := newWriter(ctx, db, &cfg)
-	if err != nil {
-		return nil, err
-	}
+	st := openStore(db)
 	in := &Ingester{
 		cfg:   cfg,
-		db:    db,
+		store: st,
 		queue: make(chan *request, cfg.QueueSpans+1),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
-		w:     w,
+	}
+	var err error
+	// The writer's settings are the Ingester's own copy.
+	if in.w, err = newWriter(ctx, st, &in.cfg); err != nil {
+		return nil, err
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -126,7 +129,8 @@ func Start(ctx context.Context, db *sqlitedb.DB, cfg Config) (*Ingester, error) 
 }
 
 // Ingest queues spans for the writer and waits until they are committed. It answers ErrQueueFull
-// at once when the queue holds too many spans, and ErrClosed after Close.
+// at once when the queue holds too many spans, ErrClosed after Close, and an error wrapping
+// pgdb.ErrUnavailable when the database cannot be reached.
 func (in *Ingester) Ingest(ctx context.Context, spans []Span) error {
 	if len(spans) == 0 {
 		return nil

@@ -5,14 +5,22 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
-// BenchmarkWriter measures the writer alone: spans per second committed to SQLite from decoded
-// spans (30% messaging), by 8 concurrent callers of 1,000 spans each.
+// BenchmarkWriter measures the writer alone: spans per second committed from decoded spans (30%
+// messaging), by 8 concurrent callers of 1,000 spans each, on each backend, and on two replicas
+// sharing one PostgreSQL database (the callers spread over both).
 //
 //	go test -run '^$' -bench Writer ./tracing
 func BenchmarkWriter(b *testing.B) {
-	in, _ := startIngestB(b)
+	b.Run("sqlite", func(b *testing.B) { benchmarkWriter(b, startIngest(b, storagetest.SQLite(b), Config{})) })
+	b.Run("postgres", func(b *testing.B) { benchmarkWriter(b, startIngest(b, storagetest.Postgres(b), Config{})) })
+	b.Run("postgres-2-replicas", func(b *testing.B) { benchmarkWriter(b, startReplicas(b, 2, Config{})...) })
+}
+
+func benchmarkWriter(b *testing.B, replicas ...*Ingester) {
 	batch := make([]Span, 0, 1000)
 	now := time.Now()
 	for i := range 1000 {
@@ -32,12 +40,12 @@ func BenchmarkWriter(b *testing.B) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	per := b.N/8 + 1
-	for range 8 {
+	for c := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range per {
-				if err := in.Ingest(context.Background(), batch); err != nil {
+				if err := replicas[c%len(replicas)].Ingest(context.Background(), batch); err != nil {
 					b.Error(err)
 					return
 				}

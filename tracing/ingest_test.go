@@ -2,7 +2,6 @@ package tracing
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -10,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	_ "modernc.org/sqlite"
+	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 var t0 = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -38,7 +38,11 @@ func flowsAt(t *testing.T, in *Ingester, q FlowQuery) []Flow {
 }
 
 func TestFlowsFromProducersAndConsumers(t *testing.T) {
-	in, _ := startIngest(t, Config{Now: newClock(t0).now})
+	storagetest.Each(t, testFlowsFromProducersAndConsumers)
+}
+
+func testFlowsFromProducersAndConsumers(t *testing.T, db *storage.DB) {
+	in := startIngest(t, db, Config{Now: newClock(t0).now})
 	for i := range uint64(10) {
 		p, c := shopSpans(t, i+1, t0.Add(time.Duration(i)*time.Second))
 		ingest(t, in, append(p, c...))
@@ -90,8 +94,12 @@ func TestFlowsFromProducersAndConsumers(t *testing.T) {
 }
 
 func TestOutOfOrderArrivalGivesTheSameFlows(t *testing.T) {
-	run := func(consumersFirst bool) []Flow {
-		in, _ := startIngest(t, Config{Now: newClock(t0).now})
+	storagetest.Each(t, testOutOfOrderArrivalGivesTheSameFlows)
+}
+
+func testOutOfOrderArrivalGivesTheSameFlows(t *testing.T, db *storage.DB) {
+	run := func(db *storage.DB, consumersFirst bool) []Flow {
+		in := startIngest(t, db, Config{Now: newClock(t0).now})
 		for i := range uint64(5) {
 			p, c := shopSpans(t, i+1, t0.Add(time.Duration(i)*7*time.Second))
 			if consumersFirst {
@@ -102,9 +110,15 @@ func TestOutOfOrderArrivalGivesTheSameFlows(t *testing.T) {
 				ingest(t, in, c)
 			}
 		}
+		// With pairs shared between replicas, a consumer that came first is paired once its
+		// producer's commit is followed by another: within a second.
+		waitFor(t, func() bool {
+			f := flowsAt(t, in, FlowQuery{})
+			return len(f) == 3 && f[1].Delays == 5 && f[2].Delays == 5
+		})
 		return flowsAt(t, in, FlowQuery{})
 	}
-	inOrder, outOfOrder := run(false), run(true)
+	inOrder, outOfOrder := run(db, false), run(another(t, db), true)
 	if !reflect.DeepEqual(inOrder, outOfOrder) {
 		t.Fatalf("in order:\n%+v\nout of order:\n%+v", inOrder, outOfOrder)
 	}
@@ -114,7 +128,11 @@ func TestOutOfOrderArrivalGivesTheSameFlows(t *testing.T) {
 }
 
 func TestLongWindowsReadHourRollups(t *testing.T) {
-	in, _ := startIngest(t, Config{Now: newClock(t0).now})
+	storagetest.Each(t, testLongWindowsReadHourRollups)
+}
+
+func testLongWindowsReadHourRollups(t *testing.T, db *storage.DB) {
+	in := startIngest(t, db, Config{Now: newClock(t0).now})
 	// One message every 10 minutes for 30 hours.
 	var spans []Span
 	for i := range 180 {
@@ -139,8 +157,12 @@ func TestLongWindowsReadHourRollups(t *testing.T) {
 }
 
 func TestHealthStatuses(t *testing.T) {
+	storagetest.Each(t, testHealthStatuses)
+}
+
+func testHealthStatuses(t *testing.T, db *storage.DB) {
 	clk := newClock(t0)
-	in, _ := startIngest(t, Config{Now: clk.now})
+	in := startIngest(t, db, Config{Now: clk.now})
 	var spans []Span
 	for i := range uint64(20) {
 		at := t0.Add(-2*time.Minute + time.Duration(i)*time.Second)
@@ -192,35 +214,28 @@ func TestHealthStatuses(t *testing.T) {
 }
 
 func TestRetentionDropsOldSpansAndFlows(t *testing.T) {
+	storagetest.Each(t, testRetentionDropsOldSpansAndFlows)
+}
+
+func testRetentionDropsOldSpansAndFlows(t *testing.T, db *storage.DB) {
 	clk := newClock(t0)
-	in, db := startIngest(t, Config{Now: clk.now, SpanRetention: time.Hour, FlowRetention: 48 * time.Hour, RetentionEvery: 10 * time.Millisecond})
+	in := startIngest(t, db, Config{Now: clk.now, SpanRetention: time.Hour, FlowRetention: 48 * time.Hour, RetentionEvery: 10 * time.Millisecond})
 	ingest(t, in, decode(t, producer("orders", "orders", 1, 1, t0)))
 	clk.add(2 * time.Hour)
 	ingest(t, in, decode(t, producer("orders", "orders", 2, 1, clk.now())))
-	waitFor(t, func() bool { return count(t, db.Read, "span") == 1 && count(t, db.Read, "trace_index") == 1 })
+	waitFor(t, func() bool { return count(t, db, "span") == 1 && count(t, db, "trace_index") == 1 })
 
 	clk.add(47 * time.Hour) // the first message's aggregates are now past the flow retention
-	waitFor(t, func() bool { return count(t, db.Read, "flow_minute") == 1 && count(t, db.Read, "flow_hour") == 1 })
+	waitFor(t, func() bool { return count(t, db, "flow_minute") == 1 && count(t, db, "flow_hour") == 1 })
 	clk.add(10 * time.Hour)
 	waitFor(t, func() bool {
-		return count(t, db.Read, "flow") == 0 && count(t, db.Read, "span") == 0 && count(t, db.Read, "span_batch") == 0
+		return count(t, db, "flow") == 0 && count(t, db, "span") == 0 && count(t, db, "span_batch") == 0
 	})
 	// The flow comes back when it is seen again.
 	ingest(t, in, decode(t, producer("orders", "orders", 3, 1, clk.now())))
 	if f := flowsAt(t, in, FlowQuery{Since: clk.now().Add(-time.Minute), Until: clk.now().Add(time.Minute)}); len(f) != 1 {
 		t.Fatalf("flows after retention: %+v", f)
 	}
-}
-
-func count(t *testing.T, db interface {
-	QueryRow(string, ...any) *sql.Row
-}, table string) int {
-	t.Helper()
-	var n int
-	if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 func waitFor(t *testing.T, cond func() bool) {
@@ -235,21 +250,13 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 func TestQueueFullAndEveryAcknowledgedSpanStored(t *testing.T) {
-	in, db := startIngest(t, Config{Now: newClock(t0).now, QueueSpans: 10})
-	// Hold the database's write lock from another connection, so the writer is stuck.
-	blocker, err := sql.Open("sqlite", "file:"+db.Path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer blocker.Close()
-	conn, err := blocker.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
+	storagetest.Each(t, testQueueFullAndEveryAcknowledgedSpanStored)
+}
+
+func testQueueFullAndEveryAcknowledgedSpanStored(t *testing.T, db *storage.DB) {
+	in := startIngest(t, db, Config{Now: newClock(t0).now, QueueSpans: 10})
+	release := blockWrites(t, db) // the writer is stuck
+
 	var (
 		wg             sync.WaitGroup
 		mu             sync.Mutex
@@ -274,21 +281,23 @@ func TestQueueFullAndEveryAcknowledgedSpanStored(t *testing.T) {
 		}()
 	}
 	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return refused >= 10 })
-	if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	wg.Wait()
 	if len(unexpected) > 0 || acked+refused != 20 || refused < 10 {
 		t.Fatalf("acked %d, refused %d, errors %v", acked, refused, unexpected)
 	}
-	if n := count(t, db.Read, "span"); n != 2*acked {
+	if n := count(t, db, "span"); n != 2*acked {
 		t.Fatalf("%d spans stored, %d acknowledged", n, 2*acked)
 	}
 }
 
 func TestCloseCommitsQueuedSpansAndRefusesMore(t *testing.T) {
-	db := func() string {
-		in, db := startIngest(t, Config{})
+	storagetest.Each(t, testCloseCommitsQueuedSpansAndRefusesMore)
+}
+
+func testCloseCommitsQueuedSpansAndRefusesMore(t *testing.T, db *storage.DB) {
+	acked := func() string {
+		in := startIngest(t, db, Config{})
 		var wg sync.WaitGroup
 		var acked sync.Map
 		for i := range uint64(50) {
@@ -310,10 +319,10 @@ func TestCloseCommitsQueuedSpansAndRefusesMore(t *testing.T) {
 		}
 		n := 0
 		acked.Range(func(any, any) bool { n++; return true })
-		if got := count(t, db.Read, "span"); got != n {
+		if got := count(t, db, "span"); got != n {
 			t.Fatalf("%d spans stored, %d acknowledged", got, n)
 		}
 		return fmt.Sprint(n)
 	}()
-	t.Logf("acknowledged before close: %s", db)
+	t.Logf("acknowledged before close: %s", acked)
 }

@@ -2,8 +2,6 @@ package tracing
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -12,13 +10,14 @@ import (
 // liveWindows keeps a copy of the flow table and every flow's aggregates summed over fixed
 // windows that end now (the console's windows and the health window), so a page reads a window's
 // totals instead of summing thousands of aggregate rows per view. Only the writer goroutine
-// changes them: it adds what each transaction committed and, as the clock moves, subtracts the
-// minutes that slid out of a window, read back from the aggregate tables. So each window always
-// equals the stored aggregates from its first minute on. Readers copy under the lock.
+// changes them: it adds what each transaction committed (its own, and other replicas' as each
+// snapshot brings them) and, as the clock moves, subtracts the minutes that slid out of a window,
+// read back from the aggregate tables in the same snapshot. So each window always equals the
+// stored aggregates from its first minute on. Readers copy under the lock.
 //
 // Loading them reads every window's rows, seconds on a large store, so it runs beside the writer
-// on a snapshot the writer takes between two commits; the writer keeps what it commits meanwhile
-// and applies it on top once the load is done.
+// on a snapshot the writer takes between two commits; the writer keeps what is committed
+// meanwhile and applies it on top once the load is done.
 type liveWindows struct {
 	mu      sync.RWMutex
 	ready   bool // false until the flows and sums are loaded
@@ -35,14 +34,7 @@ type liveLoad struct {
 	cancel  context.CancelFunc
 	flows   map[int64]flowRow
 	sums    map[time.Duration]map[int64]*aggregate
-	pending []committedDeltas // what the writer committed after the snapshot
-}
-
-// committedDeltas is one transaction's flows and deltas, kept while a load runs.
-type committedDeltas struct {
-	ids    map[flowKey]int64
-	flows  map[flowKey]*flowState
-	deltas map[bucketKey]*aggregate
+	pending []change // what was committed after the snapshot
 }
 
 // testHookLoading, when set, runs in the load's goroutine before it reads, so a test can commit
@@ -72,16 +64,19 @@ func windowStart(now time.Time, d time.Duration) int64 {
 	return floorDiv(now.Add(-d).Unix(), 60)
 }
 
-// update moves each window's start to now, or starts a load in the background, or finishes the
-// load that ended. On an error it drops the windows, so readers sum aggregate rows, and a later
-// update loads them again.
-func (l *liveWindows) update(ctx context.Context, read, write *sql.DB, now time.Time, log *slog.Logger) {
+// update moves each window's start to now, or starts a load in the background from snap, or
+// finishes the load that ended. It reports whether a load took snap over (with cancel, which
+// ends it); else the caller closes it. On an error it drops the windows, so readers sum
+// aggregate rows, and a later update loads them again.
+func (l *liveWindows) update(snap snapshot, cancel context.CancelFunc, now time.Time, log *slog.Logger) bool {
+	ctx := context.Background()
 	var err error
 	switch {
 	case l.ready:
-		err = l.advance(ctx, write, now)
+		err = l.advance(ctx, snap, now)
 	case l.loading == nil:
-		err = l.startLoad(read, now)
+		l.startLoad(snap, cancel, now)
+		return true
 	default:
 		select {
 		case err = <-l.loading.done:
@@ -90,7 +85,7 @@ func (l *liveWindows) update(ctx context.Context, read, write *sql.DB, now time.
 			if err == nil {
 				l.finish(ld)
 				log.Info("live flow windows loaded", "flows", len(ld.flows), "took", time.Since(ld.started).Round(time.Millisecond))
-				err = l.advance(ctx, write, now)
+				err = l.advance(ctx, snap, now)
 			}
 		default:
 		}
@@ -99,49 +94,35 @@ func (l *liveWindows) update(ctx context.Context, read, write *sql.DB, now time.
 		log.Error("live flow windows; pages sum aggregate rows meanwhile", "error", err)
 		l.drop()
 	}
+	return false
 }
 
-// startLoad takes a snapshot of the store now, between two of the writer's commits, and reads
-// the windows from it in the background.
-func (l *liveWindows) startLoad(read *sql.DB, now time.Time) error {
-	// Its own context: the writer cancels a load it no longer wants, or when it stops.
-	ctx, cancel := context.WithCancel(context.Background())
-	tx, err := read.BeginTx(ctx, nil)
-	if err != nil {
-		cancel()
-		return fmt.Errorf("load live windows: %w", err)
-	}
-	// SQLite fixes a read transaction's snapshot at its first read.
-	var n int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
-		tx.Rollback()
-		cancel()
-		return fmt.Errorf("load live windows: %w", err)
-	}
+// startLoad reads the windows from snap, taken between two of the writer's commits, in the
+// background.
+func (l *liveWindows) startLoad(snap snapshot, cancel context.CancelFunc, now time.Time) {
 	ld := &liveLoad{now: now, started: time.Now(), done: make(chan error, 1), cancel: cancel}
 	l.loading = ld
 	go func() {
 		defer cancel()
-		defer tx.Rollback()
+		defer snap.close()
 		if testHookLoading != nil {
 			testHookLoading()
 		}
 		var err error
-		ld.flows, ld.sums, err = l.read(ctx, tx, now)
+		ld.flows, ld.sums, err = l.read(context.Background(), snap, now)
 		ld.done <- err
 	}()
-	return nil
 }
 
 // read reads the flow table and sums each window ending at now from the aggregate tables.
-func (l *liveWindows) read(ctx context.Context, q querier, now time.Time) (map[int64]flowRow, map[time.Duration]map[int64]*aggregate, error) {
-	flows, err := readFlowRows(ctx, q, 0)
+func (l *liveWindows) read(ctx context.Context, r aggregateReader, now time.Time) (map[int64]flowRow, map[time.Duration]map[int64]*aggregate, error) {
+	flows, err := r.flowRows(ctx, 0)
 	if err != nil {
 		return nil, nil, err
 	}
 	sums := map[time.Duration]map[int64]*aggregate{}
 	for d := range l.windows {
-		if sums[d], err = sumAggregates(ctx, q, windowStart(now, d), farFuture); err != nil {
+		if sums[d], err = r.sumAggregates(ctx, windowStart(now, d), farFuture); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -157,12 +138,12 @@ func (l *liveWindows) finish(ld *liveLoad) {
 	}
 	l.flows, l.ready = ld.flows, true
 	for _, c := range ld.pending {
-		l.apply(c.ids, c.flows, c.deltas)
+		l.apply(c)
 	}
 }
 
-// drop forgets everything, and any load under way, after retention deleted flows or an error;
-// the next update loads it again.
+// drop forgets everything, and any load under way, after retention deleted flows, an error or
+// lost changes; the next update loads it again.
 func (l *liveWindows) drop() {
 	l.stopLoad() // what it reads would be stale
 	l.mu.Lock()
@@ -174,13 +155,13 @@ func (l *liveWindows) drop() {
 }
 
 // advance moves each window's start to now, subtracting the stored minutes it leaves behind.
-func (l *liveWindows) advance(ctx context.Context, db *sql.DB, now time.Time) error {
+func (l *liveWindows) advance(ctx context.Context, r aggregateReader, now time.Time) error {
 	for d, w := range l.windows {
 		start := windowStart(now, d)
 		if start <= w.start {
 			continue
 		}
-		gone, err := sumAggregates(ctx, db, w.start, start)
+		gone, err := r.sumAggregates(ctx, w.start, start)
 		if err != nil {
 			return err
 		}
@@ -207,10 +188,10 @@ func (l *liveWindows) stopLoad() {
 	}
 }
 
-// add applies a committed transaction, or keeps a copy of it for the load under way.
-func (l *liveWindows) add(ids map[flowKey]int64, flows map[flowKey]*flowState, deltas map[bucketKey]*aggregate) {
+// add applies a committed transaction, or keeps it for the load under way.
+func (l *liveWindows) add(c change) {
 	if l.loading != nil {
-		l.loading.pending = append(l.loading.pending, copyCommitted(ids, flows, deltas))
+		l.loading.pending = append(l.loading.pending, c)
 		return
 	}
 	if !l.ready {
@@ -218,48 +199,24 @@ func (l *liveWindows) add(ids map[flowKey]int64, flows map[flowKey]*flowState, d
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.apply(ids, flows, deltas)
+	l.apply(c)
 }
 
-// copyCommitted copies what a transaction committed: the writer reuses its maps.
-func copyCommitted(ids map[flowKey]int64, flows map[flowKey]*flowState, deltas map[bucketKey]*aggregate) committedDeltas {
-	c := committedDeltas{ids: map[flowKey]int64{}, flows: map[flowKey]*flowState{}, deltas: map[bucketKey]*aggregate{}}
-	for k, fs := range flows {
-		st := *fs
-		c.flows[k], c.ids[k] = &st, ids[k]
-	}
-	for k, agg := range deltas {
-		a := *agg
-		c.deltas[k], c.ids[k.flow] = &a, ids[k.flow]
-	}
-	return c
-}
-
-// apply adds a committed transaction, under the lock: its flows' last sighting and schema, as
-// the flow table's update does, and its deltas to every window that holds their minute.
-func (l *liveWindows) apply(ids map[flowKey]int64, flows map[flowKey]*flowState, deltas map[bucketKey]*aggregate) {
-	for k, fs := range flows {
-		id := ids[k]
-		r, ok := l.flows[id]
-		if !ok {
-			r.key, r.firstSeenNs = k, fs.lastSeenNs // as the writer inserts a new flow
-		}
-		r.lastSeenNs = max(r.lastSeenNs, fs.lastSeenNs)
-		if fs.schemaID != "" || fs.schemaVersion != "" {
-			r.schemaID, r.schemaVersion = fs.schemaID, fs.schemaVersion
-		}
+// apply adds a committed transaction, under the lock: its flows as stored after it, and its
+// deltas to every window that holds their minute.
+func (l *liveWindows) apply(c change) {
+	for id, r := range c.rows {
 		l.flows[id] = r
 	}
-	for k, agg := range deltas {
-		id := ids[k.flow]
+	for k, agg := range c.deltas {
 		for _, w := range l.windows {
 			if k.minute < w.start {
 				continue
 			}
-			s := w.sums[id]
+			s := w.sums[k.flow]
 			if s == nil {
 				s = &aggregate{}
-				w.sums[id] = s
+				w.sums[k.flow] = s
 			}
 			s.add(agg)
 		}

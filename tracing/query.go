@@ -2,7 +2,6 @@ package tracing
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -153,36 +152,7 @@ func (in *Ingester) flowRows(ctx context.Context, seenSinceNs int64) (map[int64]
 	if rows, ok := in.w.live.flowRows(seenSinceNs); ok {
 		return rows, nil
 	}
-	return readFlowRows(ctx, in.db.Read, seenSinceNs)
-}
-
-// querier is a database or a transaction: live windows load from a read transaction's snapshot.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// readFlowRows reads the flow table: flows last seen at or after seenSinceNs.
-func readFlowRows(ctx context.Context, db querier, seenSinceNs int64) (map[int64]flowRow, error) {
-	rows, err := db.QueryContext(ctx, `SELECT id, direction, service, system, cluster, destination, consumer_group,
-		first_seen_ns, last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '') FROM flow WHERE last_seen_ns >= ?`, seenSinceNs)
-	if err != nil {
-		return nil, fmt.Errorf("read flows: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]flowRow{}
-	for rows.Next() {
-		var id int64
-		var dir string
-		var r flowRow
-		k := &r.key
-		if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group,
-			&r.firstSeenNs, &r.lastSeenNs, &r.schemaID, &r.schemaVersion); err != nil {
-			return nil, fmt.Errorf("read flows: %w", err)
-		}
-		k.Role = roleOf(dir)
-		out[id] = r
-	}
-	return out, rows.Err()
+	return in.store.flowRows(ctx, seenSinceNs)
 }
 
 // windowSums adds up each flow's aggregates over [since, until): from the live sums when the
@@ -195,58 +165,8 @@ func (in *Ingester) windowSums(ctx context.Context, since, until time.Time, last
 	}
 	m1 := floorDiv(since.Unix(), 60)
 	m2 := floorDiv(until.Add(time.Minute-time.Nanosecond).Unix(), 60)
-	return sumAggregates(ctx, in.db.Read, m1, m2)
+	return in.store.sumAggregates(ctx, m1, m2)
 }
-
-// sumAggregates adds up each flow's aggregates over the minutes [m1, m2): the whole hours inside
-// from flow_hour, the minutes at either end from flow_minute.
-func sumAggregates(ctx context.Context, db querier, m1, m2 int64) (map[int64]*aggregate, error) {
-	h1, h2 := (m1+59)/60, floorDiv(m2, 60) // whole hours [h1, h2)
-	args := []any{m1, m2, 0, 0, 0, 0}
-	if h1 < h2 {
-		args = []any{m1, h1 * 60, h1, h2, h2 * 60, m2}
-	}
-	rows, err := db.QueryContext(ctx, sumAggregatesSQL, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sum flow aggregates: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]*aggregate{}
-	for rows.Next() {
-		var id int64
-		a := &aggregate{}
-		dst := []any{&id, &a.messages, &a.errors, &a.processingSumNs, &a.delays, &a.lastSeenNs}
-		for i := range a.processing {
-			dst = append(dst, &a.processing[i])
-		}
-		for i := range a.delay {
-			dst = append(dst, &a.delay[i])
-		}
-		if err := rows.Scan(dst...); err != nil {
-			return nil, fmt.Errorf("sum flow aggregates: %w", err)
-		}
-		out[id] = a
-	}
-	return out, rows.Err()
-}
-
-var sumAggregatesSQL = func() string {
-	cols := append([]string{"flow_id", "messages", "errors", "processing_sum_ns", "delays", "last_seen_ns"}, histogramColumns()...)
-	sums := []string{"flow_id"}
-	for _, c := range cols[1:] {
-		if c == "last_seen_ns" {
-			sums = append(sums, "max(last_seen_ns)")
-		} else {
-			sums = append(sums, "sum("+c+")")
-		}
-	}
-	list := strings.Join(cols, ", ")
-	return fmt.Sprintf(`SELECT %s FROM (
-		SELECT %s FROM flow_minute WHERE minute >= ? AND minute < ?
-		UNION ALL SELECT %s FROM flow_hour WHERE hour >= ? AND hour < ?
-		UNION ALL SELECT %s FROM flow_minute WHERE minute >= ? AND minute < ?
-	) GROUP BY flow_id`, strings.Join(sums, ", "), list, list, list)
-}()
 
 // Counts are totals for the home page.
 type Counts struct {
@@ -257,11 +177,7 @@ type Counts struct {
 
 // Counts returns how many spans, flows and channels the store holds, without scanning spans.
 func (in *Ingester) Counts(ctx context.Context) (Counts, error) {
-	var c Counts
-	err := in.db.Read.QueryRowContext(ctx, `SELECT
-		(SELECT coalesce(sum(spans), 0) FROM span_batch),
-		(SELECT count(*) FROM flow),
-		(SELECT count(*) FROM (SELECT DISTINCT system, cluster, destination FROM flow))`).Scan(&c.Spans, &c.Flows, &c.Channels)
+	c, err := in.store.counts(ctx)
 	if err != nil {
 		return c, fmt.Errorf("count spans and flows: %w", err)
 	}

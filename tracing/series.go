@@ -3,7 +3,6 @@ package tracing
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -65,40 +64,30 @@ func (in *Ingester) Series(ctx context.Context, q FlowQuery, buckets int) (map[s
 	if len(ids) == 0 {
 		return out, nil
 	}
-	table, col, unit := "flow_minute", "minute", int64(60)
-	if q.Until.Sub(q.Since) > time.Hour {
-		table, col, unit = "flow_hour", "hour", 3600
+	hourly, unit := q.Until.Sub(q.Since) > time.Hour, int64(60)
+	if hourly {
+		unit = 3600
 	}
 	from := floorDiv(q.Since.Unix(), unit)
 	to := floorDiv(q.Until.Unix()+unit-1, unit)
-	span := max(to-from, 1)
-	buckets = int(min(int64(buckets), span))
-	idList, _ := json.Marshal(ids)
-	rows, err := in.db.Read.QueryContext(ctx, fmt.Sprintf(`WITH RECURSIVE t(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM t WHERE x + 1 < ?)
-		SELECT flow_id, (%[2]s - ?) * ? / ?, sum(messages), sum(errors) FROM %[1]s
-		WHERE %[2]s IN (SELECT x FROM t) AND flow_id IN (SELECT value FROM json_each(?)) GROUP BY 1, 2`, table, col),
-		from, to, from, buckets, span, string(idList))
+	buckets = int(min(int64(buckets), max(to-from, 1)))
+	rows, err := in.store.series(ctx, seriesQuery{ids: ids, hourly: hourly, from: from, to: to, buckets: int64(buckets)})
 	if err != nil {
 		return nil, fmt.Errorf("series: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, b, messages, errs int64
-		if err := rows.Scan(&id, &b, &messages, &errs); err != nil {
-			return nil, fmt.Errorf("series: %w", err)
-		}
-		m := meta[id]
+	for _, r := range rows {
+		m := meta[r.flow]
 		k := seriesKey(m.key.Role.String(), m.key.Service, m.key.Channel.Key(), m.key.Group)
 		s, ok := out[k]
 		if !ok {
 			s = FlowSeries{Direction: m.key.Role.String(), Service: m.key.Service, ChannelKey: m.key.Channel.Key(),
 				ConsumerGroup: m.key.Group, Messages: make([]int64, buckets), Errors: make([]int64, buckets)}
 		}
-		s.Messages[b] += messages
-		s.Errors[b] += errs
+		s.Messages[r.bucket] += r.messages
+		s.Errors[r.bucket] += r.errors
 		out[k] = s
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Names are the services and channels traces have shown, for lists and search.

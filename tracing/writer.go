@@ -2,76 +2,40 @@ package tracing
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/eventlens/eventlens/sqlitedb"
 )
 
-// writer is the one goroutine that writes tracing tables. It owns the next span rowid, the flow
-// aggregates in memory and the pairing state, so none of them needs a lock.
+// writer is the one goroutine that writes a replica's tracing tables. It owns the flow
+// aggregates in memory, the pairing state and the store's writing side, so none of them needs a
+// lock.
 type writer struct {
-	cfg         *Config
-	db          *sqlitedb.DB
-	log         *slog.Logger
-	st          *statements
-	nextSpan    int64 // rowid of the next span; spans are append-only in arrival order
-	flows       *aggregator
-	live        *liveWindows
-	failures    *recentErrors
-	newFailures []ErrorExample // failed messaging spans in the open transaction
-	traces      *recentTraces
-	newTrace    []TraceID // traces first seen in the open transaction
+	cfg      *Config
+	sw       storeWriter
+	log      *slog.Logger
+	flows    *aggregator
+	live     *liveWindows
+	failures *recentErrors
+	traces   *recentTraces
+	claims   pairClaims // what the last commit stored for pairing with other replicas' spans
 }
 
-// statements are prepared once on the write pool and bound to each transaction.
-type statements struct {
-	insertSpan, insertBatch, insertTrace *sql.Stmt
-	insertFlow, updateFlow               *sql.Stmt
-	upsertMinute, upsertHour             *sql.Stmt
-}
-
-func newWriter(ctx context.Context, db *sqlitedb.DB, cfg *Config) (*writer, error) {
-	w := &writer{cfg: cfg, db: db, log: cfg.Logger, traces: newRecentTraces(100_000), live: newLiveWindows(liveLengths(cfg))}
-	if err := db.Write.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) + 1 FROM span").Scan(&w.nextSpan); err != nil {
+func newWriter(ctx context.Context, st store, cfg *Config) (*writer, error) {
+	sw, err := st.openWriter(ctx, cfg)
+	if err != nil {
 		return nil, fmt.Errorf("start ingest: %w", err)
 	}
-	var err error
-	if w.flows, err = newAggregator(ctx, db.Read, cfg); err != nil {
-		return nil, err
+	w := &writer{cfg: cfg, sw: sw, log: cfg.Logger, flows: newAggregator(cfg, sw.sharedPairs()),
+		live: newLiveWindows(liveLengths(cfg)), failures: newRecentErrors(), traces: newRecentTraces(100_000)}
+	// The first snapshot loads the recent failures before Start returns, so they survive a
+	// restart, and starts loading the live windows in the background.
+	if err := w.refresh(cfg.Now()); err != nil {
+		sw.close()
+		return nil, fmt.Errorf("start ingest: %w", err)
 	}
-	if w.failures, err = loadRecentErrors(ctx, db.Read); err != nil {
-		return nil, err
-	}
-	st := &statements{}
-	for _, p := range []struct {
-		dst **sql.Stmt
-		sql string
-	}{
-		{&st.insertSpan, `INSERT INTO span (id, trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns,
-			status_code, status_message, channel, attributes, links) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&st.insertBatch, `INSERT INTO span_batch (first_span, last_span, spans, min_start_ns, max_start_ns, committed_ns)
-			VALUES (?, ?, ?, ?, ?, ?)`},
-		{&st.insertTrace, `INSERT OR IGNORE INTO trace_index (trace_id, first_span, start_ns) VALUES (?, ?, ?)`},
-		{&st.insertFlow, `INSERT INTO flow (direction, service, system, cluster, destination, consumer_group, first_seen_ns, last_seen_ns)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (direction, service, system, cluster, destination, consumer_group)
-			DO UPDATE SET last_seen_ns = max(last_seen_ns, excluded.last_seen_ns) RETURNING id`},
-		{&st.updateFlow, `UPDATE flow SET last_seen_ns = max(last_seen_ns, ?), schema_id = coalesce(?, schema_id),
-			schema_version = coalesce(?, schema_version) WHERE id = ?`},
-		{&st.upsertMinute, upsertAggregateSQL("flow_minute", "minute")},
-		{&st.upsertHour, upsertAggregateSQL("flow_hour", "hour")},
-	} {
-		if *p.dst, err = db.Write.PrepareContext(ctx, p.sql); err != nil {
-			return nil, fmt.Errorf("prepare ingest statement: %w", err)
-		}
-	}
-	w.st = st
 	return w, nil
 }
 
@@ -91,8 +55,9 @@ func liveLengths(cfg *Config) []time.Duration {
 // request waiting (up to BatchSpans) in one transaction and then answers them. Between batches
 // it runs retention in small transactions.
 func (w *writer) run(queue <-chan *request, queued *atomic.Int64) {
-	defer w.closeStatements()
+	defer w.sw.close()
 	defer w.live.stopLoad()
+	defer w.commitClaims()
 	tick := time.NewTicker(w.cfg.RetentionEvery)
 	defer tick.Stop()
 	// Readers sum aggregate rows while a live window lags the clock, so windows move as soon as
@@ -134,97 +99,99 @@ func (w *writer) run(queue <-chan *request, queued *atomic.Int64) {
 			if !open {
 				return
 			}
+			// What the commit stored for pairing is paired at the next; when none waits, now.
+			if err == nil && len(queue) == 0 {
+				w.commitClaims()
+			}
 		case <-tick.C:
 			w.housekeeping()
 		case <-minute.C:
-			w.live.update(context.Background(), w.db.Read, w.db.Write, w.cfg.Now(), w.log)
+			w.logRefresh(w.cfg.Now())
 			minute.Reset(untilNextMinute(time.Now()))
 		}
 	}
 }
 
-func (w *writer) closeStatements() {
-	for _, s := range []*sql.Stmt{w.st.insertSpan, w.st.insertBatch, w.st.insertTrace, w.st.insertFlow, w.st.updateFlow, w.st.upsertMinute, w.st.upsertHour} {
-		s.Close()
-	}
-}
-
-// commit stores a batch of requests in one transaction: the spans, the batch's row in
-// span_batch, new traces in trace_index and the flow aggregates.
-func (w *writer) commit(batch []*request) (err error) {
-	ctx := context.Background()
-	tx, err := w.db.Write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin ingest transaction: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, tx.Rollback())
-			w.flows.discard()
-			w.newTrace, w.newFailures = w.newTrace[:0], w.newFailures[:0]
-		}
-	}()
-	insert, insertTrace := tx.StmtContext(ctx, w.st.insertSpan), tx.StmtContext(ctx, w.st.insertTrace)
-	first, id := w.nextSpan, w.nextSpan
-	var minStart, maxStart int64
+// commit stores a batch of requests in one transaction: the spans, new traces and the flow
+// aggregates (and, with shared pairs, the pairs of the previous commit).
+func (w *writer) commit(batch []*request) error {
+	b := &batchWrite{requests: batch, arrivedNs: w.cfg.Now().UnixNano(), claims: w.claims}
+	i := 0
 	for _, r := range batch {
-		for i := range r.spans {
-			s := &r.spans[i]
-			if id == first || s.StartNanos < minStart {
-				minStart = s.StartNanos
-			}
-			maxStart = max(maxStart, s.StartNanos)
-			if _, err := insert.ExecContext(ctx, w.spanArgs(id, s)...); err != nil {
-				return fmt.Errorf("insert span %s: %w", s.SpanID, err)
-			}
+		for j := range r.spans {
+			s := &r.spans[j]
 			if s.Messaging != nil {
 				w.flows.observe(s)
 				if s.StatusCode == StatusError {
-					w.newFailures = append(w.newFailures, exampleOf(s))
+					b.failures = append(b.failures, exampleOf(s))
 				}
 				if w.traces.firstSeen(s.TraceID) {
-					w.newTrace = append(w.newTrace, s.TraceID)
-					if _, err := insertTrace.ExecContext(ctx, s.TraceID[:], id, s.StartNanos); err != nil {
-						return fmt.Errorf("index trace %s: %w", s.TraceID, err)
-					}
+					b.traces = append(b.traces, newTrace{id: s.TraceID, index: i, startNs: s.StartNanos})
 				}
 			}
-			id++
+			i++
 		}
 	}
-	if _, err := tx.StmtContext(ctx, w.st.insertBatch).ExecContext(ctx, first, id-1, id-first, minStart, maxStart, w.cfg.Now().UnixNano()); err != nil {
-		return fmt.Errorf("record span batch: %w", err)
-	}
-	if err := w.flows.flush(ctx, tx, w.st); err != nil {
+	b.flows, b.deltas = w.flows.flows, w.flows.deltas
+	b.producers, b.waiters = w.flows.producers, w.flows.waiters
+	c, err := w.sw.commit(context.Background(), b)
+	if err != nil {
+		w.flows.reset()
+		w.traces.discard()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit ingest transaction: %w", err)
-	}
-	w.nextSpan = id
-	w.flows.committed(w.live)
-	w.traces.commit(w.newTrace)
-	w.failures.add(w.newFailures)
-	w.newTrace, w.newFailures = w.newTrace[:0], w.newFailures[:0]
+	w.claims = w.flows.claims(b.arrivedNs)
+	w.flows.reset()
+	w.traces.commit()
+	w.failures.add(b.failures)
+	w.live.add(c)
 	return nil
 }
 
-func (w *writer) spanArgs(id int64, s *Span) []any {
-	var parent, statusMsg, channel, links any
-	if !s.ParentSpanID.IsZero() {
-		parent = s.ParentSpanID[:]
+// commitClaims pairs what the last commit stored, in a transaction of its own.
+func (w *writer) commitClaims() {
+	if w.claims.empty() {
+		return
 	}
-	if s.StatusMessage != "" {
-		statusMsg = s.StatusMessage
+	if err := w.commit(nil); err != nil {
+		w.log.Error("pair spans across replicas", "error", err)
 	}
-	if s.Messaging != nil {
-		channel = s.Messaging.Channel.Key()
+}
+
+// refresh takes a snapshot of the store: it applies what other replicas committed since the
+// previous one, and moves the live windows to now (or loads them) from it.
+func (w *writer) refresh(now time.Time) error {
+	// The snapshot's own context: a live-window load that takes it over cancels it when dropped.
+	ctx, cancel := context.WithCancel(context.Background())
+	snap, err := w.sw.snapshot(ctx)
+	if err != nil {
+		cancel()
+		w.live.drop()
+		return err
 	}
-	if len(s.Links) > 0 {
-		links = linksJSON(s.Links)
+	if failures, ok := snap.reset(); ok {
+		w.failures.reset(failures)
+		w.live.drop()
 	}
-	return []any{id, s.TraceID[:], s.SpanID[:], parent, s.Service, s.Name, int64(s.Kind), s.StartNanos, s.EndNanos,
-		int64(s.StatusCode), statusMsg, channel, string(s.Attributes), links}
+	for _, c := range snap.changes() {
+		w.failures.add(c.failures)
+		if c.flowsDeleted {
+			w.live.drop()
+		} else {
+			w.live.add(c)
+		}
+	}
+	if !w.live.update(snap, cancel, now, w.log) {
+		snap.close()
+		cancel()
+	}
+	return nil
+}
+
+func (w *writer) logRefresh(now time.Time) {
+	if err := w.refresh(now); err != nil {
+		w.log.Error("live flow windows; pages sum aggregate rows meanwhile", "error", err)
+	}
 }
 
 func linksJSON(links []SpanRef) string {
@@ -241,30 +208,41 @@ func linksJSON(links []SpanRef) string {
 }
 
 // recentTraces remembers trace ids already in trace_index, in two generations, so each trace is
-// indexed once without asking the database.
+// indexed once without asking the database. Traces first seen in the open transaction wait in
+// pending until it commits.
 type recentTraces struct {
-	max int
-	gen [2]map[TraceID]struct{}
+	max     int
+	gen     [2]map[TraceID]struct{}
+	pending map[TraceID]struct{}
 }
 
 func newRecentTraces(max int) *recentTraces {
-	return &recentTraces{max: max, gen: [2]map[TraceID]struct{}{{}, {}}}
+	return &recentTraces{max: max, gen: [2]map[TraceID]struct{}{{}, {}}, pending: map[TraceID]struct{}{}}
 }
 
+// firstSeen reports whether t is new, and if so remembers it as pending.
 func (r *recentTraces) firstSeen(t TraceID) bool {
 	_, a := r.gen[0][t]
 	_, b := r.gen[1][t]
-	return !a && !b
+	_, c := r.pending[t]
+	if a || b || c {
+		return false
+	}
+	r.pending[t] = struct{}{}
+	return true
 }
 
-func (r *recentTraces) commit(ts []TraceID) {
-	for _, t := range ts {
+func (r *recentTraces) commit() {
+	for t := range r.pending {
 		if len(r.gen[0]) >= r.max/2 {
 			r.gen[1], r.gen[0] = r.gen[0], map[TraceID]struct{}{}
 		}
 		r.gen[0][t] = struct{}{}
 	}
+	clear(r.pending)
 }
+
+func (r *recentTraces) discard() { clear(r.pending) }
 
 // untilNextMinute is how long from t until just after the next minute starts.
 func untilNextMinute(t time.Time) time.Duration {

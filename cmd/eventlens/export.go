@@ -36,7 +36,7 @@ func (c exportAsyncAPICmd) Run(e env) (err error) {
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
 	cat := catalog.New(&storage.DB{SQLite: db}, schemaregistry.New(db, schemaregistry.Formats()))
-	cat.SetFlows(tracing.NewFlowReader(db)) // reads only: safe beside a server on the same file
+	cat.SetFlows(tracing.NewFlowReader(&storage.DB{SQLite: db})) // reads only: safe beside a server on the same file
 	var out []byte
 	if c.Format == "json" {
 		out, err = cat.ExportJSON(e.ctx, c.Service)

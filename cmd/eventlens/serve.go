@@ -114,7 +114,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	defer func() { err = errors.Join(err, tp.Shutdown(context.WithoutCancel(e.ctx))) }()
 
 	// Ingest outlives the signal: the server's Shutdown closes it after the last request.
-	ingest, err := tracing.Start(context.WithoutCancel(e.ctx), db, tracing.Config{
+	ingest, err := tracing.Start(context.WithoutCancel(e.ctx), store, tracing.Config{
 		QueueSpans: s.IngestQueue, BatchSpans: s.IngestBatch,
 		SpanRetention: s.SpanRetention, FlowRetention: s.FlowRetention,
 		Health: tracing.HealthThresholds{

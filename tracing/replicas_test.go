@@ -1,0 +1,178 @@
+package tracing
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eventlens/eventlens/pgdb"
+	"github.com/eventlens/eventlens/pgdb/pgtest"
+	"github.com/eventlens/eventlens/storage"
+)
+
+// Several replicas share one PostgreSQL database: each test opens the same database twice (two
+// pools, as two processes would) and starts an Ingester on each.
+
+// startReplicas starts n Ingesters with cfg on one fresh database.
+func startReplicas(t testing.TB, n int, cfg Config) []*Ingester {
+	t.Helper()
+	url := pgtest.URL(t)
+	var out []*Ingester
+	for range n {
+		db, err := pgdb.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		out = append(out, startIngest(t, &storage.DB{Postgres: db}, cfg))
+	}
+	return out
+}
+
+// sameOnAll waits until read gives every replica the same answer, and returns it.
+func sameOnAll[T any](t *testing.T, replicas []*Ingester, want func(T) bool, read func(*Ingester) (T, error)) T {
+	t.Helper()
+	var got []T
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got = got[:0]
+		for _, in := range replicas {
+			v, err := read(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, v)
+		}
+		same := true
+		for _, v := range got[1:] {
+			same = same && reflect.DeepEqual(v, got[0])
+		}
+		if same && want(got[0]) {
+			return got[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replicas disagree after 5s:\n%+v", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestReplicasShareFlowsHealthAndFailures sends producers to one replica and their consumers to
+// the other (each side first, in turn): both show the same flows, with every consumer paired
+// with its producer, the same health and the same recent failures.
+func TestReplicasShareFlowsHealthAndFailures(t *testing.T) {
+	clk := newClock(t0)
+	r := startReplicas(t, 2, Config{Now: clk.now})
+	for i := range uint64(10) {
+		p, c := shopSpans(t, i+1, t0.Add(-4*time.Minute+time.Duration(i)*time.Second))
+		c[0].StatusCode, c[0].Messaging.Error = StatusError, true // billing fails every message
+		first, second := r[0], r[1]
+		if i%2 == 1 {
+			first, second = second, first
+		}
+		if i%4 < 2 {
+			ingest(t, first, p)
+			ingest(t, second, c)
+		} else {
+			ingest(t, second, c)
+			ingest(t, first, p)
+		}
+	}
+	flows := sameOnAll(t, r, func(f []Flow) bool { return len(f) == 3 && f[1].Delays == 10 && f[2].Delays == 10 },
+		func(in *Ingester) ([]Flow, error) {
+			return in.Flows(context.Background(), FlowQuery{Last: 15 * time.Minute})
+		})
+	if flows[0].Messages != 10 || flows[1].Errors != 10 {
+		t.Errorf("flows %+v", flows)
+	}
+	health := sameOnAll(t, r, func(h HealthReport) bool { return len(h.Consumers) == 2 },
+		func(in *Ingester) (HealthReport, error) { return in.Health(context.Background()) })
+	if health.Consumers[0].Status != StatusFailing || health.Consumers[1].Status != StatusHealthy {
+		t.Errorf("health %+v", health.Consumers)
+	}
+	examples := sameOnAll(t, r, func(e []ErrorExample) bool { return len(e) == 3 },
+		func(in *Ingester) ([]ErrorExample, error) { return in.ErrorExamples(ExampleQuery{}), nil })
+	if examples[0].Service != "billing" {
+		t.Errorf("examples %+v", examples)
+	}
+	// A trace stored by one replica opens on the other.
+	spans, err := r[1].Trace(context.Background(), traceID(1))
+	if err != nil || len(spans) != 2 {
+		t.Errorf("trace 1 from the other replica: %d spans, %v", len(spans), err)
+	}
+}
+
+// TestReplicasPairEachConsumerOnce sends 300 producers and their consumers to two replicas at
+// once, in random order and to random replicas: every consumer is paired exactly once, however
+// the commits interleave.
+func TestReplicasPairEachConsumerOnce(t *testing.T) {
+	clk := newClock(t0)
+	r := startReplicas(t, 2, Config{Now: clk.now})
+	const pairs = 300
+	var specs []spanSpec
+	for i := range uint64(pairs) {
+		at := t0.Add(-time.Minute)
+		specs = append(specs, producer("orders", "orders", i+1, 1, at),
+			consumer("billing", "billing", "orders", 10_000+i, 2, ref(i+1, 1), at.Add(time.Second), time.Millisecond))
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	rng.Shuffle(len(specs), func(i, j int) { specs[i], specs[j] = specs[j], specs[i] })
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 5))
+			for i := 5 * w; i < len(specs); i += 4 * 5 {
+				if err := r[rng.IntN(2)].Ingest(context.Background(), decode(t, specs[i:min(i+5, len(specs))]...)); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	consumers := func(in *Ingester) (Flow, error) {
+		f, err := in.Flows(context.Background(), FlowQuery{Since: t0.Add(-time.Hour), Until: t0, Service: "billing"})
+		if err != nil || len(f) != 1 {
+			return Flow{}, err
+		}
+		return f[0], nil
+	}
+	f := sameOnAll(t, r, func(f Flow) bool { return f.Delays >= pairs }, consumers)
+	time.Sleep(200 * time.Millisecond) // a second pairing of one consumer would show by now
+	if f, _ = consumers(r[0]); f.Messages != pairs || f.Delays != pairs {
+		t.Errorf("%d consumers, %d paired; want %d of each", f.Messages, f.Delays, pairs)
+	}
+}
+
+// TestReplicasLiveWindowsEqualStoredAggregates is TestLiveWindowsEqualStoredAggregates with the
+// batches spread over two replicas: each replica's windows hold what the tables hold.
+func TestReplicasLiveWindowsEqualStoredAggregates(t *testing.T) {
+	clk := newClock(t0)
+	r := startReplicas(t, 2, Config{Now: clk.now, RetentionEvery: 5 * time.Millisecond})
+	spans := newSpanMaker(clk)
+	for step := range 30 {
+		ingest(t, r[step%2], spans.batch(t))
+		ingest(t, r[(step/3)%2], spans.batch(t))
+		clk.add([]time.Duration{0, 20 * time.Second, time.Minute, 7 * time.Minute, 61 * time.Minute}[step%5])
+		for i, in := range r {
+			checkLive(t, in, clk.now(), fmt.Sprintf("step %d, replica %d", step, i))
+		}
+	}
+}
+
+// TestReplicasFollowRetention has one replica's retention delete a flow: the other's live copy
+// of the flow table forgets it too.
+func TestReplicasFollowRetention(t *testing.T) {
+	clk := newClock(t0)
+	r := startReplicas(t, 2, Config{Now: clk.now, FlowRetention: 48 * time.Hour, RetentionEvery: 5 * time.Millisecond})
+	ingest(t, r[0], decode(t, producer("old", "orders", 1, 1, t0)))
+	clk.add(49 * time.Hour)
+	ingest(t, r[1], decode(t, producer("new", "orders", 2, 1, clk.now())))
+	sameOnAll(t, r, func(n Names) bool { return reflect.DeepEqual(n.Services, []string{"new"}) },
+		func(in *Ingester) (Names, error) { return in.Names(context.Background()) })
+}

@@ -1,0 +1,1123 @@
+package tracing
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/eventlens/eventlens/pgdb"
+)
+
+// pgStore is the store of several replicas sharing one PostgreSQL database. Each replica's
+// writer commits its own batches (spans by COPY into the current hour's partition, aggregates
+// by batched upserts that add to what other replicas wrote) and writes a row to the change feed
+// (flow_change) in the same transaction; every replica's snapshots bring the rows the others
+// committed, so their live windows and recent failures stay those of the database. Pending
+// pairs are stored too (pair_producer, pair_waiter), so a consumer span sent to one replica is
+// paired with its producer span sent to another.
+type pgStore struct{ db *pgdb.DB }
+
+// pgQuerier is the pool or a transaction.
+type pgQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Partitioned tables: spans and trace_index by the hour their batch arrived, pending pairs by
+// five minutes. A partition is named table_<prefix><start / width>.
+type partitioned struct {
+	table    string
+	prefix   string
+	width    time.Duration
+	unlogged bool
+}
+
+var (
+	spanParts     = partitioned{table: "span", prefix: "h", width: time.Hour}
+	traceParts    = partitioned{table: "trace_index", prefix: "h", width: time.Hour}
+	producerParts = partitioned{table: "pair_producer", prefix: "m", width: 5 * time.Minute, unlogged: true}
+	waiterParts   = partitioned{table: "pair_waiter", prefix: "m", width: 5 * time.Minute, unlogged: true}
+)
+
+func (p partitioned) number(ns int64) int64 { return floorDiv(ns, int64(p.width)) }
+
+func (p partitioned) name(n int64) string { return p.table + "_" + p.prefix + strconv.FormatInt(n, 10) }
+
+// partitionLock is the advisory lock replicas take to create and drop partitions and to run
+// retention, one at a time.
+const partitionLock = 0x7472_6163_6573 // "traces"
+
+// changeKeep is how long change feed rows are kept; a replica that has not read the feed for
+// half of it reads everything again instead.
+const changeKeep = 5 * time.Minute
+
+// pgError wraps err with what was being done; a connection problem is marked with
+// pgdb.ErrUnavailable, which the server answers with a retryable 503.
+func pgError(what string, err error) error {
+	return fmt.Errorf("%s: %w", what, pgdb.Unavailable(err))
+}
+
+// unavailable reports whether err means the database could not be reached or went away, rather
+// than that it refused the statement.
+func unavailable(err error) bool { return errors.Is(pgdb.Unavailable(err), pgdb.ErrUnavailable) }
+
+func sqlState(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
+}
+
+func (s *pgStore) flowRows(ctx context.Context, seenSinceNs int64) (map[int64]flowRow, error) {
+	return pgFlowRows(ctx, s.db.Pool, "WHERE last_seen_ns >= $1", seenSinceNs)
+}
+
+func (s *pgStore) sumAggregates(ctx context.Context, m1, m2 int64) (map[int64]*aggregate, error) {
+	return pgSums(ctx, s.db.Pool, m1, m2)
+}
+
+// pgFlowRows reads the flows that where selects.
+func pgFlowRows(ctx context.Context, q pgQuerier, where string, args ...any) (map[int64]flowRow, error) {
+	rows, err := q.Query(ctx, `SELECT id, direction, service, system, cluster, destination, consumer_group,
+		first_seen_ns, last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '') FROM flow `+where, args...)
+	if err != nil {
+		return nil, pgError("read flows", err)
+	}
+	defer rows.Close()
+	out := map[int64]flowRow{}
+	for rows.Next() {
+		var id int64
+		var dir string
+		var r flowRow
+		k := &r.key
+		if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group,
+			&r.firstSeenNs, &r.lastSeenNs, &r.schemaID, &r.schemaVersion); err != nil {
+			return nil, pgError("read flows", err)
+		}
+		k.Role = roleOf(dir)
+		out[id] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, pgError("read flows", err)
+	}
+	return out, nil
+}
+
+func pgSums(ctx context.Context, q pgQuerier, m1, m2 int64) (map[int64]*aggregate, error) {
+	h1, h2 := (m1+59)/60, floorDiv(m2, 60) // whole hours [h1, h2)
+	args := []any{m1, m2, 0, 0, 0, 0}
+	if h1 < h2 {
+		args = []any{m1, h1 * 60, h1, h2, h2 * 60, m2}
+	}
+	rows, err := q.Query(ctx, pgSumsSQL, args...)
+	if err != nil {
+		return nil, pgError("sum flow aggregates", err)
+	}
+	defer rows.Close()
+	out := map[int64]*aggregate{}
+	for rows.Next() {
+		var id int64
+		a := &aggregate{}
+		if err := rows.Scan(append([]any{&id}, a.fields()...)...); err != nil {
+			return nil, pgError("sum flow aggregates", err)
+		}
+		out[id] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, pgError("sum flow aggregates", err)
+	}
+	return out, nil
+}
+
+// pgSumsSQL sums the aggregates of three ranges: minutes at the start, whole hours, minutes at
+// the end.
+var pgSumsSQL = func() string {
+	cols := aggregateColumns()
+	sums := []string{"flow_id"}
+	for _, c := range cols {
+		if c == "last_seen_ns" {
+			sums = append(sums, "max(last_seen_ns)")
+		} else {
+			sums = append(sums, "sum("+c+")::bigint")
+		}
+	}
+	list := "flow_id, " + strings.Join(cols, ", ")
+	return fmt.Sprintf(`SELECT %s FROM (
+		SELECT %s FROM flow_minute WHERE minute >= $1 AND minute < $2
+		UNION ALL SELECT %s FROM flow_hour WHERE hour >= $3 AND hour < $4
+		UNION ALL SELECT %s FROM flow_minute WHERE minute >= $5 AND minute < $6
+	) AS a GROUP BY flow_id`, strings.Join(sums, ", "), list, list, list)
+}()
+
+func (s *pgStore) counts(ctx context.Context) (Counts, error) {
+	var c Counts
+	err := s.db.Pool.QueryRow(ctx, `SELECT
+		(SELECT coalesce(sum(spans), 0)::bigint FROM span_batch),
+		(SELECT count(*) FROM flow),
+		(SELECT count(*) FROM (SELECT DISTINCT system, cluster, destination FROM flow) AS c)`).Scan(&c.Spans, &c.Flows, &c.Channels)
+	if err != nil {
+		return c, pgError("count", err)
+	}
+	return c, nil
+}
+
+// series seeks each selected flow's row of each minute (or hour) by primary key.
+func (s *pgStore) series(ctx context.Context, q seriesQuery) ([]seriesRow, error) {
+	table, col := "flow_minute", "minute"
+	if q.hourly {
+		table, col = "flow_hour", "hour"
+	}
+	rows, err := s.db.Pool.Query(ctx, fmt.Sprintf(`SELECT a.flow_id, (a.%[2]s - $1) * $3 / $4, sum(a.messages)::bigint, sum(a.errors)::bigint
+		FROM generate_series($1::bigint, $2::bigint - 1) AS t(x) CROSS JOIN unnest($5::bigint[]) AS f(id)
+		JOIN %[1]s AS a ON a.%[2]s = t.x AND a.flow_id = f.id GROUP BY 1, 2`, table, col),
+		q.from, q.to, q.buckets, max(q.to-q.from, 1), q.ids)
+	if err != nil {
+		return nil, pgError("series", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (seriesRow, error) {
+		var s seriesRow
+		return s, r.Scan(&s.flow, &s.bucket, &s.messages, &s.errors)
+	})
+	if err != nil {
+		return nil, pgError("series", err)
+	}
+	return out, nil
+}
+
+// trace finds the trace's first arrival in trace_index, then reads the spans that arrived from a
+// minute before it to traceHorizon after: the partitions of those hours, narrowed by the BRIN
+// index on arrival.
+func (s *pgStore) trace(ctx context.Context, id TraceID) ([]StoredSpan, error) {
+	var arrived int64
+	err := s.db.Pool.QueryRow(ctx, `SELECT arrived_ns FROM trace_index WHERE trace_id = $1 ORDER BY arrived_ns LIMIT 1`, id[:]).Scan(&arrived)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errTraceNotFound(id)
+	}
+	if err != nil {
+		return nil, pgError("trace "+id.String(), err)
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT trace_id, span_id, coalesce(parent_span_id, ''::bytea), service, name, kind,
+		start_ns, end_ns, status_code, coalesce(status_message, ''), coalesce(channel, ''), attributes, coalesce(links, '')
+		FROM span WHERE arrived_ns BETWEEN $2 AND $3 AND trace_id = $1`, id[:], arrived-int64(time.Minute), arrived+int64(traceHorizon))
+	if err != nil {
+		return nil, pgError("trace "+id.String(), err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StoredSpan, error) {
+		var sp StoredSpan
+		var trace, span, parent []byte
+		var kind, status int16
+		var startNs, endNs int64
+		var attrs, links string
+		if err := r.Scan(&trace, &span, &parent, &sp.Service, &sp.Name, &kind, &startNs, &endNs, &status,
+			&sp.StatusMessage, &sp.Channel, &attrs, &links); err != nil {
+			return sp, err
+		}
+		copy(sp.TraceID[:], trace)
+		copy(sp.SpanID[:], span)
+		copy(sp.ParentSpanID[:], parent)
+		sp.Kind, sp.StatusCode = SpanKind(kind), StatusCode(status)
+		sp.Start, sp.End = time.Unix(0, startNs).UTC(), time.Unix(0, endNs).UTC()
+		sp.Attributes = attributeText(attrs)
+		sp.Links = parseLinks(links)
+		return sp, nil
+	})
+	if err != nil {
+		return nil, pgError("trace "+id.String(), err)
+	}
+	return out, nil
+}
+
+// pgWriter is one replica's writing side.
+type pgWriter struct {
+	db        *pgdb.DB
+	replica   int64           // this writer's mark on its change feed rows
+	parts     map[string]bool // partitions known to exist
+	cursor    string          // the previous snapshot (pg_snapshot as text); empty before the first
+	polledAt  time.Time       // when it was taken (wall clock: the feed is pruned by it)
+	dropAfter time.Time       // no partition is dropped before this, after one gave up waiting
+}
+
+// dropBackoff is how long retention leaves partitions alone after a drop gave up waiting for a
+// lock, so a long reader does not make every second's drop hold commits up.
+const dropBackoff = 30 * time.Second
+
+func (s *pgStore) openWriter(ctx context.Context, _ *Config) (storeWriter, error) {
+	var b [8]byte
+	rand.Read(b[:])
+	return &pgWriter{db: s.db, replica: int64(binary.BigEndian.Uint64(b[:])), parts: map[string]bool{}}, nil
+}
+
+func (w *pgWriter) sharedPairs() bool { return true }
+func (w *pgWriter) close()            {}
+
+// ensure creates the partitions of tables that hold time at (unix ns), if missing. Each is
+// created on its own and then attached, which takes a lock that lets commits and readers of the
+// parent table go on (creating it as a partition would wait for them and stop the commits queued
+// behind). Replicas take turns through the advisory lock.
+func (w *pgWriter) ensure(ctx context.Context, at int64, tables ...partitioned) error {
+	var missing []partitioned
+	var names []string
+	for _, p := range tables {
+		if name := p.name(p.number(at)); !w.parts[name] {
+			missing, names = append(missing, p), append(names, name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	err := pgx.BeginFunc(ctx, w.db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", partitionLock); err != nil {
+			return err
+		}
+		for i, p := range missing {
+			var exists bool
+			if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", names[i]).Scan(&exists); err != nil || exists {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			n := p.number(at)
+			unlogged := ""
+			if p.unlogged {
+				unlogged = "UNLOGGED "
+			}
+			for _, q := range []string{
+				fmt.Sprintf("CREATE %sTABLE %s (LIKE %s INCLUDING DEFAULTS)", unlogged, names[i], p.table),
+				fmt.Sprintf("ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (%d) TO (%d)", p.table, names[i], n*int64(p.width), (n+1)*int64(p.width)),
+			} {
+				if _, err := tx.Exec(ctx, q); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return pgError("create partitions "+strings.Join(names, ", "), err)
+	}
+	for _, name := range names {
+		w.parts[name] = true
+	}
+	return nil
+}
+
+// commit stores the batch in one transaction, tried again when it lost a deadlock against
+// another replica's.
+func (w *pgWriter) commit(ctx context.Context, b *batchWrite) (change, error) {
+	if err := w.ensure(ctx, b.arrivedNs, spanParts, traceParts, producerParts, waiterParts); err != nil {
+		return change{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		c, err := w.commitOnce(ctx, b)
+		switch state := sqlState(err); {
+		case err == nil:
+			return c, nil
+		case (state == "40P01" || state == "40001") && attempt < 3:
+			continue
+		case state == "42P01":
+			clear(w.parts) // a partition was dropped (another replica's clock is far ahead)
+		case unavailable(err):
+			// The connection went away, perhaps after the commit reached the server: whether
+			// the batch is stored is unknown, so the next snapshot reads everything again.
+			w.cursor = ""
+		}
+		return change{}, pgError("commit ingest batch", err)
+	}
+}
+
+var spanColumns = []string{"arrived_ns", "trace_id", "span_id", "parent_span_id", "service", "name", "kind", "start_ns", "end_ns",
+	"status_code", "status_message", "channel", "attributes", "links"}
+
+// commitOnce writes the batch in three round trips on one connection (one more when it sees new
+// flows): begin, pair what the previous commit stored and find the flows' ids; copy the spans; update the flows,
+// add to the aggregates, write traces, pending pairs and the change feed row, and commit. Each
+// round trip costs a wait for the server, and for this goroutine's turn again in a process busy
+// decoding requests. The rows every replica writes to (flows, the current minute's aggregates)
+// are locked in the last round trip only, so replicas hold each other up for no longer than
+// that and the commit's flush.
+func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err error) {
+	conn, err := w.db.Pool.Acquire(ctx)
+	if err != nil {
+		return c, err
+	}
+	// A connection released inside a transaction is closed rather than reused.
+	defer conn.Release()
+	defer func() {
+		if err != nil && !conn.Conn().IsClosed() {
+			conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+
+	up := newFlowUpsert(b.flows, b.deltas)
+	var pairs []pairMatch
+	first := &pgx.Batch{}
+	first.Queue("BEGIN")
+	if !b.claims.empty() {
+		queueClaim(first, b.claims).Query(func(rows pgx.Rows) (err error) {
+			pairs, err = pgx.CollectRows(rows, pgx.RowToStructByPos[pairMatch])
+			return err
+		})
+	}
+	up.queueIDs(first, up.keys, false)
+	if err := conn.SendBatch(ctx, first).Close(); err != nil {
+		return c, err
+	}
+	// New flows are created; one another replica creates meanwhile is seen by the next look.
+	for range 3 {
+		missing := up.missing()
+		if len(missing) == 0 {
+			break
+		}
+		again := &pgx.Batch{}
+		up.queueIDs(again, missing, true)
+		if err := conn.SendBatch(ctx, again).Close(); err != nil {
+			return c, err
+		}
+	}
+	if missing := up.missing(); len(missing) > 0 {
+		return c, fmt.Errorf("no id for %d flows", len(missing))
+	}
+
+	if n := b.spans(); n > 0 {
+		copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", spanParts.name(spanParts.number(b.arrivedNs)), strings.Join(spanColumns, ", "))
+		if _, err := conn.Conn().PgConn().CopyFrom(ctx, newSpanCopy(b), copySQL); err != nil {
+			return c, fmt.Errorf("copy spans: %w", err)
+		}
+	}
+
+	ids := up.byKey()
+	c.deltas, c.failures = make(map[minuteFlow]*aggregate, len(b.deltas)), b.failures
+	for k, agg := range b.deltas {
+		c.deltas[minuteFlow{flow: ids[k.flow], minute: k.minute}] = agg
+	}
+	addPairs(c.deltas, pairs)
+	last := &pgx.Batch{}
+	touched := up.queueUpdate(last, b.flows, &c)
+	if len(c.deltas) > 0 {
+		queueAggregates(last, c.deltas)
+	}
+	if n := b.spans(); n > 0 {
+		last.Queue(`INSERT INTO span_batch (second, replica, spans) VALUES ($1, $2, $3)
+			ON CONFLICT (second, replica) DO UPDATE SET spans = span_batch.spans + excluded.spans`, floorDiv(b.arrivedNs, int64(time.Second)), w.replica, n)
+	}
+	if len(b.traces) > 0 {
+		traces, starts := make([][]byte, len(b.traces)), make([]int64, len(b.traces))
+		for i, t := range b.traces {
+			traces[i], starts[i] = t.id[:], t.startNs
+		}
+		last.Queue(fmt.Sprintf("INSERT INTO %s (trace_id, arrived_ns, start_ns) SELECT t, $2, s FROM unnest($1::bytea[], $3::bigint[]) AS u(t, s)",
+			traceParts.name(traceParts.number(b.arrivedNs))), traces, b.arrivedNs, starts)
+	}
+	queuePairs(last, b, ids)
+	if len(touched) > 0 || len(c.deltas) > 0 || len(c.failures) > 0 {
+		body, err := encodeChange(touched, c)
+		if err != nil {
+			return c, err
+		}
+		last.Queue("INSERT INTO flow_change (replica, at_ns, body) VALUES ($1, $2, $3)", w.replica, time.Now().UnixNano(), body)
+	}
+	last.Queue("COMMIT")
+	return c, conn.SendBatch(ctx, last).Close()
+}
+
+// flowUpsert finds or creates the flows a batch touched, then updates them. Keys are stored
+// with their text made valid (pgText), so two keys of a batch may be one row.
+type flowUpsert struct {
+	keys     []flowKey // as stored, sorted
+	byStored map[flowKey]*upsertRow
+}
+
+type upsertRow struct {
+	id            int64 // 0 until found
+	seenNs        int64
+	schemaID, ver *string
+	keys          []flowKey // the batch's keys stored as this one
+}
+
+func newFlowUpsert(flows map[flowKey]*flowState, deltas map[bucketKey]*aggregate) *flowUpsert {
+	up := &flowUpsert{byStored: map[flowKey]*upsertRow{}}
+	touch := func(k flowKey, seenNs int64, fs *flowState) {
+		sk := storedKey(k)
+		u := up.byStored[sk]
+		if u == nil {
+			u = &upsertRow{}
+			up.byStored[sk] = u
+		}
+		if !slices.Contains(u.keys, k) {
+			u.keys = append(u.keys, k)
+		}
+		u.seenNs = max(u.seenNs, seenNs)
+		if fs != nil && (fs.schemaID != "" || fs.schemaVersion != "") {
+			id, ver := pgText(fs.schemaID), pgText(fs.schemaVersion)
+			u.schemaID, u.ver = &id, &ver
+		}
+	}
+	for k, fs := range flows {
+		touch(k, fs.lastSeenNs, fs)
+	}
+	for k, agg := range deltas {
+		if flows[k.flow] == nil {
+			touch(k.flow, agg.lastSeenNs, nil)
+		}
+	}
+	up.keys = slices.SortedFunc(maps.Keys(up.byStored), compareFlowKeys)
+	return up
+}
+
+// queueIDs finds the ids of keys, and with create inserts the flows that are missing. Rows are
+// read, not locked; inserting with DO NOTHING waits only for another transaction inserting the
+// same new flow. (Every insert takes an id, even one it then does not use, so flows known to
+// exist are only looked up.)
+func (up *flowUpsert) queueIDs(batch *pgx.Batch, keys []flowKey, create bool) {
+	if len(keys) == 0 {
+		return
+	}
+	var dir, service, system, cluster, dest, group []string
+	var seenNs []int64
+	for _, k := range keys {
+		dir, service, system = append(dir, k.Role.String()), append(service, k.Service), append(system, k.Channel.System)
+		cluster, dest, group = append(cluster, k.Channel.Cluster), append(dest, k.Channel.Destination), append(group, k.Group)
+		seenNs = append(seenNs, up.byStored[k].seenNs)
+	}
+	query := pgFindFlows
+	if create {
+		query = pgCreateFlows
+	}
+	batch.Queue(query, dir, service, system, cluster, dest, group, seenNs).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id int64
+			var dir string
+			var k flowKey
+			if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group); err != nil {
+				return err
+			}
+			k.Role = roleOf(dir)
+			if u := up.byStored[k]; u != nil {
+				u.id = id
+			}
+		}
+		return rows.Err()
+	})
+}
+
+const (
+	pgFlowKeys = `k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+		AS u(d, s, y, c, n, g, t))`
+	pgFindFlowsSelect = `SELECT f.id, f.direction, f.service, f.system, f.cluster, f.destination, f.consumer_group FROM flow AS f JOIN k
+		ON (f.direction, f.service, f.system, f.cluster, f.destination, f.consumer_group) = (k.d, k.s, k.y, k.c, k.n, k.g)`
+	pgFindFlows   = "WITH " + pgFlowKeys + " " + pgFindFlowsSelect
+	pgCreateFlows = "WITH " + pgFlowKeys + `, created AS (
+			INSERT INTO flow (direction, service, system, cluster, destination, consumer_group, first_seen_ns, last_seen_ns)
+			SELECT d, s, y, c, n, g, t, t FROM k ON CONFLICT DO NOTHING
+			RETURNING id, direction, service, system, cluster, destination, consumer_group
+		)
+		SELECT * FROM created UNION ALL ` + pgFindFlowsSelect
+)
+
+// missing are the keys without an id yet.
+func (up *flowUpsert) missing() []flowKey {
+	var out []flowKey
+	for _, k := range up.keys {
+		if up.byStored[k].id == 0 {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// byKey is the id of each of the batch's keys.
+func (up *flowUpsert) byKey() map[flowKey]int64 {
+	ids := map[flowKey]int64{}
+	for _, u := range up.byStored {
+		for _, k := range u.keys {
+			ids[k] = u.id
+		}
+	}
+	return ids
+}
+
+// queueUpdate updates the flows the batch saw (last seen, schema), locking them in id order so
+// two replicas' transactions never wait for each other in a circle, and puts them into c.rows as
+// stored after it. It returns their ids.
+func (up *flowUpsert) queueUpdate(batch *pgx.Batch, flows map[flowKey]*flowState, c *change) []int64 {
+	byID := map[int64]*upsertRow{}
+	for _, u := range up.byStored {
+		if slices.ContainsFunc(u.keys, func(k flowKey) bool { return flows[k] != nil }) {
+			byID[u.id] = u
+		}
+	}
+	ids := slices.Sorted(maps.Keys(byID))
+	if len(ids) == 0 {
+		return nil
+	}
+	seenNs, sid, sver := make([]int64, len(ids)), make([]*string, len(ids)), make([]*string, len(ids))
+	for i, id := range ids {
+		u := byID[id]
+		seenNs[i], sid[i], sver[i] = u.seenNs, u.schemaID, u.ver
+	}
+	c.rows = map[int64]flowRow{}
+	batch.Queue(`WITH locked AS (SELECT id FROM flow WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)
+		UPDATE flow AS f SET last_seen_ns = greatest(f.last_seen_ns, u.t), schema_id = coalesce(u.i, f.schema_id),
+			schema_version = coalesce(u.v, f.schema_version)
+		FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(id, t, i, v)
+		WHERE f.id = u.id AND f.id IN (SELECT id FROM locked)
+		RETURNING f.id, f.direction, f.service, f.system, f.cluster, f.destination, f.consumer_group,
+			f.first_seen_ns, f.last_seen_ns, coalesce(f.schema_id, ''), coalesce(f.schema_version, '')`,
+		ids, seenNs, sid, sver).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id int64
+			var dir string
+			var r flowRow
+			k := &r.key
+			if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group,
+				&r.firstSeenNs, &r.lastSeenNs, &r.schemaID, &r.schemaVersion); err != nil {
+				return err
+			}
+			k.Role = roleOf(dir)
+			c.rows[id] = r
+		}
+		return rows.Err()
+	})
+	return ids
+}
+
+// storedKey is k as the flow table holds it.
+func storedKey(k flowKey) flowKey {
+	return flowKey{Role: k.Role, Service: pgText(k.Service), Group: pgText(k.Group),
+		Channel: Channel{System: pgText(k.Channel.System), Cluster: pgText(k.Channel.Cluster), Destination: pgText(k.Channel.Destination)}}
+}
+
+func compareFlowKeys(a, b flowKey) int {
+	return cmp.Or(cmp.Compare(a.Role, b.Role), strings.Compare(a.Service, b.Service), strings.Compare(a.Channel.System, b.Channel.System),
+		strings.Compare(a.Channel.Cluster, b.Channel.Cluster), strings.Compare(a.Channel.Destination, b.Channel.Destination),
+		strings.Compare(a.Group, b.Group))
+}
+
+// queueAggregates queues one upsert of every minute row and one of every hour row the deltas
+// add to, each in key order (so replicas lock rows in the same order) with one row per key (an
+// upsert may not touch a row twice).
+func queueAggregates(batch *pgx.Batch, deltas map[minuteFlow]*aggregate) {
+	hours := map[minuteFlow]*aggregate{}
+	for k, agg := range deltas {
+		h := minuteFlow{flow: k.flow, minute: floorDiv(k.minute, 60)}
+		sum := hours[h]
+		if sum == nil {
+			sum = &aggregate{}
+			hours[h] = sum
+		}
+		sum.add(agg)
+	}
+	batch.Queue(pgUpsertMinute, aggregateArrays(deltas)...)
+	batch.Queue(pgUpsertHour, aggregateArrays(hours)...)
+}
+
+// aggregateArrays lays rows out as one array per column: bucket, flow id, then aggregateColumns.
+func aggregateArrays(rows map[minuteFlow]*aggregate) []any {
+	keys := make([]minuteFlow, 0, len(rows))
+	for k := range rows {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b minuteFlow) int { return cmp.Or(cmp.Compare(a.minute, b.minute), cmp.Compare(a.flow, b.flow)) })
+	cols := make([][]int64, 2+len(aggregateColumns()))
+	for _, k := range keys {
+		cols[0] = append(cols[0], k.minute)
+		cols[1] = append(cols[1], k.flow)
+		for i, v := range rows[k].values() {
+			cols[2+i] = append(cols[2+i], v)
+		}
+	}
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		args[i] = c
+	}
+	return args
+}
+
+var pgUpsertMinute, pgUpsertHour = pgUpsertSQL("flow_minute", "minute"), pgUpsertSQL("flow_hour", "hour")
+
+// pgUpsertSQL adds rows given as column arrays into table (flow_minute or flow_hour).
+func pgUpsertSQL(table, bucketCol string) string {
+	cols := append([]string{bucketCol, "flow_id"}, aggregateColumns()...)
+	params := make([]string, len(cols))
+	sets := []string{fmt.Sprintf("last_seen_ns = greatest(%s.last_seen_ns, excluded.last_seen_ns)", table)}
+	for i, c := range cols {
+		params[i] = fmt.Sprintf("$%d::bigint[]", i+1)
+		if i >= 2 && c != "last_seen_ns" {
+			sets = append(sets, fmt.Sprintf("%s = %s.%s + excluded.%s", c, table, c, c))
+		}
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM unnest(%s) ON CONFLICT (%s, flow_id) DO UPDATE SET %s",
+		table, strings.Join(cols, ", "), strings.Join(params, ", "), bucketCol, strings.Join(sets, ", "))
+}
+
+// queueClaim pairs the producers and waiters the previous commit stored with what is stored
+// now: waiting consumers (anyone's) whose producer is among those producers, and those waiters
+// (the rows that commit stored, not older ones of a consumer sent again) whose producer another
+// replica stored. It deletes every row of each consumer it pairs, so a
+// consumer paired by two replicas at once counts once: the second delete finds its rows gone.
+func queueClaim(batch *pgx.Batch, c pairClaims) *pgx.QueuedQuery {
+	keys, starts := make([]int64, len(c.producers)), make([]int64, len(c.producers))
+	for i, p := range c.producers {
+		keys[i], starts[i] = p.key, p.startNs
+	}
+	return batch.Queue(`WITH m AS (
+			SELECT w.consumer, p.start_ns FROM pair_waiter AS w JOIN pair_producer AS p ON p.key = w.ref
+			WHERE w.consumer = ANY($1::bigint[]) AND w.at_ns = $4
+			UNION ALL
+			SELECT w.consumer, p.start_ns FROM unnest($2::bigint[], $3::bigint[]) AS p(key, start_ns) JOIN pair_waiter AS w ON w.ref = p.key
+		), paired AS (
+			SELECT consumer, min(start_ns) AS producer_start FROM m GROUP BY consumer
+		), d AS (
+			DELETE FROM pair_waiter AS w USING paired WHERE w.consumer = paired.consumer
+			RETURNING w.consumer, w.flow_id, w.minute, w.start_ns - paired.producer_start AS delay
+		)
+		SELECT DISTINCT ON (consumer) flow_id, minute, delay FROM d`, c.consumers, keys, starts, c.arrivedNs)
+}
+
+// queuePairs queues inserts of the batch's producers and unpaired consumers into the pairing
+// tables.
+func queuePairs(batch *pgx.Batch, b *batchWrite, ids map[flowKey]int64) {
+	if len(b.producers) > 0 {
+		keys, starts := make([]int64, len(b.producers)), make([]int64, len(b.producers))
+		for i, p := range b.producers {
+			keys[i], starts[i] = p.key, p.startNs
+		}
+		batch.Queue(fmt.Sprintf("INSERT INTO %s (at_ns, key, start_ns) SELECT $1, k, s FROM unnest($2::bigint[], $3::bigint[]) AS u(k, s)",
+			producerParts.name(producerParts.number(b.arrivedNs))), b.arrivedNs, keys, starts)
+	}
+	var refs, consumers, flows, minutes, starts []int64
+	for _, wt := range b.waiters {
+		for _, ref := range wt.refs {
+			refs, consumers, starts = append(refs, ref), append(consumers, wt.consumer), append(starts, wt.startNs)
+			flows, minutes = append(flows, ids[wt.bucket.flow]), append(minutes, wt.bucket.minute)
+		}
+	}
+	if len(refs) > 0 {
+		batch.Queue(fmt.Sprintf(`INSERT INTO %s (at_ns, ref, consumer, flow_id, minute, start_ns)
+			SELECT $1, r, c, f, m, s FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS u(r, c, f, m, s)`,
+			waiterParts.name(waiterParts.number(b.arrivedNs))), b.arrivedNs, refs, consumers, flows, minutes, starts)
+	}
+}
+
+// spanCopy encodes a batch's spans in COPY's binary format as COPY reads them, a chunk at a
+// time, so encoding overlaps with the server's work; it knows the column types, so unlike
+// pgx.CopyFrom it needs no round trip to ask for them.
+type spanCopy struct {
+	b    *batchWrite
+	r, i int    // the next span: b.requests[r].spans[i]
+	buf  []byte // encoded, not yet read
+	done bool
+}
+
+// copyHeader starts COPY's binary format: signature, flags, header extension length.
+const copyHeader = "PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+func newSpanCopy(b *batchWrite) *spanCopy { return &spanCopy{b: b, buf: []byte(copyHeader)} }
+
+func (c *spanCopy) Read(p []byte) (int, error) {
+	for len(c.buf) < len(p) && !c.done {
+		c.encodeNext()
+	}
+	n := copy(p, c.buf)
+	c.buf = c.buf[:copy(c.buf, c.buf[n:])]
+	if n == 0 && c.done {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// encodeNext appends the next span, or the trailer after the last.
+func (c *spanCopy) encodeNext() {
+	for c.r < len(c.b.requests) && c.i >= len(c.b.requests[c.r].spans) {
+		c.r, c.i = c.r+1, 0
+	}
+	if c.r == len(c.b.requests) {
+		c.buf, c.done = binary.BigEndian.AppendUint16(c.buf, 0xffff), true
+		return
+	}
+	sp := &c.b.requests[c.r].spans[c.i]
+	c.i++
+	b := binary.BigEndian.AppendUint16(c.buf, uint16(len(spanColumns)))
+	b = appendInt64(b, c.b.arrivedNs)
+	b = appendField(b, sp.TraceID[:])
+	b = appendField(b, sp.SpanID[:])
+	if sp.ParentSpanID.IsZero() {
+		b = appendNull(b)
+	} else {
+		b = appendField(b, sp.ParentSpanID[:])
+	}
+	b = appendText(b, sp.Service)
+	b = appendText(b, sp.Name)
+	b = appendInt16(b, int16(sp.Kind))
+	b = appendInt64(b, sp.StartNanos)
+	b = appendInt64(b, sp.EndNanos)
+	b = appendInt16(b, int16(sp.StatusCode))
+	if sp.StatusMessage == "" {
+		b = appendNull(b)
+	} else {
+		b = appendText(b, sp.StatusMessage)
+	}
+	if sp.Messaging == nil {
+		b = appendNull(b)
+	} else {
+		b = appendText(b, sp.Messaging.Channel.Key())
+	}
+	if utf8.Valid(sp.Attributes) && bytes.IndexByte(sp.Attributes, 0) < 0 {
+		b = appendField(b, sp.Attributes)
+	} else {
+		b = appendText(b, string(sp.Attributes))
+	}
+	if len(sp.Links) == 0 {
+		b = appendNull(b)
+	} else {
+		b = appendText(b, linksJSON(sp.Links))
+	}
+	c.buf = b
+}
+
+func appendField[T string | []byte](b []byte, v T) []byte {
+	return append(binary.BigEndian.AppendUint32(b, uint32(len(v))), v...)
+}
+
+func appendText(b []byte, s string) []byte { return appendField(b, pgText(s)) }
+func appendNull(b []byte) []byte           { return binary.BigEndian.AppendUint32(b, 0xffffffff) }
+func appendInt16(b []byte, v int16) []byte {
+	return binary.BigEndian.AppendUint16(binary.BigEndian.AppendUint32(b, 2), uint16(v))
+}
+func appendInt64(b []byte, v int64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(b, 8), uint64(v))
+}
+
+// pgText makes s acceptable as PostgreSQL text, which must be valid UTF-8 without NUL bytes
+// (SQLite takes any bytes): a span that breaks the rule must not fail the whole batch.
+func pgText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// changeBody is a change as the feed stores it: flow ids it touched, each delta as [flow id,
+// minute, aggregateColumns…], and the failed messaging spans.
+type changeBody struct {
+	Flows        []int64       `json:"f,omitempty"`
+	Deltas       [][]int64     `json:"d,omitempty"`
+	Failures     []failureBody `json:"e,omitempty"`
+	FlowsDeleted bool          `json:"x,omitempty"`
+}
+
+type failureBody struct {
+	Trace    []byte `json:"t"`
+	Span     []byte `json:"s"`
+	Service  string `json:"v"`
+	Name     string `json:"n"`
+	Channel  string `json:"c"`
+	StartNs  int64  `json:"a"`
+	Duration int64  `json:"d"`
+	Message  string `json:"m,omitempty"`
+}
+
+// encodeChange encodes c, which touched the flows with ids flows.
+func encodeChange(flows []int64, c change) ([]byte, error) {
+	b := changeBody{Flows: flows}
+	for k, agg := range c.deltas {
+		b.Deltas = append(b.Deltas, append([]int64{k.flow, k.minute}, agg.values()...))
+	}
+	for _, e := range c.failures {
+		b.Failures = append(b.Failures, failureBody{Trace: e.TraceID[:], Span: e.SpanID[:], Service: e.Service, Name: e.Name,
+			Channel: e.ChannelKey, StartNs: e.Start.UnixNano(), Duration: int64(e.Duration), Message: e.Message})
+	}
+	b.FlowsDeleted = c.flowsDeleted
+	return json.Marshal(b)
+}
+
+// decodeChange reads a feed row; the flows it touched are read again from the snapshot, so
+// they are as stored now rather than as that transaction left them.
+func decodeChange(body []byte) (change, []int64, error) {
+	var b changeBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		return change{}, nil, fmt.Errorf("decode change: %w", err)
+	}
+	c := change{deltas: map[minuteFlow]*aggregate{}, flowsDeleted: b.FlowsDeleted}
+	for _, d := range b.Deltas {
+		if len(d) != 2+len(aggregateColumns()) {
+			return change{}, nil, fmt.Errorf("decode change: a delta of %d values", len(d))
+		}
+		c.deltas[minuteFlow{flow: d[0], minute: d[1]}] = aggregateOf(d[2:])
+	}
+	for _, f := range b.Failures {
+		e := ErrorExample{Service: f.Service, Name: f.Name, ChannelKey: f.Channel, Start: time.Unix(0, f.StartNs).UTC(),
+			Duration: time.Duration(f.Duration), Message: f.Message}
+		copy(e.TraceID[:], f.Trace)
+		copy(e.SpanID[:], f.Span)
+		c.failures = append(c.failures, e)
+	}
+	return c, b.Flows, nil
+}
+
+// snapshot begins a repeatable-read transaction and reads, in it, the change feed rows other
+// replicas committed since the previous snapshot: those whose transaction it did not see.
+func (w *pgWriter) snapshot(ctx context.Context) (snapshot, error) {
+	tx, err := w.db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, pgError("read snapshot", err)
+	}
+	s := &pgSnapshot{tx: tx}
+	if err := w.read(ctx, s); err != nil {
+		tx.Rollback(context.WithoutCancel(ctx))
+		return nil, pgError("read snapshot", err)
+	}
+	return s, nil
+}
+
+func (w *pgWriter) read(ctx context.Context, s *pgSnapshot) error {
+	var cursor string
+	if err := s.tx.QueryRow(ctx, "SELECT pg_current_snapshot()::text").Scan(&cursor); err != nil {
+		return err
+	}
+	now := time.Now()
+	if w.cursor == "" || now.Sub(w.polledAt) > changeKeep/2 {
+		failures, err := s.readFailures(ctx)
+		if err != nil {
+			return err
+		}
+		s.failures, s.resetAll = failures, true
+	} else if err := w.readChanges(ctx, s); err != nil {
+		return err
+	}
+	w.cursor, w.polledAt = cursor, now
+	return nil
+}
+
+func (w *pgWriter) readChanges(ctx context.Context, s *pgSnapshot) error {
+	rows, err := s.tx.Query(ctx, `SELECT body FROM flow_change
+		WHERE tx >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(tx, $1::pg_snapshot) AND replica <> $2`,
+		w.cursor, w.replica)
+	if err != nil {
+		return err
+	}
+	bodies, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return err
+	}
+	var touched []int64
+	for _, body := range bodies {
+		c, flows, err := decodeChange(body)
+		if err != nil {
+			return err
+		}
+		touched = append(touched, flows...)
+		for k := range c.deltas {
+			touched = append(touched, k.flow)
+		}
+		s.list = append(s.list, c)
+	}
+	if len(touched) == 0 {
+		return nil
+	}
+	rowsNow, err := pgFlowRows(ctx, s.tx, "WHERE id = ANY($1)", touched)
+	if err != nil {
+		return err
+	}
+	s.list = append(s.list, change{rows: rowsNow})
+	return nil
+}
+
+// pgSnapshot is a repeatable-read transaction: every read in it sees the same committed state.
+type pgSnapshot struct {
+	tx       pgx.Tx
+	resetAll bool
+	failures []ErrorExample
+	list     []change
+}
+
+func (s *pgSnapshot) reset() ([]ErrorExample, bool) { return s.failures, s.resetAll }
+func (s *pgSnapshot) changes() []change             { return s.list }
+func (s *pgSnapshot) close()                        { s.tx.Rollback(context.Background()) }
+
+func (s *pgSnapshot) flowRows(ctx context.Context, seenSinceNs int64) (map[int64]flowRow, error) {
+	return pgFlowRows(ctx, s.tx, "WHERE last_seen_ns >= $1", seenSinceNs)
+}
+
+func (s *pgSnapshot) sumAggregates(ctx context.Context, m1, m2 int64) (map[int64]*aggregate, error) {
+	return pgSums(ctx, s.tx, m1, m2)
+}
+
+// readFailures reads the failed messaging spans among the newest 100,000 spans (whole
+// seconds): span_batch says from which second on, the BRIN index finds their blocks.
+func (s *pgSnapshot) readFailures(ctx context.Context) ([]ErrorExample, error) {
+	var since int64
+	err := s.tx.QueryRow(ctx, `SELECT coalesce((SELECT second FROM (
+			SELECT second, sum(spans) OVER (ORDER BY second DESC) AS newer FROM span_batch) AS b
+		WHERE newer >= 100000 ORDER BY second DESC LIMIT 1), 0) * 1000000000`).Scan(&since)
+	if err != nil {
+		return nil, fmt.Errorf("load recent errors: %w", err)
+	}
+	rows, err := s.tx.Query(ctx, `SELECT trace_id, span_id, service, name, channel, start_ns, end_ns, coalesce(status_message, '')
+		FROM span WHERE arrived_ns >= $1 AND status_code = $2 AND channel IS NOT NULL ORDER BY arrived_ns, start_ns`, since, int16(StatusError))
+	if err != nil {
+		return nil, fmt.Errorf("load recent errors: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ErrorExample, error) {
+		var e ErrorExample
+		var trace, span []byte
+		var startNs, endNs int64
+		if err := r.Scan(&trace, &span, &e.Service, &e.Name, &e.ChannelKey, &startNs, &endNs, &e.Message); err != nil {
+			return e, err
+		}
+		copy(e.TraceID[:], trace)
+		copy(e.SpanID[:], span)
+		e.Start, e.Duration = time.Unix(0, startNs).UTC(), time.Duration(endNs-startNs)
+		return e, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load recent errors: %w", err)
+	}
+	return out, nil
+}
+
+// expire does one step of retention, on one replica at a time (the others skip while it holds
+// the lock): create the next partitions ahead, drop the oldest expired span hour or pairing
+// partition, delete the oldest expired minute and hour of aggregates, and last the flows not
+// seen within the flow retention and old change feed rows.
+func (w *pgWriter) expire(ctx context.Context, r retention) (expired, error) {
+	now := r.now.UnixNano()
+	for _, at := range []int64{now, now + int64(spanParts.width)} {
+		if err := w.ensure(ctx, at, spanParts, traceParts); err != nil {
+			return expired{}, err
+		}
+	}
+	if err := w.ensure(ctx, now+int64(producerParts.width), producerParts, waiterParts); err != nil {
+		return expired{}, err
+	}
+	var e expired
+	err := pgx.BeginFunc(ctx, w.db.Pool, func(tx pgx.Tx) error {
+		var locked bool
+		if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", partitionLock).Scan(&locked); err != nil || !locked {
+			return err
+		}
+		// Dropping a partition waits for the commits and readers of its parent and stops the
+		// commits queued behind it: a long reader makes it give up and try again later.
+		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '100ms'"); err != nil {
+			return err
+		}
+		var err error
+		e, err = w.expireStep(ctx, tx, r)
+		return err
+	})
+	if sqlState(err) == "55P03" { // lock timeout: a long reader holds the table
+		w.dropAfter = time.Now().Add(dropBackoff)
+		return expired{}, nil
+	}
+	if err != nil {
+		return expired{}, pgError("retention", err)
+	}
+	return e, nil
+}
+
+func (w *pgWriter) expireStep(ctx context.Context, tx pgx.Tx, r retention) (expired, error) {
+	for _, p := range []struct {
+		parts  []partitioned
+		before time.Time
+	}{
+		{[]partitioned{spanParts, traceParts}, r.spansBefore},
+		{[]partitioned{producerParts, waiterParts}, r.pairsBefore},
+	} {
+		if time.Now().Before(w.dropAfter) {
+			break
+		}
+		if dropped, err := w.dropPartition(ctx, tx, p.parts, p.before.UnixNano()); dropped || err != nil {
+			return expired{more: dropped}, err
+		}
+	}
+	cutoff := r.flowsBefore
+	for _, t := range []struct {
+		table, col string
+		cutoff     int64
+	}{
+		{"flow_minute", "minute", cutoff.Unix() / 60},
+		{"flow_hour", "hour", cutoff.Unix() / 3600},
+	} {
+		tag, err := tx.Exec(ctx, fmt.Sprintf("DELETE FROM %[1]s WHERE %[2]s = (SELECT min(%[2]s) FROM %[1]s) AND %[2]s < $1", t.table, t.col), t.cutoff)
+		if err != nil {
+			return expired{}, fmt.Errorf("delete from %s: %w", t.table, err)
+		}
+		if tag.RowsAffected() > 0 {
+			return expired{more: true}, nil
+		}
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM flow_change WHERE at_ns < $1", time.Now().Add(-changeKeep).UnixNano()); err != nil {
+		return expired{}, fmt.Errorf("prune change feed: %w", err)
+	}
+	tag, err := tx.Exec(ctx, "DELETE FROM flow WHERE last_seen_ns < $1", cutoff.UnixNano())
+	if err != nil {
+		return expired{}, fmt.Errorf("delete expired flows: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return expired{}, nil
+	}
+	body, err := encodeChange(nil, change{flowsDeleted: true})
+	if err != nil {
+		return expired{}, err
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO flow_change (replica, at_ns, body) VALUES ($1, $2, $3)", w.replica, time.Now().UnixNano(), body); err != nil {
+		return expired{}, fmt.Errorf("record deleted flows: %w", err)
+	}
+	return expired{flowsDeleted: true}, nil
+}
+
+// dropPartition drops the oldest partition of the first table that ends at or before cutoff,
+// with its siblings of the same period in the other tables (and, for spans, their batches'
+// rows); it reports whether it dropped one.
+func (w *pgWriter) dropPartition(ctx context.Context, tx pgx.Tx, parts []partitioned, cutoff int64) (bool, error) {
+	first := parts[0]
+	rows, err := tx.Query(ctx, `SELECT c.relname FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+		WHERE i.inhparent = $1::regclass`, first.table)
+	if err != nil {
+		return false, err
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return false, err
+	}
+	oldest, found := int64(0), false
+	for _, name := range names {
+		n, err := strconv.ParseInt(strings.TrimPrefix(name, first.table+"_"+first.prefix), 10, 64)
+		if err == nil && (n+1)*int64(first.width) <= cutoff && (!found || n < oldest) {
+			oldest, found = n, true
+		}
+	}
+	if !found {
+		return false, nil
+	}
+	for _, p := range parts {
+		name := p.name(oldest)
+		if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+name); err != nil {
+			return false, fmt.Errorf("drop %s: %w", name, err)
+		}
+		delete(w.parts, name)
+	}
+	if first == spanParts {
+		if _, err := tx.Exec(ctx, "DELETE FROM span_batch WHERE second < $1", (oldest+1)*int64(first.width/time.Second)); err != nil {
+			return false, fmt.Errorf("delete span batches: %w", err)
+		}
+	}
+	return true, nil
+}
