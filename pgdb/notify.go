@@ -86,3 +86,23 @@ func (db *DB) listenOnce(ctx context.Context, handlers map[string]Handler) (conn
 		}
 	}
 }
+
+// Merge combines the handlers of several packages into one map for Listen; handlers of the
+// same channel are all called, in the order given.
+func Merge(sets ...map[string]Handler) map[string]Handler {
+	out := map[string]Handler{}
+	for _, set := range sets {
+		for channel, h := range set {
+			prev, ok := out[channel]
+			if !ok {
+				out[channel] = h
+				continue
+			}
+			out[channel] = Handler{
+				Notified: func(p string) { prev.Notified(p); h.Notified(p) },
+				Reload:   func() { prev.Reload(); h.Reload() },
+			}
+		}
+	}
+	return out
+}

@@ -210,3 +210,21 @@ func TestUnavailableMarksConnectionProblemsOnly(t *testing.T) {
 		t.Error("nil is marked")
 	}
 }
+
+func TestMergeCallsEveryHandlerOfAChannel(t *testing.T) {
+	var calls []string
+	h := func(name string) pgdb.Handler {
+		return pgdb.Handler{
+			Notified: func(p string) { calls = append(calls, name+" "+p) },
+			Reload:   func() { calls = append(calls, name+" reload") },
+		}
+	}
+	m := pgdb.Merge(map[string]pgdb.Handler{"a": h("a1")}, nil, map[string]pgdb.Handler{"a": h("a2"), "b": h("b")})
+	m["a"].Notified("x")
+	m["b"].Notified("y")
+	m["a"].Reload()
+	want := []string{"a1 x", "a2 x", "b y", "a1 reload", "a2 reload"}
+	if strings.Join(calls, ",") != strings.Join(want, ",") || len(m) != 2 {
+		t.Errorf("calls %q, want %q (%d channels)", calls, want, len(m))
+	}
+}
