@@ -36,9 +36,10 @@ func replicas(t *testing.T, n int) []*Catalog {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		t.Cleanup(func() { cancel(); wg.Wait() }) // before the pool closes
 		store := &storage.DB{Postgres: db}
-		c := New(store, testRegistry(t, store))
+		reg := testRegistry(t, store)
+		t.Cleanup(func() { cancel(); wg.Wait() }) // before the pool and the registry close
+		c := New(store, reg)
 		c.now = func() time.Time { return time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC) }
 		handlers := c.ReplicaHandlers()
 		listening := make(chan struct{})
