@@ -15,6 +15,7 @@ import (
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/demo"
+	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/server"
 	"github.com/eventlens/eventlens/storage"
@@ -183,16 +184,25 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 		servers++
 		go func() { served <- srv.ServeOTLPGRPC(grpcLn) }()
 	}
-	var demoDone, searchDone sync.WaitGroup
+	var demoDone, background sync.WaitGroup
 	demoCtx, stopDemo := context.WithCancel(e.ctx)
 	defer stopDemo()
-	searchCtx, stopSearch := context.WithCancel(e.ctx)
-	defer func() { stopSearch(); searchDone.Wait() }()
-	searchDone.Add(1)
+	backgroundCtx, stopBackground := context.WithCancel(e.ctx)
+	defer func() { stopBackground(); background.Wait() }()
+	background.Add(1)
 	go func() {
-		defer searchDone.Done()
-		cat.KeepSearchFresh(searchCtx, func(err error) { e.log.Warn("search index", "error", err) })
+		defer background.Done()
+		cat.KeepSearchFresh(backgroundCtx, func(err error) { e.log.Warn("search index", "error", err) })
 	}()
+	if store.Postgres != nil {
+		// One connection hears every package's notifications: what other replicas wrote.
+		background.Add(1)
+		go func() {
+			defer background.Done()
+			store.Postgres.Listen(backgroundCtx, pgdb.Merge(keys.ReplicaHandlers(), cat.ReplicaHandlers()),
+				func(err error) { e.log.Warn("listening for other replicas' writes", "error", err) })
+		}()
+	}
 	if shop != nil {
 		shop.Endpoint, shop.Logger = url, e.log
 		demoDone.Add(1)
