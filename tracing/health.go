@@ -63,6 +63,7 @@ type ConsumerHealth struct {
 	LastSeen            time.Time   `json:"last_seen"`
 	SchemaID            string      `json:"schema_id,omitempty"`
 	SchemaVersion       string      `json:"schema_version,omitempty"`
+	Estimated           bool        `json:"estimated,omitempty"` // see Flow.Estimated
 }
 
 // HealthReport is the health of every consumer seen within the lookback.
@@ -100,12 +101,12 @@ func (in *Ingester) Health(ctx context.Context) (HealthReport, error) {
 		if agg == nil {
 			agg = &aggregate{}
 		}
-		f := toFlow(m, agg, th.Window.Seconds())
+		f := toFlow(m, agg, now.Add(-th.Window), th.Window.Seconds())
 		c := ConsumerHealth{
 			Service: f.Service, ConsumerGroup: f.ConsumerGroup, Channel: f.Channel, ChannelKey: f.ChannelKey,
 			Messages: f.Messages, ThroughputPerSecond: f.RatePerSecond, ErrorRate: f.ErrorRate,
 			ProcessingMs: f.ProcessingMs, DelayP95Ms: f.DelayP95Ms, LastSeen: time.Unix(0, m.lastSeenNs).UTC(),
-			SchemaID: m.schemaID, SchemaVersion: m.schemaVersion,
+			SchemaID: m.schemaID, SchemaVersion: m.schemaVersion, Estimated: f.Estimated,
 		}
 		channelActive := false
 		for _, other := range lastOnChannel[m.key.Channel] {

@@ -46,7 +46,8 @@ type Messaging struct {
 	Operation     string // create, send, receive, process (older names mapped onto these)
 	Channel       Channel
 	ConsumerGroup string // consumers only
-	Messages      int    // messages the span handled: messaging.batch.message_count, or 1
+	Messages      int    // messages the span stands for: messaging.batch.message_count (or 1) times its adjusted count
+	Sampled       bool   // the span was kept by probability sampling and stands for others too
 	Error         bool   // span status ERROR or an error.type attribute
 	SchemaID      string // messaging.message.schema.id, if the instrumentation sets it
 	SchemaVersion string // messaging.message.schema.version
@@ -66,7 +67,10 @@ var olderOperations = map[string]string{
 // whose operation is send; a consumer is a CONSUMER span (process or receive), or a CLIENT span
 // whose operation is receive. Settle spans and spans without a system or destination are not
 // flow observations.
-func recognizeMessaging(kind SpanKind, status StatusCode, attrs pcommon.Map) *Messaging {
+//
+// traceState is the span's W3C tracestate: a span kept by probability sampling counts as the
+// spans it stands for (see adjustedCount), so rates stay right when a Collector samples.
+func recognizeMessaging(kind SpanKind, status StatusCode, attrs pcommon.Map, traceState string) *Messaging {
 	system := str(attrs, "messaging.system")
 	if system == "" {
 		return nil
@@ -115,6 +119,9 @@ func recognizeMessaging(kind SpanKind, status StatusCode, attrs pcommon.Map) *Me
 	}
 	if n, ok := attrs.Get("messaging.batch.message_count"); ok && n.Type() == pcommon.ValueTypeInt && n.Int() > 1 && n.Int() < 1<<20 {
 		m.Messages = int(n.Int())
+	}
+	if adjusted := adjustedCount(traceState); adjusted != 1 {
+		m.Messages, m.Sampled = weigh(m.Messages, adjusted), true
 	}
 	if role == RoleConsumer {
 		m.ConsumerGroup = firstStr(attrs,

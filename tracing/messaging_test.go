@@ -62,7 +62,7 @@ func TestRecognizeMessaging(t *testing.T) {
 			if err := attrs.FromRaw(tt.attrs); err != nil {
 				t.Fatal(err)
 			}
-			got := recognizeMessaging(tt.kind, StatusUnset, attrs)
+			got := recognizeMessaging(tt.kind, StatusUnset, attrs, "")
 			switch {
 			case tt.want == nil && got != nil:
 				t.Fatalf("got %+v, want no messaging", *got)
@@ -72,6 +72,36 @@ func TestRecognizeMessaging(t *testing.T) {
 				t.Fatalf("got  %+v\nwant %+v", *got, *tt.want)
 			}
 		})
+	}
+}
+
+// A span kept by probability sampling counts as the spans it stands for.
+func TestRecognizeMessagingWeighsSampledSpans(t *testing.T) {
+	tests := []struct {
+		name       string
+		kind       SpanKind
+		attrs      map[string]any
+		want       Messaging
+		traceState string
+	}{
+		{"kept by 10 % probability sampling", KindProducer, map[string]any{
+			"messaging.system": "kafka", "messaging.destination.name": "orders",
+		}, Messaging{Role: RoleProducer, Channel: Channel{"kafka", "", "orders"}, Messages: 10, Sampled: true}, "ot=th:e6666666666666"},
+		{"a sampled batch stands for its messages times the adjusted count", KindConsumer, map[string]any{
+			"messaging.system": "kafka", "messaging.destination.name": "orders", "messaging.batch.message_count": int64(3),
+		}, Messaging{Role: RoleConsumer, Channel: Channel{"kafka", "", "orders"}, Messages: 12, Sampled: true}, "ot=th:c"},
+		{"a tracestate without a threshold", KindProducer, map[string]any{
+			"messaging.system": "kafka", "messaging.destination.name": "orders",
+		}, Messaging{Role: RoleProducer, Channel: Channel{"kafka", "", "orders"}, Messages: 1}, "ot=rv:1234;x:y,other=z"},
+	}
+	for _, tt := range tests {
+		attrs := pcommon.NewMap()
+		if err := attrs.FromRaw(tt.attrs); err != nil {
+			t.Fatal(err)
+		}
+		if got := recognizeMessaging(tt.kind, StatusUnset, attrs, tt.traceState); got == nil || *got != tt.want {
+			t.Errorf("%s: got %+v, want %+v", tt.name, got, tt.want)
+		}
 	}
 }
 
