@@ -53,7 +53,7 @@ func TestRatesStayRightUnderProbabilitySampling(t *testing.T) {
 	_, body := ts.do(t, "GET", "/api/flows?since=1h", "", nil)
 	var got struct {
 		Flows []struct {
-			Channel struct{ Destination string }
+			Channel   struct{ Destination string }
 			Messages  int64
 			ErrorRate float64 `json:"error_rate"`
 			Estimated bool
