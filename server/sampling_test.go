@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 
@@ -80,6 +81,14 @@ func TestRatesStayRightUnderProbabilitySampling(t *testing.T) {
 	}
 	if !sampled.Estimated {
 		t.Error("the sampled flow does not say it is estimated")
+	}
+	for _, page := range []string{"/health", "/channels/orders-sampled"} {
+		if _, html := ts.do(t, "GET", page, "text/html", nil); !strings.Contains(html, `class="estimated"`) {
+			t.Errorf("%s does not mark the sampled consumer's rate as an estimate", page)
+		}
+	}
+	if _, html := ts.do(t, "GET", "/channels/orders-whole", "text/html", nil); strings.Contains(html, `class="estimated"`) {
+		t.Error("/channels/orders-whole marks a rate of unsampled traffic as an estimate")
 	}
 }
 
