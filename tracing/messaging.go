@@ -1,6 +1,7 @@
 package tracing
 
 import (
+	"cmp"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -70,7 +71,7 @@ var olderOperations = map[string]string{
 //
 // traceState is the span's W3C tracestate: a span kept by probability sampling counts as the
 // spans it stands for (see adjustedCount), so rates stay right when a Collector samples.
-func recognizeMessaging(kind SpanKind, status StatusCode, attrs pcommon.Map, traceState string) *Messaging {
+func recognizeMessaging(kind SpanKind, name string, status StatusCode, attrs pcommon.Map, traceState string) *Messaging {
 	system := str(attrs, "messaging.system")
 	if system == "" {
 		return nil
@@ -98,9 +99,11 @@ func recognizeMessaging(kind SpanKind, status StatusCode, attrs pcommon.Map, tra
 		"messaging.destination.template",
 		"messaging.destination.name",
 		"messaging.destination", // older conventions: the name itself, with messaging.destination_kind
-		"messaging.rabbitmq.destination.routing_key",
-		"messaging.rabbitmq.routing_key",
 	)
+	var queue string
+	if system == "rabbitmq" {
+		dest, queue = rabbitNames(dest, firstStr(attrs, rabbitRoutingKeys...), name, role)
+	}
 	if dest == "" {
 		return nil
 	}
@@ -133,8 +136,45 @@ func recognizeMessaging(kind SpanKind, status StatusCode, attrs pcommon.Map, tra
 			"messaging.servicebus.destination.subscription_name",
 			"messaging.destination.subscription.name",
 		)
+		if m.ConsumerGroup == "" {
+			m.ConsumerGroup = queue
+		}
 	}
 	return m
+}
+
+// rabbitRoutingKeys are the attributes RabbitMQ instrumentations have named the routing key by.
+var rabbitRoutingKeys = []string{"rabbitmq.destination.routing_key", "messaging.rabbitmq.destination.routing_key", "messaging.rabbitmq.routing_key"}
+
+// rabbitNames maps what RabbitMQ instrumentations say onto the exchange, which is the channel, and
+// the queue a consumer reads, which is its group, so that one topology gives one graph whichever
+// instrumentation each service uses:
+//   - current conventions: "exchange:routing_key" when sending, "exchange:routing_key:queue"
+//     when consuming;
+//   - older ones: the exchange alone, with the queue only in the consumer span's name
+//     ("<queue> process", as amqplib's instrumentation names it);
+//   - the default exchange (empty name) routes by queue name, so there the channel is the
+//     routing key, which is the queue.
+func rabbitNames(dest, routingKey, spanName string, role Role) (exchange, queue string) {
+	exchange = dest
+	if parts := strings.Split(dest, ":"); len(parts) > 1 {
+		exchange, routingKey = parts[0], parts[1]
+		if role == RoleConsumer && len(parts) > 2 {
+			routingKey, queue = strings.Join(parts[1:len(parts)-1], ":"), parts[len(parts)-1]
+		}
+	}
+	if queue == "" && role == RoleConsumer {
+		for _, op := range []string{" process", " receive", " deliver"} {
+			if q, ok := strings.CutSuffix(spanName, op); ok && q != "" && !strings.Contains(q, " ") {
+				queue = q
+				break
+			}
+		}
+	}
+	if exchange == "" || exchange == "amq.default" {
+		exchange = cmp.Or(routingKey, queue)
+	}
+	return exchange, queue
 }
 
 // str returns a string attribute's value ("" when absent); other types are rendered as text.

@@ -62,7 +62,7 @@ func TestRecognizeMessaging(t *testing.T) {
 			if err := attrs.FromRaw(tt.attrs); err != nil {
 				t.Fatal(err)
 			}
-			got := recognizeMessaging(tt.kind, StatusUnset, attrs, "")
+			got := recognizeMessaging(tt.kind, "", StatusUnset, attrs, "")
 			switch {
 			case tt.want == nil && got != nil:
 				t.Fatalf("got %+v, want no messaging", *got)
@@ -99,8 +99,47 @@ func TestRecognizeMessagingWeighsSampledSpans(t *testing.T) {
 		if err := attrs.FromRaw(tt.attrs); err != nil {
 			t.Fatal(err)
 		}
-		if got := recognizeMessaging(tt.kind, StatusUnset, attrs, tt.traceState); got == nil || *got != tt.want {
+		if got := recognizeMessaging(tt.kind, "", StatusUnset, attrs, tt.traceState); got == nil || *got != tt.want {
 			t.Errorf("%s: got %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// One RabbitMQ topology gives one graph whichever instrumentation names it: the exchange is the
+// channel, the queue the consumer's group.
+func TestRabbitMQNames(t *testing.T) {
+	tests := []struct {
+		name     string
+		kind     SpanKind
+		spanName string
+		attrs    map[string]any
+		channel  string
+		group    string
+	}{
+		{"current producer", KindProducer, "publish orders", map[string]any{"messaging.destination.name": "orders:order.placed"}, "orders", ""},
+		{"current consumer", KindConsumer, "process orders", map[string]any{"messaging.destination.name": "orders:order.placed:billing"}, "orders", "billing"},
+		{"current consumer, routing key with colons", KindConsumer, "", map[string]any{"messaging.destination.name": "orders:a:b:billing"}, "orders", "billing"},
+		{"amqplib publish: the exchange and a routing key", KindProducer, "publish orders", map[string]any{
+			"messaging.destination": "orders", "messaging.rabbitmq.routing_key": "order.placed"}, "orders", ""},
+		{"amqplib delivery: the queue only in the span name", KindConsumer, "billing process", map[string]any{
+			"messaging.destination": "orders", "messaging.operation": "process"}, "orders", "billing"},
+		{"a group attribute wins over the span name", KindConsumer, "billing process", map[string]any{
+			"messaging.destination": "orders", "messaging.consumer.group.name": "invoices"}, "orders", "invoices"},
+		{"default exchange: the routing key is the queue", KindProducer, "publish", map[string]any{
+			"messaging.destination": "", "messaging.rabbitmq.routing_key": "emails"}, "emails", ""},
+		{"default exchange, current consumer", KindConsumer, "", map[string]any{"messaging.destination.name": ":emails:emails"}, "emails", "emails"},
+		{"default exchange, amqplib delivery", KindConsumer, "emails process", map[string]any{"messaging.operation": "process"}, "emails", "emails"},
+		{"newest routing key attribute", KindProducer, "", map[string]any{"rabbitmq.destination.routing_key": "emails"}, "emails", ""},
+	}
+	for _, tt := range tests {
+		attrs := pcommon.NewMap()
+		tt.attrs["messaging.system"] = "rabbitmq"
+		if err := attrs.FromRaw(tt.attrs); err != nil {
+			t.Fatal(err)
+		}
+		m := recognizeMessaging(tt.kind, tt.spanName, StatusUnset, attrs, "")
+		if m == nil || m.Channel.Destination != tt.channel || m.ConsumerGroup != tt.group {
+			t.Errorf("%s: got %+v, want channel %q group %q", tt.name, m, tt.channel, tt.group)
 		}
 	}
 }
