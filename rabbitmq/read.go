@@ -117,7 +117,7 @@ type counterKey struct{ kind, vhost, name string }
 // counters are an object's cumulative message counts at one poll, kept to turn the next poll's
 // counts into rates.
 type counters struct {
-	at                                              time.Time
+	at                                            time.Time
 	depth, publish, deliver, ack, redeliver, gone int64
 }
 
@@ -169,6 +169,13 @@ func (r reading) topology(at time.Time, prev map[counterKey]counters) (Broker, m
 	b.queueIndex = make(map[objectKey]int, len(b.Queues))
 	for i, q := range b.Queues {
 		b.queueIndex[objectKey{q.VHost, q.Name}] = i
+	}
+	b.exchangeIndex = make(map[objectKey]int, len(b.Exchanges))
+	for i, x := range b.Exchanges {
+		b.exchangeIndex[objectKey{x.VHost, x.Name}] = i
+		if len(b.vhosts) == 0 || b.vhosts[len(b.vhosts)-1] != x.VHost {
+			b.vhosts = append(b.vhosts, x.VHost)
+		}
 	}
 	linkDeadLetters(&b)
 	return b, now

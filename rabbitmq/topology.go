@@ -34,7 +34,9 @@ type Broker struct {
 	Queues    []Queue
 	Bindings  []Binding
 
-	queueIndex map[objectKey]int // position in Queues
+	queueIndex    map[objectKey]int // position in Queues
+	exchangeIndex map[objectKey]int // position in Exchanges
+	vhosts        []string          // the virtual hosts that have exchanges, sorted
 }
 
 // objectKey names a queue or an exchange within a broker.
