@@ -90,10 +90,16 @@ type serverFlags struct {
 	HealthFailingErrors   float64       `help:"A consumer is failing at or above this error rate (0-1)." default:"0.25" env:"EVENTLENS_HEALTH_FAILING_ERRORS"`
 	HealthDegradedLatency time.Duration `help:"A consumer is degraded when its p95 processing time reaches this." default:"1s" env:"EVENTLENS_HEALTH_DEGRADED_LATENCY"`
 	HealthDegradedDelay   time.Duration `help:"A consumer is degraded when its p95 end-to-end delay reaches this." default:"1m" env:"EVENTLENS_HEALTH_DEGRADED_DELAY"`
+
+	rabbitmqFlags `embed:""`
 }
 
 // run serves until the context ends, with the demo shop sending to it when shop is not nil.
 func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
+	rabbit, err := s.rabbitmqFlags.monitor(e.log)
+	if err != nil {
+		return err
+	}
 	store, err := storage.Open(e.ctx, dbPath)
 	if err != nil {
 		return err
@@ -194,6 +200,9 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 		defer background.Done()
 		cat.KeepSearchFresh(backgroundCtx, func(err error) { e.log.Warn("search index", "error", err) })
 	}()
+	if rabbit != nil {
+		background.Go(func() { rabbit.Run(backgroundCtx) })
+	}
 	if store.Postgres != nil {
 		// One connection hears every package's notifications: what other replicas wrote.
 		background.Add(1)
