@@ -61,30 +61,68 @@ const maxKeyBytes = 255
 // router routes keys through one broker's exchanges and bindings.
 type router struct {
 	exchanges map[objectKey]Exchange
-	from      map[objectKey][]Binding // by source exchange; the default exchange's are implicit
-	to        map[objectKey][]Binding // by destination queue
-	queues    map[string][]string     // queue names by virtual host, for the default exchange
+	from      map[objectKey]*bindingIndex // by source exchange
+	to        map[objectKey][]Binding     // by destination queue, the default exchange's left out
+}
+
+// bindingIndex holds one exchange's bindings by the first word of their keys, so that a key is
+// matched only against the bindings that can match it: with one dead-letter exchange for
+// thousands of queues, matching each against all would take seconds a poll.
+type bindingIndex struct {
+	all     []Binding
+	byFirst map[string][]Binding
+	wild    []Binding // a topic exchange's bindings whose first word is "*" or "#"
 }
 
 func newRouter(b *Broker) *router {
-	r := &router{exchanges: map[objectKey]Exchange{}, from: map[objectKey][]Binding{},
-		to: map[objectKey][]Binding{}, queues: map[string][]string{}}
+	r := &router{exchanges: map[objectKey]Exchange{}, from: map[objectKey]*bindingIndex{}, to: map[objectKey][]Binding{}}
 	for _, x := range b.Exchanges {
 		r.exchanges[objectKey{x.VHost, x.Name}] = x
 	}
+	add := func(bd Binding) {
+		key := objectKey{bd.VHost, bd.Source}
+		ix := r.from[key]
+		if ix == nil {
+			ix = &bindingIndex{byFirst: map[string][]Binding{}}
+			r.from[key] = ix
+		}
+		ix.all = append(ix.all, bd)
+		if first := firstWord(bd.RoutingKey); r.exchanges[key].routesAs == "topic" && (first == "*" || first == "#") {
+			ix.wild = append(ix.wild, bd)
+		} else {
+			ix.byFirst[first] = append(ix.byFirst[first], bd)
+		}
+	}
 	for _, bd := range b.Bindings {
 		if bd.Source == "" {
-			continue
+			continue // the default exchange's bindings are implied by the queues, below
 		}
-		r.from[objectKey{bd.VHost, bd.Source}] = append(r.from[objectKey{bd.VHost, bd.Source}], bd)
+		add(bd)
 		if bd.DestinationType == "queue" {
 			r.to[objectKey{bd.VHost, bd.Destination}] = append(r.to[objectKey{bd.VHost, bd.Destination}], bd)
 		}
 	}
 	for _, q := range b.Queues {
-		r.queues[q.VHost] = append(r.queues[q.VHost], q.Name)
+		add(Binding{VHost: q.VHost, Source: "", Destination: q.Name, DestinationType: "queue", RoutingKey: q.Name})
 	}
 	return r
+}
+
+// candidates are the bindings of an exchange of the given kind that keys can pass: all of them
+// but for direct and topic exchanges, where a key's first word must meet the binding's.
+func (ix *bindingIndex) candidates(kind string, keys routingKeys) [][]Binding {
+	first := firstWord(keys.key)
+	switch {
+	case kind != "direct" && kind != "topic", keys.kind == anyKey, keys.kind == topicKeys && (first == "*" || first == "#"):
+		return [][]Binding{ix.all}
+	default:
+		return [][]Binding{ix.byFirst[first], ix.wild}
+	}
+}
+
+func firstWord(key string) string {
+	first, _, _ := strings.Cut(key, ".")
+	return first
 }
 
 // linkDeadLetters fills in every queue's DeadLetterQueues and DeadLetterOf and marks dead-letter
@@ -154,23 +192,21 @@ func (r *router) route(vhost, exchange string, keys routingKeys, seen map[visit]
 		return
 	}
 	seen[visit{exchange, keys}] = true
-	if exchange == "" { // the default exchange: each queue is bound with its own name
-		for _, q := range r.queues[vhost] {
-			if _, ok := passes("direct", q, keys); ok {
-				found[q] = true
-			}
-		}
+	ix := r.from[objectKey{vhost, exchange}]
+	if ix == nil {
 		return
 	}
 	kind := r.exchanges[objectKey{vhost, exchange}].routesAs
-	for _, bd := range r.from[objectKey{vhost, exchange}] {
-		next, ok := passes(kind, bd.RoutingKey, keys)
-		switch {
-		case !ok:
-		case bd.DestinationType == "queue":
-			found[bd.Destination] = true
-		case bd.DestinationType == "exchange":
-			r.route(vhost, bd.Destination, next, seen, found)
+	for _, bindings := range ix.candidates(kind, keys) {
+		for _, bd := range bindings {
+			next, ok := passes(kind, bd.RoutingKey, keys)
+			switch {
+			case !ok:
+			case bd.DestinationType == "queue":
+				found[bd.Destination] = true
+			case bd.DestinationType == "exchange":
+				r.route(vhost, bd.Destination, next, seen, found)
+			}
 		}
 	}
 }
