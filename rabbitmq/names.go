@@ -1,6 +1,9 @@
 package rabbitmq
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // What RabbitMQ spans say, and what it means. Instrumentations name things three ways:
 //
@@ -41,6 +44,15 @@ type Names struct {
 	RoutingKey string
 	Queue      string // "" when the span does not tell
 	VHost      string // set by Broker.MapSpan when the broker has the exchange (and queue)
+}
+
+// Channel is the channel eventlens's flows name for these names: the exchange, but for the
+// default exchange, which routes by queue name, the routing key (the queue), as tracing names it.
+func (n Names) Channel() string {
+	if n.Exchange == DefaultExchange {
+		return cmp.Or(n.RoutingKey, n.Queue)
+	}
+	return n.Exchange
 }
 
 // MapSpan reads a span's names the most likely way, knowing nothing of the broker.

@@ -59,6 +59,21 @@ func TestMapSpan(t *testing.T) {
 	}
 }
 
+func TestChannel(t *testing.T) {
+	for _, c := range []struct {
+		names Names
+		want  string
+	}{
+		{Names{Exchange: "orders", RoutingKey: "order.created", Queue: "billing"}, "orders"},
+		{Names{Exchange: DefaultExchange, RoutingKey: "billing"}, "billing"},
+		{Names{Exchange: DefaultExchange, Queue: "billing"}, "billing"},
+	} {
+		if got := c.names.Channel(); got != c.want {
+			t.Errorf("%+v: channel %q, want %q", c.names, got, c.want)
+		}
+	}
+}
+
 // testBroker builds a Broker from answers such as the management API gives, without HTTP.
 func testBroker(r reading) Broker {
 	b, _ := r.topology(time.Unix(1000, 0), nil)
