@@ -1,10 +1,11 @@
 package tracing
 
 import (
-	"cmp"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/eventlens/eventlens/rabbitmq"
 )
 
 // Role is what a messaging span does to its channel.
@@ -102,7 +103,11 @@ func recognizeMessaging(kind SpanKind, name string, status StatusCode, attrs pco
 	)
 	var queue string
 	if system == "rabbitmq" {
-		dest, queue = rabbitNames(dest, firstStr(attrs, rabbitRoutingKeys...), name, role)
+		// One topology gives one graph whichever convention the instrumentation follows: the
+		// exchange is the channel, the queue the consumer's group (see rabbitmq.MapSpan).
+		n := rabbitmq.MapSpan(rabbitmq.SpanNames{Consumer: role == RoleConsumer, Destination: dest,
+			RoutingKey: firstStr(attrs, rabbitRoutingKeys...), SpanName: name})
+		dest, queue = n.Channel(), n.Queue
 	}
 	if dest == "" {
 		return nil
@@ -145,37 +150,6 @@ func recognizeMessaging(kind SpanKind, name string, status StatusCode, attrs pco
 
 // rabbitRoutingKeys are the attributes RabbitMQ instrumentations have named the routing key by.
 var rabbitRoutingKeys = []string{"rabbitmq.destination.routing_key", "messaging.rabbitmq.destination.routing_key", "messaging.rabbitmq.routing_key"}
-
-// rabbitNames maps what RabbitMQ instrumentations say onto the exchange, which is the channel, and
-// the queue a consumer reads, which is its group, so that one topology gives one graph whichever
-// instrumentation each service uses:
-//   - current conventions: "exchange:routing_key" when sending, "exchange:routing_key:queue"
-//     when consuming;
-//   - older ones: the exchange alone, with the queue only in the consumer span's name
-//     ("<queue> process", as amqplib's instrumentation names it);
-//   - the default exchange (empty name) routes by queue name, so there the channel is the
-//     routing key, which is the queue.
-func rabbitNames(dest, routingKey, spanName string, role Role) (exchange, queue string) {
-	exchange = dest
-	if parts := strings.Split(dest, ":"); len(parts) > 1 {
-		exchange, routingKey = parts[0], parts[1]
-		if role == RoleConsumer && len(parts) > 2 {
-			routingKey, queue = strings.Join(parts[1:len(parts)-1], ":"), parts[len(parts)-1]
-		}
-	}
-	if queue == "" && role == RoleConsumer {
-		for _, op := range []string{" process", " receive", " deliver"} {
-			if q, ok := strings.CutSuffix(spanName, op); ok && q != "" && !strings.Contains(q, " ") {
-				queue = q
-				break
-			}
-		}
-	}
-	if exchange == "" || exchange == "amq.default" {
-		exchange = cmp.Or(routingKey, queue)
-	}
-	return exchange, queue
-}
 
 // str returns a string attribute's value ("" when absent); other types are rendered as text.
 func str(attrs pcommon.Map, key string) string {

@@ -106,7 +106,7 @@ func TestRecognizeMessagingWeighsSampledSpans(t *testing.T) {
 }
 
 // One RabbitMQ topology gives one graph whichever instrumentation names it: the exchange is the
-// channel, the queue the consumer's group.
+// channel, the queue the consumer's group (rabbitmq.MapSpan's own tests cover the readings).
 func TestRabbitMQNames(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -116,9 +116,9 @@ func TestRabbitMQNames(t *testing.T) {
 		channel  string
 		group    string
 	}{
-		{"current producer", KindProducer, "publish orders", map[string]any{"messaging.destination.name": "orders:order.placed"}, "orders", ""},
-		{"current consumer", KindConsumer, "process orders", map[string]any{"messaging.destination.name": "orders:order.placed:billing"}, "orders", "billing"},
-		{"current consumer, routing key with colons", KindConsumer, "", map[string]any{"messaging.destination.name": "orders:a:b:billing"}, "orders", "billing"},
+		{"current producer", KindProducer, "publish orders", map[string]any{"messaging.destination.name": "orders:order.placed", "messaging.rabbitmq.destination.routing_key": "order.placed"}, "orders", ""},
+		{"current consumer", KindConsumer, "process orders", map[string]any{"messaging.destination.name": "orders:order.placed:billing", "messaging.rabbitmq.destination.routing_key": "order.placed"}, "orders", "billing"},
+		{"current consumer, the queue left out as it equals the routing key", KindConsumer, "", map[string]any{"messaging.destination.name": "direct_logs:warning", "messaging.rabbitmq.destination.routing_key": "warning"}, "direct_logs", "warning"},
 		{"amqplib publish: the exchange and a routing key", KindProducer, "publish orders", map[string]any{
 			"messaging.destination": "orders", "messaging.rabbitmq.routing_key": "order.placed"}, "orders", ""},
 		{"amqplib delivery: the queue only in the span name", KindConsumer, "billing process", map[string]any{
@@ -127,7 +127,7 @@ func TestRabbitMQNames(t *testing.T) {
 			"messaging.destination": "orders", "messaging.consumer.group.name": "invoices"}, "orders", "invoices"},
 		{"default exchange: the routing key is the queue", KindProducer, "publish", map[string]any{
 			"messaging.destination": "", "messaging.rabbitmq.routing_key": "emails"}, "emails", ""},
-		{"default exchange, current consumer", KindConsumer, "", map[string]any{"messaging.destination.name": ":emails:emails"}, "emails", "emails"},
+		{"default exchange, current consumer", KindConsumer, "", map[string]any{"messaging.destination.name": "emails", "messaging.rabbitmq.destination.routing_key": "emails"}, "emails", "emails"},
 		{"default exchange, amqplib delivery", KindConsumer, "emails process", map[string]any{"messaging.operation": "process"}, "emails", "emails"},
 		{"newest routing key attribute", KindProducer, "", map[string]any{"rabbitmq.destination.routing_key": "emails"}, "emails", ""},
 	}
