@@ -33,17 +33,17 @@ func New(db *storage.DB, registry *schemaregistry.Registry) *Catalog {
 const ReplicaChannel = "eventlens_catalog"
 
 // ReplicaHandlers is what the catalog listens to when several replicas share one PostgreSQL:
-// another replica's write makes the search index stale here, and so does a reconnect (writes
-// may have been missed). Everything else the catalog answers is read from the database each
-// time. On SQLite there is one process and nothing to listen to: nil.
+// another replica's catalog write makes the search index stale here, so does a registry write
+// (search indexes the subjects' latest schemas), and so does a reconnect (writes may have been
+// missed). Everything else the catalog answers is read from the database each time. Merge them
+// after the registry's (pgdb.Merge), so the registry's caches have dropped what a write changed
+// before the search reads them. On SQLite there is one process and nothing to listen to: nil.
 func (c *Catalog) ReplicaHandlers() map[string]pgdb.Handler {
 	if _, ok := c.store.(*postgresStore); !ok {
 		return nil
 	}
-	return map[string]pgdb.Handler{ReplicaChannel: {
-		Notified: func(string) { c.searchChanged() },
-		Reload:   c.searchChanged,
-	}}
+	stale := pgdb.Handler{Notified: func(string) { c.searchChanged() }, Reload: c.searchChanged}
+	return map[string]pgdb.Handler{ReplicaChannel: stale, schemaregistry.ReplicaChannel: stale}
 }
 
 // FlowSource lists the flow edges traces showed: a tracing.Ingester while serving, a

@@ -13,6 +13,7 @@ import (
 
 	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/pgdb/pgtest"
+	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/storage"
 )
 
@@ -20,7 +21,7 @@ import (
 // as two processes have), each with its own listener, as cmd/eventlens wires them.
 
 // replicas opens n catalogs on one fresh database, listening for each other's writes, each with
-// its registry (see testRegistry). Each catalog's clock stands still, so its search index is
+// its registry on the same database (see testRegistry), listening too. Each catalog's clock stands still, so its search index is
 // refreshed only when a notification says the catalog changed, never because searchRecheck
 // passed.
 func replicas(t *testing.T, n int) []*Catalog {
@@ -37,11 +38,11 @@ func replicas(t *testing.T, n int) []*Catalog {
 		}
 		t.Cleanup(func() { db.Close() })
 		store := &storage.DB{Postgres: db}
-		reg := testRegistry(t, store)
+		reg := testRegistry(store)
 		t.Cleanup(func() { cancel(); wg.Wait() }) // before the pool and the registry close
 		c := New(store, reg)
 		c.now = func() time.Time { return time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC) }
-		handlers := c.ReplicaHandlers()
+		handlers := pgdb.Merge(reg.ReplicaHandlers(), c.ReplicaHandlers())
 		listening := make(chan struct{})
 		var once sync.Once
 		h := handlers[ReplicaChannel]
@@ -129,6 +130,13 @@ operations:
 	if n := hits(t, a, "kumquat"); n != 0 {
 		t.Errorf("the patched-away word still has %d hits", n)
 	}
+
+	crate := schemaregistry.NewSchema{Schema: `{"type":"record","name":"Crate","fields":[{"name":"pomelo","type":"int"}]}`}
+	if _, err := a.registry.Register(ctx, "crates-value", crate, schemaregistry.RegisterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	took = within(t, time.Second, "the other replica's search finds the registration", func() bool { return hits(t, b, "pomelo") > 0 })
+	t.Logf("a registration on one replica was in the other's search after %s", took)
 }
 
 // Imports on two replicas at once, of documents that describe one channel and one message,

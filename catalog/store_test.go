@@ -63,19 +63,22 @@ func (s *emptyStores) take(t testing.TB) *storage.DB {
 	return db
 }
 
-// catalogTables are the catalog's PostgreSQL tables, each after those that refer to it.
-var catalogTables = []string{"catalog_operation_messages", "catalog_operations", "catalog_channel_messages",
+// emptiedTables are the catalog's and the registry's PostgreSQL tables, each after those that
+// refer to it.
+var emptiedTables = []string{"catalog_operation_messages", "catalog_operations", "catalog_channel_messages",
 	"catalog_channel_servers", "catalog_service_servers", "catalog_channel_descriptions", "catalog_server_descriptions",
 	"catalog_message_descriptions", "catalog_document_versions", "catalog_services", "catalog_channels",
 	"catalog_messages", "catalog_servers", "catalog_domains", "catalog_documents", "catalog_owners",
-	"search_docs", "search_state", "search_subjects"}
+	"search_docs", "search_state", "search_subjects",
+	"sr_references", "sr_versions", "sr_schemas", "sr_config", "sr_mode", "sr_refusals", "sr_ids"}
 
-// emptyPostgres deletes every row of the catalog's tables (a DELETE of a few rows takes
-// milliseconds where a TRUNCATE takes most of a second); ids go on counting.
+// emptyPostgres deletes every row of the catalog's and the registry's tables (a DELETE of a few
+// rows takes milliseconds where a TRUNCATE takes most of a second); the catalog's ids go on
+// counting, the registry's start again at 1.
 func emptyPostgres(t testing.TB, db *storage.DB) {
 	ctx := context.Background()
 	rows, err := db.Postgres.Pool.Query(ctx, `SELECT tablename FROM pg_tables
-		WHERE schemaname = current_schema() AND (tablename LIKE 'catalog\_%' OR tablename LIKE 'search\_%')`)
+		WHERE schemaname = current_schema() AND (tablename LIKE 'catalog\_%' OR tablename LIKE 'search\_%' OR tablename LIKE 'sr\_%')`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,38 +87,34 @@ func emptyPostgres(t testing.TB, db *storage.DB) {
 		t.Fatal(err)
 	}
 	for _, table := range tables {
-		if !slices.Contains(catalogTables, table) {
-			t.Fatalf("table %s is not in catalogTables: add it there", table)
+		if !slices.Contains(emptiedTables, table) {
+			t.Fatalf("table %s is not in emptiedTables: add it there", table)
 		}
 	}
 	b := &pgx.Batch{}
-	for _, table := range catalogTables {
+	for _, table := range emptiedTables {
+		if table == "sr_ids" { // its one row is the last schema id given
+			b.Queue("UPDATE sr_ids SET last = 0")
+			continue
+		}
 		b.Queue("DELETE FROM " + table)
 	}
 	if err := db.Postgres.Pool.SendBatch(ctx, b).Close(); err != nil {
-		t.Fatalf("empty the catalog's tables: %v", err)
+		t.Fatalf("empty the catalog's and the registry's tables: %v", err)
 	}
 }
 
 // openCatalog opens a catalog and its schema registry on db with a fixed clock.
 func openCatalog(t testing.TB, db *storage.DB) *Catalog {
 	t.Helper()
-	c := New(db, testRegistry(t, db))
+	c := New(db, testRegistry(db))
 	c.now = func() time.Time { return time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC) }
 	return c
 }
 
-// testRegistry is the registry a test catalog on db registers payloads with. The registry's
-// PostgreSQL store is being written on its own branch (pg-registry): until it lands, a catalog
-// on PostgreSQL registers with a registry on a SQLite file of its own, which it reaches only
-// through the registry's Go API, as always. When it lands, this body becomes
-// `return schemaregistry.New(db, schemaregistry.Formats())`, and every catalog test, the
-// replica tests included, runs catalog and registry on one PostgreSQL.
-func testRegistry(t testing.TB, db *storage.DB) *schemaregistry.Registry {
-	if db.Postgres != nil {
-		db = storagetest.SQLite(t)
-	}
-	return schemaregistry.New(db.SQLite, schemaregistry.Formats())
+// testRegistry is the registry a test catalog on db registers payloads with, on the same store.
+func testRegistry(db *storage.DB) *schemaregistry.Registry {
+	return schemaregistry.New(db, schemaregistry.Formats())
 }
 
 // sqliteDB is the file under a catalog on SQLite, for the tests of SQLite's own migrations.

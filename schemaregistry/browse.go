@@ -193,38 +193,13 @@ func (r *Registry) summary(ctx context.Context, subject string) (SubjectSummary,
 	return s, true, nil
 }
 
-// readSummaries reads every subject's summary in one pass over sr_versions, sorted by name.
+// readSummaries reads every subject's summary from the store, sorted by name.
 func (r *Registry) readSummaries(ctx context.Context) ([]SubjectSummary, error) {
-	rows, err := r.db.Read.QueryContext(ctx, `WITH s AS (
-			SELECT subject,
-				sum(deleted = 0) AS live,
-				sum(deleted = 1) AS dead,
-				max(CASE WHEN deleted = 0 THEN version END) AS latest,
-				max(created_at) AS changed
-			FROM sr_versions
-			GROUP BY subject
-			HAVING live > 0
-		)
-		SELECT s.subject, s.live, s.dead, s.latest, s.changed, sch.id, sch.schema_type,
-			coalesce(c.compatibility, '')
-		FROM s
-		JOIN sr_versions v ON v.subject = s.subject AND v.version = s.latest
-		JOIN sr_schemas sch ON sch.id = v.schema_id
-		LEFT JOIN sr_config c ON c.subject = s.subject
-		ORDER BY s.subject`)
+	out, err := r.store.summaries(ctx)
 	if err != nil {
 		return nil, storeError("list subject summaries", err)
 	}
-	defer rows.Close()
-	out := []SubjectSummary{}
-	for rows.Next() {
-		var s SubjectSummary
-		if err := rows.Scan(&s.Subject, &s.Versions, &s.Deleted, &s.LatestVersion, &s.Changed, &s.LatestID, &s.SchemaType, &s.Compatibility); err != nil {
-			return nil, storeError("list subject summaries", err)
-		}
-		out = append(out, s)
-	}
-	return out, storeError("list subject summaries", rows.Err())
+	return out, nil
 }
 
 // Referrer is a subject version whose schema references another.

@@ -18,7 +18,8 @@ type storedSchema struct {
 	metadata *Metadata
 	ruleSet  *RuleSet
 
-	parseOnce sync.Once
+	parseMu   sync.Mutex
+	parseDone bool
 	parsed    format.Schema
 	parseErr  error
 }
@@ -31,14 +32,13 @@ type versionRow struct {
 	created  int64
 }
 
-// cache holds what the registry read from SQLite. A reader that misses reads SQLite and fills
+// cache holds what the registry read from the store. A reader that misses reads the store and fills
 // the cache only if no write invalidated anything meanwhile (the generation is unchanged), so a
 // stale read can never overwrite a newer invalidation.
 type cache struct {
 	mu       sync.RWMutex
 	gen      uint64
 	schemas  map[int]*storedSchema
-	byGUID   map[string]int          // guid+"/"+type → id, only for schemas in the cache
 	subjects map[string][]versionRow // ascending versions; nil slice = no versions
 	configs  map[string]*Config      // nil = no config at this level
 	modes    map[string]string       // "" = no mode at this level
@@ -61,7 +61,6 @@ const maxChanges = 1024
 func newCache() *cache {
 	return &cache{
 		schemas:  map[int]*storedSchema{},
-		byGUID:   map[string]int{},
 		subjects: map[string][]versionRow{},
 		configs:  map[string]*Config{},
 		modes:    map[string]string{},
@@ -89,7 +88,6 @@ func (c *cache) putSchema(s *storedSchema, gen uint64) *storedSchema {
 	}
 	if c.gen == gen {
 		c.schemas[s.id] = s
-		c.byGUID[s.guid+"/"+s.typ] = s.id
 	}
 	return s
 }
@@ -147,9 +145,51 @@ type invalidation struct {
 	modes    []string
 }
 
+func (inv invalidation) empty() bool {
+	return len(inv.subjects)+len(inv.schemas)+len(inv.configs)+len(inv.modes) == 0
+}
+
 func (c *cache) invalidate(inv invalidation) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.invalidateLocked(inv)
+}
+
+// wrote invalidates what a write this process made changed, then keeps what the write knows
+// is there now: the subject's versions and the schema. It keeps them only when nothing was
+// invalidated since gen, read before the write started: a notice of a later write on another
+// replica may have come in between, and what this write knows would hide it.
+func (c *cache) wrote(inv invalidation, gen uint64, subject string, rows []versionRow, s *storedSchema) *storedSchema {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	keep := c.gen == gen
+	c.invalidateLocked(inv)
+	if keep {
+		c.subjects[subject] = rows
+	}
+	if old, ok := c.schemas[s.id]; ok {
+		return old // keep the one that may already be parsed
+	}
+	if keep {
+		c.schemas[s.id] = s
+	}
+	return s
+}
+
+// reset drops everything: after the listening connection was lost, another replica's writes
+// may have gone unheard. A listing older than this reads everything again.
+func (c *cache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.schemas = map[int]*storedSchema{}
+	c.subjects = map[string][]versionRow{}
+	c.configs = map[string]*Config{}
+	c.modes = map[string]string{}
+	c.changes, c.changesFrom = nil, c.gen
+}
+
+func (c *cache) invalidateLocked(inv invalidation) {
 	c.gen++
 	changed := append(slices.Clone(inv.subjects), inv.configs...)
 	if len(c.changes) == maxChanges {
@@ -161,10 +201,7 @@ func (c *cache) invalidate(inv invalidation) {
 		delete(c.subjects, s)
 	}
 	for _, id := range inv.schemas {
-		if s, ok := c.schemas[id]; ok {
-			delete(c.byGUID, s.guid+"/"+s.typ)
-			delete(c.schemas, id)
-		}
+		delete(c.schemas, id)
 	}
 	for _, k := range inv.configs {
 		delete(c.configs, k)

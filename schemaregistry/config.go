@@ -1,10 +1,6 @@
 package schemaregistry
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-)
+import "context"
 
 // storedConfig reads the config row at key (a subject or globalKey); nil when there is none.
 func (r *Registry) storedConfig(ctx context.Context, key string) (*Config, error) {
@@ -12,20 +8,9 @@ func (r *Registry) storedConfig(ctx context.Context, key string) (*Config, error
 		return c, nil
 	}
 	gen := r.cache.generation()
-	var level, policy sql.NullString
-	var normalize sql.NullBool
-	err := r.db.Read.QueryRowContext(ctx, "SELECT compatibility, compatibility_policy, normalize FROM sr_config WHERE subject = ?", key).
-		Scan(&level, &policy, &normalize)
-	var cfg *Config
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
+	cfg, err := r.store.config(ctx, key)
+	if err != nil {
 		return nil, storeError("read config", err)
-	default:
-		cfg = &Config{CompatibilityLevel: level.String, CompatibilityPolicy: policy.String}
-		if normalize.Valid {
-			cfg.Normalize = &normalize.Bool
-		}
 	}
 	r.cache.putConfig(key, cfg, gen)
 	return cfg, nil
@@ -34,14 +19,19 @@ func (r *Registry) storedConfig(ctx context.Context, key string) (*Config, error
 // GlobalConfig is the registry-wide config (BACKWARD unless changed).
 func (r *Registry) GlobalConfig(ctx context.Context) (Config, error) {
 	cfg, err := r.storedConfig(ctx, globalKey)
-	if err != nil || cfg == nil {
-		return Config{CompatibilityLevel: Backward}, err
+	return globalConfig(cfg), err
+}
+
+// globalConfig is the global config when its row holds cfg (nil: none).
+func globalConfig(cfg *Config) Config {
+	if cfg == nil {
+		return Config{CompatibilityLevel: Backward}
 	}
 	out := *cfg
 	if out.CompatibilityLevel == "" {
 		out.CompatibilityLevel = Backward
 	}
-	return out, nil
+	return out
 }
 
 // SubjectConfig is subject's own config; without one it is 40408, or the global config when
@@ -99,36 +89,25 @@ func (r *Registry) SetConfig(ctx context.Context, subject string, u ConfigUpdate
 		}
 		key = subject
 	}
-	var level any
 	if u.Compatibility != "" {
 		l, err := parseLevel(u.Compatibility)
 		if err != nil {
 			return Config{}, err
 		}
-		u.Compatibility, level = l, l
+		u.Compatibility = l
 	}
-	var policy any
 	if u.CompatibilityPolicy != "" {
 		p, err := parsePolicy(u.CompatibilityPolicy)
 		if err != nil {
 			return Config{}, err
 		}
-		u.CompatibilityPolicy, policy = p, p
+		u.CompatibilityPolicy = p
 	}
-	var normalize any
-	if u.Normalize != nil {
-		normalize = *u.Normalize
-	}
-	r.writeMu.Lock()
-	defer r.writeMu.Unlock()
-	_, err := r.db.Write.ExecContext(ctx, `INSERT INTO sr_config (subject, compatibility, compatibility_policy, normalize) VALUES (?, ?, ?, ?)
-		ON CONFLICT (subject) DO UPDATE SET
-			compatibility = coalesce(excluded.compatibility, compatibility),
-			compatibility_policy = coalesce(excluded.compatibility_policy, compatibility_policy),
-			normalize = coalesce(excluded.normalize, normalize)`, key, level, policy, normalize)
-	r.cache.invalidate(invalidation{configs: []string{key}})
+	err := r.write(ctx, "update config", func(tx storeTx) (invalidation, error) {
+		return invalidation{configs: []string{key}}, tx.setConfig(ctx, key, u)
+	})
 	if err != nil {
-		return Config{}, storeError("update config", err)
+		return Config{}, err
 	}
 	return Config{CompatibilityLevel: u.Compatibility, CompatibilityPolicy: u.CompatibilityPolicy, Normalize: u.Normalize}, nil
 }
@@ -140,31 +119,22 @@ func (r *Registry) DeleteConfig(ctx context.Context, subject string) (Config, er
 	if subject != "" {
 		key = subject
 	}
-	r.writeMu.Lock()
-	defer r.writeMu.Unlock()
 	var old Config
-	if subject == "" {
-		g, err := r.GlobalConfig(ctx)
-		if err != nil {
-			return Config{}, err
+	err := r.write(ctx, "delete config", func(tx storeTx) (invalidation, error) {
+		cfg, err := tx.deleteConfig(ctx, key)
+		switch {
+		case err != nil:
+			return invalidation{}, err
+		case subject == "":
+			old = globalConfig(cfg)
+		case cfg == nil:
+			return invalidation{}, newError(CodeSubjectNotFound, "Subject '%s' not found: it has no subject-level config to delete.", subject)
+		default:
+			old = *cfg
 		}
-		old = g
-	} else {
-		cfg, err := r.storedConfig(ctx, key)
-		if err != nil {
-			return Config{}, err
-		}
-		if cfg == nil {
-			return Config{}, newError(CodeSubjectNotFound, "Subject '%s' not found: it has no subject-level config to delete.", subject)
-		}
-		old = *cfg
-	}
-	_, err := r.db.Write.ExecContext(ctx, "DELETE FROM sr_config WHERE subject = ?", key)
-	r.cache.invalidate(invalidation{configs: []string{key}})
-	if err != nil {
-		return Config{}, storeError("delete config", err)
-	}
-	return old, nil
+		return invalidation{configs: []string{key}}, nil
+	})
+	return old, err
 }
 
 // storedMode reads the mode row at key; "" when there is none.
@@ -173,9 +143,8 @@ func (r *Registry) storedMode(ctx context.Context, key string) (string, error) {
 		return m, nil
 	}
 	gen := r.cache.generation()
-	var mode string
-	err := r.db.Read.QueryRowContext(ctx, "SELECT mode FROM sr_mode WHERE subject = ?", key).Scan(&mode)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	mode, err := r.store.mode(ctx, key)
+	if err != nil {
 		return "", storeError("read mode", err)
 	}
 	r.cache.putMode(key, mode, gen)
@@ -207,18 +176,42 @@ func (r *Registry) SubjectMode(ctx context.Context, subject string, defaultToGlo
 	return r.GlobalMode(ctx)
 }
 
-// effectiveMode is the mode that applies to subject. A global READONLY_OVERRIDE wins over
-// subject modes; otherwise the subject's own mode, else the global one.
+// effectiveMode is the mode that applies to subject, from the cache.
 func (r *Registry) effectiveMode(ctx context.Context, subject string) (string, error) {
-	global, err := r.GlobalMode(ctx)
-	if err != nil || global == ReadOnlyOverride {
-		return global, err
+	return effectiveMode(ctx, subject, r.storedMode)
+}
+
+// effectiveMode is the mode that applies to subject, stored reading the mode rows ("" when
+// none). A global READONLY_OVERRIDE wins over subject modes; otherwise the subject's own mode,
+// else the global one.
+func effectiveMode(ctx context.Context, subject string, stored func(ctx context.Context, key string) (string, error)) (string, error) {
+	global, err := stored(ctx, globalKey)
+	if err != nil {
+		return "", err
 	}
-	m, err := r.storedMode(ctx, subject)
+	if global == "" {
+		global = ReadWrite
+	}
+	if global == ReadOnlyOverride || subject == "" {
+		return global, nil
+	}
+	m, err := stored(ctx, subject)
 	if err != nil || m != "" {
 		return m, err
 	}
 	return global, nil
+}
+
+// refuseReadOnly answers 42205 when subject may not be written, stored reading the mode rows.
+func refuseReadOnly(ctx context.Context, subject string, stored func(ctx context.Context, key string) (string, error)) error {
+	mode, err := effectiveMode(ctx, subject, stored)
+	if err != nil {
+		return err
+	}
+	if mode == ReadOnly || mode == ReadOnlyOverride {
+		return errReadOnly(subject)
+	}
+	return nil
 }
 
 // SetMode changes the mode of subject, or the global one when subject is "". Entering IMPORT
@@ -235,31 +228,26 @@ func (r *Registry) SetMode(ctx context.Context, subject, mode string, force bool
 	if err != nil {
 		return "", err
 	}
-	r.writeMu.Lock()
-	defer r.writeMu.Unlock()
-	if m == Import && !force {
-		current, err := r.effectiveMode(ctx, subject)
-		if err != nil {
-			return "", err
-		}
-		if current != Import {
-			q, args := "SELECT count(*) FROM sr_versions WHERE deleted = 0", []any{}
-			if subject != "" {
-				q, args = q+" AND subject = ?", append(args, subject)
+	err = r.write(ctx, "update mode", func(tx storeTx) (invalidation, error) {
+		if m == Import && !force {
+			current, err := effectiveMode(ctx, subject, tx.mode)
+			if err != nil {
+				return invalidation{}, err
 			}
-			var n int
-			if err := r.db.Read.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-				return "", storeError("count versions", err)
-			}
-			if n > 0 {
-				return "", newError(CodeOperationNotPermitted, "Cannot import since found existing subjects: %d live versions exist; delete them or set the mode with force=true", n)
+			if current != Import {
+				n, err := tx.liveVersions(ctx, subject)
+				if err != nil {
+					return invalidation{}, err
+				}
+				if n > 0 {
+					return invalidation{}, newError(CodeOperationNotPermitted, "Cannot import since found existing subjects: %d live versions exist; delete them or set the mode with force=true", n)
+				}
 			}
 		}
-	}
-	_, err = r.db.Write.ExecContext(ctx, "INSERT INTO sr_mode (subject, mode) VALUES (?, ?) ON CONFLICT (subject) DO UPDATE SET mode = excluded.mode", key, m)
-	r.cache.invalidate(invalidation{modes: []string{key}})
+		return invalidation{modes: []string{key}}, tx.setMode(ctx, key, m)
+	})
 	if err != nil {
-		return "", storeError("update mode", err)
+		return "", err
 	}
 	return m, nil
 }
@@ -271,22 +259,38 @@ func (r *Registry) DeleteMode(ctx context.Context, subject string) (string, erro
 	if subject != "" {
 		key = subject
 	}
-	r.writeMu.Lock()
-	defer r.writeMu.Unlock()
-	old, err := r.storedMode(ctx, key)
-	if err != nil {
-		return "", err
-	}
-	if old == "" {
-		if subject != "" {
-			return "", newError(CodeSubjectNotFound, "Subject '%s' not found: it has no subject-level mode to delete.", subject)
+	var old string
+	err := r.write(ctx, "delete mode", func(tx storeTx) (invalidation, error) {
+		var err error
+		if old, err = tx.deleteMode(ctx, key); err != nil {
+			return invalidation{}, err
 		}
-		old = ReadWrite
+		if old == "" {
+			if subject != "" {
+				return invalidation{}, newError(CodeSubjectNotFound, "Subject '%s' not found: it has no subject-level mode to delete.", subject)
+			}
+			old = ReadWrite
+		}
+		return invalidation{modes: []string{key}}, nil
+	})
+	return old, err
+}
+
+// write runs f in one write transaction under the store's write lock. What f says it changed
+// is announced to the other replicas in the same transaction and dropped from this one's
+// caches.
+func (r *Registry) write(ctx context.Context, op string, f func(tx storeTx) (invalidation, error)) error {
+	var inv invalidation
+	err := r.store.write(ctx, func(tx storeTx) error {
+		changed, err := f(tx)
+		if err != nil {
+			return err
+		}
+		inv = changed
+		return tx.changed(ctx, r.notice(inv))
+	})
+	if !inv.empty() {
+		r.cache.invalidate(inv) // even after a failed commit: it may have happened
 	}
-	_, err = r.db.Write.ExecContext(ctx, "DELETE FROM sr_mode WHERE subject = ?", key)
-	r.cache.invalidate(invalidation{modes: []string{key}})
-	if err != nil {
-		return "", storeError("delete mode", err)
-	}
-	return old, nil
+	return storeError(op, err)
 }

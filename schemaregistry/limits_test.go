@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 // chained registers subjects t0 … tn-1 where ti's record has a field of ti-1's type, referenced
@@ -64,18 +67,18 @@ func TestReferenceCountLimit(t *testing.T) {
 // TestReferenceCycleRefused: registration cannot make a cycle (a reference names an existing
 // version), so one is made by editing the store; resolving it is refused, not looped.
 func TestReferenceCycleRefused(t *testing.T) {
-	r := newRegistry(t)
-	chained(t, r, 2) // t1 → t0
-	if _, err := r.db.Write.Exec(`UPDATE sr_schemas SET refs = '[{"name":"ex.T1","subject":"t1","version":1}]' WHERE id = 1`); err != nil {
-		t.Fatal(err)
-	}
-	fresh := New(r.db, r.formats) // without the cached schemas
-	top := `{"type":"record","name":"Top","namespace":"ex","fields":[{"name":"f","type":"ex.T1"}]}`
-	_, err := fresh.Register(ctx, "top", NewSchema{Schema: top, References: []Reference{{Name: "ex.T1", Subject: "t1", Version: 1}}}, RegisterOptions{})
-	wantCode(t, err, CodeInvalidSchema)
-	if !strings.Contains(err.Error(), "cycle") {
-		t.Fatalf("error does not name the cycle: %v", err)
-	}
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := New(db, Formats())
+		chained(t, r, 2) // t1 → t0
+		testExec(t, db, `UPDATE sr_schemas SET refs = '[{"name":"ex.T1","subject":"t1","version":1}]' WHERE id = 1`)
+		fresh := New(db, r.formats) // without the cached schemas
+		top := `{"type":"record","name":"Top","namespace":"ex","fields":[{"name":"f","type":"ex.T1"}]}`
+		_, err := fresh.Register(ctx, "top", NewSchema{Schema: top, References: []Reference{{Name: "ex.T1", Subject: "t1", Version: 1}}}, RegisterOptions{})
+		wantCode(t, err, CodeInvalidSchema)
+		if !strings.Contains(err.Error(), "cycle") {
+			t.Fatalf("error does not name the cycle: %v", err)
+		}
+	})
 }
 
 func TestSchemaSizeAndNestingLimits(t *testing.T) {

@@ -2,13 +2,14 @@ package schemaregistry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 )
 
 // SchemaByID returns the schema with a global id (Subject and Version empty). A warm cache
-// answers without touching SQLite.
+// answers without touching the database.
 func (r *Registry) SchemaByID(ctx context.Context, id int) (Schema, error) {
 	s, err := r.schemaByID(ctx, id)
 	if err != nil {
@@ -19,9 +20,13 @@ func (r *Registry) SchemaByID(ctx context.Context, id int) (Schema, error) {
 
 // SchemaByGUID returns the schema with Confluent's GUID (its MD5 as a UUID).
 func (r *Registry) SchemaByGUID(ctx context.Context, guid string) (Schema, error) {
-	s, err := r.loadSchema(ctx, r.db.Read, "guid = ?", strings.ToLower(guid))
+	guid = strings.ToLower(guid)
+	s, err := r.store.schemaByGUID(ctx, guid)
+	if errors.Is(err, errNoRow) {
+		return Schema{}, errSchemaNotFound(guid)
+	}
 	if err != nil {
-		return Schema{}, err
+		return Schema{}, storeError("read schema", err)
 	}
 	if cached, ok := r.cache.schema(s.id); ok {
 		s = cached
@@ -31,11 +36,8 @@ func (r *Registry) SchemaByGUID(ctx context.Context, guid string) (Schema, error
 
 // MaxID is the largest schema id in use (0 when empty).
 func (r *Registry) MaxID(ctx context.Context) (int, error) {
-	var id int
-	if err := r.db.Read.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM sr_schemas").Scan(&id); err != nil {
-		return 0, storeError("read max id", err)
-	}
-	return id, nil
+	id, err := r.store.maxID(ctx)
+	return id, storeError("read max id", err)
 }
 
 // SubjectFilter selects subjects or schemas in a listing.
@@ -47,43 +49,13 @@ type SubjectFilter struct {
 	Limit       int // 0 or less: no limit
 }
 
-func (f SubjectFilter) deletedClause() string {
-	switch {
-	case f.DeletedOnly:
-		return "deleted = 1"
-	case f.Deleted:
-		return "1"
-	default:
-		return "deleted = 0"
-	}
-}
-
-func (f SubjectFilter) page() (string, []any) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = -1
-	}
-	return " LIMIT ? OFFSET ?", []any{limit, max(f.Offset, 0)}
-}
-
 // Subjects lists subject names, sorted.
 func (r *Registry) Subjects(ctx context.Context, f SubjectFilter) ([]string, error) {
-	page, args := f.page()
-	rows, err := r.db.Read.QueryContext(ctx, "SELECT DISTINCT subject FROM sr_versions WHERE "+f.deletedClause()+
-		" AND substr(subject, 1, length(?)) = ? ORDER BY subject"+page, append([]any{f.Prefix, f.Prefix}, args...)...)
+	out, err := r.store.subjects(ctx, f)
 	if err != nil {
 		return nil, storeError("list subjects", err)
 	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, storeError("list subjects", err)
-		}
-		out = append(out, s)
-	}
-	return out, storeError("list subjects", rows.Err())
+	return out, nil
 }
 
 // Versions lists subject's version numbers (40401 when there are none to list).
@@ -166,32 +138,11 @@ func (r *Registry) ReferencedBy(ctx context.Context, subject string, version int
 	if err != nil {
 		return nil, err
 	}
-	return r.referrers(ctx, r.db.Read, subject, v.Version, false)
-}
-
-// referrers lists the schema ids that reference subject/version through versions that are live
-// (or any version, when withDeleted).
-func (r *Registry) referrers(ctx context.Context, q querier, subject string, version int, withDeleted bool) ([]int, error) {
-	cond := "v.deleted = 0"
-	if withDeleted {
-		cond = "1"
-	}
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT ref.schema_id FROM sr_references ref
-		JOIN sr_versions v ON v.schema_id = ref.schema_id
-		WHERE ref.ref_subject = ? AND ref.ref_version = ? AND `+cond+` ORDER BY ref.schema_id`, subject, version)
+	refs, err := r.store.referrers(ctx, subject, v.Version, false)
 	if err != nil {
 		return nil, storeError("read references", err)
 	}
-	defer rows.Close()
-	out := []int{}
-	for rows.Next() {
-		var id int
-		if err := rows.Scan(&id); err != nil {
-			return nil, storeError("read references", err)
-		}
-		out = append(out, id)
-	}
-	return out, storeError("read references", rows.Err())
+	return referringIDs(refs), nil
 }
 
 // VersionsForID lists the subject versions that use schema id (40403 when the id is unknown).
@@ -199,24 +150,11 @@ func (r *Registry) VersionsForID(ctx context.Context, id int, deleted bool) ([]S
 	if _, err := r.schemaByID(ctx, id); err != nil {
 		return nil, err
 	}
-	cond := "deleted = 0"
-	if deleted {
-		cond = "1"
-	}
-	rows, err := r.db.Read.QueryContext(ctx, "SELECT subject, version FROM sr_versions WHERE schema_id = ? AND "+cond+" ORDER BY subject, version", id)
+	out, err := r.store.versionsForID(ctx, id, deleted)
 	if err != nil {
 		return nil, storeError("read versions of schema "+strconv.Itoa(id), err)
 	}
-	defer rows.Close()
-	out := []SubjectVersion{}
-	for rows.Next() {
-		var sv SubjectVersion
-		if err := rows.Scan(&sv.Subject, &sv.Version); err != nil {
-			return nil, storeError("read versions of schema", err)
-		}
-		out = append(out, sv)
-	}
-	return out, storeError("read versions of schema", rows.Err())
+	return out, nil
 }
 
 // SubjectsForID lists the subjects that use schema id.
@@ -290,6 +228,6 @@ func (r *Registry) Counts(ctx context.Context) (Counts, error) {
 	for _, s := range x.all {
 		c.Versions += s.Versions
 	}
-	err = r.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM sr_schemas`).Scan(&c.Schemas)
+	c.Schemas, err = r.store.schemaCount(ctx)
 	return c, storeError("count registry", err)
 }

@@ -2,8 +2,8 @@ package schemaregistry
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -34,59 +34,46 @@ type storedReason struct {
 	Message string `json:"message"`
 }
 
-// recordRefusal writes down that a schema of type typ was refused under subject, and forgets
-// the subject's oldest refusals beyond refusalsKept, in one transaction. The caller holds
-// writeMu.
-func (r *Registry) recordRefusal(ctx context.Context, subject, typ string, b *breakage) error {
+// recordRefusal writes down that a schema of type typ was refused under subject, when it had
+// the versions rows, and forgets the subject's oldest refusals beyond refusalsKept. errStale
+// means the subject no longer has them (current is what it has), and nothing was written.
+func (r *Registry) recordRefusal(ctx context.Context, subject, typ string, b *breakage, rows []versionRow) (current []versionRow, err error) {
 	var reasons []storedReason
 	for _, c := range changesOf(b.diffs[:min(len(b.diffs), refusalReasonsKept)], "") {
 		reasons = append(reasons, storedReason{Type: c.Type, Path: c.Path, Message: c.Message})
 	}
 	text, err := json.Marshal(reasons)
 	if err != nil {
-		return fmt.Errorf("record the refusal of %q: %w", subject, err)
+		return nil, fmt.Errorf("record the refusal of %q: %w", subject, err)
 	}
-	return r.inTx(ctx, "record a refused registration", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sr_refusals (subject, schema_type, compatibility, against_version, reasons, reason_count, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, subject, typ, b.level, b.against.version, string(text), len(b.diffs), r.now().UnixMilli()); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM sr_refusals WHERE subject = ? AND id NOT IN
-			(SELECT id FROM sr_refusals WHERE subject = ? ORDER BY id DESC LIMIT ?)`, subject, subject, refusalsKept)
-		return err
-	})
+	f := refusalRow{subject: subject, typ: typ, level: b.level, against: b.against.version, reasonCount: len(b.diffs),
+		reasons: string(text), created: r.now().UnixMilli(), notice: r.refusalNotice(subject)}
+	current, err = r.store.recordRefusal(ctx, f, rows, refusalsKept)
+	if errors.Is(err, errStale) {
+		return current, err
+	}
+	return nil, storeError("record a refused registration", err)
+}
+
+// decodeReasons reads sr_refusals.reasons.
+func decodeReasons(text string) ([]Change, error) {
+	var reasons []storedReason
+	if err := json.Unmarshal([]byte(text), &reasons); err != nil {
+		return nil, fmt.Errorf("the reasons of a refused registration: %w", err)
+	}
+	var out []Change
+	for _, c := range reasons {
+		out = append(out, Change{Type: c.Type, Path: c.Path, Message: c.Message})
+	}
+	return out, nil
 }
 
 // Refusals lists the newest refused registrations of subject, or of every subject when subject
 // is "", newest first, at most limit of them.
 func (r *Registry) Refusals(ctx context.Context, subject string, limit int) ([]Refusal, error) {
-	where, args := "", []any{}
-	if subject != "" {
-		where, args = "WHERE subject = ?", append(args, subject)
-	}
-	query := `SELECT subject, schema_type, compatibility, against_version, reasons, reason_count, created_at
-		FROM sr_refusals ` + where + ` ORDER BY id DESC LIMIT ?`
-	args = append(args, limit)
-	rows, err := r.db.Read.QueryContext(ctx, query, args...)
+	out, err := r.store.refusals(ctx, subject, limit)
 	if err != nil {
 		return nil, storeError("read refused registrations", err)
 	}
-	defer rows.Close()
-	out := []Refusal{}
-	for rows.Next() {
-		var f Refusal
-		var text string
-		if err := rows.Scan(&f.Subject, &f.SchemaType, &f.Level, &f.Against, &text, &f.ReasonCount, &f.Timestamp); err != nil {
-			return nil, storeError("read refused registrations", err)
-		}
-		var reasons []storedReason
-		if err := json.Unmarshal([]byte(text), &reasons); err != nil {
-			return nil, storeError("read the reasons of a refused registration", err)
-		}
-		for _, c := range reasons {
-			f.Reasons = append(f.Reasons, Change{Type: c.Type, Path: c.Path, Message: c.Message})
-		}
-		out = append(out, f)
-	}
-	return out, storeError("read refused registrations", rows.Err())
+	return out, nil
 }

@@ -1,9 +1,11 @@
 package schemaregistry
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 // TestRefusalsAreRecorded: a registration refused as incompatible is written down with the level,
@@ -11,8 +13,11 @@ import (
 // errors are not; the list survives a restart, keeps the newest of each subject, and goes with
 // a hard-deleted subject.
 func TestRefusalsAreRecorded(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "eventlens.db")
-	r := New(openDB(t, path), Formats())
+	storagetest.Each(t, testRefusalsAreRecorded)
+}
+
+func testRefusalsAreRecorded(t *testing.T, db *storage.DB) {
+	r := New(db, Formats())
 	at := time.UnixMilli(1_700_000_000_000)
 	r.now = func() time.Time { return at }
 
@@ -35,7 +40,7 @@ func TestRefusalsAreRecorded(t *testing.T) {
 	_, err = r.Register(ctx, "other-value", NewSchema{Schema: `{"type":"record","name":"Other","fields":[]}`}, RegisterOptions{})
 	wantCode(t, err, CodeIncompatibleSchema)
 
-	r2 := New(openDB(t, path), Formats()) // what was refused survives a restart
+	r2 := New(db, Formats()) // what was refused survives a restart
 	got, err := r2.Refusals(ctx, "orders-value", 10)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("refusals of orders-value: %+v %v", got, err)

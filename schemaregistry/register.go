@@ -1,11 +1,11 @@
 package schemaregistry
 
 import (
+	"cmp"
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 )
@@ -46,43 +46,76 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 
 	// The common case, a client registering what it registered before, needs no lock.
 	if in.ID <= 0 && in.Version <= 0 {
-		if s, ok, err := r.liveVersionOf(ctx, subject, next); err != nil || ok {
+		rows, err := r.versions(ctx, subject)
+		if err != nil {
+			return Schema{}, err
+		}
+		if s, ok, err := r.liveVersionIn(ctx, subject, rows, next); err != nil || ok {
 			return s, err
 		}
 	}
 
-	r.writeMu.Lock()
-	defer r.writeMu.Unlock()
+	// Registrations of one subject take turns here, and each decides on the versions this
+	// process cached; the store writes only if the subject still has them. If it does not,
+	// a registration on another replica came first (its notice is on its way): decide again
+	// on the versions as the store found them. Each retry means another replica's
+	// registration of this subject landed, so a handful is plenty.
+	mu := &r.registering[subjectHash(subject)%uint32(len(r.registering))]
+	mu.Lock()
+	defer mu.Unlock()
 	rows, err := r.versions(ctx, subject)
 	if err != nil {
 		return Schema{}, err
 	}
-	if in.ID <= 0 && in.Version <= 0 {
-		if s, ok, err := r.liveVersionOf(ctx, subject, next); err != nil || ok {
+	for attempt := 1; ; attempt++ {
+		s, current, err := r.register(ctx, subject, rows, next, in, mode, cfg, opt)
+		if !errors.Is(err, errStale) {
 			return s, err
 		}
+		if attempt == maxRegisterAttempts {
+			return Schema{}, storeError("register schema", fmt.Errorf("subject %q changed on other replicas %d times while registering", subject, attempt))
+		}
+		r.cache.invalidate(invalidation{subjects: []string{subject}})
+		rows = current
 	}
+}
 
-	schemaID, err := r.existingID(ctx, next, in.ID)
-	if err != nil {
-		return Schema{}, err
+// maxRegisterAttempts bounds how often a registration decides again because other replicas
+// registered under its subject meanwhile.
+const maxRegisterAttempts = 32
+
+// subjectHash spreads subjects over Registry.registering.
+func subjectHash(subject string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(subject))
+	return h.Sum32()
+}
+
+// register decides what registering next under subject means when the subject has the
+// versions rows, and writes it. errStale means rows were no longer the subject's versions:
+// nothing was written, and current is what the subject has now.
+func (r *Registry) register(ctx context.Context, subject string, rows []versionRow, next *prepared, in NewSchema, mode string, cfg Config, opt RegisterOptions) (s Schema, current []versionRow, err error) {
+	if in.ID <= 0 && in.Version <= 0 {
+		if s, ok, err := r.liveVersionIn(ctx, subject, rows, next); err != nil || ok {
+			return s, nil, err
+		}
 	}
 	if mode != Import && !opt.Force {
 		previous, err := r.previousVersions(ctx, rows)
 		if err != nil {
-			return Schema{}, err
+			return Schema{}, nil, err
 		}
 		b, err := r.breaks(ctx, cfg, next, previous)
 		if err != nil {
-			return Schema{}, err
+			return Schema{}, nil, err
 		}
 		if b != nil {
 			// The console shows what was refused; a refusal that cannot be written is a store
 			// failure like any other write's.
-			if err := r.recordRefusal(ctx, subject, next.typ, b); err != nil {
-				return Schema{}, err
+			if current, err := r.recordRefusal(ctx, subject, next.typ, b, rows); err != nil {
+				return Schema{}, current, err
 			}
-			return Schema{}, newError(CodeIncompatibleSchema, "Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [%s]", subject, strings.Join(b.messages(), ", "))
+			return Schema{}, nil, newError(CodeIncompatibleSchema, "Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [%s]", subject, strings.Join(b.messages(), ", "))
 		}
 	}
 
@@ -92,24 +125,39 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 	}
 	if in.Version > 0 {
 		if mode != Import && in.Version != version {
-			return Schema{}, errInvalidSchema("Version %d is not one more than the previous version of subject %q (the next is %d)", in.Version, subject, version)
+			return Schema{}, nil, errInvalidSchema("Version %d is not one more than the previous version of subject %q (the next is %d)", in.Version, subject, version)
 		}
 		for _, v := range rows {
 			if v.version == in.Version {
-				return Schema{}, newError(CodeOperationNotPermitted, "Subject %s already has version %d (schema id %d); a version cannot be overwritten", subject, in.Version, v.schemaID)
+				return Schema{}, nil, newError(CodeOperationNotPermitted, "Subject %s already has version %d (schema id %d); a version cannot be overwritten", subject, in.Version, v.schemaID)
 			}
 		}
 		version = in.Version
 	}
-	return r.insertVersion(ctx, subject, version, schemaID, next, in)
+
+	stored := &storedSchema{guid: next.guid, typ: next.typ, text: next.text, refs: next.refs, metadata: in.Metadata, ruleSet: in.RuleSet}
+	inv := invalidation{subjects: []string{subject}}
+	gen := r.cache.generation()
+	v := newVersion{subject: subject, version: version, id: max(in.ID, 0), schema: stored, created: r.now().UnixMilli(), expected: rows, notice: r.notice(inv)}
+	id, current, err := r.store.insertVersion(ctx, v)
+	switch {
+	case errors.Is(err, errStale):
+		return Schema{}, current, err
+	case errors.Is(err, errIDTaken):
+		return Schema{}, nil, newError(CodeIDDoesNotMatch, "Schema id %d is already used by a different schema; import this schema with another id", in.ID)
+	case err != nil:
+		r.cache.invalidate(inv) // the commit may have happened
+		return Schema{}, nil, storeError("register schema", err)
+	}
+	stored.id = id
+	row := versionRow{version: version, schemaID: id, created: v.created}
+	at, _ := slices.BinarySearchFunc(rows, version, func(v versionRow, n int) int { return cmp.Compare(v.version, n) })
+	stored = r.cache.wrote(inv, gen, subject, slices.Insert(slices.Clone(rows), at, row), stored)
+	return toSchema(subject, row, stored), nil, nil
 }
 
-// liveVersionOf finds next among subject's live versions.
-func (r *Registry) liveVersionOf(ctx context.Context, subject string, next *prepared) (Schema, bool, error) {
-	rows, err := r.versions(ctx, subject)
-	if err != nil {
-		return Schema{}, false, err
-	}
+// liveVersionIn finds next among subject's live versions rows.
+func (r *Registry) liveVersionIn(ctx context.Context, subject string, rows []versionRow, next *prepared) (Schema, bool, error) {
 	for i := len(rows) - 1; i >= 0; i-- {
 		if rows[i].deleted {
 			continue
@@ -123,102 +171,6 @@ func (r *Registry) liveVersionOf(ctx context.Context, subject string, next *prep
 		}
 	}
 	return Schema{}, false, nil
-}
-
-// existingID returns the id next already has (0 if none). With an explicit id (IMPORT), the id
-// must be free or hold this very schema (42207 otherwise).
-func (r *Registry) existingID(ctx context.Context, next *prepared, explicit int) (int, error) {
-	if explicit > 0 {
-		s, err := r.schemaByID(ctx, explicit)
-		if ErrorCode(err) == CodeSchemaNotFound {
-			return explicit, nil
-		}
-		if err != nil {
-			return 0, err
-		}
-		if s.guid != next.guid || s.typ != next.typ {
-			return 0, newError(CodeIDDoesNotMatch, "Schema id %d is already used by a different schema; import this schema with another id", explicit)
-		}
-		return explicit, nil
-	}
-	var id int
-	err := r.db.Read.QueryRowContext(ctx, "SELECT id FROM sr_schemas WHERE guid = ? AND schema_type = ? ORDER BY id LIMIT 1", next.guid, next.typ).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, storeError("find schema", err)
-	}
-	return id, nil
-}
-
-// insertVersion writes the schema (if new) and the version in one transaction.
-func (r *Registry) insertVersion(ctx context.Context, subject string, version, schemaID int, next *prepared, in NewSchema) (Schema, error) {
-	now := r.now().UnixMilli()
-	tx, err := r.db.Write.BeginTx(ctx, nil)
-	if err != nil {
-		return Schema{}, storeError("register schema", err)
-	}
-	defer tx.Rollback()
-	exists := false
-	if schemaID > 0 {
-		err := tx.QueryRowContext(ctx, "SELECT 1 FROM sr_schemas WHERE id = ?", schemaID).Scan(new(int))
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return Schema{}, storeError("register schema", err)
-		}
-		exists = err == nil
-	}
-	if !exists {
-		refs, _ := json.Marshal(next.refs)
-		md, rs := jsonOrNil(in.Metadata), jsonOrNil(in.RuleSet)
-		var id any
-		if schemaID > 0 {
-			id = schemaID
-		}
-		res, err := tx.ExecContext(ctx, "INSERT INTO sr_schemas (id, guid, schema_type, schema, refs, metadata, rule_set, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			id, next.guid, next.typ, next.text, string(refs), md, rs, now)
-		if err != nil {
-			return Schema{}, storeError("register schema", err)
-		}
-		last, err := res.LastInsertId()
-		if err != nil {
-			return Schema{}, storeError("register schema", err)
-		}
-		schemaID = int(last)
-		for _, ref := range next.refs {
-			if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO sr_references (schema_id, ref_subject, ref_version) VALUES (?, ?, ?)", schemaID, ref.Subject, ref.Version); err != nil {
-				return Schema{}, storeError("register schema references", err)
-			}
-		}
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO sr_versions (subject, version, schema_id, deleted, created_at) VALUES (?, ?, ?, 0, ?)", subject, version, schemaID, now); err != nil {
-		return Schema{}, storeError("register version", err)
-	}
-	err = tx.Commit()
-	r.cache.invalidate(invalidation{subjects: []string{subject}})
-	if err != nil {
-		return Schema{}, storeError("register schema", err)
-	}
-	s, err := r.schemaByID(ctx, schemaID)
-	if err != nil {
-		return Schema{}, fmt.Errorf("read back schema %d: %w", schemaID, err)
-	}
-	return toSchema(subject, versionRow{version: version, schemaID: schemaID, created: now}, s), nil
-}
-
-func jsonOrNil(v any) any {
-	switch x := v.(type) {
-	case *Metadata:
-		if x == nil {
-			return nil
-		}
-	case *RuleSet:
-		if x == nil {
-			return nil
-		}
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // Lookup finds in among subject's versions (soft-deleted ones too when deleted): 40401 when the

@@ -2,30 +2,35 @@ package schemaregistry
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/eventlens/eventlens/schemaregistry/format"
-	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
 )
 
-// Registry is the schema registry service. It is safe for concurrent use: writes are serialized
-// (one transaction each on db.Write), reads go to the in-memory cache and, on a miss, db.Read.
+// Registry is the schema registry service. It is safe for concurrent use: writes take the
+// store's write lock (one at a time across every process on the database, see store), reads go
+// to the in-memory cache and, on a miss, to the store.
 type Registry struct {
-	db      *sqlitedb.DB
+	store   store
 	formats map[string]format.Format
 	cache   *cache
 	parses  parseCache
 	// summaries is the subject listing of the console, kept until the next write.
 	summaries summaryIndex
-	writeMu   sync.Mutex // one logical write at a time, so checks and writes see the same state
-	now       func() time.Time
-	limits    Limits
+	// registering makes the registrations of one subject take turns in this process (a
+	// subject hashes to one of them), so that only registrations on other replicas can make
+	// one's view of the subject stale (see Register).
+	registering [64]sync.Mutex
+	// origin tells this registry's notices from the other replicas' (see ReplicaHandlers).
+	origin string
+	now    func() time.Time
+	limits Limits
 }
 
 // Limits bound what one schema may pull in through its references. Zero fields take the value in
@@ -44,8 +49,8 @@ var DefaultLimits = Limits{MaxReferences: 1000, MaxReferenceDepth: 32, MaxSchema
 
 // New returns a registry over db that understands the given formats, keyed by schema type
 // (AVRO, JSON, PROTOBUF). A schema without a type is AVRO.
-func New(db *sqlitedb.DB, formats map[string]format.Format) *Registry {
-	return &Registry{db: db, formats: formats, cache: newCache(), now: time.Now, limits: DefaultLimits}
+func New(db *storage.DB, formats map[string]format.Format) *Registry {
+	return &Registry{store: newStore(db), formats: formats, cache: newCache(), origin: newOrigin(), now: time.Now, limits: DefaultLimits}
 }
 
 // SetLimits changes the reference limits; call it before the registry serves.
@@ -82,53 +87,20 @@ func (r *Registry) format(typ string) (format.Format, string, error) {
 	return f, typ, nil
 }
 
-// schemaByID returns the stored schema with id, from the cache or db.Read.
+// schemaByID returns the stored schema with id, from the cache or the store.
 func (r *Registry) schemaByID(ctx context.Context, id int) (*storedSchema, error) {
 	if s, ok := r.cache.schema(id); ok {
 		return s, nil
 	}
 	gen := r.cache.generation()
-	s, err := r.loadSchema(ctx, r.db.Read, "id = ?", id)
-	if err != nil {
-		return nil, err
-	}
-	return r.cache.putSchema(s, gen), nil
-}
-
-func (r *Registry) loadSchema(ctx context.Context, q querier, where string, arg any) (*storedSchema, error) {
-	var s storedSchema
-	var refs string
-	var md, rs sql.NullString
-	err := q.QueryRowContext(ctx, "SELECT id, guid, schema_type, schema, refs, metadata, rule_set FROM sr_schemas WHERE "+where+" ORDER BY id LIMIT 1", arg).
-		Scan(&s.id, &s.guid, &s.typ, &s.text, &refs, &md, &rs)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errSchemaNotFound(fmt.Sprint(arg))
+	s, err := r.store.schema(ctx, id)
+	if errors.Is(err, errNoRow) {
+		return nil, errSchemaNotFound(strconv.Itoa(id))
 	}
 	if err != nil {
 		return nil, storeError("read schema", err)
 	}
-	if err := json.Unmarshal([]byte(refs), &s.refs); err != nil {
-		return nil, storeError("read schema references", err)
-	}
-	if md.Valid {
-		s.metadata = new(Metadata)
-		if err := json.Unmarshal([]byte(md.String), s.metadata); err != nil {
-			return nil, storeError("read schema metadata", err)
-		}
-	}
-	if rs.Valid {
-		s.ruleSet = new(RuleSet)
-		if err := json.Unmarshal([]byte(rs.String), s.ruleSet); err != nil {
-			return nil, storeError("read schema rule set", err)
-		}
-	}
-	return &s, nil
-}
-
-// querier is what both *sql.DB and *sql.Tx offer.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	return r.cache.putSchema(s, gen), nil
 }
 
 // versions returns every version row of subject (soft-deleted ones included), ascending.
@@ -137,24 +109,12 @@ func (r *Registry) versions(ctx context.Context, subject string) ([]versionRow, 
 		return v, nil
 	}
 	gen := r.cache.generation()
-	rows, err := r.db.Read.QueryContext(ctx, "SELECT version, schema_id, deleted, created_at FROM sr_versions WHERE subject = ? ORDER BY version", subject)
+	rows, err := r.store.versions(ctx, subject)
 	if err != nil {
 		return nil, storeError("read subject versions", err)
 	}
-	defer rows.Close()
-	var out []versionRow
-	for rows.Next() {
-		var v versionRow
-		if err := rows.Scan(&v.version, &v.schemaID, &v.deleted, &v.created); err != nil {
-			return nil, storeError("read subject versions", err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, storeError("read subject versions", err)
-	}
-	r.cache.putSubject(subject, out, gen)
-	return out, nil
+	r.cache.putSubject(subject, rows, gen)
+	return rows, nil
 }
 
 // live keeps the versions that are not soft-deleted.
@@ -188,26 +148,32 @@ func findVersion(subject string, rows []versionRow, version int, withDeleted boo
 	return versionRow{}, errVersionNotFound(subject, version)
 }
 
-// parsed returns the parsed form of a stored schema, parsing it (with its references) once.
+// parsed returns the parsed form of a stored schema, parsing it (with its references) once. A
+// store failure while resolving its references is not kept: the next call tries again.
 func (r *Registry) parsed(ctx context.Context, s *storedSchema) (format.Schema, error) {
-	s.parseOnce.Do(func() {
-		ctx := context.WithoutCancel(ctx)
-		f, _, err := r.format(s.typ)
+	s.parseMu.Lock()
+	defer s.parseMu.Unlock()
+	if s.parseDone {
+		return s.parsed, s.parseErr
+	}
+	ctx = context.WithoutCancel(ctx)
+	f, _, err := r.format(s.typ)
+	if err != nil {
+		s.parseErr, s.parseDone = err, true
+		return nil, err
+	}
+	refs, _, err := r.resolveReferences(ctx, s.refs)
+	if ErrorCode(err) == CodeStore {
+		return nil, err
+	}
+	if err == nil {
+		s.parsed, err = f.Parse(s.text, refs)
 		if err != nil {
-			s.parseErr = err
-			return
+			err = errInvalidSchema("Stored schema %d no longer parses: %v", s.id, err)
 		}
-		refs, _, err := r.resolveReferences(ctx, s.refs)
-		if err != nil {
-			s.parseErr = err
-			return
-		}
-		s.parsed, s.parseErr = f.Parse(s.text, refs)
-		if s.parseErr != nil {
-			s.parseErr = errInvalidSchema("Stored schema %d no longer parses: %v", s.id, s.parseErr)
-		}
-	})
-	return s.parsed, s.parseErr
+	}
+	s.parseErr, s.parseDone = err, true
+	return s.parsed, err
 }
 
 // resolveReferences turns references into the texts a format parses, dependencies first, and

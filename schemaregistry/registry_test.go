@@ -6,28 +6,48 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/eventlens/eventlens/schemaregistry/avro"
 	"github.com/eventlens/eventlens/schemaregistry/format"
-	"github.com/eventlens/eventlens/sqlitedb"
+	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
-func openDB(t *testing.T, path string) *sqlitedb.DB {
+// The tests of what the registry stores run on both backends (storagetest.Each): its behaviour
+// is its store's, so they are the store's behaviour suite too. Tests of what it decides alone
+// (formats, limits, comparisons) run on SQLite. replicas_test.go has the tests of several
+// registries on one PostgreSQL.
+
+// newRegistry is a registry on a fresh SQLite file.
+func newRegistry(t testing.TB) *Registry {
 	t.Helper()
-	db, err := sqlitedb.Open(context.Background(), path)
+	return New(storagetest.SQLite(t), Formats())
+}
+
+// freshStore is an empty store of db's backend.
+func freshStore(t testing.TB, db *storage.DB) *storage.DB {
+	t.Helper()
+	if db.Postgres != nil {
+		return storagetest.Postgres(t)
+	}
+	return storagetest.SQLite(t)
+}
+
+// testExec runs a statement that both backends accept, for tests that set up what the API
+// cannot.
+func testExec(t testing.TB, db *storage.DB, query string) {
+	t.Helper()
+	var err error
+	if db.Postgres != nil {
+		_, err = db.Postgres.Pool.Exec(context.Background(), query)
+	} else {
+		_, err = db.SQLite.Write.Exec(query)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func newRegistry(t *testing.T) *Registry {
-	t.Helper()
-	return New(openDB(t, filepath.Join(t.TempDir(), "eventlens.db")), Formats())
 }
 
 // record is an Avro record named name with n int fields, each after the first with a default,
@@ -128,65 +148,71 @@ func TestMD5GoldenValues(t *testing.T) {
 }
 
 func TestIDsAndVersions(t *testing.T) {
-	r := newRegistry(t)
-	a1 := mustRegister(t, r, "a", record("A", 1))
-	a2 := mustRegister(t, r, "a", record("A", 2))
-	if a1.ID != 1 || a1.Version != 1 || a2.ID != 2 || a2.Version != 2 {
-		t.Fatalf("a1 %d/%d a2 %d/%d, want ids 1,2 versions 1,2", a1.ID, a1.Version, a2.ID, a2.Version)
-	}
-	// The same schema under another subject keeps its id; its version there is 1.
-	b1 := mustRegister(t, r, "b", record("A", 1))
-	if b1.ID != a1.ID || b1.Version != 1 {
-		t.Fatalf("same schema in b: id %d version %d, want id %d version 1", b1.ID, b1.Version, a1.ID)
-	}
-	// Registering a live version again returns it, without a check (level FULL would refuse v1 after v2? no: it is not checked at all).
-	if _, err := r.SetConfig(ctx, "a", ConfigUpdate{Compatibility: "full_transitive"}); err != nil {
-		t.Fatal(err)
-	}
-	again := mustRegister(t, r, "a", record("A", 1))
-	if again.ID != a1.ID || again.Version != 1 {
-		t.Fatalf("re-register: %+v", again)
-	}
-	// Whitespace does not make a schema new: the canonical text is what counts.
-	spaced := mustRegister(t, r, "a", strings.ReplaceAll(record("A", 2), ",", " , "))
-	if spaced.ID != a2.ID || spaced.Version != 2 {
-		t.Fatalf("re-register with spaces: %+v", spaced)
-	}
-	// Versions keep rising after a soft delete.
-	if _, err := r.DeleteVersion(ctx, "a", 2, false); err != nil {
-		t.Fatal(err)
-	}
-	a3 := mustRegister(t, r, "a", record("A", 2))
-	if a3.Version != 3 || a3.ID != a2.ID {
-		t.Fatalf("after soft delete: version %d id %d, want 3 and id %d", a3.Version, a3.ID, a2.ID)
-	}
-	versions, err := r.Versions(ctx, "a", SubjectFilter{})
-	if err != nil || fmt.Sprint(versions) != "[1 3]" {
-		t.Fatalf("versions %v %v", versions, err)
-	}
-	all, _ := r.Versions(ctx, "a", SubjectFilter{Deleted: true})
-	if fmt.Sprint(all) != "[1 2 3]" {
-		t.Fatalf("versions with deleted %v", all)
-	}
-	got, err := r.SchemaByID(ctx, a2.ID)
-	if err != nil || got.Schema != record("A", 2) || got.GUID == "" {
-		t.Fatalf("by id: %+v %v", got, err)
-	}
-	subjects, _ := r.SubjectsForID(ctx, a1.ID, false)
-	if fmt.Sprint(subjects) != "[a b]" {
-		t.Fatalf("subjects for id: %v", subjects)
-	}
-	c, err := r.Counts(ctx)
-	if err != nil || c != (Counts{Subjects: 2, Versions: 3, Schemas: 2}) {
-		t.Fatalf("counts %+v %v", c, err)
-	}
-	looked, err := r.Lookup(ctx, "b", NewSchema{Schema: record("A", 1)}, false, false)
-	if err != nil || looked.Version != 1 || looked.ID != a1.ID {
-		t.Fatalf("lookup %+v %v", looked, err)
-	}
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := New(db, Formats())
+		a1 := mustRegister(t, r, "a", record("A", 1))
+		a2 := mustRegister(t, r, "a", record("A", 2))
+		if a1.ID != 1 || a1.Version != 1 || a2.ID != 2 || a2.Version != 2 {
+			t.Fatalf("a1 %d/%d a2 %d/%d, want ids 1,2 versions 1,2", a1.ID, a1.Version, a2.ID, a2.Version)
+		}
+		// The same schema under another subject keeps its id; its version there is 1.
+		b1 := mustRegister(t, r, "b", record("A", 1))
+		if b1.ID != a1.ID || b1.Version != 1 {
+			t.Fatalf("same schema in b: id %d version %d, want id %d version 1", b1.ID, b1.Version, a1.ID)
+		}
+		// Registering a live version again returns it, without a check (level FULL would refuse v1 after v2? no: it is not checked at all).
+		if _, err := r.SetConfig(ctx, "a", ConfigUpdate{Compatibility: "full_transitive"}); err != nil {
+			t.Fatal(err)
+		}
+		again := mustRegister(t, r, "a", record("A", 1))
+		if again.ID != a1.ID || again.Version != 1 {
+			t.Fatalf("re-register: %+v", again)
+		}
+		// Whitespace does not make a schema new: the canonical text is what counts.
+		spaced := mustRegister(t, r, "a", strings.ReplaceAll(record("A", 2), ",", " , "))
+		if spaced.ID != a2.ID || spaced.Version != 2 {
+			t.Fatalf("re-register with spaces: %+v", spaced)
+		}
+		// Versions keep rising after a soft delete.
+		if _, err := r.DeleteVersion(ctx, "a", 2, false); err != nil {
+			t.Fatal(err)
+		}
+		a3 := mustRegister(t, r, "a", record("A", 2))
+		if a3.Version != 3 || a3.ID != a2.ID {
+			t.Fatalf("after soft delete: version %d id %d, want 3 and id %d", a3.Version, a3.ID, a2.ID)
+		}
+		versions, err := r.Versions(ctx, "a", SubjectFilter{})
+		if err != nil || fmt.Sprint(versions) != "[1 3]" {
+			t.Fatalf("versions %v %v", versions, err)
+		}
+		all, _ := r.Versions(ctx, "a", SubjectFilter{Deleted: true})
+		if fmt.Sprint(all) != "[1 2 3]" {
+			t.Fatalf("versions with deleted %v", all)
+		}
+		got, err := r.SchemaByID(ctx, a2.ID)
+		if err != nil || got.Schema != record("A", 2) || got.GUID == "" {
+			t.Fatalf("by id: %+v %v", got, err)
+		}
+		subjects, _ := r.SubjectsForID(ctx, a1.ID, false)
+		if fmt.Sprint(subjects) != "[a b]" {
+			t.Fatalf("subjects for id: %v", subjects)
+		}
+		c, err := r.Counts(ctx)
+		if err != nil || c != (Counts{Subjects: 2, Versions: 3, Schemas: 2}) {
+			t.Fatalf("counts %+v %v", c, err)
+		}
+		looked, err := r.Lookup(ctx, "b", NewSchema{Schema: record("A", 1)}, false, false)
+		if err != nil || looked.Version != 1 || looked.ID != a1.ID {
+			t.Fatalf("lookup %+v %v", looked, err)
+		}
+	})
 }
 
 func TestCompatibilityLevels(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) { testCompatibilityLevels(t, db) })
+}
+
+func testCompatibilityLevels(t *testing.T, db *storage.DB) {
 	tests := []struct {
 		level    string
 		versions []string // registered in order
@@ -211,7 +237,7 @@ func TestCompatibilityLevels(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(fmt.Sprint(i, " ", tt.level), func(t *testing.T) {
-			r := newRegistry(t)
+			r := New(freshStore(t, db), Formats())
 			if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: None}); err != nil {
 				t.Fatal(err)
 			}
@@ -252,283 +278,296 @@ func TestCompatibilityLevels(t *testing.T) {
 }
 
 func TestConfigFallsBackToGlobal(t *testing.T) {
-	r := newRegistry(t)
-	g, _ := r.GlobalConfig(ctx)
-	if g.CompatibilityLevel != Backward {
-		t.Fatalf("default global %q", g.CompatibilityLevel)
-	}
-	_, err := r.SubjectConfig(ctx, "s", false)
-	wantCode(t, err, CodeSubjectConfigNotFound)
-	if _, err := r.SetConfig(ctx, "", ConfigUpdate{Compatibility: Full, CompatibilityPolicy: "STRICT"}); err != nil {
-		t.Fatal(err)
-	}
-	c, _ := r.SubjectConfig(ctx, "s", true)
-	if c.CompatibilityLevel != Full {
-		t.Fatalf("fallback %q", c.CompatibilityLevel)
-	}
-	_, err = r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: "SIDEWAYS"})
-	wantCode(t, err, CodeInvalidCompatibilityLevel)
-	if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: None}); err != nil {
-		t.Fatal(err)
-	}
-	if c, _ := r.SubjectConfig(ctx, "s", false); c.CompatibilityLevel != None {
-		t.Fatalf("subject level %q", c.CompatibilityLevel)
-	}
-	if old, err := r.DeleteConfig(ctx, "s"); err != nil || old.CompatibilityLevel != None {
-		t.Fatalf("delete config: %+v %v", old, err)
-	}
-	_, err = r.DeleteConfig(ctx, "s")
-	wantCode(t, err, CodeSubjectNotFound)
-	if g, _ := r.GlobalConfig(ctx); g.CompatibilityPolicy != "STRICT" {
-		t.Fatalf("policy not kept: %+v", g)
-	}
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := New(db, Formats())
+		g, _ := r.GlobalConfig(ctx)
+		if g.CompatibilityLevel != Backward {
+			t.Fatalf("default global %q", g.CompatibilityLevel)
+		}
+		_, err := r.SubjectConfig(ctx, "s", false)
+		wantCode(t, err, CodeSubjectConfigNotFound)
+		if _, err := r.SetConfig(ctx, "", ConfigUpdate{Compatibility: Full, CompatibilityPolicy: "STRICT"}); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := r.SubjectConfig(ctx, "s", true)
+		if c.CompatibilityLevel != Full {
+			t.Fatalf("fallback %q", c.CompatibilityLevel)
+		}
+		_, err = r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: "SIDEWAYS"})
+		wantCode(t, err, CodeInvalidCompatibilityLevel)
+		if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: None}); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := r.SubjectConfig(ctx, "s", false); c.CompatibilityLevel != None {
+			t.Fatalf("subject level %q", c.CompatibilityLevel)
+		}
+		if old, err := r.DeleteConfig(ctx, "s"); err != nil || old.CompatibilityLevel != None {
+			t.Fatalf("delete config: %+v %v", old, err)
+		}
+		_, err = r.DeleteConfig(ctx, "s")
+		wantCode(t, err, CodeSubjectNotFound)
+		if g, _ := r.GlobalConfig(ctx); g.CompatibilityPolicy != "STRICT" {
+			t.Fatalf("policy not kept: %+v", g)
+		}
+	})
 }
 
 func TestModes(t *testing.T) {
-	r := newRegistry(t)
-	mustRegister(t, r, "s", record("R", 1))
-	_, err := r.SubjectMode(ctx, "s", false)
-	wantCode(t, err, CodeSubjectModeNotFound)
-	_, err = r.SetMode(ctx, "s", "SIDEWAYS", false)
-	wantCode(t, err, CodeInvalidMode)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := New(db, Formats())
+		mustRegister(t, r, "s", record("R", 1))
+		_, err := r.SubjectMode(ctx, "s", false)
+		wantCode(t, err, CodeSubjectModeNotFound)
+		_, err = r.SetMode(ctx, "s", "SIDEWAYS", false)
+		wantCode(t, err, CodeInvalidMode)
 
-	for _, m := range []string{ReadOnly, ReadOnlyOverride} {
-		if _, err := r.SetMode(ctx, "s", m, false); err != nil {
+		for _, m := range []string{ReadOnly, ReadOnlyOverride} {
+			if _, err := r.SetMode(ctx, "s", m, false); err != nil {
+				t.Fatal(err)
+			}
+			_, err = r.Register(ctx, "s", NewSchema{Schema: record("R", 2)}, RegisterOptions{})
+			wantCode(t, err, CodeOperationNotPermitted)
+			_, err = r.DeleteVersion(ctx, "s", 1, false)
+			wantCode(t, err, CodeOperationNotPermitted)
+			_, err = r.DeleteSubject(ctx, "s", false)
+			wantCode(t, err, CodeOperationNotPermitted)
+		}
+		// Reads still work in read-only mode.
+		if _, err := r.Version(ctx, "s", Latest, false); err != nil {
 			t.Fatal(err)
 		}
+		// IMPORT needs an empty subject unless forced.
+		_, err = r.SetMode(ctx, "s", Import, false)
+		wantCode(t, err, CodeOperationNotPermitted)
+		if _, err := r.SetMode(ctx, "s", Import, true); err != nil {
+			t.Fatal(err)
+		}
+		// In IMPORT mode, a schema needs an explicit id.
 		_, err = r.Register(ctx, "s", NewSchema{Schema: record("R", 2)}, RegisterOptions{})
 		wantCode(t, err, CodeOperationNotPermitted)
-		_, err = r.DeleteVersion(ctx, "s", 1, false)
+		if old, err := r.DeleteMode(ctx, "s"); err != nil || old != Import {
+			t.Fatalf("delete mode: %q %v", old, err)
+		}
+		_, err = r.DeleteMode(ctx, "s")
+		wantCode(t, err, CodeSubjectNotFound)
+		// Outside IMPORT mode, an explicit id is refused.
+		_, err = r.Register(ctx, "s", NewSchema{Schema: record("R", 2), ID: 50}, RegisterOptions{})
 		wantCode(t, err, CodeOperationNotPermitted)
-		_, err = r.DeleteSubject(ctx, "s", false)
-		wantCode(t, err, CodeOperationNotPermitted)
-	}
-	// Reads still work in read-only mode.
-	if _, err := r.Version(ctx, "s", Latest, false); err != nil {
-		t.Fatal(err)
-	}
-	// IMPORT needs an empty subject unless forced.
-	_, err = r.SetMode(ctx, "s", Import, false)
-	wantCode(t, err, CodeOperationNotPermitted)
-	if _, err := r.SetMode(ctx, "s", Import, true); err != nil {
-		t.Fatal(err)
-	}
-	// In IMPORT mode, a schema needs an explicit id.
-	_, err = r.Register(ctx, "s", NewSchema{Schema: record("R", 2)}, RegisterOptions{})
-	wantCode(t, err, CodeOperationNotPermitted)
-	if old, err := r.DeleteMode(ctx, "s"); err != nil || old != Import {
-		t.Fatalf("delete mode: %q %v", old, err)
-	}
-	_, err = r.DeleteMode(ctx, "s")
-	wantCode(t, err, CodeSubjectNotFound)
-	// Outside IMPORT mode, an explicit id is refused.
-	_, err = r.Register(ctx, "s", NewSchema{Schema: record("R", 2), ID: 50}, RegisterOptions{})
-	wantCode(t, err, CodeOperationNotPermitted)
+	})
 }
 
 func TestImportMode(t *testing.T) {
-	r := newRegistry(t)
-	if _, err := r.SetMode(ctx, "", Import, false); err != nil {
-		t.Fatal(err)
-	}
-	s, err := r.Register(ctx, "imp", NewSchema{Schema: record("R", 1), ID: 100, Version: 7}, RegisterOptions{})
-	if err != nil || s.ID != 100 || s.Version != 7 {
-		t.Fatalf("import: %+v %v", s, err)
-	}
-	// No compatibility check in IMPORT mode.
-	if _, err := r.Register(ctx, "imp", NewSchema{Schema: `"string"`, ID: 101, Version: 8}, RegisterOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	// An id that holds another schema clashes.
-	_, err = r.Register(ctx, "imp2", NewSchema{Schema: record("Other", 1), ID: 100}, RegisterOptions{})
-	wantCode(t, err, CodeIDDoesNotMatch)
-	// The same schema under its id is fine elsewhere.
-	if s, err := r.Register(ctx, "imp2", NewSchema{Schema: record("R", 1), ID: 100}, RegisterOptions{}); err != nil || s.Version != 1 {
-		t.Fatalf("import same id: %+v %v", s, err)
-	}
-	if _, err := r.SetMode(ctx, "", ReadWrite, false); err != nil {
-		t.Fatal(err)
-	}
-	// New ids continue after the imported ones.
-	if s := mustRegister(t, r, "fresh", record("Fresh", 1)); s.ID != 102 {
-		t.Fatalf("next id %d, want 102", s.ID)
-	}
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := New(db, Formats())
+		if _, err := r.SetMode(ctx, "", Import, false); err != nil {
+			t.Fatal(err)
+		}
+		s, err := r.Register(ctx, "imp", NewSchema{Schema: record("R", 1), ID: 100, Version: 7}, RegisterOptions{})
+		if err != nil || s.ID != 100 || s.Version != 7 {
+			t.Fatalf("import: %+v %v", s, err)
+		}
+		// No compatibility check in IMPORT mode.
+		if _, err := r.Register(ctx, "imp", NewSchema{Schema: `"string"`, ID: 101, Version: 8}, RegisterOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		// An id that holds another schema clashes.
+		_, err = r.Register(ctx, "imp2", NewSchema{Schema: record("Other", 1), ID: 100}, RegisterOptions{})
+		wantCode(t, err, CodeIDDoesNotMatch)
+		// The same schema under its id is fine elsewhere.
+		if s, err := r.Register(ctx, "imp2", NewSchema{Schema: record("R", 1), ID: 100}, RegisterOptions{}); err != nil || s.Version != 1 {
+			t.Fatalf("import same id: %+v %v", s, err)
+		}
+		if _, err := r.SetMode(ctx, "", ReadWrite, false); err != nil {
+			t.Fatal(err)
+		}
+		// New ids continue after the imported ones.
+		if s := mustRegister(t, r, "fresh", record("Fresh", 1)); s.ID != 102 {
+			t.Fatalf("next id %d, want 102", s.ID)
+		}
+	})
 }
 
 func TestReferences(t *testing.T) {
-	r := newRegistry(t)
-	mustRegister(t, r, "address", `{"type":"record","name":"Address","namespace":"ex","fields":[{"name":"street","type":"string"}]}`)
-	person := `{"type":"record","name":"Person","namespace":"ex","fields":[{"name":"home","type":"ex.Address"}]}`
-	p, err := r.Register(ctx, "person", NewSchema{Schema: person, References: []Reference{{Name: "ex.Address", Subject: "address", Version: -1}}}, RegisterOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.References[0].Version != 1 {
-		t.Fatalf("reference stored unresolved: %+v", p.References)
-	}
-	ids, err := r.ReferencedBy(ctx, "address", 1)
-	if err != nil || fmt.Sprint(ids) != fmt.Sprint([]int{p.ID}) {
-		t.Fatalf("referenced by: %v %v", ids, err)
-	}
-	_, err = r.Register(ctx, "person2", NewSchema{Schema: person, References: []Reference{{Name: "ex.Address", Subject: "nowhere", Version: 1}}}, RegisterOptions{})
-	wantCode(t, err, CodeInvalidSchema)
-	_, err = r.Register(ctx, "person2", NewSchema{Schema: person}, RegisterOptions{})
-	wantCode(t, err, CodeInvalidSchema)
-	_, err = r.DeleteVersion(ctx, "address", 1, false)
-	wantCode(t, err, CodeReferenceExists)
-	_, err = r.DeleteSubject(ctx, "address", false)
-	wantCode(t, err, CodeReferenceExists)
-	// Once the referrer is gone for good, the referenced version may go.
-	if _, err := r.DeleteSubject(ctx, "person", false); err != nil {
-		t.Fatal(err)
-	}
-	_, err = r.DeleteVersion(ctx, "address", 1, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.DeleteSubject(ctx, "person", true); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.DeleteVersion(ctx, "address", 1, true); err != nil {
-		t.Fatal(err)
-	}
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := New(db, Formats())
+		mustRegister(t, r, "address", `{"type":"record","name":"Address","namespace":"ex","fields":[{"name":"street","type":"string"}]}`)
+		person := `{"type":"record","name":"Person","namespace":"ex","fields":[{"name":"home","type":"ex.Address"}]}`
+		p, err := r.Register(ctx, "person", NewSchema{Schema: person, References: []Reference{{Name: "ex.Address", Subject: "address", Version: -1}}}, RegisterOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.References[0].Version != 1 {
+			t.Fatalf("reference stored unresolved: %+v", p.References)
+		}
+		ids, err := r.ReferencedBy(ctx, "address", 1)
+		if err != nil || fmt.Sprint(ids) != fmt.Sprint([]int{p.ID}) {
+			t.Fatalf("referenced by: %v %v", ids, err)
+		}
+		_, err = r.Register(ctx, "person2", NewSchema{Schema: person, References: []Reference{{Name: "ex.Address", Subject: "nowhere", Version: 1}}}, RegisterOptions{})
+		wantCode(t, err, CodeInvalidSchema)
+		_, err = r.Register(ctx, "person2", NewSchema{Schema: person}, RegisterOptions{})
+		wantCode(t, err, CodeInvalidSchema)
+		_, err = r.DeleteVersion(ctx, "address", 1, false)
+		wantCode(t, err, CodeReferenceExists)
+		_, err = r.DeleteSubject(ctx, "address", false)
+		wantCode(t, err, CodeReferenceExists)
+		// Once the referrer is gone for good, the referenced version may go.
+		if _, err := r.DeleteSubject(ctx, "person", false); err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.DeleteVersion(ctx, "address", 1, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.DeleteSubject(ctx, "person", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.DeleteVersion(ctx, "address", 1, true); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 func TestDeletes(t *testing.T) {
-	r := newRegistry(t)
-	s1 := mustRegister(t, r, "s", record("R", 1))
-	mustRegister(t, r, "s", record("R", 2))
-	tests := []struct {
-		name      string
-		do        func() error
-		wantCode  int
-		wantError bool
-	}{
-		{"hard delete of a live version", func() error { _, err := r.DeleteVersion(ctx, "s", 1, true); return err }, CodeVersionNotSoftDeleted, true},
-		{"hard delete of a live subject", func() error { _, err := r.DeleteSubject(ctx, "s", true); return err }, CodeSubjectNotSoftDeleted, true},
-		{"unknown subject", func() error { _, err := r.DeleteSubject(ctx, "nope", false); return err }, CodeSubjectNotFound, true},
-		{"unknown version", func() error { _, err := r.DeleteVersion(ctx, "s", 9, false); return err }, CodeVersionNotFound, true},
-		{"soft delete v1", func() error { _, err := r.DeleteVersion(ctx, "s", 1, false); return err }, 0, false},
-		{"soft delete v1 again", func() error { _, err := r.DeleteVersion(ctx, "s", 1, false); return err }, CodeVersionSoftDeleted, true},
-		{"soft-deleted version is not found", func() error { _, err := r.Version(ctx, "s", 1, false); return err }, CodeVersionNotFound, true},
-		{"soft-deleted version is found with deleted", func() error { _, err := r.Version(ctx, "s", 1, true); return err }, 0, false},
-		{"hard delete v1", func() error { _, err := r.DeleteVersion(ctx, "s", 1, true); return err }, 0, false},
-		{"its schema is gone", func() error { _, err := r.SchemaByID(ctx, s1.ID); return err }, CodeSchemaNotFound, true},
-		{"soft delete subject", func() error { _, err := r.DeleteSubject(ctx, "s", false); return err }, 0, false},
-		{"soft delete subject again", func() error { _, err := r.DeleteSubject(ctx, "s", false); return err }, CodeSubjectSoftDeleted, true},
-		{"soft-deleted subject is not listed", func() error { _, err := r.Versions(ctx, "s", SubjectFilter{}); return err }, CodeSubjectNotFound, true},
-		{"hard delete subject", func() error { _, err := r.DeleteSubject(ctx, "s", true); return err }, 0, false},
-		{"subject is gone", func() error { _, err := r.Version(ctx, "s", Latest, true); return err }, CodeSubjectNotFound, true},
-	}
-	for _, tt := range tests {
-		err := tt.do()
-		if tt.wantError {
-			if ErrorCode(err) != tt.wantCode {
-				t.Errorf("%s: got %v, want code %d", tt.name, err, tt.wantCode)
-			}
-		} else if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := New(db, Formats())
+		s1 := mustRegister(t, r, "s", record("R", 1))
+		mustRegister(t, r, "s", record("R", 2))
+		tests := []struct {
+			name      string
+			do        func() error
+			wantCode  int
+			wantError bool
+		}{
+			{"hard delete of a live version", func() error { _, err := r.DeleteVersion(ctx, "s", 1, true); return err }, CodeVersionNotSoftDeleted, true},
+			{"hard delete of a live subject", func() error { _, err := r.DeleteSubject(ctx, "s", true); return err }, CodeSubjectNotSoftDeleted, true},
+			{"unknown subject", func() error { _, err := r.DeleteSubject(ctx, "nope", false); return err }, CodeSubjectNotFound, true},
+			{"unknown version", func() error { _, err := r.DeleteVersion(ctx, "s", 9, false); return err }, CodeVersionNotFound, true},
+			{"soft delete v1", func() error { _, err := r.DeleteVersion(ctx, "s", 1, false); return err }, 0, false},
+			{"soft delete v1 again", func() error { _, err := r.DeleteVersion(ctx, "s", 1, false); return err }, CodeVersionSoftDeleted, true},
+			{"soft-deleted version is not found", func() error { _, err := r.Version(ctx, "s", 1, false); return err }, CodeVersionNotFound, true},
+			{"soft-deleted version is found with deleted", func() error { _, err := r.Version(ctx, "s", 1, true); return err }, 0, false},
+			{"hard delete v1", func() error { _, err := r.DeleteVersion(ctx, "s", 1, true); return err }, 0, false},
+			{"its schema is gone", func() error { _, err := r.SchemaByID(ctx, s1.ID); return err }, CodeSchemaNotFound, true},
+			{"soft delete subject", func() error { _, err := r.DeleteSubject(ctx, "s", false); return err }, 0, false},
+			{"soft delete subject again", func() error { _, err := r.DeleteSubject(ctx, "s", false); return err }, CodeSubjectSoftDeleted, true},
+			{"soft-deleted subject is not listed", func() error { _, err := r.Versions(ctx, "s", SubjectFilter{}); return err }, CodeSubjectNotFound, true},
+			{"hard delete subject", func() error { _, err := r.DeleteSubject(ctx, "s", true); return err }, 0, false},
+			{"subject is gone", func() error { _, err := r.Version(ctx, "s", Latest, true); return err }, CodeSubjectNotFound, true},
 		}
-	}
-	subjects, _ := r.Subjects(ctx, SubjectFilter{Deleted: true})
-	if len(subjects) != 0 {
-		t.Fatalf("subjects after hard delete: %v", subjects)
-	}
+		for _, tt := range tests {
+			err := tt.do()
+			if tt.wantError {
+				if ErrorCode(err) != tt.wantCode {
+					t.Errorf("%s: got %v, want code %d", tt.name, err, tt.wantCode)
+				}
+			} else if err != nil {
+				t.Errorf("%s: %v", tt.name, err)
+			}
+		}
+		subjects, _ := r.Subjects(ctx, SubjectFilter{Deleted: true})
+		if len(subjects) != 0 {
+			t.Fatalf("subjects after hard delete: %v", subjects)
+		}
+	})
 }
 
 func TestInputErrors(t *testing.T) {
-	r := newRegistry(t)
-	tests := []struct {
-		name string
-		do   func() error
-		code int
-	}{
-		{"invalid schema", func() error {
-			_, err := r.Register(ctx, "s", NewSchema{Schema: `{"type":"record"}`}, RegisterOptions{})
-			return err
-		}, CodeInvalidSchema},
-		{"empty schema", func() error { _, err := r.Register(ctx, "s", NewSchema{}, RegisterOptions{}); return err }, CodeInvalidSchema},
-		{"unknown type", func() error {
-			_, err := r.Register(ctx, "s", NewSchema{Schema: "{}", SchemaType: "XML"}, RegisterOptions{})
-			return err
-		}, CodeInvalidSchema},
-		{"control character in subject", func() error {
-			_, err := r.Register(ctx, "a\x01b", NewSchema{Schema: `"int"`}, RegisterOptions{})
-			return err
-		}, CodeInvalidSubject},
-		{"reserved subject", func() error { _, err := r.SetConfig(ctx, "__GLOBAL", ConfigUpdate{Compatibility: None}); return err }, CodeInvalidSubject},
-		{"version zero", func() error { _, err := ParseVersion("0"); return err }, CodeInvalidVersion},
-		{"version 2^31", func() error { _, err := ParseVersion("2147483648"); return err }, CodeInvalidVersion},
-		{"version word", func() error { _, err := ParseVersion("first"); return err }, CodeInvalidVersion},
-		{"lookup in unknown subject", func() error { _, err := r.Lookup(ctx, "nope", NewSchema{Schema: `"int"`}, false, false); return err }, CodeSubjectNotFound},
-		{"unknown id", func() error { _, err := r.SchemaByID(ctx, 42); return err }, CodeSchemaNotFound},
-		{"check against a missing version", func() error {
-			mustRegister(t, r, "c", record("C", 1))
-			_, err := r.CheckCompatibility(ctx, "c", 5, false, NewSchema{Schema: record("C", 1)}, CheckOptions{})
-			return err
-		}, CodeVersionNotFound},
-		{"lookup of an unknown schema", func() error { _, err := r.Lookup(ctx, "c", NewSchema{Schema: `"int"`}, false, false); return err }, CodeSchemaNotFound},
-		{"next version out of order", func() error {
-			_, err := r.Register(ctx, "c", NewSchema{Schema: record("C", 2), Version: 5}, RegisterOptions{})
-			return err
-		}, CodeInvalidSchema},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantCode(t, tt.do(), tt.code) })
-	}
-	if v, err := ParseVersion("2147483647"); err != nil || v != 2147483647 {
-		t.Fatalf("2^31-1: %d %v", v, err)
-	}
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := New(db, Formats())
+		tests := []struct {
+			name string
+			do   func() error
+			code int
+		}{
+			{"invalid schema", func() error {
+				_, err := r.Register(ctx, "s", NewSchema{Schema: `{"type":"record"}`}, RegisterOptions{})
+				return err
+			}, CodeInvalidSchema},
+			{"empty schema", func() error { _, err := r.Register(ctx, "s", NewSchema{}, RegisterOptions{}); return err }, CodeInvalidSchema},
+			{"unknown type", func() error {
+				_, err := r.Register(ctx, "s", NewSchema{Schema: "{}", SchemaType: "XML"}, RegisterOptions{})
+				return err
+			}, CodeInvalidSchema},
+			{"control character in subject", func() error {
+				_, err := r.Register(ctx, "a\x01b", NewSchema{Schema: `"int"`}, RegisterOptions{})
+				return err
+			}, CodeInvalidSubject},
+			{"reserved subject", func() error { _, err := r.SetConfig(ctx, "__GLOBAL", ConfigUpdate{Compatibility: None}); return err }, CodeInvalidSubject},
+			{"version zero", func() error { _, err := ParseVersion("0"); return err }, CodeInvalidVersion},
+			{"version 2^31", func() error { _, err := ParseVersion("2147483648"); return err }, CodeInvalidVersion},
+			{"version word", func() error { _, err := ParseVersion("first"); return err }, CodeInvalidVersion},
+			{"lookup in unknown subject", func() error { _, err := r.Lookup(ctx, "nope", NewSchema{Schema: `"int"`}, false, false); return err }, CodeSubjectNotFound},
+			{"unknown id", func() error { _, err := r.SchemaByID(ctx, 42); return err }, CodeSchemaNotFound},
+			{"check against a missing version", func() error {
+				mustRegister(t, r, "c", record("C", 1))
+				_, err := r.CheckCompatibility(ctx, "c", 5, false, NewSchema{Schema: record("C", 1)}, CheckOptions{})
+				return err
+			}, CodeVersionNotFound},
+			{"lookup of an unknown schema", func() error { _, err := r.Lookup(ctx, "c", NewSchema{Schema: `"int"`}, false, false); return err }, CodeSchemaNotFound},
+			{"next version out of order", func() error {
+				_, err := r.Register(ctx, "c", NewSchema{Schema: record("C", 2), Version: 5}, RegisterOptions{})
+				return err
+			}, CodeInvalidSchema},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) { wantCode(t, tt.do(), tt.code) })
+		}
+		if v, err := ParseVersion("2147483647"); err != nil || v != 2147483647 {
+			t.Fatalf("2^31-1: %d %v", v, err)
+		}
+	})
 }
 
+// A store that fails answers 50001 (a connection problem is also marked pgdb.ErrUnavailable:
+// see TestUnavailableDatabase).
 func TestStoreFailureIs50001(t *testing.T) {
-	r := newRegistry(t)
-	r.db.Write.Close()
-	_, err := r.Register(ctx, "s", NewSchema{Schema: record("R", 1)}, RegisterOptions{})
-	wantCode(t, err, CodeStore)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := New(db, Formats())
+		db.Close()
+		_, err := r.Register(ctx, "s", NewSchema{Schema: record("R", 1)}, RegisterOptions{})
+		wantCode(t, err, CodeStore)
+	})
 }
 
-func TestWarmLookupByIDTouchesNoSQLite(t *testing.T) {
-	r := newRegistry(t)
-	s := mustRegister(t, r, "s", record("R", 1))
-	if _, err := r.SchemaByID(ctx, s.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Version(ctx, "s", 1, false); err != nil { // warms the subject
-		t.Fatal(err)
-	}
-	r.db.Read.Close()
-	r.db.Write.Close()
-	if got, err := r.SchemaByID(ctx, s.ID); err != nil || got.ID != s.ID {
-		t.Fatalf("warm lookup with the database closed: %+v %v", got, err)
-	}
-	// Re-registering a live version is answered from memory too.
-	if got, err := r.Register(ctx, "s", NewSchema{Schema: record("R", 1)}, RegisterOptions{}); err != nil || got.ID != s.ID {
-		t.Fatalf("warm re-register: %+v %v", got, err)
-	}
+func TestWarmLookupByIDTouchesNoDatabase(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := New(db, Formats())
+		s := mustRegister(t, r, "s", record("R", 1))
+		// What a registration wrote is in the cache: neither the id nor the subject is read
+		// back.
+		db.Close()
+		if got, err := r.SchemaByID(ctx, s.ID); err != nil || got.ID != s.ID {
+			t.Fatalf("warm lookup with the database closed: %+v %v", got, err)
+		}
+		if got, err := r.Version(ctx, "s", 1, false); err != nil || got.ID != s.ID {
+			t.Fatalf("warm version with the database closed: %+v %v", got, err)
+		}
+		// Re-registering a live version is answered from memory too.
+		if got, err := r.Register(ctx, "s", NewSchema{Schema: record("R", 1)}, RegisterOptions{}); err != nil || got.ID != s.ID {
+			t.Fatalf("warm re-register: %+v %v", got, err)
+		}
+	})
 }
 
-func TestSurvivesReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "eventlens.db")
-	db, err := sqlitedb.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := New(db, map[string]format.Format{"AVRO": avro.Format{}})
-	a := mustRegister(t, r, "a", record("A", 1))
-	r.SetConfig(ctx, "a", ConfigUpdate{Compatibility: Full})
-	r.SetMode(ctx, "a", ReadOnly, false)
-	db.Close()
+// What was written survives a restart: a new registry on the store, with empty caches.
+func TestSurvivesRestart(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := New(db, map[string]format.Format{"AVRO": avro.Format{}})
+		a := mustRegister(t, r, "a", record("A", 1))
+		r.SetConfig(ctx, "a", ConfigUpdate{Compatibility: Full})
+		r.SetMode(ctx, "a", ReadOnly, false)
 
-	r2 := New(openDB(t, path), map[string]format.Format{"AVRO": avro.Format{}})
-	got, err := r2.Version(ctx, "a", 1, false)
-	if err != nil || got.ID != a.ID || got.Schema != a.Schema {
-		t.Fatalf("after reopen: %+v %v", got, err)
-	}
-	if c, _ := r2.SubjectConfig(ctx, "a", false); c.CompatibilityLevel != Full {
-		t.Fatalf("config after reopen: %+v", c)
-	}
-	if m, _ := r2.SubjectMode(ctx, "a", false); m != ReadOnly {
-		t.Fatalf("mode after reopen: %q", m)
-	}
+		r2 := New(db, map[string]format.Format{"AVRO": avro.Format{}})
+		got, err := r2.Version(ctx, "a", 1, false)
+		if err != nil || got.ID != a.ID || got.Schema != a.Schema {
+			t.Fatalf("after restart: %+v %v", got, err)
+		}
+		if c, _ := r2.SubjectConfig(ctx, "a", false); c.CompatibilityLevel != Full {
+			t.Fatalf("config after restart: %+v", c)
+		}
+		if m, _ := r2.SubjectMode(ctx, "a", false); m != ReadOnly {
+			t.Fatalf("mode after restart: %q", m)
+		}
+	})
 }

@@ -404,8 +404,8 @@ func TestDemoDescribesItself(t *testing.T) {
 		_, whole := ts.do(t, http.MethodGet, "/api/catalog/asyncapi", "", nil)
 		asyncapitest.Validate(t, "the whole catalog", []byte(whole))
 
-		reg := schemaregistry.New(ts.DB, schemaregistry.Formats())
-		want, got := dumpCatalog(t, catalog.New(&storage.DB{SQLite: ts.DB}, reg)), dumpCatalog(t, fresh)
+		store := &storage.DB{SQLite: ts.DB}
+		want, got := dumpCatalog(t, catalog.New(store, schemaregistry.New(store, schemaregistry.Formats()))), dumpCatalog(t, fresh)
 		if want != got {
 			t.Errorf("the re-imported catalog differs:\n--- demo\n%s\n--- re-imported\n%s", want, got)
 		}
@@ -614,7 +614,8 @@ func openTestCatalog(t *testing.T) *catalog.Catalog {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return catalog.New(&storage.DB{SQLite: db}, schemaregistry.New(db, schemaregistry.Formats()))
+	store := &storage.DB{SQLite: db}
+	return catalog.New(store, schemaregistry.New(store, schemaregistry.Formats()))
 }
 
 // dumpCatalog writes what a re-import must keep, one fact a line: services with their

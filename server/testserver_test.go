@@ -68,10 +68,11 @@ func startServerOn(t testing.TB, traces *storage.DB, ic tracing.Config, opts ...
 	for _, o := range opts {
 		o(&cfg)
 	}
-	registry := schemaregistry.New(db, schemaregistry.Formats())
-	cat := catalog.New(&storage.DB{SQLite: db}, registry)
+	store := &storage.DB{SQLite: db}
+	registry := schemaregistry.New(store, schemaregistry.Formats())
+	cat := catalog.New(store, registry)
 	cat.SetFlows(ingest)
-	srv, err := New(cfg, Services{DB: &storage.DB{SQLite: db}, Keys: apikeys.New(&storage.DB{SQLite: db}), Catalog: cat, Registry: registry, Ingest: ingest})
+	srv, err := New(cfg, Services{DB: store, Keys: apikeys.New(store), Catalog: cat, Registry: registry, Ingest: ingest})
 	if err != nil {
 		t.Fatal(err)
 	}

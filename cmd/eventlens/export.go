@@ -35,8 +35,9 @@ func (c exportAsyncAPICmd) Run(e env) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
-	cat := catalog.New(&storage.DB{SQLite: db}, schemaregistry.New(db, schemaregistry.Formats()))
-	cat.SetFlows(tracing.NewFlowReader(&storage.DB{SQLite: db})) // reads only: safe beside a server on the same file
+	store := &storage.DB{SQLite: db}
+	cat := catalog.New(store, schemaregistry.New(store, schemaregistry.Formats()))
+	cat.SetFlows(tracing.NewFlowReader(store)) // reads only: safe beside a server on the same file
 	var out []byte
 	if c.Format == "json" {
 		out, err = cat.ExportJSON(e.ctx, c.Service)

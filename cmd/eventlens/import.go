@@ -31,7 +31,8 @@ func (c importAsyncAPICmd) Run(e env) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
-	cat := catalog.New(&storage.DB{SQLite: db}, schemaregistry.New(db, schemaregistry.Formats()))
+	store := &storage.DB{SQLite: db}
+	cat := catalog.New(store, schemaregistry.New(store, schemaregistry.Formats()))
 	var failed, refused, payloads int
 	for _, f := range c.Files {
 		res, err := cat.ImportFile(e.ctx, f, catalog.ImportOptions{ReversePubSub: c.ReversePubSub, BaseDir: c.BaseDir})

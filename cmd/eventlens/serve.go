@@ -108,7 +108,6 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	if store.Postgres != nil {
 		return fmt.Errorf("serve on %s: the registry, the catalog and trace ingest do not run on PostgreSQL yet; use a SQLite file", store.Where())
 	}
-	db := store.SQLite
 
 	keys := apikeys.New(store)
 	for _, addr := range []string{s.Addr, s.OTLPGRPCAddr} {
@@ -134,7 +133,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	if err != nil {
 		return err
 	}
-	registry := schemaregistry.New(db, schemaregistry.Formats())
+	registry := schemaregistry.New(store, schemaregistry.Formats())
 	schemaMaxBytes, err := bytes.Parse(s.SchemaMaxBytes)
 	if err != nil || schemaMaxBytes <= 0 || schemaMaxBytes > 1<<30 {
 		return errors.Join(fmt.Errorf("schema size limit %q: want a size such as 512KiB or 8MiB", s.SchemaMaxBytes), ingest.Close(context.WithoutCancel(e.ctx)))

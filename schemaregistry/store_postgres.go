@@ -1,0 +1,411 @@
+package schemaregistry
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/eventlens/eventlens/pgdb"
+)
+
+// postgresStore is the registry in a PostgreSQL database that several replicas share. Every
+// write holds one advisory lock for its transaction, so writes run one at a time across the
+// replicas as on SQLite's single writer: ids come out dense and a schema registered on two
+// replicas at once gets one id. A registration is one round trip, the lock taken in the same
+// pipeline as the statement that checks the subject and writes (see insertVersion), so the lock
+// is held only while the database runs it and commits. Each write notifies ReplicaChannel as it
+// commits. An error that means the database cannot be reached is marked with
+// pgdb.ErrUnavailable (pgdb.Unavailable), which the server answers with 503.
+type postgresStore struct {
+	db *pgdb.DB
+}
+
+// pgWriteLock is the advisory lock key (pg_advisory_xact_lock) of registry writes.
+const pgWriteLock int64 = 0x6576_6c6e_7372_6701 // "evlnsrg" 1
+
+// pgQueryer is what reads need: the pool or a transaction.
+type pgQueryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func pgList[T any](ctx context.Context, q pgQueryer, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, pgdb.Unavailable(err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) { return scan(row) })
+	if out == nil {
+		out = []T{}
+	}
+	return out, pgdb.Unavailable(err)
+}
+
+// pgOne scans one row, errNoRow when there is none.
+func pgOne[T any](v T, err error) (T, error) {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return v, errNoRow
+	}
+	return v, pgdb.Unavailable(err)
+}
+
+const pgSchemaColumns = `SELECT id, guid, schema_type, schema, refs, metadata, rule_set FROM sr_schemas`
+
+func (s *postgresStore) schema(ctx context.Context, id int) (*storedSchema, error) {
+	return pgOne(scanSchema(s.db.Pool.QueryRow(ctx, pgSchemaColumns+` WHERE id = $1`, id)))
+}
+
+func (s *postgresStore) schemaByGUID(ctx context.Context, guid string) (*storedSchema, error) {
+	return pgOne(scanSchema(s.db.Pool.QueryRow(ctx, pgSchemaColumns+` WHERE guid = $1 ORDER BY id LIMIT 1`, guid)))
+}
+
+func (s *postgresStore) versions(ctx context.Context, subject string) ([]versionRow, error) {
+	return pgVersions(ctx, s.db.Pool, subject)
+}
+
+func pgVersions(ctx context.Context, q pgQueryer, subject string) ([]versionRow, error) {
+	rows, err := pgList(ctx, q, scanVersion, `SELECT version, schema_id, deleted, created_at FROM sr_versions WHERE subject = $1 ORDER BY version`, subject)
+	if len(rows) == 0 {
+		rows = nil // no versions
+	}
+	return rows, err
+}
+
+func (s *postgresStore) config(ctx context.Context, key string) (*Config, error) {
+	cfg, err := pgOne(scanConfig(s.db.Pool.QueryRow(ctx, `SELECT compatibility, compatibility_policy, normalize FROM sr_config WHERE subject = $1`, key)))
+	if errors.Is(err, errNoRow) {
+		return nil, nil
+	}
+	return cfg, err
+}
+
+func (s *postgresStore) mode(ctx context.Context, key string) (string, error) {
+	return pgMode(ctx, s.db.Pool, key)
+}
+
+func pgMode(ctx context.Context, q pgQueryer, key string) (string, error) {
+	m, err := pgOne(scanString(q.QueryRow(ctx, `SELECT mode FROM sr_mode WHERE subject = $1`, key)))
+	if errors.Is(err, errNoRow) {
+		return "", nil
+	}
+	return m, err
+}
+
+// pgDeleted is f's condition on sr_versions.deleted.
+func pgDeleted(f SubjectFilter) string {
+	switch {
+	case f.DeletedOnly:
+		return "deleted"
+	case f.Deleted:
+		return "true"
+	default:
+		return "NOT deleted"
+	}
+}
+
+func (s *postgresStore) subjects(ctx context.Context, f SubjectFilter) ([]string, error) {
+	var limit *int // NULL: no limit
+	if f.Limit > 0 {
+		limit = &f.Limit
+	}
+	return pgList(ctx, s.db.Pool, scanString, `SELECT DISTINCT subject FROM sr_versions WHERE `+pgDeleted(f)+`
+		AND starts_with(subject, $1) ORDER BY subject LIMIT $2 OFFSET $3`, f.Prefix, limit, max(f.Offset, 0))
+}
+
+func (s *postgresStore) versionsForID(ctx context.Context, id int, deleted bool) ([]SubjectVersion, error) {
+	return pgList(ctx, s.db.Pool, scanSubjectVersion, `SELECT subject, version FROM sr_versions
+		WHERE schema_id = $1 AND `+pgDeleted(SubjectFilter{Deleted: deleted})+` ORDER BY subject, version`, id)
+}
+
+func (s *postgresStore) referrers(ctx context.Context, subject string, version int, withDeleted bool) ([]Referrer, error) {
+	return pgReferrers(ctx, s.db.Pool, subject, version, withDeleted)
+}
+
+func pgReferrers(ctx context.Context, q pgQueryer, subject string, version int, withDeleted bool) ([]Referrer, error) {
+	return pgList(ctx, q, scanReferrer, `SELECT ref.schema_id, v.subject, v.version FROM sr_references ref
+		JOIN sr_versions v ON v.schema_id = ref.schema_id
+		WHERE ref.ref_subject = $1 AND ref.ref_version = $2 AND `+pgDeleted(SubjectFilter{Deleted: withDeleted})+`
+		ORDER BY ref.schema_id, v.subject, v.version`, subject, version)
+}
+
+func (s *postgresStore) summaries(ctx context.Context) ([]SubjectSummary, error) {
+	return pgList(ctx, s.db.Pool, scanSummary, `WITH s AS (
+			SELECT subject,
+				count(*) FILTER (WHERE NOT deleted) AS live,
+				count(*) FILTER (WHERE deleted) AS dead,
+				max(version) FILTER (WHERE NOT deleted) AS latest,
+				max(created_at) AS changed
+			FROM sr_versions
+			GROUP BY subject
+			HAVING count(*) FILTER (WHERE NOT deleted) > 0
+		)
+		SELECT s.subject, s.live, s.dead, s.latest, s.changed, sch.id, sch.schema_type,
+			coalesce(c.compatibility, '')
+		FROM s
+		JOIN sr_versions v ON v.subject = s.subject AND v.version = s.latest
+		JOIN sr_schemas sch ON sch.id = v.schema_id
+		LEFT JOIN sr_config c ON c.subject = s.subject
+		ORDER BY s.subject`)
+}
+
+func (s *postgresStore) latestSchemaIDs(ctx context.Context) (map[string]int, error) {
+	rows, err := pgList(ctx, s.db.Pool, scanSubjectSchema, `SELECT DISTINCT ON (subject) subject, schema_id FROM sr_versions
+		WHERE NOT deleted ORDER BY subject, version DESC`)
+	return subjectSchemas(rows), err
+}
+
+func (s *postgresStore) maxID(ctx context.Context) (int, error) {
+	var id int
+	err := s.db.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM sr_schemas`).Scan(&id)
+	return id, pgdb.Unavailable(err)
+}
+
+func (s *postgresStore) schemaCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM sr_schemas`).Scan(&n)
+	return n, pgdb.Unavailable(err)
+}
+
+func (s *postgresStore) refusals(ctx context.Context, subject string, limit int) ([]Refusal, error) {
+	const columns = `SELECT subject, schema_type, compatibility, against_version, reasons, reason_count, created_at FROM sr_refusals `
+	if subject == "" {
+		return pgList(ctx, s.db.Pool, scanRefusal, columns+`ORDER BY id DESC LIMIT $1`, limit)
+	}
+	return pgList(ctx, s.db.Pool, scanRefusal, columns+`WHERE subject = $1 ORDER BY id DESC LIMIT $2`, subject, limit)
+}
+
+// A registration is one statement: it reads the subject's versions as they are under the lock
+// (cur), and only when they are the ones the registry decided on (ok) finds the schema (found:
+// by the id IMPORT gave, or by guid and type), takes the next id for a new one (next: sr_ids
+// moves in the same transaction, so no id is lost), stores it and its references, adds the
+// version and notifies. It returns the schema id (NULL when nothing was written), whether the
+// IMPORT id holds another schema, and the subject's versions as it found them.
+const (
+	pgCurrentVersions = `WITH cur AS (
+		SELECT coalesce(array_agg(version ORDER BY version), '{}') AS versions,
+			coalesce(array_agg(schema_id ORDER BY version), '{}') AS ids,
+			coalesce(array_agg(deleted ORDER BY version), '{}') AS deleted,
+			coalesce(array_agg(created_at ORDER BY version), '{}') AS created
+		FROM sr_versions WHERE subject = $1
+	), ok AS (
+		SELECT FROM cur WHERE versions = $2::int[] AND ids = $3::bigint[] AND deleted = $4::boolean[]
+	)`
+	pgFoundByID = `, found AS (
+		SELECT id, guid = $5 AND schema_type = $6 AS same FROM sr_schemas WHERE id = $14 AND EXISTS (SELECT FROM ok)
+	)`
+	pgFoundByGUID = `, found AS (
+		SELECT id, true AS same FROM sr_schemas WHERE guid = $5 AND schema_type = $6 AND EXISTS (SELECT FROM ok)
+		ORDER BY id LIMIT 1
+	)`
+	pgInsertVersion = `, next AS (
+		UPDATE sr_ids SET last = CASE WHEN $14::bigint > 0 THEN greatest(last, $14::bigint)
+			ELSE greatest(last, (SELECT coalesce(max(id), 0) FROM sr_schemas)) + 1 END
+		WHERE EXISTS (SELECT FROM ok) AND NOT EXISTS (SELECT FROM found)
+		RETURNING CASE WHEN $14::bigint > 0 THEN $14::bigint ELSE last END AS id
+	), added AS (
+		INSERT INTO sr_schemas (id, guid, schema_type, schema, refs, metadata, rule_set, created_at)
+		SELECT id, $5, $6, $7, $8, $9, $10, $11 FROM next RETURNING id
+	), refs AS (
+		INSERT INTO sr_references (schema_id, ref_subject, ref_version)
+		SELECT added.id, r.subject, r.version FROM added, unnest($12::text[], $13::int[]) AS r (subject, version)
+		ON CONFLICT DO NOTHING
+	), used AS (
+		SELECT id FROM found WHERE same UNION ALL SELECT id FROM added
+	), inserted AS (
+		INSERT INTO sr_versions (subject, version, schema_id, deleted, created_at)
+		SELECT $1, $15, id, false, $11 FROM used RETURNING schema_id
+	), notified AS (
+		SELECT pg_notify($16, $17) FROM inserted
+	)
+	SELECT (SELECT schema_id FROM inserted), EXISTS (SELECT FROM found WHERE NOT same), (SELECT count(*) FROM notified),
+		cur.versions, cur.ids, cur.deleted, cur.created
+	FROM cur`
+)
+
+func (s *postgresStore) insertVersion(ctx context.Context, v newVersion) (int, []versionRow, error) {
+	sc := v.schema
+	refs, metadata, ruleSet, err := encodeSchema(sc)
+	if err != nil {
+		return 0, nil, err
+	}
+	refSubjects, refVersions := make([]string, len(sc.refs)), make([]int, len(sc.refs))
+	for i, r := range sc.refs {
+		refSubjects[i], refVersions[i] = r.Subject, r.Version
+	}
+	expected := columns(v.expected)
+	query := pgCurrentVersions + pgFoundByGUID + pgInsertVersion
+	if v.id > 0 {
+		query = pgCurrentVersions + pgFoundByID + pgInsertVersion
+	}
+	// One pipeline, one implicit transaction: the lock is held from its statement to the commit.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock($1)`, pgWriteLock)
+	var id *int
+	var taken bool
+	var notified int
+	var cur versionArrays
+	b.Queue(query, v.subject, expected.versions, expected.ids, expected.deleted, sc.guid, sc.typ, sc.text, refs, metadata, ruleSet, v.created,
+		refSubjects, refVersions, v.id, v.version, ReplicaChannel, v.notice).
+		QueryRow(func(row pgx.Row) error {
+			return row.Scan(&id, &taken, &notified, &cur.versions, &cur.ids, &cur.deleted, &cur.created)
+		})
+	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
+		return 0, nil, pgdb.Unavailable(err)
+	}
+	switch {
+	case taken:
+		return 0, nil, errIDTaken
+	case id == nil:
+		return 0, cur.rows(), errStale
+	}
+	return *id, nil, nil
+}
+
+// versionArrays is a subject's versions as columns.
+type versionArrays struct {
+	versions []int
+	ids      []int
+	deleted  []bool
+	created  []int64
+}
+
+// columns turns rows into arrays, empty (not NULL) when there are none.
+func columns(rows []versionRow) versionArrays {
+	a := versionArrays{make([]int, len(rows)), make([]int, len(rows)), make([]bool, len(rows)), make([]int64, len(rows))}
+	for i, r := range rows {
+		a.versions[i], a.ids[i], a.deleted[i], a.created[i] = r.version, r.schemaID, r.deleted, r.created
+	}
+	return a
+}
+
+func (a versionArrays) rows() []versionRow {
+	var rows []versionRow
+	for i := range a.versions {
+		rows = append(rows, versionRow{version: a.versions[i], schemaID: a.ids[i], deleted: a.deleted[i], created: a.created[i]})
+	}
+	return rows
+}
+
+func (s *postgresStore) recordRefusal(ctx context.Context, f refusalRow, expected []versionRow, keep int) ([]versionRow, error) {
+	var current []versionRow
+	// No lock: a refusal is a note of what was refused, and the versions it was refused
+	// against are checked in the transaction that writes it.
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		var err error
+		if current, err = pgVersions(ctx, tx, f.subject); err != nil {
+			return err
+		}
+		if !sameVersions(current, expected) {
+			return errStale
+		}
+		b := &pgx.Batch{}
+		b.Queue(`INSERT INTO sr_refusals (subject, schema_type, compatibility, against_version, reasons, reason_count, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, f.subject, f.typ, f.level, f.against, f.reasons, f.reasonCount, f.created)
+		b.Queue(`DELETE FROM sr_refusals WHERE subject = $1 AND id NOT IN
+			(SELECT id FROM sr_refusals WHERE subject = $1 ORDER BY id DESC LIMIT $2)`, f.subject, keep)
+		b.Queue(`SELECT pg_notify($1, $2)`, ReplicaChannel, f.notice)
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if errors.Is(err, errStale) {
+		return current, err
+	}
+	return nil, pgdb.Unavailable(err)
+}
+
+func (s *postgresStore) write(ctx context.Context, f func(tx storeTx) error) error {
+	return pgdb.Unavailable(pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, pgWriteLock); err != nil {
+			return err
+		}
+		return f(pgTx{tx})
+	}))
+}
+
+// pgTx is a write transaction holding the write lock.
+type pgTx struct{ tx pgx.Tx }
+
+func (t pgTx) versions(ctx context.Context, subject string) ([]versionRow, error) {
+	return pgVersions(ctx, t.tx, subject)
+}
+
+func (t pgTx) mode(ctx context.Context, key string) (string, error) {
+	return pgMode(ctx, t.tx, key)
+}
+
+func (t pgTx) referrers(ctx context.Context, subject string, version int, withDeleted bool) ([]Referrer, error) {
+	return pgReferrers(ctx, t.tx, subject, version, withDeleted)
+}
+
+func (t pgTx) liveVersions(ctx context.Context, subject string) (int, error) {
+	var n int
+	var err error
+	if subject == "" {
+		err = t.tx.QueryRow(ctx, `SELECT count(*) FROM sr_versions WHERE NOT deleted`).Scan(&n)
+	} else {
+		err = t.tx.QueryRow(ctx, `SELECT count(*) FROM sr_versions WHERE NOT deleted AND subject = $1`, subject).Scan(&n)
+	}
+	return n, pgdb.Unavailable(err)
+}
+
+func (t pgTx) setConfig(ctx context.Context, key string, u ConfigUpdate) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO sr_config AS c (subject, compatibility, compatibility_policy, normalize) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (subject) DO UPDATE SET
+			compatibility = coalesce(excluded.compatibility, c.compatibility),
+			compatibility_policy = coalesce(excluded.compatibility_policy, c.compatibility_policy),
+			normalize = coalesce(excluded.normalize, c.normalize)`, key, orNull(u.Compatibility), orNull(u.CompatibilityPolicy), u.Normalize)
+	return pgdb.Unavailable(err)
+}
+
+func (t pgTx) deleteConfig(ctx context.Context, key string) (*Config, error) {
+	cfg, err := pgOne(scanConfig(t.tx.QueryRow(ctx, `DELETE FROM sr_config WHERE subject = $1 RETURNING compatibility, compatibility_policy, normalize`, key)))
+	if errors.Is(err, errNoRow) {
+		return nil, nil
+	}
+	return cfg, err
+}
+
+func (t pgTx) setMode(ctx context.Context, key, mode string) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO sr_mode (subject, mode) VALUES ($1, $2) ON CONFLICT (subject) DO UPDATE SET mode = excluded.mode`, key, mode)
+	return pgdb.Unavailable(err)
+}
+
+func (t pgTx) deleteMode(ctx context.Context, key string) (string, error) {
+	m, err := pgOne(scanString(t.tx.QueryRow(ctx, `DELETE FROM sr_mode WHERE subject = $1 RETURNING mode`, key)))
+	if errors.Is(err, errNoRow) {
+		return "", nil
+	}
+	return m, err
+}
+
+func (t pgTx) softDelete(ctx context.Context, subject string, version int) error {
+	_, err := t.tx.Exec(ctx, `UPDATE sr_versions SET deleted = true WHERE subject = $1 AND ($2 = 0 OR version = $2)`, subject, version)
+	return pgdb.Unavailable(err)
+}
+
+func (t pgTx) hardDelete(ctx context.Context, subject string, version int) error {
+	_, err := t.tx.Exec(ctx, `DELETE FROM sr_versions WHERE subject = $1 AND ($2 = 0 OR version = $2)`, subject, version)
+	return pgdb.Unavailable(err)
+}
+
+func (t pgTx) deleteSubjectSettings(ctx context.Context, subject string) error {
+	b := &pgx.Batch{}
+	for _, table := range []string{"sr_config", "sr_mode", "sr_refusals"} {
+		b.Queue(`DELETE FROM `+table+` WHERE subject = $1`, subject)
+	}
+	return pgdb.Unavailable(t.tx.SendBatch(ctx, b).Close())
+}
+
+func (t pgTx) deleteOrphans(ctx context.Context, ids []int) ([]int, error) {
+	gone, err := pgList(ctx, t.tx, scanInt, `DELETE FROM sr_schemas s WHERE id = ANY($1)
+		AND NOT EXISTS (SELECT FROM sr_versions v WHERE v.schema_id = s.id) RETURNING id`, ids)
+	slices.Sort(gone)
+	return gone, err
+}
+
+func (t pgTx) changed(ctx context.Context, notice string) error {
+	return pgdb.Unavailable(pgdb.Notify(ctx, t.tx, ReplicaChannel, notice))
+}

@@ -1,0 +1,388 @@
+package schemaregistry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/eventlens/eventlens/sqlitedb"
+)
+
+// sqliteStore is the registry in a SQLite file. Its single write connection is the write lock:
+// each write transaction (BEGIN IMMEDIATE) has the file to itself. Reads go to the read pool.
+type sqliteStore struct {
+	db *sqlitedb.DB
+}
+
+// sqliteQuerier is what both the read pool and a transaction offer.
+type sqliteQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func sqliteList[T any](ctx context.Context, q sqliteQuerier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// sqliteOne scans one row, errNoRow when there is none.
+func sqliteOne[T any](v T, err error) (T, error) {
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, errNoRow
+	}
+	return v, err
+}
+
+const sqliteSchemaColumns = `SELECT id, guid, schema_type, schema, refs, metadata, rule_set FROM sr_schemas`
+
+func (s *sqliteStore) schema(ctx context.Context, id int) (*storedSchema, error) {
+	return sqliteOne(scanSchema(s.db.Read.QueryRowContext(ctx, sqliteSchemaColumns+` WHERE id = ?`, id)))
+}
+
+func (s *sqliteStore) schemaByGUID(ctx context.Context, guid string) (*storedSchema, error) {
+	return sqliteOne(scanSchema(s.db.Read.QueryRowContext(ctx, sqliteSchemaColumns+` WHERE guid = ? ORDER BY id LIMIT 1`, guid)))
+}
+
+func (s *sqliteStore) versions(ctx context.Context, subject string) ([]versionRow, error) {
+	return sqliteVersions(ctx, s.db.Read, subject)
+}
+
+func sqliteVersions(ctx context.Context, q sqliteQuerier, subject string) ([]versionRow, error) {
+	rows, err := sqliteList(ctx, q, scanVersion, `SELECT version, schema_id, deleted, created_at FROM sr_versions WHERE subject = ? ORDER BY version`, subject)
+	if len(rows) == 0 {
+		rows = nil // no versions
+	}
+	return rows, err
+}
+
+func (s *sqliteStore) config(ctx context.Context, key string) (*Config, error) {
+	cfg, err := scanConfig(s.db.Read.QueryRowContext(ctx, `SELECT compatibility, compatibility_policy, normalize FROM sr_config WHERE subject = ?`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return cfg, err
+}
+
+func (s *sqliteStore) mode(ctx context.Context, key string) (string, error) {
+	return sqliteMode(ctx, s.db.Read, key)
+}
+
+func sqliteMode(ctx context.Context, q sqliteQuerier, key string) (string, error) {
+	m, err := scanString(q.QueryRowContext(ctx, `SELECT mode FROM sr_mode WHERE subject = ?`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return m, err
+}
+
+// sqliteDeleted is f's condition on sr_versions.deleted.
+func sqliteDeleted(f SubjectFilter) string {
+	switch {
+	case f.DeletedOnly:
+		return "deleted = 1"
+	case f.Deleted:
+		return "1"
+	default:
+		return "deleted = 0"
+	}
+}
+
+func (s *sqliteStore) subjects(ctx context.Context, f SubjectFilter) ([]string, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	return sqliteList(ctx, s.db.Read, scanString, `SELECT DISTINCT subject FROM sr_versions WHERE `+sqliteDeleted(f)+`
+		AND substr(subject, 1, length(?)) = ? ORDER BY subject LIMIT ? OFFSET ?`, f.Prefix, f.Prefix, limit, max(f.Offset, 0))
+}
+
+func (s *sqliteStore) versionsForID(ctx context.Context, id int, deleted bool) ([]SubjectVersion, error) {
+	return sqliteList(ctx, s.db.Read, scanSubjectVersion, `SELECT subject, version FROM sr_versions
+		WHERE schema_id = ? AND `+sqliteDeleted(SubjectFilter{Deleted: deleted})+` ORDER BY subject, version`, id)
+}
+
+func (s *sqliteStore) referrers(ctx context.Context, subject string, version int, withDeleted bool) ([]Referrer, error) {
+	return sqliteReferrers(ctx, s.db.Read, subject, version, withDeleted)
+}
+
+func sqliteReferrers(ctx context.Context, q sqliteQuerier, subject string, version int, withDeleted bool) ([]Referrer, error) {
+	return sqliteList(ctx, q, scanReferrer, `SELECT ref.schema_id, v.subject, v.version FROM sr_references ref
+		JOIN sr_versions v ON v.schema_id = ref.schema_id
+		WHERE ref.ref_subject = ? AND ref.ref_version = ? AND `+sqliteDeleted(SubjectFilter{Deleted: withDeleted})+`
+		ORDER BY ref.schema_id, v.subject, v.version`, subject, version)
+}
+
+func (s *sqliteStore) summaries(ctx context.Context) ([]SubjectSummary, error) {
+	return sqliteList(ctx, s.db.Read, scanSummary, `WITH s AS (
+			SELECT subject,
+				sum(deleted = 0) AS live,
+				sum(deleted = 1) AS dead,
+				max(CASE WHEN deleted = 0 THEN version END) AS latest,
+				max(created_at) AS changed
+			FROM sr_versions
+			GROUP BY subject
+			HAVING live > 0
+		)
+		SELECT s.subject, s.live, s.dead, s.latest, s.changed, sch.id, sch.schema_type,
+			coalesce(c.compatibility, '')
+		FROM s
+		JOIN sr_versions v ON v.subject = s.subject AND v.version = s.latest
+		JOIN sr_schemas sch ON sch.id = v.schema_id
+		LEFT JOIN sr_config c ON c.subject = s.subject
+		ORDER BY s.subject`)
+}
+
+func (s *sqliteStore) latestSchemaIDs(ctx context.Context) (map[string]int, error) {
+	rows, err := sqliteList(ctx, s.db.Read, scanSubjectSchema, `SELECT v.subject, v.schema_id FROM sr_versions v
+		JOIN (SELECT subject, max(version) AS version FROM sr_versions WHERE deleted = 0 GROUP BY subject) l
+		ON l.subject = v.subject AND l.version = v.version`)
+	return subjectSchemas(rows), err
+}
+
+func (s *sqliteStore) maxID(ctx context.Context) (int, error) {
+	var id int
+	err := s.db.Read.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM sr_schemas`).Scan(&id)
+	return id, err
+}
+
+func (s *sqliteStore) schemaCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM sr_schemas`).Scan(&n)
+	return n, err
+}
+
+func (s *sqliteStore) refusals(ctx context.Context, subject string, limit int) ([]Refusal, error) {
+	where, args := "", []any{}
+	if subject != "" {
+		where, args = "WHERE subject = ?", append(args, subject)
+	}
+	return sqliteList(ctx, s.db.Read, scanRefusal, `SELECT subject, schema_type, compatibility, against_version, reasons, reason_count, created_at
+		FROM sr_refusals `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// inTx runs f in one transaction on the write connection: it has the file to itself.
+func (s *sqliteStore) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := s.db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *sqliteStore) insertVersion(ctx context.Context, v newVersion) (int, []versionRow, error) {
+	var id int
+	var current []versionRow
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if current, err = sqliteVersions(ctx, tx, v.subject); err != nil {
+			return err
+		}
+		if !sameVersions(current, v.expected) {
+			return errStale
+		}
+		if id, err = sqliteSchemaID(ctx, tx, v); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO sr_versions (subject, version, schema_id, deleted, created_at) VALUES (?, ?, ?, 0, ?)`,
+			v.subject, v.version, id, v.created)
+		return err
+	})
+	if errors.Is(err, errStale) {
+		return 0, current, err
+	}
+	return id, nil, err
+}
+
+// sqliteSchemaID returns the id of v's schema, storing the schema first when it is new.
+func sqliteSchemaID(ctx context.Context, tx *sql.Tx, v newVersion) (int, error) {
+	s := v.schema
+	var newID any // NULL: AUTOINCREMENT's next
+	if v.id > 0 {
+		var guid, typ string
+		err := tx.QueryRowContext(ctx, `SELECT guid, schema_type FROM sr_schemas WHERE id = ?`, v.id).Scan(&guid, &typ)
+		switch {
+		case err == nil && (guid != s.guid || typ != s.typ):
+			return 0, errIDTaken
+		case err == nil:
+			return v.id, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return 0, err
+		}
+		newID = v.id
+	} else {
+		var id int
+		err := tx.QueryRowContext(ctx, `SELECT id FROM sr_schemas WHERE guid = ? AND schema_type = ? ORDER BY id LIMIT 1`, s.guid, s.typ).Scan(&id)
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+	}
+	refs, metadata, ruleSet, err := encodeSchema(s)
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO sr_schemas (id, guid, schema_type, schema, refs, metadata, rule_set, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		newID, s.guid, s.typ, s.text, refs, metadata, ruleSet, v.created)
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	for _, ref := range s.refs {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO sr_references (schema_id, ref_subject, ref_version) VALUES (?, ?, ?)`, id, ref.Subject, ref.Version); err != nil {
+			return 0, fmt.Errorf("references: %w", err)
+		}
+	}
+	return int(id), nil
+}
+
+func (s *sqliteStore) recordRefusal(ctx context.Context, f refusalRow, expected []versionRow, keep int) ([]versionRow, error) {
+	var current []versionRow
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if current, err = sqliteVersions(ctx, tx, f.subject); err != nil {
+			return err
+		}
+		if !sameVersions(current, expected) {
+			return errStale
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sr_refusals (subject, schema_type, compatibility, against_version, reasons, reason_count, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, f.subject, f.typ, f.level, f.against, f.reasons, f.reasonCount, f.created); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM sr_refusals WHERE subject = ? AND id NOT IN
+			(SELECT id FROM sr_refusals WHERE subject = ? ORDER BY id DESC LIMIT ?)`, f.subject, f.subject, keep)
+		return err
+	})
+	if errors.Is(err, errStale) {
+		return current, err
+	}
+	return nil, err
+}
+
+func (s *sqliteStore) write(ctx context.Context, f func(tx storeTx) error) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return f(sqliteTx{tx}) })
+}
+
+// sqliteTx is a write transaction on the write connection.
+type sqliteTx struct{ tx *sql.Tx }
+
+func (t sqliteTx) versions(ctx context.Context, subject string) ([]versionRow, error) {
+	return sqliteVersions(ctx, t.tx, subject)
+}
+
+func (t sqliteTx) mode(ctx context.Context, key string) (string, error) {
+	return sqliteMode(ctx, t.tx, key)
+}
+
+func (t sqliteTx) referrers(ctx context.Context, subject string, version int, withDeleted bool) ([]Referrer, error) {
+	return sqliteReferrers(ctx, t.tx, subject, version, withDeleted)
+}
+
+func (t sqliteTx) liveVersions(ctx context.Context, subject string) (int, error) {
+	q, args := `SELECT count(*) FROM sr_versions WHERE deleted = 0`, []any{}
+	if subject != "" {
+		q, args = q+` AND subject = ?`, append(args, subject)
+	}
+	var n int
+	err := t.tx.QueryRowContext(ctx, q, args...).Scan(&n)
+	return n, err
+}
+
+func (t sqliteTx) setConfig(ctx context.Context, key string, u ConfigUpdate) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO sr_config (subject, compatibility, compatibility_policy, normalize) VALUES (?, ?, ?, ?)
+		ON CONFLICT (subject) DO UPDATE SET
+			compatibility = coalesce(excluded.compatibility, compatibility),
+			compatibility_policy = coalesce(excluded.compatibility_policy, compatibility_policy),
+			normalize = coalesce(excluded.normalize, normalize)`, key, orNull(u.Compatibility), orNull(u.CompatibilityPolicy), u.Normalize)
+	return err
+}
+
+// orNull is s, or NULL when s is "".
+func orNull(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (t sqliteTx) deleteConfig(ctx context.Context, key string) (*Config, error) {
+	cfg, err := scanConfig(t.tx.QueryRowContext(ctx, `DELETE FROM sr_config WHERE subject = ? RETURNING compatibility, compatibility_policy, normalize`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return cfg, err
+}
+
+func (t sqliteTx) setMode(ctx context.Context, key, mode string) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO sr_mode (subject, mode) VALUES (?, ?) ON CONFLICT (subject) DO UPDATE SET mode = excluded.mode`, key, mode)
+	return err
+}
+
+func (t sqliteTx) deleteMode(ctx context.Context, key string) (string, error) {
+	m, err := scanString(t.tx.QueryRowContext(ctx, `DELETE FROM sr_mode WHERE subject = ? RETURNING mode`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return m, err
+}
+
+func (t sqliteTx) softDelete(ctx context.Context, subject string, version int) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE sr_versions SET deleted = 1 WHERE subject = ? AND (? = 0 OR version = ?)`, subject, version, version)
+	return err
+}
+
+func (t sqliteTx) hardDelete(ctx context.Context, subject string, version int) error {
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM sr_versions WHERE subject = ? AND (? = 0 OR version = ?)`, subject, version, version)
+	return err
+}
+
+func (t sqliteTx) deleteSubjectSettings(ctx context.Context, subject string) error {
+	for _, table := range []string{"sr_config", "sr_mode", "sr_refusals"} {
+		if _, err := t.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE subject = ?`, subject); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t sqliteTx) deleteOrphans(ctx context.Context, ids []int) ([]int, error) {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	var gone []int
+	for _, id := range ids {
+		res, err := t.tx.ExecContext(ctx, `DELETE FROM sr_schemas WHERE id = ? AND NOT EXISTS (SELECT 1 FROM sr_versions WHERE schema_id = ?)`, id, id)
+		if err != nil {
+			return nil, fmt.Errorf("delete schema %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			gone = append(gone, id)
+		}
+	}
+	return gone, nil
+}
+
+// changed: a SQLite file has one process, which dropped what it cached itself.
+func (sqliteTx) changed(context.Context, string) error { return nil }
