@@ -167,8 +167,9 @@ func TestReplicasSurviveKill9(t *testing.T) {
 
 // PostgreSQL stops for a while (EVENTLENS_OUTAGE, 30s by default) under load on two replicas.
 // While it is away they refuse writes with 503 or 429 and Retry-After and /readyz says why;
-// when it is back they take writes again on their own, and every write they acknowledged,
-// before, during or after, is there.
+// when it is back they take writes again on their own, every write they acknowledged, before,
+// during or after, is there, and each replica serves what the other wrote after the outage
+// (their listeners are back: the caches are not stale).
 func TestReplicasRideOutAPostgreSQLOutage(t *testing.T) {
 	outage := 30 * time.Second
 	if v := envDuration(t, "EVENTLENS_OUTAGE"); v > 0 {
@@ -210,7 +211,9 @@ func TestReplicasRideOutAPostgreSQLOutage(t *testing.T) {
 		return len(load.schemas) > ackedBefore+10
 	})
 	t.Logf("writes acknowledged again %s after PostgreSQL was back", time.Since(back).Round(time.Millisecond))
+	time.Sleep(2*time.Second - time.Since(back)) // writes on both after the outage, seen by both
 	w.halt()
+	time.Sleep(time.Second) // a write is seen by the other replica within a second
 	after, noRetryAfter := w.statuses.counts()
 
 	refused := during[503] + during[429] - before[503] - before[429]

@@ -105,13 +105,10 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, store.Close()) }()
-	if store.Postgres != nil {
-		return fmt.Errorf("serve on %s: the registry, the catalog and trace ingest do not run on PostgreSQL yet; use a SQLite file", store.Where())
-	}
 
 	keys := apikeys.New(store)
 	for _, addr := range []string{s.Addr, s.OTLPGRPCAddr} {
-		if err := s.checkExposure(e.ctx, keys, addr, dbPath); err != nil {
+		if err := s.checkExposure(e.ctx, keys, addr, store.Where()); err != nil {
 			return err
 		}
 	}
@@ -177,7 +174,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 		}
 	}
 	url := "http://" + ln.Addr().String()
-	attrs := []any{"url", url, "db", dbPath}
+	attrs := []any{"url", url, "db", store.Where()}
 	if grpcLn != nil {
 		attrs = append(attrs, "otlp_grpc", grpcLn.Addr().String())
 	}
@@ -207,7 +204,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 		background.Add(1)
 		go func() {
 			defer background.Done()
-			store.Postgres.Listen(backgroundCtx, pgdb.Merge(keys.ReplicaHandlers(), cat.ReplicaHandlers()),
+			store.Postgres.Listen(backgroundCtx, pgdb.Merge(keys.ReplicaHandlers(), registry.ReplicaHandlers(), cat.ReplicaHandlers()),
 				func(err error) { e.log.Warn("listening for other replicas' writes", "error", err) })
 		}()
 	}
