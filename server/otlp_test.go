@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/eventlens/eventlens/storage/storagetest"
 	"github.com/eventlens/eventlens/tracing"
 )
 
@@ -298,9 +299,9 @@ func TestOTLPPartialSuccess(t *testing.T) {
 }
 
 func TestOTLPSaturatedAnswersRetryAfter(t *testing.T) {
-	ts := startServerWith(t, tracing.Config{QueueSpans: 4})
-	// Hold the write lock from another connection so the writer cannot commit.
-	blocker, err := sql.Open("sqlite", "file:"+ts.DB.Path+"?_pragma=busy_timeout(10000)")
+	// SQLite's one write lock, held from another connection, keeps the writer from committing.
+	ts := startServerOn(t, storagetest.SQLite(t), tracing.Config{QueueSpans: 4})
+	blocker, err := sql.Open("sqlite", "file:"+ts.DB.SQLite.Path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func TestProbesAndMetrics(t *testing.T) {
 
 func TestReadyzFailsWithoutDatabase(t *testing.T) {
 	ts := startServer(t)
-	ts.DB.Read.Close()
+	ts.DB.Close()
 	resp, body := ts.do(t, "GET", "/readyz", "", nil)
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "unavailable") {
 		t.Fatalf("readyz with a closed database: %d %s", resp.StatusCode, body)
