@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"sync"
@@ -20,6 +21,7 @@ type source struct {
 	name    string
 	brokers []string
 	timeout time.Duration
+	sasl    string // the mechanism, empty without SASL
 	client  *kgo.Client
 	admin   *kadm.Client
 	dials   dialErrors
@@ -28,7 +30,7 @@ type source struct {
 }
 
 func newSource(c Cluster, timeout time.Duration) (*source, error) {
-	s := &source{name: c.Name, brokers: c.Brokers, timeout: timeout}
+	s := &source{name: c.Name, brokers: c.Brokers, timeout: timeout, sasl: c.SASL.Mechanism}
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(c.Brokers...),
 		kgo.ClientID("eventlens"),
@@ -59,9 +61,10 @@ func (s *source) read(ctx context.Context, at time.Time) poll {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	p := poll{cluster: s.name, at: at}
+	s.dials.reset()
 	lags, err := s.admin.Lag(ctx)
 	if err != nil {
-		p.err = s.explain(ctx, err)
+		p.err = s.explain(err)
 		return p
 	}
 	if s.clusterID == "" {
@@ -120,27 +123,44 @@ func compareTP(a, b topicPartition) int {
 	return cmp.Or(cmp.Compare(a.topic, b.topic), cmp.Compare(a.partition, b.partition))
 }
 
-// explain says why a poll failed in words a person can act on: a timeout says what the last
-// connection attempt ran into, since the client retries until the deadline and then only says
-// the deadline passed.
-func (s *source) explain(ctx context.Context, err error) string {
+// explain says why a poll failed in words a person can act on. The client retries until the
+// deadline and then reports the deadline, or what the request made of a broken connection
+// (shard errors, EOF): what the last connection attempt of this poll ran into says more.
+func (s *source) explain(err error) string {
 	var auth *kadm.AuthError
-	switch {
-	case errors.As(err, &auth):
+	if errors.As(err, &auth) {
 		return "not authorized: " + auth.Error()
-	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil:
+	}
+	dial := s.dials.last()
+	if dial != nil && s.sasl != "" && errors.Is(dial, io.EOF) {
+		// Kafka answers a refused login with an error; some brokers just hang up.
+		dial = fmt.Errorf("%w: the broker hung up during the SASL %s login; check the user and password", dial, s.sasl)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
 		msg := fmt.Sprintf("no answer within %s", s.timeout)
-		if last := s.dials.last(); last != nil {
-			msg += "; last connection attempt: " + last.Error()
+		if dial != nil {
+			msg += "; last connection attempt: " + dial.Error()
 		}
 		return msg
+	}
+	if dial != nil {
+		return "cannot connect: " + dial.Error()
+	}
+	var shards *kadm.ShardErrors
+	if errors.As(err, &shards) && len(shards.Errs) > 0 {
+		first := shards.Errs[0]
+		if first.Broker.Host == "" {
+			return first.Err.Error()
+		}
+		return fmt.Sprintf("broker %s: %v", net.JoinHostPort(first.Broker.Host, fmt.Sprint(first.Broker.Port)), first.Err)
 	}
 	return err.Error()
 }
 
 func (s *source) close() { s.client.Close() }
 
-// dialErrors remembers the last failed connection to a broker, cleared by one that works.
+// dialErrors remembers the last failed connection to a broker in a poll, cleared by one that
+// works.
 type dialErrors struct {
 	mu  sync.Mutex
 	err error
@@ -155,6 +175,12 @@ func (d *dialErrors) OnBrokerConnect(meta kgo.BrokerMetadata, _ time.Duration, _
 		err = fmt.Errorf("%s: %w", net.JoinHostPort(meta.Host, fmt.Sprint(meta.Port)), err)
 	}
 	d.err = err
+}
+
+func (d *dialErrors) reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.err = nil
 }
 
 func (d *dialErrors) last() error {
