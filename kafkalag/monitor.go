@@ -121,7 +121,8 @@ func (m *Monitor) PollOnce(ctx context.Context) error {
 // poll reads cluster i from its brokers, applies the poll and stores it.
 func (m *Monitor) poll(ctx context.Context, i int) error {
 	src := m.sources[i]
-	p := src.read(ctx, m.cfg.Now())
+	// Wall time in UTC, as the store gives it back, so that every replica holds the same.
+	p := src.read(ctx, m.cfg.Now().UTC().Round(0))
 	if ctx.Err() != nil {
 		return nil // shutting down: the failure is ours, not the cluster's
 	}

@@ -66,18 +66,29 @@ func encodeEnds(ps []partitionEnds) string {
 }
 
 func decodeEnds(text string) ([]partitionEnds, error) {
-	var rows [][3]int64
+	var rows [][]int64
 	if err := json.Unmarshal([]byte(text), &rows); err != nil {
 		return nil, fmt.Errorf("decode end offsets: %w", err)
 	}
 	ps := make([]partitionEnds, len(rows))
 	for i, r := range rows {
-		if r[0] < 0 || r[0] > 1<<31-1 {
-			return nil, fmt.Errorf("decode end offsets: partition %d out of range", r[0])
+		if err := checkRow(r); err != nil {
+			return nil, fmt.Errorf("decode end offsets: %w", err)
 		}
 		ps[i] = partitionEnds{partition: int32(r[0]), start: r[1], end: r[2]}
 	}
 	return ps, nil
+}
+
+// checkRow checks a row of three numbers whose first is a partition.
+func checkRow(r []int64) error {
+	if len(r) != 3 {
+		return fmt.Errorf("row %v: want 3 numbers", r)
+	}
+	if r[0] < 0 || r[0] > 1<<31-1 {
+		return fmt.Errorf("partition %d out of range", r[0])
+	}
+	return nil
 }
 
 // encodeCommits encodes partitions as {"topic": [[partition, committed, assigned 0|1], …], …}.
@@ -95,15 +106,15 @@ func encodeCommits(ps []partitionCommit) string {
 }
 
 func decodeCommits(text string) ([]partitionCommit, error) {
-	var topics map[string][][3]int64
+	var topics map[string][][]int64
 	if err := json.Unmarshal([]byte(text), &topics); err != nil {
 		return nil, fmt.Errorf("decode committed offsets: %w", err)
 	}
 	var ps []partitionCommit
 	for _, topic := range slices.Sorted(maps.Keys(topics)) {
 		for _, r := range topics[topic] {
-			if r[0] < 0 || r[0] > 1<<31-1 {
-				return nil, fmt.Errorf("decode committed offsets: partition %d out of range", r[0])
+			if err := checkRow(r); err != nil {
+				return nil, fmt.Errorf("decode committed offsets of %q: %w", topic, err)
 			}
 			ps = append(ps, partitionCommit{topic: topic, partition: int32(r[0]), committed: r[1], assigned: r[2] == 1})
 		}

@@ -75,7 +75,7 @@ func (s *postgresStore) pollsAfter(ctx context.Context, cluster string, t time.T
 		var clusterID, perr string
 		if _, err := pgx.ForEachRow(rows, []any{&ns, &clusterID, &perr}, func() error {
 			index[ns] = len(polls)
-			polls = append(polls, poll{cluster: cluster, at: time.Unix(0, ns), clusterID: clusterID, err: perr})
+			polls = append(polls, poll{cluster: cluster, at: time.Unix(0, ns).UTC(), clusterID: clusterID, err: perr})
 			return nil
 		}); err != nil {
 			return err

@@ -73,7 +73,7 @@ func (s sqliteStore) pollsAfter(ctx context.Context, cluster string, t time.Time
 			rows.Close()
 			return nil, fmt.Errorf("read kafka polls of %q: %w", cluster, err)
 		}
-		p.at = time.Unix(0, ns)
+		p.at = time.Unix(0, ns).UTC()
 		index[ns] = len(polls)
 		polls = append(polls, p)
 	}

@@ -1,0 +1,64 @@
+package kafkalag
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/eventlens/eventlens/pgdb"
+	"github.com/eventlens/eventlens/pgdb/pgtest"
+	"github.com/eventlens/eventlens/storage"
+)
+
+// Two replicas on one PostgreSQL: one polls the brokers, the other reads what it stored and
+// shows the same; when the poller goes, the other takes over.
+func TestReplicasShareOnePoller(t *testing.T) {
+	url := pgtest.URL(t)
+	open := func() *storage.DB {
+		db, err := pgdb.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return &storage.DB{Postgres: db}
+	}
+	k := newKafka(t, []string{"orders"})
+	producer := newClient(t, k)
+	billing := newConsumer(t, k, "billing", "orders")
+	produce(t, producer, "orders", 10)
+	billing.consume(4)
+
+	clk := newClock()
+	cfg := Config{Clusters: []Cluster{kafkaCluster("shop", k)}, Window: 3, Now: clk.Now}
+	a, b := newMonitor(t, open(), cfg), newMonitor(t, open(), cfg)
+	clk.poll(t, a)
+	pollOnce(t, b)
+	if !clusterState(t, a, "shop").PolledHere || clusterState(t, b, "shop").PolledHere {
+		t.Fatalf("a: %+v; b: %+v; want a to poll and b to read", a.Clusters(), b.Clusters())
+	}
+	for range 2 {
+		produce(t, producer, "orders", 5)
+		clk.poll(t, a)
+		pollOnce(t, b)
+	}
+	if ga, gb := a.Groups(), b.Groups(); !reflect.DeepEqual(ga, gb) || len(ga) != 1 || ga[0].Lag != 16 || ga[0].Status != StatusErr {
+		t.Errorf("the poller sees %+v\nthe reader sees %+v\nwant the same: billing, 16 behind, STALL", ga, gb)
+	}
+	sa, sb := clusterState(t, a, "shop"), clusterState(t, b, "shop")
+	sa.PolledHere = false
+	if !reflect.DeepEqual(sa, sb) {
+		t.Errorf("cluster state on the poller %+v, on the reader %+v", sa, sb)
+	}
+
+	// The poller goes away: its session ends and the reader takes over on its next round,
+	// its window intact.
+	a.Close()
+	billing.consume(16)
+	clk.poll(t, b)
+	if !clusterState(t, b, "shop").PolledHere {
+		t.Fatalf("b did not take over: %+v", b.Clusters())
+	}
+	if g := mustGroup(t, b, "shop", "billing"); g.Lag != 0 || g.Status != StatusOK || g.Complete != 1 {
+		t.Errorf("after the take-over: %+v", g)
+	}
+}
