@@ -2,6 +2,7 @@ package kafkalag
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -24,11 +25,9 @@ type sample struct {
 func judge(window []sample, size int) (Status, string) {
 	// Burrow skips the slots before the first commit; a commit that was deleted (offsets expired
 	// or reset) leaves holes, skipped the same way.
-	w := make([]sample, 0, len(window))
-	for _, s := range window {
-		if s.committed >= 0 {
-			w = append(w, s)
-		}
+	w := window
+	if slices.ContainsFunc(window, func(s sample) bool { return s.committed < 0 }) {
+		w = slices.DeleteFunc(slices.Clone(window), func(s sample) bool { return s.committed < 0 })
 	}
 	if len(w) == 0 || window[len(window)-1].committed < 0 {
 		return StatusOK, "no offset committed"
