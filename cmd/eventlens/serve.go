@@ -89,6 +89,8 @@ type serverFlags struct {
 	HealthFailingErrors   float64       `help:"A consumer is failing at or above this error rate (0-1)." default:"0.25" env:"EVENTLENS_HEALTH_FAILING_ERRORS"`
 	HealthDegradedLatency time.Duration `help:"A consumer is degraded when its p95 processing time reaches this." default:"1s" env:"EVENTLENS_HEALTH_DEGRADED_LATENCY"`
 	HealthDegradedDelay   time.Duration `help:"A consumer is degraded when its p95 end-to-end delay reaches this." default:"1m" env:"EVENTLENS_HEALTH_DEGRADED_DELAY"`
+
+	kafkaFlags `embed:""`
 }
 
 // run serves until the context ends, with the demo shop sending to it when shop is not nil.
@@ -109,6 +111,11 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 			return err
 		}
 	}
+	lag, err := s.kafkaFlags.start(e, store)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, lag.stop()) }()
 
 	tp := tracing.NewSelfTracerProvider()
 	defer func() { err = errors.Join(err, tp.Shutdown(context.WithoutCancel(e.ctx))) }()
