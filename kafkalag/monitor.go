@@ -139,6 +139,9 @@ func (m *Monitor) follow(ctx context.Context, i int) error {
 	m.mu.RLock()
 	after := m.clusters[i].lastApplied
 	m.mu.RUnlock()
+	if after.IsZero() { // nothing loaded: the history is enough
+		after = m.cfg.Now().Add(-m.cfg.History)
+	}
 	polls, err := m.store.pollsAfter(ctx, m.sources[i].name, after)
 	if err != nil {
 		return err

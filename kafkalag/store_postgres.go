@@ -152,11 +152,9 @@ func (s *postgresStore) lead(ctx context.Context) (bool, error) {
 	defer s.mu.Unlock()
 	if s.conn != nil {
 		if err := s.conn.Ping(ctx); err != nil {
-			// The session is gone, and the lock with it.
+			// The session is gone, and the lock with it: another replica may hold it now.
 			s.dropConn()
-			return false, pgError("keep the kafka poller's lock", err)
-		}
-		if s.held {
+		} else if s.held {
 			return true, nil
 		}
 	}

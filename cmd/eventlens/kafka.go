@@ -25,7 +25,7 @@ type kafkaFlags struct {
 	KafkaTLSInsecureSkipVerify bool   `name:"kafka-tls-insecure-skip-verify" help:"Accept any broker certificate. For tests only." env:"EVENTLENS_KAFKA_TLS_INSECURE_SKIP_VERIFY"`
 
 	KafkaPollInterval   time.Duration `name:"kafka-poll-interval" help:"Time between two polls of each Kafka cluster." default:"30s" env:"EVENTLENS_KAFKA_POLL_INTERVAL"`
-	KafkaPollTimeout    time.Duration `name:"kafka-poll-timeout" help:"Longest a poll of one cluster may take; at most the interval." default:"10s" env:"EVENTLENS_KAFKA_POLL_TIMEOUT"`
+	KafkaPollTimeout    time.Duration `name:"kafka-poll-timeout" help:"Longest a poll of one cluster may take, at most the interval; 10s, or the interval if shorter, when unset." env:"EVENTLENS_KAFKA_POLL_TIMEOUT"`
 	KafkaLagWindow      int           `name:"kafka-lag-window" help:"How many polls Burrow's rules (WARN, STOP, STALL) look back over." default:"10" env:"EVENTLENS_KAFKA_LAG_WINDOW"`
 	KafkaTimeLagHistory time.Duration `name:"kafka-time-lag-history" help:"How long each partition's end offsets are kept to read time lag from." default:"1h" env:"EVENTLENS_KAFKA_TIME_LAG_HISTORY"`
 }

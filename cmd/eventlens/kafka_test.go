@@ -2,7 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"database/sql"
+	"encoding/pem"
+	"log/slog"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +20,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/eventlens/eventlens/kafkalag"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 func TestKafkaFlagErrors(t *testing.T) {
@@ -52,6 +63,53 @@ func TestKafkaFlagErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestKafkaFlagsConfig(t *testing.T) {
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, testCertPEM(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k := kafkaFlags{KafkaBrokers: "k1:9092", KafkaClusters: []string{"eu=k2:9092,k3:9092"}, KafkaPollInterval: 5 * time.Second,
+		KafkaSASLMechanism: "SCRAM-SHA-512", KafkaSASLUser: "eventlens", KafkaSASLPassword: "secret", KafkaTLSCA: ca}
+	cfg, err := k.config(env{log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Clusters) != 2 || cfg.Clusters[0].Name != "kafka" || cfg.Clusters[1].Name != "eu" || len(cfg.Clusters[1].Brokers) != 2 {
+		t.Fatalf("clusters = %+v", cfg.Clusters)
+	}
+	for _, c := range cfg.Clusters {
+		if c.TLS == nil || c.TLS.RootCAs == nil || c.SASL.Mechanism != "SCRAM-SHA-512" || c.SASL.Password != "secret" {
+			t.Errorf("cluster %s: TLS %v, SASL %+v; want TLS from the CA file and SCRAM", c.Name, c.TLS, c.SASL)
+		}
+	}
+	// An interval shorter than the default timeout needs no timeout of its own.
+	m, err := kafkalag.New(storagetest.SQLite(t), cfg)
+	if err != nil {
+		t.Fatalf("interval 5s without a timeout: %v", err)
+	}
+	m.Close()
+
+	if cfg, err := (kafkaFlags{}).config(env{log: slog.New(slog.DiscardHandler)}); err != nil || len(cfg.Clusters) != 0 {
+		t.Errorf("no Kafka flags: %+v, %v", cfg.Clusters, err)
+	}
+}
+
+// testCertPEM makes a self-signed certificate, PEM-encoded.
+func testCertPEM(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, IsCA: true,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
 func TestServePollsKafka(t *testing.T) {
