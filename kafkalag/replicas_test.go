@@ -62,3 +62,41 @@ func TestReplicasShareOnePoller(t *testing.T) {
 		t.Errorf("after the take-over: %+v", g)
 	}
 }
+
+// The poller's session ends under it (a network cut, an administrator): another replica takes
+// the lock, and the old poller, finding its session gone, becomes a reader instead of polling
+// beside it.
+func TestPollerWhoseSessionDiesGivesWay(t *testing.T) {
+	url := pgtest.URL(t)
+	dbs := make([]*pgdb.DB, 2)
+	for i := range dbs {
+		db, err := pgdb.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	k := newKafka(t, []string{"orders"})
+	clk := newClock()
+	cfg := Config{Clusters: []Cluster{kafkaCluster("shop", k)}, Now: clk.Now}
+	a, b := newMonitor(t, &storage.DB{Postgres: dbs[0]}, cfg), newMonitor(t, &storage.DB{Postgres: dbs[1]}, cfg)
+	clk.poll(t, a)
+	pollOnce(t, b)
+
+	var killed bool
+	err := dbs[1].Pool.QueryRow(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_locks
+		WHERE locktype = 'advisory' AND classid = $1 AND objid = hashtext(current_schema())::oid AND objsubid = 2 AND granted`,
+		pollerLock).Scan(&killed)
+	if err != nil || !killed {
+		t.Fatalf("end the poller's session: %v, %v", killed, err)
+	}
+	clk.poll(t, b)
+	clk.poll(t, a)
+	if !clusterState(t, b, "shop").PolledHere || clusterState(t, a, "shop").PolledHere {
+		t.Errorf("a: %+v; b: %+v; want b to poll now and a to read", a.Clusters(), b.Clusters())
+	}
+	if sa, sb := clusterState(t, a, "shop"), clusterState(t, b, "shop"); !sa.LastPoll.Equal(sb.LastPoll) || !sb.OK {
+		t.Errorf("a read up to %s, b polled at %s", sa.LastPoll, sb.LastPoll)
+	}
+}
