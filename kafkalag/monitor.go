@@ -77,6 +77,9 @@ func (m *Monitor) Run(ctx context.Context) {
 func (m *Monitor) PollOnce(ctx context.Context) error {
 	m.round.Lock()
 	defer m.round.Unlock()
+	// A database that hangs must not hold the next round up either.
+	ctx, cancel := context.WithTimeout(ctx, m.cfg.PollInterval)
+	defer cancel()
 	var errs []error
 	if !m.loaded {
 		if err := m.load(ctx); err != nil {
@@ -124,7 +127,7 @@ func (m *Monitor) poll(ctx context.Context, i int) error {
 	// Wall time in UTC, as the store gives it back, so that every replica holds the same.
 	p := src.read(ctx, m.cfg.Now().UTC().Round(0))
 	if ctx.Err() != nil {
-		return nil // shutting down: the failure is ours, not the cluster's
+		return nil // shutting down, or the round ran out of time: the failure is ours, not the cluster's
 	}
 	commitsBefore, pollsBefore := m.apply(i, p, true)
 	if err := m.store.save(ctx, p); err != nil {

@@ -179,12 +179,23 @@ func (s *postgresStore) dropConn() {
 	s.conn, s.held = nil, false
 }
 
-// close ends the lock's session, which frees the lock for another replica at once.
+// close gives the lock up and ends its session. The unlock is explicit because the server
+// notices a closed session a moment later, and another replica should not wait a round for it.
 func (s *postgresStore) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.conn != nil {
-		s.dropConn()
+	if s.conn == nil {
+		return nil
+	}
+	var err error
+	if s.held {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, err = s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext(current_schema()))`, pollerLock)
+	}
+	s.dropConn()
+	if err != nil {
+		return pgError("give up the kafka poller's lock", err)
 	}
 	return nil
 }
