@@ -33,7 +33,7 @@ func BenchmarkPoll(b *testing.B) {
 				clk.advance(30 * time.Second)
 				pollOnce(b, m)
 			}
-			if s := clusterState(b, m, "bench"); !s.OK || s.Groups != groups {
+			if s := clusterState(b, m, "bench"); s.State != StateOK || s.Groups != groups {
 				b.Fatalf("cluster state %+v", s)
 			}
 			n := 0
@@ -59,7 +59,7 @@ func BenchmarkPoll(b *testing.B) {
 			b.StartTimer()
 			pollOnce(b, reader)
 		}
-		if s := clusterState(b, reader, "bench"); s.PolledHere || s.Groups != groups || !s.LastPoll.Equal(clk.Now()) {
+		if s := clusterState(b, reader, "bench"); s.PolledHere || s.Groups != groups || !s.LastAttempt.Equal(clk.Now()) {
 			b.Fatalf("reader's cluster state %+v", s)
 		}
 	})

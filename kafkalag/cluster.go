@@ -21,7 +21,7 @@ type clusterData struct {
 
 func newClusterData(c Cluster) *clusterData {
 	return &clusterData{
-		state:   ClusterState{Name: c.Name, Brokers: c.Brokers},
+		state:   ClusterState{Name: c.Name, Brokers: c.Brokers, State: StatePending},
 		ends:    map[topicPartition]*history{},
 		windows: map[string]map[topicPartition][]sample{},
 	}
@@ -34,12 +34,11 @@ func (c *clusterData) apply(p poll, window int, keep time.Duration) {
 		return
 	}
 	c.lastApplied = p.at
-	c.state.LastPoll = p.at
-	if p.err != "" {
-		c.state.OK, c.state.Error = false, p.err
+	c.state.LastAttempt, c.state.State, c.state.LastError = p.at, p.state, p.err
+	if p.state != StateOK {
 		return
 	}
-	c.state.OK, c.state.Error, c.state.LastSuccess, c.state.Groups = true, "", p.at, len(p.groups)
+	c.state.LastSuccess, c.state.Groups = p.at, len(p.groups)
 	if p.clusterID != "" {
 		c.state.ClusterID = p.clusterID
 	}

@@ -197,12 +197,12 @@ func (m *Monitor) apply(i int, p poll, here bool) (commitsBefore, pollsBefore ti
 func (m *Monitor) logChange(was, now ClusterState) {
 	log := m.cfg.Logger
 	switch {
-	case now.OK && !was.OK && was.Error != "":
-		log.Info("kafka cluster reachable again", "cluster", now.Name, "groups", now.Groups)
-	case now.OK && !was.OK:
+	case now.State == StateOK && was.State == StatePending:
 		log.Info("kafka cluster polled", "cluster", now.Name, "cluster_id", now.ClusterID, "groups", now.Groups)
-	case !now.OK && now.Error != was.Error:
-		log.Warn("kafka cluster poll failed", "cluster", now.Name, "brokers", now.Brokers, "error", now.Error)
+	case now.State == StateOK && was.State != StateOK:
+		log.Info("kafka cluster reachable again", "cluster", now.Name, "groups", now.Groups)
+	case now.State != StateOK && now.LastError != was.LastError:
+		log.Warn("kafka cluster poll failed", "cluster", now.Name, "brokers", now.Brokers, "state", now.State, "error", now.LastError)
 	}
 }
 

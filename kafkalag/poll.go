@@ -15,6 +15,7 @@ type poll struct {
 	cluster   string
 	at        time.Time
 	clusterID string
+	state     State  // StateOK, or how it failed
 	err       string // why the poll failed; empty when it worked
 	topics    []topicEnds
 	groups    []groupCommits

@@ -2,8 +2,12 @@ package kafkalag
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/pgdb/pgtest"
@@ -84,19 +88,28 @@ func TestPollerWhoseSessionDiesGivesWay(t *testing.T) {
 	clk.poll(t, a)
 	pollOnce(t, b)
 
+	const holder = `SELECT pid FROM pg_locks
+		WHERE locktype = 'advisory' AND classid = $1 AND objid = hashtext(current_schema())::oid AND objsubid = 2 AND granted`
 	var killed bool
-	err := dbs[1].Pool.QueryRow(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_locks
-		WHERE locktype = 'advisory' AND classid = $1 AND objid = hashtext(current_schema())::oid AND objsubid = 2 AND granted`,
-		pollerLock).Scan(&killed)
-	if err != nil || !killed {
+	if err := dbs[1].Pool.QueryRow(context.Background(), `SELECT pg_terminate_backend(pid) FROM (`+holder+`) h`, pollerLock).Scan(&killed); err != nil || !killed {
 		t.Fatalf("end the poller's session: %v, %v", killed, err)
+	}
+	// The server lets go of the lock as the session's process exits, a moment later.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var pid int32
+		if err := dbs[1].Pool.QueryRow(context.Background(), holder, pollerLock).Scan(&pid); errors.Is(err, pgx.ErrNoRows) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the lock outlived its session by 5s")
+		}
 	}
 	clk.poll(t, b)
 	clk.poll(t, a)
 	if !clusterState(t, b, "shop").PolledHere || clusterState(t, a, "shop").PolledHere {
 		t.Errorf("a: %+v; b: %+v; want b to poll now and a to read", a.Clusters(), b.Clusters())
 	}
-	if sa, sb := clusterState(t, a, "shop"), clusterState(t, b, "shop"); !sa.LastPoll.Equal(sb.LastPoll) || !sb.OK {
-		t.Errorf("a read up to %s, b polled at %s", sa.LastPoll, sb.LastPoll)
+	if sa, sb := clusterState(t, a, "shop"), clusterState(t, b, "shop"); !sa.LastAttempt.Equal(sb.LastAttempt) || sb.State != StateOK {
+		t.Errorf("a read up to %s, b polled at %s", sa.LastAttempt, sb.LastAttempt)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -60,11 +61,11 @@ func newSource(c Cluster, timeout time.Duration) (*source, error) {
 func (s *source) read(ctx context.Context, at time.Time) poll {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	p := poll{cluster: s.name, at: at}
+	p := poll{cluster: s.name, at: at, state: StateOK}
 	s.dials.reset()
 	lags, err := s.admin.Lag(ctx)
 	if err != nil {
-		p.err = s.explain(err)
+		p.state, p.err = s.explain(err)
 		return p
 	}
 	if s.clusterID == "" {
@@ -126,35 +127,36 @@ func compareTP(a, b topicPartition) int {
 // explain says why a poll failed in words a person can act on. The client retries until the
 // deadline and then reports the deadline, or what the request made of a broken connection
 // (shard errors, EOF): what the last connection attempt of this poll ran into says more.
-func (s *source) explain(err error) string {
+func (s *source) explain(err error) (State, string) {
 	var auth *kadm.AuthError
 	if errors.As(err, &auth) {
-		return "not authorized: " + auth.Error()
+		return StateUnauthorized, "not authorized: " + auth.Error()
 	}
 	dial := s.dials.last()
-	if dial != nil && s.sasl != "" && errors.Is(dial, io.EOF) {
+	switch {
+	case errors.Is(dial, kerr.SaslAuthenticationFailed):
+		return StateUnauthorized, "cannot connect: " + dial.Error()
+	case dial != nil && s.sasl != "" && errors.Is(dial, io.EOF):
 		// Kafka answers a refused login with an error; some brokers just hang up.
-		dial = fmt.Errorf("%w: the broker hung up during the SASL %s login; check the user and password", dial, s.sasl)
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
+		return StateUnauthorized, fmt.Sprintf("cannot connect: %v: the broker hung up during the SASL %s login; check the user and password", dial, s.sasl)
+	case errors.Is(err, context.DeadlineExceeded):
 		msg := fmt.Sprintf("no answer within %s", s.timeout)
 		if dial != nil {
 			msg += "; last connection attempt: " + dial.Error()
 		}
-		return msg
-	}
-	if dial != nil {
-		return "cannot connect: " + dial.Error()
+		return StateUnreachable, msg
+	case dial != nil:
+		return StateUnreachable, "cannot connect: " + dial.Error()
 	}
 	var shards *kadm.ShardErrors
 	if errors.As(err, &shards) && len(shards.Errs) > 0 {
 		first := shards.Errs[0]
 		if first.Broker.Host == "" {
-			return first.Err.Error()
+			return StateError, first.Err.Error()
 		}
-		return fmt.Sprintf("broker %s: %v", net.JoinHostPort(first.Broker.Host, fmt.Sprint(first.Broker.Port)), first.Err)
+		return StateError, fmt.Sprintf("broker %s: %v", net.JoinHostPort(first.Broker.Host, fmt.Sprint(first.Broker.Port)), first.Err)
 	}
-	return err.Error()
+	return StateError, err.Error()
 }
 
 func (s *source) close() { s.client.Close() }

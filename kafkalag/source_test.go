@@ -63,6 +63,9 @@ func TestClusterDownGivesAClearStateAndBlocksNothing(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: clk.Now,
 	})
 
+	if s := clusterState(t, m, "down"); s.State != StatePending || !s.LastAttempt.IsZero() {
+		t.Errorf("before the first poll: %+v, want pending", s)
+	}
 	start := time.Now()
 	done := make(chan error)
 	go func() { done <- m.PollOnce(context.Background()) }()
@@ -85,15 +88,15 @@ func TestClusterDownGivesAClearStateAndBlocksNothing(t *testing.T) {
 	}
 
 	up, down, hangs := clusterState(t, m, "up"), clusterState(t, m, "down"), clusterState(t, m, "hangs")
-	t.Logf("down: %s; hangs: %s", down.Error, hangs.Error)
-	if !up.OK || up.Error != "" || up.Groups != 1 || up.ClusterID == "" || !up.PolledHere {
+	t.Logf("down: %s; hangs: %s", down.LastError, hangs.LastError)
+	if up.State != StateOK || up.LastError != "" || up.Groups != 1 || up.ClusterID == "" || !up.PolledHere {
 		t.Errorf("up = %+v", up)
 	}
-	if down.OK || !strings.HasPrefix(down.Error, "cannot connect: 127.0.0.1:") || !strings.Contains(down.Error, "connection refused") ||
-		!down.LastSuccess.IsZero() || !down.LastPoll.Equal(clk.Now()) {
+	if down.State != StateUnreachable || !strings.HasPrefix(down.LastError, "cannot connect: 127.0.0.1:") || !strings.Contains(down.LastError, "connection refused") ||
+		!down.LastSuccess.IsZero() || !down.LastAttempt.Equal(clk.Now()) {
 		t.Errorf("down = %+v, want an error saying the connection was refused", down)
 	}
-	if hangs.OK || !strings.HasPrefix(hangs.Error, "no answer within 2s") {
+	if hangs.State != StateUnreachable || !strings.HasPrefix(hangs.LastError, "no answer within 2s") {
 		t.Errorf("hangs = %+v, want a timeout", hangs)
 	}
 
@@ -132,7 +135,7 @@ func TestClusterReachableAgain(t *testing.T) {
 	down.Store(false)
 	clk.poll(t, m)
 	again := clusterState(t, m, "shop")
-	if !first.OK || failed.OK || failed.Error == "" || !failed.LastSuccess.Equal(first.LastPoll) || !again.OK || again.Error != "" {
+	if first.State != StateOK || failed.State == StateOK || failed.LastError == "" || !failed.LastSuccess.Equal(first.LastAttempt) || again.State != StateOK || again.LastError != "" {
 		t.Errorf("states: %+v, then %+v, then %+v", first, failed, again)
 	}
 	if !strings.Contains(logs.String(), `msg="kafka cluster reachable again" cluster=shop`) {
@@ -149,14 +152,14 @@ func TestSASL(t *testing.T) {
 			none := Cluster{Name: "none", Brokers: k.ListenAddrs()}
 			m := newMonitor(t, storagetest.Default(t), Config{Clusters: []Cluster{right, wrong, none}, PollInterval: 3 * time.Second, PollTimeout: 2 * time.Second})
 			pollOnce(t, m)
-			if s := clusterState(t, m, "right"); !s.OK {
+			if s := clusterState(t, m, "right"); s.State != StateOK {
 				t.Errorf("right password: %+v", s)
 			}
-			if s := clusterState(t, m, "wrong"); s.OK || !strings.Contains(s.Error, "SASL "+mech+" login") {
+			if s := clusterState(t, m, "wrong"); s.State != StateUnauthorized || !strings.Contains(s.LastError, "SASL "+mech+" login") {
 				t.Errorf("wrong password: %+v, want an error naming SASL", s)
 			}
-			t.Logf("wrong: %s; none: %s", clusterState(t, m, "wrong").Error, clusterState(t, m, "none").Error)
-			if s := clusterState(t, m, "none"); s.OK || s.Error == "" {
+			t.Logf("wrong: %s; none: %s", clusterState(t, m, "wrong").LastError, clusterState(t, m, "none").LastError)
+			if s := clusterState(t, m, "none"); s.State == StateOK || s.LastError == "" {
 				t.Errorf("no credentials: %+v, want an error", s)
 			}
 		})
@@ -180,12 +183,12 @@ func TestTLS(t *testing.T) {
 	pollOnce(t, m)
 	for name, ok := range map[string]bool{"verified": true, "skipped": true, "unknown": false, "plaintext": false} {
 		s := clusterState(t, m, name)
-		if s.OK != ok {
+		if (s.State == StateOK) != ok {
 			t.Errorf("%s: %+v, want OK %v", name, s, ok)
 		}
 	}
-	t.Logf("unknown: %s; plaintext: %s", clusterState(t, m, "unknown").Error, clusterState(t, m, "plaintext").Error)
-	if s := clusterState(t, m, "unknown"); !strings.Contains(s.Error, "certificate signed by unknown authority") {
-		t.Errorf("a broker certificate from an unknown CA: %q, want the reason", s.Error)
+	t.Logf("unknown: %s; plaintext: %s", clusterState(t, m, "unknown").LastError, clusterState(t, m, "plaintext").LastError)
+	if s := clusterState(t, m, "unknown"); s.State != StateUnreachable || !strings.Contains(s.LastError, "certificate signed by unknown authority") {
+		t.Errorf("a broker certificate from an unknown CA: %q, want the reason", s.LastError)
 	}
 }

@@ -87,6 +87,18 @@ type PartitionStatus struct {
 	Assigned bool
 }
 
+// State is how the last poll of a cluster went; the words are those of the other broker
+// sources (rabbitmq.State).
+type State string
+
+const (
+	StatePending      State = "pending"      // not polled yet
+	StateOK           State = "ok"           // the last poll read every group
+	StateUnauthorized State = "unauthorized" // the brokers refused the SASL login or an ACL refused a request
+	StateUnreachable  State = "unreachable"  // no connection: refused, unknown host, TLS failed, or slower than the timeout
+	StateError        State = "error"        // any other failure
+)
+
 // ClusterState is the state of one Kafka cluster as a source: whether the last poll worked.
 type ClusterState struct {
 	Name    string
@@ -95,13 +107,13 @@ type ClusterState struct {
 	// cluster by it in messaging.kafka.cluster.id.
 	ClusterID string
 
-	// OK is true when the last poll succeeded; Error says why it failed otherwise. Both are
-	// empty until the first poll.
-	OK    bool
-	Error string
-	// LastPoll is when the last poll (successful or not) started, LastSuccess the last
-	// successful one; zero when there was none.
-	LastPoll    time.Time
+	// State is how the last poll went, LastError why it failed (empty when it did not).
+	State     State
+	LastError string
+	// LastAttempt is when the last poll (successful or not) started, LastSuccess the last
+	// successful one; zero when there was none. While polls fail, the groups stay those of the
+	// last successful poll.
+	LastAttempt time.Time
 	LastSuccess time.Time
 	// Groups is how many consumer groups the last successful poll found.
 	Groups int

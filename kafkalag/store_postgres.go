@@ -33,8 +33,8 @@ func pgError(what string, err error) error {
 func (s *postgresStore) save(ctx context.Context, p poll) error {
 	at := p.at.UnixNano()
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO kafkalag_polls (cluster, polled_ns, cluster_id, error) VALUES ($1, $2, $3, $4)`,
-			p.cluster, at, p.clusterID, p.err); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO kafkalag_polls (cluster, polled_ns, cluster_id, state, error) VALUES ($1, $2, $3, $4, $5)`,
+			p.cluster, at, p.clusterID, string(p.state), p.err); err != nil {
 			return err
 		}
 		ends := make([][]any, len(p.topics))
@@ -66,16 +66,16 @@ func (s *postgresStore) pollsAfter(ctx context.Context, cluster string, t time.T
 		polls = nil
 		after := t.UnixNano()
 		index := map[int64]int{}
-		rows, err := tx.Query(ctx, `SELECT polled_ns, cluster_id, error FROM kafkalag_polls
+		rows, err := tx.Query(ctx, `SELECT polled_ns, cluster_id, state, error FROM kafkalag_polls
 			WHERE cluster = $1 AND polled_ns > $2 ORDER BY polled_ns`, cluster, after)
 		if err != nil {
 			return err
 		}
 		var ns int64
-		var clusterID, perr string
-		if _, err := pgx.ForEachRow(rows, []any{&ns, &clusterID, &perr}, func() error {
+		var clusterID, state, perr string
+		if _, err := pgx.ForEachRow(rows, []any{&ns, &clusterID, &state, &perr}, func() error {
 			index[ns] = len(polls)
-			polls = append(polls, poll{cluster: cluster, at: time.Unix(0, ns).UTC(), clusterID: clusterID, err: perr})
+			polls = append(polls, poll{cluster: cluster, at: time.Unix(0, ns).UTC(), clusterID: clusterID, state: State(state), err: perr})
 			return nil
 		}); err != nil {
 			return err

@@ -20,8 +20,8 @@ func (s sqliteStore) save(ctx context.Context, p poll) error {
 	}
 	defer tx.Rollback()
 	at := p.at.UnixNano()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO kafkalag_polls (cluster, polled_ns, cluster_id, error) VALUES (?, ?, ?, ?)`,
-		p.cluster, at, p.clusterID, p.err); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO kafkalag_polls (cluster, polled_ns, cluster_id, state, error) VALUES (?, ?, ?, ?, ?)`,
+		p.cluster, at, p.clusterID, p.state, p.err); err != nil {
 		return fmt.Errorf("save kafka poll of %q: %w", p.cluster, err)
 	}
 	ends, err := tx.PrepareContext(ctx, `INSERT INTO kafkalag_end_offsets (cluster, polled_ns, topic, offsets) VALUES (?, ?, ?, ?)`)
@@ -61,7 +61,7 @@ func (s sqliteStore) pollsAfter(ctx context.Context, cluster string, t time.Time
 	after := t.UnixNano()
 	var polls []poll
 	index := map[int64]int{}
-	rows, err := tx.QueryContext(ctx, `SELECT polled_ns, cluster_id, error FROM kafkalag_polls
+	rows, err := tx.QueryContext(ctx, `SELECT polled_ns, cluster_id, state, error FROM kafkalag_polls
 		WHERE cluster = ? AND polled_ns > ? ORDER BY polled_ns`, cluster, after)
 	if err != nil {
 		return nil, fmt.Errorf("read kafka polls of %q: %w", cluster, err)
@@ -69,7 +69,7 @@ func (s sqliteStore) pollsAfter(ctx context.Context, cluster string, t time.Time
 	for rows.Next() {
 		var ns int64
 		p := poll{cluster: cluster}
-		if err := rows.Scan(&ns, &p.clusterID, &p.err); err != nil {
+		if err := rows.Scan(&ns, &p.clusterID, &p.state, &p.err); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read kafka polls of %q: %w", cluster, err)
 		}

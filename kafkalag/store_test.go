@@ -15,7 +15,7 @@ import (
 
 func samplePoll(cluster string, at time.Time) poll {
 	return poll{
-		cluster: cluster, at: at, clusterID: "kfake-1",
+		cluster: cluster, at: at, clusterID: "kfake-1", state: StateOK,
 		topics: []topicEnds{
 			{topic: "orders", partitions: []partitionEnds{{0, 0, 120}, {1, -1, 7}}},
 			{topic: "paiements-été", partitions: []partitionEnds{{0, 3, 3}}},
@@ -37,7 +37,7 @@ func TestStore(t *testing.T) {
 		t0 := time.Date(2026, 5, 1, 12, 0, 0, 123456789, time.UTC)
 		polls := []poll{
 			samplePoll("shop", t0),
-			{cluster: "shop", at: t0.Add(30 * time.Second), err: "cannot connect: 127.0.0.1:9092: connection refused"},
+			{cluster: "shop", at: t0.Add(30 * time.Second), state: StateUnreachable, err: "cannot connect: 127.0.0.1:9092: connection refused"},
 			samplePoll("shop", t0.Add(time.Minute)),
 			samplePoll("other", t0.Add(time.Minute)), // another cluster, same time
 		}

@@ -8,6 +8,7 @@ CREATE TABLE kafkalag_polls (
     cluster    TEXT    NOT NULL,
     polled_ns  BIGINT  NOT NULL,
     cluster_id TEXT    NOT NULL DEFAULT '',   -- the id the brokers report
+    state      TEXT    NOT NULL,              -- ok, unauthorized, unreachable or error
     error      TEXT    NOT NULL DEFAULT '',   -- why the poll failed; '' when it worked
     PRIMARY KEY (cluster, polled_ns)
 );
