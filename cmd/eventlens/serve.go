@@ -92,6 +92,7 @@ type serverFlags struct {
 	HealthDegradedDelay   time.Duration `help:"A consumer is degraded when its p95 end-to-end delay reaches this." default:"1m" env:"EVENTLENS_HEALTH_DEGRADED_DELAY"`
 
 	rabbitmqFlags `embed:""`
+	kafkaFlags `embed:""`
 }
 
 // run serves until the context ends, with the demo shop sending to it when shop is not nil.
@@ -112,6 +113,11 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 			return err
 		}
 	}
+	lag, err := s.kafkaFlags.start(e, store)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, lag.stop()) }()
 
 	tp := tracing.NewSelfTracerProvider()
 	defer func() { err = errors.Join(err, tp.Shutdown(context.WithoutCancel(e.ctx))) }()
