@@ -92,7 +92,7 @@ type serverFlags struct {
 	HealthDegradedDelay   time.Duration `help:"A consumer is degraded when its p95 end-to-end delay reaches this." default:"1m" env:"EVENTLENS_HEALTH_DEGRADED_DELAY"`
 
 	rabbitmqFlags `embed:""`
-	kafkaFlags `embed:""`
+	kafkaFlags    `embed:""`
 }
 
 // run serves until the context ends, with the demo shop sending to it when shop is not nil.
