@@ -31,7 +31,7 @@ type route struct {
 
 // routeTable lists every route eventlens answers, with the role it requires.
 func (s *Server) routeTable(m *metrics) []route {
-	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Now: s.now}
+	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Brokers: s.svc.Brokers, Now: s.now}
 	cat := s.svc.Catalog
 	reg := registryAPI{reg: s.svc.Registry}
 	const r, w, a, slash = roleRead, roleWrite, roleAdmin, true
@@ -59,6 +59,7 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/owners/*", roleRead, pages.Owner, false},
 		{http.MethodGet, "/health", roleRead, pages.Health, false},
 		{http.MethodGet, "/health/table", roleRead, pages.HealthTable, false}, // htmx refreshes the table
+		{http.MethodGet, "/sources", roleRead, pages.Sources, false},
 		{http.MethodGet, "/traces/:id", roleRead, pages.Trace, false},
 		{http.MethodGet, "/schemas", roleRead, pageOrAPI(pages.Schemas, reg.listSchemas), slash},
 		// A subject is one path segment, any slash in it percent-encoded (/schemas/a%2Fb). The

@@ -69,7 +69,7 @@ func healthPage(v healthView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, ". The table refreshes every 10 seconds.</p><div class=\"toolbar\"><nav class=\"status-filter\" aria-label=\"Filter by status\" data-testid=\"status-filter\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, ". The table refreshes every 10 seconds. Lag, queue depth and dead letters come from the <a href=\"/sources\">brokers eventlens polls</a>.</p><div class=\"toolbar\"><nav class=\"status-filter\" aria-label=\"Filter by status\" data-testid=\"status-filter\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

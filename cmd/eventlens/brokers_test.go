@@ -19,7 +19,7 @@ import (
 // eventlens serve polling a real Kafka (kfake) and a real RabbitMQ shows what they say in
 // consumer health, for consumers no span names: a group committed behind the end of its topic,
 // with its lag; a queue with its depth, no consumer attached, and the dead-letter queue its
-// rejected messages went to. On /api/health, the health page, /readyz's sources and /metrics.
+// rejected messages went to. On /api/health, the health page, the sources page, /readyz and /metrics.
 func TestServeShowsBrokerHealth(t *testing.T) {
 	ctx := context.Background()
 	k, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "orders"))
@@ -109,6 +109,9 @@ func TestServeShowsBrokerHealth(t *testing.T) {
 		if !strings.Contains(html, want) {
 			t.Errorf("the health page lacks %q", want)
 		}
+	}
+	if _, page := get(t, p.URL+"/sources"); !strings.Contains(page, "shop") || !strings.Contains(page, ">ok<") {
+		t.Errorf("/sources does not show the Kafka cluster as ok")
 	}
 	_, ready := get(t, p.URL+"/readyz")
 	if !strings.Contains(ready, `"kind":"kafka","name":"shop","state":"ok"`) || !strings.Contains(ready, `"kind":"rabbitmq"`) {
