@@ -137,6 +137,24 @@ func (c *cache) putMode(key, mode string, gen uint64) {
 	}
 }
 
+// known reports whether the versions, config and mode of subject are all cached.
+func (c *cache) known(subject string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	_, versions := c.subjects[subject]
+	_, config := c.configs[subject]
+	_, mode := c.modes[subject]
+	return versions && config && mode
+}
+
+func (c *cache) putSubjectRows(subject string, s subjectRows, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.subjects[subject], c.configs[subject], c.modes[subject] = s.versions, s.config, s.mode
+	}
+}
+
 // invalidation names what a committed write changed.
 type invalidation struct {
 	subjects []string

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"slices"
 	"strings"
 )
@@ -23,11 +24,18 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 	if err := validSubject(subject); err != nil {
 		return Schema{}, err
 	}
+	if err := r.knowSubject(ctx, subject); err != nil {
+		return Schema{}, err
+	}
 	mode, err := r.effectiveMode(ctx, subject)
 	if err != nil {
 		return Schema{}, err
 	}
 	switch {
+	case in.ID > math.MaxInt32:
+		return Schema{}, errInvalidSchema("Schema id %d is out of range: ids run from 1 to 2^31-1", in.ID)
+	case in.Version > math.MaxInt32:
+		return Schema{}, newError(CodeInvalidVersion, "The specified version '%d' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"", in.Version)
 	case mode == ReadOnly || mode == ReadOnlyOverride:
 		return Schema{}, errReadOnly(subject)
 	case in.ID > 0 && mode != Import:
@@ -78,6 +86,21 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 		r.cache.invalidate(invalidation{subjects: []string{subject}})
 		rows = current
 	}
+}
+
+// knowSubject reads what a registration needs of a subject not cached (a new one, usually)
+// in one query instead of three: its versions, config and mode.
+func (r *Registry) knowSubject(ctx context.Context, subject string) error {
+	if r.cache.known(subject) {
+		return nil
+	}
+	gen := r.cache.generation()
+	s, err := r.store.subject(ctx, subject)
+	if err != nil {
+		return storeError("read subject", err)
+	}
+	r.cache.putSubjectRows(subject, s, gen)
+	return nil
 }
 
 // maxRegisterAttempts bounds how often a registration decides again because other replicas

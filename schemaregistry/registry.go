@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eventlens/eventlens/schemaregistry/format"
 	"github.com/eventlens/eventlens/storage"
@@ -105,7 +106,7 @@ func (r *Registry) schemaByID(ctx context.Context, id int) (*storedSchema, error
 
 // versions returns every version row of subject (soft-deleted ones included), ascending.
 func (r *Registry) versions(ctx context.Context, subject string) ([]versionRow, error) {
-	if v, ok := r.cache.subject(subject); ok {
+	if v, ok := r.cache.subject(subject); ok || unstorable(subject) {
 		return v, nil
 	}
 	gen := r.cache.generation()
@@ -260,6 +261,9 @@ func (r *Registry) prepare(ctx context.Context, in NewSchema, normalize bool) (*
 	}
 	if in.Schema == "" {
 		return nil, errInvalidSchema("Invalid schema: the request has no schema text (field \"schema\")")
+	}
+	if !utf8.ValidString(in.Schema) {
+		return nil, errInvalidSchema("Invalid schema: the schema text is not valid UTF-8")
 	}
 	if len(in.Schema) > r.limits.MaxSchemaBytes {
 		return nil, &Error{Code: CodeSchemaTooLarge, Message: fmt.Sprintf("Schema too large: %d bytes, more than the %d this registry accepts", len(in.Schema), r.limits.MaxSchemaBytes)}

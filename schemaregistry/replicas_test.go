@@ -18,12 +18,12 @@ import (
 // pool of its own with its own listener, as processes have them (cmd/eventlens wires them so).
 
 // replicas opens n registries on one fresh database, listening for each other's writes.
-func replicas(t *testing.T, n int) []*Registry {
+func replicas(t testing.TB, n int) []*Registry {
 	t.Helper()
 	return replicasAt(t, pgtest.URL(t), n)
 }
 
-func replicasAt(t *testing.T, u string, n int) []*Registry {
+func replicasAt(t testing.TB, u string, n int) []*Registry {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -70,6 +70,17 @@ func sqliteVersions(ctx context.Context, q sqliteQuerier, subject string) ([]ver
 	return rows, err
 }
 
+func (s *sqliteStore) subject(ctx context.Context, subject string) (subjectRows, error) {
+	rows, err := sqliteList(ctx, s.db.Read, scanSubjectRow, `SELECT v.version, v.schema_id, v.deleted, v.created_at,
+			c.subject IS NOT NULL, c.compatibility, c.compatibility_policy, c.normalize, coalesce(m.mode, '')
+		FROM (SELECT ? AS subject) s
+		LEFT JOIN sr_versions v ON v.subject = s.subject
+		LEFT JOIN sr_config c ON c.subject = s.subject
+		LEFT JOIN sr_mode m ON m.subject = s.subject
+		ORDER BY v.version`, subject)
+	return subjectOf(rows), err
+}
+
 func (s *sqliteStore) config(ctx context.Context, key string) (*Config, error) {
 	cfg, err := scanConfig(s.db.Read.QueryRowContext(ctx, `SELECT compatibility, compatibility_policy, normalize FROM sr_config WHERE subject = ?`, key))
 	if errors.Is(err, sql.ErrNoRows) {
