@@ -219,10 +219,12 @@ const (
 		ORDER BY id LIMIT 1
 	)`
 	pgInsertVersion = `, next AS (
-		UPDATE sr_ids SET last = CASE WHEN $14::bigint > 0 THEN greatest(last, $14::bigint)
-			ELSE greatest(last, (SELECT coalesce(max(id), 0) FROM sr_schemas)) + 1 END
+		INSERT INTO sr_ids AS i (one, last)
+		SELECT true, CASE WHEN $14::bigint > 0 THEN $14::bigint ELSE (SELECT coalesce(max(id), 0) FROM sr_schemas) + 1 END
 		WHERE EXISTS (SELECT FROM ok) AND NOT EXISTS (SELECT FROM found)
-		RETURNING CASE WHEN $14::bigint > 0 THEN $14::bigint ELSE last END AS id
+		ON CONFLICT (one) DO UPDATE SET last = CASE WHEN $14::bigint > 0 THEN greatest(i.last, $14::bigint)
+			ELSE greatest(i.last, (SELECT coalesce(max(id), 0) FROM sr_schemas)) + 1 END
+		RETURNING CASE WHEN $14::bigint > 0 THEN $14::bigint ELSE i.last END AS id
 	), added AS (
 		INSERT INTO sr_schemas (id, guid, schema_type, schema, refs, metadata, rule_set, created_at)
 		SELECT id, $5, $6, $7, $8, $9, $10, $11 FROM next RETURNING id

@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/pressly/goose/v3"
+
+	"github.com/eventlens/eventlens/migrations"
 	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/storage/storagetest"
 )
@@ -105,5 +108,33 @@ func TestGroupCommitIsolatesAFailure(t *testing.T) {
 	}
 	if v, err := New(db, Formats()).Version(ctx, "good", 1, false); err != nil || v.ID != 1 {
 		t.Errorf("the good registration is not stored: %+v %v", v, err)
+	}
+}
+
+// SQLite's migration 12 moved the highest id given from sqlite_sequence to sr_ids (which
+// migrate-store copies): a store that hard-deleted its newest schema before it still does not
+// give that id again.
+func TestMigrationKeepsTheHighestID(t *testing.T) {
+	db := storagetest.SQLite(t)
+	r := New(db, Formats())
+	mustRegister(t, r, "a", record("A", 1))
+	b := mustRegister(t, r, "b", record("B", 1))
+	for _, permanent := range []bool{false, true} {
+		if _, err := r.DeleteSubject(ctx, "b", permanent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.SQLite.Write, migrations.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 11); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := mustRegister(t, New(db, Formats()), "c", record("C", 1)); c.ID != b.ID+1 {
+		t.Errorf("after the migration the next id is %d, want %d", c.ID, b.ID+1)
 	}
 }
