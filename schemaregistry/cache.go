@@ -174,21 +174,20 @@ func (c *cache) invalidate(inv invalidation) {
 }
 
 // wrote invalidates what a write this process made changed, then keeps what the write knows
-// is there now: the subject's versions and the schema. It keeps them only when nothing was
-// invalidated since gen, read before the write started: a notice of a later write on another
-// replica may have come in between, and what this write knows would hide it.
+// is there now: the subject's versions and the schema. It keeps them only when nothing
+// invalidated the subject since gen, read before the write started: a notice of a later write
+// on another replica may have come in between, and what this write knows would hide it. (The
+// schema can have been hard-deleted only after a write to the subject deleted its version.)
 func (c *cache) wrote(inv invalidation, gen uint64, subject string, rows []versionRow, s *storedSchema) *storedSchema {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	keep := c.gen == gen
+	changed, known := c.changedSinceLocked(gen)
 	c.invalidateLocked(inv)
-	if keep {
-		c.subjects[subject] = rows
-	}
 	if old, ok := c.schemas[s.id]; ok {
-		return old // keep the one that may already be parsed
+		s = old // keep the one that may already be parsed
 	}
-	if keep {
+	if known && !slices.Contains(changed, subject) {
+		c.subjects[subject] = rows
 		c.schemas[s.id] = s
 	}
 	return s
@@ -234,6 +233,10 @@ func (c *cache) invalidateLocked(inv invalidation) {
 func (c *cache) changedSince(gen uint64) ([]string, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	return c.changedSinceLocked(gen)
+}
+
+func (c *cache) changedSinceLocked(gen uint64) ([]string, bool) {
 	if gen < c.changesFrom {
 		return nil, false
 	}
