@@ -111,7 +111,7 @@ func TestGroupCommitIsolatesAFailure(t *testing.T) {
 	}
 }
 
-// SQLite's migration 12 moved the highest id given from sqlite_sequence to sr_ids (which
+// SQLite's migration 14 moved the highest id given from sqlite_sequence to sr_ids (which
 // migrate-store copies): a store that hard-deleted its newest schema before it still does not
 // give that id again.
 func TestMigrationKeepsTheHighestID(t *testing.T) {
@@ -128,7 +128,7 @@ func TestMigrationKeepsTheHighestID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.DownTo(ctx, 11); err != nil {
+	if _, err := p.DownTo(ctx, 13); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.Up(ctx); err != nil {

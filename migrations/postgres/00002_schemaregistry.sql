@@ -7,7 +7,6 @@
 -- both backends.
 
 -- Ids are given on insert: the next one comes from sr_ids under the registry's write lock.
--- This and sr_ids are SQLite's 00012 too.
 CREATE TABLE sr_schemas (
     id          BIGINT PRIMARY KEY,
     guid        TEXT   NOT NULL,
@@ -20,14 +19,15 @@ CREATE TABLE sr_schemas (
 );
 CREATE INDEX sr_schemas_guid ON sr_schemas (guid, schema_type);
 
--- The highest schema id ever handed out (no row: none yet), so a hard-deleted id is never given
--- again, updated in the registering transaction, so ids stay dense: no id is lost to a
--- registration that rolled back, as one from a sequence would be. A store copied from SQLite
--- brings its row.
+-- The highest schema id ever handed out, so a hard-deleted id is never given again (SQLite's
+-- AUTOINCREMENT), updated in the registering transaction, so ids stay dense: no id is lost to
+-- a registration that rolled back, as one from a sequence would be. A store copied from SQLite
+-- starts at 0; the next id is always past the largest in sr_schemas too.
 CREATE TABLE sr_ids (
-    one  BOOLEAN PRIMARY KEY CHECK (one),
+    one  BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
     last BIGINT  NOT NULL
 );
+INSERT INTO sr_ids (last) VALUES (0);
 
 CREATE TABLE sr_versions (
     subject    TEXT COLLATE "C" NOT NULL,

@@ -1,7 +1,8 @@
 -- +goose Up
 -- The highest schema id ever handed out, so a hard-deleted id is never given again. It was
 -- AUTOINCREMENT's, in sqlite_sequence; a table of the registry's own is copied with the rest
--- to PostgreSQL (eventlens migrate-store), which keeps the same table. No row: none yet.
+-- to PostgreSQL (eventlens migrate-store), which keeps the same table (its 00002 and 00008).
+-- No row: none handed out yet.
 CREATE TABLE sr_ids (
     one  INTEGER PRIMARY KEY CHECK (one = 1),
     last INTEGER NOT NULL
