@@ -37,25 +37,32 @@ func Notify(ctx context.Context, q Execer, channel, payload string) error {
 	return nil
 }
 
-// Listen delivers notifications on the handlers' channels until ctx ends, reconnecting with
-// backoff when the connection is lost. report gets each connection problem.
+// Listen delivers notifications on the handlers' channels until ctx ends, reconnecting when the
+// connection is lost. report gets each connection problem once, not once per attempt.
+//
+// Retries back off only to one second: until the listener is back, other replicas' writes reach
+// this one's caches not at all, and a write must be seen everywhere within a second of the
+// database answering again.
 func (db *DB) Listen(ctx context.Context, handlers map[string]Handler, report func(error)) {
-	wait := 100 * time.Millisecond
+	wait, reported := 100*time.Millisecond, ""
 	for ctx.Err() == nil {
 		connected, err := db.listenOnce(ctx, handlers)
 		if ctx.Err() != nil {
 			return
 		}
-		report(fmt.Errorf("listen for changes from other replicas: %w", err))
 		if connected {
-			wait = 100 * time.Millisecond
+			wait, reported = 100*time.Millisecond, ""
+		}
+		if err.Error() != reported {
+			reported = err.Error()
+			report(fmt.Errorf("listen for changes from other replicas: %w", err))
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(wait):
 		}
-		wait = min(2*wait, 5*time.Second)
+		wait = min(2*wait, time.Second)
 	}
 }
 

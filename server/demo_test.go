@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -26,8 +25,7 @@ import (
 	"github.com/eventlens/eventlens/catalog/asyncapitest"
 	"github.com/eventlens/eventlens/demo"
 	"github.com/eventlens/eventlens/schemaregistry"
-	"github.com/eventlens/eventlens/sqlitedb"
-	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 	"github.com/eventlens/eventlens/tracing"
 )
 
@@ -404,8 +402,7 @@ func TestDemoDescribesItself(t *testing.T) {
 		_, whole := ts.do(t, http.MethodGet, "/api/catalog/asyncapi", "", nil)
 		asyncapitest.Validate(t, "the whole catalog", []byte(whole))
 
-		store := &storage.DB{SQLite: ts.DB}
-		want, got := dumpCatalog(t, catalog.New(store, schemaregistry.New(store, schemaregistry.Formats()))), dumpCatalog(t, fresh)
+		want, got := dumpCatalog(t, catalog.New(ts.DB, schemaregistry.New(ts.DB, schemaregistry.Formats()))), dumpCatalog(t, fresh)
 		if want != got {
 			t.Errorf("the re-imported catalog differs:\n--- demo\n%s\n--- re-imported\n%s", want, got)
 		}
@@ -609,12 +606,7 @@ func TestDemoRestartKeepsItsHistory(t *testing.T) {
 // openTestCatalog is a catalog on a fresh database, with its own registry.
 func openTestCatalog(t *testing.T) *catalog.Catalog {
 	t.Helper()
-	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "fresh.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	store := &storage.DB{SQLite: db}
+	store := storagetest.Default(t)
 	return catalog.New(store, schemaregistry.New(store, schemaregistry.Formats()))
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventlens/eventlens/storage/storagetest"
 	"github.com/eventlens/eventlens/tracing"
 )
 
@@ -62,10 +63,7 @@ func BenchmarkFlows24h(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var minuteRows int
-	if err := ts.DB.Read.QueryRow("SELECT count(*) FROM flow_minute").Scan(&minuteRows); err != nil {
-		b.Fatal(err)
-	}
+	minuteRows := storagetest.Int(b, ts.DB, "SELECT count(*) FROM flow_minute")
 	b.Logf("filled %d spans, %d flows, %d flow_minute rows in %s", counts.Spans, counts.Flows, minuteRows, time.Since(fillStart).Round(time.Second))
 	query := fmt.Sprintf("/api/flows?since=%d&until=%d", start.Unix(), end.Unix())
 	b.ResetTimer()

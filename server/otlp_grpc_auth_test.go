@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/eventlens/eventlens/apikeys"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 // TestOTLPGRPCNeedsAWriteKey sends spans with the OpenTelemetry SDK's otlptracegrpc exporter
@@ -109,9 +110,5 @@ func testSpans(seed, n int) []sdktrace.ReadOnlySpan {
 
 func countSpans(t *testing.T, ts *testServer) int {
 	t.Helper()
-	var n int
-	if err := ts.DB.Read.QueryRow("SELECT count(*) FROM span").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return int(storagetest.Int(t, ts.DB, "SELECT count(*) FROM span"))
 }

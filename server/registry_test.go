@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 // avroRecord is an Avro record with n int fields, each after the first with a default.
@@ -121,9 +123,7 @@ func TestRegistryErrorCodesOverHTTP(t *testing.T) {
 		})
 	}
 	t.Run("50001 store failure", func(t *testing.T) {
-		if _, err := ts.DB.Write.Exec("ALTER TABLE sr_versions RENAME TO sr_versions_broken"); err != nil {
-			t.Fatal(err)
-		}
+		storagetest.Exec(t, ts.DB, "ALTER TABLE sr_versions RENAME TO sr_versions_broken")
 		status, out := ts.call(t, "POST", "/subjects/new/versions", body(avroRecord("New", 1)))
 		if status != 500 || !strings.Contains(out, `"error_code":50001`) {
 			t.Fatalf("%d %s", status, out)

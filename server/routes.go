@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventlens/eventlens/apikeys"
+	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/web"
 )
 
@@ -155,9 +156,17 @@ func healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyz answers whether this replica can serve: its store answers. The brokers it polls are
+// listed with their state, but a broker that is down does not make eventlens unready.
 func (s *Server) readyz(c echo.Context) error {
-	if err := s.svc.DB.Ready(c.Request().Context()); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+	type answer struct {
+		Status  string          `json:"status"`
+		Reason  string          `json:"reason,omitempty"`
+		Sources []brokers.State `json:"sources,omitempty"`
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	sources := s.svc.Brokers.States()
+	if err := s.svc.DB.Ready(c.Request().Context()); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, answer{Status: "unavailable", Reason: err.Error(), Sources: sources})
+	}
+	return c.JSON(http.StatusOK, answer{Status: "ready", Sources: sources})
 }

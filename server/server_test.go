@@ -14,6 +14,10 @@ import (
 
 func TestProbesAndMetrics(t *testing.T) {
 	ts := startServer(t)
+	pool := `go_sql_open_connections{db_name="write"}` // the store's connections, by backend
+	if ts.DB.Postgres != nil {
+		pool = "eventlens_postgres_pool_acquired_connections"
+	}
 	tests := []struct {
 		path, wantType, wantBody string
 	}{
@@ -21,7 +25,7 @@ func TestProbesAndMetrics(t *testing.T) {
 		{"/readyz", "application/json", `"status":"ready"`},
 		{"/metrics", "text/plain", "eventlens_http_requests_total"},
 		{"/metrics", "text/plain", "go_goroutines"},
-		{"/metrics", "text/plain", `go_sql_open_connections{db_name="write"}`},
+		{"/metrics", "text/plain", pool},
 	}
 	ts.do(t, "GET", "/healthz", "", nil) // so the request counter has a sample
 	for _, tt := range tests {
@@ -38,7 +42,7 @@ func TestProbesAndMetrics(t *testing.T) {
 
 func TestReadyzFailsWithoutDatabase(t *testing.T) {
 	ts := startServer(t)
-	ts.DB.Read.Close()
+	ts.DB.Close()
 	resp, body := ts.do(t, "GET", "/readyz", "", nil)
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "unavailable") {
 		t.Fatalf("readyz with a closed database: %d %s", resp.StatusCode, body)

@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,17 +14,19 @@ import (
 
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/schemaregistry"
-	"github.com/eventlens/eventlens/sqlitedb"
 	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 	"github.com/eventlens/eventlens/tracing"
 )
 
-// testServer is eventlens on a random loopback port with a fresh database file, as in production.
+// testServer is eventlens on a random loopback port with a fresh store, as in production: a
+// SQLite file, or a PostgreSQL database with EVENTLENS_TEST_STORE=postgres (storagetest.Default).
 type testServer struct {
 	URL      string
 	GRPCAddr string // OTLP/gRPC
-	DB       *sqlitedb.DB
+	DB       *storage.DB
 	Ingest   *tracing.Ingester
 	srv      *Server
 }
@@ -42,21 +44,16 @@ func startServerWith(t testing.TB, ic tracing.Config, opts ...func(*Config)) *te
 	return startServerOn(t, nil, ic, opts...)
 }
 
-// startServerOn is startServerWith with traces stored in traces rather than in the server's
-// SQLite file, when set.
-func startServerOn(t testing.TB, traces *storage.DB, ic tracing.Config, opts ...func(*Config)) *testServer {
+// startServerOn is startServerWith on the given store rather than on storagetest.Default's.
+func startServerOn(t testing.TB, store *storage.DB, ic tracing.Config, opts ...func(*Config)) *testServer {
 	t.Helper()
-	db, err := sqlitedb.Open(context.Background(), filepath.Join(t.TempDir(), "eventlens.db"))
-	if err != nil {
-		t.Fatal(err)
+	if store == nil {
+		store = storagetest.Default(t)
 	}
 	if ic.Logger == nil {
 		ic.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if traces == nil {
-		traces = &storage.DB{SQLite: db}
-	}
-	ingest, err := tracing.Start(context.Background(), traces, ic)
+	ingest, err := tracing.Start(context.Background(), store, ic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,13 +65,22 @@ func startServerOn(t testing.TB, traces *storage.DB, ic tracing.Config, opts ...
 	for _, o := range opts {
 		o(&cfg)
 	}
-	store := &storage.DB{SQLite: db}
 	registry := schemaregistry.New(store, schemaregistry.Formats())
 	cat := catalog.New(store, registry)
 	cat.SetFlows(ingest)
-	srv, err := New(cfg, Services{DB: store, Keys: apikeys.New(store), Catalog: cat, Registry: registry, Ingest: ingest})
+	keys := apikeys.New(store)
+	srv, err := New(cfg, Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest})
 	if err != nil {
 		t.Fatal(err)
+	}
+	background, stopBackground := context.WithCancel(context.Background())
+	var backgroundDone sync.WaitGroup
+	if store.Postgres != nil { // as cmd/eventlens listens
+		backgroundDone.Add(1)
+		go func() {
+			defer backgroundDone.Done()
+			store.Postgres.Listen(background, pgdb.Merge(keys.ReplicaHandlers(), registry.ReplicaHandlers(), cat.ReplicaHandlers()), func(error) {})
+		}()
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -102,11 +108,10 @@ func startServerOn(t testing.TB, traces *storage.DB, ic tracing.Config, opts ...
 		if err := <-grpcDone; err != nil {
 			t.Errorf("serve OTLP/gRPC: %v", err)
 		}
-		if err := db.Close(); err != nil {
-			t.Errorf("close database: %v", err)
-		}
+		stopBackground()
+		backgroundDone.Wait()
 	})
-	return &testServer{URL: "http://" + ln.Addr().String(), GRPCAddr: grpcLn.Addr().String(), DB: db, Ingest: ingest, srv: srv}
+	return &testServer{URL: "http://" + ln.Addr().String(), GRPCAddr: grpcLn.Addr().String(), DB: store, Ingest: ingest, srv: srv}
 }
 
 // do sends a request with an optional Accept header and returns the response with its body read.

@@ -33,6 +33,7 @@ type aggregate struct {
 // flowState is the newest per-flow metadata seen in a batch.
 type flowState struct {
 	lastSeenNs              int64
+	lastSampledNs           int64 // of a span kept by probability sampling; 0 for none
 	schemaID, schemaVersion string
 }
 
@@ -94,6 +95,9 @@ func (a *aggregator) observe(s *Span) {
 		a.flows[key.flow] = st
 	}
 	st.lastSeenNs = max(st.lastSeenNs, s.EndNanos)
+	if m.Sampled {
+		st.lastSampledNs = max(st.lastSampledNs, s.EndNanos)
+	}
 	if m.SchemaID != "" || m.SchemaVersion != "" {
 		st.schemaID, st.schemaVersion = m.SchemaID, m.SchemaVersion
 	}

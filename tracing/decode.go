@@ -125,7 +125,7 @@ func toSpan(ps ptrace.Span, service string, attrs []byte) Span {
 			}
 		}
 	}
-	s.Messaging = recognizeMessaging(s.Kind, s.StatusCode, ps.Attributes())
+	s.Messaging = recognizeMessaging(s.Kind, s.Name, s.StatusCode, ps.Attributes(), ps.TraceState().AsRaw())
 	return s
 }
 

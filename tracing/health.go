@@ -63,6 +63,15 @@ type ConsumerHealth struct {
 	LastSeen            time.Time   `json:"last_seen"`
 	SchemaID            string      `json:"schema_id,omitempty"`
 	SchemaVersion       string      `json:"schema_version,omitempty"`
+	Estimated           bool        `json:"estimated,omitempty"` // see Flow.Estimated
+
+	// What says so: "spans", and the brokers' sources (BrokerSignal.Source).
+	Sources         []string      `json:"sources"`
+	Lag             *int64        `json:"lag,omitempty"` // messages behind, from the broker
+	TimeLagSeconds  *float64      `json:"time_lag_seconds,omitempty"`
+	QueueDepth      *int64        `json:"queue_depth,omitempty"`
+	BrokerConsumers *int          `json:"broker_consumers,omitempty"` // consumers attached, as the broker sees them
+	DeadLetters     []DeadLetters `json:"dead_letters,omitempty"`
 }
 
 // HealthReport is the health of every consumer seen within the lookback.
@@ -71,6 +80,8 @@ type HealthReport struct {
 	Window     string           `json:"window"`
 	Thresholds HealthThresholds `json:"-"`
 	Consumers  []ConsumerHealth `json:"consumers"`
+	// BrokerError says why the brokers' signals are missing from this report, if they are.
+	BrokerError string `json:"broker_error,omitempty"`
 }
 
 // Health reports each consumer's status at the current time.
@@ -100,12 +111,12 @@ func (in *Ingester) Health(ctx context.Context) (HealthReport, error) {
 		if agg == nil {
 			agg = &aggregate{}
 		}
-		f := toFlow(m, agg, th.Window.Seconds())
+		f := toFlow(m, agg, now.Add(-th.Window), th.Window.Seconds())
 		c := ConsumerHealth{
 			Service: f.Service, ConsumerGroup: f.ConsumerGroup, Channel: f.Channel, ChannelKey: f.ChannelKey,
 			Messages: f.Messages, ThroughputPerSecond: f.RatePerSecond, ErrorRate: f.ErrorRate,
 			ProcessingMs: f.ProcessingMs, DelayP95Ms: f.DelayP95Ms, LastSeen: time.Unix(0, m.lastSeenNs).UTC(),
-			SchemaID: m.schemaID, SchemaVersion: m.schemaVersion,
+			SchemaID: m.schemaID, SchemaVersion: m.schemaVersion, Estimated: f.Estimated, Sources: []string{"spans"},
 		}
 		channelActive := false
 		for _, other := range lastOnChannel[m.key.Channel] {
@@ -115,6 +126,14 @@ func (in *Ingester) Health(ctx context.Context) (HealthReport, error) {
 		}
 		c.Status, c.Reasons = th.status(agg, m.lastSeenNs < silentSince, channelActive)
 		report.Consumers = append(report.Consumers, c)
+	}
+	spanDeadLetters(&report, meta, sums, th.Window)
+	if in.brokers != nil {
+		signals, err := in.brokers.BrokerSignals(ctx)
+		if err != nil {
+			report.BrokerError = err.Error()
+		}
+		joinBrokers(&report, signals)
 	}
 	sortHealth(report.Consumers)
 	return report, nil

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/eventlens/eventlens/rabbitmq"
 )
 
 // Role is what a messaging span does to its channel.
@@ -46,7 +48,8 @@ type Messaging struct {
 	Operation     string // create, send, receive, process (older names mapped onto these)
 	Channel       Channel
 	ConsumerGroup string // consumers only
-	Messages      int    // messages the span handled: messaging.batch.message_count, or 1
+	Messages      int    // messages the span stands for: messaging.batch.message_count (or 1) times its adjusted count
+	Sampled       bool   // the span was kept by probability sampling and stands for others too
 	Error         bool   // span status ERROR or an error.type attribute
 	SchemaID      string // messaging.message.schema.id, if the instrumentation sets it
 	SchemaVersion string // messaging.message.schema.version
@@ -66,7 +69,10 @@ var olderOperations = map[string]string{
 // whose operation is send; a consumer is a CONSUMER span (process or receive), or a CLIENT span
 // whose operation is receive. Settle spans and spans without a system or destination are not
 // flow observations.
-func recognizeMessaging(kind SpanKind, status StatusCode, attrs pcommon.Map) *Messaging {
+//
+// traceState is the span's W3C tracestate: a span kept by probability sampling counts as the
+// spans it stands for (see adjustedCount), so rates stay right when a Collector samples.
+func recognizeMessaging(kind SpanKind, name string, status StatusCode, attrs pcommon.Map, traceState string) *Messaging {
 	system := str(attrs, "messaging.system")
 	if system == "" {
 		return nil
@@ -94,9 +100,15 @@ func recognizeMessaging(kind SpanKind, status StatusCode, attrs pcommon.Map) *Me
 		"messaging.destination.template",
 		"messaging.destination.name",
 		"messaging.destination", // older conventions: the name itself, with messaging.destination_kind
-		"messaging.rabbitmq.destination.routing_key",
-		"messaging.rabbitmq.routing_key",
 	)
+	var queue string
+	if system == "rabbitmq" {
+		// One topology gives one graph whichever convention the instrumentation follows: the
+		// exchange is the channel, the queue the consumer's group (see rabbitmq.MapSpan).
+		n := rabbitmq.MapSpan(rabbitmq.SpanNames{Consumer: role == RoleConsumer, Destination: dest,
+			RoutingKey: firstStr(attrs, rabbitRoutingKeys...), SpanName: name})
+		dest, queue = n.Channel(), n.Queue
+	}
 	if dest == "" {
 		return nil
 	}
@@ -116,6 +128,9 @@ func recognizeMessaging(kind SpanKind, status StatusCode, attrs pcommon.Map) *Me
 	if n, ok := attrs.Get("messaging.batch.message_count"); ok && n.Type() == pcommon.ValueTypeInt && n.Int() > 1 && n.Int() < 1<<20 {
 		m.Messages = int(n.Int())
 	}
+	if adjusted := adjustedCount(traceState); adjusted != 1 {
+		m.Messages, m.Sampled = weigh(m.Messages, adjusted), true
+	}
 	if role == RoleConsumer {
 		m.ConsumerGroup = firstStr(attrs,
 			"messaging.consumer.group.name",
@@ -126,9 +141,15 @@ func recognizeMessaging(kind SpanKind, status StatusCode, attrs pcommon.Map) *Me
 			"messaging.servicebus.destination.subscription_name",
 			"messaging.destination.subscription.name",
 		)
+		if m.ConsumerGroup == "" {
+			m.ConsumerGroup = queue
+		}
 	}
 	return m
 }
+
+// rabbitRoutingKeys are the attributes RabbitMQ instrumentations have named the routing key by.
+var rabbitRoutingKeys = []string{"rabbitmq.destination.routing_key", "messaging.rabbitmq.destination.routing_key", "messaging.rabbitmq.routing_key"}
 
 // str returns a string attribute's value ("" when absent); other types are rendered as text.
 func str(attrs pcommon.Map, key string) string {

@@ -62,7 +62,7 @@ func TestRecognizeMessaging(t *testing.T) {
 			if err := attrs.FromRaw(tt.attrs); err != nil {
 				t.Fatal(err)
 			}
-			got := recognizeMessaging(tt.kind, StatusUnset, attrs)
+			got := recognizeMessaging(tt.kind, "", StatusUnset, attrs, "")
 			switch {
 			case tt.want == nil && got != nil:
 				t.Fatalf("got %+v, want no messaging", *got)
@@ -72,6 +72,75 @@ func TestRecognizeMessaging(t *testing.T) {
 				t.Fatalf("got  %+v\nwant %+v", *got, *tt.want)
 			}
 		})
+	}
+}
+
+// A span kept by probability sampling counts as the spans it stands for.
+func TestRecognizeMessagingWeighsSampledSpans(t *testing.T) {
+	tests := []struct {
+		name       string
+		kind       SpanKind
+		attrs      map[string]any
+		want       Messaging
+		traceState string
+	}{
+		{"kept by 10 % probability sampling", KindProducer, map[string]any{
+			"messaging.system": "kafka", "messaging.destination.name": "orders",
+		}, Messaging{Role: RoleProducer, Channel: Channel{"kafka", "", "orders"}, Messages: 10, Sampled: true}, "ot=th:e6666666666666"},
+		{"a sampled batch stands for its messages times the adjusted count", KindConsumer, map[string]any{
+			"messaging.system": "kafka", "messaging.destination.name": "orders", "messaging.batch.message_count": int64(3),
+		}, Messaging{Role: RoleConsumer, Channel: Channel{"kafka", "", "orders"}, Messages: 12, Sampled: true}, "ot=th:c"},
+		{"a tracestate without a threshold", KindProducer, map[string]any{
+			"messaging.system": "kafka", "messaging.destination.name": "orders",
+		}, Messaging{Role: RoleProducer, Channel: Channel{"kafka", "", "orders"}, Messages: 1}, "ot=rv:1234;x:y,other=z"},
+	}
+	for _, tt := range tests {
+		attrs := pcommon.NewMap()
+		if err := attrs.FromRaw(tt.attrs); err != nil {
+			t.Fatal(err)
+		}
+		if got := recognizeMessaging(tt.kind, "", StatusUnset, attrs, tt.traceState); got == nil || *got != tt.want {
+			t.Errorf("%s: got %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// One RabbitMQ topology gives one graph whichever instrumentation names it: the exchange is the
+// channel, the queue the consumer's group (rabbitmq.MapSpan's own tests cover the readings).
+func TestRabbitMQNames(t *testing.T) {
+	tests := []struct {
+		name     string
+		kind     SpanKind
+		spanName string
+		attrs    map[string]any
+		channel  string
+		group    string
+	}{
+		{"current producer", KindProducer, "publish orders", map[string]any{"messaging.destination.name": "orders:order.placed", "messaging.rabbitmq.destination.routing_key": "order.placed"}, "orders", ""},
+		{"current consumer", KindConsumer, "process orders", map[string]any{"messaging.destination.name": "orders:order.placed:billing", "messaging.rabbitmq.destination.routing_key": "order.placed"}, "orders", "billing"},
+		{"current consumer, the queue left out as it equals the routing key", KindConsumer, "", map[string]any{"messaging.destination.name": "direct_logs:warning", "messaging.rabbitmq.destination.routing_key": "warning"}, "direct_logs", "warning"},
+		{"amqplib publish: the exchange and a routing key", KindProducer, "publish orders", map[string]any{
+			"messaging.destination": "orders", "messaging.rabbitmq.routing_key": "order.placed"}, "orders", ""},
+		{"amqplib delivery: the queue only in the span name", KindConsumer, "billing process", map[string]any{
+			"messaging.destination": "orders", "messaging.operation": "process"}, "orders", "billing"},
+		{"a group attribute wins over the span name", KindConsumer, "billing process", map[string]any{
+			"messaging.destination": "orders", "messaging.consumer.group.name": "invoices"}, "orders", "invoices"},
+		{"default exchange: the routing key is the queue", KindProducer, "publish", map[string]any{
+			"messaging.destination": "", "messaging.rabbitmq.routing_key": "emails"}, "emails", ""},
+		{"default exchange, current consumer", KindConsumer, "", map[string]any{"messaging.destination.name": "emails", "messaging.rabbitmq.destination.routing_key": "emails"}, "emails", "emails"},
+		{"default exchange, amqplib delivery", KindConsumer, "emails process", map[string]any{"messaging.operation": "process"}, "emails", "emails"},
+		{"newest routing key attribute", KindProducer, "", map[string]any{"rabbitmq.destination.routing_key": "emails"}, "emails", ""},
+	}
+	for _, tt := range tests {
+		attrs := pcommon.NewMap()
+		tt.attrs["messaging.system"] = "rabbitmq"
+		if err := attrs.FromRaw(tt.attrs); err != nil {
+			t.Fatal(err)
+		}
+		m := recognizeMessaging(tt.kind, tt.spanName, StatusUnset, attrs, "")
+		if m == nil || m.Channel.Destination != tt.channel || m.ConsumerGroup != tt.group {
+			t.Errorf("%s: got %+v, want channel %q group %q", tt.name, m, tt.channel, tt.group)
+		}
 	}
 }
 

@@ -46,6 +46,9 @@ type Flow struct {
 	LastSeen      time.Time   `json:"last_seen"`
 	SchemaID      string      `json:"schema_id,omitempty"`
 	SchemaVersion string      `json:"schema_version,omitempty"`
+	// Estimated: spans kept by probability sampling reached the window, so the counts and
+	// rates are estimates (each sampled span counts as the spans it stands for).
+	Estimated bool `json:"estimated,omitempty"`
 }
 
 // Percentiles of a duration histogram, in milliseconds.
@@ -65,6 +68,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 type flowRow struct {
 	key                     flowKey
 	firstSeenNs, lastSeenNs int64
+	lastSampledNs           int64
 	schemaID, schemaVersion string
 }
 
@@ -90,7 +94,7 @@ func (in *Ingester) Flows(ctx context.Context, q FlowQuery) ([]Flow, error) {
 		if !ok || !q.matches(m.key) {
 			continue
 		}
-		flows = append(flows, toFlow(m, agg, seconds))
+		flows = append(flows, toFlow(m, agg, q.Since, seconds))
 	}
 	sortFlows(flows)
 	return flows, nil
@@ -106,7 +110,8 @@ func (q FlowQuery) matches(k flowKey) bool {
 	return len(q.Keys) == 0 || slices.Contains(q.Keys, seriesKey(k.Role.String(), k.Service, k.Channel.Key(), k.Group))
 }
 
-func toFlow(m flowRow, agg *aggregate, seconds float64) Flow {
+// toFlow is a flow over the window that starts at since and lasts seconds.
+func toFlow(m flowRow, agg *aggregate, since time.Time, seconds float64) Flow {
 	f := Flow{
 		Direction:     m.key.Role.String(),
 		Service:       m.key.Service,
@@ -120,6 +125,7 @@ func toFlow(m flowRow, agg *aggregate, seconds float64) Flow {
 		LastSeen:      time.Unix(0, agg.lastSeenNs).UTC(),
 		SchemaID:      m.schemaID,
 		SchemaVersion: m.schemaVersion,
+		Estimated:     m.lastSampledNs > 0 && m.lastSampledNs >= since.UnixNano(),
 	}
 	if agg.messages > 0 {
 		f.ErrorRate = float64(agg.errors) / float64(agg.messages)

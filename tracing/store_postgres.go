@@ -95,7 +95,7 @@ func (s *pgStore) sumAggregates(ctx context.Context, m1, m2 int64) (map[int64]*a
 // pgFlowRows reads the flows that where selects.
 func pgFlowRows(ctx context.Context, q pgQuerier, where string, args ...any) (map[int64]flowRow, error) {
 	rows, err := q.Query(ctx, `SELECT id, direction, service, system, cluster, destination, consumer_group,
-		first_seen_ns, last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '') FROM flow `+where, args...)
+		first_seen_ns, last_seen_ns, last_sampled_ns, coalesce(schema_id, ''), coalesce(schema_version, '') FROM flow `+where, args...)
 	if err != nil {
 		return nil, pgError("read flows", err)
 	}
@@ -107,7 +107,7 @@ func pgFlowRows(ctx context.Context, q pgQuerier, where string, args ...any) (ma
 		var r flowRow
 		k := &r.key
 		if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group,
-			&r.firstSeenNs, &r.lastSeenNs, &r.schemaID, &r.schemaVersion); err != nil {
+			&r.firstSeenNs, &r.lastSeenNs, &r.lastSampledNs, &r.schemaID, &r.schemaVersion); err != nil {
 			return nil, pgError("read flows", err)
 		}
 		k.Role = roleOf(dir)
@@ -447,6 +447,7 @@ type flowUpsert struct {
 type upsertRow struct {
 	id            int64 // 0 until found
 	seenNs        int64
+	sampledNs     int64
 	schemaID, ver *string
 	keys          []flowKey // the batch's keys stored as this one
 }
@@ -464,6 +465,9 @@ func newFlowUpsert(flows map[flowKey]*flowState, deltas map[bucketKey]*aggregate
 			u.keys = append(u.keys, k)
 		}
 		u.seenNs = max(u.seenNs, seenNs)
+		if fs != nil {
+			u.sampledNs = max(u.sampledNs, fs.lastSampledNs)
+		}
 		if fs != nil && (fs.schemaID != "" || fs.schemaVersion != "") {
 			id, ver := pgText(fs.schemaID), pgText(fs.schemaVersion)
 			u.schemaID, u.ver = &id, &ver
@@ -567,27 +571,28 @@ func (up *flowUpsert) queueUpdate(batch *pgx.Batch, flows map[flowKey]*flowState
 	if len(ids) == 0 {
 		return nil
 	}
-	seenNs, sid, sver := make([]int64, len(ids)), make([]*string, len(ids)), make([]*string, len(ids))
+	seenNs, sampledNs := make([]int64, len(ids)), make([]int64, len(ids))
+	sid, sver := make([]*string, len(ids)), make([]*string, len(ids))
 	for i, id := range ids {
 		u := byID[id]
-		seenNs[i], sid[i], sver[i] = u.seenNs, u.schemaID, u.ver
+		seenNs[i], sampledNs[i], sid[i], sver[i] = u.seenNs, u.sampledNs, u.schemaID, u.ver
 	}
 	c.rows = map[int64]flowRow{}
 	batch.Queue(`WITH locked AS (SELECT id FROM flow WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)
-		UPDATE flow AS f SET last_seen_ns = greatest(f.last_seen_ns, u.t), schema_id = coalesce(u.i, f.schema_id),
-			schema_version = coalesce(u.v, f.schema_version)
-		FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(id, t, i, v)
+		UPDATE flow AS f SET last_seen_ns = greatest(f.last_seen_ns, u.t), last_sampled_ns = greatest(f.last_sampled_ns, u.s),
+			schema_id = coalesce(u.i, f.schema_id), schema_version = coalesce(u.v, f.schema_version)
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[]) AS u(id, t, s, i, v)
 		WHERE f.id = u.id AND f.id IN (SELECT id FROM locked)
 		RETURNING f.id, f.direction, f.service, f.system, f.cluster, f.destination, f.consumer_group,
-			f.first_seen_ns, f.last_seen_ns, coalesce(f.schema_id, ''), coalesce(f.schema_version, '')`,
-		ids, seenNs, sid, sver).Query(func(rows pgx.Rows) error {
+			f.first_seen_ns, f.last_seen_ns, f.last_sampled_ns, coalesce(f.schema_id, ''), coalesce(f.schema_version, '')`,
+		ids, seenNs, sampledNs, sid, sver).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var id int64
 			var dir string
 			var r flowRow
 			k := &r.key
 			if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group,
-				&r.firstSeenNs, &r.lastSeenNs, &r.schemaID, &r.schemaVersion); err != nil {
+				&r.firstSeenNs, &r.lastSeenNs, &r.lastSampledNs, &r.schemaID, &r.schemaVersion); err != nil {
 				return err
 			}
 			k.Role = roleOf(dir)

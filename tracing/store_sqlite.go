@@ -32,7 +32,7 @@ func (s sqliteStore) sumAggregates(ctx context.Context, m1, m2 int64) (map[int64
 
 func sqliteFlowRows(ctx context.Context, db sqliteQuerier, seenSinceNs int64) (map[int64]flowRow, error) {
 	rows, err := db.QueryContext(ctx, `SELECT id, direction, service, system, cluster, destination, consumer_group,
-		first_seen_ns, last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '') FROM flow WHERE last_seen_ns >= ?`, seenSinceNs)
+		first_seen_ns, last_seen_ns, last_sampled_ns, coalesce(schema_id, ''), coalesce(schema_version, '') FROM flow WHERE last_seen_ns >= ?`, seenSinceNs)
 	if err != nil {
 		return nil, fmt.Errorf("read flows: %w", err)
 	}
@@ -44,7 +44,7 @@ func sqliteFlowRows(ctx context.Context, db sqliteQuerier, seenSinceNs int64) (m
 		var r flowRow
 		k := &r.key
 		if err := rows.Scan(&id, &dir, &k.Service, &k.Channel.System, &k.Channel.Cluster, &k.Channel.Destination, &k.Group,
-			&r.firstSeenNs, &r.lastSeenNs, &r.schemaID, &r.schemaVersion); err != nil {
+			&r.firstSeenNs, &r.lastSeenNs, &r.lastSampledNs, &r.schemaID, &r.schemaVersion); err != nil {
 			return nil, fmt.Errorf("read flows: %w", err)
 		}
 		k.Role = roleOf(dir)
@@ -228,9 +228,9 @@ func (s sqliteStore) openWriter(ctx context.Context, _ *Config) (storeWriter, er
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (direction, service, system, cluster, destination, consumer_group)
 			DO UPDATE SET last_seen_ns = max(last_seen_ns, excluded.last_seen_ns) RETURNING id`},
-		{&st.updateFlow, `UPDATE flow SET last_seen_ns = max(last_seen_ns, ?), schema_id = coalesce(?, schema_id),
-			schema_version = coalesce(?, schema_version) WHERE id = ?
-			RETURNING first_seen_ns, last_seen_ns, coalesce(schema_id, ''), coalesce(schema_version, '')`},
+		{&st.updateFlow, `UPDATE flow SET last_seen_ns = max(last_seen_ns, ?), last_sampled_ns = max(last_sampled_ns, ?),
+			schema_id = coalesce(?, schema_id), schema_version = coalesce(?, schema_version) WHERE id = ?
+			RETURNING first_seen_ns, last_seen_ns, last_sampled_ns, coalesce(schema_id, ''), coalesce(schema_version, '')`},
 		{&st.upsertMinute, sqliteUpsertSQL("flow_minute", "minute")},
 		{&st.upsertHour, sqliteUpsertSQL("flow_hour", "hour")},
 	} {
@@ -370,8 +370,8 @@ func (w *sqliteWriter) flush(ctx context.Context, tx *sql.Tx, b *batchWrite, new
 			sid, sver = fs.schemaID, fs.schemaVersion
 		}
 		r := flowRow{key: k}
-		if err := tx.StmtContext(ctx, w.st.updateFlow).QueryRowContext(ctx, fs.lastSeenNs, sid, sver, id).
-			Scan(&r.firstSeenNs, &r.lastSeenNs, &r.schemaID, &r.schemaVersion); err != nil {
+		if err := tx.StmtContext(ctx, w.st.updateFlow).QueryRowContext(ctx, fs.lastSeenNs, fs.lastSampledNs, sid, sver, id).
+			Scan(&r.firstSeenNs, &r.lastSeenNs, &r.lastSampledNs, &r.schemaID, &r.schemaVersion); err != nil {
 			return c, fmt.Errorf("update flow %d: %w", id, err)
 		}
 		c.rows[id] = r

@@ -18,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql's "pgx" driver, for openStoreSQL
+
+	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/sqlitedb"
 )
 
@@ -63,11 +66,7 @@ const crashSpansPerRequest = 10
 func TestCrashSafety(t *testing.T) {
 	cycles := envInt(t, "EVENTLENS_CRASH_CYCLES", 50)
 	maxDelay := 300 * time.Millisecond
-	if v := os.Getenv("EVENTLENS_CRASH_MAX_DELAY"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			t.Fatalf("EVENTLENS_CRASH_MAX_DELAY=%q: %v", v, err)
-		}
+	if d := envDuration(t, "EVENTLENS_CRASH_MAX_DELAY"); d > 0 {
 		maxDelay = d
 	}
 	if testing.Short() {
@@ -229,19 +228,16 @@ func importOne(ctx context.Context, client *http.Client, base string, load *cras
 	return true
 }
 
-// verifyAcknowledged checks that everything load holds is in the database (read directly, and
+// verifyAcknowledged checks that everything load holds is in the store (read directly, and
 // through the API of the restarted server p).
-func verifyAcknowledged(t *testing.T, cycle int, p *process, db string, load *crashLoad) {
+func verifyAcknowledged(t *testing.T, cycle int, p *process, store string, load *crashLoad) {
 	t.Helper()
 	load.mu.Lock()
 	defer load.mu.Unlock()
 	if len(load.wrong) > 0 {
 		t.Fatalf("cycle %d: %s", cycle, strings.Join(load.wrong, "\n"))
 	}
-	sqldb, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sqldb := openStoreSQL(t, store)
 	defer sqldb.Close()
 	query := func(q string, scan func(*sql.Rows) error) {
 		t.Helper()
@@ -261,7 +257,7 @@ func verifyAcknowledged(t *testing.T, cycle int, p *process, db string, load *cr
 	}
 
 	versions := map[[2]any]int{} // subject, version → schema id
-	query("SELECT subject, version, schema_id FROM sr_versions WHERE deleted = 0", func(r *sql.Rows) error {
+	query("SELECT subject, version, schema_id FROM sr_versions WHERE NOT deleted", func(r *sql.Rows) error {
 		var s string
 		var v, id int
 		err := r.Scan(&s, &v, &id)
@@ -269,6 +265,13 @@ func verifyAcknowledged(t *testing.T, cycle int, p *process, db string, load *cr
 		return err
 	})
 	lost := 0
+	owner := map[int]string{} // schema id → the acknowledged registration that got it
+	for _, a := range load.schemas {
+		if prev, ok := owner[a.id]; ok {
+			t.Errorf("cycle %d: id %d was given to two different schemas: %s and %s version %d", cycle, a.id, prev, a.subject, a.version)
+		}
+		owner[a.id] = fmt.Sprintf("%s version %d", a.subject, a.version)
+	}
 	for _, a := range append(load.schemas[:len(load.schemas):len(load.schemas)], payloads(load.documents)...) {
 		if versions[[2]any{a.subject, a.version}] != a.id {
 			lost++
@@ -310,24 +313,16 @@ func verifyAcknowledged(t *testing.T, cycle int, p *process, db string, load *cr
 	}
 
 	// The API agrees: the flow counts every acknowledged span (and perhaps some whose answer the
-	// kill cut off), and each subject lists its acknowledged versions.
-	_, body := get(t, p.URL+"/api/flows?since=24h&channel=orders")
-	var flows struct {
-		Flows []struct {
-			Direction, Service string
-			Messages           int
+	// kill cut off; another replica's commits within seconds), and each subject lists its
+	// acknowledged versions.
+	want := len(load.traces) * crashSpansPerRequest
+	var produced int
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if produced = producedMessages(t, p.URL); produced >= want || time.Now().After(deadline) {
+			break
 		}
 	}
-	if err := json.Unmarshal([]byte(body), &flows); err != nil {
-		t.Fatalf("cycle %d: /api/flows: %v: %s", cycle, err, body)
-	}
-	produced := 0
-	for _, f := range flows.Flows {
-		if f.Service == "orders" && f.Direction == "produce" {
-			produced += f.Messages
-		}
-	}
-	if want := len(load.traces) * crashSpansPerRequest; produced < want {
+	if produced < want {
 		t.Fatalf("cycle %d: /api/flows counts %d messages, fewer than the %d acknowledged spans", cycle, produced, want)
 	}
 	listed := map[string]string{}
@@ -340,6 +335,43 @@ func verifyAcknowledged(t *testing.T, cycle int, p *process, db string, load *cr
 			t.Fatalf("cycle %d: GET /subjects/%s/versions = %s lacks acknowledged version %d", cycle, a.subject, listed[a.subject], a.version)
 		}
 	}
+}
+
+// producedMessages is what /api/flows counts of the spans ingestOne sends.
+func producedMessages(t *testing.T, base string) int {
+	t.Helper()
+	_, body := get(t, base+"/api/flows?since=24h&channel=orders")
+	var flows struct {
+		Flows []struct {
+			Direction, Service string
+			Messages           int
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &flows); err != nil {
+		t.Fatalf("/api/flows: %v: %s", err, body)
+	}
+	produced := 0
+	for _, f := range flows.Flows {
+		if f.Service == "orders" && f.Direction == "produce" {
+			produced += f.Messages
+		}
+	}
+	return produced
+}
+
+// openStoreSQL opens the store the servers under test use (a SQLite file, read-only, or a
+// PostgreSQL URL), to check what they wrote behind their backs.
+func openStoreSQL(t *testing.T, store string) *sql.DB {
+	t.Helper()
+	driver, dsn := "sqlite", "file:"+store+"?mode=ro"
+	if pgdb.IsURL(store) {
+		driver, dsn = "pgx", store
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 func payloads(docs []ackedDocument) []ackedSchema {

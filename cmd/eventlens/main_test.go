@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/eventlens/eventlens/pgdb/pgtest"
 )
 
 // binary is the eventlens binary built once for the tests that run it as a subprocess.
@@ -265,5 +268,35 @@ func TestRegistrySurvivesKill9(t *testing.T) {
 		if status != 200 || got.ID != a.id || got.Schema != a.schema {
 			t.Errorf("%s v%d after kill -9: %d %s, want id %d", a.subject, a.version, status, body, a.id)
 		}
+	}
+}
+
+// A PostgreSQL that refuses the login, or lacks the database, stops serve at once with exit 2
+// and says which, without showing the password.
+func TestServeRefusesAPostgreSQLItCannotUse(t *testing.T) {
+	u, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongPassword, noDatabase := *u, *u
+	wrongPassword.User = url.UserPassword(u.User.Username(), "not-the-password")
+	noDatabase.Path = "/eventlens_no_such_database"
+	for _, tt := range []struct {
+		name string
+		url  url.URL
+		want string
+	}{
+		{"wrong password", wrongPassword, "login refused"},
+		{"no such database", noDatabase, "no such database"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out := runBinary(t, "serve", "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "", "--db", tt.url.String())
+			if code != exitUsage || !strings.Contains(out, tt.want) {
+				t.Errorf("exit %d, want %d with %q:\n%s", code, exitUsage, tt.want, out)
+			}
+			if pw, _ := tt.url.User.Password(); strings.Contains(out, ":"+pw+"@") {
+				t.Errorf("the output shows the password:\n%s", out)
+			}
+		})
 	}
 }

@@ -13,8 +13,10 @@ import (
 	"github.com/labstack/gommon/bytes"
 
 	"github.com/eventlens/eventlens/apikeys"
+	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/demo"
+	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/server"
 	"github.com/eventlens/eventlens/storage"
@@ -89,25 +91,34 @@ type serverFlags struct {
 	HealthFailingErrors   float64       `help:"A consumer is failing at or above this error rate (0-1)." default:"0.25" env:"EVENTLENS_HEALTH_FAILING_ERRORS"`
 	HealthDegradedLatency time.Duration `help:"A consumer is degraded when its p95 processing time reaches this." default:"1s" env:"EVENTLENS_HEALTH_DEGRADED_LATENCY"`
 	HealthDegradedDelay   time.Duration `help:"A consumer is degraded when its p95 end-to-end delay reaches this." default:"1m" env:"EVENTLENS_HEALTH_DEGRADED_DELAY"`
+
+	rabbitmqFlags `embed:""`
+	kafkaFlags    `embed:""`
 }
 
 // run serves until the context ends, with the demo shop sending to it when shop is not nil.
 func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
+	rabbit, err := s.rabbitmqFlags.monitor(e.log)
+	if err != nil {
+		return err
+	}
 	store, err := storage.Open(e.ctx, dbPath)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, store.Close()) }()
-	if store.Postgres != nil {
-		return fmt.Errorf("serve on %s: the registry, the catalog and trace ingest do not run on PostgreSQL yet; use a SQLite file", store.Where())
-	}
 
 	keys := apikeys.New(store)
 	for _, addr := range []string{s.Addr, s.OTLPGRPCAddr} {
-		if err := s.checkExposure(e.ctx, keys, addr, dbPath); err != nil {
+		if err := s.checkExposure(e.ctx, keys, addr, store.Where()); err != nil {
 			return err
 		}
 	}
+	lag, err := s.kafkaFlags.start(e, store)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, lag.stop()) }()
 
 	tp := tracing.NewSelfTracerProvider()
 	defer func() { err = errors.Join(err, tp.Shutdown(context.WithoutCancel(e.ctx))) }()
@@ -137,6 +148,8 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	if err != nil || maxAttrs <= 0 || maxAttrs > 1<<30 {
 		return errors.Join(fmt.Errorf("span attribute limit %q: want a size such as 16K or 64K", s.OTLPMaxAttrs), ingest.Close(context.WithoutCancel(e.ctx)))
 	}
+	sources := brokers.Sources{Kafka: lag.Monitor, RabbitMQ: rabbit}
+	ingest.SetBrokers(sources)
 	cat := catalog.New(store, registry)
 	cat.SetFlows(ingest)
 	srv, err := server.New(
@@ -144,7 +157,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 			AsyncAPIMaxBytes: s.AsyncAPIMaxBytes,
 			OTLP: server.OTLPConfig{MaxBody: s.OTLPMaxBody, MaxInflight: s.OTLPMaxInflight,
 				Limits: tracing.DecodeLimits{MaxSpans: s.OTLPMaxSpans, MaxAttributeBytes: int(maxAttrs)}}},
-		server.Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest},
+		server.Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Brokers: sources},
 	)
 	if err != nil {
 		return errors.Join(err, ingest.Close(context.WithoutCancel(e.ctx)))
@@ -170,7 +183,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 		}
 	}
 	url := "http://" + ln.Addr().String()
-	attrs := []any{"url", url, "db", dbPath}
+	attrs := []any{"url", url, "db", store.Where()}
 	if grpcLn != nil {
 		attrs = append(attrs, "otlp_grpc", grpcLn.Addr().String())
 	}
@@ -182,16 +195,28 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 		servers++
 		go func() { served <- srv.ServeOTLPGRPC(grpcLn) }()
 	}
-	var demoDone, searchDone sync.WaitGroup
+	var demoDone, background sync.WaitGroup
 	demoCtx, stopDemo := context.WithCancel(e.ctx)
 	defer stopDemo()
-	searchCtx, stopSearch := context.WithCancel(e.ctx)
-	defer func() { stopSearch(); searchDone.Wait() }()
-	searchDone.Add(1)
+	backgroundCtx, stopBackground := context.WithCancel(e.ctx)
+	defer func() { stopBackground(); background.Wait() }()
+	background.Add(1)
 	go func() {
-		defer searchDone.Done()
-		cat.KeepSearchFresh(searchCtx, func(err error) { e.log.Warn("search index", "error", err) })
+		defer background.Done()
+		cat.KeepSearchFresh(backgroundCtx, func(err error) { e.log.Warn("search index", "error", err) })
 	}()
+	if rabbit != nil {
+		background.Go(func() { rabbit.Run(backgroundCtx) })
+	}
+	if store.Postgres != nil {
+		// One connection hears every package's notifications: what other replicas wrote.
+		background.Add(1)
+		go func() {
+			defer background.Done()
+			store.Postgres.Listen(backgroundCtx, pgdb.Merge(keys.ReplicaHandlers(), registry.ReplicaHandlers(), cat.ReplicaHandlers()),
+				func(err error) { e.log.Warn("listening for other replicas' writes", "error", err) })
+		}()
+	}
 	if shop != nil {
 		shop.Endpoint, shop.Logger = url, e.log
 		demoDone.Add(1)

@@ -48,3 +48,34 @@ func Postgres(t testing.TB) *storage.DB {
 	t.Helper()
 	return &storage.DB{Postgres: pgtest.Open(t)}
 }
+
+// Exec runs a statement both backends accept, for tests that inspect or damage a store behind
+// its package's back.
+func Exec(t testing.TB, db *storage.DB, statement string) {
+	t.Helper()
+	var err error
+	if db.Postgres != nil {
+		_, err = db.Postgres.Pool.Exec(context.Background(), statement)
+	} else {
+		_, err = db.SQLite.Write.Exec(statement)
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", statement, err)
+	}
+}
+
+// Int returns the one integer a query both backends accept answers, such as a count.
+func Int(t testing.TB, db *storage.DB, query string) int64 {
+	t.Helper()
+	var n int64
+	var err error
+	if db.Postgres != nil {
+		err = db.Postgres.Pool.QueryRow(context.Background(), query).Scan(&n)
+	} else {
+		err = db.SQLite.Read.QueryRow(query).Scan(&n)
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
