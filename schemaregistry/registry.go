@@ -28,10 +28,8 @@ type Registry struct {
 	// subject hashes to one of them), so that only registrations on other replicas can make
 	// one's view of the subject stale (see Register).
 	registering [64]sync.Mutex
-	// origin tells this registry's notices from the other replicas' (see ReplicaHandlers).
-	origin string
-	now    func() time.Time
-	limits Limits
+	now         func() time.Time
+	limits      Limits
 }
 
 // Limits bound what one schema may pull in through its references. Zero fields take the value in
@@ -51,7 +49,7 @@ var DefaultLimits = Limits{MaxReferences: 1000, MaxReferenceDepth: 32, MaxSchema
 // New returns a registry over db that understands the given formats, keyed by schema type
 // (AVRO, JSON, PROTOBUF). A schema without a type is AVRO.
 func New(db *storage.DB, formats map[string]format.Format) *Registry {
-	return &Registry{store: newStore(db), formats: formats, cache: newCache(), origin: newOrigin(), now: time.Now, limits: DefaultLimits}
+	return &Registry{store: newStore(db), formats: formats, cache: newCache(), now: time.Now, limits: DefaultLimits}
 }
 
 // SetLimits changes the reference limits; call it before the registry serves.
