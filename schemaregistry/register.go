@@ -24,6 +24,13 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 	if err := validSubject(subject); err != nil {
 		return Schema{}, err
 	}
+	// Confluent's ids and versions are Java ints (and PostgreSQL's versions integers).
+	if in.ID > math.MaxInt32 {
+		return Schema{}, errInvalidSchema("Schema id %d is out of range: ids run from 1 to 2^31-1", in.ID)
+	}
+	if in.Version > math.MaxInt32 {
+		return Schema{}, newError(CodeInvalidVersion, "The specified version '%d' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"", in.Version)
+	}
 	if err := r.knowSubject(ctx, subject); err != nil {
 		return Schema{}, err
 	}
@@ -32,10 +39,6 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 		return Schema{}, err
 	}
 	switch {
-	case in.ID > math.MaxInt32:
-		return Schema{}, errInvalidSchema("Schema id %d is out of range: ids run from 1 to 2^31-1", in.ID)
-	case in.Version > math.MaxInt32:
-		return Schema{}, newError(CodeInvalidVersion, "The specified version '%d' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"", in.Version)
 	case mode == ReadOnly || mode == ReadOnlyOverride:
 		return Schema{}, errReadOnly(subject)
 	case in.ID > 0 && mode != Import:
@@ -65,9 +68,9 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 
 	// Registrations of one subject take turns here, and each decides on the versions this
 	// process cached; the store writes only if the subject still has them. If it does not,
-	// a registration on another replica came first (its notice is on its way): decide again
-	// on the versions as the store found them. Each retry means another replica's
-	// registration of this subject landed, so a handful is plenty.
+	// another write to the subject came first (on another replica, whose notice is on its
+	// way, or a delete here): decide again on the versions as the store found them. Each retry
+	// means such a write landed, so a handful is plenty.
 	mu := &r.registering[subjectHash(subject)%uint32(len(r.registering))]
 	mu.Lock()
 	defer mu.Unlock()

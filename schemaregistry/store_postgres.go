@@ -17,9 +17,9 @@ import (
 // write holds one advisory lock for its transaction, so writes run one at a time across the
 // replicas as on SQLite's single writer: ids come out dense and a schema registered on two
 // replicas at once gets one id. A registration is one round trip, the lock taken in the same
-// pipeline as the statement that checks the subject and writes (see insertVersion), so the lock
-// is held only while the database runs it and commits. Each write notifies ReplicaChannel as it
-// commits. An error that means the database cannot be reached is marked with
+// pipeline as the statement that checks the subject and writes, so the lock is held only while
+// the database runs it and commits; registrations that arrive together commit together (see
+// insertVersion). Each write notifies ReplicaChannel as it commits. An error that means the database cannot be reached is marked with
 // pgdb.ErrUnavailable (pgdb.Unavailable), which the server answers with 503.
 type postgresStore struct {
 	db *pgdb.DB
