@@ -557,6 +557,18 @@ func TestHelmChart(t *testing.T) {
 		checkPod(t, m, m.find(t, "StatefulSet", "el-eventlens").Spec.Template.Spec)
 	})
 
+	t.Run("insecureNoAuth: no keys, on purpose", func(t *testing.T) {
+		m := mustRender(t, helm, "--set", fmt.Sprintf("insecureNoAuth=true,apiKeys.provision=null,ports.http=%d,ports.otlpGrpc=%d", freePort(t), freePort(t)))
+		if m.count("Secret") != 0 {
+			t.Errorf("%d Secrets rendered, want none", m.count("Secret"))
+		}
+		spec := m.find(t, "StatefulSet", "el-eventlens").Spec.Template.Spec
+		if len(spec.InitContainers) != 0 || !slices.Contains(spec.Containers[0].Args, "--insecure-no-auth") {
+			t.Errorf("init containers %d, args %q: want none and --insecure-no-auth", len(spec.InitContainers), spec.Containers[0].Args)
+		}
+		checkPod(t, m, spec)
+	})
+
 	t.Run("three replicas on PostgreSQL", func(t *testing.T) {
 		m := mustRender(t, helm, "-f", postgresValues)
 		if n := m.count("StatefulSet") + m.count("PersistentVolumeClaim"); n != 0 {
