@@ -110,8 +110,9 @@ func (k *Keys) Create(ctx context.Context, name string, role Role) (Key, string,
 	return key, secret, nil
 }
 
-// Secrets given to Provision: long enough to be as hard to guess as the ones Create makes, and
-// printable, since clients send them in headers.
+// Secrets given to Provision: only their unsalted SHA-256 is stored, which is safe for random
+// secrets and not for chosen ones, so at least 32 characters (a random one of that length cannot
+// be guessed); printable, since clients send them in headers.
 const (
 	minSecretLen = 32
 	maxSecretLen = 1024
@@ -164,7 +165,7 @@ func checkNameAndRole(name string, role Role) error {
 // (elk_ and up to 64 letters, digits, '-' or '_'), a name and role, and a long printable secret.
 func checkProvisioned(id, name string, role Role, secret string) error {
 	rest, ok := strings.CutPrefix(id, "elk_")
-	if !ok || rest == "" || len(rest) > 64 || strings.TrimFunc(rest, isIDChar) != "" {
+	if !ok || rest == "" || len(rest) > 64 || strings.ContainsFunc(rest, func(c rune) bool { return !isIDChar(c) }) {
 		return errors.New("an id is elk_ followed by up to 64 letters, digits, '-' or '_'")
 	}
 	if err := checkNameAndRole(name, role); err != nil {

@@ -94,14 +94,9 @@ type (
 			SecretName string `yaml:"secretName"`
 			Items      []struct{ Key, Path string }
 		}
-		EmptyDir              *struct{} `yaml:"emptyDir"`
-		PersistentVolumeClaim *struct {
-			ClaimName string `yaml:"claimName"`
-		} `yaml:"persistentVolumeClaim"`
 	}
 	servicePort struct {
 		Name       string
-		Port       int
 		TargetPort string `yaml:"targetPort"`
 	}
 	scrapeEndpoint struct {
@@ -326,10 +321,15 @@ func (p *pod) command(t *testing.T, c container) *exec.Cmd {
 		paths = append(paths, m.MountPath)
 	}
 	sort.Slice(paths, func(i, j int) bool { return len(paths[i]) > len(paths[j]) })
+	// A path is a whole value, or what follows the = of a --flag=value.
 	rewrite := func(s string) string {
+		prefix, path := "", s
+		if flag, value, ok := strings.Cut(s, "="); ok && strings.HasPrefix(flag, "--") {
+			prefix, path = flag+"=", value
+		}
 		for _, mp := range paths {
-			if i := strings.Index(s, mp); i >= 0 && (len(s) == i+len(mp) || s[i+len(mp)] == '/') {
-				return s[:i] + mounts[mp] + s[i+len(mp):]
+			if rest, ok := strings.CutPrefix(path, mp); ok && (rest == "" || rest[0] == '/') {
+				return prefix + mounts[mp] + rest
 			}
 		}
 		return s
