@@ -62,14 +62,29 @@ func worse(a, b string) string {
 // broker's figures and the worse of both verdicts; one no span shows yet is added under its
 // group's name, so a consumer that is alive on the broker but never traced is not missing.
 func joinBrokers(report *HealthReport, signals []BrokerSignal) {
+	// Consumers by system, destination and group; a signal then picks the one whose cluster fits.
+	type key struct{ system, destination, group string }
+	byKey := map[key][]int{}
+	for i, c := range report.Consumers {
+		k := key{c.Channel.System, c.Channel.Destination, c.ConsumerGroup}
+		byKey[k] = append(byKey[k], i)
+	}
 	for _, sig := range signals {
-		i := slices.IndexFunc(report.Consumers, func(c ConsumerHealth) bool { return sig.matches(c) })
+		k := key{sig.Channel.System, sig.Channel.Destination, sig.Group}
+		i := -1
+		for _, j := range byKey[k] {
+			if sig.matches(report.Consumers[j]) {
+				i = j
+				break
+			}
+		}
 		if i < 0 {
 			report.Consumers = append(report.Consumers, ConsumerHealth{
 				Service: cmp.Or(sig.Service, sig.Group), ConsumerGroup: sig.Group,
 				Channel: sig.Channel, ChannelKey: sig.Channel.Key(), Status: StatusHealthy,
 			})
 			i = len(report.Consumers) - 1
+			byKey[k] = append(byKey[k], i)
 		}
 		c := &report.Consumers[i]
 		c.Sources = append(c.Sources, sig.Source)
@@ -136,15 +151,25 @@ func spanDeadLetters(report *HealthReport, meta map[int64]flowRow, sums map[int6
 		}
 		sent[t][m.key.Service][m.key.Channel] += agg.messages
 	}
+	if len(sent) == 0 {
+		return
+	}
+	// The channels some consumer of which sent dead letters itself: only those consumers get them.
+	sentByAConsumer := map[string]bool{}
+	for _, c := range report.Consumers {
+		if sent[target{c.Channel.System, c.Channel.Cluster, c.Channel.Destination}][c.Service] != nil {
+			sentByAConsumer[c.ChannelKey] = true
+		}
+	}
 	for i := range report.Consumers {
 		c := &report.Consumers[i]
 		bySender := sent[target{c.Channel.System, c.Channel.Cluster, c.Channel.Destination}]
+		if len(bySender) == 0 {
+			continue
+		}
 		satellites := bySender[c.Service]
 		if satellites == nil {
-			sentByAConsumer := slices.ContainsFunc(report.Consumers, func(o ConsumerHealth) bool {
-				return o.ChannelKey == c.ChannelKey && bySender[o.Service] != nil
-			})
-			if sentByAConsumer {
+			if sentByAConsumer[c.ChannelKey] {
 				continue
 			}
 			satellites = map[Channel]int64{}
