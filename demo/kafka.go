@@ -91,7 +91,10 @@ type service struct {
 
 // newService makes the Kafka client of a service that consumes topics in group (none: it only
 // produces). Consumers commit what they processed, not what they polled (AutoCommitMarks), so
-// the group's committed offsets show how far behind it is.
+// the group's committed offsets show how far behind it is. They fetch a little of each partition
+// at a time, so that one that falls behind works through its partitions side by side: one large
+// fetch is worked through a partition at a time, and the partitions it leaves for later would
+// look stalled.
 func (s *shop) newService(name string, tp trace.TracerProvider, group string, topics ...string) (*service, error) {
 	svc := &service{name: name, group: group, tracer: tp.Tracer("eventlens-demo")}
 	opts := []kotel.TracerOpt{kotel.TracerProvider(tp), kotel.TracerPropagator(propagation.TraceContext{}), kotel.ClientID(name)}
@@ -104,7 +107,7 @@ func (s *shop) newService(name string, tp trace.TracerProvider, group string, to
 	clientOpts := []kgo.Opt{kgo.SeedBrokers(s.cluster.Brokers()...), kgo.ClientID(name), kgo.WithHooks(hooks...)}
 	if group != "" {
 		clientOpts = append(clientOpts, kgo.ConsumerGroup(group), kgo.ConsumeTopics(topics...),
-			kgo.AutoCommitMarks(), kgo.AutoCommitInterval(time.Second))
+			kgo.AutoCommitMarks(), kgo.AutoCommitInterval(time.Second), kgo.FetchMaxPartitionBytes(1<<10))
 	}
 	var err error
 	if svc.client, err = kgo.NewClient(clientOpts...); err != nil {

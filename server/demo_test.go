@@ -65,12 +65,18 @@ func (l *demoLog) String() string {
 // and returns what it logs.
 func runDemo(t *testing.T, ts *testServer, key string) (stop func(), log *demoLog) {
 	t.Helper()
+	return runDemoOn(t, ts, key, nil)
+}
+
+// runDemoOn runs the demo shop as runDemo does, on a Kafka cluster of the test's (nil: its own).
+func runDemoOn(t *testing.T, ts *testServer, key string, cluster *demo.Cluster) (stop func(), log *demoLog) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	log = &demoLog{}
 	go func() {
 		done <- demo.Run(ctx, demo.Options{Endpoint: ts.URL, OrdersPerSecond: 20, SlowProcessing: 200 * time.Millisecond,
-			SchemaStep: demoSchemaStep, APIKey: key, Logger: slog.New(slog.NewTextHandler(log, nil))})
+			SchemaStep: demoSchemaStep, APIKey: key, Cluster: cluster, Logger: slog.New(slog.NewTextHandler(log, nil))})
 	}()
 	stopped := false
 	stop = func() {

@@ -120,17 +120,21 @@ func TestKillDuringIngestKeepsAcknowledgedSpans(t *testing.T) {
 	t.Logf("%d requests (%d spans) acknowledged before SIGKILL, all found; %d traces stored", len(acked), len(acked)*perRequest, len(stored))
 }
 
-// TestDemoShowsFlowsAndHealth runs `eventlens demo` and waits for the shop's flows and health.
+// TestDemoShowsFlowsAndHealth runs `eventlens demo` and waits for the shop's flows and health,
+// and for serve's polls of the demo's Kafka cluster to have read every consumer group. kotel, the
+// shop's instrumentation, names no cluster on its spans, so the channels have none.
 func TestDemoShowsFlowsAndHealth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the demo for several seconds")
 	}
-	p := startCommand(t, "demo", "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "", "--orders-per-second", "20", "--log-format", "json")
+	db := filepath.Join(t.TempDir(), "eventlens.db")
+	p := startCommand(t, "demo", "--db", db, "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "", "--orders-per-second", "20", "--log-format", "json")
 	want := []string{
-		`"service":"orders","channel":{"system":"kafka","cluster":"kafka.shop.internal","destination":"orders.placed"}`,
-		`"service":"inventory","channel":{"system":"kafka","cluster":"kafka.shop.internal","destination":"orders.placed"}`,
-		`"service":"inventory","channel":{"system":"kafka","cluster":"kafka.shop.internal","destination":"inventory.reserved"}`,
-		`"service":"shipping","channel":{"system":"kafka","cluster":"kafka.shop.internal","destination":"payments.completed"}`,
+		`"service":"orders","channel":{"system":"kafka","cluster":"","destination":"orders.placed"}`,
+		`"service":"inventory","channel":{"system":"kafka","cluster":"","destination":"orders.placed"}`,
+		`"service":"inventory","channel":{"system":"kafka","cluster":"","destination":"inventory.reserved"}`,
+		`"service":"shipping","channel":{"system":"kafka","cluster":"","destination":"payments.completed"}`,
+		`"service":"payments","channel":{"system":"kafka","cluster":"","destination":"orders.placed.DLT"}`,
 		`"service":"notifications","channel":{"system":"rabbitmq","cluster":"","destination":"emails"}`,
 	}
 	deadline := time.Now().Add(20 * time.Second)
@@ -152,10 +156,30 @@ func TestDemoShowsFlowsAndHealth(t *testing.T) {
 			}
 		}
 		if len(missing) == 0 && status["payments"] == "failing" && status["shipping"] == "degraded" && status["inventory"] == "healthy" {
-			return
+			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("demo flows lack %v; health %v\n%s", missing, status, flows)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+
+	read, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer read.Close()
+	wantGroups := "fraud-check inventory notifications payments shipping"
+	deadline = time.Now().Add(15 * time.Second) // the polls are 5s apart
+	for {
+		var groups string
+		err := read.QueryRow(`SELECT coalesce(group_concat(group_name, ' '), '') FROM (SELECT group_name FROM kafkalag_commits
+			WHERE cluster = 'demo' AND error = '' AND polled_ns = (SELECT max(polled_ns) FROM kafkalag_commits WHERE cluster = 'demo') ORDER BY group_name)`).Scan(&groups)
+		if err == nil && groups == wantGroups {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the last poll of the demo's cluster read groups %q (%v), want %q\n%s", groups, err, wantGroups, p.logs)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
