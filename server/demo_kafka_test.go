@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/demo"
 	"github.com/eventlens/eventlens/kafkalag"
 	"github.com/eventlens/eventlens/tracing"
@@ -27,14 +29,16 @@ func TestDemoRunsOnKafka(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(cluster.Close) // after the shop has stopped: cleanups run last first
-	stop, _ := runDemoOn(t, ts, "", cluster)
-	// Burrow's WARN needs a full window of polls with the lag growing at each: three here.
+	// Burrow's WARN needs a full window of polls with the lag growing at each: three here. The
+	// polls reach consumer health as serve wires them.
 	lag, err := kafkalag.New(ts.DB, kafkalag.Config{Clusters: []kafkalag.Cluster{{Name: "demo", Brokers: cluster.Brokers()}},
 		PollInterval: 2 * time.Second, Window: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lag.Close()
+	ts.Ingest.SetBrokers(brokers.Sources{Kafka: lag})
+	stop, _ := runDemoOn(t, ts, "", cluster)
 	ctx := context.Background()
 
 	flows, _ := waitForDemoFlows(t, ts, "", 30*time.Second)
@@ -87,6 +91,41 @@ func TestDemoRunsOnKafka(t *testing.T) {
 		}
 		if want := []string{"fraud-check", "inventory", "notifications", "payments", "shipping"}; !slices.Equal(groups, want) {
 			t.Errorf("groups %q, want %q", groups, want)
+		}
+	})
+
+	t.Run("health and flows show the lag and the dead letters", func(t *testing.T) {
+		var health tracing.HealthReport
+		if err := json.Unmarshal([]byte(getWithKey(t, ts, "/api/health", "")), &health); err != nil {
+			t.Fatal(err)
+		}
+		var answer struct {
+			Flows []struct {
+				tracing.Flow
+				Lag         *int64
+				DeadLetters []tracing.DeadLetters `json:"dead_letters"`
+			}
+		}
+		if err := json.Unmarshal([]byte(getWithKey(t, ts, "/api/flows?since=10m", "")), &answer); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range health.Consumers {
+			if c.Service == "shipping" && (c.Status == tracing.StatusHealthy || c.Lag == nil || *c.Lag == 0 || !slices.Contains(c.Sources, "kafka") ||
+				!slices.ContainsFunc(c.Reasons, func(r string) bool { return strings.HasPrefix(r, "kafka: the lag never fell") })) {
+				t.Errorf("shipping's health %+v, want degraded by its lag (Burrow's WARN), from spans and kafka", c)
+			}
+		}
+		shipping, payments := false, false
+		for _, f := range answer.Flows {
+			switch {
+			case f.Direction == "consume" && f.Service == "shipping":
+				shipping = f.Lag != nil && *f.Lag > 0
+			case f.Direction == "consume" && f.Service == "payments":
+				payments = len(f.DeadLetters) == 1 && f.DeadLetters[0].ChannelKey == "kafka/orders.placed.DLT" && f.DeadLetters[0].Messages > 0
+			}
+		}
+		if !shipping || !payments {
+			t.Errorf("/api/flows: shipping's lag shown %v, payments' dead letters %v; want both:\n%+v", shipping, payments, answer.Flows)
 		}
 	})
 
