@@ -29,12 +29,13 @@ type Options struct {
 	Endpoint        string  // eventlens' base URL, e.g. http://127.0.0.1:8080
 	OrdersPerSecond float64 // how fast orders come in (5)
 	FailShare       float64 // share of payments that are declined (0.3)
-	// SlowProcessing is how long shipping takes to book a parcel (1.2 s), three times as long
+	// SlowProcessing is how long shipping takes to book a parcel (1.2 s), six times as long
 	// while the carrier is slow.
 	SlowProcessing time.Duration
-	// LagCycle is how long each of the carrier's slow and quick stretches lasts (90 s), from
-	// slow at start: shipping books half as fast as payments complete, so its group falls
-	// behind, then half again as fast, so it catches up.
+	// LagCycle is how long the carrier's slow stretches last (2 min), from the start and then
+	// after every quick stretch of twice as long: while it is slow, shipping books a quarter as
+	// fast as payments complete, so its group falls further behind at every poll; while it is
+	// quick, half again as fast, so it catches up within the stretch.
 	LagCycle time.Duration
 	// SchemaStep is the time between the changes the orders team makes to orders.placed's
 	// schema while the shop runs (15 s): version 2, a refused change, version 3.
@@ -89,7 +90,7 @@ func Run(ctx context.Context, opt Options) (err error) {
 		opt.SlowProcessing = 1200 * time.Millisecond
 	}
 	if opt.LagCycle <= 0 {
-		opt.LagCycle = 90 * time.Second
+		opt.LagCycle = 2 * time.Minute
 	}
 	if opt.SchemaStep <= 0 {
 		opt.SchemaStep = 15 * time.Second
@@ -298,16 +299,16 @@ func (s *shop) inventory(svc *service) handler {
 
 // shippingWorkers is how many parcels shipping books at once: enough to book half again as
 // fast as payments complete while the carrier is quick (a batch takes about 1.2 times the
-// booking time, its slowest booking), a third of that while it is slow.
+// booking time, its slowest booking), a sixth of that while it is slow.
 func (s *shop) shippingWorkers() int {
 	paid := s.opt.OrdersPerSecond * (1 - s.opt.FailShare)
 	return max(1, int(math.Ceil(1.5*paid*1.2*s.opt.SlowProcessing.Seconds())))
 }
 
 // carrierSlow tells whether the carrier is in one of its slow stretches: the first LagCycle of
-// the run, and every other one after it.
+// the run, and one in every three after it.
 func (s *shop) carrierSlow() bool {
-	return int64(time.Since(s.started)/s.opt.LagCycle)%2 == 0
+	return time.Since(s.started)%(3*s.opt.LagCycle) < s.opt.LagCycle
 }
 
 // shipping books a parcel for each paid order, slowly; slower still while the carrier is slow,
@@ -316,7 +317,7 @@ func (s *shop) shipping(svc *service) handler {
 	return func(ctx context.Context, r *kgo.Record, _ trace.Span) {
 		booking := s.opt.SlowProcessing*3/4 + time.Duration(rand.Int64N(int64(s.opt.SlowProcessing/2)))
 		if s.carrierSlow() {
-			booking *= 3
+			booking *= 6
 		}
 		sleep(ctx, booking)
 		id := orderID(r)
