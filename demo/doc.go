@@ -10,8 +10,9 @@
 //
 // # Kafka, as an application uses it
 //
-// Each consumer is in its own group and commits what it has processed (AutoCommitMarks), so the
-// group's committed offsets are its real backlog. shipping books parcels slowly, and for one
+// Each consumer is in its own group, handles each partition's records in order, the partitions
+// side by side, and commits what it has processed (AutoCommitMarks), so the group's committed
+// offsets are its real backlog. shipping books parcels slowly, and for one
 // stretch in three (Options.LagCycle, 2 min, from the start) its carrier is slower still, so
 // its group falls behind at every poll, then catches up. payments sends each declined order as
 // it came to orders.placed.DLT, the dead-letter topic Spring Kafka would name, which nobody

@@ -91,10 +91,10 @@ type service struct {
 
 // newService makes the Kafka client of a service that consumes topics in group (none: it only
 // produces). Consumers commit what they processed, not what they polled (AutoCommitMarks), so
-// the group's committed offsets show how far behind it is. They fetch a little of each partition
-// at a time, so that one that falls behind works through its partitions side by side: one large
-// fetch is worked through a partition at a time, and the partitions it leaves for later would
-// look stalled.
+// the group's committed offsets show how far behind it is. They fetch one record batch of each
+// partition at a time (a broker always sends one, however small the limit), so that one that
+// falls behind works through its partitions side by side: a large fetch is worked through a
+// partition at a time, and the partitions it leaves for later look stalled to Burrow's rules.
 func (s *shop) newService(name string, tp trace.TracerProvider, group string, topics ...string) (*service, error) {
 	svc := &service{name: name, group: group, tracer: tp.Tracer("eventlens-demo")}
 	opts := []kotel.TracerOpt{kotel.TracerProvider(tp), kotel.TracerPropagator(propagation.TraceContext{}), kotel.ClientID(name)}
@@ -107,7 +107,7 @@ func (s *shop) newService(name string, tp trace.TracerProvider, group string, to
 	clientOpts := []kgo.Opt{kgo.SeedBrokers(s.cluster.Brokers()...), kgo.ClientID(name), kgo.WithHooks(hooks...)}
 	if group != "" {
 		clientOpts = append(clientOpts, kgo.ConsumerGroup(group), kgo.ConsumeTopics(topics...),
-			kgo.AutoCommitMarks(), kgo.AutoCommitInterval(time.Second), kgo.FetchMaxPartitionBytes(1<<10))
+			kgo.AutoCommitMarks(), kgo.AutoCommitInterval(time.Second), kgo.FetchMaxPartitionBytes(1))
 	}
 	var err error
 	if svc.client, err = kgo.NewClient(clientOpts...); err != nil {
@@ -119,29 +119,56 @@ func (s *shop) newService(name string, tp trace.TracerProvider, group string, to
 // handler handles one record inside its process span.
 type handler func(ctx context.Context, r *kgo.Record, span trace.Span)
 
-// consume runs a service's consumer until ctx ends: it polls at most workers records at a time,
-// handles them at once, each inside a process span, and marks them for the next commit.
+// consume runs a service's consumer until ctx ends, the way a Kafka consumer is usually
+// written: each partition's records are handled one at a time and in order, the partitions side
+// by side, each record inside a process span, and marked for the next commit once handled.
 // readWith is the schema the service decodes with; nil: the one each message names.
-func (s *shop) consume(ctx context.Context, svc *service, workers int, readWith *schemaRef, handle handler) {
+func (s *shop) consume(ctx context.Context, svc *service, readWith *schemaRef, handle handler) {
+	type topicPartition struct {
+		topic     string
+		partition int32
+	}
+	queues := map[topicPartition]chan *kgo.Record{}
+	var wg sync.WaitGroup
+	defer func() {
+		for _, q := range queues {
+			close(q)
+		}
+		wg.Wait()
+	}()
 	for {
-		fetches := svc.client.PollRecords(ctx, workers)
+		fetches := svc.client.PollFetches(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		fetches.EachError(func(topic string, partition int32, err error) {
 			s.opt.Logger.Debug("demo fetch", "service", svc.name, "topic", topic, "partition", partition, "error", err)
 		})
-		records := fetches.Records()
-		var wg sync.WaitGroup
-		for _, r := range records {
-			wg.Go(func() {
-				pctx, span := s.processSpan(svc, r, readWith)
-				defer span.End()
-				handle(pctx, r, span)
-			})
-		}
-		wg.Wait()
-		svc.client.MarkCommitRecords(records...)
+		fetches.EachRecord(func(r *kgo.Record) {
+			tp := topicPartition{r.Topic, r.Partition}
+			q := queues[tp]
+			if q == nil {
+				// Deep enough for what a partition that falls behind has fetched ahead: were
+				// its queue full, the others would wait for it here.
+				q = make(chan *kgo.Record, 4096)
+				queues[tp] = q
+				wg.Go(func() {
+					for r := range q {
+						if ctx.Err() != nil {
+							continue // stopping: what is left is for the next run to read
+						}
+						pctx, span := s.processSpan(svc, r, readWith)
+						handle(pctx, r, span)
+						span.End()
+						svc.client.MarkCommitRecords(r)
+					}
+				})
+			}
+			select {
+			case q <- r:
+			case <-ctx.Done():
+			}
+		})
 	}
 }
 

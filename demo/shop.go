@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -29,13 +28,14 @@ type Options struct {
 	Endpoint        string  // eventlens' base URL, e.g. http://127.0.0.1:8080
 	OrdersPerSecond float64 // how fast orders come in (5)
 	FailShare       float64 // share of payments that are declined (0.3)
-	// SlowProcessing is how long shipping takes to book a parcel (1.2 s), six times as long
+	// SlowProcessing is how long shipping takes to book a parcel (1.2 s), five times as long
 	// while the carrier is slow.
 	SlowProcessing time.Duration
 	// LagCycle is how long the carrier's slow stretches last (2 min), from the start and then
-	// after every quick stretch of twice as long: while it is slow, shipping books a quarter as
-	// fast as payments complete, so its group falls further behind at every poll; while it is
-	// quick, half again as fast, so it catches up within the stretch.
+	// after every quick stretch of twice as long. At the default rates shipping books 1 parcel
+	// a second while the carrier is slow, against 3.5 payments, so its group falls further
+	// behind at every poll, and 5 a second while it is quick, so it catches up within the
+	// stretch.
 	LagCycle time.Duration
 	// SchemaStep is the time between the changes the orders team makes to orders.placed's
 	// schema while the shop runs (15 s): version 2, a refused change, version 3.
@@ -193,11 +193,11 @@ func Run(ctx context.Context, opt Options) (err error) {
 	s.started = time.Now()
 	var wg sync.WaitGroup
 	wg.Go(func() { s.orders(ctx, orders) })
-	wg.Go(func() { s.consume(ctx, payments, 2, nil, s.payments(payments)) })
-	wg.Go(func() { s.consume(ctx, inventory, 2, &inventoryReads, s.inventory(inventory)) })
-	wg.Go(func() { s.consume(ctx, shipping, s.shippingWorkers(), nil, s.shipping(shipping)) })
-	wg.Go(func() { s.consume(ctx, notifications, 1, nil, s.notifications(notifications)) })
-	wg.Go(func() { s.consume(ctx, fraudCheck, 1, nil, s.fraudCheck) })
+	wg.Go(func() { s.consume(ctx, payments, nil, s.payments(payments)) })
+	wg.Go(func() { s.consume(ctx, inventory, &inventoryReads, s.inventory(inventory)) })
+	wg.Go(func() { s.consume(ctx, shipping, nil, s.shipping(shipping)) })
+	wg.Go(func() { s.consume(ctx, notifications, nil, s.notifications(notifications)) })
+	wg.Go(func() { s.consume(ctx, fraudCheck, nil, s.fraudCheck) })
 	// Without a first version in the registry there is nothing to evolve.
 	if inventoryReads.ID != 0 {
 		wg.Go(func() { s.evolve(ctx, api) })
@@ -297,27 +297,20 @@ func (s *shop) inventory(svc *service) handler {
 	}
 }
 
-// shippingWorkers is how many parcels shipping books at once: enough to book half again as
-// fast as payments complete while the carrier is quick (a batch takes about 1.2 times the
-// booking time, its slowest booking), a sixth of that while it is slow.
-func (s *shop) shippingWorkers() int {
-	paid := s.opt.OrdersPerSecond * (1 - s.opt.FailShare)
-	return max(1, int(math.Ceil(1.5*paid*1.2*s.opt.SlowProcessing.Seconds())))
-}
-
 // carrierSlow tells whether the carrier is in one of its slow stretches: the first LagCycle of
 // the run, and one in every three after it.
 func (s *shop) carrierSlow() bool {
 	return time.Since(s.started)%(3*s.opt.LagCycle) < s.opt.LagCycle
 }
 
-// shipping books a parcel for each paid order, slowly; slower still while the carrier is slow,
-// when its group falls behind.
+// shipping books a parcel for each paid order, slowly, one at a time on each of the six
+// partitions of payments.completed: at the default rates about 5 a second, against 3.5 paid
+// orders. While the carrier is slow it books five times slower, and its group falls behind.
 func (s *shop) shipping(svc *service) handler {
 	return func(ctx context.Context, r *kgo.Record, _ trace.Span) {
 		booking := s.opt.SlowProcessing*3/4 + time.Duration(rand.Int64N(int64(s.opt.SlowProcessing/2)))
 		if s.carrierSlow() {
-			booking *= 6
+			booking *= 5
 		}
 		sleep(ctx, booking)
 		id := orderID(r)
