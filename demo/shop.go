@@ -257,7 +257,8 @@ func (s *shop) payments(svc *service) handler {
 		if rand.Float64() < s.opt.FailShare {
 			span.SetStatus(codes.Error, "card declined")
 			span.SetAttributes(attribute.String("error.type", "CardDeclined"))
-			s.send(ctx, svc, &kgo.Record{Topic: topicOrdersPlacedDLT, Key: r.Key, Value: r.Value, Partition: r.Partition, Headers: []kgo.RecordHeader{
+			// The same key, so the same partition of the dead-letter topic as of the original.
+			s.send(ctx, svc, &kgo.Record{Topic: topicOrdersPlacedDLT, Key: r.Key, Value: r.Value, Headers: []kgo.RecordHeader{
 				{Key: "kafka_dlt-original-topic", Value: []byte(r.Topic)},
 				{Key: "kafka_dlt-original-partition", Value: []byte(strconv.Itoa(int(r.Partition)))},
 				{Key: "kafka_dlt-original-offset", Value: []byte(strconv.FormatInt(r.Offset, 10))},
