@@ -91,10 +91,7 @@ type service struct {
 
 // newService makes the Kafka client of a service that consumes topics in group (none: it only
 // produces). Consumers commit what they processed, not what they polled (AutoCommitMarks), so
-// the group's committed offsets show how far behind it is. They fetch one record batch of each
-// partition at a time (a broker always sends one, however small the limit), so that one that
-// falls behind works through its partitions side by side: a large fetch is worked through a
-// partition at a time, and the partitions it leaves for later look stalled to Burrow's rules.
+// the group's committed offsets show how far behind it is.
 func (s *shop) newService(name string, tp trace.TracerProvider, group string, topics ...string) (*service, error) {
 	svc := &service{name: name, group: group, tracer: tp.Tracer("eventlens-demo")}
 	opts := []kotel.TracerOpt{kotel.TracerProvider(tp), kotel.TracerPropagator(propagation.TraceContext{}), kotel.ClientID(name)}
@@ -107,7 +104,7 @@ func (s *shop) newService(name string, tp trace.TracerProvider, group string, to
 	clientOpts := []kgo.Opt{kgo.SeedBrokers(s.cluster.Brokers()...), kgo.ClientID(name), kgo.WithHooks(hooks...)}
 	if group != "" {
 		clientOpts = append(clientOpts, kgo.ConsumerGroup(group), kgo.ConsumeTopics(topics...),
-			kgo.AutoCommitMarks(), kgo.AutoCommitInterval(time.Second), kgo.FetchMaxPartitionBytes(1))
+			kgo.AutoCommitMarks(), kgo.AutoCommitInterval(time.Second))
 	}
 	var err error
 	if svc.client, err = kgo.NewClient(clientOpts...); err != nil {
