@@ -55,10 +55,11 @@ func (r schemaRef) attrs() []attribute.KeyValue {
 	if r.ID == 0 {
 		return nil
 	}
-	return []attribute.KeyValue{
-		attribute.String("messaging.message.schema.id", strconv.Itoa(r.ID)),
-		attribute.String("messaging.message.schema.version", strconv.Itoa(r.Version)),
+	attrs := []attribute.KeyValue{attribute.String("messaging.message.schema.id", strconv.Itoa(r.ID))}
+	if r.Version != 0 {
+		attrs = append(attrs, attribute.String("messaging.message.schema.version", strconv.Itoa(r.Version)))
 	}
+	return attrs
 }
 
 // client speaks eventlens' REST APIs (the catalog import, the registry), with the API key when

@@ -24,16 +24,24 @@ type kafkaFlags struct {
 	KafkaTLSKey                string `name:"kafka-tls-key" help:"PEM key of --kafka-tls-cert." env:"EVENTLENS_KAFKA_TLS_KEY"`
 	KafkaTLSInsecureSkipVerify bool   `name:"kafka-tls-insecure-skip-verify" help:"Accept any broker certificate. For tests only." env:"EVENTLENS_KAFKA_TLS_INSECURE_SKIP_VERIFY"`
 
-	KafkaPollInterval   time.Duration `name:"kafka-poll-interval" help:"Time between two polls of each Kafka cluster." default:"30s" env:"EVENTLENS_KAFKA_POLL_INTERVAL"`
+	KafkaPollInterval   time.Duration `name:"kafka-poll-interval" help:"Time between two polls of each Kafka cluster; 30s when unset, 5s when the demo shop runs." env:"EVENTLENS_KAFKA_POLL_INTERVAL"`
 	KafkaPollTimeout    time.Duration `name:"kafka-poll-timeout" help:"Longest a poll of one cluster may take, at most the interval; 10s, or the interval if shorter, when unset." env:"EVENTLENS_KAFKA_POLL_TIMEOUT"`
 	KafkaLagWindow      int           `name:"kafka-lag-window" help:"How many polls Burrow's rules (WARN, STOP, STALL) look back over." default:"10" env:"EVENTLENS_KAFKA_LAG_WINDOW"`
 	KafkaTimeLagHistory time.Duration `name:"kafka-time-lag-history" help:"How long each partition's end offsets are kept to read time lag from." default:"1h" env:"EVENTLENS_KAFKA_TIME_LAG_HISTORY"`
 }
 
-// config turns the flags into the source's configuration; no cluster means no source.
-func (k kafkaFlags) config(e env) (kafkalag.Config, error) {
+// demoPollInterval is how often the demo shop's cluster is polled when the flag leaves it unset,
+// so that its lag shows within the demo's first minute.
+const demoPollInterval = 5 * time.Second
+
+// config turns the flags into the source's configuration, with the demo shop's cluster (named
+// "demo") when demoBrokers has its addresses; no cluster means no source.
+func (k kafkaFlags) config(e env, demoBrokers []string) (kafkalag.Config, error) {
 	cfg := kafkalag.Config{PollInterval: k.KafkaPollInterval, PollTimeout: k.KafkaPollTimeout, Window: k.KafkaLagWindow,
 		History: k.KafkaTimeLagHistory, Logger: e.log}
+	if cfg.PollInterval == 0 && len(demoBrokers) > 0 {
+		cfg.PollInterval = demoPollInterval
+	}
 	if k.KafkaBrokers != "" {
 		brokers, err := kafkalag.ParseBrokers(k.KafkaBrokers)
 		if err != nil {
@@ -55,7 +63,7 @@ func (k kafkaFlags) config(e env) (kafkalag.Config, error) {
 		if useTLS || sasl != (kafkalag.SASL{}) {
 			return cfg, errors.New("the --kafka-sasl-* and --kafka-tls-* flags need --kafka-brokers or --kafka-cluster")
 		}
-		return cfg, nil
+		return k.withDemo(cfg, demoBrokers), nil
 	}
 	tlsCfg, err := files.Config()
 	if err != nil {
@@ -67,7 +75,15 @@ func (k kafkaFlags) config(e env) (kafkalag.Config, error) {
 			cfg.Clusters[i].TLS = tlsCfg
 		}
 	}
-	return cfg, nil
+	return k.withDemo(cfg, demoBrokers), nil
+}
+
+// withDemo adds the demo shop's cluster, in-process and without SASL or TLS, when it runs.
+func (kafkaFlags) withDemo(cfg kafkalag.Config, demoBrokers []string) kafkalag.Config {
+	if len(demoBrokers) > 0 {
+		cfg.Clusters = append(cfg.Clusters, kafkalag.Cluster{Name: "demo", Brokers: demoBrokers})
+	}
+	return cfg
 }
 
 // kafkaLag is the running source: Monitor is nil when no cluster is configured.
@@ -77,9 +93,9 @@ type kafkaLag struct {
 	done   chan struct{}
 }
 
-// start checks the flags and starts polling the clusters they name.
-func (k kafkaFlags) start(e env, store *storage.DB) (*kafkaLag, error) {
-	cfg, err := k.config(e)
+// start checks the flags and starts polling the clusters they name, and the demo shop's.
+func (k kafkaFlags) start(e env, store *storage.DB, demoBrokers []string) (*kafkaLag, error) {
+	cfg, err := k.config(e, demoBrokers)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,7 +73,7 @@ func TestKafkaFlagsConfig(t *testing.T) {
 	}
 	k := kafkaFlags{KafkaBrokers: "k1:9092", KafkaClusters: []string{"eu=k2:9092,k3:9092"}, KafkaPollInterval: 5 * time.Second,
 		KafkaSASLMechanism: "SCRAM-SHA-512", KafkaSASLUser: "eventlens", KafkaSASLPassword: "secret", KafkaTLSCA: ca}
-	cfg, err := k.config(env{log: slog.New(slog.DiscardHandler)})
+	cfg, err := k.config(env{log: slog.New(slog.DiscardHandler)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +92,45 @@ func TestKafkaFlagsConfig(t *testing.T) {
 	}
 	m.Close()
 
-	if cfg, err := (kafkaFlags{}).config(env{log: slog.New(slog.DiscardHandler)}); err != nil || len(cfg.Clusters) != 0 {
+	if cfg, err := (kafkaFlags{}).config(env{log: slog.New(slog.DiscardHandler)}, nil); err != nil || len(cfg.Clusters) != 0 {
 		t.Errorf("no Kafka flags: %+v, %v", cfg.Clusters, err)
+	}
+}
+
+// The demo shop's cluster is polled beside the others, every 5s unless the flag says otherwise,
+// without the SASL and TLS settings meant for real brokers.
+func TestKafkaFlagsConfigWithDemo(t *testing.T) {
+	demo := []string{"127.0.0.1:39092"}
+	for _, tt := range []struct {
+		name     string
+		flags    kafkaFlags
+		clusters []string
+		interval time.Duration
+	}{
+		{"the demo alone", kafkaFlags{}, []string{"demo"}, 5 * time.Second},
+		{"the demo beside a cluster", kafkaFlags{KafkaBrokers: "k1:9092", KafkaSASLMechanism: "PLAIN", KafkaSASLUser: "u", KafkaTLS: true},
+			[]string{"kafka", "demo"}, 5 * time.Second},
+		{"an interval set", kafkaFlags{KafkaPollInterval: 20 * time.Second}, []string{"demo"}, 20 * time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := tt.flags.config(env{log: slog.New(slog.DiscardHandler)}, demo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, c := range cfg.Clusters {
+				names = append(names, c.Name)
+			}
+			if !slices.Equal(names, tt.clusters) || cfg.PollInterval != tt.interval {
+				t.Fatalf("clusters %q every %s, want %q every %s", names, cfg.PollInterval, tt.clusters, tt.interval)
+			}
+			if d := cfg.Clusters[len(cfg.Clusters)-1]; !slices.Equal(d.Brokers, demo) || d.TLS != nil || d.SASL != (kafkalag.SASL{}) {
+				t.Errorf("the demo's cluster is %+v, want its brokers without SASL or TLS", d)
+			}
+		})
+	}
+	if _, err := (kafkaFlags{KafkaTLS: true}).config(env{log: slog.New(slog.DiscardHandler)}, demo); err == nil {
+		t.Error("--kafka-tls with only the demo's cluster: no error")
 	}
 }
 

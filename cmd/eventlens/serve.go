@@ -114,7 +114,17 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 			return err
 		}
 	}
-	lag, err := s.kafkaFlags.start(e, store)
+	// The demo shop's Kafka cluster starts first, so that it is polled like the others.
+	var demoBrokers []string
+	if shop != nil {
+		cluster, err := demo.NewCluster()
+		if err != nil {
+			return err
+		}
+		defer cluster.Close() // after the shop and the polls have stopped
+		shop.Cluster, demoBrokers = cluster, cluster.Brokers()
+	}
+	lag, err := s.kafkaFlags.start(e, store, demoBrokers)
 	if err != nil {
 		return err
 	}
