@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -94,7 +95,7 @@ func TestRabbitMQEndToEndWithTwoInstrumentations(t *testing.T) {
 	checkout.publish(ctx, v, "orders", "order.created", 10, 13) // nobody consumes these: the queue's depth
 	checkout.shutdown()
 
-	channel := "rabbitmq@127.0.0.1/orders"
+	channel := "rabbitmq@" + broker.Hostname() + "/orders" // both instrumentations name the broker's host
 	var flows []struct {
 		Direction, Service string
 		ChannelKey         string `json:"channel_key"`
@@ -140,6 +141,73 @@ func TestRabbitMQEndToEndWithTwoInstrumentations(t *testing.T) {
 		{"produce", "storefront", channel, "", 10, 0, 0},
 	}; !slices.Equal(got, wantFlows) {
 		t.Errorf("flows:\n got %+v\nwant %+v", got, wantFlows)
+	}
+
+	type consumer struct {
+		Service, Status  string
+		Group            string `json:"consumer_group"`
+		Channel          string `json:"channel_key"`
+		Reasons, Sources []string
+		Messages         int64
+		ErrorRate        float64  `json:"error_rate"`
+		DelayP95         *float64 `json:"delay_p95_ms"`
+		QueueDepth       *int64   `json:"queue_depth"`
+		BrokerConsumers  *int     `json:"broker_consumers"`
+		DeadLetters      []struct {
+			Channel string `json:"channel_key"`
+			Depth   *int64
+		} `json:"dead_letters"`
+	}
+	var health []consumer
+	within(t, 20*time.Second, "/api/health shows the billing queue's depth and its dead-letter queue", func() bool {
+		_, body := get(t, p.URL+"/api/health")
+		var report struct{ Consumers []consumer }
+		if err := json.Unmarshal([]byte(body), &report); err != nil {
+			t.Fatalf("/api/health: %v: %s", err, body)
+		}
+		health = report.Consumers
+		if len(health) != 1 {
+			return false
+		}
+		c := health[0]
+		return c.QueueDepth != nil && *c.QueueDepth == 3 && c.BrokerConsumers != nil && *c.BrokerConsumers == 0 &&
+			len(c.DeadLetters) == 1 && c.DeadLetters[0].Depth != nil && *c.DeadLetters[0].Depth == 4
+	})
+	c := health[0]
+	if c.Service != "invoicing" || c.Group != "billing" || c.Channel != channel || strings.Join(c.Sources, ",") != "spans,rabbitmq" {
+		t.Errorf("the consumer: %+v, want invoicing reading billing on %s, from spans and RabbitMQ", c, channel)
+	}
+	if c.Messages != 20 || c.ErrorRate != 0.2 || c.DelayP95 == nil || c.Status != "degraded" ||
+		!slices.Contains(c.Reasons, "error rate 20.0% ≥ 5.0%") || c.DeadLetters[0].Channel != "rabbitmq/billing.dlq" {
+		t.Errorf("the consumer: %+v, want 20 messages, the 4 nacked ones as errors, degraded, its DLQ billing.dlq", c)
+	}
+
+	// The flow page draws exchange → consumer with the queue's depth, and names the queue.
+	_, page := get(t, p.URL+"/flows")
+	var nodes []string
+	for _, m := range regexp.MustCompile(`data-testid="flow-node" data-id="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		nodes = append(nodes, m[1])
+	}
+	if want := []string{"ch:orders", "svc:checkout", "svc:invoicing", "svc:storefront"}; !slices.Equal(nodes, want) {
+		t.Errorf("the graph's nodes: %v, want %v", nodes, want)
+	}
+	for _, want := range []string{
+		`data-id="svc:storefront-&gt;ch:orders"`, `data-id="svc:checkout-&gt;ch:orders"`,
+		`<title>orders · channel · rabbitmq · degraded</title>`, `<span class="group">(billing)</span>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the flow page lacks %s", want)
+		}
+	}
+	edge := regexp.MustCompile(`<title>ch:orders → svc:invoicing: ([^<]*)</title>`).FindStringSubmatch(page)
+	if edge == nil || !strings.Contains(edge[1], "20% err") || !strings.HasSuffix(edge[1], "3 queued (degraded)") {
+		t.Errorf("the consumer edge: %q, want its error rate and the queue's depth", edge)
+	}
+	_, page = get(t, p.URL+"/health")
+	for _, want := range []string{"group billing", "3 queued", "billing.dlq", "4 waiting"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the health page lacks %q", want)
+		}
 	}
 }
 
