@@ -32,17 +32,18 @@ import (
 	"github.com/eventlens/eventlens/rabbitmq/rabbittest"
 )
 
-// Two services in Node and two in Go talk through one RabbitMQ topology, each traced the way
-// its language's services are: amqplib with @opentelemetry/instrumentation-amqplib (the old
-// conventions: the exchange as messaging.destination, the queue only in the span name) and
-// amqp091-go with spans following the current conventions ("exchange:routing_key", and
-// "exchange:routing_key:queue" when consuming). eventlens serve, polling the broker, shows one
-// graph: both producers → exchange orders → the consumer of queue billing, its end-to-end
-// delays paired across the two instrumentations, and, from the broker, the queue's depth and
-// the dead-letter queue its rejected messages went to.
+// Node and Go services talk through one RabbitMQ topology (exchange orders → queue billing,
+// dead-lettering to billing.dlq), each traced the way its language's services are: amqplib with
+// @opentelemetry/instrumentation-amqplib (the old conventions: the exchange as
+// messaging.destination, the queue only in the span name) and amqp091-go with spans of the
+// current conventions ("exchange:routing_key", and "exchange:routing_key:queue" when
+// consuming). eventlens serve, polling the broker, shows one graph: storefront (Node) and
+// checkout (Go) → exchange orders → invoicing reading queue billing, its end-to-end delays
+// paired across the two instrumentations, its nacks as errors and, from the broker, the
+// queue's depth and the dead-letter queue the nacked messages went to.
 //
-// The billing consumer is being rewritten from Node to Go: the Node one settles the first ten
-// messages, then the Go one the next ten, so each consumes messages of both producers.
+// invoicing is being rewritten from Node to Go: the Node one settles the first ten messages,
+// then the Go one the next ten, so each consumes messages of both producers.
 func TestRabbitMQEndToEndWithTwoInstrumentations(t *testing.T) {
 	modules := amqplibModules(t)
 	v := rabbittest.New(t)
