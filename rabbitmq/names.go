@@ -9,8 +9,10 @@ import (
 //
 //   - the old conventions (amqplib's, the Java agent's default, up to semconv 1.24):
 //     messaging.destination(.name) is the exchange, "" or "<default>" for the default exchange,
-//     the routing key is an attribute of its own, and a consumer names its queue only in the
-//     span name, "<queue> process";
+//     the routing key is an attribute of its own; amqplib's consumer names its queue only in the
+//     span name, "<queue> process", while the Java agent's span name ("<exchange> process")
+//     names no queue, so callers pass SpanName only for spans of the oldest names
+//     (messaging.destination, before semconv 1.17);
 //   - the current conventions: "{exchange}:{routing key}" when sending and
 //     "{exchange}:{routing key}:{queue}" when consuming, empty parts left out (so the default
 //     exchange leaves no part), the queue left out when it equals the routing key, and
@@ -33,7 +35,8 @@ type SpanNames struct {
 	// RoutingKey is messaging.rabbitmq.destination.routing_key (or rabbitmq.destination.routing_key,
 	// or the older messaging.rabbitmq.routing_key).
 	RoutingKey string
-	// SpanName is the span's name, where old instrumentations name the queue.
+	// SpanName is the span's name, where old instrumentations name the queue; "" when the
+	// span's conventions name no queue there.
 	SpanName string
 }
 

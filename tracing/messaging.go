@@ -105,8 +105,15 @@ func recognizeMessaging(kind SpanKind, name string, status StatusCode, attrs pco
 	if system == "rabbitmq" {
 		// One topology gives one graph whichever convention the instrumentation follows: the
 		// exchange is the channel, the queue the consumer's group (see rabbitmq.MapSpan).
+		// Only instrumentations of the old conventions (messaging.destination: amqplib, pika) name
+		// the queue in the span name; from 1.17 on it is "{destination} {operation}" (the Java
+		// agent's "orders process" names the exchange) or "{operation} {destination}".
+		spanName := name
+		if str(attrs, "messaging.destination.name") != "" {
+			spanName = ""
+		}
 		n := rabbitmq.MapSpan(rabbitmq.SpanNames{Consumer: role == RoleConsumer, Destination: dest,
-			RoutingKey: firstStr(attrs, rabbitRoutingKeys...), SpanName: name})
+			RoutingKey: firstStr(attrs, rabbitRoutingKeys...), SpanName: spanName})
 		dest, queue = n.Channel(), n.Queue
 	}
 	if dest == "" {

@@ -130,6 +130,12 @@ func TestRabbitMQNames(t *testing.T) {
 		{"default exchange, current consumer", KindConsumer, "", map[string]any{"messaging.destination.name": "emails", "messaging.rabbitmq.destination.routing_key": "emails"}, "emails", "emails"},
 		{"default exchange, amqplib delivery", KindConsumer, "emails process", map[string]any{"messaging.operation": "process"}, "emails", "emails"},
 		{"newest routing key attribute", KindProducer, "", map[string]any{"rabbitmq.destination.routing_key": "emails"}, "emails", ""},
+		{"Java agent delivery: its span name names the exchange, not a queue", KindConsumer, "orders process", map[string]any{
+			"messaging.destination.name": "orders", "messaging.rabbitmq.destination.routing_key": "order.placed", "messaging.operation": "process"}, "orders", ""},
+		{"Java agent delivery from the default exchange: the routing key is the queue", KindConsumer, "<default> process", map[string]any{
+			"messaging.destination.name": "<default>", "messaging.rabbitmq.destination.routing_key": "emails", "messaging.operation": "process"}, "emails", "emails"},
+		{"pika delivery: a client receive naming the queue as destination and in the span name", KindClient, "billing receive", map[string]any{
+			"messaging.destination": "billing", "messaging.operation": "receive", "net.peer.name": "rabbit"}, "billing", "billing"},
 	}
 	for _, tt := range tests {
 		attrs := pcommon.NewMap()

@@ -29,6 +29,7 @@ type VHost struct {
 	t          testing.TB
 	Management string // the management URL, with credentials
 	Name       string
+	AMQPURL    string // amqp://user:password@host:port/vhost, for clients of the test's own
 	Conn       *amqp.Connection
 	Ch         *amqp.Channel // a channel on Conn
 }
@@ -63,7 +64,8 @@ func New(t testing.TB) *VHost {
 		}
 	}
 	au.Path = "/" + e.Name
-	if e.Conn, err = amqp.Dial(au.String()); err != nil {
+	e.AMQPURL = au.String()
+	if e.Conn, err = amqp.Dial(e.AMQPURL); err != nil {
 		t.Fatalf("AMQP connection to the test broker: %v", err)
 	}
 	t.Cleanup(func() { e.Conn.Close() })
