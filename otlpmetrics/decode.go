@@ -4,13 +4,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
-	"hash/fnv"
 	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/cespare/xxhash/v2"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
@@ -148,15 +147,19 @@ type resource struct {
 	queue   string
 	vhost   string
 	node    string
+	sources [3]string // the source of its series, by family
 }
 
 // decoder holds what FromMetrics reuses from point to point.
 type decoder struct {
 	out   Decoded
 	index map[SeriesID]int // position in out.Series
-	h     hash.Hash
-	sum   []byte
+	buf    []byte // what is hashed next
+	seeded *xxhash.Digest
 }
+
+// idSeed seeds the second half of a series id; the first is xxhash's unseeded sum.
+const idSeed = 0x6f746c706d657472
 
 // FromMetrics reads the points eventlens understands from pdata metrics (from OTLP protobuf,
 // JSON or gRPC). Points it cannot read are refused one by one; a request with more points than
@@ -169,7 +172,7 @@ func FromMetrics(md pmetric.Metrics, lim DecodeLimits) (Decoded, error) {
 	if n > lim.MaxPoints {
 		return Decoded{}, fmt.Errorf("%w: %d data points, more than the limit of %d; send smaller batches", ErrTooManyPoints, n, lim.MaxPoints)
 	}
-	d := decoder{out: Decoded{Points: n}, index: map[SeriesID]int{}, h: fnv.New128a()}
+	d := decoder{out: Decoded{Points: n, Series: make([]Series, 0, n)}, index: make(map[SeriesID]int, n), seeded: xxhash.NewWithSeed(idSeed)}
 	rms := md.ResourceMetrics()
 	for i := 0; i < rms.Len(); i++ {
 		rm := rms.At(i)
@@ -185,6 +188,7 @@ func FromMetrics(md pmetric.Metrics, lim DecodeLimits) (Decoded, error) {
 		if res.service == "" {
 			res.service = "unknown_service"
 		}
+		res.sources = [...]string{kafkaFamily: "kafka/" + res.cluster, rabbitFamily: "rabbitmq/" + res.node, clientFamily: "service/" + res.service}
 		sms := rm.ScopeMetrics()
 		for j := 0; j < sms.Len(); j++ {
 			sm := sms.At(j)
@@ -245,9 +249,11 @@ func (d *decoder) metric(res *resource, scope string, m pmetric.Metric) {
 	}
 	switch m.Type() {
 	case pmetric.MetricTypeGauge, pmetric.MetricTypeSum:
-		dps := m.Gauge().DataPoints()
+		var dps pmetric.NumberDataPointSlice
 		if m.Type() == pmetric.MetricTypeSum {
 			dps = m.Sum().DataPoints()
+		} else {
+			dps = m.Gauge().DataPoints()
 		}
 		for i := 0; i < dps.Len(); i++ {
 			dp := dps.At(i)
@@ -465,7 +471,6 @@ func (d *decoder) series(spec metricSpec, res *resource, attrs pcommon.Map) (s S
 				return s, false, err
 			}
 		}
-		s.Source = "kafka/" + res.cluster
 	case rabbitFamily:
 		l.Queue, l.VHost, l.Node = res.queue, res.vhost, res.node
 		if l.Queue == "" {
@@ -476,13 +481,12 @@ func (d *decoder) series(spec metricSpec, res *resource, attrs pcommon.Map) (s S
 				return s, false, errors.New(`point without the "state" attribute`)
 			}
 		}
-		s.Source = "rabbitmq/" + res.node
 	case clientFamily:
 		if ignore, err = clientLabels(spec, res, attrs, l); ignore || err != nil {
 			return s, ignore, err
 		}
-		s.Source = "service/" + res.service
 	}
+	s.Source = res.sources[spec.family]
 	for _, v := range []string{l.Channel.Cluster, l.Channel.Destination, l.Group, l.Service, l.VHost, l.Queue, l.Node, l.State, l.Operation, l.ErrorType} {
 		if len(v) > maxLabelBytes {
 			return s, false, fmt.Errorf("a name of %d bytes, more than %d", len(v), maxLabelBytes)
@@ -580,34 +584,44 @@ func partitionOf(attrs pcommon.Map) (int32, error) {
 // attributes are combined in an order-independent way, as OTLP identifies a series by the set.
 func (d *decoder) id(res *resource, scope, name string, attrs pcommon.Map) SeriesID {
 	a := d.attributes(attrs)
-	d.h.Reset()
-	d.h.Write(res.digest[:])
-	d.h.Write([]byte(scope))
-	d.h.Write([]byte{0})
-	d.h.Write([]byte(name))
-	d.h.Write([]byte{0})
-	d.h.Write(a[:])
+	d.buf = append(d.buf[:0], res.digest[:]...)
+	d.buf = append(d.buf, scope...)
+	d.buf = append(d.buf, 0)
+	d.buf = append(d.buf, name...)
+	d.buf = append(d.buf, 0)
+	d.buf = append(d.buf, a[:]...)
+	hi, lo := d.hash()
 	var id SeriesID
-	d.sum = d.h.Sum(d.sum[:0])
-	copy(id[:], d.sum)
+	binary.BigEndian.PutUint64(id[:8], hi)
+	binary.BigEndian.PutUint64(id[8:], lo)
 	return id
+}
+
+// hash is a 128-bit hash of buf: two 64-bit xxhash sums with different seeds, the same in
+// every process.
+func (d *decoder) hash() (hi, lo uint64) {
+	d.seeded.ResetWithSeed(idSeed)
+	d.seeded.Write(d.buf)
+	return xxhash.Sum64(d.buf), d.seeded.Sum64()
 }
 
 // attributes digests a set of attributes: the sum of the hashes of each key and value.
 func (d *decoder) attributes(attrs pcommon.Map) [16]byte {
 	var hi, lo uint64
 	attrs.Range(func(k string, v pcommon.Value) bool {
-		d.h.Reset()
-		d.h.Write([]byte(k))
-		d.h.Write([]byte{0, byte(v.Type())})
-		if v.Type() == pcommon.ValueTypeStr {
-			d.h.Write([]byte(v.Str()))
-		} else {
-			d.h.Write([]byte(v.AsString()))
+		d.buf = append(d.buf[:0], k...)
+		d.buf = append(d.buf, 0, byte(v.Type()))
+		switch v.Type() {
+		case pcommon.ValueTypeStr:
+			d.buf = append(d.buf, v.Str()...)
+		case pcommon.ValueTypeInt:
+			d.buf = strconv.AppendInt(d.buf, v.Int(), 10)
+		default:
+			d.buf = append(d.buf, v.AsString()...)
 		}
-		d.sum = d.h.Sum(d.sum[:0])
-		hi += binary.BigEndian.Uint64(d.sum[:8])
-		lo += binary.BigEndian.Uint64(d.sum[8:])
+		h, l := d.hash()
+		hi += h
+		lo += l
 		return true
 	})
 	var out [16]byte

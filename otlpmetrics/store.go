@@ -32,10 +32,12 @@ const columns = `series_id, metric, source, system, cluster, destination, consum
 	service, direction, vhost, queue, node, state, operation, error_type,
 	temporality, start_ns, time_ns, value, histogram, seen_ns`
 
+// movePoint makes a series' stored point its previous one, in an update of its row.
+const movePoint = `prev_start_ns = otlp_metric_series.start_ns, prev_time_ns = otlp_metric_series.time_ns,
+	prev_value = otlp_metric_series.value, prev_histogram = otlp_metric_series.histogram`
+
 // onConflict is how both backends merge a point into its stored series.
-const onConflict = `ON CONFLICT (series_id) DO UPDATE SET
-	prev_start_ns = otlp_metric_series.start_ns, prev_time_ns = otlp_metric_series.time_ns,
-	prev_value = otlp_metric_series.value, prev_histogram = otlp_metric_series.histogram,
+const onConflict = `ON CONFLICT (series_id) DO UPDATE SET ` + movePoint + `,
 	temporality = excluded.temporality, start_ns = excluded.start_ns, time_ns = excluded.time_ns,
 	value = excluded.value, histogram = excluded.histogram, seen_ns = excluded.seen_ns
 	WHERE excluded.time_ns > otlp_metric_series.time_ns`

@@ -21,19 +21,40 @@ func (t sqliteTable) write(ctx context.Context, series []Series, seen, expireBef
 			return fmt.Errorf("expire metric series: %w", err)
 		}
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO otlp_metric_series (`+columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+onConflict)
+	// Most series are stored already: their point is written by id alone, and only the ones
+	// that are not (or whose point is not newer) go through the whole upsert.
+	update, err := tx.PrepareContext(ctx, `UPDATE otlp_metric_series SET `+movePoint+`,
+		temporality = ?2, start_ns = ?3, time_ns = ?4, value = ?5, histogram = ?6, seen_ns = ?7
+		WHERE series_id = ?1 AND time_ns < ?4`)
 	if err != nil {
 		return fmt.Errorf("store metric points: %w", err)
 	}
-	defer stmt.Close()
+	defer update.Close()
+	var rest []*Series
 	for i := range series {
 		s := &series[i]
-		l := &s.Labels
-		if _, err := stmt.ExecContext(ctx, s.ID[:], s.Metric, s.Source, l.Channel.System, l.Channel.Cluster, l.Channel.Destination,
-			l.Group, l.Partition, l.Service, l.Direction, l.VHost, l.Queue, l.Node, l.State, l.Operation, l.ErrorType,
-			s.Temporality, s.Point.Start, s.Point.Time, s.Point.Value, encodeHistogram(s.Point.Histogram), seen); err != nil {
+		res, err := update.ExecContext(ctx, s.ID[:], s.Temporality, s.Point.Start, s.Point.Time, s.Point.Value, encodeHistogram(s.Point.Histogram), seen)
+		if err != nil {
 			return fmt.Errorf("store a point of %s: %w", s.Metric, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			rest = append(rest, s)
+		}
+	}
+	if len(rest) > 0 {
+		upsert, err := tx.PrepareContext(ctx, `INSERT INTO otlp_metric_series (`+columns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+onConflict)
+		if err != nil {
+			return fmt.Errorf("store metric points: %w", err)
+		}
+		defer upsert.Close()
+		for _, s := range rest {
+			l := &s.Labels
+			if _, err := upsert.ExecContext(ctx, s.ID[:], s.Metric, s.Source, l.Channel.System, l.Channel.Cluster, l.Channel.Destination,
+				l.Group, l.Partition, l.Service, l.Direction, l.VHost, l.Queue, l.Node, l.State, l.Operation, l.ErrorType,
+				s.Temporality, s.Point.Start, s.Point.Time, s.Point.Value, encodeHistogram(s.Point.Histogram), seen); err != nil {
+				return fmt.Errorf("store a point of %s: %w", s.Metric, err)
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
