@@ -152,9 +152,9 @@ type resource struct {
 
 // decoder holds what FromMetrics reuses from point to point.
 type decoder struct {
-	out   Decoded
-	index map[SeriesID]int // position in out.Series
-	buf    []byte // what is hashed next
+	out    Decoded
+	index  map[SeriesID]int // position in out.Series
+	buf    []byte           // what is hashed next
 	seeded *xxhash.Digest
 }
 
