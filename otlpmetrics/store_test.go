@@ -1,8 +1,11 @@
 package otlpmetrics
 
 import (
+	"bytes"
 	"context"
 	"reflect"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,6 +138,47 @@ func TestTableCancelled(t *testing.T) {
 		}
 		if n := storagetest.Int(t, db, `SELECT count(*) FROM otlp_metric_series`); n != 0 {
 			t.Fatalf("%d series after a failed write", n)
+		}
+	})
+}
+
+// TestTableConcurrentWrites: writers of overlapping series (two replicas, a Collector's
+// parallel export queue) all succeed, and each series ends with its newest point.
+func TestTableConcurrentWrites(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		tb := newTable(db)
+		const writers, rounds, size = 4, 10, 2000
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*rounds)
+		for w := range writers {
+			wg.Go(func() {
+				for r := range rounds {
+					series := make([]Series, size)
+					for i := range series {
+						n := (w*size/2 + i) % (size * 2) // each writer's series overlap the next one's by half
+						series[i] = testSeries(0, MetricSent, t0.Add(time.Duration(r*writers+w)*time.Second), float64(r))
+						series[i].ID = SeriesID{1, byte(n >> 8), byte(n)}
+					}
+					slices.SortFunc(series, func(a, b Series) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+					if err := tb.write(context.Background(), series, t0.UnixNano(), 0); err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		got := readAll(t, tb, 0)
+		if len(got) != size*2 {
+			t.Fatalf("%d series, want %d", len(got), size*2)
+		}
+		for _, s := range got {
+			if s.Point.Value != rounds-1 || s.Prev.Time == 0 {
+				t.Fatalf("series %s ends at %+v, prev %+v", s.ID, s.Point, s.Prev)
+			}
 		}
 	})
 }
