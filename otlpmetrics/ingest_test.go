@@ -55,6 +55,9 @@ func TestSnapshotKafka(t *testing.T) {
 		if len(snap.Kafka) != 2 || snap.Series != 24 {
 			t.Fatalf("groups: %+v (series %d)", snap.Kafka, snap.Series)
 		}
+		if want := []Source{{Name: "kafka/shop", Series: 24, LastSeen: t0.Add(time.Minute)}}; fmt.Sprint(snap.Sources) != fmt.Sprint(want) {
+			t.Fatalf("sources %v", snap.Sources)
+		}
 		billing := snap.Kafka[0]
 		orders := Channel{System: "kafka", Cluster: "shop", Destination: "orders"}
 		if billing.Group != "billing" || billing.Channel != orders || billing.Members != 2 || billing.Lag != 40+20+30 ||

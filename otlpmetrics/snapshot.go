@@ -20,6 +20,15 @@ type Snapshot struct {
 	Topics   []KafkaTopic    // by cluster, topic
 	RabbitMQ []RabbitQueue   // by node, vhost, queue
 	Flows    []ClientFlow    // by direction, service, channel, group
+	Sources  []Source        // by name
+}
+
+// Source is one source of series, as the series cap counts them: "kafka/<cluster>" (the
+// kafkametrics receiver's kafka.cluster.alias), "rabbitmq/<node>" or "service/<name>".
+type Source struct {
+	Name     string
+	Series   int
+	LastSeen time.Time // when a replica last stored one of its points
 }
 
 // KafkaGroupLag is one consumer group's lag on one topic, from the kafkametrics receiver. The
@@ -165,10 +174,24 @@ func buildSnapshot(series []Series, now time.Time, staleAfter time.Duration) Sna
 	b := builder{now: now.UnixNano(), stale: staleAfter.Nanoseconds(),
 		groups: map[groupKey]*kafkaGroup{}, members: map[groupKey]*Series{}, topics: map[topicKey]*kafkaTopic{},
 		queues: map[queueKey]*rabbitQueue{}, flows: map[FlowKey]*clientFlow{}}
+	sources := map[string]*Source{}
 	for i := range series {
-		b.add(&series[i])
+		s := &series[i]
+		b.add(s)
+		src, ok := sources[s.Source]
+		if !ok {
+			src = &Source{Name: s.Source}
+			sources[s.Source] = src
+		}
+		src.Series++
+		src.LastSeen = later(src.LastSeen, s.Seen)
 	}
-	return Snapshot{At: now, Series: len(series), Kafka: b.kafka(), Topics: b.kafkaTopics(), RabbitMQ: b.rabbit(), Flows: b.clientFlows()}
+	snap := Snapshot{At: now, Series: len(series), Kafka: b.kafka(), Topics: b.kafkaTopics(), RabbitMQ: b.rabbit(), Flows: b.clientFlows()}
+	for _, src := range sources {
+		snap.Sources = append(snap.Sources, *src)
+	}
+	slices.SortFunc(snap.Sources, func(a, b Source) int { return cmp.Compare(a.Name, b.Name) })
+	return snap
 }
 
 type groupKey struct {
