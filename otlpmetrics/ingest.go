@@ -150,12 +150,11 @@ func (s *Store) Ingest(ctx context.Context, d Decoded) (Result, error) {
 	if len(keep) == 0 {
 		return res, nil
 	}
-	slices.SortFunc(keep, func(a, b Series) int { return bytes.Compare(a.ID[:], b.ID[:]) })
 	var expireBefore int64
 	if expire {
 		expireBefore = now.Add(-s.cfg.Expiry).UnixNano()
 	}
-	if err := s.table.write(ctx, keep, now.UnixNano(), expireBefore); err != nil {
+	if err := s.table.write(ctx, sortedByID(keep), now.UnixNano(), expireBefore); err != nil {
 		return Result{}, err
 	}
 	s.counters.stored.Add(int64(len(keep)))
@@ -212,6 +211,26 @@ func (s *Store) admit(ctx context.Context, series []Series, now time.Time) (keep
 		keep = append(keep, sr)
 	}
 	return keep, drops, expire, nil
+}
+
+// sortedByID returns series ordered by id, the order every write takes its rows in, so that
+// concurrent writes of the same series lock them in one order. It sorts the ids alone, close
+// together in memory.
+func sortedByID(series []Series) []*Series {
+	type key struct {
+		id SeriesID
+		i  int32
+	}
+	keys := make([]key, len(series))
+	for i := range series {
+		keys[i] = key{series[i].ID, int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b key) int { return bytes.Compare(a.id[:], b.id[:]) })
+	out := make([]*Series, len(series))
+	for i, k := range keys {
+		out[i] = &series[k.i]
+	}
+	return out
 }
 
 // dropMessage says which sources' caps dropped points, for the exporter.

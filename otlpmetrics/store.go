@@ -13,7 +13,7 @@ type table interface {
 	// stored one only when it is newer, and the one it replaces becomes its previous point;
 	// then the series is seen at seen. When expireBefore is not 0, series last seen before it
 	// are deleted first.
-	write(ctx context.Context, series []Series, seen, expireBefore int64) error
+	write(ctx context.Context, series []*Series, seen, expireBefore int64) error
 	// read returns every series seen at or after since.
 	read(ctx context.Context, since int64) ([]Series, error)
 	// sources calls f with the id and source of every series seen at or after since.

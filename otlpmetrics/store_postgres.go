@@ -25,7 +25,7 @@ func pgError(what string, err error) error {
 
 // write is tried again when it lost a deadlock against another replica's write of some of the
 // same series (their rows are locked in the order of each statement's plan).
-func (t postgresTable) write(ctx context.Context, series []Series, seen, expireBefore int64) error {
+func (t postgresTable) write(ctx context.Context, series []*Series, seen, expireBefore int64) error {
 	for attempt := 1; ; attempt++ {
 		err := t.writeOnce(ctx, series, seen, expireBefore)
 		var pgErr *pgconn.PgError
@@ -39,7 +39,7 @@ func (t postgresTable) write(ctx context.Context, series []Series, seen, expireB
 	}
 }
 
-func (t postgresTable) writeOnce(ctx context.Context, series []Series, seen, expireBefore int64) error {
+func (t postgresTable) writeOnce(ctx context.Context, series []*Series, seen, expireBefore int64) error {
 	return pgx.BeginFunc(ctx, t.db.Pool, func(tx pgx.Tx) error {
 		if expireBefore != 0 {
 			if _, err := tx.Exec(ctx, `DELETE FROM otlp_metric_series WHERE seen_ns < $1`, expireBefore); err != nil {
@@ -48,7 +48,7 @@ func (t postgresTable) writeOnce(ctx context.Context, series []Series, seen, exp
 		}
 		// Most series are stored already: their point is written by id alone, and only the
 		// ones that are not (or whose point is not newer) go through the whole upsert.
-		var rest []Series
+		var rest []*Series
 		for chunk := range slices.Chunk(series, rowsPerStatement) {
 			rows, err := tx.Query(ctx, `UPDATE otlp_metric_series SET `+movePoint+`,
 				temporality = u.temporality, start_ns = u.start_ns, time_ns = u.time_ns, value = u.value, histogram = u.histogram, seen_ns = $7
@@ -87,12 +87,11 @@ func (t postgresTable) writeOnce(ctx context.Context, series []Series, seen, exp
 }
 
 // pointArrays are the arrays of the update: id, temporality, start, time, value, histogram.
-func pointArrays(series []Series, seen int64) []any {
+func pointArrays(series []*Series, seen int64) []any {
 	n := len(series)
 	ids, temporality := make([][]byte, n), make([]int32, n)
 	start, at, value, hist := make([]int64, n), make([]int64, n), make([]float64, n), make([]string, n)
-	for i := range series {
-		s := &series[i]
+	for i, s := range series {
 		ids[i], temporality[i] = s.ID[:], int32(s.Temporality)
 		start[i], at[i], value[i], hist[i] = s.Point.Start, s.Point.Time, s.Point.Value, encodeHistogram(s.Point.Histogram)
 	}
@@ -100,7 +99,7 @@ func pointArrays(series []Series, seen int64) []any {
 }
 
 // columnArrays turns series into one array per column, in the order of columns.
-func columnArrays(series []Series, seen int64) []any {
+func columnArrays(series []*Series, seen int64) []any {
 	n := len(series)
 	ids := make([][]byte, n)
 	metric, source, system, cluster, dest, group := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -110,8 +109,7 @@ func columnArrays(series []Series, seen int64) []any {
 	start, at, seens := make([]int64, n), make([]int64, n), make([]int64, n)
 	value := make([]float64, n)
 	hist := make([]string, n)
-	for i := range series {
-		s := &series[i]
+	for i, s := range series {
 		l := &s.Labels
 		ids[i] = s.ID[:]
 		metric[i], source[i] = s.Metric, s.Source

@@ -10,7 +10,7 @@ import (
 // sqliteTable keeps the series in the SQLite file.
 type sqliteTable struct{ db *sqlitedb.DB }
 
-func (t sqliteTable) write(ctx context.Context, series []Series, seen, expireBefore int64) error {
+func (t sqliteTable) write(ctx context.Context, series []*Series, seen, expireBefore int64) error {
 	tx, err := t.db.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store metric points: %w", err)
@@ -24,16 +24,16 @@ func (t sqliteTable) write(ctx context.Context, series []Series, seen, expireBef
 	// Most series are stored already: their point is written by id alone, and only the ones
 	// that are not (or whose point is not newer) go through the whole upsert.
 	update, err := tx.PrepareContext(ctx, `UPDATE otlp_metric_series SET `+movePoint+`,
-		temporality = ?2, start_ns = ?3, time_ns = ?4, value = ?5, histogram = ?6, seen_ns = ?7
-		WHERE series_id = ?1 AND time_ns < ?4`)
+		temporality = ?, start_ns = ?, time_ns = ?, value = ?, histogram = ?, seen_ns = ?
+		WHERE series_id = ? AND time_ns < ?`)
 	if err != nil {
 		return fmt.Errorf("store metric points: %w", err)
 	}
 	defer update.Close()
 	var rest []*Series
-	for i := range series {
-		s := &series[i]
-		res, err := update.ExecContext(ctx, s.ID[:], s.Temporality, s.Point.Start, s.Point.Time, s.Point.Value, encodeHistogram(s.Point.Histogram), seen)
+	for _, s := range series {
+		res, err := update.ExecContext(ctx, s.Temporality, s.Point.Start, s.Point.Time, s.Point.Value, encodeHistogram(s.Point.Histogram), seen,
+			s.ID[:], s.Point.Time)
 		if err != nil {
 			return fmt.Errorf("store a point of %s: %w", s.Metric, err)
 		}

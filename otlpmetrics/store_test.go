@@ -1,10 +1,8 @@
 package otlpmetrics
 
 import (
-	"bytes"
 	"context"
 	"reflect"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -46,7 +44,7 @@ func TestTable(t *testing.T) {
 		hist := testSeries(2, MetricProcessDuration, t0, 1.5)
 		hist.Point.Histogram = &Histogram{Count: 3, Sum: 1.5, Bounds: []float64{0.1, 1}, Counts: []uint64{1, 2, 0}}
 		first := []Series{testSeries(1, MetricConsumed, t0, 10), hist}
-		if err := tb.write(ctx, first, seen(0), 0); err != nil {
+		if err := tb.write(ctx, ptrs(first), seen(0), 0); err != nil {
 			t.Fatal(err)
 		}
 		got := readAll(t, tb, 0)
@@ -62,7 +60,7 @@ func TestTable(t *testing.T) {
 		// A newer point replaces the stored one, which becomes the previous point.
 		second := []Series{testSeries(1, MetricConsumed, t0.Add(time.Minute), 25)}
 		second[0].Point.Start = t0.Add(-time.Hour).UnixNano() + 1
-		if err := tb.write(ctx, second, seen(time.Minute), 0); err != nil {
+		if err := tb.write(ctx, ptrs(second), seen(time.Minute), 0); err != nil {
 			t.Fatal(err)
 		}
 		s := readAll(t, tb, 0)[SeriesID{1}]
@@ -71,7 +69,7 @@ func TestTable(t *testing.T) {
 		}
 		// An older point, or the same one again (a retry), changes nothing, not even when it was seen.
 		for _, at := range []time.Time{t0.Add(30 * time.Second), t0.Add(time.Minute)} {
-			if err := tb.write(ctx, []Series{testSeries(1, MetricConsumed, at, 99)}, seen(2*time.Minute), 0); err != nil {
+			if err := tb.write(ctx, ptrs([]Series{testSeries(1, MetricConsumed, at, 99)}), seen(2*time.Minute), 0); err != nil {
 				t.Fatal(err)
 			}
 			if again := readAll(t, tb, 0)[SeriesID{1}]; !reflect.DeepEqual(again, s) {
@@ -82,7 +80,7 @@ func TestTable(t *testing.T) {
 		hist2 := hist
 		hist2.Point = Point{Start: hist.Point.Start, Time: t0.Add(time.Minute).UnixNano(), Value: 3,
 			Histogram: &Histogram{Count: 5, Sum: 3, Bounds: []float64{0.1, 1}, Counts: []uint64{2, 3, 0}}}
-		if err := tb.write(ctx, []Series{hist2}, seen(time.Minute), 0); err != nil {
+		if err := tb.write(ctx, ptrs([]Series{hist2}), seen(time.Minute), 0); err != nil {
 			t.Fatal(err)
 		}
 		h := readAll(t, tb, 0)[SeriesID{2}]
@@ -91,7 +89,7 @@ func TestTable(t *testing.T) {
 		}
 
 		// Reading and sources leave out series seen before since.
-		if err := tb.write(ctx, []Series{testSeries(3, MetricSent, t0.Add(10*time.Minute), 1)}, seen(10*time.Minute), 0); err != nil {
+		if err := tb.write(ctx, ptrs([]Series{testSeries(3, MetricSent, t0.Add(10*time.Minute), 1)}), seen(10*time.Minute), 0); err != nil {
 			t.Fatal(err)
 		}
 		if got := readAll(t, tb, seen(5*time.Minute)); len(got) != 1 || got[SeriesID{3}].Metric != MetricSent {
@@ -106,7 +104,7 @@ func TestTable(t *testing.T) {
 		}
 
 		// Expiry deletes the series last seen before the cut, in the same transaction.
-		if err := tb.write(ctx, []Series{testSeries(4, MetricSent, t0.Add(11*time.Minute), 1)}, seen(11*time.Minute), seen(5*time.Minute)); err != nil {
+		if err := tb.write(ctx, ptrs([]Series{testSeries(4, MetricSent, t0.Add(11*time.Minute), 1)}), seen(11*time.Minute), seen(5*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if n := storagetest.Int(t, db, `SELECT count(*) FROM otlp_metric_series`); n != 2 {
@@ -119,7 +117,7 @@ func TestTable(t *testing.T) {
 			many[i] = testSeries(0, MetricSent, t0.Add(12*time.Minute), float64(i))
 			many[i].ID = SeriesID{9, byte(i >> 16), byte(i >> 8), byte(i)}
 		}
-		if err := tb.write(ctx, many, seen(12*time.Minute), 0); err != nil {
+		if err := tb.write(ctx, ptrs(many), seen(12*time.Minute), 0); err != nil {
 			t.Fatal(err)
 		}
 		if n := storagetest.Int(t, db, `SELECT count(*) FROM otlp_metric_series`); n != int64(len(many))+2 {
@@ -133,7 +131,7 @@ func TestTableCancelled(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if err := newTable(db).write(ctx, []Series{testSeries(1, MetricSent, t0, 1)}, t0.UnixNano(), 0); err == nil {
+		if err := newTable(db).write(ctx, ptrs([]Series{testSeries(1, MetricSent, t0, 1)}), t0.UnixNano(), 0); err == nil {
 			t.Fatal("a write with a cancelled context succeeded")
 		}
 		if n := storagetest.Int(t, db, `SELECT count(*) FROM otlp_metric_series`); n != 0 {
@@ -159,8 +157,7 @@ func TestTableConcurrentWrites(t *testing.T) {
 						series[i] = testSeries(0, MetricSent, t0.Add(time.Duration(r*writers+w)*time.Second), float64(r))
 						series[i].ID = SeriesID{1, byte(n >> 8), byte(n)}
 					}
-					slices.SortFunc(series, func(a, b Series) int { return bytes.Compare(a.ID[:], b.ID[:]) })
-					if err := tb.write(context.Background(), series, t0.UnixNano(), 0); err != nil {
+					if err := tb.write(context.Background(), ptrs(series), t0.UnixNano(), 0); err != nil {
 						errs <- err
 					}
 				}
@@ -182,3 +179,6 @@ func TestTableConcurrentWrites(t *testing.T) {
 		}
 	})
 }
+
+// ptrs is series as the table writes them: in the order of their ids.
+func ptrs(series []Series) []*Series { return sortedByID(series) }
