@@ -106,7 +106,7 @@ func New(db *storage.DB, cfg Config) *Store {
 
 // Result is what Ingest did with one export.
 type Result struct {
-	Stored  int    // series whose point was written
+	Stored  int    // series written (a point not newer than the stored one changes nothing)
 	Dropped int    // points of new series refused by the series cap
 	Message string // why, for the partial-success answer; "" when nothing was dropped
 }
@@ -155,6 +155,9 @@ func (s *Store) Ingest(ctx context.Context, d Decoded) (Result, error) {
 		expireBefore = now.Add(-s.cfg.Expiry).UnixNano()
 	}
 	if err := s.table.write(ctx, sortedByID(keep), now.UnixNano(), expireBefore); err != nil {
+		s.mu.Lock()
+		s.loadedAt = time.Time{} // the new series it admitted may not be stored: read the table again
+		s.mu.Unlock()
 		return Result{}, err
 	}
 	s.counters.stored.Add(int64(len(keep)))
@@ -275,7 +278,7 @@ type Stats struct {
 	Ignored  int64 // points of metrics eventlens does not read
 	Rejected int64 // points of metrics it reads that were malformed (refused in the OTLP answer)
 	Dropped  int64 // points of new series the series cap refused (refused in the OTLP answer)
-	Series   int   // series stored, as this replica last read the table
+	Series   int   // series stored, as this replica's cap counts them (0 until its first export)
 	// Capped are the sources whose cap dropped points, by source (at most 1,000; drops of
 	// other sources count in CappedElsewhere).
 	Capped          []CappedSource

@@ -64,9 +64,10 @@ func TestSnapshotKafka(t *testing.T) {
 			!billing.At.Equal(t0.Add(time.Minute)) {
 			t.Fatalf("billing: %+v", billing)
 		}
-		// Committed offsets moved by 30 + 60 + 0 in a minute.
-		if !billing.HasCommitRate || !near(billing.CommitRate, 90.0/60) {
-			t.Fatalf("commit rate %v %v", billing.CommitRate, billing.HasCommitRate)
+		// Committed offsets moved by 30 + 60 + 0 in a minute; 120 messages were appended, so 90
+		// behind is 45 s.
+		if !billing.HasCommitRate || !near(billing.CommitRate, 90.0/60) || !billing.HasTimeLag || billing.TimeLag != 45*time.Second {
+			t.Fatalf("commit rate %v %v, time lag %v %v", billing.CommitRate, billing.HasCommitRate, billing.TimeLag, billing.HasTimeLag)
 		}
 		want := []KafkaPartitionLag{{0, 40, 120, 160, t0.Add(time.Minute)}, {1, 20, 210, 230, t0.Add(time.Minute)}, {2, 30, 300, 330, t0.Add(time.Minute)}}
 		if fmt.Sprint(billing.Partitions) != fmt.Sprint(want) {
@@ -82,7 +83,7 @@ func TestSnapshotKafka(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if snap.Kafka[0].Lag != 90 || snap.Kafka[0].HasCommitRate || snap.Topics[0].HasEndRate {
+		if snap.Kafka[0].Lag != 90 || snap.Kafka[0].HasCommitRate || snap.Kafka[0].HasTimeLag || snap.Topics[0].HasEndRate {
 			t.Fatalf("stale: %+v %+v", snap.Kafka[0], snap.Topics[0])
 		}
 		// After the expiry they are gone.

@@ -43,8 +43,13 @@ type KafkaGroupLag struct {
 	// says whether there were two recent ones.
 	CommitRate    float64
 	HasCommitRate bool
-	At            time.Time // the newest of the points above
-	Partitions    []KafkaPartitionLag
+	// TimeLag estimates how far behind the group is in time: its lag over the rate the topic's
+	// end offsets grow (the receiver gives no time lag; the Kafka poller's is measured).
+	// HasTimeLag is false while that rate is unknown or zero.
+	TimeLag    time.Duration
+	HasTimeLag bool
+	At         time.Time // the newest of the points above
+	Partitions []KafkaPartitionLag
 }
 
 // KafkaPartitionLag is one partition of a group's topic; -1 marks what was not reported.
@@ -538,10 +543,16 @@ func (b *builder) kafka() []KafkaGroupLag {
 			pl.Offset, pl.At = int64(s.Point.Value), later(pl.At, s.Point.Time)
 			see(s)
 		}
+		var endRate float64
 		if t := b.topics[topicKey{k.cluster, k.topic}]; t != nil {
 			for p, pl := range parts {
 				if s := t.ends[p]; s != nil {
 					pl.EndOffset = int64(s.Point.Value)
+				}
+			}
+			for _, s := range t.ends {
+				if r, ok := b.levelRate(s); ok {
+					endRate += r
 				}
 			}
 		}
@@ -560,6 +571,9 @@ func (b *builder) kafka() []KafkaGroupLag {
 					e.HasCommitRate = true
 				}
 			}
+		}
+		if endRate > 0 {
+			e.TimeLag, e.HasTimeLag = time.Duration(float64(e.Lag)/endRate*float64(time.Second)), true
 		}
 		e.At = time.Unix(0, at).UTC()
 		for _, pl := range parts {
