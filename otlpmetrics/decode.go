@@ -55,10 +55,11 @@ func (d Decoded) RejectionMessage() string {
 
 const maxReasons = 3
 
-func (d *Decoded) reject(n int, reason string) {
+// reject refuses n points of metric; only the first few reasons are written out.
+func (d *Decoded) reject(n int, metric string, why error) {
 	d.Rejected += n
 	if len(d.Reasons) < maxReasons {
-		d.Reasons = append(d.Reasons, reason)
+		d.Reasons = append(d.Reasons, metric+": "+why.Error())
 	}
 }
 
@@ -172,8 +173,22 @@ func FromMetrics(md pmetric.Metrics, lim DecodeLimits) (Decoded, error) {
 	if n > lim.MaxPoints {
 		return Decoded{}, fmt.Errorf("%w: %d data points, more than the limit of %d; send smaller batches", ErrTooManyPoints, n, lim.MaxPoints)
 	}
-	d := decoder{out: Decoded{Points: n, Series: make([]Series, 0, n)}, index: make(map[SeriesID]int, n), seeded: xxhash.NewWithSeed(idSeed)}
+	// Room for the points of the metrics eventlens reads, not for all: most of an
+	// application's metrics are others.
 	rms := md.ResourceMetrics()
+	read := 0
+	for i := 0; i < rms.Len(); i++ {
+		sms := rms.At(i).ScopeMetrics()
+		for j := 0; j < sms.Len(); j++ {
+			ms := sms.At(j).Metrics()
+			for k := 0; k < ms.Len(); k++ {
+				if _, ok := metricSpecs[ms.At(k).Name()]; ok {
+					read += pointCount(ms.At(k))
+				}
+			}
+		}
+	}
+	d := decoder{out: Decoded{Points: n, Series: make([]Series, 0, read)}, index: make(map[SeriesID]int, read), seeded: xxhash.NewWithSeed(idSeed)}
 	for i := 0; i < rms.Len(); i++ {
 		rm := rms.At(i)
 		attrs := rm.Resource().Attributes()
@@ -211,13 +226,13 @@ func (d *decoder) metric(res *resource, scope string, m pmetric.Metric) {
 	}
 	temporality, err := temporalityOf(spec, m)
 	if err != nil {
-		d.out.reject(pointCount(m), fmt.Sprintf("%s: %v", m.Name(), err))
+		d.out.reject(pointCount(m), m.Name(), err)
 		return
 	}
 	scale := 1.0
 	if spec.shape == duration {
 		if scale, ok = secondsPer(m.Unit()); !ok {
-			d.out.reject(pointCount(m), fmt.Sprintf("%s: unit %q is not a unit of time (want s)", m.Name(), m.Unit()))
+			d.out.reject(pointCount(m), m.Name(), fmt.Errorf("unit %q is not a unit of time (want s)", m.Unit()))
 			return
 		}
 	}
@@ -230,13 +245,13 @@ func (d *decoder) metric(res *resource, scope string, m pmetric.Metric) {
 			err = errors.New("time_unix_nano is 0")
 		}
 		if err != nil {
-			d.out.reject(1, fmt.Sprintf("%s: %v", m.Name(), err))
+			d.out.reject(1, m.Name(), err)
 			return
 		}
 		s, ignore, err := d.series(spec, res, attrs)
 		switch {
 		case err != nil:
-			d.out.reject(1, fmt.Sprintf("%s: %v", m.Name(), err))
+			d.out.reject(1, m.Name(), err)
 			return
 		case ignore:
 			d.out.Ignored++
