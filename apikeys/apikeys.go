@@ -87,11 +87,8 @@ func New(db *storage.DB) *Keys {
 
 // Create issues a key and returns it with its secret, which is not stored and cannot be shown again.
 func (k *Keys) Create(ctx context.Context, name string, role Role) (Key, string, error) {
-	if strings.TrimSpace(name) == "" {
-		return Key{}, "", errors.New("create key: a name is required (what is the key for?)")
-	}
-	if role == RoleNone {
-		return Key{}, "", errors.New("create key: a role is required")
+	if err := checkNameAndRole(name, role); err != nil {
+		return Key{}, "", fmt.Errorf("create key: %w", err)
 	}
 	id, err := random(9)
 	if err != nil {
@@ -102,12 +99,91 @@ func (k *Keys) Create(ctx context.Context, name string, role Role) (Key, string,
 		return Key{}, "", err
 	}
 	key := Key{ID: "elk_" + id, Name: name, Role: role, CreatedAt: k.now().UTC().Truncate(time.Second)}
-	hash := sha256.Sum256([]byte(secret))
-	if err := k.store.insert(ctx, key, hash); err != nil {
+	inserted, err := k.store.insert(ctx, key, sha256.Sum256([]byte(secret)))
+	if err == nil && !inserted {
+		err = errors.New("a key with this random id or secret exists") // 72 and 256 random bits: never
+	}
+	if err != nil {
 		return Key{}, "", fmt.Errorf("create key %s: %w", name, err)
 	}
 	k.forget("")
 	return key, secret, nil
+}
+
+// Secrets given to Provision: only their unsalted SHA-256 is stored, which is safe for random
+// secrets and not for chosen ones, so at least 32 characters (a random one of that length cannot
+// be guessed); printable, since clients send them in headers.
+const (
+	minSecretLen = 32
+	maxSecretLen = 1024
+)
+
+// Provision creates the key with the given id and secret unless it exists already, and reports
+// whether it created it. It is for deployments that keep the secret elsewhere (a Kubernetes
+// Secret) and run it at every start, from several replicas at once: a key that exists with the
+// same id, secret and role is left as it is (its name too). It refuses a secret or an id that
+// belongs to another key or to a revoked one, and a role other than the existing key's.
+func (k *Keys) Provision(ctx context.Context, id, name string, role Role, secret string) (bool, error) {
+	if err := checkProvisioned(id, name, role, secret); err != nil {
+		return false, fmt.Errorf("provision key %q: %w", id, err)
+	}
+	key := Key{ID: id, Name: name, Role: role, CreatedAt: k.now().UTC().Truncate(time.Second)}
+	hash := sha256.Sum256([]byte(secret))
+	inserted, err := k.store.insert(ctx, key, hash)
+	if err != nil {
+		return false, fmt.Errorf("provision key %s: %w", id, err)
+	}
+	if inserted {
+		k.forget("")
+		return true, nil
+	}
+	existing, err := k.store.validByHash(ctx, hash)
+	switch {
+	case errors.Is(err, errNoRow):
+		return false, fmt.Errorf("provision key %s: the id or the secret belongs to another key or to a revoked one; give a new id and secret", id)
+	case err != nil:
+		return false, fmt.Errorf("provision key %s: %w", id, err)
+	case existing.ID != id:
+		return false, fmt.Errorf("provision key %s: the secret belongs to key %s; give each key a secret of its own", id, existing.ID)
+	case existing.Role != role:
+		return false, fmt.Errorf("provision key %s: it exists with role %s, not %s; revoke it and provision a new id and secret", id, existing.Role, role)
+	}
+	return false, nil
+}
+
+func checkNameAndRole(name string, role Role) error {
+	if strings.TrimSpace(name) == "" {
+		return errors.New("a name is required (what is the key for?)")
+	}
+	if role == RoleNone {
+		return errors.New("a role is required")
+	}
+	return nil
+}
+
+// checkProvisioned checks what Provision is given: an id that looks like the ones Create makes
+// (elk_ and up to 64 letters, digits, '-' or '_'), a name and role, and a long printable secret.
+func checkProvisioned(id, name string, role Role, secret string) error {
+	rest, ok := strings.CutPrefix(id, "elk_")
+	if !ok || rest == "" || len(rest) > 64 || strings.ContainsFunc(rest, func(c rune) bool { return !isIDChar(c) }) {
+		return errors.New("an id is elk_ followed by up to 64 letters, digits, '-' or '_'")
+	}
+	if err := checkNameAndRole(name, role); err != nil {
+		return err
+	}
+	if len(secret) < minSecretLen || len(secret) > maxSecretLen {
+		return fmt.Errorf("the secret has %d characters; want %d to %d", len(secret), minSecretLen, maxSecretLen)
+	}
+	for _, c := range secret {
+		if c <= ' ' || c > '~' {
+			return errors.New("the secret holds a space, a control or a non-ASCII character; want printable ASCII")
+		}
+	}
+	return nil
+}
+
+func isIDChar(c rune) bool {
+	return c == '-' || c == '_' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
 }
 
 func random(n int) (string, error) {

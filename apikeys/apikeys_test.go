@@ -212,3 +212,105 @@ func TestReplicasSeeRevocationsWithinASecond(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestProvision(t *testing.T) { storagetest.Each(t, testProvision) }
+
+func testProvision(t *testing.T, db *storage.DB) {
+	ctx := context.Background()
+	k := New(db)
+	const id, secret = "elk_helm-admin", "s3cret-from-a-kubernetes-secret-0123456789"
+
+	// Replicas that start together all provision the same key: one creates it, none fails.
+	created := make(chan bool, 8)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			c, err := k.Provision(ctx, id, "admin", RoleAdmin, secret)
+			created <- c
+			errs <- err
+		}()
+	}
+	creators := 0
+	for range 8 {
+		if <-created {
+			creators++
+		}
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent provision: %v", err)
+		}
+	}
+	if creators != 1 {
+		t.Fatalf("%d of 8 concurrent provisions created the key, want 1", creators)
+	}
+	for _, basicID := range []string{"", id} {
+		if key, err := k.Verify(ctx, basicID, secret); err != nil || key.ID != id || key.Role != RoleAdmin {
+			t.Fatalf("verify provisioned key (id %q): %+v, %v", basicID, key, err)
+		}
+	}
+	// Renamed in the deployment: still the same key, nothing to do.
+	if c, err := k.Provision(ctx, id, "renamed", RoleAdmin, secret); c || err != nil {
+		t.Fatalf("provision again under another name: created %v, %v", c, err)
+	}
+
+	other, otherSecret, err := k.Create(ctx, "ci", RoleWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := []struct {
+		name, id, secret string
+		role             Role
+		want             string
+	}{
+		{"other role", id, secret, RoleRead, "exists with role admin, not read"},
+		{"secret of another id", "elk_other", secret, RoleAdmin, "the secret belongs to key " + id},
+		{"id with another secret", id, secret + "x", RoleAdmin, "belongs to another key or to a revoked one"},
+		{"id of a created key", other.ID, secret + "y", RoleWrite, "belongs to another key"},
+		{"secret of a created key", "elk_copy", otherSecret, RoleWrite, "the secret belongs to key " + other.ID},
+	}
+	for _, tt := range refused {
+		if c, err := k.Provision(ctx, tt.id, "x", tt.role, tt.secret); c || err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: created %v, err %v, want %q", tt.name, c, err, tt.want)
+		}
+	}
+
+	if err := k.Revoke(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := k.Provision(ctx, id, "admin", RoleAdmin, secret); c || err == nil || !strings.Contains(err.Error(), "revoked") {
+		t.Fatalf("provision a revoked key: created %v, %v", c, err)
+	}
+	if _, err := k.Verify(ctx, id, secret); !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("revoked key verifies after provision: %v", err)
+	}
+}
+
+func TestProvisionRefusesBadInput(t *testing.T) {
+	k := New(storagetest.SQLite(t))
+	const secret = "0123456789abcdef0123456789abcdef"
+	tests := []struct {
+		name, id, keyName, secret string
+		role                      Role
+		want                      string
+	}{
+		{"no prefix", "helm", "admin", secret, RoleAdmin, "an id is elk_"},
+		{"prefix only", "elk_", "admin", secret, RoleAdmin, "an id is elk_"},
+		{"space in id", "elk_a b", "admin", secret, RoleAdmin, "an id is elk_"},
+		{"colon in id", "elk_a:b", "admin", secret, RoleAdmin, "an id is elk_"},
+		{"long id", "elk_" + strings.Repeat("a", 65), "admin", secret, RoleAdmin, "an id is elk_"},
+		{"no name", "elk_a", " ", secret, RoleAdmin, "a name is required"},
+		{"no role", "elk_a", "admin", secret, RoleNone, "a role is required"},
+		{"short secret", "elk_a", "admin", secret[:31], RoleAdmin, "the secret has 31 characters"},
+		{"long secret", "elk_a", "admin", strings.Repeat("a", 1025), RoleAdmin, "the secret has 1025 characters"},
+		{"space in secret", "elk_a", "admin", secret + " x", RoleAdmin, "printable ASCII"},
+		{"newline in secret", "elk_a", "admin", secret + "\nx", RoleAdmin, "printable ASCII"},
+		{"non-ASCII secret", "elk_a", "admin", secret + "é", RoleAdmin, "printable ASCII"},
+	}
+	for _, tt := range tests {
+		if c, err := k.Provision(context.Background(), tt.id, tt.keyName, tt.role, tt.secret); c || err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: created %v, err %v, want %q", tt.name, c, err, tt.want)
+		}
+	}
+	if any, err := k.Any(context.Background()); err != nil || any {
+		t.Fatalf("a refused provision left a key: %v, %v", any, err)
+	}
+}

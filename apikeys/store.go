@@ -10,7 +10,9 @@ import (
 
 // store is what Keys needs of the database; one implementation per backend.
 type store interface {
-	insert(ctx context.Context, key Key, secretHash [32]byte) error
+	// insert adds the key unless its id or secret hash is taken (by a valid or a revoked key),
+	// and reports whether it did.
+	insert(ctx context.Context, key Key, secretHash [32]byte) (bool, error)
 	// list returns every key, revoked ones included, oldest first.
 	list(ctx context.Context) ([]Key, error)
 	// revoke sets the key's revocation time unless it has one; errNoRow when no key has id.

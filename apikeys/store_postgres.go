@@ -17,14 +17,18 @@ type postgresStore struct{ db *pgdb.DB }
 
 const postgresKeyColumns = `id, name, role, created_at, revoked_at`
 
-func (s postgresStore) insert(ctx context.Context, key Key, hash [32]byte) error {
-	return pgdb.Unavailable(pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO api_keys (id, name, role, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			key.ID, key.Name, key.Role.String(), hash[:], key.CreatedAt); err != nil {
+func (s postgresStore) insert(ctx context.Context, key Key, hash [32]byte) (bool, error) {
+	inserted := false
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO api_keys (id, name, role, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+			key.ID, key.Name, key.Role.String(), hash[:], key.CreatedAt)
+		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
+		inserted = true
 		return pgdb.Notify(ctx, tx, notifyChannel, key.ID)
-	}))
+	})
+	return inserted, pgdb.Unavailable(err)
 }
 
 func (s postgresStore) list(ctx context.Context) ([]Key, error) {

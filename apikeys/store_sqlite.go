@@ -14,11 +14,15 @@ type sqliteStore struct{ db *sqlitedb.DB }
 
 const sqliteKeyColumns = `id, name, role, created_at, revoked_at`
 
-func (s sqliteStore) insert(ctx context.Context, key Key, hash [32]byte) error {
-	_, err := s.db.Write.ExecContext(ctx,
-		`INSERT INTO api_keys (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+func (s sqliteStore) insert(ctx context.Context, key Key, hash [32]byte) (bool, error) {
+	res, err := s.db.Write.ExecContext(ctx,
+		`INSERT INTO api_keys (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		key.ID, key.Name, key.Role.String(), hash[:], key.CreatedAt.Format(time.RFC3339))
-	return err
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func (s sqliteStore) list(ctx context.Context) ([]Key, error) {

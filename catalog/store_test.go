@@ -74,7 +74,7 @@ var emptiedTables = []string{"catalog_operation_messages", "catalog_operations",
 
 // emptyPostgres deletes every row of the catalog's and the registry's tables (a DELETE of a few
 // rows takes milliseconds where a TRUNCATE takes most of a second); the catalog's ids go on
-// counting, the registry's start again at 1.
+// counting, the registry's start again at 1 (sr_ids is emptied too).
 func emptyPostgres(t testing.TB, db *storage.DB) {
 	ctx := context.Background()
 	rows, err := db.Postgres.Pool.Query(ctx, `SELECT tablename FROM pg_tables
@@ -93,10 +93,6 @@ func emptyPostgres(t testing.TB, db *storage.DB) {
 	}
 	b := &pgx.Batch{}
 	for _, table := range emptiedTables {
-		if table == "sr_ids" { // its one row is the last schema id given
-			b.Queue("UPDATE sr_ids SET last = 0")
-			continue
-		}
 		b.Queue("DELETE FROM " + table)
 	}
 	if err := db.Postgres.Pool.SendBatch(ctx, b).Close(); err != nil {

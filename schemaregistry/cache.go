@@ -137,6 +137,24 @@ func (c *cache) putMode(key, mode string, gen uint64) {
 	}
 }
 
+// known reports whether the versions, config and mode of subject are all cached.
+func (c *cache) known(subject string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	_, versions := c.subjects[subject]
+	_, config := c.configs[subject]
+	_, mode := c.modes[subject]
+	return versions && config && mode
+}
+
+func (c *cache) putSubjectRows(subject string, s subjectRows, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.subjects[subject], c.configs[subject], c.modes[subject] = s.versions, s.config, s.mode
+	}
+}
+
 // invalidation names what a committed write changed.
 type invalidation struct {
 	subjects []string
@@ -156,21 +174,20 @@ func (c *cache) invalidate(inv invalidation) {
 }
 
 // wrote invalidates what a write this process made changed, then keeps what the write knows
-// is there now: the subject's versions and the schema. It keeps them only when nothing was
-// invalidated since gen, read before the write started: a notice of a later write on another
-// replica may have come in between, and what this write knows would hide it.
+// is there now: the subject's versions and the schema. It keeps them only when nothing
+// invalidated the subject since gen, read before the write started: a notice of a later write
+// on another replica may have come in between, and what this write knows would hide it. (The
+// schema can have been hard-deleted only after a write to the subject deleted its version.)
 func (c *cache) wrote(inv invalidation, gen uint64, subject string, rows []versionRow, s *storedSchema) *storedSchema {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	keep := c.gen == gen
+	changed, known := c.changedSinceLocked(gen)
 	c.invalidateLocked(inv)
-	if keep {
-		c.subjects[subject] = rows
-	}
 	if old, ok := c.schemas[s.id]; ok {
-		return old // keep the one that may already be parsed
+		s = old // keep the one that may already be parsed
 	}
-	if keep {
+	if known && !slices.Contains(changed, subject) {
+		c.subjects[subject] = rows
 		c.schemas[s.id] = s
 	}
 	return s
@@ -216,6 +233,10 @@ func (c *cache) invalidateLocked(inv invalidation) {
 func (c *cache) changedSince(gen uint64) ([]string, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	return c.changedSinceLocked(gen)
+}
+
+func (c *cache) changedSinceLocked(gen uint64) ([]string, bool) {
 	if gen < c.changesFrom {
 		return nil, false
 	}

@@ -4,7 +4,7 @@ import "context"
 
 // storedConfig reads the config row at key (a subject or globalKey); nil when there is none.
 func (r *Registry) storedConfig(ctx context.Context, key string) (*Config, error) {
-	if c, ok := r.cache.config(key); ok {
+	if c, ok := r.cache.config(key); ok || unstorable(key) {
 		return c, nil
 	}
 	gen := r.cache.generation()
@@ -119,6 +119,9 @@ func (r *Registry) DeleteConfig(ctx context.Context, subject string) (Config, er
 	if subject != "" {
 		key = subject
 	}
+	if unstorable(key) {
+		return Config{}, newError(CodeSubjectNotFound, "Subject '%s' not found: it has no subject-level config to delete.", subject)
+	}
 	var old Config
 	err := r.write(ctx, "delete config", func(tx storeTx) (invalidation, error) {
 		cfg, err := tx.deleteConfig(ctx, key)
@@ -139,7 +142,7 @@ func (r *Registry) DeleteConfig(ctx context.Context, subject string) (Config, er
 
 // storedMode reads the mode row at key; "" when there is none.
 func (r *Registry) storedMode(ctx context.Context, key string) (string, error) {
-	if m, ok := r.cache.mode(key); ok {
+	if m, ok := r.cache.mode(key); ok || unstorable(key) {
 		return m, nil
 	}
 	gen := r.cache.generation()
@@ -258,6 +261,9 @@ func (r *Registry) DeleteMode(ctx context.Context, subject string) (string, erro
 	key := globalKey
 	if subject != "" {
 		key = subject
+	}
+	if unstorable(key) {
+		return "", newError(CodeSubjectNotFound, "Subject '%s' not found: it has no subject-level mode to delete.", subject)
 	}
 	var old string
 	err := r.write(ctx, "delete mode", func(tx storeTx) (invalidation, error) {

@@ -8,6 +8,9 @@ import (
 // DeleteVersion soft-deletes subject's version, or removes it for good when permanent (which
 // needs a soft delete first: 40407). A version other schemas reference cannot go (42206).
 func (r *Registry) DeleteVersion(ctx context.Context, subject string, version int, permanent bool) (int, error) {
+	if unstorable(subject) {
+		return 0, errSubjectNotFound(subject)
+	}
 	var deleted int
 	err := r.write(ctx, "delete version", func(tx storeTx) (invalidation, error) {
 		if err := refuseReadOnly(ctx, subject, tx.mode); err != nil {
@@ -57,6 +60,9 @@ func (r *Registry) DeleteVersion(ctx context.Context, subject string, version in
 // DeleteSubject soft-deletes every live version of subject, or removes every version for good
 // when permanent (which needs a soft delete first: 40405). It returns the versions deleted.
 func (r *Registry) DeleteSubject(ctx context.Context, subject string, permanent bool) ([]int, error) {
+	if unstorable(subject) {
+		return nil, errSubjectNotFound(subject)
+	}
 	var versions []int
 	err := r.write(ctx, "delete subject", func(tx storeTx) (invalidation, error) {
 		if err := refuseReadOnly(ctx, subject, tx.mode); err != nil {

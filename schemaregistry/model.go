@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Reference names another subject version that a schema imports. Version -1 means the latest
@@ -132,14 +133,20 @@ func ParseVersion(s string) (int, error) {
 	return int(v), nil
 }
 
-// validSubject reports whether Confluent accepts name as a subject: no control characters and
-// not one of its reserved names.
+// validSubject reports whether Confluent accepts name as a subject: text (UTF-8) without control
+// characters, and not one of its reserved names.
 func validSubject(name string) error {
-	bad := name == "" || name == globalKey || name == "__EMPTY" || strings.IndexFunc(name, unicode.IsControl) >= 0
+	bad := name == "" || name == globalKey || name == "__EMPTY" || !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0
 	if bad {
-		return newError(CodeInvalidSubject, "The specified subject '%s' is not a valid subject name: it must be non-empty, contain no control characters and not be __GLOBAL or __EMPTY", name)
+		return newError(CodeInvalidSubject, "The specified subject '%s' is not a valid subject name: it must be non-empty UTF-8 text, contain no control characters and not be __GLOBAL or __EMPTY", name)
 	}
 	return nil
+}
+
+// unstorable reports whether nothing can be stored under name (a subject, or a prefix of
+// subjects): it is not UTF-8, which PostgreSQL's text cannot hold and validSubject refuses.
+func unstorable(name string) bool {
+	return !utf8.ValidString(name)
 }
 
 func parseLevel(s string) (string, error) {

@@ -51,6 +51,9 @@ type SubjectFilter struct {
 
 // Subjects lists subject names, sorted.
 func (r *Registry) Subjects(ctx context.Context, f SubjectFilter) ([]string, error) {
+	if unstorable(f.Prefix) {
+		return []string{}, nil
+	}
 	out, err := r.store.subjects(ctx, f)
 	if err != nil {
 		return nil, storeError("list subjects", err)

@@ -71,6 +71,9 @@ func decodeReasons(text string) ([]Change, error) {
 // Refusals lists the newest refused registrations of subject, or of every subject when subject
 // is "", newest first, at most limit of them.
 func (r *Registry) Refusals(ctx context.Context, subject string, limit int) ([]Refusal, error) {
+	if unstorable(subject) {
+		return []Refusal{}, nil
+	}
 	out, err := r.store.refusals(ctx, subject, limit)
 	if err != nil {
 		return nil, storeError("read refused registrations", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"slices"
 	"strings"
 )
@@ -21,6 +22,16 @@ type RegisterOptions struct {
 // exists under another subject keeps its id.
 func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, opt RegisterOptions) (Schema, error) {
 	if err := validSubject(subject); err != nil {
+		return Schema{}, err
+	}
+	// Confluent's ids and versions are Java ints (and PostgreSQL's versions integers).
+	if in.ID > math.MaxInt32 {
+		return Schema{}, errInvalidSchema("Schema id %d is out of range: ids run from 1 to 2^31-1", in.ID)
+	}
+	if in.Version > math.MaxInt32 {
+		return Schema{}, newError(CodeInvalidVersion, "The specified version '%d' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"", in.Version)
+	}
+	if err := r.knowSubject(ctx, subject); err != nil {
 		return Schema{}, err
 	}
 	mode, err := r.effectiveMode(ctx, subject)
@@ -57,9 +68,9 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 
 	// Registrations of one subject take turns here, and each decides on the versions this
 	// process cached; the store writes only if the subject still has them. If it does not,
-	// a registration on another replica came first (its notice is on its way): decide again
-	// on the versions as the store found them. Each retry means another replica's
-	// registration of this subject landed, so a handful is plenty.
+	// another write to the subject came first (on another replica, whose notice is on its
+	// way, or a delete here): decide again on the versions as the store found them. Each retry
+	// means such a write landed, so a handful is plenty.
 	mu := &r.registering[subjectHash(subject)%uint32(len(r.registering))]
 	mu.Lock()
 	defer mu.Unlock()
@@ -78,6 +89,21 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 		r.cache.invalidate(invalidation{subjects: []string{subject}})
 		rows = current
 	}
+}
+
+// knowSubject reads what a registration needs of a subject not cached (a new one, usually)
+// in one query instead of three: its versions, config and mode.
+func (r *Registry) knowSubject(ctx context.Context, subject string) error {
+	if r.cache.known(subject) {
+		return nil
+	}
+	gen := r.cache.generation()
+	s, err := r.store.subject(ctx, subject)
+	if err != nil {
+		return storeError("read subject", err)
+	}
+	r.cache.putSubjectRows(subject, s, gen)
+	return nil
 }
 
 // maxRegisterAttempts bounds how often a registration decides again because other replicas

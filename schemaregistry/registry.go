@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eventlens/eventlens/schemaregistry/format"
 	"github.com/eventlens/eventlens/storage"
@@ -27,10 +28,8 @@ type Registry struct {
 	// subject hashes to one of them), so that only registrations on other replicas can make
 	// one's view of the subject stale (see Register).
 	registering [64]sync.Mutex
-	// origin tells this registry's notices from the other replicas' (see ReplicaHandlers).
-	origin string
-	now    func() time.Time
-	limits Limits
+	now         func() time.Time
+	limits      Limits
 }
 
 // Limits bound what one schema may pull in through its references. Zero fields take the value in
@@ -50,7 +49,7 @@ var DefaultLimits = Limits{MaxReferences: 1000, MaxReferenceDepth: 32, MaxSchema
 // New returns a registry over db that understands the given formats, keyed by schema type
 // (AVRO, JSON, PROTOBUF). A schema without a type is AVRO.
 func New(db *storage.DB, formats map[string]format.Format) *Registry {
-	return &Registry{store: newStore(db), formats: formats, cache: newCache(), origin: newOrigin(), now: time.Now, limits: DefaultLimits}
+	return &Registry{store: newStore(db), formats: formats, cache: newCache(), now: time.Now, limits: DefaultLimits}
 }
 
 // SetLimits changes the reference limits; call it before the registry serves.
@@ -105,7 +104,7 @@ func (r *Registry) schemaByID(ctx context.Context, id int) (*storedSchema, error
 
 // versions returns every version row of subject (soft-deleted ones included), ascending.
 func (r *Registry) versions(ctx context.Context, subject string) ([]versionRow, error) {
-	if v, ok := r.cache.subject(subject); ok {
+	if v, ok := r.cache.subject(subject); ok || unstorable(subject) {
 		return v, nil
 	}
 	gen := r.cache.generation()
@@ -260,6 +259,9 @@ func (r *Registry) prepare(ctx context.Context, in NewSchema, normalize bool) (*
 	}
 	if in.Schema == "" {
 		return nil, errInvalidSchema("Invalid schema: the request has no schema text (field \"schema\")")
+	}
+	if !utf8.ValidString(in.Schema) {
+		return nil, errInvalidSchema("Invalid schema: the schema text is not valid UTF-8")
 	}
 	if len(in.Schema) > r.limits.MaxSchemaBytes {
 		return nil, &Error{Code: CodeSchemaTooLarge, Message: fmt.Sprintf("Schema too large: %d bytes, more than the %d this registry accepts", len(in.Schema), r.limits.MaxSchemaBytes)}

@@ -505,6 +505,29 @@ func TestInputErrors(t *testing.T) {
 				return err
 			}, CodeVersionNotFound},
 			{"lookup of an unknown schema", func() error { _, err := r.Lookup(ctx, "c", NewSchema{Schema: `"int"`}, false, false); return err }, CodeSchemaNotFound},
+			// PostgreSQL's text holds UTF-8 only: bytes that are not are refused, or not found,
+			// alike on both backends.
+			{"subject not UTF-8", func() error {
+				_, err := r.Register(ctx, "a\xffb", NewSchema{Schema: `"int"`}, RegisterOptions{})
+				return err
+			}, CodeInvalidSubject},
+			{"versions of a subject not UTF-8", func() error { _, err := r.Version(ctx, "a\xffb", Latest, true); return err }, CodeSubjectNotFound},
+			{"config of a subject not UTF-8", func() error { _, err := r.SubjectConfig(ctx, "a\xffb", false); return err }, CodeSubjectConfigNotFound},
+			{"delete of a subject not UTF-8", func() error { _, err := r.DeleteSubject(ctx, "a\xffb", false); return err }, CodeSubjectNotFound},
+			{"delete of a version of a subject not UTF-8", func() error { _, err := r.DeleteVersion(ctx, "a\xffb", 1, false); return err }, CodeSubjectNotFound},
+			{"delete of the mode of a subject not UTF-8", func() error { _, err := r.DeleteMode(ctx, "a\xffb"); return err }, CodeSubjectNotFound},
+			{"schema not UTF-8", func() error {
+				_, err := r.Register(ctx, "s", NewSchema{Schema: "syntax = \"proto3\";\n// \xff\nmessage M {}", SchemaType: "PROTOBUF"}, RegisterOptions{})
+				return err
+			}, CodeInvalidSchema},
+			{"version 2^31", func() error {
+				_, err := r.Register(ctx, "s", NewSchema{Schema: `"int"`, Version: 1 << 31}, RegisterOptions{})
+				return err
+			}, CodeInvalidVersion},
+			{"id 2^31", func() error {
+				_, err := r.Register(ctx, "s", NewSchema{Schema: `"int"`, ID: 1 << 31}, RegisterOptions{})
+				return err
+			}, CodeInvalidSchema},
 			{"next version out of order", func() error {
 				_, err := r.Register(ctx, "c", NewSchema{Schema: record("C", 2), Version: 5}, RegisterOptions{})
 				return err
@@ -512,6 +535,12 @@ func TestInputErrors(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) { wantCode(t, tt.do(), tt.code) })
+		}
+		if s, err := r.Subjects(ctx, SubjectFilter{Prefix: "a\xff"}); err != nil || len(s) != 0 {
+			t.Errorf("subjects with a prefix that is not UTF-8: %v %v", s, err)
+		}
+		if f, err := r.Refusals(ctx, "a\xffb", 10); err != nil || len(f) != 0 {
+			t.Errorf("refusals of a subject that is not UTF-8: %v %v", f, err)
 		}
 		if v, err := ParseVersion("2147483647"); err != nil || v != 2147483647 {
 			t.Fatalf("2^31-1: %d %v", v, err)

@@ -1,8 +1,6 @@
 package schemaregistry
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 
 	"github.com/eventlens/eventlens/pgdb"
@@ -12,9 +10,12 @@ import (
 // what it changed, when it commits.
 const ReplicaChannel = "eventlens_schemaregistry"
 
-// notice is what a write tells the other replicas, as JSON: what to drop from their caches.
+// notice is what a write tells the replicas, as JSON: what to drop from their caches. The
+// replica that wrote hears it too, and drops it again: its own write may have committed after
+// it dropped it (a registration whose caller gave up while it waited for its group, a commit
+// whose answer the connection lost), and a read in between may have cached what was there
+// before.
 type notice struct {
-	From     string   `json:"from"`          // the registry that wrote, which dropped it already
 	All      bool     `json:"all,omitempty"` // too much to name: drop everything
 	Subjects []string `json:"subjects,omitempty"`
 	Schemas  []int    `json:"schemas,omitempty"` // hard-deleted ids
@@ -40,18 +41,17 @@ func (r *Registry) encodeNotice(n notice) string {
 	if _, ok := r.store.(*postgresStore); !ok {
 		return ""
 	}
-	n.From = r.origin
 	b, _ := json.Marshal(n) // strings, ints and bools: cannot fail
 	if len(b) > maxNotice {
-		b, _ = json.Marshal(notice{From: r.origin, All: true})
+		b, _ = json.Marshal(notice{All: true})
 	}
 	return string(b)
 }
 
 // ReplicaHandlers is what the registry listens to when several replicas share one PostgreSQL:
-// another replica's write drops what it changed from this one's caches (so reads, which the
-// caches answer, see it), and a reconnect drops everything (writes may have been missed). On
-// SQLite there is one process and nothing to listen to: nil.
+// a write (another replica's, or this one's) drops what it changed from the caches (so reads,
+// which the caches answer, see it), and a reconnect drops everything (writes may have been
+// missed). On SQLite there is one process and nothing to listen to: nil.
 func (r *Registry) ReplicaHandlers() map[string]pgdb.Handler {
 	if _, ok := r.store.(*postgresStore); !ok {
 		return nil
@@ -59,8 +59,8 @@ func (r *Registry) ReplicaHandlers() map[string]pgdb.Handler {
 	return map[string]pgdb.Handler{ReplicaChannel: {Notified: r.notified, Reload: r.cache.reset}}
 }
 
-// notified drops what another replica's write changed. It returns at once: it runs in the
-// listener's goroutine.
+// notified drops what a write changed. It returns at once: it runs in the listener's
+// goroutine.
 func (r *Registry) notified(payload string) {
 	var n notice
 	if err := json.Unmarshal([]byte(payload), &n); err != nil || n.All {
@@ -68,15 +68,8 @@ func (r *Registry) notified(payload string) {
 		return
 	}
 	inv := invalidation{subjects: n.Subjects, schemas: n.Schemas, configs: n.Configs, modes: n.Modes}
-	if n.From == r.origin || inv.empty() {
+	if inv.empty() {
 		return
 	}
 	r.cache.invalidate(inv)
-}
-
-// newOrigin names a registry for its notices.
-func newOrigin() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/pgdb/pgtest"
 	"github.com/eventlens/eventlens/storage"
@@ -18,12 +20,12 @@ import (
 // pool of its own with its own listener, as processes have them (cmd/eventlens wires them so).
 
 // replicas opens n registries on one fresh database, listening for each other's writes.
-func replicas(t *testing.T, n int) []*Registry {
+func replicas(t testing.TB, n int) []*Registry {
 	t.Helper()
 	return replicasAt(t, pgtest.URL(t), n)
 }
 
-func replicasAt(t *testing.T, u string, n int) []*Registry {
+func replicasAt(t testing.TB, u string, n int) []*Registry {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -316,4 +318,35 @@ func TestUnavailableDatabase(t *testing.T) {
 	if v, err := r.Versions(ctx, "s", SubjectFilter{}); err != nil || fmt.Sprint(v) != "[1 2]" {
 		t.Errorf("versions once the database is back: %v %v", v, err)
 	}
+}
+
+// A registration whose caller gave up while it waited for the write lock commits afterwards;
+// the replica it ran on sees it once its notice comes, though it had read the subject (without
+// it) in between.
+func TestRegistrationCommittedAfterItsCallerGaveUp(t *testing.T) {
+	u := pgtest.URL(t)
+	r := replicasAt(t, u, 1)[0]
+	locker, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close(ctx)
+	if _, err := locker.Exec(ctx, `SELECT pg_advisory_lock($1)`, pgWriteLock); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if _, err := r.Register(short, "late", NewSchema{Schema: record("Late", 1)}, RegisterOptions{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a registration behind the lock: %v, want the caller's deadline", err)
+	}
+	if _, err := r.Versions(ctx, "late", SubjectFilter{}); ErrorCode(err) != CodeSubjectNotFound {
+		t.Fatalf("versions before the commit: %v", err)
+	}
+	if _, err := locker.Exec(ctx, `SELECT pg_advisory_unlock($1)`, pgWriteLock); err != nil {
+		t.Fatal(err)
+	}
+	within(t, time.Second, "the late registration seen", func() bool {
+		v, err := r.Versions(ctx, "late", SubjectFilter{})
+		return err == nil && len(v) == 1
+	})
 }

@@ -29,6 +29,8 @@ type store interface {
 	schemaByGUID(ctx context.Context, guid string) (*storedSchema, error)
 	// versions returns every version row of subject, soft-deleted ones included, ascending.
 	versions(ctx context.Context, subject string) ([]versionRow, error)
+	// subject reads what versions, config and mode return for subject, in one query.
+	subject(ctx context.Context, subject string) (subjectRows, error)
 	// config returns the config row at key (a subject or globalKey), nil when none; mode the
 	// mode row, "" when none.
 	config(ctx context.Context, key string) (*Config, error)
@@ -111,6 +113,61 @@ type newVersion struct {
 	created  int64        // unix milliseconds
 	expected []versionRow // the subject's versions Register decided on
 	notice   string       // what the other replicas are told
+}
+
+// subjectRows is a subject's versions, its config (nil: none) and its mode ("": none).
+type subjectRows struct {
+	versions []versionRow
+	config   *Config
+	mode     string
+}
+
+// subjectRow is one row of the subject query: a version (nil when the subject has none),
+// with the subject's config (nil: none) and mode.
+type subjectRow struct {
+	version *versionRow
+	config  *Config
+	mode    string
+}
+
+// scanSubjectRow reads version, schema id, deleted, created at (NULL when the subject has no
+// versions), whether it has a config, compatibility, compatibility policy, normalize, mode.
+func scanSubjectRow(row scanner) (subjectRow, error) {
+	var version, schemaID *int
+	var deleted *bool
+	var created *int64
+	var hasConfig bool
+	var level, policy *string
+	var s subjectRow
+	cfg := &Config{}
+	if err := row.Scan(&version, &schemaID, &deleted, &created, &hasConfig, &level, &policy, &cfg.Normalize, &s.mode); err != nil {
+		return s, err
+	}
+	if version != nil {
+		s.version = &versionRow{version: *version, schemaID: *schemaID, deleted: *deleted, created: *created}
+	}
+	if hasConfig {
+		if level != nil {
+			cfg.CompatibilityLevel = *level
+		}
+		if policy != nil {
+			cfg.CompatibilityPolicy = *policy
+		}
+		s.config = cfg
+	}
+	return s, nil
+}
+
+// subjectOf folds the subject query's rows.
+func subjectOf(rows []subjectRow) subjectRows {
+	var s subjectRows
+	for _, r := range rows {
+		s.config, s.mode = r.config, r.mode
+		if r.version != nil {
+			s.versions = append(s.versions, *r.version)
+		}
+	}
+	return s
 }
 
 // refusalRow is a refused registration as sr_refusals holds it.

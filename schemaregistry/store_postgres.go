@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -15,12 +17,16 @@ import (
 // write holds one advisory lock for its transaction, so writes run one at a time across the
 // replicas as on SQLite's single writer: ids come out dense and a schema registered on two
 // replicas at once gets one id. A registration is one round trip, the lock taken in the same
-// pipeline as the statement that checks the subject and writes (see insertVersion), so the lock
-// is held only while the database runs it and commits. Each write notifies ReplicaChannel as it
-// commits. An error that means the database cannot be reached is marked with
+// pipeline as the statement that checks the subject and writes, so the lock is held only while
+// the database runs it and commits; registrations that arrive together commit together (see
+// insertVersion). Each write notifies ReplicaChannel as it commits. An error that means the database cannot be reached is marked with
 // pgdb.ErrUnavailable (pgdb.Unavailable), which the server answers with 503.
 type postgresStore struct {
 	db *pgdb.DB
+
+	mu         sync.Mutex
+	pending    []*pendingVersion // registrations waiting for the next group commit
+	committing bool              // a goroutine commits them (commitPending)
 }
 
 // pgWriteLock is the advisory lock key (pg_advisory_xact_lock) of registry writes.
@@ -73,6 +79,17 @@ func pgVersions(ctx context.Context, q pgQueryer, subject string) ([]versionRow,
 		rows = nil // no versions
 	}
 	return rows, err
+}
+
+func (s *postgresStore) subject(ctx context.Context, subject string) (subjectRows, error) {
+	rows, err := pgList(ctx, s.db.Pool, scanSubjectRow, `SELECT v.version, v.schema_id, v.deleted, v.created_at,
+			c.subject IS NOT NULL, c.compatibility, c.compatibility_policy, c.normalize, coalesce(m.mode, '')
+		FROM (SELECT $1::text COLLATE "C" AS subject) s
+		LEFT JOIN sr_versions v ON v.subject = s.subject
+		LEFT JOIN sr_config c ON c.subject = s.subject
+		LEFT JOIN sr_mode m ON m.subject = s.subject
+		ORDER BY v.version`, subject)
+	return subjectOf(rows), err
 }
 
 func (s *postgresStore) config(ctx context.Context, key string) (*Config, error) {
@@ -202,10 +219,12 @@ const (
 		ORDER BY id LIMIT 1
 	)`
 	pgInsertVersion = `, next AS (
-		UPDATE sr_ids SET last = CASE WHEN $14::bigint > 0 THEN greatest(last, $14::bigint)
-			ELSE greatest(last, (SELECT coalesce(max(id), 0) FROM sr_schemas)) + 1 END
+		INSERT INTO sr_ids AS i (one, last)
+		SELECT true, CASE WHEN $14::bigint > 0 THEN $14::bigint ELSE (SELECT coalesce(max(id), 0) FROM sr_schemas) + 1 END
 		WHERE EXISTS (SELECT FROM ok) AND NOT EXISTS (SELECT FROM found)
-		RETURNING CASE WHEN $14::bigint > 0 THEN $14::bigint ELSE last END AS id
+		ON CONFLICT (one) DO UPDATE SET last = CASE WHEN $14::bigint > 0 THEN greatest(i.last, $14::bigint)
+			ELSE greatest(i.last, (SELECT coalesce(max(id), 0) FROM sr_schemas)) + 1 END
+		RETURNING CASE WHEN $14::bigint > 0 THEN $14::bigint ELSE i.last END AS id
 	), added AS (
 		INSERT INTO sr_schemas (id, guid, schema_type, schema, refs, metadata, rule_set, created_at)
 		SELECT id, $5, $6, $7, $8, $9, $10, $11 FROM next RETURNING id
@@ -226,11 +245,121 @@ const (
 	FROM cur`
 )
 
+// Registrations commit in groups: one that arrives while another group commits waits, and
+// goes with every other that waited in the next transaction. A notifying transaction holds
+// PostgreSQL's notification lock from its commit until the commit is on disk, so notifying
+// commits go one at a time on every replica (and ours also hold the write lock): a group
+// pays for one of them, however many registrations it carries. An idle registry commits each
+// at once, alone.
+
+// pendingVersion is a registration waiting for its group's commit.
+type pendingVersion struct {
+	ctx     context.Context
+	v       newVersion
+	done    chan struct{} // closed with the outcome set
+	id      int
+	current []versionRow
+	err     error
+}
+
+// Bounds on a group: how many registrations, and how long its commit may take.
+const (
+	maxGroup     = 64
+	groupTimeout = 30 * time.Second
+)
+
 func (s *postgresStore) insertVersion(ctx context.Context, v newVersion) (int, []versionRow, error) {
-	sc := v.schema
+	p := &pendingVersion{ctx: ctx, v: v, done: make(chan struct{})}
+	s.mu.Lock()
+	s.pending = append(s.pending, p)
+	if !s.committing {
+		s.committing = true
+		go s.commitPending()
+	}
+	s.mu.Unlock()
+	select {
+	case <-p.done:
+		return p.id, p.current, p.err
+	case <-ctx.Done():
+		return 0, nil, ctx.Err() // it may commit still, as after a connection lost mid-commit
+	}
+}
+
+// commitPending commits the waiting registrations, a group at a time, until none waits.
+func (s *postgresStore) commitPending() {
+	for {
+		s.mu.Lock()
+		group := s.pending
+		if len(group) > maxGroup {
+			group, s.pending = group[:maxGroup:maxGroup], slices.Clone(group[maxGroup:])
+		} else {
+			s.pending = nil
+		}
+		if len(group) == 0 {
+			s.committing = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		s.commitGroup(group)
+	}
+}
+
+// commitGroup writes the registrations of group in one transaction and tells each its outcome.
+func (s *postgresStore) commitGroup(group []*pendingVersion) {
+	var live []*pendingVersion
+	for _, p := range group {
+		if p.ctx.Err() == nil { // one whose caller gave up is not written
+			live = append(live, p)
+		} else {
+			p.err = p.ctx.Err()
+			close(p.done)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	err := s.commit(live)
+	if err != nil && len(live) > 1 && !errors.Is(err, pgdb.ErrUnavailable) {
+		// One registration failed them all: commit each alone, so that only it fails.
+		for _, p := range live {
+			p.id, p.current, p.err = 0, nil, nil
+			if err := s.commit([]*pendingVersion{p}); err != nil {
+				p.err = err
+			}
+		}
+	} else if err != nil {
+		for _, p := range live {
+			p.err = err
+		}
+	}
+	for _, p := range live {
+		close(p.done)
+	}
+}
+
+// commit writes the registrations of group in one transaction, setting each one's outcome
+// when the transaction commits.
+func (s *postgresStore) commit(group []*pendingVersion) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), groupTimeout)
+	defer cancel()
+	// One pipeline, one implicit transaction: the lock is held from its statement to the commit.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock($1)`, pgWriteLock)
+	for _, p := range group {
+		if err := p.queue(b); err != nil {
+			p.err = err
+		}
+	}
+	return pgdb.Unavailable(s.db.Pool.SendBatch(ctx, b).Close())
+}
+
+// queue adds p's statement to b; its answer fills p's outcome.
+func (p *pendingVersion) queue(b *pgx.Batch) error {
+	v, sc := p.v, p.v.schema
 	refs, metadata, ruleSet, err := encodeSchema(sc)
 	if err != nil {
-		return 0, nil, err
+		return err
 	}
 	refSubjects, refVersions := make([]string, len(sc.refs)), make([]int, len(sc.refs))
 	for i, r := range sc.refs {
@@ -241,28 +370,27 @@ func (s *postgresStore) insertVersion(ctx context.Context, v newVersion) (int, [
 	if v.id > 0 {
 		query = pgCurrentVersions + pgFoundByID + pgInsertVersion
 	}
-	// One pipeline, one implicit transaction: the lock is held from its statement to the commit.
-	b := &pgx.Batch{}
-	b.Queue(`SELECT pg_advisory_xact_lock($1)`, pgWriteLock)
-	var id *int
-	var taken bool
-	var notified int
-	var cur versionArrays
 	b.Queue(query, v.subject, expected.versions, expected.ids, expected.deleted, sc.guid, sc.typ, sc.text, refs, metadata, ruleSet, v.created,
 		refSubjects, refVersions, v.id, v.version, ReplicaChannel, v.notice).
 		QueryRow(func(row pgx.Row) error {
-			return row.Scan(&id, &taken, &notified, &cur.versions, &cur.ids, &cur.deleted, &cur.created)
+			var id *int
+			var taken bool
+			var notified int
+			var cur versionArrays
+			if err := row.Scan(&id, &taken, &notified, &cur.versions, &cur.ids, &cur.deleted, &cur.created); err != nil {
+				return err
+			}
+			switch {
+			case taken:
+				p.err = errIDTaken
+			case id == nil:
+				p.current, p.err = cur.rows(), errStale
+			default:
+				p.id = *id
+			}
+			return nil
 		})
-	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
-		return 0, nil, pgdb.Unavailable(err)
-	}
-	switch {
-	case taken:
-		return 0, nil, errIDTaken
-	case id == nil:
-		return 0, cur.rows(), errStale
-	}
-	return *id, nil, nil
+	return nil
 }
 
 // versionArrays is a subject's versions as columns.

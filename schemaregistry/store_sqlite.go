@@ -70,6 +70,17 @@ func sqliteVersions(ctx context.Context, q sqliteQuerier, subject string) ([]ver
 	return rows, err
 }
 
+func (s *sqliteStore) subject(ctx context.Context, subject string) (subjectRows, error) {
+	rows, err := sqliteList(ctx, s.db.Read, scanSubjectRow, `SELECT v.version, v.schema_id, v.deleted, v.created_at,
+			c.subject IS NOT NULL, c.compatibility, c.compatibility_policy, c.normalize, coalesce(m.mode, '')
+		FROM (SELECT ? AS subject) s
+		LEFT JOIN sr_versions v ON v.subject = s.subject
+		LEFT JOIN sr_config c ON c.subject = s.subject
+		LEFT JOIN sr_mode m ON m.subject = s.subject
+		ORDER BY v.version`, subject)
+	return subjectOf(rows), err
+}
+
 func (s *sqliteStore) config(ctx context.Context, key string) (*Config, error) {
 	cfg, err := scanConfig(s.db.Read.QueryRowContext(ctx, `SELECT compatibility, compatibility_policy, normalize FROM sr_config WHERE subject = ?`, key))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -215,7 +226,6 @@ func (s *sqliteStore) insertVersion(ctx context.Context, v newVersion) (int, []v
 // sqliteSchemaID returns the id of v's schema, storing the schema first when it is new.
 func sqliteSchemaID(ctx context.Context, tx *sql.Tx, v newVersion) (int, error) {
 	s := v.schema
-	var newID any // NULL: AUTOINCREMENT's next
 	if v.id > 0 {
 		var guid, typ string
 		err := tx.QueryRowContext(ctx, `SELECT guid, schema_type FROM sr_schemas WHERE id = ?`, v.id).Scan(&guid, &typ)
@@ -227,7 +237,6 @@ func sqliteSchemaID(ctx context.Context, tx *sql.Tx, v newVersion) (int, error) 
 		case !errors.Is(err, sql.ErrNoRows):
 			return 0, err
 		}
-		newID = v.id
 	} else {
 		var id int
 		err := tx.QueryRowContext(ctx, `SELECT id FROM sr_schemas WHERE guid = ? AND schema_type = ? ORDER BY id LIMIT 1`, s.guid, s.typ).Scan(&id)
@@ -242,13 +251,16 @@ func sqliteSchemaID(ctx context.Context, tx *sql.Tx, v newVersion) (int, error) 
 	if err != nil {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO sr_schemas (id, guid, schema_type, schema, refs, metadata, rule_set, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID, s.guid, s.typ, s.text, refs, metadata, ruleSet, v.created)
-	if err != nil {
-		return 0, err
+	// sr_ids holds the highest id ever given, so a hard-deleted one is not given again.
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO sr_ids (one, last)
+		VALUES (1, CASE WHEN ?1 > 0 THEN ?1 ELSE (SELECT coalesce(max(id), 0) FROM sr_schemas) + 1 END)
+		ON CONFLICT (one) DO UPDATE SET last = CASE WHEN ?1 > 0 THEN max(last, ?1) ELSE max(last, (SELECT coalesce(max(id), 0) FROM sr_schemas)) + 1 END
+		RETURNING CASE WHEN ?1 > 0 THEN ?1 ELSE last END`, v.id).Scan(&id); err != nil {
+		return 0, fmt.Errorf("next id: %w", err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sr_schemas (id, guid, schema_type, schema, refs, metadata, rule_set, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, s.guid, s.typ, s.text, refs, metadata, ruleSet, v.created); err != nil {
 		return 0, err
 	}
 	for _, ref := range s.refs {

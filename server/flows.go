@@ -14,9 +14,19 @@ import (
 
 // flowsResponse is the body of GET /api/flows.
 type flowsResponse struct {
-	Since time.Time      `json:"since"`
-	Until time.Time      `json:"until"`
-	Flows []tracing.Flow `json:"flows"`
+	Since time.Time `json:"since"`
+	Until time.Time `json:"until"`
+	Flows []apiFlow `json:"flows"`
+}
+
+// apiFlow is a flow over the window and, for a consumer, what its brokers report now: lag,
+// queue depth, dead letters (as in /api/health).
+type apiFlow struct {
+	tracing.Flow
+	Lag            *int64                `json:"lag,omitempty"`
+	TimeLagSeconds *float64              `json:"time_lag_seconds,omitempty"`
+	QueueDepth     *int64                `json:"queue_depth,omitempty"`
+	DeadLetters    []tracing.DeadLetters `json:"dead_letters,omitempty"`
 }
 
 // apiFlows answers GET /api/flows?since=…&until=…&service=…&channel=…: the flow graph's edges
@@ -41,7 +51,23 @@ func (s *Server) apiFlows(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, flowsResponse{Since: since.UTC(), Until: until.UTC(), Flows: flows})
+	report, err := s.svc.Ingest.Health(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	type consumerKey struct{ service, group, channel string }
+	current := map[consumerKey]tracing.ConsumerHealth{}
+	for _, h := range report.Consumers {
+		current[consumerKey{h.Service, h.ConsumerGroup, h.ChannelKey}] = h
+	}
+	out := make([]apiFlow, len(flows))
+	for i, f := range flows {
+		out[i].Flow = f
+		if h, ok := current[consumerKey{f.Service, f.ConsumerGroup, f.ChannelKey}]; ok && f.Direction == tracing.RoleConsumer.String() {
+			out[i].Lag, out[i].TimeLagSeconds, out[i].QueueDepth, out[i].DeadLetters = h.Lag, h.TimeLagSeconds, h.QueueDepth, h.DeadLetters
+		}
+	}
+	return c.JSON(http.StatusOK, flowsResponse{Since: since.UTC(), Until: until.UTC(), Flows: out})
 }
 
 // apiHealth answers GET /api/health: every consumer's status with its measures.

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/otlpmetrics"
 	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/storage"
@@ -22,7 +23,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(db *storage.DB, om *otlpmetrics.Store) *metrics {
+func newMetrics(db *storage.DB, sources brokers.Sources, om *otlpmetrics.Store) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -39,6 +40,7 @@ func newMetrics(db *storage.DB, om *otlpmetrics.Store) *metrics {
 		m.requests, m.latency,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		sourceCollector{sources},
 	)
 	if om != nil {
 		m.registry.MustRegister(otlpMetricsCollectors(om)...)
@@ -52,6 +54,32 @@ func newMetrics(db *storage.DB, om *otlpmetrics.Store) *metrics {
 		)
 	}
 	return m
+}
+
+// sourceCollector reports each polled broker's state at each scrape.
+type sourceCollector struct{ sources brokers.Sources }
+
+var (
+	sourceUp = prometheus.NewDesc("eventlens_source_up",
+		"1 when the last poll of a broker (Kafka cluster, RabbitMQ management API) worked, else 0.", []string{"kind", "name"}, nil)
+	sourceLastSuccess = prometheus.NewDesc("eventlens_source_last_success_timestamp_seconds",
+		"When a broker was last polled successfully (0: never).", []string{"kind", "name"}, nil)
+)
+
+func (sourceCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sourceUp; ch <- sourceLastSuccess }
+
+func (c sourceCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, s := range c.sources.States() {
+		up, last := 0.0, 0.0
+		if s.State == "ok" {
+			up = 1
+		}
+		if !s.LastSuccess.IsZero() {
+			last = float64(s.LastSuccess.UnixNano()) / 1e9
+		}
+		ch <- prometheus.MustNewConstMetric(sourceUp, prometheus.GaugeValue, up, s.Kind, s.Name)
+		ch <- prometheus.MustNewConstMetric(sourceLastSuccess, prometheus.GaugeValue, last, s.Kind, s.Name)
+	}
 }
 
 // poolCollectors describe the PostgreSQL connection pool, read from pgx's statistics at each

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventlens/eventlens/apikeys"
+	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/web"
 )
 
@@ -33,7 +34,7 @@ type route struct {
 
 // routeTable lists every route eventlens answers, with the role it requires.
 func (s *Server) routeTable(m *metrics) []route {
-	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Now: s.now}
+	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Brokers: s.svc.Brokers, Now: s.now}
 	cat := s.svc.Catalog
 	reg := registryAPI{reg: s.svc.Registry}
 	const r, w, a, slash = roleRead, roleWrite, roleAdmin, true
@@ -61,6 +62,7 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/owners/*", roleRead, pages.Owner, false},
 		{http.MethodGet, "/health", roleRead, pages.Health, false},
 		{http.MethodGet, "/health/table", roleRead, pages.HealthTable, false}, // htmx refreshes the table
+		{http.MethodGet, "/sources", roleRead, pages.Sources, false},
 		{http.MethodGet, "/traces/:id", roleRead, pages.Trace, false},
 		{http.MethodGet, "/schemas", roleRead, pageOrAPI(pages.Schemas, reg.listSchemas), slash},
 		// A subject is one path segment, any slash in it percent-encoded (/schemas/a%2Fb). The
@@ -159,9 +161,17 @@ func healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyz answers whether this replica can serve: its store answers. The brokers it polls are
+// listed with their state, but a broker that is down does not make eventlens unready.
 func (s *Server) readyz(c echo.Context) error {
-	if err := s.svc.DB.Ready(c.Request().Context()); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+	type answer struct {
+		Status  string          `json:"status"`
+		Reason  string          `json:"reason,omitempty"`
+		Sources []brokers.State `json:"sources,omitempty"`
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	sources := s.svc.Brokers.States()
+	if err := s.svc.DB.Ready(c.Request().Context()); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, answer{Status: "unavailable", Reason: err.Error(), Sources: sources})
+	}
+	return c.JSON(http.StatusOK, answer{Status: "ready", Sources: sources})
 }

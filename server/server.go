@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/eventlens/eventlens/apikeys"
+	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/otlpmetrics"
 	"github.com/eventlens/eventlens/schemaregistry"
@@ -59,6 +60,7 @@ type Services struct {
 	Catalog  *catalog.Catalog
 	Registry *schemaregistry.Registry
 	Ingest   *tracing.Ingester // Shutdown closes it once no request can reach it any more
+	Brokers  brokers.Sources   // the brokers polled for lag and queues; none when zero
 	Metrics  *otlpmetrics.Store
 }
 
@@ -135,7 +137,7 @@ func New(cfg Config, svc Services) (*Server, error) {
 	s.grpc = newOTLPGRPCServer(s)
 	e.HTTPErrorHandler = s.handleError
 
-	metrics := newMetrics(svc.DB, svc.Metrics)
+	metrics := newMetrics(svc.DB, svc.Brokers, svc.Metrics)
 	// Order matters: the access log handles errors into responses, so the metrics and the span
 	// around it see final statuses; it sits inside the span so it can log the trace id, and
 	// around recovery so a panic is logged as the 500 it becomes.

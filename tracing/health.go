@@ -64,6 +64,14 @@ type ConsumerHealth struct {
 	SchemaID            string      `json:"schema_id,omitempty"`
 	SchemaVersion       string      `json:"schema_version,omitempty"`
 	Estimated           bool        `json:"estimated,omitempty"` // see Flow.Estimated
+
+	// What says so: "spans", and the brokers' sources (BrokerSignal.Source).
+	Sources         []string      `json:"sources"`
+	Lag             *int64        `json:"lag,omitempty"` // messages behind, from the broker
+	TimeLagSeconds  *float64      `json:"time_lag_seconds,omitempty"`
+	QueueDepth      *int64        `json:"queue_depth,omitempty"`
+	BrokerConsumers *int          `json:"broker_consumers,omitempty"` // consumers attached, as the broker sees them
+	DeadLetters     []DeadLetters `json:"dead_letters,omitempty"`
 }
 
 // HealthReport is the health of every consumer seen within the lookback.
@@ -72,6 +80,8 @@ type HealthReport struct {
 	Window     string           `json:"window"`
 	Thresholds HealthThresholds `json:"-"`
 	Consumers  []ConsumerHealth `json:"consumers"`
+	// BrokerError says why the brokers' signals are missing from this report, if they are.
+	BrokerError string `json:"broker_error,omitempty"`
 }
 
 // Health reports each consumer's status at the current time.
@@ -106,7 +116,7 @@ func (in *Ingester) Health(ctx context.Context) (HealthReport, error) {
 			Service: f.Service, ConsumerGroup: f.ConsumerGroup, Channel: f.Channel, ChannelKey: f.ChannelKey,
 			Messages: f.Messages, ThroughputPerSecond: f.RatePerSecond, ErrorRate: f.ErrorRate,
 			ProcessingMs: f.ProcessingMs, DelayP95Ms: f.DelayP95Ms, LastSeen: time.Unix(0, m.lastSeenNs).UTC(),
-			SchemaID: m.schemaID, SchemaVersion: m.schemaVersion, Estimated: f.Estimated,
+			SchemaID: m.schemaID, SchemaVersion: m.schemaVersion, Estimated: f.Estimated, Sources: []string{"spans"},
 		}
 		channelActive := false
 		for _, other := range lastOnChannel[m.key.Channel] {
@@ -116,6 +126,14 @@ func (in *Ingester) Health(ctx context.Context) (HealthReport, error) {
 		}
 		c.Status, c.Reasons = th.status(agg, m.lastSeenNs < silentSince, channelActive)
 		report.Consumers = append(report.Consumers, c)
+	}
+	spanDeadLetters(&report, meta, sums, th.Window)
+	if in.brokers != nil {
+		signals, err := in.brokers.BrokerSignals(ctx)
+		if err != nil {
+			report.BrokerError = err.Error()
+		}
+		joinBrokers(&report, signals)
 	}
 	sortHealth(report.Consumers)
 	return report, nil

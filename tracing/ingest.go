@@ -87,6 +87,7 @@ type Ingester struct {
 	stopOnce sync.Once
 	done     chan struct{} // closed when the writer has drained the queue and exited
 	w        *writer
+	brokers  BrokerSource // nil: health from spans only
 }
 
 type request struct {

@@ -188,7 +188,11 @@ func (p *Pages) Channel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v.Graph, _, _ = buildGraph(graphInput{Flows: flows, Ops: ops, Focus: channelNodeID(name), Steps: 1})
+	report, err := p.Tracing.Health(ctx)
+	if err != nil {
+		return err
+	}
+	v.Graph, _, _ = buildGraph(graphInput{Flows: flows, Ops: ops, Focus: channelNodeID(name), Steps: 1, Health: report.Consumers})
 	v.Producers, v.Consumers = peers(name, flows, ops)
 	for _, pr := range v.Producers {
 		v.Rate += pr.Flow.RatePerSecond

@@ -85,7 +85,11 @@ func (p *Pages) Flows(c echo.Context) error {
 		}
 		return true
 	}
-	in := graphInput{Flows: flows, Ops: ops, Keep: keep}
+	report, err := p.Tracing.Health(ctx)
+	if err != nil {
+		return err
+	}
+	in := graphInput{Flows: flows, Ops: ops, Keep: keep, Health: report.Consumers}
 	if f.Service != "" {
 		in.Focus, in.Steps = serviceNodeID(f.Service), 2
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 
 	"github.com/eventlens/eventlens/catalog"
@@ -37,11 +38,14 @@ type graphInput struct {
 	// Focus is a node to draw with its neighbourhood only (Steps undirected steps), or "".
 	Focus string
 	Steps int
+	// Health, when given, adds what brokers say a consumer has left to do to its edges.
+	Health []tracing.ConsumerHealth
 }
 
 // buildGraph turns flows and documented operations into the flow graph, returning how many
 // edges it drew and how many there were.
 func buildGraph(in graphInput) (g flowgraph.Graph, shown, total int) {
+	backlogs := consumerBacklogs(in.Health)
 	byPair := map[[2]string]*edge{}
 	var edges []*edge
 	add := func(e edge) *edge {
@@ -135,13 +139,54 @@ func buildGraph(in graphInput) (g flowgraph.Graph, shown, total int) {
 		} else {
 			ge.Label = perMin(e.rate) + " · " + percent(rate(e.errors, e.messages)) + " err · p95 " + millis(e.p95)
 		}
+		if b := backlogs[[2]string{e.service, e.channel}]; b != "" && e.to == serviceNodeID(e.service) {
+			ge.Label += " · " + b
+		}
 		g.Edges = append(g.Edges, ge)
+	}
+	// A dead-letter or retry channel hangs off its source channel when both are drawn.
+	for _, id := range slices.Sorted(maps.Keys(nodes)) {
+		n := nodes[id]
+		if n.Kind != flowgraph.Channel {
+			continue
+		}
+		source, kind, ok := tracing.SatelliteOf(n.Label)
+		if _, drawn := nodes[channelNodeID(source)]; !ok || !drawn {
+			continue
+		}
+		n.Subtitle = kind + " of " + source
+		g.Edges = append(g.Edges, flowgraph.Edge{From: channelNodeID(source), To: id, Label: kind + "s", Satellite: true})
 	}
 	slices.Sort(order)
 	for _, id := range order {
 		g.Nodes = append(g.Nodes, *nodes[id])
 	}
 	return g, shown, total
+}
+
+// consumerBacklogs says, per consumer service and channel, what the brokers report it has left:
+// "lag 1.2k" (Kafka, summed over its groups) or "5 queued" (RabbitMQ).
+func consumerBacklogs(health []tracing.ConsumerHealth) map[[2]string]string {
+	lag, queued := map[[2]string]int64{}, map[[2]string]int64{}
+	for _, c := range health {
+		k := [2]string{c.Service, c.Channel.Destination}
+		if c.Lag != nil {
+			lag[k] += *c.Lag
+		}
+		if c.QueueDepth != nil {
+			queued[k] += *c.QueueDepth
+		}
+	}
+	out := map[[2]string]string{}
+	for k, n := range lag {
+		out[k] = "lag " + messages(n)
+	}
+	for k, n := range queued {
+		if out[k] == "" {
+			out[k] = messages(n) + " queued"
+		}
+	}
+	return out
 }
 
 func rate(part, whole int64) float64 {

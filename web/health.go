@@ -69,7 +69,7 @@ func (p *Pages) healthView(c echo.Context) (healthView, error) {
 		}
 		rows = append(rows, healthRow{ConsumerHealth: h})
 	}
-	v.List = readList(c, "/health", 50, false, "status", "service", "errors", "p95", "delay", "last")
+	v.List = readList(c, "/health", 50, false, "status", "service", "errors", "p95", "delay", "backlog", "last")
 	sortHealth(rows, v.List)
 	lo, hi := v.List.bounds(len(rows))
 	v.Rows = rows[lo:hi]
@@ -100,6 +100,9 @@ func sortHealth(rows []healthRow, l listState) {
 		}
 		return *r.DelayP95Ms
 	}
+	backlog := func(r healthRow) int64 {
+		return max(deref(r.Lag, -1), deref(r.QueueDepth, -1))
+	}
 	slices.SortStableFunc(rows, func(a, b healthRow) int {
 		tie := cmp.Or(strings.Compare(a.Service, b.Service), strings.Compare(a.ConsumerGroup, b.ConsumerGroup), strings.Compare(a.ChannelKey, b.ChannelKey))
 		var c int
@@ -112,6 +115,8 @@ func sortHealth(rows []healthRow, l listState) {
 			c = cmp.Compare(a.ProcessingMs.P95, b.ProcessingMs.P95)
 		case "delay":
 			c = cmp.Compare(delay(a), delay(b))
+		case "backlog":
+			c = cmp.Compare(backlog(a), backlog(b))
 		case "last":
 			c = a.LastSeen.Compare(b.LastSeen)
 		default: // status, worst first when ascending
@@ -119,6 +124,13 @@ func sortHealth(rows []healthRow, l listState) {
 		}
 		return l.order(c, tie)
 	})
+}
+
+func deref[T any](p *T, none T) T {
+	if p == nil {
+		return none
+	}
+	return *p
 }
 
 // tableURL is the fragment route with the page's own parameters, for htmx.

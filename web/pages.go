@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/tracing"
@@ -20,6 +21,7 @@ type Pages struct {
 	Catalog  *catalog.Catalog
 	Registry *schemaregistry.Registry
 	Tracing  *tracing.Ingester
+	Brokers  brokers.Sources  // the brokers polled, for the sources page
 	Now      func() time.Time // the clock for time windows; nil means time.Now
 }
 

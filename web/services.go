@@ -186,13 +186,13 @@ func (p *Pages) Service(c echo.Context) error {
 			v.Owner = &o
 		}
 	}
-	v.Graph, _, _ = buildGraph(graphInput{Flows: flows, Ops: ops, Focus: serviceNodeID(name), Steps: 2})
-	v.Produces, v.Consumes = ports(name, flows, v.Service.Operations)
-
 	report, err := p.Tracing.Health(ctx)
 	if err != nil {
 		return err
 	}
+	v.Graph, _, _ = buildGraph(graphInput{Flows: flows, Ops: ops, Focus: serviceNodeID(name), Steps: 2, Health: report.Consumers})
+	v.Produces, v.Consumes = ports(name, flows, v.Service.Operations)
+
 	v.Measured = measured(report)
 	for _, h := range report.Consumers {
 		if h.Service == name {

@@ -57,6 +57,27 @@ func perMin(perSecond float64) string {
 	}
 }
 
+// messages writes a number of messages for people: 950, 12.4k, 3.1M.
+func messages(n int64) string {
+	switch {
+	case n < 10_000:
+		return strconv.FormatInt(n, 10)
+	case n < 1_000_000:
+		return strconv.FormatFloat(float64(n)/1e3, 'f', 1, 64) + "k"
+	default:
+		return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + "M"
+	}
+}
+
+// channelOfKey is the destination in a channel key ("kafka/orders.DLT" → "orders.DLT"), which
+// the channel pages are named by.
+func channelOfKey(key string) string {
+	if _, dest, ok := strings.Cut(key, "/"); ok {
+		return dest
+	}
+	return key
+}
+
 // percent writes a rate (0.021) as "2.1%".
 func percent(r float64) string {
 	switch {

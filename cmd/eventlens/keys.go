@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -24,7 +27,7 @@ func (f dbFlag) keys(ctx context.Context) (*apikeys.Keys, func() error, error) {
 }
 
 type keysCmd struct {
-	Create keysCreateCmd `cmd:"" help:"Create an API key; its secret is printed once, on the last line."`
+	Create keysCreateCmd `cmd:"" help:"Create an API key; its secret is printed once, on the last line. With --id and --secret-file, create the key given unless it exists (for deployments)."`
 	List   keysListCmd   `cmd:"" help:"List API keys (never their secrets)."`
 	Revoke keysRevokeCmd `cmd:"" help:"Revoke an API key; a running server stops accepting it within seconds."`
 }
@@ -32,18 +35,34 @@ type keysCmd struct {
 type keysCreateCmd struct {
 	Role string `help:"What the key may do: read (pages, GET APIs), write (also register schemas, send spans, import), admin (also config, mode, deletes)." enum:"read,write,admin" required:""`
 	Name string `help:"What the key is for, e.g. ci or checkout-service." required:""`
+	// A deployment keeps the secret in its own secret store (a Kubernetes Secret) and runs this at
+	// every start, so the key must come from there and creating it twice must do nothing.
+	ID         string `name:"id" help:"With --secret-file: the key's id (elk_…), the user name for HTTP Basic." env:"EVENTLENS_KEY_ID"`
+	SecretFile string `name:"secret-file" help:"Take the secret from this file (one line, 32 to 1024 printable characters) instead of making one, and do nothing when the key exists already. Needs --id." env:"EVENTLENS_KEY_SECRET_FILE"`
 	dbFlag
 }
 
 func (c keysCreateCmd) Run(e env) error {
+	role, err := apikeys.ParseRole(c.Role)
+	if err != nil {
+		return err
+	}
+	if (c.ID == "") != (c.SecretFile == "") {
+		return errors.New("--id and --secret-file go together: the id of a key whose secret is in the file")
+	}
+	var given []byte
+	if c.SecretFile != "" {
+		if given, err = os.ReadFile(c.SecretFile); err != nil {
+			return fmt.Errorf("read the key's secret: %w", err)
+		}
+	}
 	keys, closeDB, err := c.keys(e.ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	role, err := apikeys.ParseRole(c.Role)
-	if err != nil {
-		return err
+	if c.SecretFile != "" {
+		return c.provision(e, keys, role, strings.TrimRight(string(given), "\r\n"))
 	}
 	key, secret, err := keys.Create(e.ctx, c.Name, role)
 	if err != nil {
@@ -52,6 +71,21 @@ func (c keysCreateCmd) Run(e env) error {
 	_, err = fmt.Fprintf(e.stdout, "Created API key %s (%s, role %s).\n"+
 		"Use the key id as user name and the secret as password (HTTP Basic), or the secret as a Bearer token.\n"+
 		"The secret is shown only now:\n%s\n", key.ID, key.Name, key.Role, secret)
+	return err
+}
+
+// provision creates the key named by --id with the secret from --secret-file unless it exists;
+// it never prints the secret.
+func (c keysCreateCmd) provision(e env, keys *apikeys.Keys, role apikeys.Role, secret string) error {
+	created, err := keys.Provision(e.ctx, c.ID, c.Name, role, secret)
+	if err != nil {
+		return err
+	}
+	state := "exists already; nothing to do"
+	if created {
+		state = "created with the secret from " + c.SecretFile
+	}
+	_, err = fmt.Fprintf(e.stdout, "API key %s (%s, role %s) %s.\n", c.ID, c.Name, role, state)
 	return err
 }
 

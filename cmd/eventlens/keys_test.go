@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -92,5 +93,51 @@ func TestBackupWhileServing(t *testing.T) {
 	}
 	if code, out := runBinary(t, "backup", "--db", db, copyPath); code != exitUsage || !strings.Contains(out, "exists") {
 		t.Fatalf("backup over an existing file: %d\n%s", code, out)
+	}
+}
+
+// TestKeysCreateFromSecretFile is how a deployment (the Helm chart's init containers) provisions
+// a key it keeps in a Kubernetes Secret: at every start, never printing the secret.
+func TestKeysCreateFromSecretFile(t *testing.T) {
+	dir := t.TempDir()
+	db, file := filepath.Join(dir, "eventlens.db"), filepath.Join(dir, "secret")
+	const id, secret = "elk_deploy", "a-secret-kept-in-a-kubernetes-secret-0123456789"
+	if err := os.WriteFile(file, []byte(secret+"\n"), 0o600); err != nil { // kubectl's --from-file keeps the newline
+		t.Fatal(err)
+	}
+	create := []string{"keys", "create", "--db", db, "--role", "read", "--name", "metrics", "--id", id, "--secret-file", file}
+	for i, want := range []string{"API key elk_deploy (metrics, role read) created with the secret from " + file, "API key elk_deploy (metrics, role read) exists already; nothing to do"} {
+		code, out := runBinary(t, create...)
+		if code != 0 || !strings.Contains(out, want) || strings.Contains(out, secret) {
+			t.Fatalf("run %d: %d\n%s", i+1, code, out)
+		}
+	}
+	p := startServe(t, db, "--addr", "0.0.0.0:0")
+	req, _ := http.NewRequest("GET", p.URL+"/metrics", nil)
+	req.SetBasicAuth(id, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("provisioned key on /metrics: %d, want 200", resp.StatusCode)
+	}
+
+	refused := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"id without file", []string{"--id", id}, "--id and --secret-file go together"},
+		{"file without id", []string{"--secret-file", file}, "--id and --secret-file go together"},
+		{"missing file", []string{"--id", id, "--secret-file", filepath.Join(dir, "nope")}, "read the key's secret"},
+		{"other role", []string{"--id", id, "--secret-file", file, "--role", "admin"}, "exists with role read, not admin"},
+	}
+	for _, tt := range refused {
+		args := append([]string{"keys", "create", "--db", db, "--role", "read", "--name", "metrics"}, tt.args...)
+		if code, out := runBinary(t, args...); code != exitUsage || !strings.Contains(out, tt.want) || strings.Contains(out, secret) {
+			t.Errorf("%s: %d\n%s", tt.name, code, out)
+		}
 	}
 }

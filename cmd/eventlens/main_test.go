@@ -44,10 +44,11 @@ func TestMain(m *testing.M) {
 
 // process is a running `eventlens serve`.
 type process struct {
-	URL  string
-	cmd  *exec.Cmd
-	logs *bytes.Buffer // stderr after the listening line
-	done chan error
+	URL      string
+	OTLPGRPC string // the OTLP/gRPC address it listens on, when it does
+	cmd      *exec.Cmd
+	logs     *bytes.Buffer // stderr after the listening line
+	done     chan error
 }
 
 // startServe runs `eventlens serve` on a random port with the database at db, waits until it
@@ -61,7 +62,12 @@ func startServe(t testing.TB, db string, extra ...string) *process {
 // listens.
 func startCommand(t testing.TB, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	return startCmd(t, exec.Command(binary, args...))
+}
+
+// startCmd starts cmd, an eventlens command that serves and logs JSON, and waits until it listens.
+func startCmd(t testing.TB, cmd *exec.Cmd) *process {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -70,13 +76,17 @@ func startCommand(t testing.TB, args ...string) *process {
 		t.Fatal(err)
 	}
 	p := &process{cmd: cmd, logs: &bytes.Buffer{}, done: make(chan error, 1)}
-	url := make(chan string, 1)
+	type listening struct {
+		Msg, URL string
+		OTLPGRPC string `json:"otlp_grpc"`
+	}
+	listens := make(chan listening, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			var line struct{ Msg, URL string }
+			var line listening
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "eventlens listening" {
-				url <- line.URL
+				listens <- line
 				continue
 			}
 			p.logs.Write(append(sc.Bytes(), '\n'))
@@ -85,7 +95,8 @@ func startCommand(t testing.TB, args ...string) *process {
 	}()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	select {
-	case p.URL = <-url:
+	case l := <-listens:
+		p.URL, p.OTLPGRPC = l.URL, l.OTLPGRPC
 		return p
 	case err := <-p.done:
 		t.Fatalf("eventlens serve exited before listening (%v):\n%s", err, p.logs)

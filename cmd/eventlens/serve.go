@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/gommon/bytes"
 
 	"github.com/eventlens/eventlens/apikeys"
+	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/demo"
 	"github.com/eventlens/eventlens/otlpmetrics"
@@ -154,6 +155,8 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	if err != nil || maxAttrs <= 0 || maxAttrs > 1<<30 {
 		return errors.Join(fmt.Errorf("span attribute limit %q: want a size such as 16K or 64K", s.OTLPMaxAttrs), ingest.Close(context.WithoutCancel(e.ctx)))
 	}
+	sources := brokers.Sources{Kafka: lag.Monitor, RabbitMQ: rabbit}
+	ingest.SetBrokers(sources)
 	cat := catalog.New(store, registry)
 	cat.SetFlows(ingest)
 	metrics := otlpmetrics.New(store, otlpmetrics.Config{MaxSeries: s.MetricsMaxSeries, MaxSeriesPerSource: s.MetricsMaxSeriesPerSource,
@@ -164,7 +167,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 			OTLP: server.OTLPConfig{MaxBody: s.OTLPMaxBody, MaxInflight: s.OTLPMaxInflight,
 				Limits:       tracing.DecodeLimits{MaxSpans: s.OTLPMaxSpans, MaxAttributeBytes: int(maxAttrs)},
 				MetricLimits: otlpmetrics.DecodeLimits{MaxPoints: s.OTLPMaxPoints}}},
-		server.Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Metrics: metrics},
+		server.Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Brokers: sources, Metrics: metrics},
 	)
 	if err != nil {
 		return errors.Join(err, ingest.Close(context.WithoutCancel(e.ctx)))

@@ -74,6 +74,8 @@ type Edge struct {
 	Health   Health
 	// Documented marks a flow the catalog describes but traces have not shown; it is drawn dashed.
 	Documented bool
+	// Satellite ties a channel to its dead-letter or retry channel, drawn dotted beside it.
+	Satellite bool
 }
 
 // Options change how a graph is drawn.

@@ -90,13 +90,10 @@ func (e PlacedEdge) title() string {
 	return t
 }
 
-// class is the edge's CSS class: its health, and fg-documented for a flow only documented.
+// class is the edge's CSS class: its health, fg-documented for a flow only documented,
+// fg-satellite for a channel's tie to its dead-letter or retry channel.
 func (e PlacedEdge) class() string {
-	c := "fg-edge " + e.Health.class()
-	if e.Documented {
-		c += " fg-documented"
-	}
-	return c
+	return "fg-edge " + e.Health.class() + e.labelExtra()
 }
 
 func (e PlacedEdge) lineX() string { return num(e.LabelBox.X + e.LabelBox.W/2) }
@@ -125,8 +122,11 @@ func title(o Options) string {
 }
 
 func (e PlacedEdge) labelExtra() string {
-	if e.Documented {
+	switch {
+	case e.Documented:
 		return " fg-documented"
+	case e.Satellite:
+		return " fg-satellite"
 	}
 	return ""
 }

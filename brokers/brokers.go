@@ -1,0 +1,165 @@
+// Package brokers turns what the brokers tell (Kafka consumer-group lag, RabbitMQ queues and
+// their dead letters) into consumer health's terms, and says how each broker is doing as a
+// source. It holds no state: it reads the monitors' last polls.
+package brokers
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/eventlens/eventlens/kafkalag"
+	"github.com/eventlens/eventlens/rabbitmq"
+	"github.com/eventlens/eventlens/tracing"
+)
+
+// Sources are the brokers eventlens polls; either may be nil.
+type Sources struct {
+	Kafka    *kafkalag.Monitor
+	RabbitMQ *rabbitmq.Monitor
+	Now      func() time.Time // the clock; nil is time.Now
+}
+
+// BrokerSignals is tracing.BrokerSource: one signal per consumer group and topic, and per
+// RabbitMQ queue and the exchange that feeds it.
+func (s Sources) BrokerSignals(context.Context) ([]tracing.BrokerSignal, error) {
+	signals := kafkaSignals(s.Kafka.Groups())
+	if s.RabbitMQ != nil {
+		now := time.Now
+		if s.Now != nil {
+			now = s.Now
+		}
+		for _, b := range s.RabbitMQ.Snapshot().Brokers {
+			signals = append(signals, rabbitSignals(b, now())...)
+		}
+	}
+	return signals, nil
+}
+
+// kafkaSignals reads Burrow's verdicts: WARN (lag grows over the whole window) degrades a
+// consumer; ERR, STOP, STALL and REWIND fail it.
+func kafkaSignals(groups []kafkalag.GroupStatus) []tracing.BrokerSignal {
+	var out []tracing.BrokerSignal
+	for _, g := range groups {
+		members := g.Members
+		for _, t := range g.Topics {
+			sig := tracing.BrokerSignal{
+				Source: "kafka", Channel: tracing.Channel{System: "kafka", Destination: t.Topic}, Group: g.Group,
+				Lag: ptr(t.Lag), Consumers: &members,
+			}
+			if t.TimeLag > 0 {
+				sig.TimeLag = ptr(t.TimeLag)
+			}
+			worst := kafkalag.StatusOK
+			for _, p := range g.Partitions {
+				if p.Topic == t.Topic && burrowRank(p.Status) > burrowRank(worst) {
+					worst = p.Status
+					sig.Reasons = []string{p.Reason}
+				}
+			}
+			switch worst {
+			case kafkalag.StatusOK:
+				sig.Reasons = nil
+			case kafkalag.StatusWarn:
+				sig.Status = tracing.StatusDegraded
+			default:
+				sig.Status = tracing.StatusFailing
+			}
+			out = append(out, sig)
+		}
+	}
+	return out
+}
+
+func burrowRank(s kafkalag.Status) int {
+	switch s {
+	case kafkalag.StatusOK:
+		return 0
+	case kafkalag.StatusWarn:
+		return 1
+	default:
+		return 2
+	}
+}
+
+// rabbitSignals gives a signal for each queue a consumer reads (dead-letter queues are the
+// satellites of their sources, not consumers), under each exchange bound to it, or under the
+// default exchange's channel (the queue's name) when none is.
+func rabbitSignals(b rabbitmq.Broker, now time.Time) []tracing.BrokerSignal {
+	var out []tracing.BrokerSignal
+	for _, q := range b.Queues {
+		if len(q.DeadLetterOf) > 0 {
+			continue
+		}
+		base := tracing.BrokerSignal{Source: "rabbitmq", Group: q.Name, QueueDepth: ptr(q.Depth()), Consumers: ptr(q.Consumers)}
+		if !q.OldestMessageAt.IsZero() {
+			base.TimeLag = ptr(now.Sub(q.OldestMessageAt))
+		}
+		if q.Consumers == 0 && q.Depth() > 0 {
+			base.Status = tracing.StatusDegraded
+			base.Reasons = append(base.Reasons, fmt.Sprintf("no consumer attached to queue %s while %d messages wait", q.Name, q.Depth()))
+		}
+		for _, dlq := range b.DeadLetterQueuesOf(q.VHost, q.Name) {
+			d := tracing.DeadLetters{ChannelKey: "rabbitmq/" + dlq.Name, Kind: tracing.SatelliteDeadLetter, Depth: ptr(dlq.Depth()),
+				PerMinute: 60 * dlq.Rates.Inflow, Source: "rabbitmq"}
+			if !dlq.OldestMessageAt.IsZero() {
+				d.OldestAgeSeconds = ptr(now.Sub(dlq.OldestMessageAt).Seconds())
+			}
+			base.DeadLetters = append(base.DeadLetters, d)
+			if dlq.Rates.Inflow > 0 {
+				base.Status = cmp.Or(base.Status, tracing.StatusDegraded)
+				base.Reasons = append(base.Reasons, fmt.Sprintf("dead letters reach %s at %.1f/min (%d waiting)", dlq.Name, d.PerMinute, dlq.Depth()))
+			}
+		}
+		exchanges := boundExchanges(b, q)
+		if len(exchanges) == 0 {
+			exchanges = []string{q.Name} // the default exchange's channel is the queue's name
+		}
+		for _, x := range exchanges {
+			sig := base
+			sig.Channel = tracing.Channel{System: "rabbitmq", Destination: x}
+			out = append(out, sig)
+		}
+	}
+	return out
+}
+
+// boundExchanges are the exchanges (not the default one) with a binding to the queue, sorted.
+func boundExchanges(b rabbitmq.Broker, q rabbitmq.Queue) []string {
+	var out []string
+	for _, bd := range b.Bindings {
+		if bd.VHost == q.VHost && bd.DestinationType == "queue" && bd.Destination == q.Name && bd.Source != "" && !slices.Contains(out, bd.Source) {
+			out = append(out, bd.Source)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// State is how one broker is doing as a source: what /readyz's detail, /metrics and the sources
+// page show.
+type State struct {
+	Kind        string    `json:"kind"` // "kafka" or "rabbitmq"
+	Name        string    `json:"name"` // the cluster's name, or the management URL without its password
+	State       string    `json:"state"`
+	LastError   string    `json:"last_error,omitempty"`
+	LastSuccess time.Time `json:"last_success"`
+}
+
+// States lists every configured broker's state, Kafka clusters first.
+func (s Sources) States() []State {
+	var out []State
+	for _, c := range s.Kafka.Clusters() {
+		out = append(out, State{Kind: "kafka", Name: c.Name, State: string(c.State), LastError: c.LastError, LastSuccess: c.LastSuccess})
+	}
+	if s.RabbitMQ != nil {
+		for _, b := range s.RabbitMQ.Snapshot().Brokers {
+			out = append(out, State{Kind: "rabbitmq", Name: b.URL, State: string(b.State), LastError: b.LastError, LastSuccess: b.LastSuccess})
+		}
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
