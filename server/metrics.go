@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/eventlens/eventlens/brokers"
+	"github.com/eventlens/eventlens/otlpmetrics"
 	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/storage"
 )
@@ -22,7 +23,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(db *storage.DB, sources brokers.Sources) *metrics {
+func newMetrics(db *storage.DB, sources brokers.Sources, om *otlpmetrics.Store) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -41,6 +42,9 @@ func newMetrics(db *storage.DB, sources brokers.Sources) *metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		sourceCollector{sources},
 	)
+	if om != nil {
+		m.registry.MustRegister(otlpMetricsCollectors(om)...)
+	}
 	if db.Postgres != nil {
 		m.registry.MustRegister(poolCollectors(db.Postgres)...)
 	} else {
@@ -97,6 +101,23 @@ func poolCollectors(db *pgdb.DB) []prometheus.Collector {
 		counter("empty_acquires_total", "Acquires that had to wait for a connection.", func() float64 { return float64(stat().EmptyAcquireCount()) }),
 		counter("acquire_wait_seconds_total", "Time spent waiting for a connection.", func() float64 { return stat().AcquireDuration().Seconds() }),
 		counter("new_connections_total", "Connections opened.", func() float64 { return float64(stat().NewConnsCount()) }),
+	}
+}
+
+// otlpMetricsCollectors tell what OTLP metrics ingest did with the points it received, read
+// from the store's counters at each scrape: what the series cap dropped shows here.
+func otlpMetricsCollectors(om *otlpmetrics.Store) []prometheus.Collector {
+	points := func(outcome, help string, f func(otlpmetrics.Stats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventlens_otlp_metric_points_total", Help: help,
+			ConstLabels: prometheus.Labels{"outcome": outcome}}, func() float64 { return float64(f(om.Stats())) })
+	}
+	return []prometheus.Collector{
+		points("stored", "OTLP metric data points received, by what became of them.", func(s otlpmetrics.Stats) int64 { return s.Stored }),
+		points("ignored", "OTLP metric data points received, by what became of them.", func(s otlpmetrics.Stats) int64 { return s.Ignored }),
+		points("rejected", "OTLP metric data points received, by what became of them.", func(s otlpmetrics.Stats) int64 { return s.Rejected }),
+		points("dropped_by_cap", "OTLP metric data points received, by what became of them.", func(s otlpmetrics.Stats) int64 { return s.Dropped }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "eventlens_otlp_metric_series", Help: "Metric series stored, as this replica last read them."},
+			func() float64 { return float64(om.Stats().Series) }),
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc/codes"
@@ -21,11 +23,13 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/eventlens/eventlens/otlpmetrics"
 	"github.com/eventlens/eventlens/tracing"
 )
 
-// OTLP/HTTP trace ingest (POST /v1/traces), answering as the OTLP specification says: 200 with an
-// ExportTraceServiceResponse in the request's encoding (with partial_success for refused spans),
+// OTLP/HTTP ingest (POST /v1/traces, POST /v1/metrics), answering as the OTLP specification
+// says: 200 with an Export{Trace,Metrics}ServiceResponse in the request's encoding (with
+// partial_success for refused spans or data points),
 // 400 with a google.rpc.Status for a malformed body, 413 over the size limit, 415 for other
 // content types or encodings, and 429/503 with Retry-After when ingest is saturated. OTLP clients
 // read these bodies, so this handler writes its own answers instead of the Confluent-style errors.
@@ -56,59 +60,150 @@ type otlpError struct {
 	retryAfter bool
 }
 
-func (s *Server) otlpTraces(c echo.Context) error {
-	req := c.Request()
-	enc, ok := otlpEncodingOf(req.Header.Get(echo.HeaderContentType))
-	if !ok {
-		return s.writeOTLPError(c, enc, otlpError{status: http.StatusUnsupportedMediaType, code: codes.InvalidArgument,
-			message: fmt.Sprintf("unsupported content type %q: send %s or %s", req.Header.Get(echo.HeaderContentType), contentTypeProtobuf, contentTypeJSON)})
+// otlpResponse is an Export{Trace,Metrics}ServiceResponse, written in the request's encoding.
+type otlpResponse interface {
+	MarshalProto() ([]byte, error)
+	MarshalJSON() ([]byte, error)
+}
+
+// otlpExport decodes one OTLP/HTTP body of its signal (traces, metrics) and ingests it.
+type otlpExport func(ctx context.Context, enc otlpEncoding, body []byte) (otlpResponse, *otlpError)
+
+// otlpHTTP serves one OTLP/HTTP signal with what every signal shares: content types, gzip, the
+// body limit, the decoding slots, and OTLP's answers.
+func (s *Server) otlpHTTP(export otlpExport) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		enc, ok := otlpEncodingOf(req.Header.Get(echo.HeaderContentType))
+		if !ok {
+			return s.writeOTLPError(c, enc, otlpError{status: http.StatusUnsupportedMediaType, code: codes.InvalidArgument,
+				message: fmt.Sprintf("unsupported content type %q: send %s or %s", req.Header.Get(echo.HeaderContentType), contentTypeProtobuf, contentTypeJSON)})
+		}
+		// Bound the memory taken by bodies being decoded: wait a little for a slot, then ask the
+		// client to come back.
+		select {
+		case s.otlp.slots <- struct{}{}:
+			defer func() { <-s.otlp.slots }()
+		case <-time.After(s.otlp.slotWait):
+			return s.writeOTLPError(c, enc, otlpError{status: http.StatusServiceUnavailable, code: codes.Unavailable,
+				message: "too many OTLP requests being decoded; retry later", retryAfter: true})
+		case <-req.Context().Done():
+			return nil
+		}
+		body, oerr := s.readOTLPBody(req)
+		if oerr != nil {
+			return s.writeOTLPError(c, enc, *oerr)
+		}
+		resp, oerr := export(req.Context(), enc, body)
+		if oerr != nil {
+			return s.writeOTLPError(c, enc, *oerr)
+		}
+		var out []byte
+		var err error
+		if enc == encodingJSON {
+			out, err = resp.MarshalJSON()
+		} else {
+			out, err = resp.MarshalProto()
+		}
+		if err != nil {
+			return fmt.Errorf("encode OTLP response: %w", err)
+		}
+		return c.Blob(http.StatusOK, enc.contentType(), out)
 	}
-	// Bound the memory taken by bodies being decoded: wait a little for a slot, then ask the
-	// client to come back.
-	select {
-	case s.otlp.slots <- struct{}{}:
-		defer func() { <-s.otlp.slots }()
-	case <-time.After(s.otlp.slotWait):
-		return s.writeOTLPError(c, enc, otlpError{status: http.StatusServiceUnavailable, code: codes.Unavailable,
-			message: "too many OTLP requests being decoded; retry later", retryAfter: true})
-	case <-req.Context().Done():
-		return nil
-	}
-	body, oerr := s.readOTLPBody(req)
-	if oerr != nil {
-		return s.writeOTLPError(c, enc, *oerr)
-	}
-	td, err := decodeOTLP(enc, body)
+}
+
+func malformed(enc otlpEncoding, err error) *otlpError {
+	return &otlpError{status: http.StatusBadRequest, code: codes.InvalidArgument, message: fmt.Sprintf("malformed OTLP %s body: %v", enc.name(), err)}
+}
+
+// tooLarge answers a request whose decoded content is over a limit.
+func tooLarge(err error) *otlpError {
+	return &otlpError{status: http.StatusRequestEntityTooLarge, code: codes.InvalidArgument, message: err.Error()}
+}
+
+func (s *Server) exportTracesHTTP(ctx context.Context, enc otlpEncoding, body []byte) (otlpResponse, *otlpError) {
+	td, err := decodeTraces(enc, body)
 	if err != nil {
-		return s.writeOTLPError(c, enc, otlpError{status: http.StatusBadRequest, code: codes.InvalidArgument,
-			message: fmt.Sprintf("malformed OTLP %s body: %v", enc.name(), err)})
+		return nil, malformed(enc, err)
 	}
+	return s.exportTraces(ctx, td)
+}
+
+// decodeTraces and decodeMetrics read an OTLP/HTTP body. pdata's JSON decoder reads OTLP/JSON
+// as the spec defines it (hex ids, string int64s), which protojson does not.
+func decodeTraces(enc otlpEncoding, body []byte) (ptrace.Traces, error) {
+	if enc == encodingJSON {
+		var u ptrace.JSONUnmarshaler
+		return u.UnmarshalTraces(body)
+	}
+	req := ptraceotlp.NewExportRequest()
+	if err := req.UnmarshalProto(body); err != nil {
+		return ptrace.Traces{}, err
+	}
+	return req.Traces(), nil
+}
+
+func decodeMetrics(enc otlpEncoding, body []byte) (pmetric.Metrics, error) {
+	if enc == encodingJSON {
+		var u pmetric.JSONUnmarshaler
+		return u.UnmarshalMetrics(body)
+	}
+	req := pmetricotlp.NewExportRequest()
+	if err := req.UnmarshalProto(body); err != nil {
+		return pmetric.Metrics{}, err
+	}
+	return req.Metrics(), nil
+}
+
+// exportTraces ingests one export of spans, from OTLP/HTTP or OTLP/gRPC.
+func (s *Server) exportTraces(ctx context.Context, td ptrace.Traces) (ptraceotlp.ExportResponse, *otlpError) {
+	resp := ptraceotlp.NewExportResponse()
 	decoded, err := tracing.FromTraces(td, s.otlp.limits)
 	if err != nil {
-		return s.writeOTLPError(c, enc, otlpError{status: http.StatusRequestEntityTooLarge, code: codes.InvalidArgument, message: err.Error()})
+		return resp, tooLarge(err)
 	}
-	if err := s.svc.Ingest.Ingest(req.Context(), decoded.Spans); err != nil {
-		oe := otlpIngestError(err)
-		if oe.status >= 500 && !errors.Is(err, tracing.ErrClosed) {
-			s.log.ErrorContext(req.Context(), "OTLP ingest failed", "error", err)
-		}
-		return s.writeOTLPError(c, enc, oe)
+	if err := s.svc.Ingest.Ingest(ctx, decoded.Spans); err != nil {
+		return resp, s.otlpIngestError(ctx, "spans", err)
 	}
-	resp := ptraceotlp.NewExportResponse()
 	if decoded.Rejected > 0 {
 		resp.PartialSuccess().SetRejectedSpans(int64(decoded.Rejected))
 		resp.PartialSuccess().SetErrorMessage(decoded.RejectionMessage())
 	}
-	var out []byte
-	if enc == encodingJSON {
-		out, err = resp.MarshalJSON()
-	} else {
-		out, err = resp.MarshalProto()
-	}
+	return resp, nil
+}
+
+func (s *Server) exportMetricsHTTP(ctx context.Context, enc otlpEncoding, body []byte) (otlpResponse, *otlpError) {
+	md, err := decodeMetrics(enc, body)
 	if err != nil {
-		return fmt.Errorf("encode OTLP response: %w", err)
+		return nil, malformed(enc, err)
 	}
-	return c.Blob(http.StatusOK, enc.contentType(), out)
+	return s.exportMetrics(ctx, md)
+}
+
+// exportMetrics ingests one export of metrics, from OTLP/HTTP or OTLP/gRPC. Points eventlens
+// does not read are accepted and counted; malformed points and new series over the cap are
+// refused as a partial success.
+func (s *Server) exportMetrics(ctx context.Context, md pmetric.Metrics) (pmetricotlp.ExportResponse, *otlpError) {
+	resp := pmetricotlp.NewExportResponse()
+	decoded, err := otlpmetrics.FromMetrics(md, s.otlp.metricLimits)
+	if err != nil {
+		return resp, tooLarge(err)
+	}
+	res, err := s.svc.Metrics.Ingest(ctx, decoded)
+	if err != nil {
+		return resp, s.otlpIngestError(ctx, "data points", err)
+	}
+	if rejected := decoded.Rejected + res.Dropped; rejected > 0 {
+		var why []string
+		for _, m := range []string{decoded.RejectionMessage(), res.Message} {
+			if m != "" {
+				why = append(why, m)
+			}
+		}
+		resp.PartialSuccess().SetRejectedDataPoints(int64(rejected))
+		resp.PartialSuccess().SetErrorMessage(strings.Join(why, "; "))
+	}
+	return resp, nil
 }
 
 func (e otlpEncoding) name() string {
@@ -170,31 +265,19 @@ func (s *Server) readOTLPBody(req *http.Request) ([]byte, *otlpError) {
 	return buf.Bytes(), nil
 }
 
-func decodeOTLP(enc otlpEncoding, body []byte) (ptrace.Traces, error) {
-	if enc == encodingJSON {
-		// pdata's JSON decoder reads OTLP/JSON as the spec defines it (hex ids, string int64s),
-		// which protojson does not.
-		var u ptrace.JSONUnmarshaler
-		return u.UnmarshalTraces(body)
-	}
-	req := ptraceotlp.NewExportRequest()
-	if err := req.UnmarshalProto(body); err != nil {
-		return ptrace.Traces{}, err
-	}
-	return req.Traces(), nil
-}
-
-// otlpIngestError maps an ingest error to OTLP's retryable answers.
-func otlpIngestError(err error) otlpError {
+// otlpIngestError maps an ingest error to OTLP's retryable answers, and logs the ones that
+// are eventlens' problem; what is the name of what could not be stored.
+func (s *Server) otlpIngestError(ctx context.Context, what string, err error) *otlpError {
 	switch {
-	case errors.Is(err, tracing.ErrQueueFull):
-		return otlpError{status: http.StatusTooManyRequests, code: codes.ResourceExhausted, message: "ingest queue is full; retry later", retryAfter: true}
+	case errors.Is(err, tracing.ErrQueueFull), errors.Is(err, otlpmetrics.ErrBusy):
+		return &otlpError{status: http.StatusTooManyRequests, code: codes.ResourceExhausted, message: "ingest queue is full; retry later", retryAfter: true}
 	case errors.Is(err, tracing.ErrClosed):
-		return otlpError{status: http.StatusServiceUnavailable, code: codes.Unavailable, message: "eventlens is shutting down; retry later", retryAfter: true}
+		return &otlpError{status: http.StatusServiceUnavailable, code: codes.Unavailable, message: "eventlens is shutting down; retry later", retryAfter: true}
 	case errors.Is(err, context.Canceled):
-		return otlpError{status: 499, code: codes.Canceled, message: "client went away"}
+		return &otlpError{status: 499, code: codes.Canceled, message: "client went away"}
 	}
-	return otlpError{status: http.StatusServiceUnavailable, code: codes.Unavailable, message: "spans could not be stored; retry later", retryAfter: true}
+	s.log.ErrorContext(ctx, "OTLP ingest failed", "what", what, "error", err)
+	return &otlpError{status: http.StatusServiceUnavailable, code: codes.Unavailable, message: what + " could not be stored; retry later", retryAfter: true}
 }
 
 // writeOTLPError answers with a google.rpc.Status body in the request's encoding.

@@ -77,7 +77,7 @@ func FuzzOTLPBody(f *testing.F) {
 		if len(got) > limit {
 			t.Fatalf("%d bytes read, over the limit of %d", len(got), limit)
 		}
-		td, err := decodeOTLP(enc, got)
+		td, err := decodeTraces(enc, got)
 		if err != nil {
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -15,45 +16,49 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/eventlens/eventlens/apikeys"
-	"github.com/eventlens/eventlens/tracing"
 )
 
-// otlpGRPC is the OTLP/gRPC trace service, on its own port.
-type otlpGRPC struct {
+// otlpTracesGRPC and otlpMetricsGRPC are the OTLP/gRPC services, on their own port; they
+// ingest as OTLP/HTTP does.
+type otlpTracesGRPC struct {
 	ptraceotlp.UnimplementedGRPCServer
 	s *Server
 }
 
-func (g *otlpGRPC) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
-	resp := ptraceotlp.NewExportResponse()
-	decoded, err := tracing.FromTraces(req.Traces(), g.s.otlp.limits)
-	if err != nil {
-		return resp, status.Error(codes.InvalidArgument, err.Error())
+func (g *otlpTracesGRPC) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
+	resp, oerr := g.s.exportTraces(ctx, req.Traces())
+	return resp, g.s.grpcError(oerr)
+}
+
+type otlpMetricsGRPC struct {
+	pmetricotlp.UnimplementedGRPCServer
+	s *Server
+}
+
+func (g *otlpMetricsGRPC) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+	resp, oerr := g.s.exportMetrics(ctx, req.Metrics())
+	return resp, g.s.grpcError(oerr)
+}
+
+// grpcError is an OTLP answer as a gRPC status; retryable ones carry RetryInfo, without which
+// RESOURCE_EXHAUSTED is not retried, says the OTLP spec.
+func (s *Server) grpcError(e *otlpError) error {
+	if e == nil {
+		return nil
 	}
-	if err := g.s.svc.Ingest.Ingest(ctx, decoded.Spans); err != nil {
-		e := otlpIngestError(err)
-		st := status.New(e.code, e.message)
-		if e.retryAfter {
-			// RESOURCE_EXHAUSTED is retryable only with RetryInfo, says the OTLP spec.
-			if withInfo, derr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(g.s.otlp.retryAfter)}); derr == nil {
-				st = withInfo
-			}
+	st := status.New(e.code, e.message)
+	if e.retryAfter {
+		if withInfo, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(s.otlp.retryAfter)}); err == nil {
+			st = withInfo
 		}
-		if e.status >= 500 && !errors.Is(err, tracing.ErrClosed) {
-			g.s.log.ErrorContext(ctx, "OTLP/gRPC ingest failed", "error", err)
-		}
-		return resp, st.Err()
 	}
-	if decoded.Rejected > 0 {
-		resp.PartialSuccess().SetRejectedSpans(int64(decoded.Rejected))
-		resp.PartialSuccess().SetErrorMessage(decoded.RejectionMessage())
-	}
-	return resp, nil
+	return st.Err()
 }
 
 func newOTLPGRPCServer(s *Server) *grpc.Server {
 	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(s.otlp.maxBody)), grpc.ChainUnaryInterceptor(s.authorizeGRPC(apikeys.RoleWrite)))
-	ptraceotlp.RegisterGRPCServer(gs, &otlpGRPC{s: s})
+	ptraceotlp.RegisterGRPCServer(gs, &otlpTracesGRPC{s: s})
+	pmetricotlp.RegisterGRPCServer(gs, &otlpMetricsGRPC{s: s})
 	return gs
 }
 
@@ -98,7 +103,7 @@ func (s *Server) authorizeGRPC(need apikeys.Role) grpc.UnaryServerInterceptor {
 			return nil, status.Error(codes.Unavailable, "API keys could not be read; retry later")
 		}
 		if key.Role < need {
-			return nil, status.Errorf(codes.PermissionDenied, "this API key's role (%s) does not allow sending spans: it needs %s", key.Role, need)
+			return nil, status.Errorf(codes.PermissionDenied, "this API key's role (%s) does not allow OTLP exports: it needs %s", key.Role, need)
 		}
 		if err := s.limitGRPCWrite("key:" + key.ID); err != nil {
 			return nil, err

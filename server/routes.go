@@ -18,8 +18,11 @@ const (
 	roleAdmin = apikeys.RoleAdmin
 )
 
-// otlpTracesPath is OTLP/HTTP's trace endpoint.
-const otlpTracesPath = "/v1/traces"
+// OTLP/HTTP's trace and metrics endpoints.
+const (
+	otlpTracesPath  = "/v1/traces"
+	otlpMetricsPath = "/v1/metrics"
+)
 
 // route is one line of the table below.
 type route struct {
@@ -69,8 +72,9 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/search", roleRead, pages.Search, false},
 		{http.MethodGet, "/drift", roleRead, pages.Drift, false},
 
-		// Trace ingest and flows (server/otlp.go, server/flows.go).
-		{http.MethodPost, otlpTracesPath, roleWrite, s.otlpTraces, false},
+		// OTLP ingest (server/otlp.go) and flows (server/flows.go).
+		{http.MethodPost, otlpTracesPath, roleWrite, s.otlpHTTP(s.exportTracesHTTP), false},
+		{http.MethodPost, otlpMetricsPath, roleWrite, s.otlpHTTP(s.exportMetricsHTTP), false},
 		{http.MethodGet, "/api/flows", roleRead, s.apiFlows, false},
 		{http.MethodGet, "/api/health", roleRead, s.apiHealth, false},
 

@@ -23,6 +23,7 @@ import (
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/otlpmetrics"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/tracing"
@@ -47,6 +48,9 @@ type OTLPConfig struct {
 	SlotWait    time.Duration // how long a request waits for a decoding slot (2s)
 	RetryAfter  time.Duration // what Retry-After (and gRPC RetryInfo) asks saturated clients to wait (1s)
 	Limits      tracing.DecodeLimits
+	// MetricLimits bound one metrics export; its points become series in Services.Metrics,
+	// which caps them.
+	MetricLimits otlpmetrics.DecodeLimits
 }
 
 // Services are the domain services behind the routes.
@@ -57,6 +61,7 @@ type Services struct {
 	Registry *schemaregistry.Registry
 	Ingest   *tracing.Ingester // Shutdown closes it once no request can reach it any more
 	Brokers  brokers.Sources   // the brokers polled for lag and queues; none when zero
+	Metrics  *otlpmetrics.Store
 }
 
 // Server serves the console, the APIs, OTLP/HTTP and the probes on one port, and OTLP/gRPC on
@@ -75,11 +80,12 @@ type Server struct {
 
 // otlpSettings is OTLPConfig resolved.
 type otlpSettings struct {
-	maxBody    int64
-	slots      chan struct{}
-	slotWait   time.Duration
-	retryAfter time.Duration
-	limits     tracing.DecodeLimits
+	maxBody      int64
+	slots        chan struct{}
+	slotWait     time.Duration
+	retryAfter   time.Duration
+	limits       tracing.DecodeLimits
+	metricLimits otlpmetrics.DecodeLimits
 }
 
 func newOTLPSettings(c OTLPConfig) (otlpSettings, error) {
@@ -99,7 +105,8 @@ func newOTLPSettings(c OTLPConfig) (otlpSettings, error) {
 	if c.RetryAfter < time.Second {
 		c.RetryAfter = time.Second
 	}
-	return otlpSettings{maxBody: maxBody, slots: make(chan struct{}, c.MaxInflight), slotWait: c.SlotWait, retryAfter: c.RetryAfter, limits: c.Limits}, nil
+	return otlpSettings{maxBody: maxBody, slots: make(chan struct{}, c.MaxInflight), slotWait: c.SlotWait, retryAfter: c.RetryAfter,
+		limits: c.Limits, metricLimits: c.MetricLimits}, nil
 }
 
 // New builds the server with its middleware and routes.
@@ -130,7 +137,7 @@ func New(cfg Config, svc Services) (*Server, error) {
 	s.grpc = newOTLPGRPCServer(s)
 	e.HTTPErrorHandler = s.handleError
 
-	metrics := newMetrics(svc.DB, svc.Brokers)
+	metrics := newMetrics(svc.DB, svc.Brokers, svc.Metrics)
 	// Order matters: the access log handles errors into responses, so the metrics and the span
 	// around it see final statuses; it sits inside the span so it can log the trace id, and
 	// around recovery so a panic is logged as the 500 it becomes.
@@ -168,7 +175,7 @@ func bodyLimit(limit string) (mw echo.MiddlewareFunc, err error) {
 	}()
 	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit:   limit,
-		Skipper: func(c echo.Context) bool { return c.Path() == otlpTracesPath },
+		Skipper: func(c echo.Context) bool { return c.Path() == otlpTracesPath || c.Path() == otlpMetricsPath },
 	}), nil
 }
 
@@ -198,7 +205,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // quietPaths are machine traffic that arrives every few seconds (OTLP exports from every
 // instrumented process, probes, scrapes): when it succeeds it logs at debug level, or it would
 // drown everything else.
-var quietPaths = map[string]bool{otlpTracesPath: true, "/healthz": true, "/readyz": true, "/metrics": true}
+var quietPaths = map[string]bool{otlpTracesPath: true, otlpMetricsPath: true, "/healthz": true, "/readyz": true, "/metrics": true}
 
 // accessLog writes one structured line per request.
 func (s *Server) accessLog() echo.MiddlewareFunc {

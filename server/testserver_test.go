@@ -14,6 +14,7 @@ import (
 
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/otlpmetrics"
 	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/storage"
@@ -28,6 +29,7 @@ type testServer struct {
 	GRPCAddr string // OTLP/gRPC
 	DB       *storage.DB
 	Ingest   *tracing.Ingester
+	Metrics  *otlpmetrics.Store
 	srv      *Server
 }
 
@@ -46,6 +48,12 @@ func startServerWith(t testing.TB, ic tracing.Config, opts ...func(*Config)) *te
 
 // startServerOn is startServerWith on the given store rather than on storagetest.Default's.
 func startServerOn(t testing.TB, store *storage.DB, ic tracing.Config, opts ...func(*Config)) *testServer {
+	t.Helper()
+	return startServerMetrics(t, store, ic, otlpmetrics.Config{}, opts...)
+}
+
+// startServerMetrics is startServerOn with OTLP metrics configured by mc.
+func startServerMetrics(t testing.TB, store *storage.DB, ic tracing.Config, mc otlpmetrics.Config, opts ...func(*Config)) *testServer {
 	t.Helper()
 	if store == nil {
 		store = storagetest.Default(t)
@@ -69,7 +77,8 @@ func startServerOn(t testing.TB, store *storage.DB, ic tracing.Config, opts ...f
 	cat := catalog.New(store, registry)
 	cat.SetFlows(ingest)
 	keys := apikeys.New(store)
-	srv, err := New(cfg, Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest})
+	metrics := otlpmetrics.New(store, mc)
+	srv, err := New(cfg, Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Metrics: metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +120,7 @@ func startServerOn(t testing.TB, store *storage.DB, ic tracing.Config, opts ...f
 		stopBackground()
 		backgroundDone.Wait()
 	})
-	return &testServer{URL: "http://" + ln.Addr().String(), GRPCAddr: grpcLn.Addr().String(), DB: store, Ingest: ingest, srv: srv}
+	return &testServer{URL: "http://" + ln.Addr().String(), GRPCAddr: grpcLn.Addr().String(), DB: store, Ingest: ingest, Metrics: metrics, srv: srv}
 }
 
 // do sends a request with an optional Accept header and returns the response with its body read.

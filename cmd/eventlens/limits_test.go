@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestServeLimitFlags proves the limit flags reach the server: each limit set low refuses what
@@ -15,7 +17,8 @@ func TestServeLimitFlags(t *testing.T) {
 	p := startServe(t, filepath.Join(t.TempDir(), "eventlens.db"),
 		"--otlp-max-spans", "2", "--otlp-max-span-attributes", "1KiB", "--asyncapi-max-bytes", "1KiB",
 		"--schema-max-reference-depth", "1", "--schema-max-references", "5",
-		"--schema-max-bytes", "2KiB", "--schema-max-nesting", "5")
+		"--schema-max-bytes", "2KiB", "--schema-max-nesting", "5",
+		"--otlp-max-points", "3", "--otlp-metrics-max-series-per-source", "2")
 	post := func(path, contentType string, body []byte) (int, string) {
 		t.Helper()
 		resp, err := http.Post(p.URL+path, contentType, bytes.NewReader(body))
@@ -34,6 +37,22 @@ func TestServeLimitFlags(t *testing.T) {
 		[]byte(`{"key":"big","value":{"stringValue":"`+strings.Repeat("o", 2000)+`"}},{"key":"messaging.system"`), 1)
 	if code, body := post("/v1/traces", "application/json", big); code != 200 || !strings.Contains(body, "rejectedSpans") {
 		t.Errorf("a span with 2 KB of attributes and --otlp-max-span-attributes 1KiB: %d %s", code, body)
+	}
+	lags := func(n int) []byte {
+		var points []string
+		for i := range n {
+			points = append(points, fmt.Sprintf(`{"timeUnixNano":"%d","asInt":"5","attributes":[{"key":"group","value":{"stringValue":"billing"}},
+				{"key":"topic","value":{"stringValue":"orders"}},{"key":"partition","value":{"intValue":"%d"}}]}`, time.Now().UnixNano(), i))
+		}
+		return []byte(`{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"kafka.consumer_group.lag","unit":"1","gauge":{"dataPoints":[` +
+			strings.Join(points, ",") + `]}}]}]}]}`)
+	}
+	if code, body := post("/v1/metrics", "application/json", lags(4)); code != 413 || !strings.Contains(body, "limit of 3") {
+		t.Errorf("4 points with --otlp-max-points 3: %d %s", code, body)
+	}
+	if code, body := post("/v1/metrics", "application/json", lags(3)); code != 200 || !strings.Contains(body, `"rejectedDataPoints":"1"`) ||
+		!strings.Contains(body, "2 per source") {
+		t.Errorf("3 series of one source with --otlp-metrics-max-series-per-source 2: %d %s", code, body)
 	}
 	doc := "asyncapi: 3.0.0\ninfo:\n  title: Big\n  version: 1.0.0\n  description: " + strings.Repeat("x", 1100) + "\n"
 	if code, body := post("/api/catalog/asyncapi", "application/yaml", []byte(doc)); code != 413 {

@@ -197,7 +197,7 @@ func TestCommandLine(t *testing.T) {
 		{"unknown flag", []string{"serve", "--nope"}, nil, exitUsage, []string{"unknown flag --nope"}},
 		{"bad log format", []string{"--log-format", "xml", "version"}, nil, exitUsage, []string{"--log-format"}},
 		{"bad body limit", []string{"serve", "--addr", "127.0.0.1:0", "--max-body", "lots"}, nil, exitUsage, []string{"body limit \"lots\""}},
-		{"limit flags", []string{"serve", "--help"}, nil, 0, []string{"--otlp-max-spans", "EVENTLENS_OTLP_MAX_SPANS", "--otlp-max-span-attributes", "--asyncapi-max-bytes", "--schema-max-references", "--schema-max-reference-depth"}},
+		{"limit flags", []string{"serve", "--help"}, nil, 0, []string{"--otlp-max-spans", "EVENTLENS_OTLP_MAX_SPANS", "--otlp-max-points", "--otlp-metrics-max-series", "--otlp-metrics-expiry", "--otlp-max-span-attributes", "--asyncapi-max-bytes", "--schema-max-references", "--schema-max-reference-depth"}},
 		{"bad span attribute limit", []string{"serve", "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "", "--otlp-max-span-attributes", "big"}, nil, exitUsage, []string{"span attribute limit \"big\""}},
 		{"bad AsyncAPI limit", []string{"serve", "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "", "--asyncapi-max-bytes", "huge"}, nil, exitUsage, []string{"AsyncAPI document limit \"huge\""}},
 		{"malformed PostgreSQL URL", []string{"serve", "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "", "--db", "postgres://eventlens:secret@[::1/x"}, nil, exitUsage, []string{"PostgreSQL URL", "want postgres://"}},

@@ -16,6 +16,7 @@ import (
 	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/demo"
+	"github.com/eventlens/eventlens/otlpmetrics"
 	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/server"
@@ -69,15 +70,21 @@ type serverFlags struct {
 	ShutdownTimeout time.Duration `help:"How long to let in-flight requests finish on SIGINT/SIGTERM." default:"15s" env:"EVENTLENS_SHUTDOWN_TIMEOUT"`
 	InsecureNoAuth  bool          `help:"Allow listening on a non-loopback address with no API keys, so that anyone who can reach it may change schemas. Create keys instead: eventlens keys create." env:"EVENTLENS_INSECURE_NO_AUTH"`
 
-	OTLPGRPCAddr    string        `name:"otlp-grpc-addr" help:"Address for OTLP/gRPC trace ingest; empty disables it." default:"127.0.0.1:4317" env:"EVENTLENS_OTLP_GRPC_ADDR"`
+	OTLPGRPCAddr    string        `name:"otlp-grpc-addr" help:"Address for OTLP/gRPC ingest of traces and metrics; empty disables it." default:"127.0.0.1:4317" env:"EVENTLENS_OTLP_GRPC_ADDR"`
 	OTLPMaxBody     string        `name:"otlp-max-body" help:"Largest OTLP request, before and after gzip; larger ones get 413." default:"16M" env:"EVENTLENS_OTLP_MAX_BODY"`
 	OTLPMaxInflight int           `name:"otlp-max-inflight" help:"OTLP/HTTP bodies decoded at once; more wait, then get 503." default:"32" env:"EVENTLENS_OTLP_MAX_INFLIGHT"`
 	OTLPMaxSpans    int           `name:"otlp-max-spans" help:"Most spans in one OTLP request; larger requests get 413 (gRPC: INVALID_ARGUMENT)." default:"20000" env:"EVENTLENS_OTLP_MAX_SPANS"`
 	OTLPMaxAttrs    string        `name:"otlp-max-span-attributes" help:"Largest attributes of one span, as JSON (e.g. 16KiB); such spans are rejected (OTLP partial success)." default:"64KiB" env:"EVENTLENS_OTLP_MAX_SPAN_ATTRIBUTES"`
+	OTLPMaxPoints   int           `name:"otlp-max-points" help:"Most data points in one OTLP metrics request; larger requests get 413 (gRPC: INVALID_ARGUMENT)." default:"100000" env:"EVENTLENS_OTLP_MAX_POINTS"`
 	IngestQueue     int           `help:"Spans accepted but not yet stored before OTLP answers 429 (retry later)." default:"50000" env:"EVENTLENS_INGEST_QUEUE"`
 	IngestBatch     int           `help:"Most spans stored in one transaction." default:"10000" env:"EVENTLENS_INGEST_BATCH"`
 	SpanRetention   time.Duration `help:"How long raw spans are kept." default:"24h" env:"EVENTLENS_SPAN_RETENTION"`
 	FlowRetention   time.Duration `help:"How long per-minute and per-hour flow aggregates are kept (720h = 30 days)." default:"720h" env:"EVENTLENS_FLOW_RETENTION"`
+
+	MetricsMaxSeries          int           `name:"otlp-metrics-max-series" help:"Most OTLP metric series kept in all; new series beyond it are dropped (and counted)." default:"100000" env:"EVENTLENS_OTLP_METRICS_MAX_SERIES"`
+	MetricsMaxSeriesPerSource int           `name:"otlp-metrics-max-series-per-source" help:"Most OTLP metric series one source keeps: a Kafka cluster (kafka.cluster.alias), a RabbitMQ node, a service." default:"10000" env:"EVENTLENS_OTLP_METRICS_MAX_SERIES_PER_SOURCE"`
+	MetricsExpiry             time.Duration `name:"otlp-metrics-expiry" help:"How long an OTLP metric series is kept after its last point." default:"15m" env:"EVENTLENS_OTLP_METRICS_EXPIRY"`
+	MetricsQueue              int           `name:"otlp-metrics-queue" help:"Metric data points accepted but not yet stored before OTLP answers 429 (retry later)." default:"200000" env:"EVENTLENS_OTLP_METRICS_QUEUE"`
 
 	AsyncAPIMaxBytes        string `name:"asyncapi-max-bytes" help:"Largest AsyncAPI document accepted by POST /api/catalog/asyncapi (e.g. 2MiB); larger ones get 413." default:"8MiB" env:"EVENTLENS_ASYNCAPI_MAX_BYTES"`
 	SchemaMaxReferences     int    `name:"schema-max-references" help:"Most schemas one schema may reach through its references, directly or not." default:"1000" env:"EVENTLENS_SCHEMA_MAX_REFERENCES"`
@@ -162,12 +169,15 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	ingest.SetBrokers(sources)
 	cat := catalog.New(store, registry)
 	cat.SetFlows(ingest)
+	metrics := otlpmetrics.New(store, otlpmetrics.Config{MaxSeries: s.MetricsMaxSeries, MaxSeriesPerSource: s.MetricsMaxSeriesPerSource,
+		Expiry: s.MetricsExpiry, QueuePoints: s.MetricsQueue})
 	srv, err := server.New(
 		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log, TracerProvider: tp,
 			AsyncAPIMaxBytes: s.AsyncAPIMaxBytes,
 			OTLP: server.OTLPConfig{MaxBody: s.OTLPMaxBody, MaxInflight: s.OTLPMaxInflight,
-				Limits: tracing.DecodeLimits{MaxSpans: s.OTLPMaxSpans, MaxAttributeBytes: int(maxAttrs)}}},
-		server.Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Brokers: sources},
+				Limits:       tracing.DecodeLimits{MaxSpans: s.OTLPMaxSpans, MaxAttributeBytes: int(maxAttrs)},
+				MetricLimits: otlpmetrics.DecodeLimits{MaxPoints: s.OTLPMaxPoints}}},
+		server.Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Brokers: sources, Metrics: metrics},
 	)
 	if err != nil {
 		return errors.Join(err, ingest.Close(context.WithoutCancel(e.ctx)))
