@@ -11,20 +11,24 @@ import (
 	"time"
 
 	"github.com/eventlens/eventlens/kafkalag"
+	"github.com/eventlens/eventlens/otlpmetrics"
 	"github.com/eventlens/eventlens/rabbitmq"
 	"github.com/eventlens/eventlens/tracing"
 )
 
-// Sources are the brokers eventlens polls; either may be nil.
+// Sources are the brokers eventlens polls, and the broker metrics a Collector exports to it;
+// any may be nil.
 type Sources struct {
 	Kafka    *kafkalag.Monitor
 	RabbitMQ *rabbitmq.Monitor
+	Metrics  *otlpmetrics.Store
 	Now      func() time.Time // the clock; nil is time.Now
 }
 
 // BrokerSignals is tracing.BrokerSource: one signal per consumer group and topic, and per
-// RabbitMQ queue and the exchange that feeds it.
-func (s Sources) BrokerSignals(context.Context) ([]tracing.BrokerSignal, error) {
+// RabbitMQ queue and the exchange that feeds it. Where a poll and a Collector's metrics both
+// tell of one group or queue, the poll wins: it measures time lag and reads the topology.
+func (s Sources) BrokerSignals(ctx context.Context) ([]tracing.BrokerSignal, error) {
 	signals := kafkaSignals(s.Kafka.Groups())
 	if s.RabbitMQ != nil {
 		now := time.Now
@@ -35,7 +39,50 @@ func (s Sources) BrokerSignals(context.Context) ([]tracing.BrokerSignal, error) 
 			signals = append(signals, rabbitSignals(b, now())...)
 		}
 	}
-	return signals, nil
+	if s.Metrics == nil {
+		return signals, nil
+	}
+	snap, err := s.Metrics.Snapshot(ctx)
+	if err != nil {
+		return signals, fmt.Errorf("broker metrics: %w", err)
+	}
+	return append(signals, metricSignals(snap, signals)...), nil
+}
+
+// metricSignals are the Collector's kafkametrics and rabbitmq receivers' figures for groups and
+// queues no poll reports. A queue's channel is its own name (the default exchange's): metrics
+// name no exchange.
+func metricSignals(snap otlpmetrics.Snapshot, polled []tracing.BrokerSignal) []tracing.BrokerSignal {
+	type key struct{ system, destination, group string }
+	seen := map[key]bool{}
+	for _, p := range polled {
+		seen[key{p.Channel.System, p.Channel.Destination, p.Group}] = true
+	}
+	var out []tracing.BrokerSignal
+	for _, g := range snap.Kafka {
+		if seen[key{"kafka", g.Channel.Destination, g.Group}] {
+			continue
+		}
+		sig := tracing.BrokerSignal{Source: "otlp-metrics", Channel: tracing.Channel{System: "kafka", Destination: g.Channel.Destination},
+			Group: g.Group, Lag: ptr(g.Lag)}
+		if g.HasTimeLag {
+			sig.TimeLag = ptr(g.TimeLag)
+		}
+		if g.Members >= 0 {
+			sig.Consumers = ptr(int(g.Members))
+		}
+		out = append(out, sig)
+	}
+	for _, q := range snap.RabbitMQ {
+		if seen[key{"rabbitmq", q.Queue, q.Queue}] || slices.ContainsFunc(polled, func(p tracing.BrokerSignal) bool {
+			return p.Source == "rabbitmq" && p.Group == q.Queue
+		}) {
+			continue
+		}
+		out = append(out, tracing.BrokerSignal{Source: "otlp-metrics", Channel: tracing.Channel{System: "rabbitmq", Destination: q.Queue},
+			Group: q.Queue, QueueDepth: ptr(q.Ready + q.Unacknowledged), Consumers: ptr(int(q.Consumers))})
+	}
+	return out
 }
 
 // kafkaSignals reads Burrow's verdicts: WARN (lag grows over the whole window) degrades a

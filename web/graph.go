@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/tracing"
@@ -27,6 +28,7 @@ type edge struct {
 	p95              float64
 	health           flowgraph.Health
 	documented       bool
+	satellite        string // for a tie from channel to its dead-letter or retry channel: the kind
 }
 
 // graphInput is what a flow graph is built from.
@@ -88,6 +90,17 @@ func buildGraph(in graphInput) (g flowgraph.Graph, shown, total int) {
 		}
 		add(e)
 	}
+	// A dead-letter or retry channel hangs off its source channel when both are drawn; the tie
+	// is an edge of its own, so a channel's page shows its satellites as its neighbours.
+	channels := map[string]bool{}
+	for _, e := range edges {
+		channels[e.channel] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(channels)) {
+		if source, kind, ok := tracing.SatelliteOf(name); ok && channels[source] {
+			add(edge{from: channelNodeID(source), to: channelNodeID(name), channel: name, satellite: kind, messages: -1})
+		}
+	}
 	if in.Focus != "" {
 		edges = neighbourhood(edges, in.Focus, in.Steps)
 	}
@@ -124,6 +137,13 @@ func buildGraph(in graphInput) (g flowgraph.Graph, shown, total int) {
 		return n
 	}
 	for _, e := range edges {
+		if e.satellite != "" {
+			source := node(e.from, strings.TrimPrefix(e.from, "ch:"), flowgraph.Channel)
+			sat := node(e.to, e.channel, flowgraph.Channel)
+			sat.Subtitle = e.satellite + " of " + source.Label
+			g.Edges = append(g.Edges, flowgraph.Edge{From: e.from, To: e.to, Label: e.satellite + "s", Satellite: true})
+			continue
+		}
 		svc := node(serviceNodeID(e.service), e.service, flowgraph.Service)
 		ch := node(channelNodeID(e.channel), e.channel, flowgraph.Channel)
 		if e.system != "" {
@@ -143,19 +163,6 @@ func buildGraph(in graphInput) (g flowgraph.Graph, shown, total int) {
 			ge.Label += " · " + b
 		}
 		g.Edges = append(g.Edges, ge)
-	}
-	// A dead-letter or retry channel hangs off its source channel when both are drawn.
-	for _, id := range slices.Sorted(maps.Keys(nodes)) {
-		n := nodes[id]
-		if n.Kind != flowgraph.Channel {
-			continue
-		}
-		source, kind, ok := tracing.SatelliteOf(n.Label)
-		if _, drawn := nodes[channelNodeID(source)]; !ok || !drawn {
-			continue
-		}
-		n.Subtitle = kind + " of " + source
-		g.Edges = append(g.Edges, flowgraph.Edge{From: channelNodeID(source), To: id, Label: kind + "s", Satellite: true})
 	}
 	slices.Sort(order)
 	for _, id := range order {

@@ -12,15 +12,13 @@ import (
 func TestGraphDrawsSatellitesAndLag(t *testing.T) {
 	kafka := func(dest string) tracing.Channel { return tracing.Channel{System: "kafka", Destination: dest} }
 	lag := int64(1200)
-	g, _, _ := buildGraph(graphInput{
-		Flows: []tracing.Flow{
-			{Direction: "produce", Service: "orders", Channel: kafka("payments"), Messages: 10},
-			{Direction: "consume", Service: "billing", Channel: kafka("payments"), Messages: 10},
-			{Direction: "produce", Service: "billing", Channel: kafka("payments.DLT"), Messages: 3},
-			{Direction: "produce", Service: "audit", Channel: kafka("audit-retry-0"), Messages: 1}, // its source is not drawn
-		},
-		Health: []tracing.ConsumerHealth{{Service: "billing", Channel: kafka("payments"), Lag: &lag}},
-	})
+	flows := []tracing.Flow{
+		{Direction: "produce", Service: "orders", Channel: kafka("payments"), Messages: 10},
+		{Direction: "consume", Service: "billing", Channel: kafka("payments"), Messages: 10},
+		{Direction: "produce", Service: "billing", Channel: kafka("payments.DLT"), Messages: 3},
+		{Direction: "produce", Service: "audit", Channel: kafka("audit-retry-0"), Messages: 1}, // its source is not drawn
+	}
+	g, _, _ := buildGraph(graphInput{Flows: flows, Health: []tracing.ConsumerHealth{{Service: "billing", Channel: kafka("payments"), Lag: &lag}}})
 	var satellites []string
 	for _, e := range g.Edges {
 		if e.Satellite {
@@ -37,5 +35,15 @@ func TestGraphDrawsSatellitesAndLag(t *testing.T) {
 		if n.ID == "ch:payments.DLT" && n.Subtitle != "dead-letter of payments" {
 			t.Errorf("the DLQ's subtitle: %q", n.Subtitle)
 		}
+	}
+
+	// A channel's own page (its neighbours only) shows its dead-letter topic too.
+	focused, _, _ := buildGraph(graphInput{Flows: flows, Focus: "ch:payments", Steps: 1})
+	found := false
+	for _, e := range focused.Edges {
+		found = found || e.Satellite && e.To == "ch:payments.DLT"
+	}
+	if !found {
+		t.Errorf("the channel's page graph lacks its dead-letter topic: %+v", focused.Edges)
 	}
 }

@@ -165,12 +165,12 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	if err != nil || maxAttrs <= 0 || maxAttrs > 1<<30 {
 		return errors.Join(fmt.Errorf("span attribute limit %q: want a size such as 16K or 64K", s.OTLPMaxAttrs), ingest.Close(context.WithoutCancel(e.ctx)))
 	}
-	sources := brokers.Sources{Kafka: lag.Monitor, RabbitMQ: rabbit}
+	metrics := otlpmetrics.New(store, otlpmetrics.Config{MaxSeries: s.MetricsMaxSeries, MaxSeriesPerSource: s.MetricsMaxSeriesPerSource,
+		Expiry: s.MetricsExpiry, QueuePoints: s.MetricsQueue})
+	sources := brokers.Sources{Kafka: lag.Monitor, RabbitMQ: rabbit, Metrics: metrics}
 	ingest.SetBrokers(sources)
 	cat := catalog.New(store, registry)
 	cat.SetFlows(ingest)
-	metrics := otlpmetrics.New(store, otlpmetrics.Config{MaxSeries: s.MetricsMaxSeries, MaxSeriesPerSource: s.MetricsMaxSeriesPerSource,
-		Expiry: s.MetricsExpiry, QueuePoints: s.MetricsQueue})
 	srv, err := server.New(
 		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log, TracerProvider: tp,
 			AsyncAPIMaxBytes: s.AsyncAPIMaxBytes,
