@@ -142,9 +142,11 @@ func TestBrokerDeadLetters(t *testing.T) {
 	if i, ok := b.exchangeIndex[objectKey{e.Name, "orders"}]; !ok || b.Exchanges[i].Type != "topic" {
 		t.Errorf("exchange orders missing or not a topic exchange")
 	}
-	want := Names{Exchange: "orders", RoutingKey: "order.created", Queue: "billing", VHost: e.Name}
-	if got := b.MapSpan(SpanNames{Consumer: true, Destination: "orders", RoutingKey: "order.created", SpanName: "billing process"}); got != want {
-		t.Errorf("MapSpan: %+v, want %+v", got, want)
+	// Tests that run at once on the broker may declare the same names in their own virtual
+	// hosts, and the poll sees them all: MapSpan finds a virtual host that has them.
+	got := b.MapSpan(SpanNames{Consumer: true, Destination: "orders", RoutingKey: "order.created", SpanName: "billing process"})
+	if _, has := b.Queue(got.VHost, "billing"); !has || got.Exchange != "orders" || got.RoutingKey != "order.created" || got.Queue != "billing" {
+		t.Errorf("MapSpan: %+v, want orders, order.created, billing in a virtual host that has them", got)
 	}
 	if b.Cluster == "" || !strings.HasPrefix(b.Version, "3.") && !strings.HasPrefix(b.Version, "4.") {
 		t.Errorf("cluster %q, version %q", b.Cluster, b.Version)
