@@ -12,14 +12,15 @@ const (
 )
 
 // satellitePatterns are the names teams give dead-letter and retry channels: Spring Kafka's
-// "-retry", "-retry-N" (N a delay or an index) and ".DLT"/"-dlt", and the common ".dlq",
-// "-dlq", "_dlq" and ".deadletter". Matched case-insensitively at the end of the name.
+// "-retry", "-retry-N" (N a delay or an index) and ".DLT"/"-dlt", the common ".dlq", "-dlq",
+// "_dlq" and ".deadletter", and RabbitMQ's dead-letter exchanges ".dlx" (the exchange is the
+// channel there). Matched case-insensitively at the end of the name.
 var satellitePatterns = []struct {
 	re   *regexp.Regexp
 	kind string
 }{
 	{regexp.MustCompile(`(?i)^(.+?)[-._]retry(?:[-._]\d+)?$`), SatelliteRetry},
-	{regexp.MustCompile(`(?i)^(.+?)[-._](?:dlt|dlq|dead[-._]?letters?|deadletter(?:queue)?)$`), SatelliteDeadLetter},
+	{regexp.MustCompile(`(?i)^(.+?)[-._](?:dlt|dlq|dlx|dead[-._]?letters?|deadletter(?:queue)?)$`), SatelliteDeadLetter},
 }
 
 // SatelliteOf names the channel a dead-letter or retry channel serves, by its name alone

@@ -12,6 +12,7 @@ func TestSatelliteOf(t *testing.T) {
 		{"payments-dlq", "payments", SatelliteDeadLetter},
 		{"payments_DLQ", "payments", SatelliteDeadLetter},
 		{"mails.deadletter", "mails", SatelliteDeadLetter},
+		{"orders.dlx", "orders", SatelliteDeadLetter},
 		{"orders-retry", "orders", SatelliteRetry},
 		{"orders-retry-0", "orders", SatelliteRetry},
 		{"orders-retry-5000", "orders", SatelliteRetry},
