@@ -188,15 +188,20 @@ func boundExchanges(b rabbitmq.Broker, q rabbitmq.Queue) []string {
 // State is how one broker is doing as a source: what /readyz's detail, /metrics and the sources
 // page show.
 type State struct {
-	Kind        string    `json:"kind"` // "kafka" or "rabbitmq"
+	Kind        string    `json:"kind"` // "kafka", "rabbitmq", or "otlp-metrics" for a Collector's exports
 	Name        string    `json:"name"` // the cluster's name, or the management URL without its password
 	State       string    `json:"state"`
 	LastError   string    `json:"last_error,omitempty"`
 	LastSuccess time.Time `json:"last_success"`
 }
 
-// States lists every configured broker's state, Kafka clusters first.
-func (s Sources) States() []State {
+// metricsSilentAfter is how long an exporter of broker metrics may stay quiet before its state
+// says so: Collectors scrape every 10–60 s.
+const metricsSilentAfter = 5 * time.Minute
+
+// States lists every configured broker's state, Kafka clusters first, then RabbitMQ brokers,
+// then the sources of broker metrics Collectors export (silent after five quiet minutes).
+func (s Sources) States(ctx context.Context) []State {
 	var out []State
 	for _, c := range s.Kafka.Clusters() {
 		out = append(out, State{Kind: "kafka", Name: c.Name, State: string(c.State), LastError: c.LastError, LastSuccess: c.LastSuccess})
@@ -205,6 +210,20 @@ func (s Sources) States() []State {
 		for _, b := range s.RabbitMQ.Snapshot().Brokers {
 			out = append(out, State{Kind: "rabbitmq", Name: b.URL, State: string(b.State), LastError: b.LastError, LastSuccess: b.LastSuccess})
 		}
+	}
+	if s.Metrics == nil {
+		return out
+	}
+	snap, err := s.Metrics.Snapshot(ctx)
+	if err != nil {
+		return append(out, State{Kind: "otlp-metrics", Name: "store", State: "error", LastError: err.Error()})
+	}
+	for _, src := range snap.Sources {
+		st := State{Kind: "otlp-metrics", Name: src.Name, State: "ok", LastSuccess: src.LastSeen}
+		if snap.At.Sub(src.LastSeen) > metricsSilentAfter {
+			st.State, st.LastError = "silent", fmt.Sprintf("no export for %s", snap.At.Sub(src.LastSeen).Round(time.Second))
+		}
+		out = append(out, st)
 	}
 	return out
 }

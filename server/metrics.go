@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -69,7 +70,7 @@ var (
 func (sourceCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sourceUp; ch <- sourceLastSuccess }
 
 func (c sourceCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, s := range c.sources.States() {
+	for _, s := range c.sources.States(context.Background()) {
 		up, last := 0.0, 0.0
 		if s.State == "ok" {
 			up = 1

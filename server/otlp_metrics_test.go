@@ -120,6 +120,19 @@ func TestOTLPMetricsHTTP(t *testing.T) {
 	if st.Requests != 4 || st.Stored != 4*15 || st.Ignored != 4*8 {
 		t.Fatalf("stats: %+v", st)
 	}
+
+	// The exporter is a source on /readyz and /sources, and the group it reports joins consumer
+	// health under its own name (no span names it).
+	if _, body := ts.do(t, "GET", "/readyz", "", nil); !strings.Contains(body, `"kind":"otlp-metrics","name":"kafka/shop","state":"ok"`) {
+		t.Errorf("/readyz does not list the metrics source: %s", body)
+	}
+	if _, body := ts.do(t, "GET", "/sources", "text/html", nil); !strings.Contains(body, "kafka/shop") {
+		t.Error("/sources does not list the metrics source")
+	}
+	_, body := ts.do(t, "GET", "/api/health", "", nil)
+	if !strings.Contains(body, `"consumer_group":"billing"`) || !strings.Contains(body, `"sources":["otlp-metrics"]`) || !strings.Contains(body, `"lag":10`) {
+		t.Errorf("/api/health lacks the billing group from the metrics: %s", body)
+	}
 }
 
 func TestOTLPMetricsRefusesBadRequests(t *testing.T) {

@@ -169,7 +169,7 @@ func (s *Server) readyz(c echo.Context) error {
 		Reason  string          `json:"reason,omitempty"`
 		Sources []brokers.State `json:"sources,omitempty"`
 	}
-	sources := s.svc.Brokers.States()
+	sources := s.svc.Brokers.States(c.Request().Context())
 	if err := s.svc.DB.Ready(c.Request().Context()); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, answer{Status: "unavailable", Reason: err.Error(), Sources: sources})
 	}

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/eventlens/eventlens/apikeys"
+	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/otlpmetrics"
 	"github.com/eventlens/eventlens/pgdb"
@@ -78,7 +79,9 @@ func startServerMetrics(t testing.TB, store *storage.DB, ic tracing.Config, mc o
 	cat.SetFlows(ingest)
 	keys := apikeys.New(store)
 	metrics := otlpmetrics.New(store, mc)
-	srv, err := New(cfg, Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Metrics: metrics})
+	sources := brokers.Sources{Metrics: metrics} // as serve joins them, with no broker polled
+	ingest.SetBrokers(sources)
+	srv, err := New(cfg, Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Metrics: metrics, Brokers: sources})
 	if err != nil {
 		t.Fatal(err)
 	}

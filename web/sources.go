@@ -17,7 +17,7 @@ type sourcesView struct {
 
 // Sources is /sources: every broker eventlens polls, how its last poll went and why not.
 func (p *Pages) Sources(c echo.Context) error {
-	v := sourcesView{page: page{Title: "Sources", Nav: "health"}, Sources: p.Brokers.States(), Now: p.now()}
+	v := sourcesView{page: page{Title: "Sources", Nav: "health"}, Sources: p.Brokers.States(c.Request().Context()), Now: p.now()}
 	return render(c, http.StatusOK, sourcesPage(v))
 }
 
