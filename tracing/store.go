@@ -78,10 +78,10 @@ type batchWrite struct {
 	traces    []newTrace
 	// arrivals are the batch's messaging traces (those with a messaging span in it or in a recent
 	// one), each once with its earliest start: PostgreSQL indexes each trace of each commit.
-	arrivals  []traceArrival
-	flows     map[flowKey]*flowState
-	deltas    map[bucketKey]*aggregate
-	failures  []ErrorExample // failed messaging spans, oldest first
+	arrivals []traceArrival
+	flows    map[flowKey]*flowState
+	deltas   map[bucketKey]*aggregate
+	failures []ErrorExample // failed messaging spans, oldest first
 	// When pairs are shared: the producers and unpaired consumers of this batch, stored for
 	// other replicas, and those of the previous commit, paired now that it is visible to all.
 	producers []pendingProducer

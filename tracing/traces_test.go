@@ -15,7 +15,9 @@ import (
 // A trace's spans are found whichever commit stored them: its messaging span in one, a span
 // without messaging attributes in a later one. A trace without a messaging span is not a trace
 // the console shows, on either backend.
-func TestTraceGathersEveryCommitsSpans(t *testing.T) { storagetest.Each(t, testTraceGathersEveryCommitsSpans) }
+func TestTraceGathersEveryCommitsSpans(t *testing.T) {
+	storagetest.Each(t, testTraceGathersEveryCommitsSpans)
+}
 
 func testTraceGathersEveryCommitsSpans(t *testing.T, db *storage.DB) {
 	in := startIngest(t, db, Config{})
