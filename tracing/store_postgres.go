@@ -246,7 +246,13 @@ type pgWriter struct {
 	cursor    string          // the previous snapshot (pg_snapshot as text); empty before the first
 	polledAt  time.Time       // when it was taken (wall clock: the feed is pruned by it)
 	dropAfter time.Time       // no partition is dropped before this, after one gave up waiting
+	summedAt  time.Time       // when the BRIN index on arrival was last summarised
 }
+
+// summariseEvery is how often the writer summarises the new block ranges of the BRIN index on
+// arrival: a range not yet summarised matches every lookup, and at tens of thousands of spans a
+// second autovacuum's autosummarize falls behind (a trace page then reads the whole hour).
+const summariseEvery = 5 * time.Second
 
 // dropBackoff is how long retention leaves partitions alone after a drop gave up waiting for a
 // lock, so a long reader does not make every second's drop hold commits up.
@@ -1002,6 +1008,20 @@ func (w *pgWriter) expire(ctx context.Context, r retention) (expired, error) {
 	for _, at := range []int64{now, now + int64(spanParts.width)} {
 		if err := w.ensure(ctx, at, spanParts, traceParts); err != nil {
 			return expired{}, err
+		}
+	}
+	if time.Since(w.summedAt) >= summariseEvery {
+		w.summedAt = time.Now()
+		// This hour's partition and the last one's, whose last ranges filled after the hour turned.
+		for _, at := range []int64{now - int64(spanParts.width), now} {
+			name := spanParts.name(spanParts.number(at))
+			if w.parts[name] {
+				if _, err := w.db.Pool.Exec(ctx, `SELECT brin_summarize_new_values(i.indexrelid) FROM pg_index AS i
+					JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS a ON a.oid = c.relam
+					WHERE i.indrelid = $1::regclass AND a.amname = 'brin'`, name); err != nil {
+					return expired{}, pgError("summarise "+name, err)
+				}
+			}
 		}
 	}
 	if err := w.ensure(ctx, now+int64(producerParts.width), producerParts, waiterParts); err != nil {
