@@ -76,12 +76,9 @@ type batchWrite struct {
 	requests  []*request
 	arrivedNs int64 // the writer's clock when it commits the batch
 	traces    []newTrace
-	// arrivals are the batch's messaging traces (those with a messaging span in it or in a recent
-	// one), each once with its earliest start: PostgreSQL indexes each trace of each commit.
-	arrivals []traceArrival
-	flows    map[flowKey]*flowState
-	deltas   map[bucketKey]*aggregate
-	failures []ErrorExample // failed messaging spans, oldest first
+	flows     map[flowKey]*flowState
+	deltas    map[bucketKey]*aggregate
+	failures  []ErrorExample // failed messaging spans, oldest first
 	// When pairs are shared: the producers and unpaired consumers of this batch, stored for
 	// other replicas, and those of the previous commit, paired now that it is visible to all.
 	producers []pendingProducer
@@ -103,12 +100,6 @@ func (b *batchWrite) spans() int {
 type newTrace struct {
 	id      TraceID
 	index   int
-	startNs int64
-}
-
-// traceArrival is a messaging trace with spans in a batch.
-type traceArrival struct {
-	id      TraceID
 	startNs int64
 }
 

@@ -200,13 +200,21 @@ func (s *pgStore) series(ctx context.Context, q seriesQuery) ([]seriesRow, error
 	return out, nil
 }
 
-// trace finds the commits that stored spans of the trace in trace_index (each commit indexes
-// its messaging traces, see batchWrite.arrivals), then reads the spans of exactly those
-// arrivals: the BRIN index on arrival narrows each to its commit's pages.
+// trace finds the trace's first arrival in trace_index, then reads the spans that arrived from a
+// minute before it to traceHorizon after: the partitions of those hours, narrowed by the BRIN
+// index on arrival.
 func (s *pgStore) trace(ctx context.Context, id TraceID) ([]StoredSpan, error) {
+	var arrived int64
+	err := s.db.Pool.QueryRow(ctx, `SELECT arrived_ns FROM trace_index WHERE trace_id = $1 ORDER BY arrived_ns LIMIT 1`, id[:]).Scan(&arrived)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errTraceNotFound(id)
+	}
+	if err != nil {
+		return nil, pgError("trace "+id.String(), err)
+	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT trace_id, span_id, coalesce(parent_span_id, ''::bytea), service, name, kind,
 		start_ns, end_ns, status_code, coalesce(status_message, ''), coalesce(channel, ''), attributes, coalesce(links, '')
-		FROM span WHERE trace_id = $1 AND arrived_ns = ANY(ARRAY(SELECT DISTINCT arrived_ns FROM trace_index WHERE trace_id = $1))`, id[:])
+		FROM span WHERE arrived_ns BETWEEN $2 AND $3 AND trace_id = $1`, id[:], arrived-int64(time.Minute), arrived+int64(traceHorizon))
 	if err != nil {
 		return nil, pgError("trace "+id.String(), err)
 	}
@@ -231,9 +239,6 @@ func (s *pgStore) trace(ctx context.Context, id TraceID) ([]StoredSpan, error) {
 	})
 	if err != nil {
 		return nil, pgError("trace "+id.String(), err)
-	}
-	if len(out) == 0 {
-		return nil, errTraceNotFound(id)
 	}
 	return out, nil
 }
@@ -418,10 +423,10 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 		last.Queue(`INSERT INTO span_batch (second, replica, spans) VALUES ($1, $2, $3)
 			ON CONFLICT (second, replica) DO UPDATE SET spans = span_batch.spans + excluded.spans`, floorDiv(b.arrivedNs, int64(time.Second)), w.replica, n)
 	}
-	if len(b.arrivals) > 0 {
-		traces, starts := make([][]byte, len(b.arrivals)), make([]int64, len(b.arrivals))
-		for i := range b.arrivals {
-			traces[i], starts[i] = b.arrivals[i].id[:], b.arrivals[i].startNs
+	if len(b.traces) > 0 {
+		traces, starts := make([][]byte, len(b.traces)), make([]int64, len(b.traces))
+		for i, t := range b.traces {
+			traces[i], starts[i] = t.id[:], t.startNs
 		}
 		last.Queue(fmt.Sprintf("INSERT INTO %s (trace_id, arrived_ns, start_ns) SELECT t, $2, s FROM unnest($1::bytea[], $3::bigint[]) AS u(t, s)",
 			traceParts.name(traceParts.number(b.arrivedNs))), traces, b.arrivedNs, starts)

@@ -50,7 +50,6 @@ func batchOf(t *testing.T, sw storeWriter, clk *clock, claims pairClaims, spans 
 			b.traces = append(b.traces, newTrace{id: s.TraceID, index: i, startNs: s.StartNanos})
 		}
 	}
-	b.arrivals = seen.arrivals(b.requests)
 	b.flows, b.deltas, b.producers, b.waiters = a.flows, a.deltas, a.producers, a.waiters
 	return b, a
 }

@@ -44,15 +44,14 @@ type StoredSpan struct {
 // Duration is how long the span took.
 func (s StoredSpan) Duration() time.Duration { return s.End.Sub(s.Start) }
 
-// traceHorizon bounds the spans of one trace on SQLite: those that arrive more than this long
-// after the trace's first messaging span are not looked for (the span table has no index on
-// trace ids).
+// traceHorizon bounds the spans of one trace: those that arrive more than this long after the
+// trace's first messaging span are not looked for (the span table has no index on trace ids).
 const traceHorizon = 15 * time.Minute
 
-// Trace returns the stored spans of one trace, by start time, if it has a messaging span. Traces
-// are found through trace_index: on SQLite written once per such trace, then read as a bounded
-// range of span, from just before its first messaging span arrived to traceHorizon after; on
-// PostgreSQL written for each trace of each commit, then read from exactly those commits.
+// Trace returns the stored spans of one trace, by start time. Traces are found through
+// trace_index (written once per trace that carries a messaging span), then read as a bounded
+// range of span: from just before the trace's first messaging span arrived to traceHorizon
+// after.
 func (in *Ingester) Trace(ctx context.Context, id TraceID) ([]StoredSpan, error) {
 	spans, err := in.store.trace(ctx, id)
 	if err != nil {

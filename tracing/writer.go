@@ -132,7 +132,6 @@ func (w *writer) commit(batch []*request) error {
 			i++
 		}
 	}
-	b.arrivals = w.traces.arrivals(batch)
 	b.flows, b.deltas = w.flows.flows, w.flows.deltas
 	b.producers, b.waiters = w.flows.producers, w.flows.waiters
 	c, err := w.sw.commit(context.Background(), b)
@@ -147,27 +146,6 @@ func (w *writer) commit(batch []*request) error {
 	w.failures.add(b.failures)
 	w.live.add(c)
 	return nil
-}
-
-// arrivals are the batch's messaging traces, each once with its earliest start: those with a
-// messaging span in the batch (firstSeen marked them) or in a recent one, so a trace's other
-// spans are found in whichever commit stored them (a Collector routing by trace id sends them
-// all to one replica).
-func (r *recentTraces) arrivals(batch []*request) []traceArrival {
-	var out []traceArrival
-	at := map[TraceID]int{}
-	for _, req := range batch {
-		for i := range req.spans {
-			s := &req.spans[i]
-			if j, ok := at[s.TraceID]; ok {
-				out[j].startNs = min(out[j].startNs, s.StartNanos)
-			} else if r.known(s.TraceID) {
-				at[s.TraceID] = len(out)
-				out = append(out, traceArrival{id: s.TraceID, startNs: s.StartNanos})
-			}
-		}
-	}
-	return out
 }
 
 // commitClaims pairs what the last commit stored, in a transaction of its own.
@@ -244,19 +222,14 @@ func newRecentTraces(max int) *recentTraces {
 
 // firstSeen reports whether t is new, and if so remembers it as pending.
 func (r *recentTraces) firstSeen(t TraceID) bool {
-	if r.known(t) {
+	_, a := r.gen[0][t]
+	_, b := r.gen[1][t]
+	_, c := r.pending[t]
+	if a || b || c {
 		return false
 	}
 	r.pending[t] = struct{}{}
 	return true
-}
-
-// known reports whether t is a messaging trace seen lately, in this batch included.
-func (r *recentTraces) known(t TraceID) bool {
-	_, a := r.gen[0][t]
-	_, b := r.gen[1][t]
-	_, c := r.pending[t]
-	return a || b || c
 }
 
 func (r *recentTraces) commit() {
