@@ -70,7 +70,7 @@ func TestReferenceCycleRefused(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		r := New(db, Formats())
 		chained(t, r, 2) // t1 → t0
-		testExec(t, db, `UPDATE sr_schemas SET refs = '[{"name":"ex.T1","subject":"t1","version":1}]' WHERE id = 1`)
+		storagetest.Exec(t, db, `UPDATE sr_schemas SET refs = '[{"name":"ex.T1","subject":"t1","version":1}]' WHERE id = 1`)
 		fresh := New(db, r.formats) // without the cached schemas
 		top := `{"type":"record","name":"Top","namespace":"ex","fields":[{"name":"f","type":"ex.T1"}]}`
 		_, err := fresh.Register(ctx, "top", NewSchema{Schema: top, References: []Reference{{Name: "ex.T1", Subject: "t1", Version: 1}}}, RegisterOptions{})

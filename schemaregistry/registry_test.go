@@ -35,21 +35,6 @@ func freshStore(t testing.TB, db *storage.DB) *storage.DB {
 	return storagetest.SQLite(t)
 }
 
-// testExec runs a statement that both backends accept, for tests that set up what the API
-// cannot.
-func testExec(t testing.TB, db *storage.DB, query string) {
-	t.Helper()
-	var err error
-	if db.Postgres != nil {
-		_, err = db.Postgres.Pool.Exec(context.Background(), query)
-	} else {
-		_, err = db.SQLite.Write.Exec(query)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // record is an Avro record named name with n int fields, each after the first with a default,
 // so every record(name, n+1) is backward compatible with record(name, n).
 func record(name string, n int) string {

@@ -3,10 +3,6 @@ package tracing
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
-	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,77 +11,14 @@ import (
 	"github.com/eventlens/eventlens/storage"
 )
 
-// proxy forwards TCP connections to a PostgreSQL server, so a test can take the database away
-// (as a stopped server or a cut network would) without stopping the server other tests use.
-type proxy struct {
-	t      *testing.T
-	target string
-	addr   string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *proxy {
-	p := &proxy{t: t, target: target, addr: "127.0.0.1:0"}
-	p.start()
-	t.Cleanup(p.stop)
-	return p
-}
-
-// start listens (again) on the proxy's address.
-func (p *proxy) start() {
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { io.Copy(s, c); s.Close() }()
-			go func() { io.Copy(c, s); c.Close() }()
-		}
-	}()
-}
-
-// stop refuses new connections and breaks the open ones.
-func (p *proxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.ln.Close()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
 // TestIngestRefusesWhileTheDatabaseIsAway takes the database away under ingest: requests are
 // refused with pgdb.ErrUnavailable (which the server answers 503 with Retry-After), and once it is
 // back ingest recovers on its own, with every acknowledged span stored.
 func TestIngestRefusesWhileTheDatabaseIsAway(t *testing.T) {
 	ctx := context.Background()
 	direct := pgtest.URL(t)
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := startProxy(t, u.Host)
-	u.Host = p.addr
-	db, err := pgdb.Open(ctx, u.String())
+	p, through := pgtest.NewProxy(t, direct)
+	db, err := pgdb.Open(ctx, through)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,13 +37,13 @@ func TestIngestRefusesWhileTheDatabaseIsAway(t *testing.T) {
 	if err := send(); err != nil {
 		t.Fatal(err)
 	}
-	p.stop()
+	p.Stop()
 	for range 3 {
 		if err := send(); !errors.Is(err, pgdb.ErrUnavailable) {
 			t.Fatalf("ingest while the database is away: %v, want pgdb.ErrUnavailable", err)
 		}
 	}
-	p.start()
+	p.Start()
 	deadline := time.Now().Add(15 * time.Second)
 	for send() != nil {
 		if time.Now().After(deadline) {
