@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -238,67 +235,12 @@ operations:
 	}
 }
 
-// proxy forwards TCP connections to target until stopped; stopping it closes every connection
-// it carries, as a database going away does.
-type proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  []net.Conn
-}
-
-func startProxy(t *testing.T, addr, target string) *proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, target: target}
-	go func() {
-		for {
-			in, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			out, err := net.Dial("tcp", target)
-			if err != nil {
-				in.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, in, out)
-			p.mu.Unlock()
-			go func() { io.Copy(out, in); out.Close() }()
-			go func() { io.Copy(in, out); in.Close() }()
-		}
-	}()
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *proxy) stop() {
-	p.ln.Close()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
 // While the database cannot be reached, reads, searches, imports and patches fail with
 // pgdb.ErrUnavailable (the server answers 503); once it is back they work again, on the same pool.
 func TestUnavailableDatabase(t *testing.T) {
 	ctx := context.Background()
-	u, err := url.Parse(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := u.Host
-	p := startProxy(t, "127.0.0.1:0", server)
-	addr := p.ln.Addr().String()
-	u.Host = addr
-	db, err := pgdb.Open(ctx, u.String())
+	p, through := pgtest.NewProxy(t, pgtest.URL(t))
+	db, err := pgdb.Open(ctx, through)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +254,7 @@ func TestUnavailableDatabase(t *testing.T) {
 		t.Fatalf("a missing service: %v, want ErrNotFound only", err)
 	}
 
-	p.stop()
+	p.Stop()
 	description := "down"
 	for what, call := range map[string]func() error{
 		"services":  func() error { _, err := c.Services(ctx); return err },
@@ -337,7 +279,7 @@ func TestUnavailableDatabase(t *testing.T) {
 		}
 	}
 
-	startProxy(t, addr, server) // the database is back
+	p.Start() // the database is back
 	within(t, 10*time.Second, "reads work again", func() bool { _, err := c.Services(ctx); return err == nil })
 	if err := c.Update(ctx, "service", "Outage", Patch{Description: &description}); err != nil {
 		t.Errorf("a patch once the database is back: %v", err)
