@@ -193,6 +193,11 @@ type State struct {
 	State       string    `json:"state"`
 	LastError   string    `json:"last_error,omitempty"`
 	LastSuccess time.Time `json:"last_success"`
+	// This process's polls since it started (none for OTLP metrics, which are pushed): how
+	// many, how many failed, and the seconds they took in all.
+	Polls       int64   `json:"polls"`
+	PollErrors  int64   `json:"poll_errors"`
+	PollSeconds float64 `json:"poll_seconds"`
 }
 
 // metricsSilentAfter is how long an exporter of broker metrics may stay quiet before its state
@@ -204,11 +209,13 @@ const metricsSilentAfter = 5 * time.Minute
 func (s Sources) States(ctx context.Context) []State {
 	var out []State
 	for _, c := range s.Kafka.Clusters() {
-		out = append(out, State{Kind: "kafka", Name: c.Name, State: string(c.State), LastError: c.LastError, LastSuccess: c.LastSuccess})
+		out = append(out, State{Kind: "kafka", Name: c.Name, State: string(c.State), LastError: c.LastError, LastSuccess: c.LastSuccess,
+			Polls: c.Polls, PollErrors: c.PollErrors, PollSeconds: c.PollSeconds})
 	}
 	if s.RabbitMQ != nil {
 		for _, b := range s.RabbitMQ.Snapshot().Brokers {
-			out = append(out, State{Kind: "rabbitmq", Name: b.URL, State: string(b.State), LastError: b.LastError, LastSuccess: b.LastSuccess})
+			out = append(out, State{Kind: "rabbitmq", Name: b.URL, State: string(b.State), LastError: b.LastError, LastSuccess: b.LastSuccess,
+				Polls: b.Polls, PollErrors: b.PollErrors, PollSeconds: b.PollSeconds})
 		}
 	}
 	if s.Metrics == nil {

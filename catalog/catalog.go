@@ -19,6 +19,7 @@ type Catalog struct {
 	flows    FlowSource // what traces show, for drift and export; nil until SetFlows
 	now      func() time.Time
 	search   searchState
+	stats    stats
 }
 
 // New returns a catalog over db that registers imported payloads with registry.

@@ -63,7 +63,8 @@ func (r ImportResult) Refused() []SchemaRegistration {
 
 // ImportFile imports the AsyncAPI document in file, reading the files its $refs name from
 // opts.BaseDir (default: the file's directory) and never from outside it.
-func (c *Catalog) ImportFile(ctx context.Context, file string, opts ImportOptions) (ImportResult, error) {
+func (c *Catalog) ImportFile(ctx context.Context, file string, opts ImportOptions) (res ImportResult, err error) {
+	defer func() { c.stats.imported(res, err) }()
 	base := opts.BaseDir
 	if base == "" {
 		base = filepath.Dir(file)
@@ -103,7 +104,8 @@ func (c *Catalog) ImportFile(ctx context.Context, file string, opts ImportOption
 
 // ImportDocument imports an AsyncAPI document given as YAML or JSON, such as an uploaded body.
 // It may use $refs inside itself only.
-func (c *Catalog) ImportDocument(ctx context.Context, data []byte, opts ImportOptions) (ImportResult, error) {
+func (c *Catalog) ImportDocument(ctx context.Context, data []byte, opts ImportOptions) (res ImportResult, err error) {
+	defer func() { c.stats.imported(res, err) }()
 	source := opts.Source
 	if source == "" {
 		source = "api"

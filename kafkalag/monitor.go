@@ -124,16 +124,30 @@ func (m *Monitor) PollOnce(ctx context.Context) error {
 // poll reads cluster i from its brokers, applies the poll and stores it.
 func (m *Monitor) poll(ctx context.Context, i int) error {
 	src := m.sources[i]
+	started := time.Now()
 	// Wall time in UTC, as the store gives it back, so that every replica holds the same.
 	p := src.read(ctx, m.cfg.Now().UTC().Round(0))
 	if ctx.Err() != nil {
 		return nil // shutting down, or the round ran out of time: the failure is ours, not the cluster's
 	}
+	m.countPoll(i, time.Since(started), p.state != StateOK)
 	commitsBefore, pollsBefore := m.apply(i, p, true)
 	if err := m.store.save(ctx, p); err != nil {
 		return err
 	}
 	return m.store.trim(ctx, src.name, commitsBefore, pollsBefore)
+}
+
+// countPoll adds one poll of cluster i to its counts.
+func (m *Monitor) countPoll(i int, took time.Duration, failed bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := &m.clusters[i].state
+	st.Polls++
+	st.PollSeconds += took.Seconds()
+	if failed {
+		st.PollErrors++
+	}
 }
 
 // follow applies the polls of cluster i that the leading replica stored since the last one

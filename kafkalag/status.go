@@ -120,4 +120,8 @@ type ClusterState struct {
 	// PolledHere says this process polls the brokers; on PostgreSQL another replica may poll
 	// while this one reads what it stored.
 	PolledHere bool
+	// Polls, PollErrors and PollSeconds count this process's own polls since it started: how
+	// many, how many failed, and the time they took in all.
+	Polls, PollErrors int64
+	PollSeconds       float64
 }

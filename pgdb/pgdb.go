@@ -152,6 +152,19 @@ func (db *DB) Ready(ctx context.Context) error {
 	return nil
 }
 
+// SizeBytes is what eventlens' tables (with their indexes and TOAST) take on disk, in the
+// schema its connections use.
+func (db *DB) SizeBytes(ctx context.Context) (int64, error) {
+	var total int64
+	err := db.Pool.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm')`).Scan(&total)
+	if err != nil {
+		return 0, fmt.Errorf("store size: %w", Unavailable(err))
+	}
+	return total, nil
+}
+
 // Close closes the pool.
 func (db *DB) Close() error {
 	db.Pool.Close()

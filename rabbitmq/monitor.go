@@ -115,13 +115,14 @@ func (m *Monitor) Snapshot() Topology {
 // poll reads one broker and publishes the result; a failed poll keeps the last good topology
 // and says why. State changes are logged, repeats of the same state are not.
 func (m *Monitor) poll(ctx context.Context, b *broker) {
-	started := m.now()
+	started, clock := m.now(), time.Now()
 	pctx, cancel := context.WithTimeout(ctx, m.timeout)
 	r, err := b.api.read(pctx)
 	cancel()
 	if ctx.Err() != nil {
 		return // shutting down: not the broker's fault
 	}
+	took := time.Since(clock)
 	b.mu.Lock()
 	before := b.view
 	if err != nil {
@@ -133,9 +134,15 @@ func (m *Monitor) poll(ctx context.Context, b *broker) {
 	} else {
 		next, counts := r.topology(started, b.counters)
 		next.URL, next.State, next.LastSuccess = b.view.URL, StateOK, started
+		next.Polls, next.PollErrors, next.PollSeconds = b.view.Polls, b.view.PollErrors, b.view.PollSeconds
 		b.view, b.counters = next, counts
 	}
 	b.view.LastAttempt = started
+	b.view.Polls++
+	b.view.PollSeconds += took.Seconds()
+	if err != nil {
+		b.view.PollErrors++
+	}
 	after := b.view
 	b.mu.Unlock()
 

@@ -29,6 +29,10 @@ type Broker struct {
 	LastError   string // why the last poll failed; empty when it did not
 	LastAttempt time.Time
 	LastSuccess time.Time
+	// Polls, PollErrors and PollSeconds count this process's polls since it started: how many,
+	// how many failed, and the time they took in all.
+	Polls, PollErrors int64
+	PollSeconds       float64
 
 	Exchanges []Exchange
 	Queues    []Queue

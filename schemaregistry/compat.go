@@ -155,6 +155,12 @@ type CheckOptions struct {
 // against one version (a number, or Latest) or, with allVersions, against every live version as
 // registration would. It returns the reasons it breaks; none means compatible.
 func (r *Registry) CheckCompatibility(ctx context.Context, subject string, version int, allVersions bool, in NewSchema, opt CheckOptions) ([]string, error) {
+	reasons, err := r.checkCompatibility(ctx, subject, version, allVersions, in, opt)
+	r.stats.checked(len(reasons) == 0, err)
+	return reasons, err
+}
+
+func (r *Registry) checkCompatibility(ctx context.Context, subject string, version int, allVersions bool, in NewSchema, opt CheckOptions) ([]string, error) {
 	rows, err := r.versions(ctx, subject)
 	if err != nil {
 		return nil, err

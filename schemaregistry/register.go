@@ -21,6 +21,12 @@ type RegisterOptions struct {
 // that is already a live version of subject is returned as it is, without a check; one that
 // exists under another subject keeps its id.
 func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, opt RegisterOptions) (Schema, error) {
+	s, err := r.registerSchema(ctx, subject, in, opt)
+	r.stats.registered(err)
+	return s, err
+}
+
+func (r *Registry) registerSchema(ctx context.Context, subject string, in NewSchema, opt RegisterOptions) (Schema, error) {
 	if err := validSubject(subject); err != nil {
 		return Schema{}, err
 	}

@@ -30,6 +30,7 @@ type Registry struct {
 	registering [64]sync.Mutex
 	now         func() time.Time
 	limits      Limits
+	stats       stats
 }
 
 // Limits bound what one schema may pull in through its references. Zero fields take the value in

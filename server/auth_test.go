@@ -26,7 +26,7 @@ func TestEveryRouteChecksItsRole(t *testing.T) {
 		secrets[role], ids[role] = secret, key.ID
 	}
 
-	for _, r := range ts.srv.routeTable(newMetrics(ts.srv.svc.DB, ts.srv.svc.Brokers, ts.srv.svc.Metrics)) {
+	for _, r := range ts.srv.routeTable(ts.srv.metrics) {
 		path := strings.NewReplacer(":file", "x", ":subject", "x", ":version", "1", ":id", "1", "*", "x").Replace(r.path)
 		send := func(set func(*http.Request)) (int, string) {
 			req, _ := http.NewRequest(r.method, ts.URL+path, strings.NewReader("{}"))

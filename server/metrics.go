@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -17,16 +18,21 @@ import (
 )
 
 // metrics are the process's own Prometheus metrics, in a registry of their own so tests can
-// build several servers in one process.
+// build several servers in one process. What the server sees itself (HTTP requests, OTLP
+// exports) it counts here; what the domain packages do they count in plain Go values, read at
+// each scrape by the collectors in metrics_*.go (docs/development.md, "Metrics").
 type metrics struct {
 	registry *prometheus.Registry
+	log      *slog.Logger
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	receiver receiverMetrics
 }
 
-func newMetrics(db *storage.DB, sources brokers.Sources, om *otlpmetrics.Store) *metrics {
+func newMetrics(svc Services, maxSeries int, log *slog.Logger) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
+		log:      log,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "eventlens_http_requests_total",
 			Help: "HTTP requests answered, by method, route template and status.",
@@ -36,28 +42,43 @@ func newMetrics(db *storage.DB, sources brokers.Sources, om *otlpmetrics.Store) 
 			Help:    "Time to answer HTTP requests, by method, route template and status.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route", "status"}),
+		receiver: newReceiverMetrics(),
 	}
 	m.registry.MustRegister(
 		m.requests, m.latency,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		sourceCollector{sources},
+		sourceCollector{svc.Brokers},
+		storeCollector{svc.DB},
 	)
-	if om != nil {
-		m.registry.MustRegister(otlpMetricsCollectors(om)...)
+	m.registry.MustRegister(m.receiver.collectors()...)
+	if svc.Ingest != nil {
+		m.registry.MustRegister(ingestCollector{svc.Ingest}, healthCollector{ingest: svc.Ingest, catalog: svc.Catalog, maxSeries: maxSeries})
 	}
-	if db.Postgres != nil {
-		m.registry.MustRegister(poolCollectors(db.Postgres)...)
+	if svc.Registry != nil {
+		m.registry.MustRegister(registryCollector{svc.Registry})
+	}
+	if svc.Catalog != nil {
+		m.registry.MustRegister(catalogCollector{svc.Catalog})
+	}
+	if svc.Metrics != nil {
+		m.registry.MustRegister(otlpMetricsCollectors(svc.Metrics)...)
+	}
+	if svc.DB.Postgres != nil {
+		m.registry.MustRegister(poolCollectors(svc.DB.Postgres)...)
 	} else {
 		m.registry.MustRegister(
-			collectors.NewDBStatsCollector(db.SQLite.Write, "write"),
-			collectors.NewDBStatsCollector(db.SQLite.Read, "read"),
+			collectors.NewDBStatsCollector(svc.DB.SQLite.Write, "write"),
+			collectors.NewDBStatsCollector(svc.DB.SQLite.Read, "read"),
 		)
 	}
 	return m
 }
 
-// sourceCollector reports each polled broker's state at each scrape.
+// scrapeTimeout bounds what one scrape may spend reading the store (health, drift, sizes).
+const scrapeTimeout = 10 * time.Second
+
+// sourceCollector reports each broker's state and this process's polls of it at each scrape.
 type sourceCollector struct{ sources brokers.Sources }
 
 var (
@@ -65,12 +86,23 @@ var (
 		"1 when the last poll of a broker (Kafka cluster, RabbitMQ management API) worked, else 0.", []string{"kind", "name"}, nil)
 	sourceLastSuccess = prometheus.NewDesc("eventlens_source_last_success_timestamp_seconds",
 		"When a broker was last polled successfully (0: never).", []string{"kind", "name"}, nil)
+	sourcePolls = prometheus.NewDesc("eventlens_broker_poll_duration_seconds",
+		"Time this process spent polling a broker (Kafka lag, RabbitMQ management API), and how many polls.", []string{"kind", "name"}, nil)
+	sourcePollErrors = prometheus.NewDesc("eventlens_broker_poll_errors_total",
+		"Polls of a broker by this process that failed.", []string{"kind", "name"}, nil)
 )
 
-func (sourceCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sourceUp; ch <- sourceLastSuccess }
+func (sourceCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- sourceUp
+	ch <- sourceLastSuccess
+	ch <- sourcePolls
+	ch <- sourcePollErrors
+}
 
 func (c sourceCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, s := range c.sources.States(context.Background()) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	for _, s := range c.sources.States(ctx) {
 		up, last := 0.0, 0.0
 		if s.State == "ok" {
 			up = 1
@@ -80,7 +112,31 @@ func (c sourceCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(sourceUp, prometheus.GaugeValue, up, s.Kind, s.Name)
 		ch <- prometheus.MustNewConstMetric(sourceLastSuccess, prometheus.GaugeValue, last, s.Kind, s.Name)
+		if s.Kind == "otlp-metrics" { // pushed, not polled
+			continue
+		}
+		ch <- prometheus.MustNewConstSummary(sourcePolls, uint64(s.Polls), s.PollSeconds, nil, s.Kind, s.Name)
+		ch <- prometheus.MustNewConstMetric(sourcePollErrors, prometheus.CounterValue, float64(s.PollErrors), s.Kind, s.Name)
 	}
+}
+
+// storeCollector reports the store's size on disk at each scrape.
+type storeCollector struct{ db *storage.DB }
+
+var storeSize = prometheus.NewDesc("eventlens_store_size_bytes",
+	"What the store takes on disk: the SQLite file and its WAL, or eventlens' PostgreSQL tables and indexes.", []string{"backend"}, nil)
+
+func (storeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- storeSize }
+
+func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	n, err := c.db.SizeBytes(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(storeSize, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(storeSize, prometheus.GaugeValue, float64(n), c.db.Backend())
 }
 
 // poolCollectors describe the PostgreSQL connection pool, read from pgx's statistics at each
@@ -130,17 +186,26 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
+		status := c.Response().Status
 		labels := prometheus.Labels{
 			"method": c.Request().Method,
 			"route":  route,
-			"status": strconv.Itoa(c.Response().Status),
+			"status": strconv.Itoa(status),
 		}
 		m.requests.With(labels).Inc()
 		m.latency.With(labels).Observe(time.Since(start).Seconds())
+		if signal, ok := otlpSignals[route]; ok && status != 200 {
+			m.receiver.refusedRequest("http", signal, status)
+		}
 		return err
 	}
 }
 
 func (m *metrics) handler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	return echo.WrapHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{
+		// A collector that cannot read the store (PostgreSQL down) leaves its series out and
+		// logs why; the others still answer.
+		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:      slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}))
 }

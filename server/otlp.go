@@ -126,7 +126,7 @@ func (s *Server) exportTracesHTTP(ctx context.Context, enc otlpEncoding, body []
 	if err != nil {
 		return nil, malformed(enc, err)
 	}
-	return s.exportTraces(ctx, td)
+	return s.exportTraces(ctx, "http", td)
 }
 
 // decodeTraces and decodeMetrics read an OTLP/HTTP body. pdata's JSON decoder reads OTLP/JSON
@@ -155,16 +155,21 @@ func decodeMetrics(enc otlpEncoding, body []byte) (pmetric.Metrics, error) {
 	return req.Metrics(), nil
 }
 
-// exportTraces ingests one export of spans, from OTLP/HTTP or OTLP/gRPC.
-func (s *Server) exportTraces(ctx context.Context, td ptrace.Traces) (ptraceotlp.ExportResponse, *otlpError) {
+// exportTraces ingests one export of spans, from OTLP/HTTP or OTLP/gRPC (the transport).
+func (s *Server) exportTraces(ctx context.Context, transport string, td ptrace.Traces) (ptraceotlp.ExportResponse, *otlpError) {
 	resp := ptraceotlp.NewExportResponse()
+	spans := td.SpanCount()
 	decoded, err := tracing.FromTraces(td, s.otlp.limits)
 	if err != nil {
+		s.metrics.receiver.exported(transport, spans, 0, refusedTooLarge)
 		return resp, tooLarge(err)
 	}
 	if err := s.svc.Ingest.Ingest(ctx, decoded.Spans); err != nil {
-		return resp, s.otlpIngestError(ctx, "spans", err)
+		oerr := s.otlpIngestError(ctx, "spans", err)
+		s.metrics.receiver.exported(transport, spans, 0, refusalReason(oerr.status))
+		return resp, oerr
 	}
+	s.metrics.receiver.exported(transport, spans, len(decoded.Spans), refusedMalformed) // the rest had no valid ids
 	if decoded.Rejected > 0 {
 		resp.PartialSuccess().SetRejectedSpans(int64(decoded.Rejected))
 		resp.PartialSuccess().SetErrorMessage(decoded.RejectionMessage())

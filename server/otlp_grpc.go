@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
@@ -26,7 +27,7 @@ type otlpTracesGRPC struct {
 }
 
 func (g *otlpTracesGRPC) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
-	resp, oerr := g.s.exportTraces(ctx, req.Traces())
+	resp, oerr := g.s.exportTraces(ctx, "grpc", req.Traces())
 	return resp, g.s.grpcError(oerr)
 }
 
@@ -56,10 +57,24 @@ func (s *Server) grpcError(e *otlpError) error {
 }
 
 func newOTLPGRPCServer(s *Server) *grpc.Server {
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(s.otlp.maxBody)), grpc.ChainUnaryInterceptor(s.authorizeGRPC(apikeys.RoleWrite)))
+	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(s.otlp.maxBody)), grpc.ChainUnaryInterceptor(s.countGRPC, s.authorizeGRPC(apikeys.RoleWrite)))
 	ptraceotlp.RegisterGRPCServer(gs, &otlpTracesGRPC{s: s})
 	pmetricotlp.RegisterGRPCServer(gs, &otlpMetricsGRPC{s: s})
 	return gs
+}
+
+// countGRPC counts the calls answered with an error in eventlens_receiver_refused_requests_total,
+// as the metrics middleware counts OTLP/HTTP's.
+func (s *Server) countGRPC(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	resp, err := handler(ctx, req)
+	if code := status.Code(err); code != codes.OK {
+		signal := "metrics"
+		if strings.Contains(info.FullMethod, "TraceService") {
+			signal = "traces"
+		}
+		s.metrics.receiver.refusedRequest("grpc", signal, grpcStatus(code))
+	}
+	return resp, err
 }
 
 // authorizeGRPC is authorize for gRPC: once API keys exist, every call needs the authorization

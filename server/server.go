@@ -39,6 +39,9 @@ type Config struct {
 	OTLP             OTLPConfig
 	AsyncAPIMaxBytes string           // largest AsyncAPI document accepted by POST /api/catalog/asyncapi, e.g. "2MiB" (catalog.MaxDocumentBytes)
 	Now              func() time.Time // the clock for API windows; tests fix it
+	// MaxSeries is the most consumers /metrics reports health for (tracing.DefaultFlowSeries);
+	// the flows' own cap is tracing.Config.FlowSeries.
+	MaxSeries int
 }
 
 // OTLPConfig tunes OTLP ingest. Zero values take the defaults noted on each field.
@@ -76,6 +79,7 @@ type Server struct {
 	otlp             otlpSettings
 	asyncAPIMaxBytes int
 	grpc             *grpc.Server // OTLP/gRPC, served by ServeOTLPGRPC
+	metrics          *metrics
 }
 
 // otlpSettings is OTLPConfig resolved.
@@ -134,10 +138,14 @@ func New(cfg Config, svc Services) (*Server, error) {
 	if cfg.WriteRate > 0 {
 		s.writes = newWriteLimiter(cfg.WriteRate, max(cfg.WriteBurst, 1))
 	}
+	if cfg.MaxSeries <= 0 {
+		cfg.MaxSeries = tracing.DefaultFlowSeries
+	}
+	metrics := newMetrics(svc, cfg.MaxSeries, cfg.Logger)
+	s.metrics = metrics
 	s.grpc = newOTLPGRPCServer(s)
 	e.HTTPErrorHandler = s.handleError
 
-	metrics := newMetrics(svc.DB, svc.Brokers, svc.Metrics)
 	// Order matters: the access log handles errors into responses, so the metrics and the span
 	// around it see final statuses; it sits inside the span so it can log the trace id, and
 	// around recovery so a panic is logged as the 500 it becomes.

@@ -138,6 +138,22 @@ func (db *DB) Ready(ctx context.Context) error {
 	return nil
 }
 
+// SizeBytes is what the store takes on disk: the database file and its write-ahead log.
+func (db *DB) SizeBytes() (int64, error) {
+	var total int64
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		fi, err := os.Stat(db.Path + suffix)
+		if errors.Is(err, os.ErrNotExist) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("store size: %w", err)
+		}
+		total += fi.Size()
+	}
+	return total, nil
+}
+
 // Close checkpoints the WAL into the database file, so the file alone holds every write, and
 // closes both pools.
 func (db *DB) Close() error {

@@ -56,6 +56,15 @@ func (db *DB) Ready(ctx context.Context) error {
 	return db.SQLite.Ready(ctx)
 }
 
+// SizeBytes is what the store takes on disk: the SQLite file and its WAL, or the PostgreSQL
+// tables and indexes of eventlens' schema.
+func (db *DB) SizeBytes(ctx context.Context) (int64, error) {
+	if db.Postgres != nil {
+		return db.Postgres.SizeBytes(ctx)
+	}
+	return db.SQLite.SizeBytes()
+}
+
 // Close closes the store.
 func (db *DB) Close() error {
 	if db.Postgres != nil {

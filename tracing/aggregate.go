@@ -28,6 +28,9 @@ type aggregate struct {
 	processing       histogram
 	delay            histogram
 	lastSeenNs       int64
+	// delaySumNs adds up the delays of a batch's own deltas, for the process's metrics
+	// (stats.go); the tables do not store it, so neither add nor the columns carry it.
+	delaySumNs int64
 }
 
 // flowState is the newest per-flow metadata seen in a batch.
@@ -142,6 +145,7 @@ func (a *aggregator) addDelay(k bucketKey, ns int64) { a.bucket(k).addDelay(ns) 
 
 func (agg *aggregate) addDelay(ns int64) {
 	agg.delays++
+	agg.delaySumNs += max(ns, 0)
 	agg.delay.observe(time.Duration(max(ns, 0)))
 }
 

@@ -30,6 +30,7 @@ type Config struct {
 	RetentionEvery time.Duration // how often retention runs (1s); each run deletes in small transactions
 	PairWindow     time.Duration // how long a producer or consumer waits for its partner (10m)
 	PairMaxPending int           // most spans remembered for pairing (200,000)
+	FlowSeries     int           // most flows Stats keeps totals for, for /metrics (DefaultFlowSeries)
 	// Windows are the windows ending now that Flows keeps running sums for (FlowQuery.Last),
 	// DefaultWindows unless set. The health window is always added; windows not shorter than
 	// FlowRetention are left out, as retention deletes their oldest minutes.
@@ -53,6 +54,7 @@ func (c *Config) setDefaults() {
 	def(&c.QueueSpans, 50_000)
 	def(&c.BatchSpans, 10_000)
 	def(&c.PairMaxPending, 200_000)
+	def(&c.FlowSeries, DefaultFlowSeries)
 	defDur(&c.SpanRetention, 24*time.Hour)
 	defDur(&c.FlowRetention, 30*24*time.Hour)
 	defDur(&c.RetentionEvery, time.Second)
@@ -87,6 +89,7 @@ type Ingester struct {
 	stopOnce sync.Once
 	done     chan struct{} // closed when the writer has drained the queue and exited
 	w        *writer
+	stats    *ingestStats
 	brokers  BrokerSource // nil: health from spans only
 }
 
@@ -108,7 +111,8 @@ func Start(ctx context.Context, db *storage.DB, cfg Config) (*Ingester, error) {
 	}
 	var err error
 	// The writer's settings are the Ingester's own copy.
-	if in.w, err = newWriter(ctx, st, &in.cfg); err != nil {
+	in.stats = newIngestStats(in.cfg.FlowSeries)
+	if in.w, err = newWriter(ctx, st, &in.cfg, in.stats); err != nil {
 		return nil, err
 	}
 	var wg sync.WaitGroup
@@ -167,6 +171,9 @@ func (in *Ingester) Ingest(ctx context.Context, spans []Span) error {
 
 // QueuedSpans is how many spans wait for the writer.
 func (in *Ingester) QueuedSpans() int64 { return in.queued.Load() }
+
+// QueueCapacity is how many spans may wait before Ingest answers ErrQueueFull.
+func (in *Ingester) QueueCapacity() int { return in.cfg.QueueSpans }
 
 func (in *Ingester) closeQueue() {
 	in.mu.Lock()

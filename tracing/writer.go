@@ -21,15 +21,16 @@ type writer struct {
 	failures *recentErrors
 	traces   *recentTraces
 	claims   pairClaims // what the last commit stored for pairing with other replicas' spans
+	stats    *ingestStats
 }
 
-func newWriter(ctx context.Context, st store, cfg *Config) (*writer, error) {
+func newWriter(ctx context.Context, st store, cfg *Config, stats *ingestStats) (*writer, error) {
 	sw, err := st.openWriter(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("start ingest: %w", err)
 	}
 	w := &writer{cfg: cfg, sw: sw, log: cfg.Logger, flows: newAggregator(cfg, sw.sharedPairs()),
-		live: newLiveWindows(liveLengths(cfg)), failures: newRecentErrors(), traces: newRecentTraces(100_000)}
+		live: newLiveWindows(liveLengths(cfg)), failures: newRecentErrors(), traces: newRecentTraces(100_000), stats: stats}
 	// The first snapshot loads the recent failures before Start returns, so they survive a
 	// restart, and starts loading the live windows in the background.
 	if err := w.refresh(cfg.Now()); err != nil {
@@ -134,12 +135,15 @@ func (w *writer) commit(batch []*request) error {
 	}
 	b.flows, b.deltas = w.flows.flows, w.flows.deltas
 	b.producers, b.waiters = w.flows.producers, w.flows.waiters
+	started := time.Now()
 	c, err := w.sw.commit(context.Background(), b)
 	if err != nil {
+		w.stats.commitFailed(i, time.Since(started))
 		w.flows.reset()
 		w.traces.discard()
 		return err
 	}
+	w.stats.committed(i, time.Since(started), c, w.flows.pairs.backlog())
 	w.claims = w.flows.claims(b.arrivedNs)
 	w.flows.reset()
 	w.traces.commit()

@@ -99,6 +99,10 @@ type serverFlags struct {
 	HealthDegradedLatency time.Duration `help:"A consumer is degraded when its p95 processing time reaches this." default:"1s" env:"EVENTLENS_HEALTH_DEGRADED_LATENCY"`
 	HealthDegradedDelay   time.Duration `help:"A consumer is degraded when its p95 end-to-end delay reaches this." default:"1m" env:"EVENTLENS_HEALTH_DEGRADED_DELAY"`
 
+	SelfTraceEndpoint    string  `name:"self-trace-endpoint" help:"OTLP/HTTP URL (http://collector:4318) where eventlens sends its own spans, one per HTTP request; headers from OTEL_EXPORTER_OTLP_HEADERS. Empty: nowhere." env:"EVENTLENS_SELF_TRACE_ENDPOINT"`
+	SelfTraceSampleRatio float64 `name:"self-trace-sample-ratio" help:"Share (0-1] of the traces eventlens starts itself that --self-trace-endpoint receives; a caller's sampling decision is kept." default:"1" env:"EVENTLENS_SELF_TRACE_SAMPLE_RATIO"`
+	PromMaxSeries        int     `name:"metrics-max-series" help:"Most flows, and most consumers, /metrics reports series for; the messages of flows beyond it are counted in eventlens_flow_series_dropped_messages_total." default:"1000" env:"EVENTLENS_METRICS_MAX_SERIES"`
+
 	rabbitmqFlags `embed:""`
 	kafkaFlags    `embed:""`
 }
@@ -137,13 +141,17 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	}
 	defer func() { err = errors.Join(err, lag.stop()) }()
 
-	tp := tracing.NewSelfTracerProvider()
+	tp, err := tracing.NewSelfTracerProvider(e.ctx, tracing.SelfTraceConfig{Endpoint: s.SelfTraceEndpoint, SampleRatio: s.SelfTraceSampleRatio})
+	if err != nil {
+		return err
+	}
 	defer func() { err = errors.Join(err, tp.Shutdown(context.WithoutCancel(e.ctx))) }()
 
 	// Ingest outlives the signal: the server's Shutdown closes it after the last request.
 	ingest, err := tracing.Start(context.WithoutCancel(e.ctx), store, tracing.Config{
 		QueueSpans: s.IngestQueue, BatchSpans: s.IngestBatch,
 		SpanRetention: s.SpanRetention, FlowRetention: s.FlowRetention,
+		FlowSeries: s.PromMaxSeries,
 		Health: tracing.HealthThresholds{
 			Window: s.HealthWindow, SilentAfter: s.HealthSilentAfter,
 			DegradedErrorRate: s.HealthDegradedErrors, FailingErrorRate: s.HealthFailingErrors,
@@ -173,7 +181,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	cat.SetFlows(ingest)
 	srv, err := server.New(
 		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log, TracerProvider: tp,
-			AsyncAPIMaxBytes: s.AsyncAPIMaxBytes,
+			AsyncAPIMaxBytes: s.AsyncAPIMaxBytes, MaxSeries: s.PromMaxSeries,
 			OTLP: server.OTLPConfig{MaxBody: s.OTLPMaxBody, MaxInflight: s.OTLPMaxInflight,
 				Limits:       tracing.DecodeLimits{MaxSpans: s.OTLPMaxSpans, MaxAttributeBytes: int(maxAttrs)},
 				MetricLimits: otlpmetrics.DecodeLimits{MaxPoints: s.OTLPMaxPoints}}},
