@@ -21,7 +21,8 @@ var otlpSignals = map[string]string{otlpTracesPath: "traces", otlpMetricsPath: "
 
 // Why spans or requests are refused: the label values of eventlens_receiver_refused_*.
 const (
-	refusedQueueFull    = "queue_full"   // 429: the ingest queue (or the write rate of the client) is full
+	refusedQueueFull    = "queue_full"   // spans: the ingest queue is full (429)
+	refusedThrottled    = "throttled"    // requests, 429: the ingest queue is full, or the client is over --write-rate
 	refusedTooLarge     = "too_large"    // 413: over the body limit or a decoding limit
 	refusedMalformed    = "malformed"    // 400, 415: not OTLP, or spans without valid ids
 	refusedUnauthorised = "unauthorised" // 401, 403: no key, or a key whose role may not write
@@ -61,11 +62,12 @@ func (r receiverMetrics) refusedRequest(transport, signal string, status int) {
 	r.refusedRequests.WithLabelValues(transport, signal, refusalReason(status)).Inc()
 }
 
-// refusalReason names why an OTLP request was answered with status.
+// refusalReason names why an OTLP request was answered with status; spans refused by a full
+// queue are counted as queue_full where the error is known (exportTraces).
 func refusalReason(status int) string {
 	switch status {
 	case http.StatusTooManyRequests:
-		return refusedQueueFull
+		return refusedThrottled
 	case http.StatusRequestEntityTooLarge:
 		return refusedTooLarge
 	case http.StatusBadRequest, http.StatusUnsupportedMediaType:

@@ -166,7 +166,11 @@ func (s *Server) exportTraces(ctx context.Context, transport string, td ptrace.T
 	}
 	if err := s.svc.Ingest.Ingest(ctx, decoded.Spans); err != nil {
 		oerr := s.otlpIngestError(ctx, "spans", err)
-		s.metrics.receiver.exported(transport, spans, 0, refusalReason(oerr.status))
+		reason := refusalReason(oerr.status)
+		if errors.Is(err, tracing.ErrQueueFull) {
+			reason = refusedQueueFull
+		}
+		s.metrics.receiver.exported(transport, spans, 0, reason)
 		return resp, oerr
 	}
 	s.metrics.receiver.exported(transport, spans, len(decoded.Spans), refusedMalformed) // the rest had no valid ids

@@ -15,6 +15,7 @@ import (
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/kafkalag"
 	"github.com/eventlens/eventlens/otlpmetrics"
 	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/schemaregistry"
@@ -56,6 +57,12 @@ func startServerOn(t testing.TB, store *storage.DB, ic tracing.Config, opts ...f
 // startServerMetrics is startServerOn with OTLP metrics configured by mc.
 func startServerMetrics(t testing.TB, store *storage.DB, ic tracing.Config, mc otlpmetrics.Config, opts ...func(*Config)) *testServer {
 	t.Helper()
+	return startServerKafka(t, store, ic, mc, nil, opts...)
+}
+
+// startServerKafka is startServerMetrics with the Kafka lag of kafka (nil: none) among the brokers.
+func startServerKafka(t testing.TB, store *storage.DB, ic tracing.Config, mc otlpmetrics.Config, kafka *kafkalag.Monitor, opts ...func(*Config)) *testServer {
+	t.Helper()
 	if store == nil {
 		store = storagetest.Default(t)
 	}
@@ -79,7 +86,7 @@ func startServerMetrics(t testing.TB, store *storage.DB, ic tracing.Config, mc o
 	cat.SetFlows(ingest)
 	keys := apikeys.New(store)
 	metrics := otlpmetrics.New(store, mc)
-	sources := brokers.Sources{Metrics: metrics} // as serve joins them, with no broker polled
+	sources := brokers.Sources{Kafka: kafka, Metrics: metrics} // as serve joins them
 	ingest.SetBrokers(sources)
 	srv, err := New(cfg, Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Metrics: metrics, Brokers: sources})
 	if err != nil {
