@@ -25,7 +25,7 @@ func TestOTLPOverload(t *testing.T) {
 		bodies[i] = benchRequest(t, uint64(i+1), spansPerRequest)
 	}
 
-	var acked, refused, withoutRetryAfter, other atomic.Int64
+	var acked, refused, full, withoutRetryAfter, other atomic.Int64
 	var peakHeap atomic.Uint64
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
@@ -65,6 +65,9 @@ func TestOTLPOverload(t *testing.T) {
 					acked.Add(spansPerRequest)
 				case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 					refused.Add(1)
+					if resp.StatusCode == http.StatusTooManyRequests {
+						full.Add(1)
+					}
 					if resp.Header.Get("Retry-After") == "" {
 						withoutRetryAfter.Add(1)
 					}
@@ -99,5 +102,16 @@ func TestOTLPOverload(t *testing.T) {
 	}
 	if c.Spans != acked.Load() {
 		t.Fatalf("%d spans stored, %d acknowledged", c.Spans, acked.Load())
+	}
+	// /metrics tells the same: every span acknowledged, and the refusals by reason.
+	m := ts.scrapeMetrics(t, "")
+	m.check(t, []seriesCase{
+		series("eventlens_receiver_accepted_spans_total", float64(acked.Load()), "transport=http"),
+		series("eventlens_ingest_stored_spans_total", float64(acked.Load())),
+		series("eventlens_receiver_refused_spans_total", float64(full.Load()*spansPerRequest), "transport=http", "reason=queue_full"),
+		series("eventlens_receiver_refused_requests_total", float64(full.Load()), "transport=http", "signal=traces", "reason=throttled"),
+	})
+	if unavailable := refused.Load() - full.Load(); unavailable > 0 {
+		m.check(t, []seriesCase{series("eventlens_receiver_refused_requests_total", float64(unavailable), "transport=http", "signal=traces", "reason=unavailable")})
 	}
 }
