@@ -127,8 +127,8 @@ func TestPollFailures(t *testing.T) {
 	}
 }
 
-// A failing broker is logged once per change of state, not once per poll, and keeps its last
-// good topology while it fails.
+// A failing broker is logged once per change of state, not once per poll, keeps its last good
+// topology while it fails, and has every poll counted.
 func TestStateChangesLoggedOnce(t *testing.T) {
 	var mu sync.Mutex
 	failing := false
@@ -160,6 +160,10 @@ func TestStateChangesLoggedOnce(t *testing.T) {
 		if q, ok := b.Queue("/", "work"); !ok || q.Ready != 3 || len(q.DeadLetterQueues) != 1 {
 			t.Fatalf("topology lost while failing: %+v", b.Queues)
 		}
+	}
+	// The polls are counted across successes and failures: 7 in all, 3 failed.
+	if b := m.Snapshot().Brokers[0]; b.Polls != 7 || b.PollErrors != 3 || b.PollSeconds <= 0 {
+		t.Errorf("polls %d, failed %d, %v s; want 7, 3 and some time", b.Polls, b.PollErrors, b.PollSeconds)
 	}
 	if got := strings.Count(logs.String(), "RabbitMQ broker polled"); got != 2 {
 		t.Errorf("%d ok lines, want 2 (first success, recovery):\n%s", got, logs)
