@@ -3,6 +3,7 @@ package tracing
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -23,6 +24,25 @@ type Histogram struct {
 	Bounds []float64 // upper bounds, in the histogram's unit (seconds, spans)
 	Counts []uint64
 	Sum    float64
+}
+
+// Only is h with the buckets whose bounds are in bounds only, each counting what the buckets
+// it replaces counted; a bound of bounds that h does not have is left out.
+func (h Histogram) Only(bounds []float64) Histogram {
+	out := Histogram{Sum: h.Sum}
+	var pending uint64
+	for i, c := range h.Counts {
+		pending += c
+		if i < len(h.Bounds) && !slices.Contains(bounds, h.Bounds[i]) {
+			continue
+		}
+		if i < len(h.Bounds) {
+			out.Bounds = append(out.Bounds, h.Bounds[i])
+		}
+		out.Counts = append(out.Counts, pending)
+		pending = 0
+	}
+	return out
 }
 
 // IngestStats are the writer's counts since the process started.
