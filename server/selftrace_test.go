@@ -73,7 +73,7 @@ func TestSelfTraceEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	ts.do(t, http.MethodGet, "/api/health", "", nil) // a trace eventlens starts itself
+	ts.do(t, http.MethodGet, "/api/health", "", nil)          // a trace eventlens starts itself
 	if err := tp.Shutdown(context.Background()); err != nil { // flushes the batch
 		t.Fatal(err)
 	}
