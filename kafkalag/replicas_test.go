@@ -49,7 +49,11 @@ func TestReplicasShareOnePoller(t *testing.T) {
 		t.Errorf("the poller sees %+v\nthe reader sees %+v\nwant the same: billing, 16 behind, STALL", ga, gb)
 	}
 	sa, sb := clusterState(t, a, "shop"), clusterState(t, b, "shop")
-	sa.PolledHere = false
+	// Only the poller polled, and its poll counts are its own; the rest is shared.
+	if sa.Polls != 3 || sa.PollErrors != 0 || sb.Polls != 0 {
+		t.Errorf("polls: %d (%d failed) on the poller, %d on the reader; want 3, 0, 0", sa.Polls, sa.PollErrors, sb.Polls)
+	}
+	sa.PolledHere, sa.Polls, sa.PollSeconds = false, 0, 0
 	if !reflect.DeepEqual(sa, sb) {
 		t.Errorf("cluster state on the poller %+v, on the reader %+v", sa, sb)
 	}
