@@ -228,13 +228,13 @@ func (c *Config) check(lines nodeLines) error {
 		}
 		rules[r.Name] = true
 		if err := r.check(receivers, at); err != nil {
-			return fmt.Errorf("rule %q: %w", r.Name, err)
+			return fmt.Errorf("line %d: rule %q: %w", err.line, r.Name, err.err)
 		}
 	}
 	return nil
 }
 
-func (r Rule) check(receivers map[string]bool, at func(string) int) error {
+func (r Rule) check(receivers map[string]bool, at func(string) int) *lineError {
 	if !slices.Contains(Kinds, r.Kind) {
 		return lineErr(at("kind"), "kind %q: want one of %s", r.Kind, strings.Join(Kinds, ", "))
 	}
@@ -302,8 +302,14 @@ func kindOf(only map[string][]string, key string) string {
 	return "?"
 }
 
-func lineErr(line int, format string, args ...any) error {
-	return fmt.Errorf("line %d: "+format, append([]any{line}, args...)...)
+// lineError is a problem with a rule, and the line it is on.
+type lineError struct {
+	line int
+	err  error
+}
+
+func lineErr(line int, format string, args ...any) *lineError {
+	return &lineError{line: line, err: fmt.Errorf(format, args...)}
 }
 
 func checkName(name string) error {

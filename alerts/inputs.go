@@ -24,6 +24,7 @@ type Catalog interface {
 	Messages(ctx context.Context) ([]catalog.Message, error)
 	MessageChannels(ctx context.Context) (map[string][]catalog.MessageChannel, error)
 	Owners(ctx context.Context) ([]catalog.Owner, error)
+	Operations(ctx context.Context) ([]catalog.Operation, error)
 }
 
 // Registry gives refused registrations and the subjects (*schemaregistry.Registry).

@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -321,12 +322,25 @@ func newOwnerIndex(ctx context.Context, cat Catalog) (*ownerIndex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog message channels: %w", err)
 	}
+	ops, err := cat.Operations(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("catalog operations: %w", err)
+	}
+	// A message's contract belongs to who sends it: its own owner, its channel's, or its sender's.
+	sender := map[[2]string]string{} // message, channel → owner of a service that sends it there
+	for _, op := range ops {
+		if op.Action != catalog.ActionSend || ix.services[op.Service] == "" {
+			continue
+		}
+		for _, m := range op.Messages {
+			if k := [2]string{m, op.Channel}; sender[k] == "" {
+				sender[k] = ix.services[op.Service]
+			}
+		}
+	}
 	for message, chans := range links {
 		for _, mc := range chans {
-			owner := messageOwner[message]
-			if owner == "" {
-				owner = ix.channels[mc.Channel]
-			}
+			owner := cmp.Or(messageOwner[message], ix.channels[mc.Channel], sender[[2]string{message, mc.Channel}])
 			for _, s := range []string{mc.Subject, mc.KeySubject} {
 				if s != "" && ix.subjects[s] == "" {
 					ix.subjects[s] = owner
