@@ -173,7 +173,7 @@ func consumerFindings(rule Rule, c tracing.ConsumerHealth, owners *ownerIndex) [
 			behind = append(behind, fmt.Sprintf("%d messages (threshold %d)", *c.Lag, rule.Lag))
 		}
 		if rule.TimeLag > 0 && c.TimeLagSeconds != nil && *c.TimeLagSeconds >= rule.TimeLag.Seconds() {
-			behind = append(behind, fmt.Sprintf("%s (threshold %s)", (time.Duration(*c.TimeLagSeconds) * time.Second).String(), rule.TimeLag))
+			behind = append(behind, fmt.Sprintf("%s (threshold %s)", (time.Duration(*c.TimeLagSeconds)*time.Second).String(), rule.TimeLag))
 		}
 		if len(behind) == 0 {
 			return nil

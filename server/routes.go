@@ -34,7 +34,7 @@ type route struct {
 
 // routeTable lists every route eventlens answers, with the role it requires.
 func (s *Server) routeTable(m *metrics) []route {
-	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Brokers: s.svc.Brokers, Now: s.now}
+	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Brokers: s.svc.Brokers, AlertRules: s.svc.Alerts, Now: s.now}
 	cat := s.svc.Catalog
 	reg := registryAPI{reg: s.svc.Registry}
 	const r, w, a, slash = roleRead, roleWrite, roleAdmin, true
@@ -71,6 +71,7 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/schemas/:subject/diff", roleRead, pages.SchemaDiff, false},
 		{http.MethodGet, "/search", roleRead, pages.Search, false},
 		{http.MethodGet, "/drift", roleRead, pages.Drift, false},
+		{http.MethodGet, "/alerts", roleRead, pages.Alerts, false},
 
 		// OTLP ingest (server/otlp.go) and flows (server/flows.go).
 		{http.MethodPost, otlpTracesPath, roleWrite, s.otlpHTTP(s.exportTracesHTTP), false},

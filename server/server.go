@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 
+	"github.com/eventlens/eventlens/alerts"
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
@@ -62,6 +63,7 @@ type Services struct {
 	Ingest   *tracing.Ingester // Shutdown closes it once no request can reach it any more
 	Brokers  brokers.Sources   // the brokers polled for lag and queues; none when zero
 	Metrics  *otlpmetrics.Store
+	Alerts   *alerts.Alerts // the alerts file's rules and the alerts' history; nil shows none
 }
 
 // Server serves the console, the APIs, OTLP/HTTP and the probes on one port, and OTLP/gRPC on

@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventlens/eventlens/alerts"
 	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/schemaregistry"
@@ -22,6 +23,8 @@ type Pages struct {
 	Registry *schemaregistry.Registry
 	Tracing  *tracing.Ingester
 	Brokers  brokers.Sources  // the brokers polled, for the sources page
+	// AlertRules are the alerts of the alerts file, for /alerts; nil shows that none are set.
+	AlertRules *alerts.Alerts
 	Now      func() time.Time // the clock for time windows; nil means time.Now
 }
 
