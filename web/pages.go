@@ -22,10 +22,10 @@ type Pages struct {
 	Catalog  *catalog.Catalog
 	Registry *schemaregistry.Registry
 	Tracing  *tracing.Ingester
-	Brokers  brokers.Sources  // the brokers polled, for the sources page
+	Brokers  brokers.Sources // the brokers polled, for the sources page
 	// AlertRules are the alerts of the alerts file, for /alerts; nil shows that none are set.
 	AlertRules *alerts.Alerts
-	Now      func() time.Time // the clock for time windows; nil means time.Now
+	Now        func() time.Time // the clock for time windows; nil means time.Now
 }
 
 func (p *Pages) now() time.Time {
