@@ -13,7 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/eventlens/eventlens/alerts"
+	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/otlpmetrics"
 	"github.com/eventlens/eventlens/tracing"
 )
@@ -140,5 +145,65 @@ func TestAlertsPageWithoutAFile(t *testing.T) {
 	ts := startServer(t)
 	if html := ts.page(t, "/alerts", 200); !strings.Contains(html, `data-testid="alerts-off"`) || !strings.Contains(html, "--alerts-file") {
 		t.Errorf("/alerts without rules does not say how to set them")
+	}
+}
+
+// TestAlertsOnConsumerHealthAndDrift: spans of a documented consumer that fails every message
+// make a consumer_failing alert naming its owner from the catalog, and those of a consumer no
+// document mentions a drift alert, over the real ingest, health and drift.
+func TestAlertsOnConsumerHealthAndDrift(t *testing.T) {
+	cfg, err := alerts.Parse([]byte(`
+rules:
+  - {name: failing, kind: consumer_failing, severity: critical}
+  - {name: lagging, kind: consumer_lagging, severity: warning, lag: 1}
+  - {name: undocumented, kind: drift, severity: info, drift_kinds: [undocumented_consumer], match: {channel: "orders*"}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := startServerAlerts(t, nil, tracing.Config{}, otlpmetrics.Config{}, cfg)
+	for _, doc := range []string{
+		strings.Replace(driftDoc("orders", []string{"orders:orders"}, nil), "version: 1.0.0}", "version: 1.0.0, contact: {name: Team Checkout}}", 1),
+		strings.Replace(driftDoc("billing", nil, []string{"orders:orders:billing"}), "version: 1.0.0}", "version: 1.0.0, contact: {name: Team Billing, email: billing@shop.example}}", 1),
+	} {
+		if resp, body := ts.do(t, http.MethodPost, "/api/catalog/asyncapi", "", strings.NewReader(doc)); resp.StatusCode != 200 {
+			t.Fatalf("import: %d %s", resp.StatusCode, body)
+		}
+	}
+	spans := &spanSender{t: t, url: ts.URL, providers: map[string]*sdktrace.TracerProvider{}}
+	now := time.Now()
+	for range 5 {
+		spans.send("orders", now, trace.SpanKindProducer, produce("orders")...)
+		spans.send("billing", now, trace.SpanKindConsumer, consume("kafka", "orders", "billing", attribute.String("error.type", "timeout"))...)
+		spans.send("audit", now, trace.SpanKindConsumer, consume("kafka", "orders", "audit")...)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	var firing []alerts.Alert
+	for time.Now().Before(deadline) { // until the writer has committed the spans
+		if err := ts.Alerts.Evaluate(context.Background(), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		p, err := ts.Alerts.List(context.Background(), alerts.Query{State: alerts.StateFiring})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if firing = p.Alerts; len(firing) == 2 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	rules := map[string]alerts.Alert{}
+	for _, a := range firing {
+		rules[a.Rule] = a
+	}
+	if a := rules["failing"]; a.Labels["service"] != "billing" || a.Labels["channel"] != "kafka/orders" || a.Owner != (alerts.Owner{Name: "Team Billing", Email: "billing@shop.example"}) ||
+		!strings.Contains(a.Summary, "billing is failing on kafka/orders") {
+		t.Errorf("failing alert: %+v", a)
+	}
+	if a := rules["undocumented"]; a.Labels["drift"] != catalog.DriftUndocumentedConsumer || a.Labels["service"] != "audit" || a.Owner.Name != "" {
+		t.Errorf("drift alert: %+v (all: %+v)", a, firing)
+	}
+	if _, ok := rules["lagging"]; ok || len(firing) != 2 {
+		t.Errorf("firing: %+v; want failing and undocumented only (no broker tells lag)", firing)
 	}
 }
