@@ -69,5 +69,3 @@ rules:
 		t.Fatalf("after the evaluator left: %v; want b to resolve shipping and send only that", got)
 	}
 }
-
-

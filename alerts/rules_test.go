@@ -3,8 +3,8 @@ package alerts
 import (
 	"context"
 	"reflect"
-	"testing"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/eventlens/eventlens/storage/storagetest"
@@ -85,7 +85,6 @@ func TestAFailingInputResolvesNothing(t *testing.T) {
 		t.Errorf("%d firing after the input failed, want the alert kept", p.Total)
 	}
 }
-
 
 func containsAll(s string, subs ...string) bool {
 	for _, sub := range subs {
