@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -311,4 +312,50 @@ rules:
 			t.Errorf("sent again while firing")
 		}
 	})
+}
+
+// A receiver that accepts the connection and never answers costs send_timeout, and delays no
+// other receiver; its attempt counts as failed.
+func TestAHangingReceiverDelaysNoOther(t *testing.T) {
+	db := storagetest.Default(t)
+	ctx := context.Background()
+	recv := newReceiver(t)
+	hang := make(chan struct{})
+	hanging := httptestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hang }))
+	defer close(hang)
+	cfg := parse(t, `
+send_timeout: 200ms
+receivers:
+  - {name: hanging, url: "`+hanging+`"}
+  - {name: ok, url: "`+recv.url("/ok")+`"}
+rules:
+  - {name: failing, kind: consumer_failing, severity: critical, receivers: [hanging, ok]}
+`)
+	health := &healthNow{}
+	health.set(failing("billing"))
+	al := New(db, cfg, Inputs{Health: health}, nil)
+	defer al.Close()
+	if err := al.Evaluate(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := al.Deliver(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got := recv.got("/ok"); len(got) != 1 {
+		t.Errorf("the other receiver got %d notifications, want 1", len(got))
+	}
+	p, err := al.List(ctx, Query{State: StateFiring})
+	if err != nil || len(p.Alerts) != 1 {
+		t.Fatalf("%+v %v", p, err)
+	}
+	if d := p.Alerts[0].Deliveries[0]; d.Receiver != "hanging" || d.Attempts != 1 || !strings.Contains(d.LastError, "Timeout") {
+		t.Errorf("hanging receiver's delivery: %+v", d)
+	}
+}
+
+func httptestServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
