@@ -41,9 +41,18 @@ func New(d Deps) *Server {
 		d.Logger = slog.Default()
 	}
 	t := &tools{Deps: d}
-	s := &Server{read: t.server(false), write: t.server(true), log: d.Logger}
-	return s
+	return &Server{read: t.server(false), write: t.server(true), log: quiet{d.Logger.Handler()}.logger()}
 }
+
+// quiet passes on the SDK's warnings and errors only: it logs every session's start and end.
+type quiet struct{ slog.Handler }
+
+func (q quiet) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && q.Handler.Enabled(ctx, l)
+}
+func (q quiet) WithAttrs(a []slog.Attr) slog.Handler { return quiet{q.Handler.WithAttrs(a)} }
+func (q quiet) WithGroup(name string) slog.Handler   { return quiet{q.Handler.WithGroup(name)} }
+func (q quiet) logger() *slog.Logger                 { return slog.New(q) }
 
 const instructions = `eventlens knows this company's event-driven architecture: the catalog (services, channels, ` +
 	`messages, owners, from AsyncAPI documents), the schema registry (subjects and their versions) and what ` +
@@ -52,7 +61,7 @@ const instructions = `eventlens knows this company's event-driven architecture: 
 
 func (t *tools) server(writes bool) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "eventlens", Title: "eventlens", Version: buildinfo.Version()},
-		&mcp.ServerOptions{Instructions: instructions, Logger: t.Logger})
+		&mcp.ServerOptions{Instructions: instructions, Logger: quiet{t.Logger.Handler()}.logger()})
 	t.addReadTools(s)
 	if writes {
 		t.addWriteTools(s)

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/eventlens/eventlens/mcpserver/mcpservertest"
+)
+
+// seededStore fills a store through a real `eventlens serve` (registry, AsyncAPI import, OTLP
+// spans), then stops it gracefully so that every span and aggregate is on disk.
+func seededStore(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "eventlens.db")
+	p := startServe(t, db)
+	mcpservertest.Seed(t, p.URL, nil)
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("serve: %v\n%s", err, p.logs)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop within 30s")
+	}
+	return db
+}
+
+// connectStdio runs `eventlens mcp` as an assistant does, through the SDK's command transport.
+func connectStdio(t *testing.T, args ...string) (*mcp.ClientSession, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"mcp"}, args...)...)
+	stderr := &bytes.Buffer{}
+	cmd.Stderr = stderr
+	client := mcp.NewClient(&mcp.Implementation{Name: "eventlens-test", Version: "1"}, nil)
+	cs, err := client.Connect(context.Background(), &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatalf("connect to eventlens mcp: %v\n%s", err, stderr)
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+	return cs, stderr
+}
+
+// TestMCPOverStdio asks every tool of `eventlens mcp` about a store a server filled: the same
+// answers as /mcp gives, no writing tool, and bad calls refused with a reason.
+func TestMCPOverStdio(t *testing.T) {
+	db := seededStore(t)
+	cs, stderr := connectStdio(t, "--db", db)
+	mcpservertest.CheckToolList(t, cs, false)
+	mcpservertest.CheckReadTools(t, cs)
+	mcpservertest.CheckResources(t, cs)
+	mcpservertest.CheckHostileInput(t, cs)
+	mcpservertest.CheckWrites(t, cs, false)
+	if err := cs.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	if t.Failed() {
+		t.Logf("eventlens mcp's stderr:\n%s", stderr)
+	}
+}
+
+// TestMCPStdioRefuses: no store to read, and a message over the size limit, end the command
+// with a reason on stderr.
+func TestMCPStdioRefuses(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.db")
+	if code, _, stderr := eventlens(t, nil, "mcp", "--db", missing); code != exitUsage || !strings.Contains(stderr, "no store to serve") {
+		t.Errorf("mcp on a missing file: exit %d, %q", code, stderr)
+	}
+
+	empty := filepath.Join(t.TempDir(), "eventlens.db")
+	if code, _, stderr := eventlens(t, nil, "keys", "list", "--db", empty); code != exitOK {
+		t.Fatalf("keys list (creating the store): exit %d, %s", code, stderr)
+	}
+	cmd := exec.Command(binary, "mcp", "--db", empty)
+	huge := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_catalog","arguments":{"query":"` + strings.Repeat("a", 5<<20) + `"}}}` + "\n"
+	cmd.Stdin = strings.NewReader(huge)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if code := exitCode(err); code != exitUsage || !strings.Contains(stderr.String(), "exceeded the configured maximum line length") {
+		t.Errorf("a 5 MiB message: exit %d, stdout %.200q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
