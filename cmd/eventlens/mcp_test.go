@@ -13,13 +13,13 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/eventlens/eventlens/mcpserver/mcpservertest"
+	"github.com/eventlens/eventlens/pgdb/pgtest"
 )
 
-// seededStore fills a store through a real `eventlens serve` (registry, AsyncAPI import, OTLP
-// spans), then stops it gracefully so that every span and aggregate is on disk.
-func seededStore(t *testing.T) string {
+// seed fills the store db through a real `eventlens serve` (registry, AsyncAPI import, OTLP
+// spans), then stops it gracefully so that every span and aggregate is stored.
+func seed(t *testing.T, db string) {
 	t.Helper()
-	db := filepath.Join(t.TempDir(), "eventlens.db")
 	p := startServe(t, db)
 	mcpservertest.Seed(t, p.URL, nil)
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -33,7 +33,6 @@ func seededStore(t *testing.T) string {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop within 30s")
 	}
-	return db
 }
 
 // connectStdio runs `eventlens mcp` as an assistant does, through the SDK's command transport.
@@ -51,21 +50,33 @@ func connectStdio(t *testing.T, args ...string) (*mcp.ClientSession, *bytes.Buff
 	return cs, stderr
 }
 
-// TestMCPOverStdio asks every tool of `eventlens mcp` about a store a server filled: the same
-// answers as /mcp gives, no writing tool, and bad calls refused with a reason.
+// TestMCPOverStdio asks every tool of `eventlens mcp` about a store a server filled, a SQLite
+// file and a PostgreSQL database: the same answers as /mcp gives, no writing tool, and bad calls
+// refused with a reason.
 func TestMCPOverStdio(t *testing.T) {
-	db := seededStore(t)
-	cs, stderr := connectStdio(t, "--db", db)
-	mcpservertest.CheckToolList(t, cs, false)
-	mcpservertest.CheckReadTools(t, cs)
-	mcpservertest.CheckResources(t, cs)
-	mcpservertest.CheckHostileInput(t, cs)
-	mcpservertest.CheckWrites(t, cs, false)
-	if err := cs.Close(); err != nil {
-		t.Errorf("close: %v", err)
-	}
-	if t.Failed() {
-		t.Logf("eventlens mcp's stderr:\n%s", stderr)
+	for _, tt := range []struct {
+		name string
+		db   func(testing.TB) string
+	}{
+		{"sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "eventlens.db") }},
+		{"postgres", pgtest.URL},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := tt.db(t)
+			seed(t, db)
+			cs, stderr := connectStdio(t, "--db", db)
+			mcpservertest.CheckToolList(t, cs, false)
+			mcpservertest.CheckReadTools(t, cs)
+			mcpservertest.CheckResources(t, cs)
+			mcpservertest.CheckHostileInput(t, cs)
+			mcpservertest.CheckWrites(t, cs, false)
+			if err := cs.Close(); err != nil {
+				t.Errorf("close: %v", err)
+			}
+			if t.Failed() {
+				t.Logf("eventlens mcp's stderr:\n%s", stderr)
+			}
+		})
 	}
 }
 
