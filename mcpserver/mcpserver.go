@@ -61,7 +61,10 @@ const instructions = `eventlens knows this company's event-driven architecture: 
 
 func (t *tools) server(writes bool) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "eventlens", Title: "eventlens", Version: buildinfo.Version()},
-		&mcp.ServerOptions{Instructions: instructions, Logger: quiet{t.Logger.Handler()}.logger()})
+		&mcp.ServerOptions{Instructions: instructions, Logger: quiet{t.Logger.Handler()}.logger(),
+			// The tool list depends on the caller's key and the schemas sit behind keys: no
+			// intermediary may serve one caller's answer to another.
+			SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) { c.CacheScope = "private" }})
 	t.addReadTools(s)
 	if writes {
 		t.addWriteTools(s)

@@ -79,6 +79,9 @@ func CheckToolList(t testing.TB, cs *mcp.ClientSession, writes bool) {
 			t.Errorf("tool %s has no description or input schema", tool.Name)
 		}
 	}
+	if res, err := cs.ListTools(context.Background(), nil); err != nil || res.CacheScope != "private" {
+		t.Errorf("tools/list: cache scope %v %v, want private (the list depends on the key)", res, err)
+	}
 	want := slices.Clone(ReadTools)
 	if writes {
 		want = append(want, WriteTools...)
