@@ -2,6 +2,7 @@ package mcpserver
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,9 +18,42 @@ const (
 	schemaTemplate = schemaPrefix + "{subject}/versions/{version}"
 )
 
-// schemaURI is the resource URI of a subject version (the subject percent-encoded).
+// schemaURI is the resource URI of a subject version, the subject percent-encoded as the
+// template's simple expansion does: every byte but letters, digits and -._~ (Confluent subjects
+// may hold ':' and '/').
 func schemaURI(subject string, version int) string {
-	return schemaPrefix + url.PathEscape(subject) + "/versions/" + strconv.Itoa(version)
+	var b strings.Builder
+	for _, c := range []byte(subject) {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return schemaPrefix + b.String() + "/versions/" + strconv.Itoa(version)
+}
+
+// parseSchemaURI reads a schema resource URI: its subject and version (Latest for "latest").
+func parseSchemaURI(uri string) (subject string, version int, ok bool) {
+	rest, ok := strings.CutPrefix(uri, schemaPrefix)
+	if !ok {
+		return "", 0, false
+	}
+	escaped, v, ok := strings.Cut(rest, "/versions/")
+	if !ok {
+		return "", 0, false
+	}
+	subject, err := url.PathUnescape(escaped)
+	if err != nil || subject == "" || len(subject) > maxNameBytes {
+		return "", 0, false
+	}
+	if v == "latest" {
+		return subject, schemaregistry.Latest, true
+	}
+	if version, err = strconv.Atoi(v); err != nil || version < 1 {
+		return "", 0, false
+	}
+	return subject, version, true
 }
 
 func (t *tools) addResources(s *mcp.Server) {
@@ -33,23 +67,9 @@ var mimeTypes = map[string]string{"AVRO": "application/vnd.apache.avro+json", "J
 
 func (t *tools) readSchema(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
 	uri := req.Params.URI
-	rest, ok := strings.CutPrefix(uri, schemaPrefix)
+	subject, version, ok := parseSchemaURI(uri)
 	if !ok {
 		return nil, mcp.ResourceNotFoundError(uri)
-	}
-	escaped, v, ok := strings.Cut(rest, "/versions/")
-	if !ok {
-		return nil, mcp.ResourceNotFoundError(uri)
-	}
-	subject, err := url.PathUnescape(escaped)
-	if err != nil || subject == "" || len(subject) > maxNameBytes {
-		return nil, mcp.ResourceNotFoundError(uri)
-	}
-	version := schemaregistry.Latest
-	if v != "latest" {
-		if version, err = strconv.Atoi(v); err != nil || version < 1 {
-			return nil, mcp.ResourceNotFoundError(uri)
-		}
 	}
 	s, err := t.Registry.Version(ctx, subject, version, false)
 	if schemaregistry.ErrorCode(err)/100 == 404 {
