@@ -95,11 +95,17 @@ func WithWrites(ctx context.Context, may bool) context.Context {
 // Handler serves MCP's streamable HTTP transport. It is stateless: every request stands alone,
 // with the tools its own key allows (WithWrites), so a session cannot carry a stronger key's
 // rights to a weaker one and any replica can answer any request.
-func (s *Server) Handler() http.Handler {
+//
+// Unless authenticated, it refuses requests that reach a loopback address under another host
+// name (the SDK's guard against DNS rebinding: a web page making a browser call a keyless local
+// server). Requests that carry a valid API key need no such guard, and a reverse proxy in front
+// of a loopback listener sends its own host name.
+func (s *Server) Handler(authenticated bool) http.Handler {
 	return mcp.NewStreamableHTTPHandler(func(r *http.Request) *mcp.Server {
 		if may, _ := r.Context().Value(writesKey{}).(bool); may {
 			return s.write
 		}
 		return s.read
-	}, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: s.log, MaxRequestBodyBytes: MaxMessageBytes})
+	}, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: s.log, MaxRequestBodyBytes: MaxMessageBytes,
+		DisableLocalhostProtection: authenticated})
 }

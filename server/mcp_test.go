@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -84,19 +85,16 @@ func TestMCPOverHTTP(t *testing.T) {
 			}
 		}
 	})
+	t.Run("behind a reverse proxy", func(t *testing.T) {
+		// The proxy sends its own host name to the loopback listener; the key is what counts.
+		if code, body := postMCP(t, ts.URL, "eventlens.example.com", "Bearer "+readSecret, toolsList); code != http.StatusOK || !strings.Contains(body, "search_catalog") {
+			t.Errorf("tools/list under another host name with a key: %d %.200s", code, body)
+		}
+	})
 	t.Run("huge request", func(t *testing.T) {
 		body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_catalog","arguments":{"query":"` + strings.Repeat("a", 5<<20) + `"}}}`
-		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/mcp", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+readSecret)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusRequestEntityTooLarge {
-			t.Errorf("a 5 MiB request: %d, want 413", resp.StatusCode)
+		if code, _ := postMCP(t, ts.URL, "", "Bearer "+readSecret, body); code != http.StatusRequestEntityTooLarge {
+			t.Errorf("a 5 MiB request: %d, want 413", code)
 		}
 	})
 }
@@ -110,4 +108,29 @@ func TestMCPWithoutKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	mcpservertest.CheckToolList(t, cs, true)
+	// Without keys, a page that rebinds its own host name to 127.0.0.1 must not reach it.
+	if code, body := postMCP(t, ts.URL, "attacker.example", "", toolsList); code != http.StatusForbidden {
+		t.Errorf("tools/list under a foreign host name without keys: %d %.200s, want 403", code, body)
+	}
+}
+
+const toolsList = `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
+
+// postMCP posts one JSON-RPC message to /mcp with the Host header host.
+func postMCP(t *testing.T, base, host, authorization, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(body))
+	req.Host = host
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
