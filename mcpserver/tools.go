@@ -1,6 +1,7 @@
 package mcpserver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -489,11 +490,6 @@ type subjectVersion struct {
 	RegisteredAt time.Time `json:"registeredAt"`
 }
 
-type subjectConsumer struct {
-	catalog.SubjectConsumer
-	Status string `json:"status,omitempty" jsonschema:"its health now: healthy, degraded, failing or silent"`
-}
-
 type subjectDescription struct {
 	Subject       string                          `json:"subject"`
 	Compatibility string                          `json:"compatibility" jsonschema:"the level new versions are checked at"`
@@ -506,7 +502,7 @@ type subjectDescription struct {
 	Channel       string                          `json:"channel,omitempty" jsonschema:"its channel by the TopicNameStrategy (orders-value: orders)"`
 	Messages      []string                        `json:"messages,omitempty" jsonschema:"catalog messages whose payload or key it is"`
 	Owners        []ownerRef                      `json:"owners,omitempty" jsonschema:"owners of the channel, of those messages and of the services that send them"`
-	Consumers     []subjectConsumer               `json:"consumers" jsonschema:"consumers traces show reading it, with the version each last read"`
+	Consumers     []affectedConsumer              `json:"consumers" jsonschema:"consumers traces show on its channel, with the version each last read (0: their spans name none) and their health"`
 }
 
 func (t *tools) describeSubject(ctx context.Context, _ *mcp.CallToolRequest, in subjectArgs) (*mcp.CallToolResult, subjectDescription, error) {
@@ -538,6 +534,9 @@ func (t *tools) describeSubject(ctx context.Context, _ *mcp.CallToolRequest, in 
 			shown = &history[i]
 		}
 	}
+	if shown == nil && in.Version == 0 {
+		return nil, out, fmt.Errorf("subject %q has no live version; its versions: %s", subject, versionList(history))
+	}
 	if shown == nil {
 		return nil, out, fmt.Errorf("subject %q has no version %d; its versions: %s", subject, in.Version, versionList(history))
 	}
@@ -554,16 +553,8 @@ func (t *tools) describeSubject(ctx context.Context, _ *mcp.CallToolRequest, in 
 		return nil, out, err
 	}
 	consumers, err := t.subjectConsumers(ctx, subject, history)
-	if err != nil {
-		return nil, out, err
-	}
-	for _, c := range consumers {
-		out.Consumers = append(out.Consumers, subjectConsumer{SubjectConsumer: c.SubjectConsumer, Status: c.Status})
-	}
-	if out.Consumers == nil {
-		out.Consumers = []subjectConsumer{}
-	}
-	return nil, out, nil
+	out.Consumers = nonNil(consumers)
+	return nil, out, err
 }
 
 func versionList(history []schemaregistry.Schema) string {
@@ -623,7 +614,7 @@ func (t *tools) subjectMessages(ctx context.Context, o *owners, subject, channel
 // affectedConsumer is a consumer of a subject's channel: the version it last read and its health.
 type affectedConsumer struct {
 	catalog.SubjectConsumer
-	Status string    `json:"status,omitempty"`
+	Status string    `json:"status,omitempty" jsonschema:"its health now: healthy, degraded, failing or silent"`
 	Owner  *ownerRef `json:"owner,omitempty"`
 }
 
@@ -766,14 +757,7 @@ func impactSummary(im schemaImpact) string {
 		}
 	}
 	return fmt.Sprintf("%d consumers seen on %s (%d on an older version, %d whose spans name no version); %d documented receivers not seen in traces; %d schemas reference it. New versions are checked at %s.",
-		len(im.Consumers), cmpOr(im.Channel, "its channel"), older, unknown, unseen, len(im.ReferencedBy), im.Compatibility)
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
+		len(im.Consumers), cmp.Or(im.Channel, "its channel"), older, unknown, unseen, len(im.ReferencedBy), im.Compatibility)
 }
 
 // --- check_compatibility and register_schema ---
