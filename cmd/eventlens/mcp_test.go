@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -100,5 +101,32 @@ func TestMCPStdioRefuses(t *testing.T) {
 	err := cmd.Run()
 	if code := exitCode(err); code != exitUsage || !strings.Contains(stderr.String(), "exceeded the configured maximum line length") {
 		t.Errorf("a 5 MiB message: exit %d, stdout %.200q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// TestMCPStdioBesideServer runs `eventlens mcp` on the SQLite file a running server writes, as a
+// local assistant does: it reads what the server committed, and the server goes on.
+func TestMCPStdioBesideServer(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "eventlens.db")
+	p := startServe(t, db)
+	mcpservertest.Seed(t, p.URL, nil)
+	cs, stderr := connectStdio(t, "--db", db)
+	type channel struct{ Observed []struct{ Service string } }
+	// The server commits the spans it acknowledged within a moment.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		c := mcpservertest.Call[channel](t, cs, "describe_channel", map[string]any{"name": mcpservertest.Channel})
+		if len(c.Observed) == 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("describe_channel beside the server: %+v, want 4 observed flows\n%s", c.Observed, stderr)
+		}
+	}
+	s := mcpservertest.Call[struct{ Versions []struct{ Version int } }](t, cs, "describe_subject", map[string]any{"subject": mcpservertest.Subject})
+	if len(s.Versions) != 2 {
+		t.Errorf("describe_subject beside the server: %+v", s.Versions)
+	}
+	if status, body := get(t, p.URL+"/api/catalog/channels/"+mcpservertest.Channel); status != http.StatusOK {
+		t.Errorf("the server after eventlens mcp read its file: %d %s", status, body)
 	}
 }
