@@ -25,7 +25,7 @@ func (a withAuthorization) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // connectMCP connects the SDK's client to /mcp over streamable HTTP, sending authorization.
-func connectMCP(t *testing.T, base, authorization string) (*mcp.ClientSession, error) {
+func connectMCP(t testing.TB, base, authorization string) (*mcp.ClientSession, error) {
 	t.Helper()
 	client := mcp.NewClient(&mcp.Implementation{Name: "eventlens-test", Version: "1"}, nil)
 	cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: base + "/mcp",
