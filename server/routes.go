@@ -37,6 +37,7 @@ func (s *Server) routeTable(m *metrics) []route {
 	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Brokers: s.svc.Brokers, AlertRules: s.svc.Alerts, Now: s.now}
 	cat := s.svc.Catalog
 	reg := registryAPI{reg: s.svc.Registry}
+	mcp := s.serveMCP()
 	const r, w, a, slash = roleRead, roleWrite, roleAdmin, true
 	return []route{
 		{http.MethodGet, "/healthz", roleNone, healthz, false},
@@ -78,6 +79,12 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodPost, otlpMetricsPath, roleWrite, s.otlpHTTP(s.exportMetricsHTTP), false},
 		{http.MethodGet, "/api/flows", roleRead, s.apiFlows, false},
 		{http.MethodGet, "/api/health", roleRead, s.apiHealth, false},
+
+		// MCP for AI assistants (server/mcp.go): a read key gets the read tools, a write key
+		// also register_schema. Stateless, so GET and DELETE answer 405.
+		{http.MethodPost, mcpPath, roleRead, mcp, false},
+		{http.MethodGet, mcpPath, roleRead, mcp, false},
+		{http.MethodDelete, mcpPath, roleRead, mcp, false},
 
 		// Catalog API. Names may hold slashes (channel comment/liked), hence the wildcards.
 		{http.MethodGet, "/api/catalog/domains", roleRead, listOf(cat.Domains), false},
