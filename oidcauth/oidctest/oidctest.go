@@ -366,4 +366,6 @@ func (c client) PostLogoutRedirectURIs() []string {
 
 func (c client) IDTokenUserinfoClaimsAssertion() bool { return true }
 
-func (c client) IsScopeAllowed(scope string) bool { return scope == "groups" || c.Client.IsScopeAllowed(scope) }
+func (c client) IsScopeAllowed(scope string) bool {
+	return scope == "groups" || c.Client.IsScopeAllowed(scope)
+}
