@@ -56,6 +56,17 @@ func startServerOn(t testing.TB, store *storage.DB, ic tracing.Config, opts ...f
 // startServerMetrics is startServerOn with OTLP metrics configured by mc.
 func startServerMetrics(t testing.TB, store *storage.DB, ic tracing.Config, mc otlpmetrics.Config, opts ...func(*Config)) *testServer {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startServerListening(t, ln, store, ic, mc, nil, opts...)
+}
+
+// startServerListening is startServerMetrics on ln (whose address a test may need to know
+// first), with services adjusted by svc when it is not nil.
+func startServerListening(t testing.TB, ln net.Listener, store *storage.DB, ic tracing.Config, mc otlpmetrics.Config, svc func(*Services), opts ...func(*Config)) *testServer {
+	t.Helper()
 	if store == nil {
 		store = storagetest.Default(t)
 	}
@@ -81,7 +92,11 @@ func startServerMetrics(t testing.TB, store *storage.DB, ic tracing.Config, mc o
 	metrics := otlpmetrics.New(store, mc)
 	sources := brokers.Sources{Metrics: metrics} // as serve joins them, with no broker polled
 	ingest.SetBrokers(sources)
-	srv, err := New(cfg, Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Metrics: metrics, Brokers: sources})
+	services := Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Metrics: metrics, Brokers: sources}
+	if svc != nil {
+		svc(&services)
+	}
+	srv, err := New(cfg, services)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,10 +108,6 @@ func startServerMetrics(t testing.TB, store *storage.DB, ic tracing.Config, mc o
 			defer backgroundDone.Done()
 			store.Postgres.Listen(background, pgdb.Merge(keys.ReplicaHandlers(), registry.ReplicaHandlers(), cat.ReplicaHandlers()), func(error) {})
 		}()
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
 	}
 	grpcLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
