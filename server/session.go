@@ -149,7 +149,7 @@ func (s *Server) logout(c echo.Context) error {
 			return err
 		}
 		if to != "" {
-			return c.Redirect(http.StatusSeeOther, to)
+			return web.RenderSignedOut(c, to)
 		}
 	}
 	return c.Redirect(http.StatusSeeOther, "/")

@@ -17,8 +17,8 @@ type page struct {
 	// DrawsGraph loads flowgraph.js for zoom and pan. Not named Graph: the views that draw one
 	// have a Graph field of their own, which would hide this one.
 	DrawsGraph bool
-	// Refresh sends the browser on to this local path as soon as the page loads (a same-site
-	// navigation, which a redirect after a cross-site one is not: see RenderSignedIn).
+	// Refresh sends the browser on to this URL as soon as the page loads: a navigation of the
+	// page's own, which a redirect is not (see RenderSignedIn and RenderSignedOut).
 	Refresh string
 }
 

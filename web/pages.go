@@ -73,3 +73,9 @@ func RenderLogin(c echo.Context, status int, next, problem string, sso bool) err
 func RenderSignedIn(c echo.Context, name, next string) error {
 	return render(c, http.StatusOK, signedInPage(name, next))
 }
+
+// RenderSignedOut sends the browser on to the identity provider's logout URL. A redirect would
+// not do: the sign-out form's answer may only redirect to this site (form-action 'self').
+func RenderSignedOut(c echo.Context, providerLogout string) error {
+	return render(c, http.StatusOK, signedOutPage(providerLogout))
+}
