@@ -143,6 +143,26 @@ func TestSignInRefreshAndLogout(t *testing.T) {
 	})
 }
 
+// TestRefreshWhileProviderIsAway: a session due for refresh while the provider does not answer
+// reports ErrProvider, and is kept for when it answers again.
+func TestRefreshWhileProviderIsAway(t *testing.T) {
+	ctx := context.Background()
+	a, op, clk := setup(t, storagetest.Default(t))
+	state, q := signIn(t, a, op, "dev")
+	s, err := a.Finish(ctx, state, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op.Close()
+	clk.advance(6 * time.Minute)
+	if _, err := a.Session(ctx, s.Cookie); !errors.Is(err, ErrProvider) {
+		t.Fatalf("refresh with the provider away: %v, want ErrProvider", err)
+	}
+	if _, err := a.store.session(ctx, hash(s.Cookie)); err != nil {
+		t.Fatalf("the session is gone: %v", err)
+	}
+}
+
 func TestRoleMapping(t *testing.T) {
 	a, op, _ := setup(t, storagetest.Default(t))
 	for _, c := range []struct {

@@ -37,6 +37,11 @@ func (s *Server) browserSession(next echo.HandlerFunc) echo.HandlerFunc {
 			case err == nil:
 				c.Set(keyContext, key)
 				v.Name = key.Name
+			case errors.Is(err, oidcauth.ErrProvider):
+				// The session needs a refresh the provider does not answer: the request goes on
+				// signed out (the sign-in page and static assets still load), and the session
+				// works again once the provider answers.
+				s.log.WarnContext(ctx, "single sign-on session not refreshed", "error", err)
 			case !errors.Is(err, apikeys.ErrBadSession) && !errors.Is(err, oidcauth.ErrBadSession):
 				return err
 			}

@@ -43,6 +43,7 @@ type Provider struct {
 
 	cfg     Config
 	storage *storage.Storage
+	server  *httptest.Server
 
 	mu     sync.Mutex
 	users  map[string]*user // by username, which is also the subject
@@ -96,9 +97,13 @@ func Start(t testing.TB, cfg Config) *Provider {
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
+	p.server = srv
 	t.Cleanup(srv.Close)
 	return p
 }
+
+// Close stops the provider, to test what its clients do when it is away.
+func (p *Provider) Close() { p.server.Close() }
 
 var loginForm = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Test provider: sign in</title></head><body>
