@@ -77,7 +77,6 @@ type Auth struct {
 	oauth      oauth2.Config
 	verifier   *oidc.IDTokenVerifier
 	endSession string // the provider's end_session_endpoint, if it has one
-	client     *http.Client
 	store      store
 }
 
@@ -98,7 +97,7 @@ func New(ctx context.Context, db *storage.DB, cfg Config) (*Auth, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
-	a := &Auth{cfg: cfg, client: cfg.HTTPClient, store: newStore(db)}
+	a := &Auth{cfg: cfg, store: newStore(db)}
 	provider, err := oidc.NewProvider(a.ctx(ctx), cfg.Issuer)
 	if err != nil {
 		return nil, fmt.Errorf("discover the OpenID provider %s: %w", cfg.Issuer, err)
@@ -129,20 +128,27 @@ func (c Config) check() error {
 	case len(c.Roles) == 0:
 		return errors.New("a role map is required (e.g. admins=admin,devs=write,staff=read)")
 	}
-	for name, u := range map[string]string{"redirect URL": c.RedirectURL, "post-logout URL": c.PostLogoutURL} {
-		if u == "" && name == "post-logout URL" {
-			continue
-		}
-		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
-			return fmt.Errorf("the %s %q is not an absolute http(s) URL", name, u)
-		}
+	if err := checkURL("redirect URL", c.RedirectURL); err != nil {
+		return err
+	}
+	if c.PostLogoutURL != "" {
+		return checkURL("post-logout URL", c.PostLogoutURL)
+	}
+	return nil
+}
+
+func checkURL(what, u string) error {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+		return fmt.Errorf("the %s %q is not an absolute http(s) URL", what, u)
 	}
 	return nil
 }
 
 // ctx makes the provider calls go through the configured client.
-func (a *Auth) ctx(ctx context.Context) context.Context { return oidc.ClientContext(ctx, a.client) }
+func (a *Auth) ctx(ctx context.Context) context.Context {
+	return oidc.ClientContext(ctx, a.cfg.HTTPClient)
+}
 
 // Login is a sign-in begun: the browser keeps State (in a cookie) and goes to URL.
 type Login struct {
