@@ -22,7 +22,7 @@ var oidcUsers = map[apikeys.Role]string{apikeys.RoleRead: "rita", apikeys.RoleWr
 
 // startOIDCServer runs a test OpenID provider and eventlens signing in through it, with no API
 // keys: single sign-on alone turns authentication on.
-func startOIDCServer(t *testing.T) (*testServer, *oidctest.Provider) {
+func startOIDCServer(t testing.TB) (*testServer, *oidctest.Provider) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -51,7 +51,7 @@ func startOIDCServer(t *testing.T) (*testServer, *oidctest.Provider) {
 
 // oidcBegin asks eventlens to begin a sign-in and returns the state cookie and the provider's
 // authorization URL.
-func oidcBegin(t *testing.T, ts *testServer) (*http.Cookie, string) {
+func oidcBegin(t testing.TB, ts *testServer) (*http.Cookie, string) {
 	t.Helper()
 	resp, err := noRedirects.Get(ts.URL + "/auth/oidc/login?next=%2Fflows")
 	if err != nil {
@@ -66,7 +66,7 @@ func oidcBegin(t *testing.T, ts *testServer) (*http.Cookie, string) {
 }
 
 // oidcCallback sends the provider's redirect back to eventlens with the state cookie (if any).
-func oidcCallback(t *testing.T, callback string, state *http.Cookie) (*http.Response, string) {
+func oidcCallback(t testing.TB, callback string, state *http.Cookie) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, callback, nil)
 	if err != nil {
@@ -86,7 +86,7 @@ func oidcCallback(t *testing.T, callback string, state *http.Cookie) (*http.Resp
 }
 
 // oidcSignIn signs username in with a plain HTTP client and returns the session cookie.
-func oidcSignIn(t *testing.T, ts *testServer, op *oidctest.Provider, username string) *http.Cookie {
+func oidcSignIn(t testing.TB, ts *testServer, op *oidctest.Provider, username string) *http.Cookie {
 	t.Helper()
 	state, authURL := oidcBegin(t, ts)
 	cb, err := op.SignIn(context.Background(), authURL, username, "pw")
@@ -112,7 +112,7 @@ func cookieNamed(resp *http.Response, name string) *http.Cookie {
 
 // sessionAuth makes a request ride on a browser session: the session cookie, and the CSRF
 // cookie with its token, as the console's forms and htmx send them.
-func sessionAuth(t *testing.T, ts *testServer, session *http.Cookie) func(*http.Request) {
+func sessionAuth(t testing.TB, ts *testServer, session *http.Cookie) func(*http.Request) {
 	nonce := strings.Repeat("n", 43)
 	token, err := ts.srv.svc.Keys.MAC(context.Background(), "csrf|"+nonce)
 	if err != nil {
