@@ -17,7 +17,7 @@ import (
 // or a key whose role is too weak for the route (403).
 var (
 	errUnauthorized = echo.NewHTTPError(http.StatusUnauthorized, "this request needs an API key: send it as HTTP Basic (key id and secret) or as a Bearer token")
-	errForbidden    = echo.NewHTTPError(http.StatusForbidden, "this API key's role does not allow this request")
+	errForbidden    = echo.NewHTTPError(http.StatusForbidden, "the role of this API key or session does not allow this request")
 )
 
 // authorize lets a request through when the route needs no role, when neither API keys nor
