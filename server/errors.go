@@ -67,6 +67,9 @@ func classify(err error) (status, code int, message string) {
 		}
 		return he.Code, he.Code, msg
 	}
+	if status, ok := oidcStatus(err); ok {
+		return status, status, err.Error()
+	}
 	switch {
 	case errors.Is(err, catalog.ErrDocumentTooLarge):
 		return http.StatusRequestEntityTooLarge, http.StatusRequestEntityTooLarge, err.Error()

@@ -47,6 +47,8 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/login", roleNone, s.loginPage, false},
 		{http.MethodPost, "/login", roleNone, s.login, false},
 		{http.MethodPost, "/logout", roleNone, s.logout, false},
+		{http.MethodGet, "/auth/oidc/login", roleNone, s.oidcLogin, false},
+		{http.MethodGet, "/auth/oidc/callback", roleNone, s.oidcCallback, false},
 
 		{http.MethodGet, "/", roleRead, pageOrAPI(pages.Home, reg.root), false},
 		{http.MethodGet, "/catalog", roleRead, redirectTo("/services"), false},

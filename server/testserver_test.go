@@ -65,6 +65,17 @@ func startServerMetrics(t testing.TB, store *storage.DB, ic tracing.Config, mc o
 // through testServer.Alerts).
 func startServerAlerts(t testing.TB, store *storage.DB, ic tracing.Config, mc otlpmetrics.Config, ac alerts.Config, opts ...func(*Config)) *testServer {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startServerListening(t, ln, store, ic, mc, ac, nil, opts...)
+}
+
+// startServerListening is startServerAlerts on ln (whose address a test may need to know
+// first), with services adjusted by svc when it is not nil.
+func startServerListening(t testing.TB, ln net.Listener, store *storage.DB, ic tracing.Config, mc otlpmetrics.Config, ac alerts.Config, svc func(*Services), opts ...func(*Config)) *testServer {
+	t.Helper()
 	if store == nil {
 		store = storagetest.Default(t)
 	}
@@ -92,7 +103,11 @@ func startServerAlerts(t testing.TB, store *storage.DB, ic tracing.Config, mc ot
 	ingest.SetBrokers(sources)
 	al := alerts.New(store, ac, alerts.Inputs{Health: ingest, Catalog: cat, Registry: registry}, nil)
 	t.Cleanup(func() { al.Close() })
-	srv, err := New(cfg, Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Metrics: metrics, Brokers: sources, Alerts: al})
+	services := Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Metrics: metrics, Brokers: sources, Alerts: al}
+	if svc != nil {
+		svc(&services)
+	}
+	srv, err := New(cfg, services)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,10 +119,6 @@ func startServerAlerts(t testing.TB, store *storage.DB, ic tracing.Config, mc ot
 			defer backgroundDone.Done()
 			store.Postgres.Listen(background, pgdb.Merge(keys.ReplicaHandlers(), registry.ReplicaHandlers(), cat.ReplicaHandlers()), func(error) {})
 		}()
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
 	}
 	grpcLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

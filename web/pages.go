@@ -63,7 +63,22 @@ func baseURL(c echo.Context) string {
 	return c.Scheme() + "://" + c.Request().Host
 }
 
-// RenderLogin writes the sign-in page; status is 200, or 401 after a failed attempt.
-func RenderLogin(c echo.Context, status int, next, problem string) error {
-	return render(c, status, loginPage(loginView{Next: next, Problem: problem}))
+// RenderLogin writes the sign-in page; status is 200, or 401 after a failed attempt. With sso
+// it offers single sign-on beside the API key form.
+func RenderLogin(c echo.Context, status int, next, problem string, sso bool) error {
+	return render(c, status, loginPage(loginView{Next: next, Problem: problem, SSO: sso}))
+}
+
+// RenderSignedIn ends a single sign-on at next, a local path. The provider's redirect to the
+// callback is a cross-site navigation, and a browser keeps treating the redirects that follow
+// it as cross-site, so the SameSite=Strict session cookie would not go with a redirect to next;
+// this page's own navigation is same-site, and it does.
+func RenderSignedIn(c echo.Context, name, next string) error {
+	return render(c, http.StatusOK, signedInPage(name, next))
+}
+
+// RenderSignedOut sends the browser on to the identity provider's logout URL. A redirect would
+// not do: the sign-out form's answer may only redirect to this site (form-action 'self').
+func RenderSignedOut(c echo.Context, providerLogout string) error {
+	return render(c, http.StatusOK, signedOutPage(providerLogout))
 }

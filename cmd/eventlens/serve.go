@@ -104,6 +104,7 @@ type serverFlags struct {
 
 	rabbitmqFlags `embed:""`
 	kafkaFlags    `embed:""`
+	oidcFlags     `embed:""`
 }
 
 // run serves until the context ends, with the demo shop sending to it when shop is not nil.
@@ -125,8 +126,12 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	defer func() { err = errors.Join(err, store.Close()) }()
 
 	keys := apikeys.New(store)
+	sso, err := s.oidcFlags.start(e.ctx, store)
+	if err != nil {
+		return err
+	}
 	for _, addr := range []string{s.Addr, s.OTLPGRPCAddr} {
-		if err := s.checkExposure(e.ctx, keys, addr, store.Where()); err != nil {
+		if err := s.checkExposure(e.ctx, keys, sso != nil, addr, store.Where()); err != nil {
 			return err
 		}
 	}
@@ -188,7 +193,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 			OTLP: server.OTLPConfig{MaxBody: s.OTLPMaxBody, MaxInflight: s.OTLPMaxInflight,
 				Limits:       tracing.DecodeLimits{MaxSpans: s.OTLPMaxSpans, MaxAttributeBytes: int(maxAttrs)},
 				MetricLimits: otlpmetrics.DecodeLimits{MaxPoints: s.OTLPMaxPoints}}},
-		server.Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Brokers: sources, Metrics: metrics, Alerts: alerting},
+		server.Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Brokers: sources, Metrics: metrics, Alerts: alerting, OIDC: sso},
 	)
 	if err != nil {
 		return errors.Join(err, ingest.Close(context.WithoutCancel(e.ctx)))
@@ -276,9 +281,9 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	return err
 }
 
-// checkExposure refuses to serve a non-loopback address without API keys: with no keys anyone
-// who reaches the port could change the contracts CI relies on.
-func (s serverFlags) checkExposure(ctx context.Context, keys *apikeys.Keys, addr, dbPath string) error {
+// checkExposure refuses to serve a non-loopback address without API keys or single sign-on:
+// without them anyone who reaches the port could change the contracts CI relies on.
+func (s serverFlags) checkExposure(ctx context.Context, keys *apikeys.Keys, sso bool, addr, dbPath string) error {
 	if addr == "" {
 		return nil
 	}
@@ -287,7 +292,7 @@ func (s serverFlags) checkExposure(ctx context.Context, keys *apikeys.Keys, addr
 		return fmt.Errorf("address %q: %w", addr, err)
 	}
 	ip := net.ParseIP(host)
-	if host == "localhost" || (ip != nil && ip.IsLoopback()) || s.InsecureNoAuth {
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) || s.InsecureNoAuth || sso {
 		return nil
 	}
 	anyKeys, err := keys.Any(ctx)
