@@ -70,13 +70,14 @@ type store interface {
 // storeTx is a write transaction: its reads see the database as it is under the write lock.
 type storeTx interface {
 	versions(ctx context.Context, subject string) ([]versionRow, error)
+	config(ctx context.Context, key string) (*Config, error)
 	mode(ctx context.Context, key string) (string, error)
 	referrers(ctx context.Context, subject string, version int, withDeleted bool) ([]Referrer, error)
 	// liveVersions counts the live versions of subject, or of every subject when "".
 	liveVersions(ctx context.Context, subject string) (int, error)
 
-	// setConfig changes the fields of key's config that u sets, adding the row if needed.
-	setConfig(ctx context.Context, key string, u ConfigUpdate) error
+	// putConfig writes key's config row whole, adding it if needed.
+	putConfig(ctx context.Context, key string, cfg Config) error
 	// deleteConfig and deleteMode remove key's row and return what it held (nil, "": none).
 	deleteConfig(ctx context.Context, key string) (*Config, error)
 	setMode(ctx context.Context, key, mode string) error
@@ -131,27 +132,24 @@ type subjectRow struct {
 }
 
 // scanSubjectRow reads version, schema id, deleted, created at (NULL when the subject has no
-// versions), whether it has a config, compatibility, compatibility policy, normalize, mode.
+// versions), whether it has a config, then the config's columns (configColumns), mode.
 func scanSubjectRow(row scanner) (subjectRow, error) {
 	var version, schemaID *int
 	var deleted *bool
 	var created *int64
 	var hasConfig bool
-	var level, policy *string
+	var cols configRow
 	var s subjectRow
-	cfg := &Config{}
-	if err := row.Scan(&version, &schemaID, &deleted, &created, &hasConfig, &level, &policy, &cfg.Normalize, &s.mode); err != nil {
+	if err := row.Scan(&version, &schemaID, &deleted, &created, &hasConfig, &cols.level, &cols.policy, &cols.normalize, &cols.contract, &s.mode); err != nil {
 		return s, err
 	}
 	if version != nil {
 		s.version = &versionRow{version: *version, schemaID: *schemaID, deleted: *deleted, created: *created}
 	}
 	if hasConfig {
-		if level != nil {
-			cfg.CompatibilityLevel = *level
-		}
-		if policy != nil {
-			cfg.CompatibilityPolicy = *policy
+		cfg, err := cols.config()
+		if err != nil {
+			return s, err
 		}
 		s.config = cfg
 	}
@@ -263,21 +261,60 @@ func scanSchema(row scanner) (*storedSchema, error) {
 	return s, decodeSchema(s, refs, metadata, ruleSet)
 }
 
-// scanConfig reads compatibility, compatibility policy, normalize (each may be NULL).
-func scanConfig(row scanner) (*Config, error) {
-	var level, policy *string
-	var normalize *bool
-	if err := row.Scan(&level, &policy, &normalize); err != nil {
-		return nil, err
+// configColumns are the columns of sr_config that scanConfig reads, in its order.
+const configColumns = "compatibility, compatibility_policy, normalize, contract"
+
+// configRow is an sr_config row as scanned; each column may be NULL.
+type configRow struct {
+	level, policy, contract *string
+	normalize               *bool
+}
+
+func (c configRow) config() (*Config, error) {
+	cfg := &Config{Normalize: c.normalize}
+	if c.level != nil {
+		cfg.CompatibilityLevel = *c.level
 	}
-	cfg := &Config{Normalize: normalize}
-	if level != nil {
-		cfg.CompatibilityLevel = *level
+	if c.policy != nil {
+		cfg.CompatibilityPolicy = *c.policy
 	}
-	if policy != nil {
-		cfg.CompatibilityPolicy = *policy
+	if c.contract != nil {
+		if err := json.Unmarshal([]byte(*c.contract), &cfg.Contract); err != nil {
+			return nil, fmt.Errorf("config contract: %w", err)
+		}
 	}
 	return cfg, nil
+}
+
+// scanConfig reads configColumns.
+func scanConfig(row scanner) (*Config, error) {
+	var c configRow
+	if err := row.Scan(&c.level, &c.policy, &c.normalize, &c.contract); err != nil {
+		return nil, err
+	}
+	return c.config()
+}
+
+// configValues are cfg's values for configColumns.
+func configValues(cfg Config) ([]any, error) {
+	var contract *string
+	if !cfg.Contract.empty() {
+		b, err := json.Marshal(cfg.Contract)
+		if err != nil {
+			return nil, err
+		}
+		contract = new(string)
+		*contract = string(b)
+	}
+	return []any{orNull(cfg.CompatibilityLevel), orNull(cfg.CompatibilityPolicy), cfg.Normalize, contract}, nil
+}
+
+// orNull is s, or NULL when s is "".
+func orNull(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // scanSummary reads subject, live versions, deleted versions, latest live version, changed,
