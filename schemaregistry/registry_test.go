@@ -478,7 +478,10 @@ func TestInputErrors(t *testing.T) {
 				_, err := r.Register(ctx, "a\x01b", NewSchema{Schema: `"int"`}, RegisterOptions{})
 				return err
 			}, CodeInvalidSubject},
-			{"reserved subject", func() error { _, err := r.SetConfig(ctx, "__GLOBAL", ConfigUpdate{Compatibility: Set(None)}); return err }, CodeInvalidSubject},
+			{"reserved subject", func() error {
+				_, err := r.SetConfig(ctx, "__GLOBAL", ConfigUpdate{Compatibility: Set(None)})
+				return err
+			}, CodeInvalidSubject},
 			{"version zero", func() error { _, err := ParseVersion("0"); return err }, CodeInvalidVersion},
 			{"version 2^31", func() error { _, err := ParseVersion("2147483648"); return err }, CodeInvalidVersion},
 			{"version word", func() error { _, err := ParseVersion("first"); return err }, CodeInvalidVersion},
