@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/eventlens/eventlens/storage"
 )
@@ -51,6 +52,8 @@ type store interface {
 	// maxID is the largest schema id in use, 0 when none; schemaCount counts schemas.
 	maxID(ctx context.Context) (int, error)
 	schemaCount(ctx context.Context) (int, error)
+	// associations lists the associations key selects, in no order.
+	associations(ctx context.Context, key associationKey) ([]Association, error)
 	// refusals lists subject's newest refusals (every subject's when ""), newest first.
 	refusals(ctx context.Context, subject string, limit int) ([]Refusal, error)
 
@@ -91,6 +94,10 @@ type storeTx interface {
 	// deleteOrphans removes the schemas among ids that no version uses any more, and returns
 	// them.
 	deleteOrphans(ctx context.Context, ids []int) ([]int, error)
+	// putAssociation writes a, keyed by resource id, resource type and association type;
+	// deleteAssociation removes the one with a's key.
+	putAssociation(ctx context.Context, a Association) error
+	deleteAssociation(ctx context.Context, a Association) error
 	// changed announces notice (see notice) when the transaction commits.
 	changed(ctx context.Context, notice string) error
 }
@@ -374,4 +381,46 @@ func scanInt(row scanner) (int, error) {
 func scanString(row scanner) (string, error) {
 	var s string
 	return s, row.Scan(&s)
+}
+
+// associationColumns are the columns of sr_associations that scanAssociation reads, in its order.
+const associationColumns = "subject, guid, resource_name, resource_namespace, resource_id, resource_type, association_type, lifecycle, frozen, created_at, updated_at"
+
+func scanAssociation(row scanner) (Association, error) {
+	var a Association
+	return a, row.Scan(&a.Subject, &a.GUID, &a.ResourceName, &a.ResourceNamespace, &a.ResourceID, &a.ResourceType,
+		&a.AssociationType, &a.Lifecycle, &a.Frozen, &a.Created, &a.Updated)
+}
+
+func associationValues(a Association) []any {
+	return []any{a.Subject, a.GUID, a.ResourceName, a.ResourceNamespace, a.ResourceID, a.ResourceType,
+		a.AssociationType, a.Lifecycle, a.Frozen, a.Created, a.Updated}
+}
+
+// where is key's condition on sr_associations with its arguments, the placeholders numbered
+// by arg (SQLite's ? or PostgreSQL's $n).
+func (key associationKey) where(arg func(n int) string) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(column, value string) {
+		args = append(args, value)
+		conds = append(conds, column+" = "+arg(len(args)))
+	}
+	switch {
+	case key.subject != "":
+		add("subject", key.subject)
+	case key.resourceID != "":
+		add("resource_id", key.resourceID)
+	default:
+		if key.resourceName != AnyNamespace {
+			add("resource_name", key.resourceName)
+		}
+		if key.resourceNamespace != AnyNamespace {
+			add("resource_namespace", key.resourceNamespace)
+		}
+	}
+	if len(conds) == 0 {
+		return "TRUE", nil
+	}
+	return strings.Join(conds, " AND "), args
 }

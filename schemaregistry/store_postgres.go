@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -546,4 +547,22 @@ func (t pgTx) deleteOrphans(ctx context.Context, ids []int) ([]int, error) {
 
 func (t pgTx) changed(ctx context.Context, notice string) error {
 	return pgdb.Unavailable(pgdb.Notify(ctx, t.tx, ReplicaChannel, notice))
+}
+
+func (s *postgresStore) associations(ctx context.Context, key associationKey) ([]Association, error) {
+	where, args := key.where(func(n int) string { return "$" + strconv.Itoa(n) })
+	return pgList(ctx, s.db.Pool, scanAssociation, `SELECT `+associationColumns+` FROM sr_associations WHERE `+where, args...)
+}
+
+func (t pgTx) putAssociation(ctx context.Context, a Association) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO sr_associations (`+associationColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (resource_id, resource_type, association_type) DO UPDATE SET subject = excluded.subject,
+			resource_name = excluded.resource_name, resource_namespace = excluded.resource_namespace,
+			lifecycle = excluded.lifecycle, frozen = excluded.frozen, updated_at = excluded.updated_at`, associationValues(a)...)
+	return pgdb.Unavailable(err)
+}
+
+func (t pgTx) deleteAssociation(ctx context.Context, a Association) error {
+	_, err := t.tx.Exec(ctx, `DELETE FROM sr_associations WHERE resource_id = $1 AND resource_type = $2 AND association_type = $3`, a.ResourceID, a.ResourceType, a.AssociationType)
+	return pgdb.Unavailable(err)
 }

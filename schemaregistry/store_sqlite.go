@@ -400,3 +400,21 @@ func (t sqliteTx) deleteOrphans(ctx context.Context, ids []int) ([]int, error) {
 
 // changed: a SQLite file has one process, which dropped what it cached itself.
 func (sqliteTx) changed(context.Context, string) error { return nil }
+
+func (s *sqliteStore) associations(ctx context.Context, key associationKey) ([]Association, error) {
+	where, args := key.where(func(int) string { return "?" })
+	return sqliteList(ctx, s.db.Read, scanAssociation, `SELECT `+associationColumns+` FROM sr_associations WHERE `+where, args...)
+}
+
+func (t sqliteTx) putAssociation(ctx context.Context, a Association) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO sr_associations (`+associationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (resource_id, resource_type, association_type) DO UPDATE SET subject = excluded.subject,
+			resource_name = excluded.resource_name, resource_namespace = excluded.resource_namespace,
+			lifecycle = excluded.lifecycle, frozen = excluded.frozen, updated_at = excluded.updated_at`, associationValues(a)...)
+	return err
+}
+
+func (t sqliteTx) deleteAssociation(ctx context.Context, a Association) error {
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM sr_associations WHERE resource_id = ? AND resource_type = ? AND association_type = ?`, a.ResourceID, a.ResourceType, a.AssociationType)
+	return err
+}

@@ -132,10 +132,14 @@ func readSchemaRequest(c echo.Context) (schemaregistry.NewSchema, error) {
 	if err := decodeBody(c, &req); err != nil {
 		return schemaregistry.NewSchema{}, err
 	}
+	return req.newSchema(), nil
+}
+
+func (req schemaRequest) newSchema() schemaregistry.NewSchema {
 	return schemaregistry.NewSchema{
 		Schema: req.Schema, SchemaType: req.SchemaType, References: req.References,
 		Metadata: req.Metadata, RuleSet: req.RuleSet, ID: req.ID, Version: req.Version,
-	}, nil
+	}
 }
 
 // schemaJSON is Confluent's Schema entity; AVRO, the default, is left out as Confluent does.
@@ -247,7 +251,7 @@ func (a registryAPI) subjectsByID(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return answer(c, http.StatusOK, subjects)
+	return answer(c, http.StatusOK, schemaregistry.Page(subjects, intQuery(c, "offset"), intQuery(c, "limit")))
 }
 
 func (a registryAPI) versionsByID(c echo.Context) error {
@@ -259,7 +263,7 @@ func (a registryAPI) versionsByID(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return answer(c, http.StatusOK, versions)
+	return answer(c, http.StatusOK, schemaregistry.Page(versions, intQuery(c, "offset"), intQuery(c, "limit")))
 }
 
 func (a registryAPI) schemaByGUID(c echo.Context) error {
