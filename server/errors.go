@@ -21,7 +21,7 @@ type apiError struct {
 }
 
 // apiPrefixes are the paths that always answer JSON, whatever the client accepts.
-var apiPrefixes = []string{"/api/", "/v1/", "/subjects", "/schemas/ids/", "/schemas/guids/", "/schemas/types", "/config", "/mode", "/compatibility", "/contexts", "/metrics", "/healthz", "/readyz", "/mcp"}
+var apiPrefixes = []string{"/api/", "/v1/", "/subjects", "/schemas/ids/", "/schemas/guids/", "/schemas/types", "/config", "/mode", "/compatibility", "/contexts", "/associations", "/metrics", "/healthz", "/readyz", "/mcp"}
 
 // isAPIPath reports whether the request is for an API rather than a page.
 func isAPIPath(c echo.Context) bool {

@@ -145,6 +145,13 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/mode", r, reg.getMode, slash},
 		{http.MethodPut, "/mode", a, reg.putMode, slash},
 		{http.MethodDelete, "/mode", a, reg.deleteMode, slash},
+		{http.MethodGet, "/associations/subjects/:subject", r, reg.associationsBySubject, slash},
+		{http.MethodGet, "/associations/resources/:id", r, reg.associationsByResourceID, slash},
+		{http.MethodGet, "/associations/resources/:namespace/:name", r, reg.associationsByResourceName, slash},
+		{http.MethodPost, "/associations", w, reg.createAssociations, slash},
+		{http.MethodPut, "/associations/resources/:id", w, reg.createAssociations, slash},
+		// Deleting with cascadeLifecycle deletes the topic's subjects, as DELETE /subjects does.
+		{http.MethodDelete, "/associations/resources/:id", a, reg.deleteAssociations, slash},
 		{http.MethodGet, "/mode/:subject", r, reg.getMode, slash},
 		{http.MethodPut, "/mode/:subject", a, reg.putMode, slash},
 		{http.MethodDelete, "/mode/:subject", a, reg.deleteMode, slash},
