@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/eventlens/eventlens/alerts"
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/kafkalag"
@@ -141,7 +143,15 @@ func TestMetricsAfterAWorkload(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lag.Close() })
-	ts := startServerKafka(t, store, tracing.Config{}, otlpmetrics.Config{CacheFor: time.Nanosecond}, lag,
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withKafka := func(svc *Services) { // the brokers as serve joins them, the Kafka lag among them
+		svc.Brokers.Kafka = lag
+		svc.Ingest.SetBrokers(svc.Brokers)
+	}
+	ts := startServerListening(t, ln, store, tracing.Config{}, otlpmetrics.Config{CacheFor: time.Nanosecond}, alerts.Config{}, withKafka,
 		func(c *Config) { c.OTLP.Limits.MaxSpans = 50 })
 	ctx := context.Background()
 
