@@ -70,10 +70,10 @@ func openStore(db *storage.DB) store {
 	return sqliteStore{db: db.SQLite}
 }
 
-// batchWrite is one transaction of ingest: the requests' spans and what the writer derived from
-// them.
+// batchWrite is one transaction of ingest: the spans to store (SpanKeep chose them from the
+// requests) and what the writer derived from the requests.
 type batchWrite struct {
-	requests  []*request
+	spans     []*Span
 	arrivedNs int64 // the writer's clock when it commits the batch
 	traces    []newTrace
 	flows     map[flowKey]*flowState
@@ -86,17 +86,8 @@ type batchWrite struct {
 	claims    pairClaims
 }
 
-// spans counts the spans in the batch.
-func (b *batchWrite) spans() int {
-	n := 0
-	for _, r := range b.requests {
-		n += len(r.spans)
-	}
-	return n
-}
-
-// newTrace is a trace first seen in a batch: index is its first messaging span's position in
-// the batch.
+// newTrace is a trace first seen in a batch: index is its first stored span's position in the
+// batch's spans.
 type newTrace struct {
 	id      TraceID
 	index   int

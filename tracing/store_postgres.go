@@ -401,7 +401,7 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 		return c, fmt.Errorf("no id for %d flows", len(missing))
 	}
 
-	if n := b.spans(); n > 0 {
+	if n := len(b.spans); n > 0 {
 		copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", spanParts.name(spanParts.number(b.arrivedNs)), strings.Join(spanColumns, ", "))
 		if _, err := conn.Conn().PgConn().CopyFrom(ctx, newSpanCopy(b), copySQL); err != nil {
 			return c, fmt.Errorf("copy spans: %w", err)
@@ -419,7 +419,7 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 	if len(c.deltas) > 0 {
 		queueAggregates(last, c.deltas)
 	}
-	if n := b.spans(); n > 0 {
+	if n := len(b.spans); n > 0 {
 		last.Queue(`INSERT INTO span_batch (second, replica, spans) VALUES ($1, $2, $3)
 			ON CONFLICT (second, replica) DO UPDATE SET spans = span_batch.spans + excluded.spans`, floorDiv(b.arrivedNs, int64(time.Second)), w.replica, n)
 	}
@@ -732,7 +732,7 @@ func queuePairs(batch *pgx.Batch, b *batchWrite, ids map[flowKey]int64) {
 // pgx.CopyFrom it needs no round trip to ask for them.
 type spanCopy struct {
 	b    *batchWrite
-	r, i int    // the next span: b.requests[r].spans[i]
+	i    int    // the next span: b.spans[i]
 	buf  []byte // encoded, not yet read
 	done bool
 }
@@ -756,14 +756,11 @@ func (c *spanCopy) Read(p []byte) (int, error) {
 
 // encodeNext appends the next span, or the trailer after the last.
 func (c *spanCopy) encodeNext() {
-	for c.r < len(c.b.requests) && c.i >= len(c.b.requests[c.r].spans) {
-		c.r, c.i = c.r+1, 0
-	}
-	if c.r == len(c.b.requests) {
+	if c.i == len(c.b.spans) {
 		c.buf, c.done = binary.BigEndian.AppendUint16(c.buf, 0xffff), true
 		return
 	}
-	sp := &c.b.requests[c.r].spans[c.i]
+	sp := c.b.spans[c.i]
 	c.i++
 	b := binary.BigEndian.AppendUint16(c.buf, uint16(len(spanColumns)))
 	b = appendInt64(b, c.b.arrivedNs)

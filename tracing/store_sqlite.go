@@ -303,18 +303,15 @@ func (w *sqliteWriter) commit(ctx context.Context, b *batchWrite) (c change, err
 	insert := tx.StmtContext(ctx, w.st.insertSpan)
 	first, id := w.nextSpan, w.nextSpan
 	var minStart, maxStart int64
-	for _, r := range b.requests {
-		for i := range r.spans {
-			s := &r.spans[i]
-			if id == first || s.StartNanos < minStart {
-				minStart = s.StartNanos
-			}
-			maxStart = max(maxStart, s.StartNanos)
-			if _, err := insert.ExecContext(ctx, w.spanArgs(id, s)...); err != nil {
-				return c, fmt.Errorf("insert span %s: %w", s.SpanID, err)
-			}
-			id++
+	for _, s := range b.spans {
+		if id == first || s.StartNanos < minStart {
+			minStart = s.StartNanos
 		}
+		maxStart = max(maxStart, s.StartNanos)
+		if _, err := insert.ExecContext(ctx, w.spanArgs(id, s)...); err != nil {
+			return c, fmt.Errorf("insert span %s: %w", s.SpanID, err)
+		}
+		id++
 	}
 	insertTrace := tx.StmtContext(ctx, w.st.insertTrace)
 	for _, t := range b.traces {

@@ -19,7 +19,8 @@ type writer struct {
 	flows    *aggregator
 	live     *liveWindows
 	failures *recentErrors
-	traces   *recentTraces
+	traces   *traceSet // traces in trace_index
+	keep     *keeper
 	claims   pairClaims // what the last commit stored for pairing with other replicas' spans
 }
 
@@ -29,7 +30,7 @@ func newWriter(ctx context.Context, st store, cfg *Config) (*writer, error) {
 		return nil, fmt.Errorf("start ingest: %w", err)
 	}
 	w := &writer{cfg: cfg, sw: sw, log: cfg.Logger, flows: newAggregator(cfg, sw.sharedPairs()),
-		live: newLiveWindows(liveLengths(cfg)), failures: newRecentErrors(), traces: newRecentTraces(100_000)}
+		live: newLiveWindows(liveLengths(cfg)), failures: newRecentErrors(), traces: newTraceSet(100_000), keep: newKeeper(cfg.Keep)}
 	// The first snapshot loads the recent failures before Start returns, so they survive a
 	// restart, and starts loading the live windows in the background.
 	if err := w.refresh(cfg.Now()); err != nil {
@@ -112,11 +113,12 @@ func (w *writer) run(queue <-chan *request, queued *atomic.Int64) {
 	}
 }
 
-// commit stores a batch of requests in one transaction: the spans, new traces and the flow
-// aggregates (and, with shared pairs, the pairs of the previous commit).
+// commit stores a batch of requests in one transaction: the spans chosen to keep, new traces and
+// the flow aggregates (and, with shared pairs, the pairs of the previous commit).
 func (w *writer) commit(batch []*request) error {
-	b := &batchWrite{requests: batch, arrivedNs: w.cfg.Now().UnixNano(), claims: w.claims}
-	i := 0
+	now := w.cfg.Now()
+	sel := w.keep.choose(batch, now)
+	b := &batchWrite{spans: sel.spans, arrivedNs: now.UnixNano(), claims: w.claims}
 	for _, r := range batch {
 		for j := range r.spans {
 			s := &r.spans[j]
@@ -125,11 +127,14 @@ func (w *writer) commit(batch []*request) error {
 				if s.StatusCode == StatusError {
 					b.failures = append(b.failures, exampleOf(s))
 				}
-				if w.traces.firstSeen(s.TraceID) {
-					b.traces = append(b.traces, newTrace{id: s.TraceID, index: i, startNs: s.StartNanos})
-				}
 			}
-			i++
+		}
+	}
+	// A trace is indexed at its first stored span, which may come before its first messaging
+	// span (an HTTP root span held until then, or earlier in the batch).
+	for i, s := range sel.spans {
+		if sel.index[i] && w.traces.firstSeen(s.TraceID) {
+			b.traces = append(b.traces, newTrace{id: s.TraceID, index: i, startNs: s.StartNanos})
 		}
 	}
 	b.flows, b.deltas = w.flows.flows, w.flows.deltas
@@ -138,11 +143,13 @@ func (w *writer) commit(batch []*request) error {
 	if err != nil {
 		w.flows.reset()
 		w.traces.discard()
+		w.keep.abandon()
 		return err
 	}
 	w.claims = w.flows.claims(b.arrivedNs)
 	w.flows.reset()
 	w.traces.commit()
+	w.keep.commit(sel, now)
 	w.failures.add(b.failures)
 	w.live.add(c)
 	return nil
@@ -207,32 +214,38 @@ func linksJSON(links []SpanRef) string {
 	return b.String()
 }
 
-// recentTraces remembers trace ids already in trace_index, in two generations, so each trace is
-// indexed once without asking the database. Traces first seen in the open transaction wait in
-// pending until it commits.
-type recentTraces struct {
+// traceSet remembers trace ids in two generations of up to max/2 each. Traces added in the open
+// transaction wait in pending until it commits.
+type traceSet struct {
 	max     int
 	gen     [2]map[TraceID]struct{}
 	pending map[TraceID]struct{}
 }
 
-func newRecentTraces(max int) *recentTraces {
-	return &recentTraces{max: max, gen: [2]map[TraceID]struct{}{{}, {}}, pending: map[TraceID]struct{}{}}
+func newTraceSet(max int) *traceSet {
+	return &traceSet{max: max, gen: [2]map[TraceID]struct{}{{}, {}}, pending: map[TraceID]struct{}{}}
 }
 
-// firstSeen reports whether t is new, and if so remembers it as pending.
-func (r *recentTraces) firstSeen(t TraceID) bool {
+func (r *traceSet) has(t TraceID) bool {
 	_, a := r.gen[0][t]
 	_, b := r.gen[1][t]
 	_, c := r.pending[t]
-	if a || b || c {
+	return a || b || c
+}
+
+// add remembers t as pending.
+func (r *traceSet) add(t TraceID) { r.pending[t] = struct{}{} }
+
+// firstSeen reports whether t is new, and if so adds it.
+func (r *traceSet) firstSeen(t TraceID) bool {
+	if r.has(t) {
 		return false
 	}
-	r.pending[t] = struct{}{}
+	r.add(t)
 	return true
 }
 
-func (r *recentTraces) commit() {
+func (r *traceSet) commit() {
 	for t := range r.pending {
 		if len(r.gen[0]) >= r.max/2 {
 			r.gen[1], r.gen[0] = r.gen[0], map[TraceID]struct{}{}
@@ -242,7 +255,7 @@ func (r *recentTraces) commit() {
 	clear(r.pending)
 }
 
-func (r *recentTraces) discard() { clear(r.pending) }
+func (r *traceSet) discard() { clear(r.pending) }
 
 // untilNextMinute is how long from t until just after the next minute starts.
 func untilNextMinute(t time.Time) time.Duration {
