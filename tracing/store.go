@@ -65,9 +65,9 @@ type snapshot interface {
 // openStore picks the backend db holds.
 func openStore(db *storage.DB) store {
 	if db.Postgres != nil {
-		return &pgStore{db: db.Postgres}
+		return &pgStore{db: db.Postgres, texts: newTextCache()}
 	}
-	return sqliteStore{db: db.SQLite}
+	return sqliteStore{db: db.SQLite, texts: newTextCache()}
 }
 
 // batchWrite is one transaction of ingest: the spans to store (SpanKeep chose them from the
