@@ -44,6 +44,9 @@ type storeWriter interface {
 	snapshot(ctx context.Context) (snapshot, error)
 	// expire does one bounded step of retention and says whether more is left to do.
 	expire(ctx context.Context, r retention) (expired, error)
+	// trim removes the oldest raw spans (one bounded step) when the store takes more than
+	// maxBytes, and says whether it removed any.
+	trim(ctx context.Context, maxBytes int64, now time.Time) (bool, error)
 	// sharedPairs says whether pending pairs are stored for other replicas (batchWrite's
 	// producers, waiters and claims); else they live in the writer's memory only.
 	sharedPairs() bool

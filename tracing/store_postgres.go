@@ -1083,6 +1083,46 @@ func (s *pgSnapshot) readFailures(ctx context.Context) ([]ErrorExample, error) {
 	return failuresOf(spans), nil
 }
 
+// trim drops the oldest span hour (partitions of span and trace_index) when those partitions
+// together take more than maxBytes, never the current hour's: on PostgreSQL the cap is kept to
+// within one hour of spans.
+func (w *pgWriter) trim(ctx context.Context, maxBytes int64, now time.Time) (bool, error) {
+	var used int64
+	err := w.db.Pool.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::bigint FROM pg_inherits AS i
+		WHERE i.inhparent IN ('span'::regclass, 'trace_index'::regclass)`).Scan(&used)
+	if err != nil {
+		return false, pgError("store size", err)
+	}
+	if used <= maxBytes {
+		return false, nil
+	}
+	// Dropping waits for the readers of the parent table; a long one makes it try again, up to
+	// three times, before the next commit is let through.
+	for range 3 {
+		var dropped bool
+		err = pgx.BeginFunc(ctx, w.db.Pool, func(tx pgx.Tx) error {
+			var locked bool
+			if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", partitionLock).Scan(&locked); err != nil || !locked {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '1s'"); err != nil {
+				return err
+			}
+			current := spanParts.number(now.UnixNano()) * int64(spanParts.width)
+			var err error
+			dropped, err = w.dropPartition(ctx, tx, []partitioned{spanParts, traceParts}, current)
+			return err
+		})
+		if sqlState(err) != "55P03" { // lock timeout
+			if err != nil {
+				return false, pgError("trim spans to the size cap", err)
+			}
+			return dropped, nil
+		}
+	}
+	return false, nil
+}
+
 // expire does one step of retention, on one replica at a time (the others skip while it holds
 // the lock): create the next partitions ahead, drop the oldest expired span hour or pairing
 // partition, delete the oldest expired minute and hour of aggregates, and last the flows not

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -603,6 +604,29 @@ func (w *sqliteWriter) expireSpans(ctx context.Context, cutoff time.Time) (bool,
 		}
 		return err
 	})
+}
+
+// trim deletes a chunk of the oldest spans, and the trace index rows of traces whose first span
+// went, when the database's pages in use (the file less its free pages, which SQLite reuses
+// before it grows the file) take more than maxBytes.
+func (w *sqliteWriter) trim(ctx context.Context, maxBytes int64, _ time.Time) (bool, error) {
+	var used int64
+	if err := w.db.Write.QueryRowContext(ctx, `SELECT (p.page_count - f.freelist_count) * s.page_size
+		FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`).Scan(&used); err != nil {
+		return false, fmt.Errorf("store size: %w", err)
+	}
+	if used <= maxBytes {
+		return false, nil
+	}
+	more, err := w.expireSpans(ctx, time.Unix(0, math.MaxInt64))
+	if err != nil || !more {
+		return false, err
+	}
+	for {
+		if more, err := w.expireTraceIndex(ctx); !more || err != nil {
+			return true, err
+		}
+	}
 }
 
 // expireTraceIndex deletes index rows of traces whose first span is gone. Rows are in rowid order

@@ -152,7 +152,26 @@ func (w *writer) commit(batch []*request) error {
 	w.keep.commit(sel, now)
 	w.failures.add(b.failures)
 	w.live.add(c)
+	w.trim()
 	return nil
+}
+
+// trim keeps the store within MaxStoreBytes after each commit, before the next batch, so it never
+// holds more than the cap and one batch: it removes the oldest raw spans until the store fits.
+func (w *writer) trim() {
+	if w.cfg.MaxStoreBytes <= 0 {
+		return
+	}
+	for {
+		more, err := w.sw.trim(context.Background(), w.cfg.MaxStoreBytes, w.cfg.Now())
+		if err != nil {
+			w.log.Error("keep the store within its size cap", "error", err)
+			return
+		}
+		if !more {
+			return
+		}
+	}
 }
 
 // commitClaims pairs what the last commit stored, in a transaction of its own.

@@ -20,6 +20,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/labstack/gommon/bytes"
+
 	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/tracing"
 	"github.com/eventlens/eventlens/tracing/tracingtest"
@@ -188,4 +190,86 @@ func size(args []string) error {
 	return tw.Flush()
 }
 
-func capped(args []string) error { return fmt.Errorf("not yet") }
+// capped ingests at full speed for the duration with the cap set, and samples the store every
+// 100 ms: the pages in use (what the cap counts) and the database file's size (which only grows
+// when the pages in use outgrow the free pages SQLite reuses).
+func capped(args []string) error {
+	fs := flag.NewFlagSet("cap", flag.ExitOnError)
+	duration := fs.Duration("duration", 10*time.Minute, "how long to ingest")
+	capText := fs.String("cap", "64MiB", "--store-max-bytes")
+	batch := fs.Int("batch", 10_000, "--ingest-batch")
+	fs.Parse(args)
+	limit, err := bytes.Parse(*capText)
+	if err != nil || limit <= 0 {
+		return fmt.Errorf("cap %q: want a size such as 64MiB", *capText)
+	}
+	dir, err := os.MkdirTemp("", "storebudget")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	db, in, err := open(dir, tracing.Config{Keep: tracing.SpanKeep{All: true}, MaxStoreBytes: limit, BatchSpans: *batch, QueueSpans: 100_000})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	reqs, err := requests(16)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "eventlens.db")
+	var maxUsed, maxFile, maxWAL int64
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			var used int64
+			if err := db.SQLite.Read.QueryRow(`SELECT (p.page_count - f.freelist_count) * s.page_size
+				FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`).Scan(&used); err == nil {
+				maxUsed = max(maxUsed, used)
+			}
+			if st, err := os.Stat(path); err == nil {
+				maxFile = max(maxFile, st.Size())
+			}
+			if st, err := os.Stat(path + "-wal"); err == nil {
+				maxWAL = max(maxWAL, st.Size())
+			}
+		}
+	}()
+	start := time.Now()
+	sent, err := ingest(in, reqs, func(int64) bool { return time.Since(start) >= *duration })
+	elapsed := time.Since(start)
+	close(done)
+	<-sampled
+	if err != nil {
+		return err
+	}
+	if err := in.Close(context.Background()); err != nil {
+		return err
+	}
+	counts, err := in.Counts(context.Background())
+	if err != nil {
+		return err
+	}
+	// One batch's bytes: the spans of a batch at the bytes per span the store holds now.
+	var used int64
+	if err := db.SQLite.Read.QueryRow(`SELECT (p.page_count - f.freelist_count) * s.page_size
+		FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`).Scan(&used); err != nil {
+		return err
+	}
+	perSpan := float64(used) / float64(max(counts.Spans, 1))
+	batchBytes := perSpan * float64(*batch)
+	fmt.Printf("ingested %d spans in %s (%.0f spans/s); %d spans stored at the end\n", sent, elapsed.Round(time.Second), float64(sent)/elapsed.Seconds(), counts.Spans)
+	fmt.Printf("cap %d bytes; one batch of %d spans ≈ %.0f bytes (%.1f bytes per stored span)\n", limit, *batch, batchBytes, perSpan)
+	fmt.Printf("largest pages in use %d (%+.2f batches over the cap), largest file %d (%+.2f batches), largest WAL %d\n",
+		maxUsed, float64(maxUsed-limit)/batchBytes, maxFile, float64(maxFile-limit)/batchBytes, maxWAL)
+	return nil
+}
