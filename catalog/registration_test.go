@@ -262,7 +262,7 @@ func TestImportReportsIncompatiblePayloads(t *testing.T) {
 		}
 
 		// Once the subject allows the change, importing again registers it.
-		if _, err := c.registry.SetConfig(ctx, "payments-value", schemaregistry.ConfigUpdate{Compatibility: schemaregistry.None}); err != nil {
+		if _, err := c.registry.SetConfig(ctx, "payments-value", schemaregistry.ConfigUpdate{Compatibility: schemaregistry.Set(schemaregistry.None)}); err != nil {
 			t.Fatal(err)
 		}
 		retried := mustImport(t, c, changed, ImportOptions{})

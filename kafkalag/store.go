@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/storage"
 )
 
@@ -27,7 +28,7 @@ type store interface {
 
 func newStore(db *storage.DB) store {
 	if db.Postgres != nil {
-		return &postgresStore{db: db.Postgres}
+		return &postgresStore{db: db.Postgres, leader: pgdb.NewLeader(db.Postgres, pollerLock, "the kafka poller")}
 	}
 	return sqliteStore{db.SQLite}
 }

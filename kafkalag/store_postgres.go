@@ -3,7 +3,6 @@ package kafkalag
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,18 +11,13 @@ import (
 )
 
 // postgresStore keeps polls in the kafkalag_* tables of the shared database. One replica polls
-// the brokers at a time: the one whose dedicated session holds the poller's advisory lock. When
-// that replica dies its session ends, the lock is free, and the next replica to try takes it.
+// the brokers at a time: the one pgdb.Leader elects.
 type postgresStore struct {
-	db *pgdb.DB
-
-	mu   sync.Mutex
-	conn *pgx.Conn // the session that holds or keeps trying for the lock; nil until lead
-	held bool
+	db     *pgdb.DB
+	leader *pgdb.Leader
 }
 
-// pollerLock is the first key of the poller's advisory lock ("klag"); the second is a hash of
-// the schema, so deployments in separate schemas of one database each have their own poller.
+// pollerLock is the key of the poller's advisory lock ("klag").
 const pollerLock int32 = 0x6b6c6167
 
 func pgError(what string, err error) error {
@@ -144,58 +138,6 @@ func (s *postgresStore) trim(ctx context.Context, cluster string, commitsBefore,
 	return nil
 }
 
-// lead keeps the lock if this replica holds it and its session is alive, and otherwise tries to
-// take it on a session of its own: a connection taken out of the pool, since a session lock
-// belongs to the connection that took it.
-func (s *postgresStore) lead(ctx context.Context) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conn != nil {
-		if err := s.conn.Ping(ctx); err != nil {
-			// The session is gone, and the lock with it: another replica may hold it now.
-			s.dropConn()
-		} else if s.held {
-			return true, nil
-		}
-	}
-	if s.conn == nil {
-		pooled, err := s.db.Pool.Acquire(ctx)
-		if err != nil {
-			return false, pgError("connect for the kafka poller's lock", err)
-		}
-		s.conn = pooled.Hijack()
-	}
-	if err := s.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext(current_schema()))`, pollerLock).Scan(&s.held); err != nil {
-		s.dropConn()
-		return false, pgError("take the kafka poller's lock", err)
-	}
-	return s.held, nil
-}
+func (s *postgresStore) lead(ctx context.Context) (bool, error) { return s.leader.Lead(ctx) }
 
-func (s *postgresStore) dropConn() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	s.conn.Close(ctx)
-	s.conn, s.held = nil, false
-}
-
-// close gives the lock up and ends its session. The unlock is explicit because the server
-// notices a closed session a moment later, and another replica should not wait a round for it.
-func (s *postgresStore) close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conn == nil {
-		return nil
-	}
-	var err error
-	if s.held {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_, err = s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext(current_schema()))`, pollerLock)
-	}
-	s.dropConn()
-	if err != nil {
-		return pgError("give up the kafka poller's lock", err)
-	}
-	return nil
-}
+func (s *postgresStore) close() error { return s.leader.Close() }

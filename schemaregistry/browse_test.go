@@ -20,7 +20,7 @@ func TestSubjectSummaries(t *testing.T) {
 				mustRegister(t, r, name, record("R"+fmt.Sprint(i), n))
 			}
 		}
-		if _, err := r.SetConfig(ctx, "c", ConfigUpdate{Compatibility: "FULL"}); err != nil {
+		if _, err := r.SetConfig(ctx, "c", ConfigUpdate{Compatibility: Set("FULL")}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := r.DeleteVersion(ctx, "c", 1, false); err != nil {
@@ -88,7 +88,7 @@ func TestSubjectSummaries(t *testing.T) {
 			t.Errorf("after a registration: %v of %d", got, total)
 		}
 		same("a registration")
-		if _, err := r.SetConfig(ctx, "b", ConfigUpdate{Compatibility: "NONE"}); err != nil {
+		if _, err := r.SetConfig(ctx, "b", ConfigUpdate{Compatibility: Set("NONE")}); err != nil {
 			t.Fatal(err)
 		}
 		same("a config change")
@@ -118,11 +118,11 @@ func TestSubjectSummaries(t *testing.T) {
 func TestCompareAvro(t *testing.T) {
 	r := newRegistry(t)
 	mustRegister(t, r, "s", record("R", 2))
-	if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: None}); err != nil {
+	if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: Set(None)}); err != nil {
 		t.Fatal(err)
 	}
 	mustRegister(t, r, "s", mandatory("R", 3))
-	if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: Full}); err != nil {
+	if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: Set(Full)}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := r.Compare(ctx, "s", 1, 2)
@@ -173,7 +173,7 @@ func TestCompareJSONUnderThePolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := r.SetConfig(ctx, "j", ConfigUpdate{Compatibility: None}); err != nil {
+	if _, err := r.SetConfig(ctx, "j", ConfigUpdate{Compatibility: Set(None)}); err != nil {
 		t.Fatal(err)
 	}
 	register(`{"properties":{"foo":{"type":"string"}}}`)
@@ -182,7 +182,7 @@ func TestCompareJSONUnderThePolicy(t *testing.T) {
 		policy     string
 		compatible bool
 	}{{"STRICT", false}, {"LENIENT", true}} {
-		if _, err := r.SetConfig(ctx, "j", ConfigUpdate{Compatibility: Backward, CompatibilityPolicy: tt.policy}); err != nil {
+		if _, err := r.SetConfig(ctx, "j", ConfigUpdate{Compatibility: Set(Backward), CompatibilityPolicy: Set(tt.policy)}); err != nil {
 			t.Fatal(err)
 		}
 		c, err := r.Compare(ctx, "j", 1, 2)

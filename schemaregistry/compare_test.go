@@ -11,7 +11,7 @@ func TestCompareChangesAtTheLevel(t *testing.T) {
 	r := newRegistry(t)
 	register := func(subject, schemaType string, schemas ...string) {
 		t.Helper()
-		if _, err := r.SetConfig(ctx, subject, ConfigUpdate{Compatibility: None}); err != nil {
+		if _, err := r.SetConfig(ctx, subject, ConfigUpdate{Compatibility: Set(None)}); err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range schemas {
@@ -44,7 +44,7 @@ func TestCompareChangesAtTheLevel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.subject+" "+tt.level, func(t *testing.T) {
-			if _, err := r.SetConfig(ctx, tt.subject, ConfigUpdate{Compatibility: tt.level}); err != nil {
+			if _, err := r.SetConfig(ctx, tt.subject, ConfigUpdate{Compatibility: Set(tt.level)}); err != nil {
 				t.Fatal(err)
 			}
 			c, err := r.Compare(ctx, tt.subject, 1, 2)

@@ -2,6 +2,7 @@ package schemaregistry
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,30 +15,62 @@ type previousVersion struct {
 	stored  *storedSchema
 }
 
-// breakage is why a schema may not follow a subject's versions: the format's differences, at
-// the level that applies, against the first version found incompatible.
+// breakage is why a schema may not follow a subject's versions: the fields its data contract
+// reserves that it uses or drops (validateFields), and the format's differences, at the level
+// that applies, against the first version found incompatible.
 type breakage struct {
-	level   string
-	diffs   []format.Difference
-	against previousVersion
+	level          string
+	validateFields bool
+	reserved       []format.Difference
+	diffs          []format.Difference
+	against        previousVersion
+}
+
+// all is every reason, reserved fields first.
+func (b *breakage) all() []format.Difference {
+	return append(slices.Clone(b.reserved), b.diffs...)
 }
 
 // messages are Confluent's words for the breakage, as its 409 answers list them.
 func (b *breakage) messages() []string {
-	msgs := make([]string, 0, len(b.diffs)+3)
-	for _, d := range b.diffs {
+	msgs := make([]string, 0, len(b.reserved)+len(b.diffs)+3)
+	for _, d := range b.all() {
 		msgs = append(msgs, d.Message)
 	}
-	msgs = append(msgs, oldSchema(b.against)...)
-	return append(msgs, "{validateFields: 'false', compatibility: '"+b.level+"'}")
+	if len(b.diffs) > 0 {
+		msgs = append(msgs, oldSchema(b.against)...)
+	}
+	return append(msgs, "{validateFields: '"+strconv.FormatBool(b.validateFields)+"', compatibility: '"+b.level+"'}")
 }
 
-// breaks finds why next breaks the subject's config (level and policy) against previous (newest
-// first); nil means compatible.
+// breaks finds why next breaks the subject's config against previous (newest first); nil means
+// compatible. As Confluent's isCompatibleWithPrevious: with validateFields the reserved fields
+// are checked against the newest version at any level, and with a compatibilityGroup only the
+// versions in next's group count.
 func (r *Registry) breaks(ctx context.Context, cfg Config, next *prepared, previous []previousVersion) (*breakage, error) {
 	level := cfg.CompatibilityLevel
+	b := &breakage{level: level, validateFields: cfg.ValidateFields != nil && *cfg.ValidateFields}
+	if b.validateFields {
+		var newest *storedSchema
+		if len(previous) > 0 {
+			newest = previous[0].stored
+		}
+		for _, msg := range reservedFieldIssues(next.parsed, next.metadata, newest) {
+			b.reserved = append(b.reserved, format.Difference{Type: "RESERVED_FIELD", Message: msg})
+		}
+		if len(b.reserved) > 0 && newest != nil {
+			b.against = previous[0]
+		}
+	}
+	if group := cfg.CompatibilityGroup; group != "" {
+		v, ok := groupOf(next.metadata, group)
+		previous = slices.DeleteFunc(slices.Clone(previous), func(p previousVersion) bool {
+			pv, pok := groupOf(p.stored.metadata, group)
+			return pv != v || pok != ok
+		})
+	}
 	if level == None || len(previous) == 0 {
-		return nil, nil
+		return b.orNil(), nil
 	}
 	parsed := make([]format.Schema, 0, len(previous))
 	for _, p := range previous {
@@ -55,10 +88,18 @@ func (r *Registry) breaks(ctx context.Context, cfg Config, next *prepared, previ
 		parsed = append(parsed, withPolicy(old, cfg.CompatibilityPolicy))
 	}
 	diffs, against := Incompatibilities(level, withPolicy(next.parsed, cfg.CompatibilityPolicy), parsed)
-	if len(diffs) == 0 {
-		return nil, nil
+	if len(diffs) > 0 {
+		b.diffs, b.against = diffs, previous[against]
 	}
-	return &breakage{level: level, diffs: diffs, against: previous[against]}, nil
+	return b.orNil(), nil
+}
+
+// orNil is b when it holds a reason, else nil.
+func (b *breakage) orNil() *breakage {
+	if len(b.reserved)+len(b.diffs) == 0 {
+		return nil
+	}
+	return b
 }
 
 // withPolicy judges s under the subject's compatibilityPolicy when its format has policies

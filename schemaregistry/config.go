@@ -56,8 +56,10 @@ func (r *Registry) SubjectConfig(ctx context.Context, subject string, defaultToG
 	return *cfg, nil
 }
 
-// effectiveConfig is the config that applies to subject: each field its own when set, else
-// the global one (level BACKWARD, policy STRICT by default).
+// effectiveConfig is the config that applies to subject, as Confluent merges a subject's config
+// with the global one: level, policy, normalize, validateFields and compatibilityGroup each the
+// subject's own when set, else the global one (level BACKWARD, policy STRICT by default); the
+// alias, metadata and rule sets are the subject's when it has a config, else the global ones.
 func (r *Registry) effectiveConfig(ctx context.Context, subject string) (Config, error) {
 	global, err := r.GlobalConfig(ctx)
 	if err != nil {
@@ -68,6 +70,9 @@ func (r *Registry) effectiveConfig(ctx context.Context, subject string) (Config,
 		return global, err
 	}
 	out := global
+	out.Alias = own.Alias
+	out.DefaultMetadata, out.OverrideMetadata = own.DefaultMetadata, own.OverrideMetadata
+	out.DefaultRuleSet, out.OverrideRuleSet = own.DefaultRuleSet, own.OverrideRuleSet
 	if own.CompatibilityLevel != "" {
 		out.CompatibilityLevel = own.CompatibilityLevel
 	}
@@ -77,10 +82,19 @@ func (r *Registry) effectiveConfig(ctx context.Context, subject string) (Config,
 	if own.Normalize != nil {
 		out.Normalize = own.Normalize
 	}
+	if own.ValidateFields != nil {
+		out.ValidateFields = own.ValidateFields
+	}
+	if own.CompatibilityGroup != "" {
+		out.CompatibilityGroup = own.CompatibilityGroup
+	}
 	return out, nil
 }
 
-// SetConfig changes the config of subject, or the global one when subject is "".
+// SetConfig changes the config of subject, or the global one when subject is "", and returns
+// the config as it now is. An update that changes nothing answers the current config and
+// writes nothing. A subject (or, for the global config, the registry) in READONLY or
+// READONLY_OVERRIDE mode refuses with 42205, as Confluent's updateConfig does.
 func (r *Registry) SetConfig(ctx context.Context, subject string, u ConfigUpdate) (Config, error) {
 	key := globalKey
 	if subject != "" {
@@ -89,31 +103,66 @@ func (r *Registry) SetConfig(ctx context.Context, subject string, u ConfigUpdate
 		}
 		key = subject
 	}
-	if u.Compatibility != "" {
-		l, err := parseLevel(u.Compatibility)
-		if err != nil {
-			return Config{}, err
-		}
-		u.Compatibility = l
+	if err := validateUpdate(&u); err != nil {
+		return Config{}, err
 	}
-	if u.CompatibilityPolicy != "" {
-		p, err := parsePolicy(u.CompatibilityPolicy)
-		if err != nil {
-			return Config{}, err
+	if u.empty() {
+		if subject == "" {
+			return r.GlobalConfig(ctx)
 		}
-		u.CompatibilityPolicy = p
+		return r.SubjectConfig(ctx, subject, true)
 	}
+	var out Config
 	err := r.write(ctx, "update config", func(tx storeTx) (invalidation, error) {
-		return invalidation{configs: []string{key}}, tx.setConfig(ctx, key, u)
+		if err := refuseReadOnly(ctx, subject, tx.mode); err != nil {
+			return invalidation{}, err
+		}
+		old, err := tx.config(ctx, key)
+		if err != nil {
+			return invalidation{}, err
+		}
+		if old == nil {
+			old = &Config{}
+		}
+		out = u.apply(*old)
+		return invalidation{configs: []string{key}}, tx.putConfig(ctx, key, out)
 	})
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{CompatibilityLevel: u.Compatibility, CompatibilityPolicy: u.CompatibilityPolicy, Normalize: u.Normalize}, nil
+	return out, nil
+}
+
+// validateUpdate checks and normalizes what u sets: levels and policies by name (42203), rule
+// sets by Confluent's rules (42210), metadata and rules sorted as Confluent keeps them.
+func validateUpdate(u *ConfigUpdate) error {
+	if v := u.Compatibility.Value; v != nil {
+		l, err := parseLevel(*v)
+		if err != nil {
+			return err
+		}
+		*v = l
+	}
+	if v := u.CompatibilityPolicy.Value; v != nil {
+		p, err := parsePolicy(*v)
+		if err != nil {
+			return err
+		}
+		*v = p
+	}
+	for _, rs := range []*RuleSet{u.DefaultRuleSet.Value, u.OverrideRuleSet.Value} {
+		if err := validateRuleSet(rs); err != nil {
+			return err
+		}
+	}
+	u.DefaultMetadata.Value = normalizeMetadata(u.DefaultMetadata.Value)
+	u.OverrideMetadata.Value = normalizeMetadata(u.OverrideMetadata.Value)
+	return nil
 }
 
 // DeleteConfig removes subject's config (or resets the global one when subject is "") and
-// returns what it was. A subject without its own config is 40401, as Confluent answers.
+// returns what it was. A subject without its own config is 40401, as Confluent answers; a
+// read-only one 42205.
 func (r *Registry) DeleteConfig(ctx context.Context, subject string) (Config, error) {
 	key := globalKey
 	if subject != "" {
@@ -124,6 +173,9 @@ func (r *Registry) DeleteConfig(ctx context.Context, subject string) (Config, er
 	}
 	var old Config
 	err := r.write(ctx, "delete config", func(tx storeTx) (invalidation, error) {
+		if err := refuseReadOnly(ctx, subject, tx.mode); err != nil {
+			return invalidation{}, err
+		}
 		cfg, err := tx.deleteConfig(ctx, key)
 		switch {
 		case err != nil:
@@ -299,4 +351,14 @@ func (r *Registry) write(ctx context.Context, op string, f func(tx storeTx) (inv
 		r.cache.invalidate(inv) // even after a failed commit: it may have happened
 	}
 	return storeError(op, err)
+}
+
+// Aliased is the subject that requests naming subject act on: the alias its own config sets
+// (one step, as Confluent's AliasFilter rewrites the path once), else subject itself.
+func (r *Registry) Aliased(ctx context.Context, subject string) (string, error) {
+	cfg, err := r.storedConfig(ctx, subject)
+	if err != nil || cfg == nil || cfg.Alias == "" {
+		return subject, err
+	}
+	return cfg.Alias, nil
 }

@@ -76,6 +76,9 @@ func errInvalidSchema(format string, args ...any) *Error {
 }
 
 func errReadOnly(subject string) *Error {
+	if subject == "" {
+		return newError(CodeOperationNotPermitted, "The registry is in read-only mode; set the global mode to READWRITE (PUT /mode) to write")
+	}
 	return newError(CodeOperationNotPermitted, "Subject %s is in read-only mode; set the mode to READWRITE (PUT /mode/%s) to write", subject, subject)
 }
 

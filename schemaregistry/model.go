@@ -1,6 +1,7 @@
 package schemaregistry
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"unicode"
@@ -106,13 +107,103 @@ type Config struct {
 	CompatibilityLevel  string
 	CompatibilityPolicy string // STRICT (the default) or LENIENT: how JSON Schemas are judged
 	Normalize           *bool
+	Contract
 }
 
-// ConfigUpdate is a change to a configuration; empty fields are left as they are.
+// Contract is what a config says about data contracts (Confluent 7.4+): the registry stores it,
+// merges its metadata and rule sets into each new version and applies its checks; clients run
+// the rules.
+type Contract struct {
+	// Alias makes the subject answer as another: requests under /subjects/{this} act on Alias.
+	Alias string `json:"alias,omitempty"`
+	// ValidateFields checks the fields named in the confluent:reserved property: a new version
+	// may neither use them nor drop them from the list.
+	ValidateFields *bool `json:"validateFields,omitempty"`
+	// CompatibilityGroup names a metadata property: versions whose values of it differ are not
+	// checked against each other (a new major version starts a new line).
+	CompatibilityGroup string    `json:"compatibilityGroup,omitempty"`
+	DefaultMetadata    *Metadata `json:"defaultMetadata,omitempty"`
+	OverrideMetadata   *Metadata `json:"overrideMetadata,omitempty"`
+	DefaultRuleSet     *RuleSet  `json:"defaultRuleSet,omitempty"`
+	OverrideRuleSet    *RuleSet  `json:"overrideRuleSet,omitempty"`
+}
+
+// empty reports whether c says nothing (its column is then NULL).
+func (c Contract) empty() bool {
+	return c.Alias == "" && c.ValidateFields == nil && c.CompatibilityGroup == "" &&
+		c.DefaultMetadata == nil && c.OverrideMetadata == nil && c.DefaultRuleSet == nil && c.OverrideRuleSet == nil
+}
+
+// ConfigUpdate is a change to a configuration: each field it does not set is left as it is,
+// each set to nil is cleared, as Confluent's ConfigUpdateRequest reads absent and null.
 type ConfigUpdate struct {
-	Compatibility       string
-	CompatibilityPolicy string
-	Normalize           *bool
+	Compatibility       Setting[string]
+	CompatibilityPolicy Setting[string]
+	Normalize           Setting[bool]
+	Alias               Setting[string]
+	ValidateFields      Setting[bool]
+	CompatibilityGroup  Setting[string]
+	DefaultMetadata     Setting[Metadata]
+	OverrideMetadata    Setting[Metadata]
+	DefaultRuleSet      Setting[RuleSet]
+	OverrideRuleSet     Setting[RuleSet]
+}
+
+// empty reports whether u changes nothing.
+func (u ConfigUpdate) empty() bool {
+	return !u.Compatibility.Set && !u.CompatibilityPolicy.Set && !u.Normalize.Set && !u.Alias.Set &&
+		!u.ValidateFields.Set && !u.CompatibilityGroup.Set && !u.DefaultMetadata.Set &&
+		!u.OverrideMetadata.Set && !u.DefaultRuleSet.Set && !u.OverrideRuleSet.Set
+}
+
+// Setting is one field of an update: when Set, its new Value, nil to clear it.
+type Setting[T any] struct {
+	Set   bool
+	Value *T
+}
+
+// Set returns a Setting to v.
+func Set[T any](v T) Setting[T] { return Setting[T]{Set: true, Value: &v} }
+
+// UnmarshalJSON reads a member that is present: null clears, anything else sets.
+func (s *Setting[T]) UnmarshalJSON(b []byte) error {
+	s.Set, s.Value = true, nil
+	if string(b) == "null" {
+		return nil
+	}
+	s.Value = new(T)
+	return json.Unmarshal(b, s.Value)
+}
+
+// apply returns old with u's settings applied.
+func (u ConfigUpdate) apply(old Config) Config {
+	c := old
+	setString(&c.CompatibilityLevel, u.Compatibility)
+	setString(&c.CompatibilityPolicy, u.CompatibilityPolicy)
+	setPointer(&c.Normalize, u.Normalize)
+	setString(&c.Alias, u.Alias)
+	setPointer(&c.ValidateFields, u.ValidateFields)
+	setString(&c.CompatibilityGroup, u.CompatibilityGroup)
+	setPointer(&c.DefaultMetadata, u.DefaultMetadata)
+	setPointer(&c.OverrideMetadata, u.OverrideMetadata)
+	setPointer(&c.DefaultRuleSet, u.DefaultRuleSet)
+	setPointer(&c.OverrideRuleSet, u.OverrideRuleSet)
+	return c
+}
+
+func setString(dst *string, s Setting[string]) {
+	if s.Set {
+		*dst = ""
+		if s.Value != nil {
+			*dst = *s.Value
+		}
+	}
+}
+
+func setPointer[T any](dst **T, s Setting[T]) {
+	if s.Set {
+		*dst = s.Value
+	}
 }
 
 // globalKey is the config and mode row of the whole registry; Confluent refuses it as a subject.

@@ -76,7 +76,17 @@ func (r *Registry) Versions(ctx context.Context, subject string, f SubjectFilter
 	if len(out) == 0 && !f.DeletedOnly {
 		return nil, errSubjectNotFound(subject)
 	}
-	return out, nil
+	return Page(out, f.Offset, f.Limit), nil
+}
+
+// Page is the part of list a listing's offset and limit select: from offset (0 or less: the
+// start), at most limit items (0 or less: all), as Confluent pages its lists.
+func Page[T any](list []T, offset, limit int) []T {
+	list = list[min(max(offset, 0), len(list)):]
+	if limit > 0 && limit < len(list) {
+		list = list[:limit]
+	}
+	return list
 }
 
 // Version returns one version of subject (Latest for the newest live one); soft-deleted versions
@@ -206,12 +216,7 @@ func (r *Registry) Schemas(ctx context.Context, f SubjectFilter, latestOnly bool
 			out = append(out, toSchema(subject, v, s))
 		}
 	}
-	start := min(max(f.Offset, 0), len(out))
-	out = out[start:]
-	if f.Limit > 0 && f.Limit < len(out) {
-		out = out[:f.Limit]
-	}
-	return out, nil
+	return Page(out, f.Offset, f.Limit), nil
 }
 
 // Counts is what the home page shows of the registry.

@@ -39,14 +39,15 @@ type storedReason struct {
 // means the subject no longer has them (current is what it has), and nothing was written.
 func (r *Registry) recordRefusal(ctx context.Context, subject, typ string, b *breakage, rows []versionRow) (current []versionRow, err error) {
 	var reasons []storedReason
-	for _, c := range changesOf(b.diffs[:min(len(b.diffs), refusalReasonsKept)], "") {
+	all := b.all()
+	for _, c := range changesOf(all[:min(len(all), refusalReasonsKept)], "") {
 		reasons = append(reasons, storedReason{Type: c.Type, Path: c.Path, Message: c.Message})
 	}
 	text, err := json.Marshal(reasons)
 	if err != nil {
 		return nil, fmt.Errorf("record the refusal of %q: %w", subject, err)
 	}
-	f := refusalRow{subject: subject, typ: typ, level: b.level, against: b.against.version, reasonCount: len(b.diffs),
+	f := refusalRow{subject: subject, typ: typ, level: b.level, against: b.against.version, reasonCount: len(all),
 		reasons: string(text), created: r.now().UnixMilli(), notice: r.refusalNotice(subject)}
 	current, err = r.store.recordRefusal(ctx, f, rows, refusalsKept)
 	if errors.Is(err, errStale) {

@@ -35,7 +35,7 @@ func testRefusalsAreRecorded(t *testing.T, db *storage.DB) {
 
 	_, err = r.Register(ctx, "orders-value", NewSchema{Schema: mandatory("Order", 3)}, RegisterOptions{})
 	wantCode(t, err, CodeIncompatibleSchema)
-	r.SetConfig(ctx, "other-value", ConfigUpdate{Compatibility: Forward})
+	r.SetConfig(ctx, "other-value", ConfigUpdate{Compatibility: Set(Forward)})
 	at = at.Add(time.Minute)
 	_, err = r.Register(ctx, "other-value", NewSchema{Schema: `{"type":"record","name":"Other","fields":[]}`}, RegisterOptions{})
 	wantCode(t, err, CodeIncompatibleSchema)

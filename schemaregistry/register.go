@@ -50,6 +50,9 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 	if err != nil {
 		return Schema{}, err
 	}
+	if err := validateRuleSet(in.RuleSet); err != nil {
+		return Schema{}, err
+	}
 	next, err := r.prepare(ctx, in, opt.Normalize || (cfg.Normalize != nil && *cfg.Normalize))
 	if err != nil {
 		return Schema{}, err
@@ -61,7 +64,11 @@ func (r *Registry) Register(ctx context.Context, subject string, in NewSchema, o
 		if err != nil {
 			return Schema{}, err
 		}
-		if s, ok, err := r.liveVersionIn(ctx, subject, rows, next); err != nil || ok {
+		c, err := r.contracted(ctx, cfg, mode, in, next, rows)
+		if err != nil {
+			return Schema{}, err
+		}
+		if s, ok, err := r.liveVersionIn(ctx, subject, rows, c); err != nil || ok {
 			return s, err
 		}
 	}
@@ -121,6 +128,9 @@ func subjectHash(subject string) uint32 {
 // versions rows, and writes it. errStale means rows were no longer the subject's versions:
 // nothing was written, and current is what the subject has now.
 func (r *Registry) register(ctx context.Context, subject string, rows []versionRow, next *prepared, in NewSchema, mode string, cfg Config, opt RegisterOptions) (s Schema, current []versionRow, err error) {
+	if next, err = r.contracted(ctx, cfg, mode, in, next, rows); err != nil {
+		return Schema{}, nil, err
+	}
 	if in.ID <= 0 && in.Version <= 0 {
 		if s, ok, err := r.liveVersionIn(ctx, subject, rows, next); err != nil || ok {
 			return s, nil, err
@@ -161,7 +171,7 @@ func (r *Registry) register(ctx context.Context, subject string, rows []versionR
 		version = in.Version
 	}
 
-	stored := &storedSchema{guid: next.guid, typ: next.typ, text: next.text, refs: next.refs, metadata: in.Metadata, ruleSet: in.RuleSet}
+	stored := &storedSchema{guid: next.guid, typ: next.typ, text: next.text, refs: next.refs, metadata: next.metadata, ruleSet: next.ruleSet}
 	inv := invalidation{subjects: []string{subject}}
 	gen := r.cache.generation()
 	v := newVersion{subject: subject, version: version, id: max(in.ID, 0), schema: stored, created: r.now().UnixMilli(), expected: rows, notice: r.notice(inv)}
@@ -180,6 +190,27 @@ func (r *Registry) register(ctx context.Context, subject string, rows []versionR
 	at, _ := slices.BinarySearchFunc(rows, version, func(v versionRow, n int) int { return cmp.Compare(v.version, n) })
 	stored = r.cache.wrote(inv, gen, subject, slices.Insert(slices.Clone(rows), at, row), stored)
 	return toSchema(subject, row, stored), nil, nil
+}
+
+// contracted is next with the metadata and rule set the subject's config gives a new version
+// after rows (see contracted); in IMPORT mode what the request says, as Confluent copies it.
+func (r *Registry) contracted(ctx context.Context, cfg Config, mode string, in NewSchema, next *prepared, rows []versionRow) (*prepared, error) {
+	if mode == Import {
+		return next, nil
+	}
+	var previous *storedSchema
+	if row, err := findVersion("", rows, Latest, false); err == nil {
+		if previous, err = r.schemaByID(ctx, row.schemaID); err != nil {
+			return nil, err
+		}
+	}
+	version := 1
+	if len(rows) > 0 {
+		version = rows[len(rows)-1].version + 1
+	}
+	in.Metadata = next.metadata
+	md, rs := contracted(cfg, in, previous, version)
+	return next.withContract(normalizeMetadata(md), rs), nil
 }
 
 // liveVersionIn finds next among subject's live versions rows.
@@ -218,25 +249,48 @@ func (r *Registry) Lookup(ctx context.Context, subject string, in NewSchema, nor
 	if err != nil {
 		return Schema{}, err
 	}
+	if s, ok, err := r.lookupIn(ctx, subject, rows, next, normalize, deleted); err != nil || ok {
+		return s, err
+	}
+	// As Confluent: the schema as registration would have completed it from the config and the
+	// latest version (its metadata and rule set) may be there too.
+	if latest, err := findVersion(subject, rows, Latest, false); err == nil {
+		previous, err := r.schemaByID(ctx, latest.schemaID)
+		if err != nil {
+			return Schema{}, err
+		}
+		in.Metadata = next.metadata
+		md, rs := contracted(cfg, in, previous, 0)
+		if c := next.withContract(normalizeMetadata(md), rs); c.guid != next.guid {
+			if s, ok, err := r.lookupIn(ctx, subject, rows, c, normalize, deleted); err != nil || ok {
+				return s, err
+			}
+		}
+	}
+	return Schema{}, newError(CodeSchemaNotFound, "Schema not found under subject '%s': register it first (POST /subjects/%s/versions)", subject, subject)
+}
+
+// lookupIn finds next among subject's versions rows, soft-deleted ones too when deleted.
+func (r *Registry) lookupIn(ctx context.Context, subject string, rows []versionRow, next *prepared, normalize, deleted bool) (Schema, bool, error) {
 	for i := len(rows) - 1; i >= 0; i-- {
 		if rows[i].deleted && !deleted {
 			continue
 		}
 		s, err := r.schemaByID(ctx, rows[i].schemaID)
 		if err != nil {
-			return Schema{}, err
+			return Schema{}, false, err
 		}
 		if s.guid == next.guid && s.typ == next.typ {
-			return toSchema(subject, rows[i], s), nil
+			return toSchema(subject, rows[i], s), true, nil
 		}
 		// A version registered without normalize=true still matches when both normalize to
 		// the same text, as Confluent's lookup compares the parsed schemas.
 		if normalize && s.typ == next.typ && slices.Equal(s.refs, next.refs) {
 			old, err := r.parsed(ctx, s)
 			if err == nil && old.Normalized() == next.text {
-				return toSchema(subject, rows[i], s), nil
+				return toSchema(subject, rows[i], s), true, nil
 			}
 		}
 	}
-	return Schema{}, newError(CodeSchemaNotFound, "Schema not found under subject '%s': register it first (POST /subjects/%s/versions)", subject, subject)
+	return Schema{}, false, nil
 }

@@ -244,11 +244,21 @@ func (r *Registry) resolveReferences(ctx context.Context, refs []Reference) ([]f
 
 // prepared is a client's schema parsed and reduced to what the registry stores.
 type prepared struct {
-	typ    string
-	parsed format.Schema
-	text   string // canonical, or normalized when asked
-	refs   []Reference
-	guid   string
+	typ      string
+	parsed   format.Schema
+	text     string // canonical, or normalized when asked
+	refs     []Reference
+	metadata *Metadata
+	ruleSet  *RuleSet
+	guid     string
+}
+
+// withContract is p carrying metadata md and rule set rs instead of its own.
+func (p *prepared) withContract(md *Metadata, rs *RuleSet) *prepared {
+	out := *p
+	out.metadata, out.ruleSet = md, rs
+	out.guid = schemaGUID(out.text, out.refs, md, rs)
+	return &out
 }
 
 // prepare validates and parses a schema a client sent.
@@ -291,7 +301,8 @@ func (r *Registry) prepare(ctx context.Context, in NewSchema, normalize bool) (*
 	if normalize {
 		text = parsed.Normalized()
 	}
-	return &prepared{typ: typ, parsed: parsed, text: text, refs: refs, guid: schemaGUID(text, refs, in.Metadata, in.RuleSet)}, nil
+	md := normalizeMetadata(in.Metadata)
+	return &prepared{typ: typ, parsed: parsed, text: text, refs: refs, metadata: md, ruleSet: in.RuleSet, guid: schemaGUID(text, refs, md, in.RuleSet)}, nil
 }
 
 // toSchema builds the answer for one subject version.

@@ -146,7 +146,7 @@ func TestIDsAndVersions(t *testing.T) {
 			t.Fatalf("same schema in b: id %d version %d, want id %d version 1", b1.ID, b1.Version, a1.ID)
 		}
 		// Registering a live version again returns it, without a check (level FULL would refuse v1 after v2? no: it is not checked at all).
-		if _, err := r.SetConfig(ctx, "a", ConfigUpdate{Compatibility: "full_transitive"}); err != nil {
+		if _, err := r.SetConfig(ctx, "a", ConfigUpdate{Compatibility: Set("full_transitive")}); err != nil {
 			t.Fatal(err)
 		}
 		again := mustRegister(t, r, "a", record("A", 1))
@@ -223,7 +223,7 @@ func testCompatibilityLevels(t *testing.T, db *storage.DB) {
 	for i, tt := range tests {
 		t.Run(fmt.Sprint(i, " ", tt.level), func(t *testing.T) {
 			r := New(freshStore(t, db), Formats())
-			if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: None}); err != nil {
+			if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: Set(None)}); err != nil {
 				t.Fatal(err)
 			}
 			for _, v := range tt.versions {
@@ -234,7 +234,7 @@ func testCompatibilityLevels(t *testing.T, db *storage.DB) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: tt.level}); err != nil {
+			if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: Set(tt.level)}); err != nil {
 				t.Fatal(err)
 			}
 			msgs, err := r.CheckCompatibility(ctx, "s", 0, true, NewSchema{Schema: tt.next}, CheckOptions{})
@@ -271,16 +271,16 @@ func TestConfigFallsBackToGlobal(t *testing.T) {
 		}
 		_, err := r.SubjectConfig(ctx, "s", false)
 		wantCode(t, err, CodeSubjectConfigNotFound)
-		if _, err := r.SetConfig(ctx, "", ConfigUpdate{Compatibility: Full, CompatibilityPolicy: "STRICT"}); err != nil {
+		if _, err := r.SetConfig(ctx, "", ConfigUpdate{Compatibility: Set(Full), CompatibilityPolicy: Set("STRICT")}); err != nil {
 			t.Fatal(err)
 		}
 		c, _ := r.SubjectConfig(ctx, "s", true)
 		if c.CompatibilityLevel != Full {
 			t.Fatalf("fallback %q", c.CompatibilityLevel)
 		}
-		_, err = r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: "SIDEWAYS"})
+		_, err = r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: Set("SIDEWAYS")})
 		wantCode(t, err, CodeInvalidCompatibilityLevel)
-		if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: None}); err != nil {
+		if _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: Set(None)}); err != nil {
 			t.Fatal(err)
 		}
 		if c, _ := r.SubjectConfig(ctx, "s", false); c.CompatibilityLevel != None {
@@ -478,7 +478,10 @@ func TestInputErrors(t *testing.T) {
 				_, err := r.Register(ctx, "a\x01b", NewSchema{Schema: `"int"`}, RegisterOptions{})
 				return err
 			}, CodeInvalidSubject},
-			{"reserved subject", func() error { _, err := r.SetConfig(ctx, "__GLOBAL", ConfigUpdate{Compatibility: None}); return err }, CodeInvalidSubject},
+			{"reserved subject", func() error {
+				_, err := r.SetConfig(ctx, "__GLOBAL", ConfigUpdate{Compatibility: Set(None)})
+				return err
+			}, CodeInvalidSubject},
 			{"version zero", func() error { _, err := ParseVersion("0"); return err }, CodeInvalidVersion},
 			{"version 2^31", func() error { _, err := ParseVersion("2147483648"); return err }, CodeInvalidVersion},
 			{"version word", func() error { _, err := ParseVersion("first"); return err }, CodeInvalidVersion},
@@ -569,7 +572,7 @@ func TestSurvivesRestart(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		r := New(db, map[string]format.Format{"AVRO": avro.Format{}})
 		a := mustRegister(t, r, "a", record("A", 1))
-		r.SetConfig(ctx, "a", ConfigUpdate{Compatibility: Full})
+		r.SetConfig(ctx, "a", ConfigUpdate{Compatibility: Set(Full)})
 		r.SetMode(ctx, "a", ReadOnly, false)
 
 		r2 := New(db, map[string]format.Format{"AVRO": avro.Format{}})

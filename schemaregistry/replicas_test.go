@@ -104,14 +104,14 @@ func TestReplicasSeeEachOthersWrites(t *testing.T) {
 			return err
 		}, func(r *Registry) bool { return versions(r, "s", false) == "[1] 0" && listed(r) == 1 }},
 		{"a subject config", func(r *Registry) error {
-			_, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: Full})
+			_, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: Set(Full)})
 			return err
 		}, func(r *Registry) bool {
 			c, err := r.SubjectConfig(ctx, "s", false)
 			return err == nil && c.CompatibilityLevel == Full
 		}},
 		{"the global config", func(r *Registry) error {
-			_, err := r.SetConfig(ctx, "", ConfigUpdate{Compatibility: None})
+			_, err := r.SetConfig(ctx, "", ConfigUpdate{Compatibility: Set(None)})
 			return err
 		}, func(r *Registry) bool {
 			c, err := r.GlobalConfig(ctx)
@@ -163,7 +163,7 @@ func TestReplicasSeeEachOthersWrites(t *testing.T) {
 // registration; and both replicas answer the same.
 func TestConcurrentRegistrationsOnTwoReplicas(t *testing.T) {
 	rs := replicas(t, 2)
-	if _, err := rs[0].SetConfig(ctx, "", ConfigUpdate{Compatibility: None}); err != nil {
+	if _, err := rs[0].SetConfig(ctx, "", ConfigUpdate{Compatibility: Set(None)}); err != nil {
 		t.Fatal(err)
 	}
 	within(t, time.Second, "the config on the other replica", func() bool {
@@ -295,7 +295,7 @@ func TestUnavailableDatabase(t *testing.T) {
 			_, err := r.Register(ctx, "s", NewSchema{Schema: mandatory("R", 2)}, RegisterOptions{})
 			return err
 		},
-		"a config":         func() error { _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: Full}); return err },
+		"a config":         func() error { _, err := r.SetConfig(ctx, "s", ConfigUpdate{Compatibility: Set(Full)}); return err },
 		"a mode":           func() error { _, err := r.SetMode(ctx, "s", ReadOnly, false); return err },
 		"a delete":         func() error { _, err := r.DeleteVersion(ctx, "s", 1, false); return err },
 		"the subjects":     func() error { _, err := r.Subjects(ctx, SubjectFilter{}); return err },

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/eventlens/eventlens/storage"
 )
@@ -51,6 +52,8 @@ type store interface {
 	// maxID is the largest schema id in use, 0 when none; schemaCount counts schemas.
 	maxID(ctx context.Context) (int, error)
 	schemaCount(ctx context.Context) (int, error)
+	// associations lists the associations key selects, in no order.
+	associations(ctx context.Context, key associationKey) ([]Association, error)
 	// refusals lists subject's newest refusals (every subject's when ""), newest first.
 	refusals(ctx context.Context, subject string, limit int) ([]Refusal, error)
 
@@ -70,13 +73,14 @@ type store interface {
 // storeTx is a write transaction: its reads see the database as it is under the write lock.
 type storeTx interface {
 	versions(ctx context.Context, subject string) ([]versionRow, error)
+	config(ctx context.Context, key string) (*Config, error)
 	mode(ctx context.Context, key string) (string, error)
 	referrers(ctx context.Context, subject string, version int, withDeleted bool) ([]Referrer, error)
 	// liveVersions counts the live versions of subject, or of every subject when "".
 	liveVersions(ctx context.Context, subject string) (int, error)
 
-	// setConfig changes the fields of key's config that u sets, adding the row if needed.
-	setConfig(ctx context.Context, key string, u ConfigUpdate) error
+	// putConfig writes key's config row whole, adding it if needed.
+	putConfig(ctx context.Context, key string, cfg Config) error
 	// deleteConfig and deleteMode remove key's row and return what it held (nil, "": none).
 	deleteConfig(ctx context.Context, key string) (*Config, error)
 	setMode(ctx context.Context, key, mode string) error
@@ -90,6 +94,10 @@ type storeTx interface {
 	// deleteOrphans removes the schemas among ids that no version uses any more, and returns
 	// them.
 	deleteOrphans(ctx context.Context, ids []int) ([]int, error)
+	// putAssociation writes a, keyed by resource id, resource type and association type;
+	// deleteAssociation removes the one with a's key.
+	putAssociation(ctx context.Context, a Association) error
+	deleteAssociation(ctx context.Context, a Association) error
 	// changed announces notice (see notice) when the transaction commits.
 	changed(ctx context.Context, notice string) error
 }
@@ -131,27 +139,24 @@ type subjectRow struct {
 }
 
 // scanSubjectRow reads version, schema id, deleted, created at (NULL when the subject has no
-// versions), whether it has a config, compatibility, compatibility policy, normalize, mode.
+// versions), whether it has a config, then the config's columns (configColumns), mode.
 func scanSubjectRow(row scanner) (subjectRow, error) {
 	var version, schemaID *int
 	var deleted *bool
 	var created *int64
 	var hasConfig bool
-	var level, policy *string
+	var cols configRow
 	var s subjectRow
-	cfg := &Config{}
-	if err := row.Scan(&version, &schemaID, &deleted, &created, &hasConfig, &level, &policy, &cfg.Normalize, &s.mode); err != nil {
+	if err := row.Scan(&version, &schemaID, &deleted, &created, &hasConfig, &cols.level, &cols.policy, &cols.normalize, &cols.contract, &s.mode); err != nil {
 		return s, err
 	}
 	if version != nil {
 		s.version = &versionRow{version: *version, schemaID: *schemaID, deleted: *deleted, created: *created}
 	}
 	if hasConfig {
-		if level != nil {
-			cfg.CompatibilityLevel = *level
-		}
-		if policy != nil {
-			cfg.CompatibilityPolicy = *policy
+		cfg, err := cols.config()
+		if err != nil {
+			return s, err
 		}
 		s.config = cfg
 	}
@@ -263,21 +268,60 @@ func scanSchema(row scanner) (*storedSchema, error) {
 	return s, decodeSchema(s, refs, metadata, ruleSet)
 }
 
-// scanConfig reads compatibility, compatibility policy, normalize (each may be NULL).
-func scanConfig(row scanner) (*Config, error) {
-	var level, policy *string
-	var normalize *bool
-	if err := row.Scan(&level, &policy, &normalize); err != nil {
-		return nil, err
+// configColumns are the columns of sr_config that scanConfig reads, in its order.
+const configColumns = "compatibility, compatibility_policy, normalize, contract"
+
+// configRow is an sr_config row as scanned; each column may be NULL.
+type configRow struct {
+	level, policy, contract *string
+	normalize               *bool
+}
+
+func (c configRow) config() (*Config, error) {
+	cfg := &Config{Normalize: c.normalize}
+	if c.level != nil {
+		cfg.CompatibilityLevel = *c.level
 	}
-	cfg := &Config{Normalize: normalize}
-	if level != nil {
-		cfg.CompatibilityLevel = *level
+	if c.policy != nil {
+		cfg.CompatibilityPolicy = *c.policy
 	}
-	if policy != nil {
-		cfg.CompatibilityPolicy = *policy
+	if c.contract != nil {
+		if err := json.Unmarshal([]byte(*c.contract), &cfg.Contract); err != nil {
+			return nil, fmt.Errorf("config contract: %w", err)
+		}
 	}
 	return cfg, nil
+}
+
+// scanConfig reads configColumns.
+func scanConfig(row scanner) (*Config, error) {
+	var c configRow
+	if err := row.Scan(&c.level, &c.policy, &c.normalize, &c.contract); err != nil {
+		return nil, err
+	}
+	return c.config()
+}
+
+// configValues are cfg's values for configColumns.
+func configValues(cfg Config) ([]any, error) {
+	var contract *string
+	if !cfg.Contract.empty() {
+		b, err := json.Marshal(cfg.Contract)
+		if err != nil {
+			return nil, err
+		}
+		contract = new(string)
+		*contract = string(b)
+	}
+	return []any{orNull(cfg.CompatibilityLevel), orNull(cfg.CompatibilityPolicy), cfg.Normalize, contract}, nil
+}
+
+// orNull is s, or NULL when s is "".
+func orNull(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // scanSummary reads subject, live versions, deleted versions, latest live version, changed,
@@ -337,4 +381,46 @@ func scanInt(row scanner) (int, error) {
 func scanString(row scanner) (string, error) {
 	var s string
 	return s, row.Scan(&s)
+}
+
+// associationColumns are the columns of sr_associations that scanAssociation reads, in its order.
+const associationColumns = "subject, guid, resource_name, resource_namespace, resource_id, resource_type, association_type, lifecycle, frozen, created_at, updated_at"
+
+func scanAssociation(row scanner) (Association, error) {
+	var a Association
+	return a, row.Scan(&a.Subject, &a.GUID, &a.ResourceName, &a.ResourceNamespace, &a.ResourceID, &a.ResourceType,
+		&a.AssociationType, &a.Lifecycle, &a.Frozen, &a.Created, &a.Updated)
+}
+
+func associationValues(a Association) []any {
+	return []any{a.Subject, a.GUID, a.ResourceName, a.ResourceNamespace, a.ResourceID, a.ResourceType,
+		a.AssociationType, a.Lifecycle, a.Frozen, a.Created, a.Updated}
+}
+
+// where is key's condition on sr_associations with its arguments, the placeholders numbered
+// by arg (SQLite's ? or PostgreSQL's $n).
+func (key associationKey) where(arg func(n int) string) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(column, value string) {
+		args = append(args, value)
+		conds = append(conds, column+" = "+arg(len(args)))
+	}
+	switch {
+	case key.subject != "":
+		add("subject", key.subject)
+	case key.resourceID != "":
+		add("resource_id", key.resourceID)
+	default:
+		if key.resourceName != AnyNamespace {
+			add("resource_name", key.resourceName)
+		}
+		if key.resourceNamespace != AnyNamespace {
+			add("resource_namespace", key.resourceNamespace)
+		}
+	}
+	if len(conds) == 0 {
+		return "TRUE", nil
+	}
+	return strings.Join(conds, " AND "), args
 }

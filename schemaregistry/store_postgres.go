@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -83,7 +84,7 @@ func pgVersions(ctx context.Context, q pgQueryer, subject string) ([]versionRow,
 
 func (s *postgresStore) subject(ctx context.Context, subject string) (subjectRows, error) {
 	rows, err := pgList(ctx, s.db.Pool, scanSubjectRow, `SELECT v.version, v.schema_id, v.deleted, v.created_at,
-			c.subject IS NOT NULL, c.compatibility, c.compatibility_policy, c.normalize, coalesce(m.mode, '')
+			c.subject IS NOT NULL, c.compatibility, c.compatibility_policy, c.normalize, c.contract, coalesce(m.mode, '')
 		FROM (SELECT $1::text COLLATE "C" AS subject) s
 		LEFT JOIN sr_versions v ON v.subject = s.subject
 		LEFT JOIN sr_config c ON c.subject = s.subject
@@ -93,7 +94,11 @@ func (s *postgresStore) subject(ctx context.Context, subject string) (subjectRow
 }
 
 func (s *postgresStore) config(ctx context.Context, key string) (*Config, error) {
-	cfg, err := pgOne(scanConfig(s.db.Pool.QueryRow(ctx, `SELECT compatibility, compatibility_policy, normalize FROM sr_config WHERE subject = $1`, key)))
+	return pgConfig(ctx, s.db.Pool, key)
+}
+
+func pgConfig(ctx context.Context, q pgQueryer, key string) (*Config, error) {
+	cfg, err := pgOne(scanConfig(q.QueryRow(ctx, `SELECT `+configColumns+` FROM sr_config WHERE subject = $1`, key)))
 	if errors.Is(err, errNoRow) {
 		return nil, nil
 	}
@@ -479,17 +484,23 @@ func (t pgTx) liveVersions(ctx context.Context, subject string) (int, error) {
 	return n, pgdb.Unavailable(err)
 }
 
-func (t pgTx) setConfig(ctx context.Context, key string, u ConfigUpdate) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO sr_config AS c (subject, compatibility, compatibility_policy, normalize) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (subject) DO UPDATE SET
-			compatibility = coalesce(excluded.compatibility, c.compatibility),
-			compatibility_policy = coalesce(excluded.compatibility_policy, c.compatibility_policy),
-			normalize = coalesce(excluded.normalize, c.normalize)`, key, orNull(u.Compatibility), orNull(u.CompatibilityPolicy), u.Normalize)
+func (t pgTx) config(ctx context.Context, key string) (*Config, error) {
+	return pgConfig(ctx, t.tx, key)
+}
+
+func (t pgTx) putConfig(ctx context.Context, key string, cfg Config) error {
+	values, err := configValues(cfg)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.Exec(ctx, `INSERT INTO sr_config (subject, `+configColumns+`) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (subject) DO UPDATE SET compatibility = excluded.compatibility, compatibility_policy = excluded.compatibility_policy,
+			normalize = excluded.normalize, contract = excluded.contract`, append([]any{key}, values...)...)
 	return pgdb.Unavailable(err)
 }
 
 func (t pgTx) deleteConfig(ctx context.Context, key string) (*Config, error) {
-	cfg, err := pgOne(scanConfig(t.tx.QueryRow(ctx, `DELETE FROM sr_config WHERE subject = $1 RETURNING compatibility, compatibility_policy, normalize`, key)))
+	cfg, err := pgOne(scanConfig(t.tx.QueryRow(ctx, `DELETE FROM sr_config WHERE subject = $1 RETURNING `+configColumns, key)))
 	if errors.Is(err, errNoRow) {
 		return nil, nil
 	}
@@ -536,4 +547,22 @@ func (t pgTx) deleteOrphans(ctx context.Context, ids []int) ([]int, error) {
 
 func (t pgTx) changed(ctx context.Context, notice string) error {
 	return pgdb.Unavailable(pgdb.Notify(ctx, t.tx, ReplicaChannel, notice))
+}
+
+func (s *postgresStore) associations(ctx context.Context, key associationKey) ([]Association, error) {
+	where, args := key.where(func(n int) string { return "$" + strconv.Itoa(n) })
+	return pgList(ctx, s.db.Pool, scanAssociation, `SELECT `+associationColumns+` FROM sr_associations WHERE `+where, args...)
+}
+
+func (t pgTx) putAssociation(ctx context.Context, a Association) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO sr_associations (`+associationColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (resource_id, resource_type, association_type) DO UPDATE SET subject = excluded.subject,
+			resource_name = excluded.resource_name, resource_namespace = excluded.resource_namespace,
+			lifecycle = excluded.lifecycle, frozen = excluded.frozen, updated_at = excluded.updated_at`, associationValues(a)...)
+	return pgdb.Unavailable(err)
+}
+
+func (t pgTx) deleteAssociation(ctx context.Context, a Association) error {
+	_, err := t.tx.Exec(ctx, `DELETE FROM sr_associations WHERE resource_id = $1 AND resource_type = $2 AND association_type = $3`, a.ResourceID, a.ResourceType, a.AssociationType)
+	return pgdb.Unavailable(err)
 }

@@ -72,7 +72,7 @@ func sqliteVersions(ctx context.Context, q sqliteQuerier, subject string) ([]ver
 
 func (s *sqliteStore) subject(ctx context.Context, subject string) (subjectRows, error) {
 	rows, err := sqliteList(ctx, s.db.Read, scanSubjectRow, `SELECT v.version, v.schema_id, v.deleted, v.created_at,
-			c.subject IS NOT NULL, c.compatibility, c.compatibility_policy, c.normalize, coalesce(m.mode, '')
+			c.subject IS NOT NULL, c.compatibility, c.compatibility_policy, c.normalize, c.contract, coalesce(m.mode, '')
 		FROM (SELECT ? AS subject) s
 		LEFT JOIN sr_versions v ON v.subject = s.subject
 		LEFT JOIN sr_config c ON c.subject = s.subject
@@ -82,7 +82,11 @@ func (s *sqliteStore) subject(ctx context.Context, subject string) (subjectRows,
 }
 
 func (s *sqliteStore) config(ctx context.Context, key string) (*Config, error) {
-	cfg, err := scanConfig(s.db.Read.QueryRowContext(ctx, `SELECT compatibility, compatibility_policy, normalize FROM sr_config WHERE subject = ?`, key))
+	return sqliteConfig(ctx, s.db.Read, key)
+}
+
+func sqliteConfig(ctx context.Context, q sqliteQuerier, key string) (*Config, error) {
+	cfg, err := scanConfig(q.QueryRowContext(ctx, `SELECT `+configColumns+` FROM sr_config WHERE subject = ?`, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -324,25 +328,23 @@ func (t sqliteTx) liveVersions(ctx context.Context, subject string) (int, error)
 	return n, err
 }
 
-func (t sqliteTx) setConfig(ctx context.Context, key string, u ConfigUpdate) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO sr_config (subject, compatibility, compatibility_policy, normalize) VALUES (?, ?, ?, ?)
-		ON CONFLICT (subject) DO UPDATE SET
-			compatibility = coalesce(excluded.compatibility, compatibility),
-			compatibility_policy = coalesce(excluded.compatibility_policy, compatibility_policy),
-			normalize = coalesce(excluded.normalize, normalize)`, key, orNull(u.Compatibility), orNull(u.CompatibilityPolicy), u.Normalize)
+func (t sqliteTx) config(ctx context.Context, key string) (*Config, error) {
+	return sqliteConfig(ctx, t.tx, key)
+}
+
+func (t sqliteTx) putConfig(ctx context.Context, key string, cfg Config) error {
+	values, err := configValues(cfg)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO sr_config (subject, `+configColumns+`) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (subject) DO UPDATE SET compatibility = excluded.compatibility, compatibility_policy = excluded.compatibility_policy,
+			normalize = excluded.normalize, contract = excluded.contract`, append([]any{key}, values...)...)
 	return err
 }
 
-// orNull is s, or NULL when s is "".
-func orNull(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 func (t sqliteTx) deleteConfig(ctx context.Context, key string) (*Config, error) {
-	cfg, err := scanConfig(t.tx.QueryRowContext(ctx, `DELETE FROM sr_config WHERE subject = ? RETURNING compatibility, compatibility_policy, normalize`, key))
+	cfg, err := scanConfig(t.tx.QueryRowContext(ctx, `DELETE FROM sr_config WHERE subject = ? RETURNING `+configColumns, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -398,3 +400,21 @@ func (t sqliteTx) deleteOrphans(ctx context.Context, ids []int) ([]int, error) {
 
 // changed: a SQLite file has one process, which dropped what it cached itself.
 func (sqliteTx) changed(context.Context, string) error { return nil }
+
+func (s *sqliteStore) associations(ctx context.Context, key associationKey) ([]Association, error) {
+	where, args := key.where(func(int) string { return "?" })
+	return sqliteList(ctx, s.db.Read, scanAssociation, `SELECT `+associationColumns+` FROM sr_associations WHERE `+where, args...)
+}
+
+func (t sqliteTx) putAssociation(ctx context.Context, a Association) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO sr_associations (`+associationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (resource_id, resource_type, association_type) DO UPDATE SET subject = excluded.subject,
+			resource_name = excluded.resource_name, resource_namespace = excluded.resource_namespace,
+			lifecycle = excluded.lifecycle, frozen = excluded.frozen, updated_at = excluded.updated_at`, associationValues(a)...)
+	return err
+}
+
+func (t sqliteTx) deleteAssociation(ctx context.Context, a Association) error {
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM sr_associations WHERE resource_id = ? AND resource_type = ? AND association_type = ?`, a.ResourceID, a.ResourceType, a.AssociationType)
+	return err
+}

@@ -72,7 +72,7 @@ func TestStoredAsSent(t *testing.T) {
 		in := NewSchema{
 			Schema:   `{"type":"record","name":"Unicode","doc":"a \u0000 in a doc, 日本語","fields":[{"name":"f","type":"int"}]}`,
 			Metadata: &Metadata{Properties: map[string]string{"owner\x00": "team \x00 ✓"}, Tags: map[string][]string{"f": {"PII"}}},
-			RuleSet:  &RuleSet{DomainRules: []Rule{{Name: "check\x00", Kind: "CONDITION", Params: map[string]string{"k": "v\x00"}}}},
+			RuleSet:  &RuleSet{DomainRules: []Rule{{Name: "check", Doc: "a \x00 doc", Kind: "CONDITION", Type: "CEL", Params: map[string]string{"k": "v\x00"}}}},
 		}
 		s, err := New(db, Formats()).Register(ctx, "ü-value", in, RegisterOptions{})
 		if err != nil {

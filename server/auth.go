@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -16,12 +17,12 @@ import (
 // or a key whose role is too weak for the route (403).
 var (
 	errUnauthorized = echo.NewHTTPError(http.StatusUnauthorized, "this request needs an API key: send it as HTTP Basic (key id and secret) or as a Bearer token")
-	errForbidden    = echo.NewHTTPError(http.StatusForbidden, "this API key's role does not allow this request")
+	errForbidden    = echo.NewHTTPError(http.StatusForbidden, "the role of this API key or session does not allow this request")
 )
 
-// authorize lets a request through when the route needs no role, when no API keys exist (the
-// server then listens on loopback only), or when the request carries a valid key whose role is
-// at least need.
+// authorize lets a request through when the route needs no role, when neither API keys nor
+// single sign-on exist (the server then listens on loopback only), or when the request carries
+// a valid key, or a session, whose role is at least need.
 func (s *Server) authorize(need apikeys.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -29,7 +30,7 @@ func (s *Server) authorize(need apikeys.Role) echo.MiddlewareFunc {
 				return next(c)
 			}
 			ctx := c.Request().Context()
-			enforced, err := s.svc.Keys.Any(ctx)
+			enforced, err := s.enforced(ctx)
 			if err != nil {
 				return err
 			}
@@ -55,6 +56,15 @@ func (s *Server) authorize(need apikeys.Role) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// enforced reports whether requests need a key or a session: once single sign-on is on or a
+// key exists.
+func (s *Server) enforced(ctx context.Context) (bool, error) {
+	if s.svc.OIDC != nil {
+		return true, nil
+	}
+	return s.svc.Keys.Any(ctx)
 }
 
 // challenge sends a browser asking for a page to the sign-in page, and answers any other

@@ -26,6 +26,47 @@ func TestEveryRouteChecksItsRole(t *testing.T) {
 		secrets[role], ids[role] = secret, key.ID
 	}
 
+	for _, r := range routeRequests(t, ts) {
+		if r.role == apikeys.RoleNone {
+			// Forms need their CSRF token, which this request lacks; a key they never need.
+			if code, msg := r.send(func(*http.Request) {}); code == 401 || (code == 403 && !strings.Contains(msg, "form has expired")) {
+				t.Errorf("%s needs no key but answered %d %q", r.name, code, msg)
+			}
+			continue
+		}
+		if code, msg := r.send(func(*http.Request) {}); code != 401 || msg == "" {
+			t.Errorf("%s without a key: %d %q, want 401 with a message", r.name, code, msg)
+		}
+		if code, _ := r.send(func(q *http.Request) { q.SetBasicAuth(ids[r.role], "wrong") }); code != 401 {
+			t.Errorf("%s with a wrong secret: %d, want 401", r.name, code)
+		}
+		if code, _ := r.send(func(q *http.Request) { q.Header.Set("Authorization", "Bearer not-a-key") }); code != 401 {
+			t.Errorf("%s with a wrong bearer token: %d, want 401", r.name, code)
+		}
+		if r.role > apikeys.RoleRead {
+			if code, _ := r.send(func(q *http.Request) { q.SetBasicAuth(ids[r.role-1], secrets[r.role-1]) }); code != 403 {
+				t.Errorf("%s with a %s key: %d, want 403", r.name, r.role-1, code)
+			}
+		}
+		if code, _ := r.send(func(q *http.Request) { q.SetBasicAuth(ids[r.role], secrets[r.role]) }); code == 401 || code == 403 {
+			t.Errorf("%s with a %s key (Basic): refused with %d", r.name, r.role, code)
+		}
+		if code, _ := r.send(func(q *http.Request) { q.Header.Set("Authorization", "Bearer "+secrets[apikeys.RoleAdmin]) }); code == 401 || code == 403 {
+			t.Errorf("%s with an admin key (Bearer): refused with %d", r.name, code)
+		}
+	}
+}
+
+// routeRequest sends one route of the table a request, its credentials set by the caller.
+type routeRequest struct {
+	name string
+	role apikeys.Role
+	send func(set func(*http.Request)) (status int, message string)
+}
+
+// routeRequests returns a request for every route in the table, with its parameters filled in.
+func routeRequests(t *testing.T, ts *testServer) []routeRequest {
+	var out []routeRequest
 	for _, r := range ts.srv.routeTable(newMetrics(ts.srv.svc.DB, ts.srv.svc.Brokers, ts.srv.svc.Metrics)) {
 		path := strings.NewReplacer(":file", "x", ":subject", "x", ":version", "1", ":id", "1", "*", "x").Replace(r.path)
 		send := func(set func(*http.Request)) (int, string) {
@@ -41,35 +82,9 @@ func TestEveryRouteChecksItsRole(t *testing.T) {
 			_ = json.NewDecoder(resp.Body).Decode(&e)
 			return resp.StatusCode, e.Message
 		}
-		name := r.method + " " + r.path
-		if r.role == apikeys.RoleNone {
-			// Forms need their CSRF token, which this request lacks; a key they never need.
-			if code, msg := send(func(*http.Request) {}); code == 401 || (code == 403 && !strings.Contains(msg, "form has expired")) {
-				t.Errorf("%s needs no key but answered %d %q", name, code, msg)
-			}
-			continue
-		}
-		if code, msg := send(func(*http.Request) {}); code != 401 || msg == "" {
-			t.Errorf("%s without a key: %d %q, want 401 with a message", name, code, msg)
-		}
-		if code, _ := send(func(q *http.Request) { q.SetBasicAuth(ids[r.role], "wrong") }); code != 401 {
-			t.Errorf("%s with a wrong secret: %d, want 401", name, code)
-		}
-		if code, _ := send(func(q *http.Request) { q.Header.Set("Authorization", "Bearer not-a-key") }); code != 401 {
-			t.Errorf("%s with a wrong bearer token: %d, want 401", name, code)
-		}
-		if r.role > apikeys.RoleRead {
-			if code, _ := send(func(q *http.Request) { q.SetBasicAuth(ids[r.role-1], secrets[r.role-1]) }); code != 403 {
-				t.Errorf("%s with a %s key: %d, want 403", name, r.role-1, code)
-			}
-		}
-		if code, _ := send(func(q *http.Request) { q.SetBasicAuth(ids[r.role], secrets[r.role]) }); code == 401 || code == 403 {
-			t.Errorf("%s with a %s key (Basic): refused with %d", name, r.role, code)
-		}
-		if code, _ := send(func(q *http.Request) { q.Header.Set("Authorization", "Bearer "+secrets[apikeys.RoleAdmin]) }); code == 401 || code == 403 {
-			t.Errorf("%s with an admin key (Bearer): refused with %d", name, code)
-		}
+		out = append(out, routeRequest{name: r.method + " " + r.path, role: r.role, send: send})
 	}
+	return out
 }
 
 // noRedirects shows redirects to the test instead of following them.

@@ -22,7 +22,7 @@ type apiError struct {
 }
 
 // apiPrefixes are the paths that always answer JSON, whatever the client accepts.
-var apiPrefixes = []string{"/api/", "/v1/", "/subjects", "/schemas/ids/", "/schemas/guids/", "/schemas/types", "/config", "/mode", "/compatibility", "/contexts", "/metrics", "/healthz", "/readyz"}
+var apiPrefixes = []string{"/api/", "/v1/", "/subjects", "/schemas/ids/", "/schemas/guids/", "/schemas/types", "/config", "/mode", "/compatibility", "/contexts", "/associations", "/metrics", "/healthz", "/readyz", "/mcp"}
 
 // isAPIPath reports whether the request is for an API rather than a page.
 func isAPIPath(c echo.Context) bool {
@@ -70,6 +70,9 @@ func classify(err error) (status, code int, message string) {
 			msg = "request body too large"
 		}
 		return he.Code, he.Code, msg
+	}
+	if status, ok := oidcStatus(err); ok {
+		return status, status, err.Error()
 	}
 	switch {
 	case errors.Is(err, catalog.ErrDocumentTooLarge):

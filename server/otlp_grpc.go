@@ -62,14 +62,14 @@ func newOTLPGRPCServer(s *Server) *grpc.Server {
 	return gs
 }
 
-// authorizeGRPC is authorize for gRPC: once API keys exist, every call needs the authorization
+// authorizeGRPC is authorize for gRPC: once API keys exist (or single sign-on is on), every call needs the authorization
 // metadata (what OTLP exporters send from their headers setting) with a key of at least role
 // need, as "Bearer <secret>" or "Basic base64(id:secret)". Without keys the service is open, as
 // the HTTP side is (the server then listens on loopback only). Each call then takes a token from
 // the caller's write budget (--write-rate), as an HTTP write does.
 func (s *Server) authorizeGRPC(need apikeys.Role) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		enforced, err := s.svc.Keys.Any(ctx)
+		enforced, err := s.enforced(ctx)
 		if err != nil {
 			s.log.ErrorContext(ctx, "OTLP/gRPC authorization", "error", err)
 			return nil, status.Error(codes.Unavailable, "API keys could not be read; retry later")

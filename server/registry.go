@@ -60,6 +60,12 @@ func subjectParam(c echo.Context) string {
 	return p
 }
 
+// subject is the subject a request under /subjects/{subject} acts on: the one in the path, or
+// the alias its config names.
+func (a registryAPI) subject(c echo.Context) (string, error) {
+	return a.reg.Aliased(c.Request().Context(), subjectParam(c))
+}
+
 func boolQuery(c echo.Context, name string) bool {
 	b, _ := strconv.ParseBool(c.QueryParam(name))
 	return b
@@ -85,11 +91,23 @@ func bodyError(err error) error {
 }
 
 func decodeBody(c echo.Context, v any) error {
+	return decode(c, v, false)
+}
+
+// decodeOptionalBody is decodeBody where an empty body leaves v as it is.
+func decodeOptionalBody(c echo.Context, v any) error {
+	return decode(c, v, true)
+}
+
+func decode(c echo.Context, v any, emptyOK bool) error {
 	b, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		return bodyError(err)
 	}
 	if len(strings.TrimSpace(string(b))) == 0 {
+		if emptyOK {
+			return nil
+		}
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "The request body is empty; send a JSON object")
 	}
 	if err := json.Unmarshal(b, v); err != nil {
@@ -114,10 +132,14 @@ func readSchemaRequest(c echo.Context) (schemaregistry.NewSchema, error) {
 	if err := decodeBody(c, &req); err != nil {
 		return schemaregistry.NewSchema{}, err
 	}
+	return req.newSchema(), nil
+}
+
+func (req schemaRequest) newSchema() schemaregistry.NewSchema {
 	return schemaregistry.NewSchema{
 		Schema: req.Schema, SchemaType: req.SchemaType, References: req.References,
 		Metadata: req.Metadata, RuleSet: req.RuleSet, ID: req.ID, Version: req.Version,
-	}, nil
+	}
 }
 
 // schemaJSON is Confluent's Schema entity; AVRO, the default, is left out as Confluent does.
@@ -229,7 +251,7 @@ func (a registryAPI) subjectsByID(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return answer(c, http.StatusOK, subjects)
+	return answer(c, http.StatusOK, schemaregistry.Page(subjects, intQuery(c, "offset"), intQuery(c, "limit")))
 }
 
 func (a registryAPI) versionsByID(c echo.Context) error {
@@ -241,7 +263,7 @@ func (a registryAPI) versionsByID(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return answer(c, http.StatusOK, versions)
+	return answer(c, http.StatusOK, schemaregistry.Page(versions, intQuery(c, "offset"), intQuery(c, "limit")))
 }
 
 func (a registryAPI) schemaByGUID(c echo.Context) error {
@@ -298,6 +320,10 @@ func (a registryAPI) deployment(c echo.Context) error {
 // latestWithMetadata answers the newest version whose metadata properties hold each key=value
 // pair given as repeated key and value parameters.
 func (a registryAPI) latestWithMetadata(c echo.Context) error {
+	subject, err := a.subject(c)
+	if err != nil {
+		return err
+	}
 	keys, values := c.QueryParams()["key"], c.QueryParams()["value"]
 	if len(keys) != len(values) {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("%d metadata keys but %d values: give one value per key", len(keys), len(values)))
@@ -306,7 +332,7 @@ func (a registryAPI) latestWithMetadata(c echo.Context) error {
 	for i, k := range keys {
 		props[k] = values[i]
 	}
-	s, err := a.reg.LatestWithMetadata(c.Request().Context(), subjectParam(c), props, boolQuery(c, "deleted"))
+	s, err := a.reg.LatestWithMetadata(c.Request().Context(), subject, props, boolQuery(c, "deleted"))
 	if err != nil {
 		return err
 	}
@@ -322,11 +348,15 @@ func (a registryAPI) subjects(c echo.Context) error {
 }
 
 func (a registryAPI) lookup(c echo.Context) error {
+	subject, err := a.subject(c)
+	if err != nil {
+		return err
+	}
 	in, err := readSchemaRequest(c)
 	if err != nil {
 		return err
 	}
-	s, err := a.reg.Lookup(c.Request().Context(), subjectParam(c), in, boolQuery(c, "normalize"), boolQuery(c, "deleted"))
+	s, err := a.reg.Lookup(c.Request().Context(), subject, in, boolQuery(c, "normalize"), boolQuery(c, "deleted"))
 	if err != nil {
 		return err
 	}
@@ -334,7 +364,11 @@ func (a registryAPI) lookup(c echo.Context) error {
 }
 
 func (a registryAPI) deleteSubject(c echo.Context) error {
-	versions, err := a.reg.DeleteSubject(c.Request().Context(), subjectParam(c), boolQuery(c, "permanent"))
+	subject, err := a.subject(c)
+	if err != nil {
+		return err
+	}
+	versions, err := a.reg.DeleteSubject(c.Request().Context(), subject, boolQuery(c, "permanent"))
 	if err != nil {
 		return err
 	}
@@ -342,7 +376,11 @@ func (a registryAPI) deleteSubject(c echo.Context) error {
 }
 
 func (a registryAPI) versions(c echo.Context) error {
-	versions, err := a.reg.Versions(c.Request().Context(), subjectParam(c), filter(c))
+	subject, err := a.subject(c)
+	if err != nil {
+		return err
+	}
+	versions, err := a.reg.Versions(c.Request().Context(), subject, filter(c))
 	if err != nil {
 		return err
 	}
@@ -350,11 +388,15 @@ func (a registryAPI) versions(c echo.Context) error {
 }
 
 func (a registryAPI) register(c echo.Context) error {
+	subject, err := a.subject(c)
+	if err != nil {
+		return err
+	}
 	in, err := readSchemaRequest(c)
 	if err != nil {
 		return err
 	}
-	s, err := a.reg.Register(c.Request().Context(), subjectParam(c), in, schemaregistry.RegisterOptions{
+	s, err := a.reg.Register(c.Request().Context(), subject, in, schemaregistry.RegisterOptions{
 		Normalize: boolQuery(c, "normalize"), Force: boolQuery(c, "force"),
 	})
 	if err != nil {
@@ -366,11 +408,15 @@ func (a registryAPI) register(c echo.Context) error {
 }
 
 func (a registryAPI) version(c echo.Context) error {
+	subject, err := a.subject(c)
+	if err != nil {
+		return err
+	}
 	v, err := versionParam(c)
 	if err != nil {
 		return err
 	}
-	s, err := a.reg.Version(c.Request().Context(), subjectParam(c), v, boolQuery(c, "deleted"))
+	s, err := a.reg.Version(c.Request().Context(), subject, v, boolQuery(c, "deleted"))
 	if err != nil {
 		return err
 	}
@@ -378,11 +424,15 @@ func (a registryAPI) version(c echo.Context) error {
 }
 
 func (a registryAPI) versionText(c echo.Context) error {
+	subject, err := a.subject(c)
+	if err != nil {
+		return err
+	}
 	v, err := versionParam(c)
 	if err != nil {
 		return err
 	}
-	s, err := a.reg.Version(c.Request().Context(), subjectParam(c), v, boolQuery(c, "deleted"))
+	s, err := a.reg.Version(c.Request().Context(), subject, v, boolQuery(c, "deleted"))
 	if err != nil {
 		return err
 	}
@@ -390,11 +440,15 @@ func (a registryAPI) versionText(c echo.Context) error {
 }
 
 func (a registryAPI) referencedBy(c echo.Context) error {
+	subject, err := a.subject(c)
+	if err != nil {
+		return err
+	}
 	v, err := versionParam(c)
 	if err != nil {
 		return err
 	}
-	ids, err := a.reg.ReferencedBy(c.Request().Context(), subjectParam(c), v)
+	ids, err := a.reg.ReferencedBy(c.Request().Context(), subject, v)
 	if err != nil {
 		return err
 	}
@@ -402,11 +456,15 @@ func (a registryAPI) referencedBy(c echo.Context) error {
 }
 
 func (a registryAPI) deleteVersion(c echo.Context) error {
+	subject, err := a.subject(c)
+	if err != nil {
+		return err
+	}
 	v, err := versionParam(c)
 	if err != nil {
 		return err
 	}
-	deleted, err := a.reg.DeleteVersion(c.Request().Context(), subjectParam(c), v, boolQuery(c, "permanent"))
+	deleted, err := a.reg.DeleteVersion(c.Request().Context(), subject, v, boolQuery(c, "permanent"))
 	if err != nil {
 		return err
 	}
@@ -421,6 +479,10 @@ type compatibilityJSON struct {
 // compatibility is POST /compatibility/subjects/{s}/versions[/{v}]: against one version, or
 // against all live versions when the route has no version.
 func (a registryAPI) compatibility(c echo.Context) error {
+	subject, err := a.subject(c)
+	if err != nil {
+		return err
+	}
 	all := c.Param("version") == ""
 	v := 0
 	if !all {
@@ -434,7 +496,7 @@ func (a registryAPI) compatibility(c echo.Context) error {
 		return err
 	}
 	verbose := boolQuery(c, "verbose")
-	msgs, err := a.reg.CheckCompatibility(c.Request().Context(), subjectParam(c), v, all, in, schemaregistry.CheckOptions{Normalize: boolQuery(c, "normalize")})
+	msgs, err := a.reg.CheckCompatibility(c.Request().Context(), subject, v, all, in, schemaregistry.CheckOptions{Normalize: boolQuery(c, "normalize")})
 	if err != nil {
 		if !verbose || schemaregistry.ErrorCode(err) != schemaregistry.CodeInvalidSchema {
 			return err
@@ -448,20 +510,40 @@ func (a registryAPI) compatibility(c echo.Context) error {
 	return answer(c, http.StatusOK, out)
 }
 
+// configJSON is Confluent's Config entity, as GET /config answers it.
 type configJSON struct {
 	CompatibilityLevel  string `json:"compatibilityLevel,omitempty"`
 	CompatibilityPolicy string `json:"compatibilityPolicy,omitempty"`
 	Normalize           *bool  `json:"normalize,omitempty"`
+	schemaregistry.Contract
 }
 
 func toConfigJSON(cfg schemaregistry.Config) configJSON {
-	return configJSON{CompatibilityLevel: cfg.CompatibilityLevel, CompatibilityPolicy: cfg.CompatibilityPolicy, Normalize: cfg.Normalize}
+	return configJSON{CompatibilityLevel: cfg.CompatibilityLevel, CompatibilityPolicy: cfg.CompatibilityPolicy, Normalize: cfg.Normalize, Contract: cfg.Contract}
 }
 
+// configUpdateJSON is Confluent's ConfigUpdateRequest: PUT /config's body, where a member left
+// out keeps its value and null clears it, and its answer, the config as it now is.
 type configUpdateJSON struct {
+	Compatibility       schemaregistry.Setting[string]                  `json:"compatibility"`
+	CompatibilityPolicy schemaregistry.Setting[string]                  `json:"compatibilityPolicy"`
+	Normalize           schemaregistry.Setting[bool]                    `json:"normalize"`
+	Alias               schemaregistry.Setting[string]                  `json:"alias"`
+	ValidateFields      schemaregistry.Setting[bool]                    `json:"validateFields"`
+	CompatibilityGroup  schemaregistry.Setting[string]                  `json:"compatibilityGroup"`
+	DefaultMetadata     schemaregistry.Setting[schemaregistry.Metadata] `json:"defaultMetadata"`
+	OverrideMetadata    schemaregistry.Setting[schemaregistry.Metadata] `json:"overrideMetadata"`
+	DefaultRuleSet      schemaregistry.Setting[schemaregistry.RuleSet]  `json:"defaultRuleSet"`
+	OverrideRuleSet     schemaregistry.Setting[schemaregistry.RuleSet]  `json:"overrideRuleSet"`
+}
+
+// configAnswerJSON is a config in ConfigUpdateRequest's words (compatibility, not
+// compatibilityLevel), as PUT /config answers.
+type configAnswerJSON struct {
 	Compatibility       string `json:"compatibility,omitempty"`
 	CompatibilityPolicy string `json:"compatibilityPolicy,omitempty"`
 	Normalize           *bool  `json:"normalize,omitempty"`
+	schemaregistry.Contract
 }
 
 func (a registryAPI) getConfig(c echo.Context) error {
@@ -478,18 +560,23 @@ func (a registryAPI) getConfig(c echo.Context) error {
 	return answer(c, http.StatusOK, toConfigJSON(cfg))
 }
 
+// putConfig is PUT /config[/{subject}]. An empty body changes nothing and answers the config
+// as it is.
 func (a registryAPI) putConfig(c echo.Context) error {
 	var req configUpdateJSON
-	if err := decodeBody(c, &req); err != nil {
+	if err := decodeOptionalBody(c, &req); err != nil {
 		return err
 	}
 	cfg, err := a.reg.SetConfig(c.Request().Context(), subjectParam(c), schemaregistry.ConfigUpdate{
 		Compatibility: req.Compatibility, CompatibilityPolicy: req.CompatibilityPolicy, Normalize: req.Normalize,
+		Alias: req.Alias, ValidateFields: req.ValidateFields, CompatibilityGroup: req.CompatibilityGroup,
+		DefaultMetadata: req.DefaultMetadata, OverrideMetadata: req.OverrideMetadata,
+		DefaultRuleSet: req.DefaultRuleSet, OverrideRuleSet: req.OverrideRuleSet,
 	})
 	if err != nil {
 		return err
 	}
-	return answer(c, http.StatusOK, configUpdateJSON{Compatibility: cfg.CompatibilityLevel, CompatibilityPolicy: cfg.CompatibilityPolicy, Normalize: cfg.Normalize})
+	return answer(c, http.StatusOK, configAnswerJSON{Compatibility: cfg.CompatibilityLevel, CompatibilityPolicy: cfg.CompatibilityPolicy, Normalize: cfg.Normalize, Contract: cfg.Contract})
 }
 
 func (a registryAPI) deleteConfig(c echo.Context) error {

@@ -34,9 +34,10 @@ type route struct {
 
 // routeTable lists every route eventlens answers, with the role it requires.
 func (s *Server) routeTable(m *metrics) []route {
-	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Brokers: s.svc.Brokers, Now: s.now}
+	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Brokers: s.svc.Brokers, AlertRules: s.svc.Alerts, Now: s.now}
 	cat := s.svc.Catalog
 	reg := registryAPI{reg: s.svc.Registry}
+	mcp := s.serveMCP()
 	const r, w, a, slash = roleRead, roleWrite, roleAdmin, true
 	return []route{
 		{http.MethodGet, "/healthz", roleNone, healthz, false},
@@ -46,6 +47,8 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/login", roleNone, s.loginPage, false},
 		{http.MethodPost, "/login", roleNone, s.login, false},
 		{http.MethodPost, "/logout", roleNone, s.logout, false},
+		{http.MethodGet, "/auth/oidc/login", roleNone, s.oidcLogin, false},
+		{http.MethodGet, "/auth/oidc/callback", roleNone, s.oidcCallback, false},
 
 		{http.MethodGet, "/", roleRead, pageOrAPI(pages.Home, reg.root), false},
 		{http.MethodGet, "/catalog", roleRead, redirectTo("/services"), false},
@@ -71,12 +74,19 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/schemas/:subject/diff", roleRead, pages.SchemaDiff, false},
 		{http.MethodGet, "/search", roleRead, pages.Search, false},
 		{http.MethodGet, "/drift", roleRead, pages.Drift, false},
+		{http.MethodGet, "/alerts", roleRead, pages.Alerts, false},
 
 		// OTLP ingest (server/otlp.go) and flows (server/flows.go).
 		{http.MethodPost, otlpTracesPath, roleWrite, s.otlpHTTP(s.exportTracesHTTP), false},
 		{http.MethodPost, otlpMetricsPath, roleWrite, s.otlpHTTP(s.exportMetricsHTTP), false},
 		{http.MethodGet, "/api/flows", roleRead, s.apiFlows, false},
 		{http.MethodGet, "/api/health", roleRead, s.apiHealth, false},
+
+		// MCP for AI assistants (server/mcp.go): a read key gets the read tools, a write key
+		// also register_schema. Stateless, so GET and DELETE answer 405.
+		{http.MethodPost, mcpPath, roleRead, mcp, false},
+		{http.MethodGet, mcpPath, roleRead, mcp, false},
+		{http.MethodDelete, mcpPath, roleRead, mcp, false},
 
 		// Catalog API. Names may hold slashes (channel comment/liked), hence the wildcards.
 		{http.MethodGet, "/api/catalog/domains", roleRead, listOf(cat.Domains), false},
@@ -135,6 +145,13 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/mode", r, reg.getMode, slash},
 		{http.MethodPut, "/mode", a, reg.putMode, slash},
 		{http.MethodDelete, "/mode", a, reg.deleteMode, slash},
+		{http.MethodGet, "/associations/subjects/:subject", r, reg.associationsBySubject, slash},
+		{http.MethodGet, "/associations/resources/:id", r, reg.associationsByResourceID, slash},
+		{http.MethodGet, "/associations/resources/:namespace/:name", r, reg.associationsByResourceName, slash},
+		{http.MethodPost, "/associations", w, reg.createAssociations, slash},
+		{http.MethodPut, "/associations/resources/:id", w, reg.createAssociations, slash},
+		// Deleting with cascadeLifecycle deletes the topic's subjects, as DELETE /subjects does.
+		{http.MethodDelete, "/associations/resources/:id", a, reg.deleteAssociations, slash},
 		{http.MethodGet, "/mode/:subject", r, reg.getMode, slash},
 		{http.MethodPut, "/mode/:subject", a, reg.putMode, slash},
 		{http.MethodDelete, "/mode/:subject", a, reg.deleteMode, slash},

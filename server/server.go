@@ -20,9 +20,11 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 
+	"github.com/eventlens/eventlens/alerts"
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
+	"github.com/eventlens/eventlens/oidcauth"
 	"github.com/eventlens/eventlens/otlpmetrics"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/storage"
@@ -62,6 +64,8 @@ type Services struct {
 	Ingest   *tracing.Ingester // Shutdown closes it once no request can reach it any more
 	Brokers  brokers.Sources   // the brokers polled for lag and queues; none when zero
 	Metrics  *otlpmetrics.Store
+	Alerts   *alerts.Alerts // the alerts file's rules and the alerts' history; nil shows none
+	OIDC     *oidcauth.Auth // single sign-on; nil when off
 }
 
 // Server serves the console, the APIs, OTLP/HTTP and the probes on one port, and OTLP/gRPC on

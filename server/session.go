@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventlens/eventlens/apikeys"
+	"github.com/eventlens/eventlens/oidcauth"
 	"github.com/eventlens/eventlens/web"
 )
 
@@ -30,12 +32,17 @@ func (s *Server) browserSession(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx := c.Request().Context()
 		v := web.Viewer{}
 		if cookie, err := c.Cookie(sessionCookie); err == nil {
-			key, err := s.svc.Keys.Session(ctx, cookie.Value)
+			key, err := s.session(ctx, cookie.Value)
 			switch {
 			case err == nil:
 				c.Set(keyContext, key)
 				v.Name = key.Name
-			case !errors.Is(err, apikeys.ErrBadSession):
+			case errors.Is(err, oidcauth.ErrProvider):
+				// The session needs a refresh the provider does not answer: the request goes on
+				// signed out (the sign-in page and static assets still load), and the session
+				// works again once the provider answers.
+				s.log.WarnContext(ctx, "single sign-on session not refreshed", "error", err)
+			case !errors.Is(err, apikeys.ErrBadSession) && !errors.Is(err, oidcauth.ErrBadSession):
 				return err
 			}
 		}
@@ -63,6 +70,16 @@ func (s *Server) browserSession(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// session returns the key a session cookie stands for: an API key's, or the identity of a
+// single sign-on (refreshed at the provider when its tokens have expired).
+func (s *Server) session(ctx context.Context, cookie string) (apikeys.Key, error) {
+	if s.svc.OIDC != nil && strings.HasPrefix(cookie, oidcauth.CookiePrefix) {
+		id, err := s.svc.OIDC.Session(ctx, cookie)
+		return oidcKey(id), err
+	}
+	return s.svc.Keys.Session(ctx, cookie)
+}
+
 // checkCSRF refuses state-changing requests from a browser (a page path, or any path with a
 // session cookie) that lack the CSRF token of their CSRF cookie. Clients that send their key
 // with each request are not browsers riding on a cookie, so they need no token.
@@ -88,27 +105,33 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// setCookie sets an HttpOnly, SameSite=Strict cookie for the whole site; maxAge < 0 deletes it.
-// It is Secure except on plain HTTP to a non-loopback host, where a browser would drop it.
+// setCookie sets a SameSite=Strict cookie for the whole site; maxAge < 0 deletes it.
 func setCookie(c echo.Context, name, value string, maxAge int) {
+	writeCookie(c, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, SameSite: http.SameSiteStrictMode})
+}
+
+// writeCookie sets cookie HttpOnly, and Secure except on plain HTTP to a non-loopback host,
+// where a browser would drop it.
+func writeCookie(c echo.Context, cookie *http.Cookie) {
 	host, _, err := net.SplitHostPort(c.Request().Host)
 	if err != nil {
 		host = c.Request().Host
 	}
 	ip := net.ParseIP(host)
-	secure := c.Scheme() == "https" || host == "localhost" || (ip != nil && ip.IsLoopback())
-	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
+	cookie.HttpOnly = true
+	cookie.Secure = c.Scheme() == "https" || host == "localhost" || (ip != nil && ip.IsLoopback())
+	c.SetCookie(cookie)
 }
 
 func (s *Server) loginPage(c echo.Context) error {
-	return web.RenderLogin(c, http.StatusOK, localPath(c.QueryParam("next")), "")
+	return web.RenderLogin(c, http.StatusOK, localPath(c.QueryParam("next")), "", s.svc.OIDC != nil)
 }
 
 func (s *Server) login(c echo.Context) error {
 	next := localPath(c.FormValue("next"))
 	key, err := s.svc.Keys.Verify(c.Request().Context(), strings.TrimSpace(c.FormValue("id")), strings.TrimSpace(c.FormValue("secret")))
 	if errors.Is(err, apikeys.ErrUnknownKey) {
-		return web.RenderLogin(c, http.StatusUnauthorized, next, "That key id and secret do not match a valid API key.")
+		return web.RenderLogin(c, http.StatusUnauthorized, next, "That key id and secret do not match a valid API key.", s.svc.OIDC != nil)
 	}
 	if err != nil {
 		return err
@@ -121,8 +144,19 @@ func (s *Server) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
+// logout ends the session. A single sign-on's is deleted, and the browser goes on to the
+// provider's logout, which ends the provider's session too and comes back to /login.
 func (s *Server) logout(c echo.Context) error {
 	setCookie(c, sessionCookie, "", -1)
+	if cookie, err := c.Cookie(sessionCookie); err == nil && s.svc.OIDC != nil {
+		to, err := s.svc.OIDC.End(c.Request().Context(), cookie.Value)
+		if err != nil {
+			return err
+		}
+		if to != "" {
+			return web.RenderSignedOut(c, to)
+		}
+	}
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 

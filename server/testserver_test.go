@@ -12,6 +12,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/eventlens/eventlens/alerts"
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
@@ -31,6 +32,7 @@ type testServer struct {
 	DB       *storage.DB
 	Ingest   *tracing.Ingester
 	Metrics  *otlpmetrics.Store
+	Alerts   *alerts.Alerts
 	srv      *Server
 }
 
@@ -57,6 +59,24 @@ func startServerOn(t testing.TB, store *storage.DB, ic tracing.Config, opts ...f
 // startServerMetrics is startServerOn with OTLP metrics configured by mc.
 func startServerMetrics(t testing.TB, store *storage.DB, ic tracing.Config, mc otlpmetrics.Config, opts ...func(*Config)) *testServer {
 	t.Helper()
+	return startServerAlerts(t, store, ic, mc, alerts.Config{}, opts...)
+}
+
+// startServerAlerts is startServerMetrics with the alert rules of ac (evaluated by the test,
+// through testServer.Alerts).
+func startServerAlerts(t testing.TB, store *storage.DB, ic tracing.Config, mc otlpmetrics.Config, ac alerts.Config, opts ...func(*Config)) *testServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startServerListening(t, ln, store, ic, mc, ac, nil, opts...)
+}
+
+// startServerListening is startServerAlerts on ln (whose address a test may need to know
+// first), with services adjusted by svc when it is not nil.
+func startServerListening(t testing.TB, ln net.Listener, store *storage.DB, ic tracing.Config, mc otlpmetrics.Config, ac alerts.Config, svc func(*Services), opts ...func(*Config)) *testServer {
+	t.Helper()
 	if store == nil {
 		store = storagetest.Default(t)
 	}
@@ -82,7 +102,13 @@ func startServerMetrics(t testing.TB, store *storage.DB, ic tracing.Config, mc o
 	metrics := otlpmetrics.New(store, mc)
 	sources := brokers.Sources{Metrics: metrics} // as serve joins them, with no broker polled
 	ingest.SetBrokers(sources)
-	srv, err := New(cfg, Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Metrics: metrics, Brokers: sources})
+	al := alerts.New(store, ac, alerts.Inputs{Health: ingest, Catalog: cat, Registry: registry}, nil)
+	t.Cleanup(func() { al.Close() })
+	services := Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Metrics: metrics, Brokers: sources, Alerts: al}
+	if svc != nil {
+		svc(&services)
+	}
+	srv, err := New(cfg, services)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,10 +120,6 @@ func startServerMetrics(t testing.TB, store *storage.DB, ic tracing.Config, mc o
 			defer backgroundDone.Done()
 			store.Postgres.Listen(background, pgdb.Merge(keys.ReplicaHandlers(), registry.ReplicaHandlers(), cat.ReplicaHandlers()), func(error) {})
 		}()
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
 	}
 	grpcLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -124,7 +146,7 @@ func startServerMetrics(t testing.TB, store *storage.DB, ic tracing.Config, mc o
 		stopBackground()
 		backgroundDone.Wait()
 	})
-	return &testServer{URL: "http://" + ln.Addr().String(), GRPCAddr: grpcLn.Addr().String(), DB: store, Ingest: ingest, Metrics: metrics, srv: srv}
+	return &testServer{URL: "http://" + ln.Addr().String(), GRPCAddr: grpcLn.Addr().String(), DB: store, Ingest: ingest, Metrics: metrics, Alerts: al, srv: srv}
 }
 
 // do sends a request with an optional Accept header and returns the response with its body read.

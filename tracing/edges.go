@@ -43,7 +43,7 @@ func NewFlowReader(db *storage.DB) FlowReader { return FlowReader{store: openSto
 
 // FlowEdges is Ingester.FlowEdges, read from the table.
 func (r FlowReader) FlowEdges(ctx context.Context, seenSince time.Time) ([]FlowEdge, error) {
-	rows, err := r.store.flowRows(ctx, sinceNs(seenSince))
+	rows, err := r.flowRows(ctx, sinceNs(seenSince))
 	if err != nil {
 		return nil, fmt.Errorf("read flow edges: %w", err)
 	}

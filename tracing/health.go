@@ -86,13 +86,29 @@ type HealthReport struct {
 
 // Health reports each consumer's status at the current time.
 func (in *Ingester) Health(ctx context.Context) (HealthReport, error) {
-	th := in.cfg.Health
-	now := in.cfg.Now()
-	meta, err := in.flowRows(ctx, now.Add(-th.Lookback).UnixNano())
+	return health(ctx, in, in.cfg.Health, in.cfg.Now(), in.brokers)
+}
+
+// Health is Ingester.Health at time at, read from the tables, with spans as the only source
+// (no broker is polled) and th's thresholds (the defaults where zero): for commands that only
+// read the store. What a running server has not flushed yet (its last seconds) is missing.
+func (r FlowReader) Health(ctx context.Context, th HealthThresholds, at time.Time) (HealthReport, error) {
+	th.setDefaults()
+	return health(ctx, r, th, at, nil)
+}
+
+// healthSource is what health reads: the Ingester's live windows or the tables.
+type healthSource interface {
+	flowRows(ctx context.Context, seenSinceNs int64) (map[int64]flowRow, error)
+	windowSums(ctx context.Context, since, until time.Time, last time.Duration) (map[int64]*aggregate, error)
+}
+
+func health(ctx context.Context, src healthSource, th HealthThresholds, now time.Time, brokers BrokerSource) (HealthReport, error) {
+	meta, err := src.flowRows(ctx, now.Add(-th.Lookback).UnixNano())
 	if err != nil {
 		return HealthReport{}, err
 	}
-	sums, err := in.windowSums(ctx, now.Add(-th.Window), now, th.Window)
+	sums, err := src.windowSums(ctx, now.Add(-th.Window), now, th.Window)
 	if err != nil {
 		return HealthReport{}, fmt.Errorf("health: %w", err)
 	}
@@ -128,8 +144,8 @@ func (in *Ingester) Health(ctx context.Context) (HealthReport, error) {
 		report.Consumers = append(report.Consumers, c)
 	}
 	spanDeadLetters(&report, meta, sums, th.Window)
-	if in.brokers != nil {
-		signals, err := in.brokers.BrokerSignals(ctx)
+	if brokers != nil {
+		signals, err := brokers.BrokerSignals(ctx)
 		if err != nil {
 			report.BrokerError = err.Error()
 		}

@@ -200,6 +200,24 @@ func testHealthStatuses(t *testing.T, db *storage.DB) {
 		t.Errorf("%d consumers, want 4", len(report.Consumers))
 	}
 
+	// A FlowReader on the same store tells the same once the writer has flushed.
+	if err := in.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	read, err := NewFlowReader(db).Health(context.Background(), HealthThresholds{}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(read.Consumers) != len(report.Consumers) {
+		t.Fatalf("reader: %d consumers, want %d", len(read.Consumers), len(report.Consumers))
+	}
+	for i, c := range read.Consumers {
+		if w := report.Consumers[i]; c.Service != w.Service || c.Status != w.Status || c.Messages != w.Messages || c.ErrorRate != w.ErrorRate {
+			t.Errorf("reader: %s %s %d %v, want %s %s %d %v", c.Service, c.Status, c.Messages, c.ErrorRate, w.Service, w.Status, w.Messages, w.ErrorRate)
+		}
+	}
+	in = startIngest(t, db, Config{Now: clk.now})
+
 	// An hour later nothing flows: nobody is silent, the idle consumers count as healthy.
 	clk.add(time.Hour)
 	report, err = in.Health(context.Background())

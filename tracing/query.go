@@ -169,9 +169,24 @@ func (in *Ingester) windowSums(ctx context.Context, since, until time.Time, last
 			return sums, nil
 		}
 	}
+	return sumAggregates(ctx, in.store, since, until)
+}
+
+// windowSums is Ingester.windowSums from the aggregate tables only.
+func (r FlowReader) windowSums(ctx context.Context, since, until time.Time, _ time.Duration) (map[int64]*aggregate, error) {
+	return sumAggregates(ctx, r.store, since, until)
+}
+
+// flowRows is Ingester.flowRows from the flow table only.
+func (r FlowReader) flowRows(ctx context.Context, seenSinceNs int64) (map[int64]flowRow, error) {
+	return r.store.flowRows(ctx, seenSinceNs)
+}
+
+// sumAggregates adds up each flow's per-minute aggregates over the minutes [since, until) touches.
+func sumAggregates(ctx context.Context, st store, since, until time.Time) (map[int64]*aggregate, error) {
 	m1 := floorDiv(since.Unix(), 60)
 	m2 := floorDiv(until.Add(time.Minute-time.Nanosecond).Unix(), 60)
-	return in.store.sumAggregates(ctx, m1, m2)
+	return st.sumAggregates(ctx, m1, m2)
 }
 
 // Counts are totals for the home page.

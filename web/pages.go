@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventlens/eventlens/alerts"
 	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/schemaregistry"
@@ -21,8 +22,10 @@ type Pages struct {
 	Catalog  *catalog.Catalog
 	Registry *schemaregistry.Registry
 	Tracing  *tracing.Ingester
-	Brokers  brokers.Sources  // the brokers polled, for the sources page
-	Now      func() time.Time // the clock for time windows; nil means time.Now
+	Brokers  brokers.Sources // the brokers polled, for the sources page
+	// AlertRules are the alerts of the alerts file, for /alerts; nil shows that none are set.
+	AlertRules *alerts.Alerts
+	Now        func() time.Time // the clock for time windows; nil means time.Now
 }
 
 func (p *Pages) now() time.Time {
@@ -60,7 +63,22 @@ func baseURL(c echo.Context) string {
 	return c.Scheme() + "://" + c.Request().Host
 }
 
-// RenderLogin writes the sign-in page; status is 200, or 401 after a failed attempt.
-func RenderLogin(c echo.Context, status int, next, problem string) error {
-	return render(c, status, loginPage(loginView{Next: next, Problem: problem}))
+// RenderLogin writes the sign-in page; status is 200, or 401 after a failed attempt. With sso
+// it offers single sign-on beside the API key form.
+func RenderLogin(c echo.Context, status int, next, problem string, sso bool) error {
+	return render(c, status, loginPage(loginView{Next: next, Problem: problem, SSO: sso}))
+}
+
+// RenderSignedIn ends a single sign-on at next, a local path. The provider's redirect to the
+// callback is a cross-site navigation, and a browser keeps treating the redirects that follow
+// it as cross-site, so the SameSite=Strict session cookie would not go with a redirect to next;
+// this page's own navigation is same-site, and it does.
+func RenderSignedIn(c echo.Context, name, next string) error {
+	return render(c, http.StatusOK, signedInPage(name, next))
+}
+
+// RenderSignedOut sends the browser on to the identity provider's logout URL. A redirect would
+// not do: the sign-out form's answer may only redirect to this site (form-action 'self').
+func RenderSignedOut(c echo.Context, providerLogout string) error {
+	return render(c, http.StatusOK, signedOutPage(providerLogout))
 }

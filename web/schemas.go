@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/web/textdiff"
 )
@@ -145,7 +146,7 @@ type subjectView struct {
 	Lines      []codeLine
 	References []schemaregistry.Reference
 	Referrers  []schemaregistry.Referrer
-	Consumers  []subjectConsumer
+	Consumers  []catalog.SubjectConsumer
 	Refusals   []schemaregistry.Refusal // newest first
 	DiffFrom   int                      // what the diff form proposes
 	DiffTo     int
@@ -183,10 +184,11 @@ func (p *Pages) Subject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	consumers, err := p.subjectConsumers(ctx, subject, history)
+	edges, err := p.Tracing.FlowEdges(ctx, time.Time{})
 	if err != nil {
 		return err
 	}
+	consumers := catalog.SubjectConsumers(edges, subject, history)
 	refusals, err := p.Registry.Refusals(ctx, subject, refusalsShown)
 	if err != nil {
 		return err

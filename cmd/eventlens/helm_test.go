@@ -625,11 +625,45 @@ func TestHelmChart(t *testing.T) {
 		checkPod(t, m, spec)
 	})
 
+	t.Run("single sign-on", func(t *testing.T) {
+		m := mustRender(t, helm, "--set", "oidc.issuer=https://idp.example.com/realms/acme,oidc.clientId=eventlens,"+
+			"oidc.redirectUrl=https://eventlens.example.com/auth/oidc/callback,oidc.roleMap=admins=admin,oidc.clientSecret.existingSecret=eventlens-oidc")
+		c := m.find(t, "StatefulSet", "el-eventlens").Spec.Template.Spec.Containers[0]
+		// Each variable is one the binary reads, with the value given.
+		envs := map[string]bool{}
+		for f := range reflect.TypeFor[oidcFlags]().Fields() {
+			envs[f.Tag.Get("env")] = true
+		}
+		want := map[string]string{
+			"EVENTLENS_OIDC_ISSUER": "https://idp.example.com/realms/acme", "EVENTLENS_OIDC_CLIENT_ID": "eventlens",
+			"EVENTLENS_OIDC_REDIRECT_URL": "https://eventlens.example.com/auth/oidc/callback", "EVENTLENS_OIDC_ROLE_MAP": "admins=admin",
+			"EVENTLENS_OIDC_ROLE_CLAIM": "groups", "EVENTLENS_OIDC_SCOPES": "profile,email,offline_access",
+		}
+		for _, e := range c.Env {
+			if strings.HasPrefix(e.Name, "EVENTLENS_OIDC_") && !envs[e.Name] {
+				t.Errorf("the chart sets %s, which no flag reads", e.Name)
+			}
+		}
+		for name, value := range want {
+			if e, ok := c.env(name); !ok || e.Value != value {
+				t.Errorf("%s: %+v, want %q", name, e, value)
+			}
+		}
+		secret, ok := c.env("EVENTLENS_OIDC_CLIENT_SECRET")
+		if !ok || secret.ValueFrom == nil || secret.ValueFrom.SecretKeyRef == nil || *secret.ValueFrom.SecretKeyRef != (secretKeyRef{Name: "eventlens-oidc", Key: "client-secret"}) {
+			t.Errorf("EVENTLENS_OIDC_CLIENT_SECRET %+v, want it from Secret eventlens-oidc", secret)
+		}
+		if _, ok := mustRender(t, helm).find(t, "StatefulSet", "el-eventlens").Spec.Template.Spec.Containers[0].env("EVENTLENS_OIDC_ISSUER"); ok {
+			t.Error("single sign-on is on by default")
+		}
+	})
+
 	refused := []struct {
 		name string
 		args []string
 		want string
 	}{
+		{"single sign-on without a role map", []string{"--set", "oidc.issuer=https://idp.example.com,oidc.clientId=eventlens,oidc.redirectUrl=https://e.example.com/auth/oidc/callback"}, "oidc.issuer needs"},
 		{"three replicas on SQLite", []string{"--set", "replicas=3"}, "replicas: 3 needs PostgreSQL"},
 		{"URL and Secret", []string{"-f", postgresValues, "--set", "postgresql.url=postgres://db/eventlens"}, "postgresql.url and postgresql.existingSecret are both set"},
 		{"key role", []string{"--set", "apiKeys.provision[0].name=ci,apiKeys.provision[0].role=root"}, `API key "ci": role "root"`},

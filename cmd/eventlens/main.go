@@ -34,6 +34,7 @@ type cli struct {
 	Register     registerCmd     `cmd:"" help:"Register schema files with a registry as new versions of their subjects."`
 	Import       importCmd       `cmd:"" help:"Import documents into the catalog: eventlens import asyncapi FILE…"`
 	Export       exportCmd       `cmd:"" help:"Export the catalog: eventlens export asyncapi [--service NAME] [-o FILE]"`
+	MCP          mcpCmd          `cmd:"" name:"mcp" help:"Answer an AI assistant over MCP on stdin/stdout: search and describe the catalog, schema impact and compatibility, consumer health, drift (read-only)."`
 	Keys         keysCmd         `cmd:"" help:"Manage API keys: create, list, revoke."`
 	Backup       backupCmd       `cmd:"" help:"Copy the database to a file while eventlens runs."`
 	MigrateStore migrateStoreCmd `cmd:"" name:"migrate-store" help:"Copy a SQLite store into an empty PostgreSQL database."`

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/gommon/bytes"
 
+	"github.com/eventlens/eventlens/alerts"
 	"github.com/eventlens/eventlens/apikeys"
 	"github.com/eventlens/eventlens/brokers"
 	"github.com/eventlens/eventlens/catalog"
@@ -94,6 +95,8 @@ type serverFlags struct {
 	SchemaMaxBytes          string `name:"schema-max-bytes" help:"Longest schema text the registry accepts (e.g. 1MiB); longer ones get 42209." default:"8MiB" env:"EVENTLENS_SCHEMA_MAX_BYTES"`
 	SchemaMaxNesting        int    `name:"schema-max-nesting" help:"How deep brackets may nest in a schema text; deeper ones get 42201." default:"256" env:"EVENTLENS_SCHEMA_MAX_NESTING"`
 
+	AlertsFile string `name:"alerts-file" help:"A YAML file of alert rules and the webhooks they notify (see docs/operations.md, \"Alerts\"); none: no alerts." type:"path" env:"EVENTLENS_ALERTS_FILE"`
+
 	HealthWindow          time.Duration `help:"Consumer health measures throughput, errors and latency over this window." default:"5m" env:"EVENTLENS_HEALTH_WINDOW"`
 	HealthSilentAfter     time.Duration `help:"A consumer is silent when it processed nothing for this long while its channel is active." default:"5m" env:"EVENTLENS_HEALTH_SILENT_AFTER"`
 	HealthDegradedErrors  float64       `help:"A consumer is degraded at or above this error rate (0-1)." default:"0.05" env:"EVENTLENS_HEALTH_DEGRADED_ERRORS"`
@@ -103,6 +106,7 @@ type serverFlags struct {
 
 	rabbitmqFlags `embed:""`
 	kafkaFlags    `embed:""`
+	oidcFlags     `embed:""`
 }
 
 // run serves until the context ends, with the demo shop sending to it when shop is not nil.
@@ -111,6 +115,12 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	if err != nil {
 		return err
 	}
+	var alertRules alerts.Config
+	if s.AlertsFile != "" {
+		if alertRules, err = alerts.LoadFile(s.AlertsFile); err != nil {
+			return err
+		}
+	}
 	store, err := storage.Open(e.ctx, dbPath)
 	if err != nil {
 		return err
@@ -118,8 +128,12 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	defer func() { err = errors.Join(err, store.Close()) }()
 
 	keys := apikeys.New(store)
+	sso, err := s.oidcFlags.start(e.ctx, store)
+	if err != nil {
+		return err
+	}
 	for _, addr := range []string{s.Addr, s.OTLPGRPCAddr} {
-		if err := s.checkExposure(e.ctx, keys, addr, store.Where()); err != nil {
+		if err := s.checkExposure(e.ctx, keys, sso != nil, addr, store.Where()); err != nil {
 			return err
 		}
 	}
@@ -181,13 +195,15 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	ingest.SetBrokers(sources)
 	cat := catalog.New(store, registry)
 	cat.SetFlows(ingest)
+	alerting := alerts.New(store, alertRules, alerts.Inputs{Health: ingest, Catalog: cat, Registry: registry}, e.log)
+	defer func() { err = errors.Join(err, alerting.Close()) }() // after the background work stopped
 	srv, err := server.New(
 		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log, TracerProvider: tp,
 			AsyncAPIMaxBytes: s.AsyncAPIMaxBytes,
 			OTLP: server.OTLPConfig{MaxBody: s.OTLPMaxBody, MaxInflight: s.OTLPMaxInflight,
 				Limits:       tracing.DecodeLimits{MaxSpans: s.OTLPMaxSpans, MaxAttributeBytes: int(maxAttrs)},
 				MetricLimits: otlpmetrics.DecodeLimits{MaxPoints: s.OTLPMaxPoints}}},
-		server.Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Brokers: sources, Metrics: metrics},
+		server.Services{DB: store, Keys: keys, Catalog: cat, Registry: registry, Ingest: ingest, Brokers: sources, Metrics: metrics, Alerts: alerting, OIDC: sso},
 	)
 	if err != nil {
 		return errors.Join(err, ingest.Close(context.WithoutCancel(e.ctx)))
@@ -238,6 +254,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	if rabbit != nil {
 		background.Go(func() { rabbit.Run(backgroundCtx) })
 	}
+	background.Go(func() { alerting.Run(backgroundCtx) })
 	if store.Postgres != nil {
 		// One connection hears every package's notifications: what other replicas wrote.
 		background.Add(1)
@@ -274,9 +291,9 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	return err
 }
 
-// checkExposure refuses to serve a non-loopback address without API keys: with no keys anyone
-// who reaches the port could change the contracts CI relies on.
-func (s serverFlags) checkExposure(ctx context.Context, keys *apikeys.Keys, addr, dbPath string) error {
+// checkExposure refuses to serve a non-loopback address without API keys or single sign-on:
+// without them anyone who reaches the port could change the contracts CI relies on.
+func (s serverFlags) checkExposure(ctx context.Context, keys *apikeys.Keys, sso bool, addr, dbPath string) error {
 	if addr == "" {
 		return nil
 	}
@@ -285,7 +302,7 @@ func (s serverFlags) checkExposure(ctx context.Context, keys *apikeys.Keys, addr
 		return fmt.Errorf("address %q: %w", addr, err)
 	}
 	ip := net.ParseIP(host)
-	if host == "localhost" || (ip != nil && ip.IsLoopback()) || s.InsecureNoAuth {
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) || s.InsecureNoAuth || sso {
 		return nil
 	}
 	anyKeys, err := keys.Any(ctx)

@@ -142,3 +142,9 @@ func Fingerprint64(s *Schema) uint64 {
 	}
 	return binary.BigEndian.Uint64(fp)
 }
+
+// HasTopLevelField reports whether s is a record with a field named name, as Confluent's
+// AvroSchema.hasTopLevelField.
+func (s *Schema) HasTopLevelField(name string) bool {
+	return (s.root.typ == "record" || s.root.typ == "error") && s.root.fieldIndex[name] != nil
+}

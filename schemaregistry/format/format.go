@@ -77,3 +77,10 @@ type PolicySchema interface {
 	// parsed schema can serve subjects with different policies.
 	WithPolicy(policy string) Schema
 }
+
+// FieldSchema is a Schema that tells which fields it has at its top level: a record's fields
+// (Avro), the root's properties (JSON Schema), the fields of the file's messages (Protobuf).
+// The registry asks it for the fields a data contract reserves (validateFields).
+type FieldSchema interface {
+	HasTopLevelField(name string) bool
+}

@@ -299,3 +299,10 @@ func (s *Schema) BackwardIncompatibilities(previous format.Schema) []format.Diff
 	}
 	return out
 }
+
+// HasTopLevelField reports whether the root schema has a property named name, as Confluent's
+// JsonSchema.hasTopLevelField.
+func (s *Schema) HasTopLevelField(name string) bool {
+	_, ok := s.root.properties[name]
+	return ok
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -372,4 +373,15 @@ func builtinElem(name string) (*fileElem, error) {
 	e := buildFile(f)
 	builtinElems[name] = e
 	return e, nil
+}
+
+// HasTopLevelField reports whether a message declared at the top of the file has a field named
+// name (oneof members aside), as Confluent's ProtobufSchema.hasTopLevelField.
+func (s *Schema) HasTopLevelField(name string) bool {
+	for _, t := range s.file.types {
+		if t.msg != nil && slices.ContainsFunc(t.msg.fields, func(f *fieldElem) bool { return f.name == name }) {
+			return true
+		}
+	}
+	return false
 }

@@ -55,6 +55,11 @@ The render fails here, with a message saying what to change, on values eventlens
 {{- if and (gt (int .Values.replicas) 1) (not (include "eventlens.postgres" .)) }}
 {{- fail (printf "replicas: %d needs PostgreSQL: on SQLite eventlens is one process writing one file. Set postgresql.url or postgresql.existingSecret, or replicas: 1" (int .Values.replicas)) }}
 {{- end }}
+{{- with .Values.oidc }}
+{{- if and .issuer (not (and .clientId .redirectUrl .roleMap)) }}
+{{- fail "oidc.issuer needs oidc.clientId, oidc.redirectUrl (https://<host>/auth/oidc/callback) and oidc.roleMap (e.g. admins=admin,devs=write,staff=read)" }}
+{{- end }}
+{{- end }}
 {{- $names := dict }}
 {{- range (include "eventlens.apiKeys" . | fromJsonArray) }}
 {{- if not (regexMatch "^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$" .name) }}
@@ -107,6 +112,37 @@ Kubernetes Secret holding the key's id and secret; "generate" says whether the c
       key: EVENTLENS_DB
 {{- else }}
   value: /data/eventlens.db
+{{- end }}
+{{- end }}
+
+{{/* The single sign-on settings as EVENTLENS_OIDC_* variables; nothing when oidc.issuer is empty. */}}
+{{- define "eventlens.oidcEnv" -}}
+{{- with .Values.oidc }}
+{{- if .issuer }}
+- name: EVENTLENS_OIDC_ISSUER
+  value: {{ .issuer | quote }}
+- name: EVENTLENS_OIDC_CLIENT_ID
+  value: {{ .clientId | quote }}
+- name: EVENTLENS_OIDC_REDIRECT_URL
+  value: {{ .redirectUrl | quote }}
+{{- with .postLogoutUrl }}
+- name: EVENTLENS_OIDC_POST_LOGOUT_URL
+  value: {{ . | quote }}
+{{- end }}
+- name: EVENTLENS_OIDC_SCOPES
+  value: {{ join "," .scopes | quote }}
+- name: EVENTLENS_OIDC_ROLE_CLAIM
+  value: {{ .roleClaim | quote }}
+- name: EVENTLENS_OIDC_ROLE_MAP
+  value: {{ .roleMap | quote }}
+{{- with .clientSecret.existingSecret }}
+- name: EVENTLENS_OIDC_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.Values.oidc.clientSecret.key }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -205,6 +241,7 @@ spec:
           value: {{ .Values.log.level | quote }}
         - name: EVENTLENS_LOG_FORMAT
           value: {{ .Values.log.format | quote }}
+        {{- include "eventlens.oidcEnv" . | nindent 8 }}
         {{- with .Values.extraEnv }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
