@@ -21,9 +21,10 @@ import (
 // for lag as serve does: the flows come from the spans kotel makes, every Kafka consumer paired
 // with its producer (end-to-end delay); shipping's group falls behind while the carrier is slow
 // and the monitor judges it WARN; and the declined payments pile up in orders.placed.DLT, which
-// no group consumes.
+// no group consumes. Ingest keeps spans as serve does by default (SpanKeep's flows): the
+// request's HTTP root span, which may arrive before the trace's first Kafka span, is in the trace.
 func TestDemoRunsOnKafka(t *testing.T) {
-	ts := startServer(t)
+	ts := startServerWith(t, tracing.Config{})
 	cluster, err := demo.NewCluster()
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/eventlens/eventlens/catalog"
 	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/schemaregistry"
+	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/web"
 )
 
@@ -44,6 +45,9 @@ func wantsJSON(c echo.Context) bool {
 func classify(err error) (status, code int, message string) {
 	if errors.Is(err, pgdb.ErrUnavailable) {
 		return http.StatusServiceUnavailable, http.StatusServiceUnavailable, "the database is unavailable; retry shortly"
+	}
+	if errors.Is(storage.Full(err), storage.ErrFull) {
+		return http.StatusServiceUnavailable, http.StatusServiceUnavailable, "the store's disk is full: nothing was written; retry once space is freed"
 	}
 	var re *schemaregistry.Error
 	if errors.As(err, &re) {

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/eventlens/eventlens/otlpmetrics"
+	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/tracing"
 )
 
@@ -284,6 +285,9 @@ func (s *Server) otlpIngestError(ctx context.Context, what string, err error) *o
 		return &otlpError{status: http.StatusServiceUnavailable, code: codes.Unavailable, message: "eventlens is shutting down; retry later", retryAfter: true}
 	case errors.Is(err, context.Canceled):
 		return &otlpError{status: 499, code: codes.Canceled, message: "client went away"}
+	case errors.Is(storage.Full(err), storage.ErrFull):
+		s.log.ErrorContext(ctx, "OTLP ingest failed: the store's disk is full", "what", what, "error", err)
+		return &otlpError{status: http.StatusServiceUnavailable, code: codes.Unavailable, message: "the store's disk is full: " + what + " not stored; retry later", retryAfter: true}
 	}
 	s.log.ErrorContext(ctx, "OTLP ingest failed", "what", what, "error", err)
 	return &otlpError{status: http.StatusServiceUnavailable, code: codes.Unavailable, message: what + " could not be stored; retry later", retryAfter: true}

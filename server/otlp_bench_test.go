@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,66 +10,19 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
-	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 
 	"github.com/eventlens/eventlens/otlpmetrics/otlpmetricstest"
 	"github.com/eventlens/eventlens/storage/storagetest"
 	"github.com/eventlens/eventlens/tracing"
+	"github.com/eventlens/eventlens/tracing/tracingtest"
 )
 
-// benchRequest is an OTLP protobuf request of n spans from 10 services, 30% of them messaging
-// spans (producers and consumers with span links), the rest HTTP server spans.
+// benchRequest is an OTLP protobuf request of n spans of the benchmark mix
+// (tracingtest.BenchMix).
 func benchRequest(b testing.TB, seq uint64, n int) []byte {
-	td := ptrace.NewTraces()
-	now := time.Now()
-	for s := range 10 {
-		rs := td.ResourceSpans().AppendEmpty()
-		rs.Resource().Attributes().PutStr("service.name", fmt.Sprintf("service-%d", s))
-		rs.Resource().Attributes().PutStr("host.name", "bench-host")
-		spans := rs.ScopeSpans().AppendEmpty().Spans()
-		for i := range n / 10 {
-			sp := spans.AppendEmpty()
-			var tid [16]byte
-			binary.BigEndian.PutUint64(tid[:8], seq)
-			binary.BigEndian.PutUint64(tid[8:], uint64(s*n+i+1))
-			sp.SetTraceID(tid)
-			sp.SetSpanID([8]byte{byte(s), byte(i), byte(i >> 8), 1, 2, 3, 4, 5})
-			sp.SetStartTimestamp(pcommon.NewTimestampFromTime(now))
-			sp.SetEndTimestamp(pcommon.NewTimestampFromTime(now.Add(time.Duration(i%50) * time.Millisecond)))
-			a := sp.Attributes()
-			switch {
-			case i%10 < 2: // 20% producers
-				sp.SetName("send orders")
-				sp.SetKind(ptrace.SpanKindProducer)
-				a.PutStr("messaging.system", "kafka")
-				a.PutStr("messaging.operation.type", "send")
-				a.PutStr("messaging.destination.name", fmt.Sprintf("topic-%d", s))
-				a.PutStr("server.address", "kafka-1")
-			case i%10 < 3: // 10% consumers, linked to a producer
-				sp.SetName("process orders")
-				sp.SetKind(ptrace.SpanKindConsumer)
-				a.PutStr("messaging.system", "kafka")
-				a.PutStr("messaging.operation.type", "process")
-				a.PutStr("messaging.destination.name", fmt.Sprintf("topic-%d", (s+1)%10))
-				a.PutStr("messaging.consumer.group.name", fmt.Sprintf("service-%d", s))
-				a.PutStr("server.address", "kafka-1")
-				l := sp.Links().AppendEmpty()
-				l.SetTraceID(tid)
-				l.SetSpanID([8]byte{byte(s), byte(i - 1), byte((i - 1) >> 8), 1, 2, 3, 4, 5})
-			default:
-				sp.SetName("GET /api/items/{id}")
-				sp.SetKind(ptrace.SpanKindServer)
-				a.PutStr("http.request.method", "GET")
-				a.PutStr("http.route", "/api/items/{id}")
-				a.PutInt("http.response.status_code", 200)
-				a.PutStr("url.path", fmt.Sprintf("/api/items/%d", i))
-				a.PutStr("user_agent.original", "Mozilla/5.0 (X11; Linux x86_64) bench")
-			}
-		}
-	}
+	td := tracingtest.BenchMix(seq, n, time.Now())
 	body, err := ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
 	if err != nil {
 		b.Fatal(err)
@@ -86,7 +38,7 @@ func benchRequest(b testing.TB, seq uint64, n int) []byte {
 func BenchmarkOTLPHTTPIngest(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) { benchmarkOTLPHTTPIngest(b, startServer(b)) })
 	b.Run("postgres", func(b *testing.B) {
-		benchmarkOTLPHTTPIngest(b, startServerOn(b, storagetest.Postgres(b), tracing.Config{}))
+		benchmarkOTLPHTTPIngest(b, startServerOn(b, storagetest.Postgres(b), tracing.Config{Keep: tracing.SpanKeep{All: true}}))
 	})
 }
 

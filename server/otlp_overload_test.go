@@ -18,7 +18,7 @@ import (
 // holding 200 spans, against a queue of 1,000 spans. Ingest must refuse the excess with 429 and
 // Retry-After, keep its memory bounded, and store every span it acknowledged.
 func TestOTLPOverload(t *testing.T) {
-	ts := startServerWith(t, tracing.Config{QueueSpans: 1000, BatchSpans: 500})
+	ts := startServerWith(t, tracing.Config{QueueSpans: 1000, BatchSpans: 500, Keep: tracing.SpanKeep{All: true}})
 	const clients, spansPerRequest = 32, 200
 	bodies := make([][]byte, clients)
 	for i := range bodies {

@@ -300,7 +300,7 @@ func TestOTLPPartialSuccess(t *testing.T) {
 
 func TestOTLPSaturatedAnswersRetryAfter(t *testing.T) {
 	// SQLite's one write lock, held from another connection, keeps the writer from committing.
-	ts := startServerOn(t, storagetest.SQLite(t), tracing.Config{QueueSpans: 4})
+	ts := startServerOn(t, storagetest.SQLite(t), tracing.Config{QueueSpans: 4, Keep: tracing.SpanKeep{All: true}})
 	blocker, err := sql.Open("sqlite", "file:"+ts.DB.SQLite.Path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)

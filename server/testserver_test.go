@@ -40,7 +40,8 @@ type testServer struct {
 // the configuration before the server is built.
 func startServer(t testing.TB, opts ...func(*Config)) *testServer {
 	t.Helper()
-	return startServerWith(t, tracing.Config{}, opts...)
+	// Server tests count the spans they send as stored, plain HTTP spans too.
+	return startServerWith(t, tracing.Config{Keep: tracing.SpanKeep{All: true}}, opts...)
 }
 
 // startServerWith is startServer with ingest configured by ic.

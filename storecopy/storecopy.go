@@ -33,6 +33,8 @@ var Skipped = map[string]string{
 	"search_subjects":  "the search index is rebuilt from the catalog and the registry",
 	"span":             "raw spans expire within --span-retention; flows and health are in the aggregates, which are copied",
 	"span_batch":       "raw spans are not copied",
+	"span_json":        "raw spans are not copied",
+	"span_text":        "raw spans are not copied",
 	"trace_index":      "raw spans are not copied",
 }
 

@@ -35,9 +35,13 @@ type Config struct {
 	// DefaultWindows unless set. The health window is always added; windows not shorter than
 	// FlowRetention are left out, as retention deletes their oldest minutes.
 	Windows []time.Duration
-	Health  HealthThresholds
-	Now     func() time.Time // the clock; tests fix it
-	Logger  *slog.Logger
+	Keep    SpanKeep // which raw spans are stored: by default those of traces with messaging or errors, and a 1% sample
+	// MaxStoreBytes caps the raw spans' tables and indexes (0: no cap): retention removes the
+	// oldest spans first, whatever their age; aggregates stay.
+	MaxStoreBytes int64
+	Health        HealthThresholds
+	Now           func() time.Time // the clock; tests fix it
+	Logger        *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -60,6 +64,7 @@ func (c *Config) setDefaults() {
 	defDur(&c.RetentionEvery, time.Second)
 	defDur(&c.PairWindow, 10*time.Minute)
 	c.Health.setDefaults()
+	c.Keep.setDefaults()
 	if c.Windows == nil {
 		c.Windows = DefaultWindows
 	}

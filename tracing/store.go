@@ -44,6 +44,9 @@ type storeWriter interface {
 	snapshot(ctx context.Context) (snapshot, error)
 	// expire does one bounded step of retention and says whether more is left to do.
 	expire(ctx context.Context, r retention) (expired, error)
+	// trim removes the oldest raw spans (one bounded step) when the store takes more than
+	// maxBytes, and says whether it removed any.
+	trim(ctx context.Context, maxBytes int64, now time.Time) (bool, error)
 	// sharedPairs says whether pending pairs are stored for other replicas (batchWrite's
 	// producers, waiters and claims); else they live in the writer's memory only.
 	sharedPairs() bool
@@ -65,15 +68,15 @@ type snapshot interface {
 // openStore picks the backend db holds.
 func openStore(db *storage.DB) store {
 	if db.Postgres != nil {
-		return &pgStore{db: db.Postgres}
+		return &pgStore{db: db.Postgres, texts: newTextCache()}
 	}
-	return sqliteStore{db: db.SQLite}
+	return sqliteStore{db: db.SQLite, texts: newTextCache()}
 }
 
-// batchWrite is one transaction of ingest: the requests' spans and what the writer derived from
-// them.
+// batchWrite is one transaction of ingest: the spans to store (SpanKeep chose them from the
+// requests) and what the writer derived from the requests.
 type batchWrite struct {
-	requests  []*request
+	spans     []*Span
 	arrivedNs int64 // the writer's clock when it commits the batch
 	traces    []newTrace
 	flows     map[flowKey]*flowState
@@ -86,17 +89,8 @@ type batchWrite struct {
 	claims    pairClaims
 }
 
-// spans counts the spans in the batch.
-func (b *batchWrite) spans() int {
-	n := 0
-	for _, r := range b.requests {
-		n += len(r.spans)
-	}
-	return n
-}
-
-// newTrace is a trace first seen in a batch: index is its first messaging span's position in
-// the batch.
+// newTrace is a trace first seen in a batch: index is its first stored span's position in the
+// batch's spans.
 type newTrace struct {
 	id      TraceID
 	index   int

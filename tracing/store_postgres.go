@@ -1,7 +1,6 @@
 package tracing
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -30,7 +29,10 @@ import (
 // committed, so their live windows and recent failures stay those of the database. Pending
 // pairs are stored too (pair_producer, pair_waiter), so a consumer span sent to one replica is
 // paired with its producer span sent to another.
-type pgStore struct{ db *pgdb.DB }
+type pgStore struct {
+	db    *pgdb.DB
+	texts *textCache
+}
 
 // pgQuerier is the pool or a transaction.
 type pgQuerier interface {
@@ -212,40 +214,85 @@ func (s *pgStore) trace(ctx context.Context, id TraceID) ([]StoredSpan, error) {
 	if err != nil {
 		return nil, pgError("trace "+id.String(), err)
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT trace_id, span_id, coalesce(parent_span_id, ''::bytea), service, name, kind,
-		start_ns, end_ns, status_code, coalesce(status_message, ''), coalesce(channel, ''), attributes, coalesce(links, '')
-		FROM span WHERE arrived_ns BETWEEN $2 AND $3 AND trace_id = $1`, id[:], arrived-int64(time.Minute), arrived+int64(traceHorizon))
-	if err != nil {
-		return nil, pgError("trace "+id.String(), err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StoredSpan, error) {
-		var sp StoredSpan
-		var trace, span, parent []byte
-		var kind, status int16
-		var startNs, endNs int64
-		var attrs, links string
-		if err := r.Scan(&trace, &span, &parent, &sp.Service, &sp.Name, &kind, &startNs, &endNs, &status,
-			&sp.StatusMessage, &sp.Channel, &attrs, &links); err != nil {
-			return sp, err
-		}
-		copy(sp.TraceID[:], trace)
-		copy(sp.SpanID[:], span)
-		copy(sp.ParentSpanID[:], parent)
-		sp.Kind, sp.StatusCode = SpanKind(kind), StatusCode(status)
-		sp.Start, sp.End = time.Unix(0, startNs).UTC(), time.Unix(0, endNs).UTC()
-		sp.Attributes = attributeText(attrs)
-		sp.Links = parseLinks(links)
-		return sp, nil
-	})
+	out, err := s.spans(ctx, s.db.Pool, "arrived_ns BETWEEN $2 AND $3 AND trace_id = $1", id[:], arrived-int64(time.Minute), arrived+int64(traceHorizon))
 	if err != nil {
 		return nil, pgError("trace "+id.String(), err)
 	}
 	return out, nil
 }
 
+// spans reads the spans where says: rows with fields as tracing/spanrow.go encodes them, and
+// rows stored before migration 14 with their columns.
+func (s *pgStore) spans(ctx context.Context, q pgQuerier, where string, args ...any) ([]StoredSpan, error) {
+	rows, err := q.Query(ctx, `SELECT trace_id, span_id, coalesce(parent_span_id, ''::bytea), kind, status_code, start_ns,
+		coalesce(duration_ns, end_ns - start_ns), fields, coalesce(link_refs, ''::bytea),
+		coalesce(service, ''), coalesce(name, ''), coalesce(status_message, ''), coalesce(channel, ''), coalesce(attributes, ''), coalesce(links, '')
+		FROM span WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var stored []storedRow
+	var old []StoredSpan
+	for rows.Next() {
+		var r storedRow
+		var kind, status int16
+		var service, name, message, channel, attrs, links string
+		if err := rows.Scan(&r.trace, &r.span, &r.parent, &kind, &status, &r.startNs, &r.durationNs, &r.fields, &r.links,
+			&service, &name, &message, &channel, &attrs, &links); err != nil {
+			return nil, err
+		}
+		r.kind, r.status = int64(kind), int64(status)
+		if r.fields != nil {
+			stored = append(stored, r)
+			continue
+		}
+		sp := StoredSpan{Service: service, Name: name, Kind: SpanKind(kind), StatusCode: StatusCode(status), StatusMessage: message,
+			Channel: channel, Attributes: attributeText(attrs), Links: parseLinks(links),
+			Start: time.Unix(0, r.startNs).UTC(), End: time.Unix(0, r.startNs+r.durationNs).UTC()}
+		copy(sp.TraceID[:], r.trace)
+		copy(sp.SpanID[:], r.span)
+		copy(sp.ParentSpanID[:], r.parent)
+		old = append(old, sp)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out, err := s.texts.decodeRows(ctx, stored, func(ctx context.Context, ids []int64) (map[int64]textKey, error) {
+		return pgTexts(ctx, q, "WHERE id = ANY($1)", ids)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append(out, old...), nil
+}
+
+// pgTexts reads dictionary entries.
+func pgTexts(ctx context.Context, q pgQuerier, where string, args ...any) (map[int64]textKey, error) {
+	rows, err := q.Query(ctx, "SELECT id, field, key, value FROM span_text "+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]textKey{}
+	for rows.Next() {
+		var id int64
+		var field int16
+		var k textKey
+		if err := rows.Scan(&id, &field, &k.key, &k.value); err != nil {
+			return nil, err
+		}
+		k.field = textField(field)
+		out[id] = k
+	}
+	return out, rows.Err()
+}
+
 // pgWriter is one replica's writing side.
 type pgWriter struct {
 	db        *pgdb.DB
+	texts     *textCache
+	dict      *textDict
 	replica   int64           // this writer's mark on its change feed rows
 	parts     map[string]bool // partitions known to exist
 	cursor    string          // the previous snapshot (pg_snapshot as text); empty before the first
@@ -266,7 +313,16 @@ const dropBackoff = 30 * time.Second
 func (s *pgStore) openWriter(ctx context.Context, _ *Config) (storeWriter, error) {
 	var b [8]byte
 	rand.Read(b[:])
-	return &pgWriter{db: s.db, replica: int64(binary.BigEndian.Uint64(b[:])), parts: map[string]bool{}}, nil
+	w := &pgWriter{db: s.db, texts: s.texts, dict: newTextDict(), replica: int64(binary.BigEndian.Uint64(b[:])), parts: map[string]bool{}}
+	all, err := pgTexts(ctx, s.db.Pool, "")
+	if err != nil {
+		return nil, pgError("load span texts", err)
+	}
+	for id, k := range all {
+		w.dict.learn([]textKey{k}, []int64{id})
+	}
+	w.dict.commit()
+	return w, nil
 }
 
 func (w *pgWriter) sharedPairs() bool { return true }
@@ -332,8 +388,12 @@ func (w *pgWriter) commit(ctx context.Context, b *batchWrite) (change, error) {
 	}
 	for attempt := 1; ; attempt++ {
 		c, err := w.commitOnce(ctx, b)
+		if err != nil {
+			w.dict.abort()
+		}
 		switch state := sqlState(err); {
 		case err == nil:
+			w.dict.commit()
 			return c, nil
 		case (state == "40P01" || state == "40001") && attempt < 3:
 			continue
@@ -348,8 +408,8 @@ func (w *pgWriter) commit(ctx context.Context, b *batchWrite) (change, error) {
 	}
 }
 
-var spanColumns = []string{"arrived_ns", "trace_id", "span_id", "parent_span_id", "service", "name", "kind", "start_ns", "end_ns",
-	"status_code", "status_message", "channel", "attributes", "links"}
+var spanColumns = []string{"arrived_ns", "trace_id", "span_id", "parent_span_id", "kind", "start_ns", "duration_ns", "status_code",
+	"fields", "link_refs"}
 
 // commitOnce writes the batch in three round trips on one connection (one more when it sees new
 // flows): begin, pair what the previous commit stored and find the flows' ids; copy the spans; update the flows,
@@ -401,9 +461,14 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 		return c, fmt.Errorf("no id for %d flows", len(missing))
 	}
 
-	if n := b.spans(); n > 0 {
+	if texts := w.dict.missing(b.spans); len(texts) > 0 {
+		if err := w.addTexts(ctx, conn.Conn(), texts); err != nil {
+			return c, err
+		}
+	}
+	if n := len(b.spans); n > 0 {
 		copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", spanParts.name(spanParts.number(b.arrivedNs)), strings.Join(spanColumns, ", "))
-		if _, err := conn.Conn().PgConn().CopyFrom(ctx, newSpanCopy(b), copySQL); err != nil {
+		if _, err := conn.Conn().PgConn().CopyFrom(ctx, newSpanCopy(b, w.dict), copySQL); err != nil {
 			return c, fmt.Errorf("copy spans: %w", err)
 		}
 	}
@@ -419,7 +484,7 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 	if len(c.deltas) > 0 {
 		queueAggregates(last, c.deltas)
 	}
-	if n := b.spans(); n > 0 {
+	if n := len(b.spans); n > 0 {
 		last.Queue(`INSERT INTO span_batch (second, replica, spans) VALUES ($1, $2, $3)
 			ON CONFLICT (second, replica) DO UPDATE SET spans = span_batch.spans + excluded.spans`, floorDiv(b.arrivedNs, int64(time.Second)), w.replica, n)
 	}
@@ -441,6 +506,45 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 	}
 	last.Queue("COMMIT")
 	return c, conn.SendBatch(ctx, last).Close()
+}
+
+// addTexts adds dictionary entries in the open transaction and learns their ids. An entry
+// another replica adds at the same time is left out (its spans write the text in place) until
+// a later commit sees it; entries go in one order, so two replicas adding the same ones wait
+// for each other rather than deadlock.
+func (w *pgWriter) addTexts(ctx context.Context, conn *pgx.Conn, texts []textKey) error {
+	slices.SortFunc(texts, func(a, b textKey) int {
+		return cmp.Or(cmp.Compare(a.field, b.field), cmp.Compare(a.key, b.key), cmp.Compare(a.value, b.value))
+	})
+	fields, keys, values := make([]int16, len(texts)), make([]string, len(texts)), make([]string, len(texts))
+	for i, k := range texts {
+		fields[i], keys[i], values[i] = int16(k.field), k.key, k.value
+	}
+	rows, err := conn.Query(ctx, `WITH u AS (SELECT * FROM unnest($1::smallint[], $2::text[], $3::text[]) AS u(field, key, value)),
+		added AS (INSERT INTO span_text (field, key, value) SELECT field, key, value FROM u ON CONFLICT DO NOTHING RETURNING id, field, key, value)
+		SELECT id, field, key, value FROM added
+		UNION ALL SELECT t.id, t.field, t.key, t.value FROM span_text AS t JOIN u USING (field, key, value)`, fields, keys, values)
+	if err != nil {
+		return fmt.Errorf("add span texts: %w", err)
+	}
+	defer rows.Close()
+	var got []textKey
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		var field int16
+		var k textKey
+		if err := rows.Scan(&id, &field, &k.key, &k.value); err != nil {
+			return fmt.Errorf("add span texts: %w", err)
+		}
+		k.field = textField(field)
+		got, ids = append(got, k), append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("add span texts: %w", err)
+	}
+	w.dict.learn(got, ids)
+	return nil
 }
 
 // flowUpsert finds or creates the flows a batch touched, then updates them. Keys are stored
@@ -732,7 +836,8 @@ func queuePairs(batch *pgx.Batch, b *batchWrite, ids map[flowKey]int64) {
 // pgx.CopyFrom it needs no round trip to ask for them.
 type spanCopy struct {
 	b    *batchWrite
-	r, i int    // the next span: b.requests[r].spans[i]
+	dict *textDict
+	i    int    // the next span: b.spans[i]
 	buf  []byte // encoded, not yet read
 	done bool
 }
@@ -740,7 +845,9 @@ type spanCopy struct {
 // copyHeader starts COPY's binary format: signature, flags, header extension length.
 const copyHeader = "PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00"
 
-func newSpanCopy(b *batchWrite) *spanCopy { return &spanCopy{b: b, buf: []byte(copyHeader)} }
+func newSpanCopy(b *batchWrite, dict *textDict) *spanCopy {
+	return &spanCopy{b: b, dict: dict, buf: []byte(copyHeader)}
+}
 
 func (c *spanCopy) Read(p []byte) (int, error) {
 	for len(c.buf) < len(p) && !c.done {
@@ -756,14 +863,11 @@ func (c *spanCopy) Read(p []byte) (int, error) {
 
 // encodeNext appends the next span, or the trailer after the last.
 func (c *spanCopy) encodeNext() {
-	for c.r < len(c.b.requests) && c.i >= len(c.b.requests[c.r].spans) {
-		c.r, c.i = c.r+1, 0
-	}
-	if c.r == len(c.b.requests) {
+	if c.i == len(c.b.spans) {
 		c.buf, c.done = binary.BigEndian.AppendUint16(c.buf, 0xffff), true
 		return
 	}
-	sp := &c.b.requests[c.r].spans[c.i]
+	sp := c.b.spans[c.i]
 	c.i++
 	b := binary.BigEndian.AppendUint16(c.buf, uint16(len(spanColumns)))
 	b = appendInt64(b, c.b.arrivedNs)
@@ -774,31 +878,20 @@ func (c *spanCopy) encodeNext() {
 	} else {
 		b = appendField(b, sp.ParentSpanID[:])
 	}
-	b = appendText(b, sp.Service)
-	b = appendText(b, sp.Name)
 	b = appendInt16(b, int16(sp.Kind))
 	b = appendInt64(b, sp.StartNanos)
-	b = appendInt64(b, sp.EndNanos)
+	b = appendInt64(b, sp.EndNanos-sp.StartNanos)
 	b = appendInt16(b, int16(sp.StatusCode))
-	if sp.StatusMessage == "" {
-		b = appendNull(b)
-	} else {
-		b = appendText(b, sp.StatusMessage)
-	}
-	if sp.Messaging == nil {
-		b = appendNull(b)
-	} else {
-		b = appendText(b, sp.Messaging.Channel.Key())
-	}
-	if utf8.Valid(sp.Attributes) && bytes.IndexByte(sp.Attributes, 0) < 0 {
-		b = appendField(b, sp.Attributes)
-	} else {
-		b = appendText(b, string(sp.Attributes))
-	}
+	// The fields' length goes in front once they are encoded in place.
+	at := len(b)
+	b = c.dict.appendFields(binary.BigEndian.AppendUint32(b, 0), sp)
+	binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	if len(sp.Links) == 0 {
 		b = appendNull(b)
 	} else {
-		b = appendText(b, linksJSON(sp.Links))
+		at := len(b)
+		b = appendLinks(binary.BigEndian.AppendUint32(b, 0), sp.Links)
+		binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	}
 	c.buf = b
 }
@@ -890,7 +983,7 @@ func (w *pgWriter) snapshot(ctx context.Context) (snapshot, error) {
 	if err != nil {
 		return nil, pgError("read snapshot", err)
 	}
-	s := &pgSnapshot{tx: tx}
+	s := &pgSnapshot{st: &pgStore{db: w.db, texts: w.texts}, tx: tx}
 	if err := w.read(ctx, s); err != nil {
 		tx.Rollback(context.WithoutCancel(ctx))
 		return nil, pgError("read snapshot", err)
@@ -953,6 +1046,7 @@ func (w *pgWriter) readChanges(ctx context.Context, s *pgSnapshot) error {
 
 // pgSnapshot is a repeatable-read transaction: every read in it sees the same committed state.
 type pgSnapshot struct {
+	st       *pgStore
 	tx       pgx.Tx
 	resetAll bool
 	failures []ErrorExample
@@ -981,27 +1075,52 @@ func (s *pgSnapshot) readFailures(ctx context.Context) ([]ErrorExample, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load recent errors: %w", err)
 	}
-	rows, err := s.tx.Query(ctx, `SELECT trace_id, span_id, service, name, channel, start_ns, end_ns, coalesce(status_message, '')
-		FROM span WHERE arrived_ns >= $1 AND status_code = $2 AND channel IS NOT NULL ORDER BY arrived_ns, start_ns`, since, int16(StatusError))
+	spans, err := s.st.spans(ctx, s.tx, "arrived_ns >= $1 AND status_code = $2", since, int16(StatusError))
 	if err != nil {
 		return nil, fmt.Errorf("load recent errors: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ErrorExample, error) {
-		var e ErrorExample
-		var trace, span []byte
-		var startNs, endNs int64
-		if err := r.Scan(&trace, &span, &e.Service, &e.Name, &e.ChannelKey, &startNs, &endNs, &e.Message); err != nil {
-			return e, err
+	slices.SortStableFunc(spans, func(a, b StoredSpan) int { return a.Start.Compare(b.Start) })
+	return failuresOf(spans), nil
+}
+
+// trim drops the oldest span hour (partitions of span and trace_index) when those partitions
+// together take more than maxBytes, never the current hour's: on PostgreSQL the cap is kept to
+// within one hour of spans.
+func (w *pgWriter) trim(ctx context.Context, maxBytes int64, now time.Time) (bool, error) {
+	var used int64
+	err := w.db.Pool.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::bigint FROM pg_inherits AS i
+		WHERE i.inhparent IN ('span'::regclass, 'trace_index'::regclass)`).Scan(&used)
+	if err != nil {
+		return false, pgError("store size", err)
+	}
+	if used <= maxBytes {
+		return false, nil
+	}
+	// Dropping waits for the readers of the parent table; a long one makes it try again, up to
+	// three times, before the next commit is let through.
+	for range 3 {
+		var dropped bool
+		err = pgx.BeginFunc(ctx, w.db.Pool, func(tx pgx.Tx) error {
+			var locked bool
+			if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", partitionLock).Scan(&locked); err != nil || !locked {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '1s'"); err != nil {
+				return err
+			}
+			current := spanParts.number(now.UnixNano()) * int64(spanParts.width)
+			var err error
+			dropped, err = w.dropPartition(ctx, tx, []partitioned{spanParts, traceParts}, current)
+			return err
+		})
+		if sqlState(err) != "55P03" { // lock timeout
+			if err != nil {
+				return false, pgError("trim spans to the size cap", err)
+			}
+			return dropped, nil
 		}
-		copy(e.TraceID[:], trace)
-		copy(e.SpanID[:], span)
-		e.Start, e.Duration = time.Unix(0, startNs).UTC(), time.Duration(endNs-startNs)
-		return e, nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load recent errors: %w", err)
 	}
-	return out, nil
+	return false, nil
 }
 
 // expire does one step of retention, on one replica at a time (the others skip while it holds

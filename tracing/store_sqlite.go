@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,7 +17,10 @@ import (
 // sqliteStore is the store of one process on one file: readers use the read pool, the writer the
 // one write connection. There are no other replicas, so pending pairs stay in the writer's
 // memory and a snapshot never brings changes.
-type sqliteStore struct{ db *sqlitedb.DB }
+type sqliteStore struct {
+	db    *sqlitedb.DB
+	texts *textCache
+}
 
 // sqliteQuerier is a pool or a transaction: live windows load from a read transaction's snapshot.
 type sqliteQuerier interface {
@@ -157,11 +162,70 @@ func (s sqliteStore) trace(ctx context.Context, id TraceID) ([]StoredSpan, error
 	// Spans of the trace may precede its first messaging span (a root HTTP span in the same
 	// batch), so the scan starts a little earlier.
 	lower := max(first-10_000, 0)
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT trace_id, span_id, coalesce(parent_span_id, x''), service, name, kind,
-		start_ns, end_ns, status_code, coalesce(status_message, ''), coalesce(channel, ''), attributes, coalesce(links, '')
-		FROM span WHERE id BETWEEN ? AND ? AND trace_id = ?`, lower, upper, id[:])
+	out, err := s.spans(ctx, s.db.Read, "id BETWEEN ? AND ? AND trace_id = ?", lower, upper, id[:])
 	if err != nil {
 		return nil, fmt.Errorf("trace %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// spans reads the spans where says, from span and from span_json (spans stored before
+// migration 20).
+func (s sqliteStore) spans(ctx context.Context, db sqliteQuerier, where string, args ...any) ([]StoredSpan, error) {
+	rows, err := db.QueryContext(ctx, `SELECT trace_id, span_id, coalesce(parent_span_id, x''), kind, status_code, start_ns, duration_ns,
+		fields, coalesce(links, x'') FROM span WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var stored []storedRow
+	for rows.Next() {
+		var r storedRow
+		if err := rows.Scan(&r.trace, &r.span, &r.parent, &r.kind, &r.status, &r.startNs, &r.durationNs, &r.fields, &r.links); err != nil {
+			return nil, err
+		}
+		stored = append(stored, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out, err := s.texts.decodeRows(ctx, stored, func(ctx context.Context, ids []int64) (map[int64]textKey, error) {
+		return sqliteTexts(ctx, db, ids)
+	})
+	if err != nil {
+		return nil, err
+	}
+	old, err := sqliteJSONSpans(ctx, db, where, args...)
+	return append(out, old...), err
+}
+
+// sqliteTexts reads dictionary entries by id.
+func sqliteTexts(ctx context.Context, db sqliteQuerier, ids []int64) (map[int64]textKey, error) {
+	list, _ := json.Marshal(ids)
+	rows, err := db.QueryContext(ctx, "SELECT id, field, key, value FROM span_text WHERE id IN (SELECT value FROM json_each(?))", string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]textKey, len(ids))
+	for rows.Next() {
+		var id int64
+		var k textKey
+		if err := rows.Scan(&id, &k.field, &k.key, &k.value); err != nil {
+			return nil, err
+		}
+		out[id] = k
+	}
+	return out, rows.Err()
+}
+
+// sqliteJSONSpans reads spans stored before migration 20, as they were stored then.
+func sqliteJSONSpans(ctx context.Context, db sqliteQuerier, where string, args ...any) ([]StoredSpan, error) {
+	rows, err := db.QueryContext(ctx, `SELECT trace_id, span_id, coalesce(parent_span_id, x''), service, name, kind,
+		start_ns, end_ns, status_code, coalesce(status_message, ''), coalesce(channel, ''), attributes, coalesce(links, '')
+		FROM span_json WHERE `+where, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []StoredSpan
@@ -173,7 +237,7 @@ func (s sqliteStore) trace(ctx context.Context, id TraceID) ([]StoredSpan, error
 		var attrs, links string
 		if err := rows.Scan(&trace, &span, &parent, &sp.Service, &sp.Name, &kind, &startNs, &endNs, &status,
 			&sp.StatusMessage, &sp.Channel, &attrs, &links); err != nil {
-			return nil, fmt.Errorf("trace %s: %w", id, err)
+			return nil, err
 		}
 		copy(sp.TraceID[:], trace)
 		copy(sp.SpanID[:], span)
@@ -184,17 +248,16 @@ func (s sqliteStore) trace(ctx context.Context, id TraceID) ([]StoredSpan, error
 		sp.Links = parseLinks(links)
 		out = append(out, sp)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("trace %s: %w", id, err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // sqliteWriter owns the write connection: the next span rowid, the flow ids, and statements
 // prepared once and bound to each transaction.
 type sqliteWriter struct {
 	db       *sqlitedb.DB
+	texts    *textCache
 	st       sqliteStatements
+	dict     *textDict
 	nextSpan int64             // rowid of the next span; spans are append-only in arrival order
 	ids      map[flowKey]int64 // flow ids committed in the database
 	loaded   bool              // the first snapshot has been taken
@@ -202,16 +265,20 @@ type sqliteWriter struct {
 
 type sqliteStatements struct {
 	insertSpan, insertBatch, insertTrace *sql.Stmt
+	insertText                           *sql.Stmt
 	insertFlow, updateFlow               *sql.Stmt
 	upsertMinute, upsertHour             *sql.Stmt
 }
 
 func (s sqliteStore) openWriter(ctx context.Context, _ *Config) (storeWriter, error) {
-	w := &sqliteWriter{db: s.db, ids: map[flowKey]int64{}}
-	if err := s.db.Write.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) + 1 FROM span").Scan(&w.nextSpan); err != nil {
+	w := &sqliteWriter{db: s.db, texts: s.texts, ids: map[flowKey]int64{}, dict: newTextDict()}
+	if err := s.db.Write.QueryRowContext(ctx, "SELECT max((SELECT coalesce(max(id), 0) FROM span), (SELECT coalesce(max(id), 0) FROM span_json)) + 1").Scan(&w.nextSpan); err != nil {
 		return nil, err
 	}
 	if err := w.loadIDs(ctx); err != nil {
+		return nil, err
+	}
+	if err := w.loadTexts(ctx); err != nil {
 		return nil, err
 	}
 	st := &w.st
@@ -219,8 +286,9 @@ func (s sqliteStore) openWriter(ctx context.Context, _ *Config) (storeWriter, er
 		dst **sql.Stmt
 		sql string
 	}{
-		{&st.insertSpan, `INSERT INTO span (id, trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns,
-			status_code, status_message, channel, attributes, links) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.insertSpan, `INSERT INTO span (id, trace_id, span_id, parent_span_id, start_ns, duration_ns, kind, status_code,
+			fields, links) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.insertText, `INSERT INTO span_text (field, key, value) VALUES (?, ?, ?) RETURNING id`},
 		{&st.insertBatch, `INSERT INTO span_batch (first_span, last_span, spans, min_start_ns, max_start_ns, committed_ns)
 			VALUES (?, ?, ?, ?, ?, ?)`},
 		{&st.insertTrace, `INSERT OR IGNORE INTO trace_index (trace_id, first_span, start_ns) VALUES (?, ?, ?)`},
@@ -257,7 +325,7 @@ func sqliteUpsertSQL(table, bucketCol string) string {
 }
 
 func (w *sqliteWriter) close() {
-	for _, s := range []*sql.Stmt{w.st.insertSpan, w.st.insertBatch, w.st.insertTrace, w.st.insertFlow, w.st.updateFlow, w.st.upsertMinute, w.st.upsertHour} {
+	for _, s := range []*sql.Stmt{w.st.insertSpan, w.st.insertText, w.st.insertBatch, w.st.insertTrace, w.st.insertFlow, w.st.updateFlow, w.st.upsertMinute, w.st.upsertHour} {
 		if s != nil {
 			s.Close()
 		}
@@ -265,6 +333,28 @@ func (w *sqliteWriter) close() {
 }
 
 func (w *sqliteWriter) sharedPairs() bool { return false }
+
+// loadTexts reads the span dictionary.
+func (w *sqliteWriter) loadTexts(ctx context.Context) error {
+	rows, err := w.db.Write.QueryContext(ctx, "SELECT id, field, key, value FROM span_text")
+	if err != nil {
+		return fmt.Errorf("load span texts: %w", err)
+	}
+	defer rows.Close()
+	var keys []textKey
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		var k textKey
+		if err := rows.Scan(&id, &k.field, &k.key, &k.value); err != nil {
+			return fmt.Errorf("load span texts: %w", err)
+		}
+		keys, ids = append(keys, k), append(ids, id)
+	}
+	w.dict.learn(keys, ids)
+	w.dict.commit()
+	return rows.Err()
+}
 
 // loadIDs reads the ids of the flows in the database.
 func (w *sqliteWriter) loadIDs(ctx context.Context) error {
@@ -297,24 +387,32 @@ func (w *sqliteWriter) commit(ctx context.Context, b *batchWrite) (c change, err
 	newIDs := map[flowKey]int64{} // flows created in this transaction
 	defer func() {
 		if err != nil {
+			w.dict.abort()
 			err = errors.Join(err, tx.Rollback())
 		}
 	}()
+	if texts := w.dict.missing(b.spans); len(texts) > 0 {
+		insertText := tx.StmtContext(ctx, w.st.insertText)
+		ids := make([]int64, len(texts))
+		for i, k := range texts {
+			if err := insertText.QueryRowContext(ctx, int64(k.field), k.key, k.value).Scan(&ids[i]); err != nil {
+				return c, fmt.Errorf("add span text: %w", err)
+			}
+		}
+		w.dict.learn(texts, ids)
+	}
 	insert := tx.StmtContext(ctx, w.st.insertSpan)
 	first, id := w.nextSpan, w.nextSpan
 	var minStart, maxStart int64
-	for _, r := range b.requests {
-		for i := range r.spans {
-			s := &r.spans[i]
-			if id == first || s.StartNanos < minStart {
-				minStart = s.StartNanos
-			}
-			maxStart = max(maxStart, s.StartNanos)
-			if _, err := insert.ExecContext(ctx, w.spanArgs(id, s)...); err != nil {
-				return c, fmt.Errorf("insert span %s: %w", s.SpanID, err)
-			}
-			id++
+	for _, s := range b.spans {
+		if id == first || s.StartNanos < minStart {
+			minStart = s.StartNanos
 		}
+		maxStart = max(maxStart, s.StartNanos)
+		if _, err := insert.ExecContext(ctx, w.spanArgs(id, s)...); err != nil {
+			return c, fmt.Errorf("insert span %s: %w", s.SpanID, err)
+		}
+		id++
 	}
 	insertTrace := tx.StmtContext(ctx, w.st.insertTrace)
 	for _, t := range b.traces {
@@ -331,6 +429,7 @@ func (w *sqliteWriter) commit(ctx context.Context, b *batchWrite) (c change, err
 	if err := tx.Commit(); err != nil {
 		return c, fmt.Errorf("commit ingest transaction: %w", err)
 	}
+	w.dict.commit()
 	w.nextSpan = id
 	for k, id := range newIDs {
 		w.ids[k] = id
@@ -339,21 +438,15 @@ func (w *sqliteWriter) commit(ctx context.Context, b *batchWrite) (c change, err
 }
 
 func (w *sqliteWriter) spanArgs(id int64, s *Span) []any {
-	var parent, statusMsg, channel, links any
+	var parent, links any
 	if !s.ParentSpanID.IsZero() {
 		parent = s.ParentSpanID[:]
 	}
-	if s.StatusMessage != "" {
-		statusMsg = s.StatusMessage
-	}
-	if s.Messaging != nil {
-		channel = s.Messaging.Channel.Key()
-	}
 	if len(s.Links) > 0 {
-		links = linksJSON(s.Links)
+		links = appendLinks(nil, s.Links)
 	}
-	return []any{id, s.TraceID[:], s.SpanID[:], parent, s.Service, s.Name, int64(s.Kind), s.StartNanos, s.EndNanos,
-		int64(s.StatusCode), statusMsg, channel, string(s.Attributes), links}
+	return []any{id, s.TraceID[:], s.SpanID[:], parent, s.StartNanos, s.EndNanos - s.StartNanos, int64(s.Kind),
+		int64(s.StatusCode), w.dict.appendFields(nil, s), links}
 }
 
 // flush writes the deltas in tx: new flow rows, then one upsert per flow and minute and one per
@@ -431,7 +524,7 @@ func (w *sqliteWriter) snapshot(ctx context.Context) (snapshot, error) {
 	}
 	s := &sqliteSnapshot{tx: tx}
 	if !w.loaded {
-		if s.failures, err = s.readFailures(ctx); err != nil {
+		if s.failures, err = s.readFailures(ctx, sqliteStore{db: w.db, texts: w.texts}); err != nil {
 			tx.Rollback()
 			return nil, err
 		}
@@ -458,31 +551,17 @@ func (s *sqliteSnapshot) sumAggregates(ctx context.Context, m1, m2 int64) (map[i
 }
 
 // readFailures reads the failed messaging spans among the newest 100,000 spans.
-func (s *sqliteSnapshot) readFailures(ctx context.Context) ([]ErrorExample, error) {
-	rows, err := s.tx.QueryContext(ctx, `SELECT trace_id, span_id, service, name, channel, start_ns, end_ns, coalesce(status_message, '')
-		FROM span WHERE id > (SELECT coalesce(max(id), 0) FROM span) - 100000 AND status_code = ? AND channel IS NOT NULL
-		ORDER BY id`, int64(StatusError))
+func (s *sqliteSnapshot) readFailures(ctx context.Context, st sqliteStore) ([]ErrorExample, error) {
+	var newest int64
+	if err := s.tx.QueryRowContext(ctx, "SELECT max((SELECT coalesce(max(id), 0) FROM span), (SELECT coalesce(max(id), 0) FROM span_json))").Scan(&newest); err != nil {
+		return nil, fmt.Errorf("load recent errors: %w", err)
+	}
+	spans, err := st.spans(ctx, s.tx, "id > ? AND status_code = ?", newest-100_000, int64(StatusError))
 	if err != nil {
 		return nil, fmt.Errorf("load recent errors: %w", err)
 	}
-	defer rows.Close()
-	out := []ErrorExample{} // not nil: the first snapshot resets
-	for rows.Next() {
-		var e ErrorExample
-		var trace, span []byte
-		var startNs, endNs int64
-		if err := rows.Scan(&trace, &span, &e.Service, &e.Name, &e.ChannelKey, &startNs, &endNs, &e.Message); err != nil {
-			return nil, fmt.Errorf("load recent errors: %w", err)
-		}
-		copy(e.TraceID[:], trace)
-		copy(e.SpanID[:], span)
-		e.Start, e.Duration = time.Unix(0, startNs).UTC(), time.Duration(endNs-startNs)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load recent errors: %w", err)
-	}
-	return out, nil
+	slices.SortStableFunc(spans, func(a, b StoredSpan) int { return a.Start.Compare(b.Start) })
+	return failuresOf(spans), nil
 }
 
 // expire does the first retention step with work left: spans of the oldest expired batch (one
@@ -513,8 +592,10 @@ func (w *sqliteWriter) expireSpans(ctx context.Context, cutoff time.Time) (bool,
 	}
 	end := min(first+retentionChunk-1, last)
 	return true, w.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM span WHERE id >= ? AND id <= ?", first, end); err != nil {
-			return fmt.Errorf("delete spans %d-%d: %w", first, end, err)
+		for _, table := range []string{"span", "span_json"} {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE id >= ? AND id <= ?", first, end); err != nil {
+				return fmt.Errorf("delete spans %d-%d: %w", first, end, err)
+			}
 		}
 		if end == last {
 			_, err = tx.ExecContext(ctx, "DELETE FROM span_batch WHERE id = ?", batchID)
@@ -523,6 +604,29 @@ func (w *sqliteWriter) expireSpans(ctx context.Context, cutoff time.Time) (bool,
 		}
 		return err
 	})
+}
+
+// trim deletes a chunk of the oldest spans, and the trace index rows of traces whose first span
+// went, when the database's pages in use (the file less its free pages, which SQLite reuses
+// before it grows the file) take more than maxBytes.
+func (w *sqliteWriter) trim(ctx context.Context, maxBytes int64, _ time.Time) (bool, error) {
+	var used int64
+	if err := w.db.Write.QueryRowContext(ctx, `SELECT (p.page_count - f.freelist_count) * s.page_size
+		FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`).Scan(&used); err != nil {
+		return false, fmt.Errorf("store size: %w", err)
+	}
+	if used <= maxBytes {
+		return false, nil
+	}
+	more, err := w.expireSpans(ctx, time.Unix(0, math.MaxInt64))
+	if err != nil || !more {
+		return false, err
+	}
+	for {
+		if more, err := w.expireTraceIndex(ctx); !more || err != nil {
+			return true, err
+		}
+	}
 }
 
 // expireTraceIndex deletes index rows of traces whose first span is gone. Rows are in rowid order

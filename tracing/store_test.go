@@ -35,10 +35,11 @@ func batchOf(t *testing.T, sw storeWriter, clk *clock, claims pairClaims, spans 
 	cfg := Config{Now: clk.now}
 	cfg.setDefaults()
 	a := newAggregator(&cfg, sw.sharedPairs())
-	b := &batchWrite{requests: []*request{{spans: spans}}, arrivedNs: clk.now().UnixNano(), claims: claims}
-	seen := newRecentTraces(100)
+	b := &batchWrite{arrivedNs: clk.now().UnixNano(), claims: claims}
+	seen := newTraceSet(100)
 	for i := range spans {
 		s := &spans[i]
+		b.spans = append(b.spans, s)
 		if s.Messaging == nil {
 			continue
 		}

@@ -19,7 +19,8 @@ type writer struct {
 	flows    *aggregator
 	live     *liveWindows
 	failures *recentErrors
-	traces   *recentTraces
+	traces   *traceSet // traces in trace_index
+	keep     *keeper
 	claims   pairClaims // what the last commit stored for pairing with other replicas' spans
 	stats    *ingestStats
 }
@@ -30,7 +31,7 @@ func newWriter(ctx context.Context, st store, cfg *Config, stats *ingestStats) (
 		return nil, fmt.Errorf("start ingest: %w", err)
 	}
 	w := &writer{cfg: cfg, sw: sw, log: cfg.Logger, flows: newAggregator(cfg, sw.sharedPairs()),
-		live: newLiveWindows(liveLengths(cfg)), failures: newRecentErrors(), traces: newRecentTraces(100_000), stats: stats}
+		live: newLiveWindows(liveLengths(cfg)), failures: newRecentErrors(), traces: newTraceSet(100_000), keep: newKeeper(cfg.Keep), stats: stats}
 	// The first snapshot loads the recent failures before Start returns, so they survive a
 	// restart, and starts loading the live windows in the background.
 	if err := w.refresh(cfg.Now()); err != nil {
@@ -113,11 +114,12 @@ func (w *writer) run(queue <-chan *request, queued *atomic.Int64) {
 	}
 }
 
-// commit stores a batch of requests in one transaction: the spans, new traces and the flow
-// aggregates (and, with shared pairs, the pairs of the previous commit).
+// commit stores a batch of requests in one transaction: the spans chosen to keep, new traces and
+// the flow aggregates (and, with shared pairs, the pairs of the previous commit).
 func (w *writer) commit(batch []*request) error {
-	b := &batchWrite{requests: batch, arrivedNs: w.cfg.Now().UnixNano(), claims: w.claims}
-	i := 0
+	now := w.cfg.Now()
+	sel := w.keep.choose(batch, now)
+	b := &batchWrite{spans: sel.spans, arrivedNs: now.UnixNano(), claims: w.claims}
 	for _, r := range batch {
 		for j := range r.spans {
 			s := &r.spans[j]
@@ -126,11 +128,14 @@ func (w *writer) commit(batch []*request) error {
 				if s.StatusCode == StatusError {
 					b.failures = append(b.failures, exampleOf(s))
 				}
-				if w.traces.firstSeen(s.TraceID) {
-					b.traces = append(b.traces, newTrace{id: s.TraceID, index: i, startNs: s.StartNanos})
-				}
 			}
-			i++
+		}
+	}
+	// A trace is indexed at its first stored span, which may come before its first messaging
+	// span (an HTTP root span held until then, or earlier in the batch).
+	for i, s := range sel.spans {
+		if sel.index[i] && w.traces.firstSeen(s.TraceID) {
+			b.traces = append(b.traces, newTrace{id: s.TraceID, index: i, startNs: s.StartNanos})
 		}
 	}
 	b.flows, b.deltas = w.flows.flows, w.flows.deltas
@@ -138,18 +143,39 @@ func (w *writer) commit(batch []*request) error {
 	started := time.Now()
 	c, err := w.sw.commit(context.Background(), b)
 	if err != nil {
-		w.stats.commitFailed(i, time.Since(started))
+		w.stats.commitFailed(len(b.spans), time.Since(started))
 		w.flows.reset()
 		w.traces.discard()
+		w.keep.abandon()
 		return err
 	}
-	w.stats.committed(i, time.Since(started), c, w.flows.pairs.backlog())
+	w.stats.committed(len(b.spans), time.Since(started), c, w.flows.pairs.backlog())
 	w.claims = w.flows.claims(b.arrivedNs)
 	w.flows.reset()
 	w.traces.commit()
+	w.keep.commit(sel, now)
 	w.failures.add(b.failures)
 	w.live.add(c)
+	w.trim()
 	return nil
+}
+
+// trim keeps the store within MaxStoreBytes after each commit, before the next batch, so it never
+// holds more than the cap and one batch: it removes the oldest raw spans until the store fits.
+func (w *writer) trim() {
+	if w.cfg.MaxStoreBytes <= 0 {
+		return
+	}
+	for {
+		more, err := w.sw.trim(context.Background(), w.cfg.MaxStoreBytes, w.cfg.Now())
+		if err != nil {
+			w.log.Error("keep the store within its size cap", "error", err)
+			return
+		}
+		if !more {
+			return
+		}
+	}
 }
 
 // commitClaims pairs what the last commit stored, in a transaction of its own.
@@ -211,32 +237,38 @@ func linksJSON(links []SpanRef) string {
 	return b.String()
 }
 
-// recentTraces remembers trace ids already in trace_index, in two generations, so each trace is
-// indexed once without asking the database. Traces first seen in the open transaction wait in
-// pending until it commits.
-type recentTraces struct {
+// traceSet remembers trace ids in two generations of up to max/2 each. Traces added in the open
+// transaction wait in pending until it commits.
+type traceSet struct {
 	max     int
 	gen     [2]map[TraceID]struct{}
 	pending map[TraceID]struct{}
 }
 
-func newRecentTraces(max int) *recentTraces {
-	return &recentTraces{max: max, gen: [2]map[TraceID]struct{}{{}, {}}, pending: map[TraceID]struct{}{}}
+func newTraceSet(max int) *traceSet {
+	return &traceSet{max: max, gen: [2]map[TraceID]struct{}{{}, {}}, pending: map[TraceID]struct{}{}}
 }
 
-// firstSeen reports whether t is new, and if so remembers it as pending.
-func (r *recentTraces) firstSeen(t TraceID) bool {
+func (r *traceSet) has(t TraceID) bool {
 	_, a := r.gen[0][t]
 	_, b := r.gen[1][t]
 	_, c := r.pending[t]
-	if a || b || c {
+	return a || b || c
+}
+
+// add remembers t as pending.
+func (r *traceSet) add(t TraceID) { r.pending[t] = struct{}{} }
+
+// firstSeen reports whether t is new, and if so adds it.
+func (r *traceSet) firstSeen(t TraceID) bool {
+	if r.has(t) {
 		return false
 	}
-	r.pending[t] = struct{}{}
+	r.add(t)
 	return true
 }
 
-func (r *recentTraces) commit() {
+func (r *traceSet) commit() {
 	for t := range r.pending {
 		if len(r.gen[0]) >= r.max/2 {
 			r.gen[1], r.gen[0] = r.gen[0], map[TraceID]struct{}{}
@@ -246,7 +278,7 @@ func (r *recentTraces) commit() {
 	clear(r.pending)
 }
 
-func (r *recentTraces) discard() { clear(r.pending) }
+func (r *traceSet) discard() { clear(r.pending) }
 
 // untilNextMinute is how long from t until just after the next minute starts.
 func untilNextMinute(t time.Time) time.Duration {

@@ -81,6 +81,8 @@ type serverFlags struct {
 	IngestBatch     int           `help:"Most spans stored in one transaction." default:"10000" env:"EVENTLENS_INGEST_BATCH"`
 	SpanRetention   time.Duration `help:"How long raw spans are kept." default:"24h" env:"EVENTLENS_SPAN_RETENTION"`
 	FlowRetention   time.Duration `help:"How long per-minute and per-hour flow aggregates are kept (720h = 30 days)." default:"720h" env:"EVENTLENS_FLOW_RETENTION"`
+	SpanKeep        string        `help:"Which raw spans are stored: all, or flows (every span of a trace with a messaging span or an error, and a sample of the other traces: flows:0.05 keeps 5%; flows alone 1%)." default:"flows" env:"EVENTLENS_SPAN_KEEP"`
+	StoreMaxBytes   string        `help:"Most bytes the stored raw spans may take (e.g. 20GiB); retention removes the oldest spans first, aggregates stay. 0: no cap." default:"0" env:"EVENTLENS_STORE_MAX_BYTES"`
 
 	MetricsMaxSeries          int           `name:"otlp-metrics-max-series" help:"Most OTLP metric series kept in all; new series beyond it are dropped (and counted)." default:"100000" env:"EVENTLENS_OTLP_METRICS_MAX_SERIES"`
 	MetricsMaxSeriesPerSource int           `name:"otlp-metrics-max-series-per-source" help:"Most OTLP metric series one source keeps: a Kafka cluster (kafka.cluster.alias), a RabbitMQ node, a service." default:"10000" env:"EVENTLENS_OTLP_METRICS_MAX_SERIES_PER_SOURCE"`
@@ -161,10 +163,18 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	}
 	defer func() { err = errors.Join(err, tp.Shutdown(context.WithoutCancel(e.ctx))) }()
 
+	keep, err := tracing.ParseSpanKeep(s.SpanKeep)
+	if err != nil {
+		return err
+	}
+	maxStore, err := bytes.Parse(s.StoreMaxBytes)
+	if err != nil || maxStore < 0 {
+		return fmt.Errorf("store size cap %q: want a size such as 20GiB, or 0 for none", s.StoreMaxBytes)
+	}
 	// Ingest outlives the signal: the server's Shutdown closes it after the last request.
 	ingest, err := tracing.Start(context.WithoutCancel(e.ctx), store, tracing.Config{
 		QueueSpans: s.IngestQueue, BatchSpans: s.IngestBatch,
-		SpanRetention: s.SpanRetention, FlowRetention: s.FlowRetention,
+		SpanRetention: s.SpanRetention, FlowRetention: s.FlowRetention, Keep: keep, MaxStoreBytes: maxStore,
 		FlowSeries: s.PromMaxSeries,
 		Health: tracing.HealthThresholds{
 			Window: s.HealthWindow, SilentAfter: s.HealthSilentAfter,

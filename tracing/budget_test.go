@@ -1,0 +1,75 @@
+package tracing
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
+)
+
+// storeBytes is what the size cap counts: SQLite's pages in use, PostgreSQL's span and
+// trace_index partitions.
+func storeBytes(t *testing.T, db *storage.DB) int64 {
+	if db.Postgres != nil {
+		return storagetest.Int(t, db, `SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits
+			WHERE inhparent IN ('span'::regclass, 'trace_index'::regclass)`)
+	}
+	return storagetest.Int(t, db, `SELECT (p.page_count - f.freelist_count) * s.page_size
+		FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`)
+}
+
+// With MaxStoreBytes the store never holds more than the cap and one batch: the oldest spans go
+// first (on PostgreSQL whole hours, never the current one), the flow aggregates stay.
+func TestStoreMaxBytes(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		clk := newClock(time.Now().Add(-10 * time.Hour).Truncate(time.Hour))
+		const batch = 2000
+		cap := int64(1 << 20)
+		step := time.Minute // SQLite: many batches in one hour
+		if db.Postgres != nil {
+			step = time.Hour // PostgreSQL drops whole hours
+			cap = storeBytes(t, db) + 3<<20
+		}
+		in := startIngest(t, db, Config{Now: clk.now, MaxStoreBytes: cap, BatchSpans: batch, Keep: SpanKeep{All: true}})
+		var batchBytes int64
+		const batches = 8
+		for i := range uint64(batches) {
+			before := storeBytes(t, db)
+			spans := make([]Span, 0, batch)
+			for j := range uint64(batch / 2) {
+				trace := i*batch + j + 1
+				spans = append(spans, decode(t, producer("orders", "orders", trace, 1, clk.now()),
+					spanSpec{service: "web", kind: 2, trace: trace, span: 2, start: clk.now(), duration: time.Millisecond,
+						attrs: map[string]any{"url.path": "/items/" + string(rune('a'+j%26)), "http.request.method": "GET"}})...)
+			}
+			ingest(t, in, spans)
+			after := storeBytes(t, db)
+			batchBytes = max(batchBytes, after-before)
+			if after > cap+batchBytes {
+				t.Fatalf("batch %d: the store takes %d bytes, over the cap of %d by more than a batch (%d)", i, after, cap, batchBytes)
+			}
+			clk.add(step)
+		}
+		if _, err := in.Trace(ctx, traceID(1)); !errors.Is(err, ErrTraceNotFound) {
+			t.Errorf("the oldest trace: %v, want it removed to keep the cap", err)
+		}
+		if spans, err := in.Trace(ctx, traceID((batches-1)*batch+1)); err != nil || len(spans) != 2 {
+			t.Errorf("the newest trace: %d spans, %v", len(spans), err)
+		}
+		flows, err := in.Flows(ctx, FlowQuery{Since: clk.now().Add(-12 * time.Hour), Until: clk.now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var messages int64
+		for _, f := range flows {
+			messages += f.Messages
+		}
+		if messages != batches*batch/2 {
+			t.Errorf("flows count %d messages, want all %d: aggregates stay", messages, batches*batch/2)
+		}
+	})
+}
