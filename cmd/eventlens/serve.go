@@ -65,8 +65,8 @@ func (d demoCmd) Run(e env) error {
 type serverFlags struct {
 	Addr            string        `help:"Address to listen on for the console, the registry API and OTLP/HTTP." default:"127.0.0.1:8080" env:"EVENTLENS_ADDR"`
 	MaxBody         string        `help:"Largest request body accepted (e.g. 512K, 16M); larger ones get 413." default:"16M" env:"EVENTLENS_MAX_BODY"`
-	WriteRate       float64       `help:"Writes per second each API key (or client address, without keys) may make; more get 429 with Retry-After. 0 turns the limit off." default:"500" env:"EVENTLENS_WRITE_RATE"`
-	WriteBurst      int           `help:"Writes a client may make at once before --write-rate applies." default:"1000" env:"EVENTLENS_WRITE_BURST"`
+	WriteRate       float64       `help:"Writes per second each API key may make (a client address, without keys, 10 times as many); a write over it waits up to 1s for its turn, and gets 429 with Retry-After only when it would wait longer. 0 turns the limit off." default:"500" env:"EVENTLENS_WRITE_RATE"`
+	WriteBurst      int           `help:"Writes an API key may make at once before --write-rate applies (a client address 10 times as many)." default:"1000" env:"EVENTLENS_WRITE_BURST"`
 	ShutdownTimeout time.Duration `help:"How long to let in-flight requests finish on SIGINT/SIGTERM." default:"15s" env:"EVENTLENS_SHUTDOWN_TIMEOUT"`
 	InsecureNoAuth  bool          `help:"Allow listening on a non-loopback address with no API keys, so that anyone who can reach it may change schemas. Create keys instead: eventlens keys create." env:"EVENTLENS_INSECURE_NO_AUTH"`
 
