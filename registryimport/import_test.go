@@ -28,7 +28,9 @@ func fillSource(t *testing.T, src string) {
 		b, _ := json.Marshal(map[string]string{"schema": fmt.Sprintf(`{"type":"record","name":"%s","namespace":"shop","fields":[%s]}`, name, fs)})
 		return string(b)
 	}
-	post := func(subject, body string) { must(t, src, "POST", "/subjects/"+url.PathEscape(subject)+"/versions", body) }
+	post := func(subject, body string) {
+		must(t, src, "POST", "/subjects/"+url.PathEscape(subject)+"/versions", body)
+	}
 	for i := 1; i <= 4; i++ {
 		post("orders-value", avro("Order", []string{"id", "total", "currency", "note"}[:i]...))
 	}
