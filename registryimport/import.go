@@ -46,13 +46,13 @@ type Progress struct {
 
 // Report says what a copy did.
 type Report struct {
-	Subjects    int // subjects looked at
-	Copied      int // versions registered in the target
-	Present     int // versions the target held already (from an earlier run)
-	SoftDeleted int // copied versions soft-deleted in the target, as they are in the source
-	Configs     int // configs set, subjects' and global
-	Modes       int // modes set, subjects' and global
-	Refused     []Refusal
+	Subjects    int       `json:"subjects"`    // subjects looked at
+	Copied      int       `json:"copied"`      // versions registered in the target
+	Present     int       `json:"present"`     // versions the target held already (from an earlier run)
+	SoftDeleted int       `json:"softDeleted"` // copied versions soft-deleted in the target, as they are in the source
+	Configs     int       `json:"configs"`     // configs set, subjects' and global
+	Modes       int       `json:"modes"`       // modes set, subjects' and global
+	Refused     []Refusal `json:"refused"`
 }
 
 // Refusal is an item not copied, and why.
@@ -430,8 +430,12 @@ func (im *importer) write(ctx context.Context, subject string, st *subjectState,
 		if err != nil {
 			return "", fmt.Errorf("target's %q version %d: %w", subject, v, err)
 		}
-		if have.ID != sv.ID {
-			return fmt.Sprintf("the target holds this version already, as schema id %d (the source's is %d)", have.ID, sv.ID), nil
+		same, err := im.targetHolds(ctx, subject, &have, sv)
+		if err != nil {
+			return "", err
+		}
+		if !same {
+			return fmt.Sprintf("the target holds this version already, as another schema (id %d; the source's is %d)", have.ID, sv.ID), nil
 		}
 		im.report.Present++
 	} else {
@@ -474,6 +478,28 @@ func (im *importer) write(ctx context.Context, subject string, st *subjectState,
 		im.report.SoftDeleted++
 	}
 	return "", nil
+}
+
+// targetHolds reports whether have, the target's version, is sv: the same id and the same schema
+// (its text as the source has it, or, a source's text not being always canonical as eventlens
+// writes it, one the target's lookup finds as that version).
+func (im *importer) targetHolds(ctx context.Context, subject string, have, sv *wireSchema) (bool, error) {
+	if have.ID != sv.ID {
+		return false, nil
+	}
+	if sameSchema(have, sv) {
+		return true, nil
+	}
+	var found wireSchema
+	err := im.dst.send(ctx, http.MethodPost, subjectPath("/subjects", subject, "?deleted=true"),
+		wireSchema{SchemaType: sv.SchemaType, Schema: sv.Schema, References: sv.References}, &found)
+	switch {
+	case err == nil:
+		return found.Version == sv.Version && found.ID == sv.ID, nil
+	case refusable(err):
+		return false, nil
+	}
+	return false, fmt.Errorf("look up %q version %d in the target: %w", subject, sv.Version, err)
 }
 
 // readTarget reads which versions of subject the target holds, once.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -194,5 +195,35 @@ func TestImportPrefix(t *testing.T) {
 	}
 	if got := must(t, dst, "GET", "/config", ""); got != `{"compatibilityLevel":"BACKWARD"}` {
 		t.Errorf("global config: %s, want the target's own", got)
+	}
+}
+
+// TestImportRefusesConflicts: a version the target holds already as another schema, or an id it
+// gives another schema, is refused and left as the target has it.
+func TestImportRefusesConflicts(t *testing.T) {
+	src, dst := startEventlens(t), startEventlens(t)
+	must(t, src, "POST", "/subjects/a/versions", `{"schema":"\"string\""}`)
+	must(t, src, "POST", "/subjects/b/versions", `{"schema":"\"int\""}`)
+	must(t, dst, "POST", "/subjects/a/versions", `{"schema":"\"long\""}`)    // a version 1, id 1
+	must(t, dst, "POST", "/subjects/c/versions", `{"schema":"\"boolean\""}`) // id 2
+	rep, err := Import(context.Background(), Options{Source: Endpoint{URL: src}, Target: Endpoint{URL: dst}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rep.Refused {
+		got[r.Item] = r.Reason
+	}
+	if !strings.Contains(got[`subject "a" version 1`], "the target holds this version already, as another schema") {
+		t.Errorf("a's version 1: %q", got[`subject "a" version 1`])
+	}
+	if !strings.Contains(got[`subject "b" version 1`], "42207") {
+		t.Errorf("b's version 1, whose id 2 the target gives another schema: %q", got[`subject "b" version 1`])
+	}
+	if len(rep.Refused) != 2 || rep.Copied != 0 {
+		t.Errorf("report %+v, want the two refusals only", rep)
+	}
+	if s := must(t, dst, "GET", "/subjects/a/versions/1/schema", ""); s != `"long"` {
+		t.Errorf("the target's a version 1 became %s", s)
 	}
 }
