@@ -137,9 +137,6 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	}
 	defer func() { err = errors.Join(err, lag.stop()) }()
 
-	tp := tracing.NewSelfTracerProvider()
-	defer func() { err = errors.Join(err, tp.Shutdown(context.WithoutCancel(e.ctx))) }()
-
 	// Ingest outlives the signal: the server's Shutdown closes it after the last request.
 	ingest, err := tracing.Start(context.WithoutCancel(e.ctx), store, tracing.Config{
 		QueueSpans: s.IngestQueue, BatchSpans: s.IngestBatch,
@@ -172,7 +169,7 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	cat := catalog.New(store, registry)
 	cat.SetFlows(ingest)
 	srv, err := server.New(
-		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log, TracerProvider: tp,
+		server.Config{MaxBody: s.MaxBody, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst, Logger: e.log,
 			AsyncAPIMaxBytes: s.AsyncAPIMaxBytes,
 			OTLP: server.OTLPConfig{MaxBody: s.OTLPMaxBody, MaxInflight: s.OTLPMaxInflight,
 				Limits:       tracing.DecodeLimits{MaxSpans: s.OTLPMaxSpans, MaxAttributeBytes: int(maxAttrs)},
