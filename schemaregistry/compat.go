@@ -39,11 +39,17 @@ func (r *Registry) breaks(ctx context.Context, cfg Config, next *prepared, previ
 	if level == None || len(previous) == 0 {
 		return nil, nil
 	}
+	if !strings.HasSuffix(level, "_TRANSITIVE") {
+		previous = previous[:1]
+	}
+	key, cacheable := verdictKey(next, level, cfg.CompatibilityPolicy, previous)
+	if cacheable {
+		if v, ok := r.verdicts.get(key); ok {
+			return newBreakage(level, v, previous), nil
+		}
+	}
 	parsed := make([]format.Schema, 0, len(previous))
 	for _, p := range previous {
-		if !strings.HasSuffix(level, "_TRANSITIVE") && len(parsed) == 1 {
-			break
-		}
 		if p.stored.typ != next.typ {
 			parsed = append(parsed, otherType{})
 			continue
@@ -55,10 +61,19 @@ func (r *Registry) breaks(ctx context.Context, cfg Config, next *prepared, previ
 		parsed = append(parsed, withPolicy(old, cfg.CompatibilityPolicy))
 	}
 	diffs, against := Incompatibilities(level, withPolicy(next.parsed, cfg.CompatibilityPolicy), parsed)
-	if len(diffs) == 0 {
-		return nil, nil
+	v := verdict{diffs: diffs, against: against}
+	if cacheable {
+		r.verdicts.put(key, v)
 	}
-	return &breakage{level: level, diffs: diffs, against: previous[against]}, nil
+	return newBreakage(level, v, previous), nil
+}
+
+// newBreakage is v's breakage, nil when v found nothing.
+func newBreakage(level string, v verdict, previous []previousVersion) *breakage {
+	if len(v.diffs) == 0 {
+		return nil
+	}
+	return &breakage{level: level, diffs: v.diffs, against: previous[v.against]}
 }
 
 // withPolicy judges s under the subject's compatibilityPolicy when its format has policies
