@@ -11,7 +11,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/plugin/kotel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -172,9 +171,6 @@ func (s *shop) consume(ctx context.Context, svc *service, readWith *schemaRef, h
 // processSpan starts the process span of a record the way kotel's documentation shows
 // (Tracer.WithProcessSpan: a child of the receive span its hook started), then adds what
 // eventlens needs and kotel does not say:
-//   - kotel follows the semantic conventions 1.18, which name a consumer's topic
-//     messaging.source.name; eventlens reads messaging.destination.name, the name of every
-//     convention since 1.20, so the span says both;
 //   - the process span's parent is kotel's receive span, not the producer's, so the span links
 //     the producer's span (from the record's traceparent), as the current conventions ask, and
 //     eventlens pairs the two for the end-to-end delay;
@@ -189,7 +185,7 @@ func (s *shop) processSpan(svc *service, r *kgo.Record, readWith *schemaRef) (co
 	if readWith != nil {
 		schema = *readWith
 	}
-	span.SetAttributes(append(schema.attrs(), attribute.String("messaging.destination.name", r.Topic))...)
+	span.SetAttributes(schema.attrs()...)
 	return ctx, span
 }
 

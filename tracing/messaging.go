@@ -101,6 +101,12 @@ func recognizeMessaging(kind SpanKind, name string, status StatusCode, attrs pco
 		"messaging.destination.name",
 		"messaging.destination", // older conventions: the name itself, with messaging.destination_kind
 	)
+	if dest == "" && role == RoleConsumer && op != "receive" {
+		// Conventions 1.17 to 1.19 (franz-go's kotel among their instrumentations) name a
+		// consumer's topic or queue its source. Their receive spans are not read: kotel makes
+		// one per record and the record's process span is its child, so both would count it.
+		dest = str(attrs, "messaging.source.name")
+	}
 	var queue string
 	if system == "rabbitmq" {
 		// One topology gives one graph whichever convention the instrumentation follows: the

@@ -38,6 +38,16 @@ func TestRecognizeMessaging(t *testing.T) {
 			"messaging.system": "kafka", "messaging.operation": "process", "messaging.destination": "orders",
 			"messaging.destination_kind": "topic", "messaging.kafka.consumer.group": "stock",
 		}, &Messaging{Role: RoleConsumer, Operation: "process", Channel: Channel{"kafka", "", "orders"}, ConsumerGroup: "stock", Messages: 1}},
+		{"consumer of conventions 1.17-1.19 names its source", KindConsumer, map[string]any{
+			"messaging.system": "kafka", "messaging.operation": "process", "messaging.source.name": "orders",
+			"messaging.kafka.consumer.group": "stock",
+		}, &Messaging{Role: RoleConsumer, Operation: "process", Channel: Channel{"kafka", "", "orders"}, ConsumerGroup: "stock", Messages: 1}},
+		{"a receive span of conventions 1.17-1.19 is not counted beside its process span", KindConsumer, map[string]any{
+			"messaging.system": "kafka", "messaging.operation": "receive", "messaging.source.name": "orders",
+		}, nil},
+		{"a producer's source is not its destination", KindProducer, map[string]any{
+			"messaging.system": "kafka", "messaging.source.name": "orders",
+		}, nil},
 		{"older publish on a client span", KindClient, map[string]any{
 			"messaging.system": "kafka", "messaging.operation": "publish", "messaging.destination": "orders",
 		}, &Messaging{Role: RoleProducer, Operation: "send", Channel: Channel{"kafka", "", "orders"}, Messages: 1}},

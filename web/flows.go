@@ -107,11 +107,7 @@ func (p *Pages) Flows(c echo.Context) error {
 	}
 	var rows []tracing.Flow
 	for _, fl := range flows {
-		from, to := serviceNodeID(fl.Service), channelNodeID(fl.Channel.Destination)
-		if fl.Direction != tracing.RoleProducer.String() {
-			from, to = to, from
-		}
-		if drawn[from+"\x00"+to] {
+		if from, to := flowEdge(fl); drawn[from+"\x00"+to] {
 			rows = append(rows, fl)
 		}
 	}

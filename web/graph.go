@@ -17,6 +17,7 @@ const maxGraphEdges = 120
 
 func serviceNodeID(name string) string { return "svc:" + name }
 func channelNodeID(name string) string { return "ch:" + name }
+func queueNodeID(name string) string   { return "q:" + name }
 
 // edge is one drawn edge: the flows between a service and a channel, consumer groups merged.
 type edge struct {
@@ -29,6 +30,10 @@ type edge struct {
 	health           flowgraph.Health
 	documented       bool
 	satellite        string // for a tie from channel to its dead-letter or retry channel: the kind
+	// queue is the RabbitMQ queue between an exchange and its consumer: the consumer's edge
+	// leaves the queue, and a binding edge (binding set) ties the exchange to the queue.
+	queue   string
+	binding bool
 }
 
 // graphInput is what a flow graph is built from.
@@ -65,18 +70,22 @@ func buildGraph(in graphInput) (g flowgraph.Graph, shown, total int) {
 		if in.Keep != nil && !in.Keep(f.Service, ch) {
 			continue
 		}
-		e := edge{service: f.Service, channel: ch, system: f.Channel.System}
-		if f.Direction == tracing.RoleProducer.String() {
-			e.from, e.to = serviceNodeID(f.Service), channelNodeID(ch)
-		} else {
-			e.from, e.to = channelNodeID(ch), serviceNodeID(f.Service)
+		e := edge{service: f.Service, channel: ch, system: f.Channel.System, queue: queueOf(f)}
+		e.from, e.to = flowEdge(f)
+		var bound *edge
+		if e.queue != "" {
+			bound = add(edge{from: channelNodeID(ch), to: e.from, channel: ch, system: e.system, queue: e.queue, binding: true})
 		}
-		have := add(e)
-		have.messages += f.Messages
-		have.errors += f.Errors
-		have.rate += f.RatePerSecond
-		have.p95 = max(have.p95, f.ProcessingMs.P95)
-		have.health = worse(have.health, flowHealth(f))
+		for _, have := range []*edge{add(e), bound} {
+			if have == nil {
+				continue
+			}
+			have.messages += f.Messages
+			have.errors += f.Errors
+			have.rate += f.RatePerSecond
+			have.p95 = max(have.p95, f.ProcessingMs.P95)
+			have.health = worse(have.health, flowHealth(f))
+		}
 	}
 	for _, op := range in.Ops {
 		if in.Keep != nil && !in.Keep(op.Service, op.Channel) {
@@ -122,32 +131,48 @@ func buildGraph(in graphInput) (g flowgraph.Graph, shown, total int) {
 
 	nodes := map[string]*flowgraph.Node{}
 	var order []string
-	node := func(id, name string, kind flowgraph.Kind) *flowgraph.Node {
+	node := func(id, name string, kind flowgraph.Kind, href string) *flowgraph.Node {
 		if n, ok := nodes[id]; ok {
 			return n
 		}
-		n := &flowgraph.Node{ID: id, Label: name, Kind: kind}
-		if kind == flowgraph.Service {
-			n.Href = servicePath(name)
-		} else {
-			n.Href = channelPath(name)
-		}
+		n := &flowgraph.Node{ID: id, Label: name, Kind: kind, Href: href}
 		nodes[id] = n
 		order = append(order, id)
 		return n
 	}
+	channelNode := func(name string) *flowgraph.Node {
+		return node(channelNodeID(name), name, flowgraph.Channel, channelPath(name))
+	}
+	// A queue has no page of its own; it links to its exchange's.
+	queueNode := func(e *edge) *flowgraph.Node {
+		n := node(queueNodeID(e.queue), e.queue, flowgraph.Channel, channelPath(e.channel))
+		n.Subtitle = "queue"
+		return n
+	}
 	for _, e := range edges {
 		if e.satellite != "" {
-			source := node(e.from, strings.TrimPrefix(e.from, "ch:"), flowgraph.Channel)
-			sat := node(e.to, e.channel, flowgraph.Channel)
+			source := channelNode(strings.TrimPrefix(e.from, "ch:"))
+			sat := channelNode(e.channel)
 			sat.Subtitle = e.satellite + " of " + source.Label
 			g.Edges = append(g.Edges, flowgraph.Edge{From: e.from, To: e.to, Label: e.satellite + "s", Satellite: true})
 			continue
 		}
-		svc := node(serviceNodeID(e.service), e.service, flowgraph.Service)
-		ch := node(channelNodeID(e.channel), e.channel, flowgraph.Channel)
-		if e.system != "" {
-			ch.Subtitle = e.system
+		if e.binding {
+			exchange, queue := channelNode(e.channel), queueNode(e)
+			exchange.Subtitle = e.system
+			exchange.Health, queue.Health = worse(exchange.Health, e.health), worse(queue.Health, e.health)
+			g.Edges = append(g.Edges, flowgraph.Edge{From: e.from, To: e.to, Label: "bound · " + perMin(e.rate), Health: e.health})
+			continue
+		}
+		svc := node(serviceNodeID(e.service), e.service, flowgraph.Service, servicePath(e.service))
+		var ch *flowgraph.Node
+		if e.queue != "" {
+			ch = queueNode(e)
+		} else {
+			ch = channelNode(e.channel)
+			if e.system != "" {
+				ch.Subtitle = e.system
+			}
 		}
 		if !e.documented {
 			svc.Health = worse(svc.Health, e.health)
@@ -169,6 +194,28 @@ func buildGraph(in graphInput) (g flowgraph.Graph, shown, total int) {
 		g.Nodes = append(g.Nodes, *nodes[id])
 	}
 	return g, shown, total
+}
+
+// queueOf is the RabbitMQ queue a consumer's flow reads, drawn between the exchange and the
+// consumer, or "".
+func queueOf(f tracing.Flow) string {
+	if f.Direction != tracing.RoleProducer.String() && f.Channel.System == "rabbitmq" {
+		return f.ConsumerGroup
+	}
+	return ""
+}
+
+// flowEdge is the edge a flow is drawn on: producer → channel, channel → consumer, or
+// queue → consumer for a RabbitMQ consumer (whose queue a binding edge ties to the exchange).
+func flowEdge(f tracing.Flow) (from, to string) {
+	switch {
+	case f.Direction == tracing.RoleProducer.String():
+		return serviceNodeID(f.Service), channelNodeID(f.Channel.Destination)
+	case queueOf(f) != "":
+		return queueNodeID(queueOf(f)), serviceNodeID(f.Service)
+	default:
+		return channelNodeID(f.Channel.Destination), serviceNodeID(f.Service)
+	}
 }
 
 // consumerBacklogs says, per consumer service and channel, what the brokers report it has left:
@@ -203,9 +250,11 @@ func rate(part, whole int64) float64 {
 	return float64(part) / float64(whole)
 }
 
-// neighbourhood keeps the edges within steps undirected steps of the node id.
+// neighbourhood keeps the edges within steps undirected steps of the node id. A RabbitMQ queue
+// costs no step: it stands between an exchange and its consumer, who are neighbours.
 func neighbourhood(edges []*edge, id string, steps int) []*edge {
 	keep := map[string]bool{id: true}
+	isQueue := func(id string) bool { return strings.HasPrefix(id, queueNodeID("")) }
 	for range max(steps, 1) {
 		next := map[string]bool{}
 		for _, e := range edges {
@@ -215,6 +264,14 @@ func neighbourhood(edges []*edge, id string, steps int) []*edge {
 		}
 		for k := range next {
 			keep[k] = true
+		}
+		for grew := true; grew; {
+			grew = false
+			for _, e := range edges {
+				if keep[e.from] != keep[e.to] && (isQueue(e.from) && keep[e.from] || isQueue(e.to) && keep[e.to]) {
+					keep[e.from], keep[e.to], grew = true, true, true
+				}
+			}
 		}
 	}
 	var out []*edge

@@ -183,24 +183,24 @@ func TestRabbitMQEndToEndWithTwoInstrumentations(t *testing.T) {
 		t.Errorf("the consumer: %+v, want 20 messages, the 4 nacked ones as errors, degraded, its DLQ billing.dlq", c)
 	}
 
-	// The flow page draws exchange → consumer with the queue's depth, and names the queue.
+	// The flow page draws exchange → queue → consumer, the queue's depth on the consumer's edge.
 	_, page := get(t, p.URL+"/flows")
 	var nodes []string
 	for _, m := range regexp.MustCompile(`data-testid="flow-node" data-id="([^"]*)"`).FindAllStringSubmatch(page, -1) {
 		nodes = append(nodes, m[1])
 	}
-	if want := []string{"ch:orders", "svc:checkout", "svc:invoicing", "svc:storefront"}; !slices.Equal(nodes, want) {
+	if want := []string{"ch:orders", "q:billing", "svc:checkout", "svc:invoicing", "svc:storefront"}; !slices.Equal(nodes, want) {
 		t.Errorf("the graph's nodes: %v, want %v", nodes, want)
 	}
 	for _, want := range []string{
-		`data-id="svc:storefront-&gt;ch:orders"`, `data-id="svc:checkout-&gt;ch:orders"`,
+		`data-id="svc:storefront-&gt;ch:orders"`, `data-id="svc:checkout-&gt;ch:orders"`, `data-id="ch:orders-&gt;q:billing"`,
 		`<title>orders · channel · rabbitmq · degraded</title>`, `<span class="group">(billing)</span>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the flow page lacks %s", want)
 		}
 	}
-	edge := regexp.MustCompile(`<title>ch:orders → svc:invoicing: ([^<]*)</title>`).FindStringSubmatch(page)
+	edge := regexp.MustCompile(`<title>q:billing → svc:invoicing: ([^<]*)</title>`).FindStringSubmatch(page)
 	if edge == nil || !strings.Contains(edge[1], "20% err") || !strings.HasSuffix(edge[1], "3 queued (degraded)") {
 		t.Errorf("the consumer edge: %q, want its error rate and the queue's depth", edge)
 	}
