@@ -72,24 +72,37 @@ func (r *Registry) breaks(ctx context.Context, cfg Config, next *prepared, previ
 	if level == None || len(previous) == 0 {
 		return b.orNil(), nil
 	}
-	parsed := make([]format.Schema, 0, len(previous))
-	for _, p := range previous {
-		if !strings.HasSuffix(level, "_TRANSITIVE") && len(parsed) == 1 {
-			break
-		}
-		if p.stored.typ != next.typ {
-			parsed = append(parsed, otherType{})
-			continue
-		}
-		old, err := r.parsed(ctx, p.stored)
-		if err != nil {
-			return nil, err
-		}
-		parsed = append(parsed, withPolicy(old, cfg.CompatibilityPolicy))
+	if !strings.HasSuffix(level, "_TRANSITIVE") {
+		previous = previous[:1]
 	}
-	diffs, against := Incompatibilities(level, withPolicy(next.parsed, cfg.CompatibilityPolicy), parsed)
-	if len(diffs) > 0 {
-		b.diffs, b.against = diffs, previous[against]
+	// A verdict is remembered for the diffs only: the reserved fields above depend on next's
+	// metadata, not on the schemas compared.
+	key, cacheable := verdictKey(next, level, cfg.CompatibilityPolicy, previous)
+	var v verdict
+	found := false
+	if cacheable {
+		v, found = r.verdicts.get(key)
+	}
+	if !found {
+		parsed := make([]format.Schema, 0, len(previous))
+		for _, p := range previous {
+			if p.stored.typ != next.typ {
+				parsed = append(parsed, otherType{})
+				continue
+			}
+			old, err := r.parsed(ctx, p.stored)
+			if err != nil {
+				return nil, err
+			}
+			parsed = append(parsed, withPolicy(old, cfg.CompatibilityPolicy))
+		}
+		v.diffs, v.against = Incompatibilities(level, withPolicy(next.parsed, cfg.CompatibilityPolicy), parsed)
+		if cacheable {
+			r.verdicts.put(key, v)
+		}
+	}
+	if len(v.diffs) > 0 {
+		b.diffs, b.against = v.diffs, previous[v.against]
 	}
 	return b.orNil(), nil
 }

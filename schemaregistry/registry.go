@@ -22,6 +22,8 @@ type Registry struct {
 	formats map[string]format.Format
 	cache   *cache
 	parses  parseCache
+	// verdicts are the answers of checks, by question (see verdictCache).
+	verdicts verdictCache
 	// summaries is the subject listing of the console, kept until the next write.
 	summaries summaryIndex
 	// registering makes the registrations of one subject take turns in this process (a

@@ -124,12 +124,13 @@ func TestOTLPGRPCWriteRate(t *testing.T) {
 	client := ptraceotlp.NewGRPCClient(conn)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for i := range 2 {
+	// Without keys the budget is the client address's, addressFactor times a key's.
+	for i := range 2 * addressFactor {
 		if _, err := client.Export(ctx, ptraceotlp.NewExportRequestFromTraces(tracesWith(1, i))); err != nil {
 			t.Fatalf("export %d within the burst: %v", i, err)
 		}
 	}
-	_, err = client.Export(ctx, ptraceotlp.NewExportRequestFromTraces(tracesWith(1, 3)))
+	_, err = client.Export(ctx, ptraceotlp.NewExportRequestFromTraces(tracesWith(1, 2*addressFactor+1)))
 	st := status.Convert(err)
 	if st.Code() != codes.ResourceExhausted || len(st.Details()) != 1 {
 		t.Fatalf("export over the write rate: %v (details %v), want ResourceExhausted with RetryInfo", err, st.Details())

@@ -95,7 +95,7 @@ func (s *Server) authorizeGRPC(need apikeys.Role) grpc.UnaryServerInterceptor {
 				host, _, _ := net.SplitHostPort(p.Addr.String())
 				who += host
 			}
-			if err := s.limitGRPCWrite(who); err != nil {
+			if err := s.limitGRPCWrite(ctx, who, true); err != nil {
 				return nil, err
 			}
 			return handler(ctx, req)
@@ -120,7 +120,7 @@ func (s *Server) authorizeGRPC(need apikeys.Role) grpc.UnaryServerInterceptor {
 		if key.Role < need {
 			return nil, status.Errorf(codes.PermissionDenied, "this API key's role (%s) does not allow OTLP exports: it needs %s", key.Role, need)
 		}
-		if err := s.limitGRPCWrite("key:" + key.ID); err != nil {
+		if err := s.limitGRPCWrite(ctx, "key:"+key.ID, false); err != nil {
 			return nil, err
 		}
 		return handler(ctx, req)
@@ -129,11 +129,11 @@ func (s *Server) authorizeGRPC(need apikeys.Role) grpc.UnaryServerInterceptor {
 
 // limitGRPCWrite answers RESOURCE_EXHAUSTED with RetryInfo (which makes it retryable for OTLP
 // exporters) when who has used up its write budget.
-func (s *Server) limitGRPCWrite(who string) error {
+func (s *Server) limitGRPCWrite(ctx context.Context, who string, perAddress bool) error {
 	if s.writes == nil {
 		return nil
 	}
-	ok, wait := s.writes.allow(who)
+	ok, wait := s.writes.allow(ctx, who, perAddress)
 	if ok {
 		return nil
 	}

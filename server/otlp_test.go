@@ -445,7 +445,8 @@ func TestAccessLogKeepsAcceptedExportsQuiet(t *testing.T) {
 		t.Fatalf("malformed export: %d, want 400", resp.StatusCode)
 	}
 	ts.do(t, http.MethodGet, "/readyz", "", nil)
-	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/subjects", nil)
+	// A read that fails logs at info (one that succeeds is machine traffic, at debug).
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/subjects/missing/versions", nil)
 	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 	if resp, err := http.DefaultClient.Do(req); err != nil {
 		t.Fatal(err)
@@ -453,13 +454,13 @@ func TestAccessLogKeepsAcceptedExportsQuiet(t *testing.T) {
 		resp.Body.Close()
 	}
 	// A line is written after its response went out: wait for the last one (a hang guard only).
-	for deadline := time.Now().Add(time.Minute); !strings.Contains(buf.String(), "uri=/subjects") && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(buf.String(), "uri=/subjects/missing") && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
 	logs := buf.String()
-	if n := strings.Count(logs, "uri=/v1/traces"); n != 1 || !strings.Contains(logs, "status=400") || !strings.Contains(logs, "uri=/subjects") || strings.Contains(logs, "uri=/readyz") ||
+	if n := strings.Count(logs, "uri=/v1/traces"); n != 1 || !strings.Contains(logs, "status=400") || !strings.Contains(logs, "uri=/subjects/missing/versions") || strings.Contains(logs, "uri=/readyz") ||
 		!strings.Contains(logs, "trace_id=4bf92f3577b34da6a3ce929d0e0e4736") {
-		t.Errorf("want one info line for the refused export (status=400), none for the accepted one or /readyz, one for /subjects with the caller's trace id; got %d export lines:\n%s", n, logs)
+		t.Errorf("want one info line for the refused export (status=400), none for the accepted one or /readyz, one for the failed read with the caller's trace id; got %d export lines:\n%s", n, logs)
 	}
 }
 

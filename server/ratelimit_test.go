@@ -13,22 +13,58 @@ import (
 
 func TestWriteLimiterBuckets(t *testing.T) {
 	l := newWriteLimiter(1, 2)
+	l.maxWait = 0 // refuse at once, so the fixed clock decides everything
 	now := time.Unix(1000, 0)
 	l.now = func() time.Time { return now }
+	ctx := context.Background()
 	for i, want := range []bool{true, true, false} {
-		if ok, _ := l.allow("a"); ok != want {
+		if ok, _ := l.allow(ctx, "a", false); ok != want {
 			t.Fatalf("write %d of a: allowed=%v, want %v", i+1, ok, want)
 		}
 	}
-	if ok, wait := l.allow("a"); ok || wait <= 0 || wait > time.Second {
+	if ok, wait := l.allow(ctx, "a", false); ok || wait <= 0 || wait > time.Second {
 		t.Fatalf("over the burst: allowed=%v wait=%v", ok, wait)
 	}
-	if ok, _ := l.allow("b"); !ok {
+	if ok, _ := l.allow(ctx, "b", false); !ok {
 		t.Fatal("another client shares a's bucket")
 	}
 	now = now.Add(time.Second)
-	if ok, _ := l.allow("a"); !ok {
+	if ok, _ := l.allow(ctx, "a", false); !ok {
 		t.Fatal("a's bucket did not refill")
+	}
+	// A client address has addressFactor times a key's burst.
+	for i := range 2 * addressFactor {
+		if ok, _ := l.allow(ctx, "addr", true); !ok {
+			t.Fatalf("write %d of an address, within its burst of %d: refused", i+1, 2*addressFactor)
+		}
+	}
+	if ok, _ := l.allow(ctx, "addr", true); ok {
+		t.Fatal("an address over its burst was allowed")
+	}
+}
+
+// TestWriteLimiterPaces: a client that waits for each answer is slowed to the rate, not refused;
+// one whose writes would wait longer than maxWait is refused, and so is one that gives up.
+func TestWriteLimiterPaces(t *testing.T) {
+	l := newWriteLimiter(2000, 1)
+	ctx := context.Background()
+	for i := range 100 {
+		if ok, wait := l.allow(ctx, "a", false); !ok {
+			t.Fatalf("write %d, one at a time over the burst: refused (wait %v)", i+1, wait)
+		}
+	}
+	slow := newWriteLimiter(0.01, 1)
+	if ok, _ := slow.allow(ctx, "a", false); !ok {
+		t.Fatal("the first write was refused")
+	}
+	if ok, wait := slow.allow(ctx, "a", false); ok || wait <= slow.maxWait {
+		t.Fatalf("a write 100 s away: allowed=%v wait=%v, want refused", ok, wait)
+	}
+	slow.maxWait = time.Hour
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if ok, _ := slow.allow(cancelled, "a", false); ok {
+		t.Fatal("a write whose request ended was allowed")
 	}
 }
 

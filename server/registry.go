@@ -18,7 +18,8 @@ import (
 
 // registryAPI is the Confluent Schema Registry REST surface over the registry service.
 type registryAPI struct {
-	reg *schemaregistry.Registry
+	reg  *schemaregistry.Registry
+	byID *answerCache // GET /schemas/ids/{id}'s answers
 }
 
 // The content types registry clients send and accept, in Confluent's order of preference.
@@ -67,7 +68,11 @@ func (a registryAPI) subject(c echo.Context) (string, error) {
 }
 
 func boolQuery(c echo.Context, name string) bool {
-	b, _ := strconv.ParseBool(c.QueryParam(name))
+	v := c.QueryParam(name)
+	if v == "" { // most requests: skip ParseBool's error, an allocation
+		return false
+	}
+	b, _ := strconv.ParseBool(v)
 	return b
 }
 
@@ -221,13 +226,21 @@ func (a registryAPI) schemaByID(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := byID(s)
 	if boolQuery(c, "fetchMaxId") {
+		out := byID(s)
 		if out.MaxID, err = a.reg.MaxID(c.Request().Context()); err != nil {
 			return err
 		}
+		return answer(c, http.StatusOK, out)
 	}
-	return answer(c, http.StatusOK, out)
+	body, ok := a.byID.get(id, s.GUID)
+	if !ok {
+		if body, err = json.Marshal(byID(s)); err != nil {
+			return err
+		}
+		a.byID.put(id, s.GUID, body)
+	}
+	return c.Blob(http.StatusOK, negotiate(c.Request().Header.Get(echo.HeaderAccept)), body)
 }
 
 func (a registryAPI) schemaTextByID(c echo.Context) error {

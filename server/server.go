@@ -37,7 +37,7 @@ type Config struct {
 	WriteRate        float64 // writes per second per API key (or client address without keys); 0: unlimited
 	WriteBurst       int     // writes a client may make at once before WriteRate applies
 	Logger           *slog.Logger
-	TracerProvider   trace.TracerProvider // the process's own tracing
+	TracerProvider   trace.TracerProvider // the process's own spans, one per request; nil: none (the caller's traceparent still reaches the logs)
 	OTLP             OTLPConfig
 	AsyncAPIMaxBytes string           // largest AsyncAPI document accepted by POST /api/catalog/asyncapi, e.g. "2MiB" (catalog.MaxDocumentBytes)
 	Now              func() time.Time // the clock for API windows; tests fix it
@@ -156,7 +156,7 @@ func New(cfg Config, svc Services) (*Server, error) {
 	e.Use(
 		middleware.RequestID(),
 		metrics.middleware,
-		otelecho.Middleware("eventlens", otelecho.WithTracerProvider(cfg.TracerProvider), otelecho.WithPropagators(propagation.TraceContext{})),
+		requestSpans(cfg.TracerProvider),
 		s.accessLog(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}),
 		securityHeaders,
@@ -214,10 +214,35 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// requestSpans starts a span per request on tp. Without a provider it only puts the caller's
+// trace context (its traceparent) in the request's context, for the access log: a span that is
+// never recorded cost a third of a lookup by id (GET /schemas/ids/{id}, docs/benchmarks.md).
+func requestSpans(tp trace.TracerProvider) echo.MiddlewareFunc {
+	if tp != nil {
+		return otelecho.Middleware("eventlens", otelecho.WithTracerProvider(tp), otelecho.WithPropagators(propagation.TraceContext{}))
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.Header.Get("traceparent") != "" {
+				c.SetRequest(r.WithContext(propagation.TraceContext{}.Extract(r.Context(), propagation.HeaderCarrier(r.Header))))
+			}
+			return next(c)
+		}
+	}
+}
+
 // quietPaths are machine traffic that arrives every few seconds (OTLP exports from every
 // instrumented process, probes, scrapes): when it succeeds it logs at debug level, or it would
 // drown everything else.
 var quietPaths = map[string]bool{otlpTracesPath: true, otlpMetricsPath: true, "/healthz": true, "/readyz": true, "/metrics": true}
+
+// quietRead: a read of an API that succeeds is machine traffic too: registry serializers look a
+// schema up on every cache miss, CI checks one per file.
+func quietRead(c echo.Context) bool {
+	m := c.Request().Method
+	return (m == http.MethodGet || m == http.MethodHead) && isAPIPath(c)
+}
 
 // accessLog writes one structured line per request.
 func (s *Server) accessLog() echo.MiddlewareFunc {
@@ -229,8 +254,11 @@ func (s *Server) accessLog() echo.MiddlewareFunc {
 			switch {
 			case v.Status >= 500:
 				level = slog.LevelError
-			case v.Status < 400 && quietPaths[c.Path()]:
+			case v.Status < 400 && (quietPaths[c.Path()] || quietRead(c)):
 				level = slog.LevelDebug
+			}
+			if !s.log.Enabled(c.Request().Context(), level) {
+				return nil
 			}
 			attrs := []slog.Attr{
 				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),

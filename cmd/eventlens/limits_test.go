@@ -80,3 +80,41 @@ func TestServeLimitFlags(t *testing.T) {
 		t.Errorf("a schema nested 6 deep with --schema-max-nesting 5: %d %s", code, body)
 	}
 }
+
+// TestBulkRegistrationOnDefaults: a bulk load from one client on the default write limits (a
+// migration, a conformance suite: registry clients do not retry 429) is never refused: 20,000
+// registrations over 8 connections, then the same 20,000 again (what a resumed import sends),
+// which the registry answers without a commit, so faster than the write rate.
+func TestBulkRegistrationOnDefaults(t *testing.T) {
+	p := startServe(t, filepath.Join(t.TempDir(), "eventlens.db"))
+	const n, workers = 20000, 8
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	for _, pass := range []string{"first", "again"} {
+		statuses := make(chan map[int]int, workers)
+		for w := range workers {
+			go func() {
+				seen := map[int]int{}
+				for i := w; i < n; i += workers {
+					body := fmt.Sprintf(`{"schema":"{\"type\":\"record\",\"name\":\"R%d\",\"fields\":[]}"}`, i)
+					resp, err := client.Post(fmt.Sprintf("%s/subjects/bulk-%d/versions", p.URL, i), "application/vnd.schemaregistry.v1+json", strings.NewReader(body))
+					if err != nil {
+						seen[-1]++
+						continue
+					}
+					resp.Body.Close()
+					seen[resp.StatusCode]++
+				}
+				statuses <- seen
+			}()
+		}
+		all := map[int]int{}
+		for range workers {
+			for code, k := range <-statuses {
+				all[code] += k
+			}
+		}
+		if all[200] != n {
+			t.Fatalf("%s pass: answers by status %v, want %d × 200", pass, all, n)
+		}
+	}
+}

@@ -33,6 +33,7 @@ type cli struct {
 	Check        checkCmd        `cmd:"" help:"Check schema files for compatibility, against a registry or offline against older files."`
 	Register     registerCmd     `cmd:"" help:"Register schema files with a registry as new versions of their subjects."`
 	Import       importCmd       `cmd:"" help:"Import documents into the catalog: eventlens import asyncapi FILE…"`
+	Registry     registryCmd     `cmd:"" help:"Schema registry tools: eventlens registry import --from URL copies another registry in."`
 	Export       exportCmd       `cmd:"" help:"Export the catalog: eventlens export asyncapi [--service NAME] [-o FILE]"`
 	MCP          mcpCmd          `cmd:"" name:"mcp" help:"Answer an AI assistant over MCP on stdin/stdout: search and describe the catalog, schema impact and compatibility, consumer health, drift (read-only)."`
 	Keys         keysCmd         `cmd:"" help:"Manage API keys: create, list, revoke."`

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/labstack/gommon/bytes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/eventlens/eventlens/alerts"
 	"github.com/eventlens/eventlens/apikeys"
@@ -66,8 +67,8 @@ func (d demoCmd) Run(e env) error {
 type serverFlags struct {
 	Addr            string        `help:"Address to listen on for the console, the registry API and OTLP/HTTP." default:"127.0.0.1:8080" env:"EVENTLENS_ADDR"`
 	MaxBody         string        `help:"Largest request body accepted (e.g. 512K, 16M); larger ones get 413." default:"16M" env:"EVENTLENS_MAX_BODY"`
-	WriteRate       float64       `help:"Writes per second each API key (or client address, without keys) may make; more get 429 with Retry-After. 0 turns the limit off." default:"500" env:"EVENTLENS_WRITE_RATE"`
-	WriteBurst      int           `help:"Writes a client may make at once before --write-rate applies." default:"1000" env:"EVENTLENS_WRITE_BURST"`
+	WriteRate       float64       `help:"Writes per second each API key may make (a client address, without keys, 10 times as many); a write over it waits up to 1s for its turn, and gets 429 with Retry-After only when it would wait longer. 0 turns the limit off." default:"500" env:"EVENTLENS_WRITE_RATE"`
+	WriteBurst      int           `help:"Writes an API key may make at once before --write-rate applies (a client address 10 times as many)." default:"1000" env:"EVENTLENS_WRITE_BURST"`
 	ShutdownTimeout time.Duration `help:"How long to let in-flight requests finish on SIGINT/SIGTERM." default:"15s" env:"EVENTLENS_SHUTDOWN_TIMEOUT"`
 	InsecureNoAuth  bool          `help:"Allow listening on a non-loopback address with no API keys, so that anyone who can reach it may change schemas. Create keys instead: eventlens keys create." env:"EVENTLENS_INSECURE_NO_AUTH"`
 
@@ -157,11 +158,15 @@ func (s serverFlags) run(e env, dbPath string, shop *demo.Options) (err error) {
 	}
 	defer func() { err = errors.Join(err, lag.stop()) }()
 
-	tp, err := tracing.NewSelfTracerProvider(e.ctx, tracing.SelfTraceConfig{Endpoint: s.SelfTraceEndpoint, SampleRatio: s.SelfTraceSampleRatio})
-	if err != nil {
-		return err
+	var tp trace.TracerProvider // nil: eventlens makes no spans of its own
+	if s.SelfTraceEndpoint != "" {
+		self, err := tracing.NewSelfTracerProvider(e.ctx, tracing.SelfTraceConfig{Endpoint: s.SelfTraceEndpoint, SampleRatio: s.SelfTraceSampleRatio})
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, self.Shutdown(context.WithoutCancel(e.ctx))) }()
+		tp = self
 	}
-	defer func() { err = errors.Join(err, tp.Shutdown(context.WithoutCancel(e.ctx))) }()
 
 	keep, err := tracing.ParseSpanKeep(s.SpanKeep)
 	if err != nil {
