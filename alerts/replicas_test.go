@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/pgdb/pgtest"
 	"github.com/eventlens/eventlens/storage"
 )
@@ -16,11 +15,7 @@ import (
 func TestReplicasShareOneEvaluator(t *testing.T) {
 	url := pgtest.URL(t)
 	open := func() *storage.DB {
-		db, err := pgdb.Open(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := pgtest.OpenURL(t, url)
 		return &storage.DB{Postgres: db}
 	}
 	ctx := context.Background()

@@ -29,11 +29,7 @@ func replicas(t *testing.T, n int) []*Catalog {
 	var wg sync.WaitGroup
 	var out []*Catalog
 	for range n {
-		db, err := pgdb.Open(ctx, u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := pgtest.OpenURL(t, u)
 		store := &storage.DB{Postgres: db}
 		reg := testRegistry(store)
 		t.Cleanup(func() { cancel(); wg.Wait() }) // before the pool and the registry close

@@ -19,11 +19,7 @@ import (
 func TestReplicasShareOnePoller(t *testing.T) {
 	url := pgtest.URL(t)
 	open := func() *storage.DB {
-		db, err := pgdb.Open(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := pgtest.OpenURL(t, url)
 		return &storage.DB{Postgres: db}
 	}
 	k := newKafka(t, []string{"orders"})
@@ -78,11 +74,7 @@ func TestPollerWhoseSessionDiesGivesWay(t *testing.T) {
 	url := pgtest.URL(t)
 	dbs := make([]*pgdb.DB, 2)
 	for i := range dbs {
-		db, err := pgdb.Open(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := pgtest.OpenURL(t, url)
 		dbs[i] = db
 	}
 	k := newKafka(t, []string{"orders"})

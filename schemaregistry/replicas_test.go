@@ -32,11 +32,7 @@ func replicasAt(t testing.TB, u string, n int) []*Registry {
 	var wg sync.WaitGroup
 	var out []*Registry
 	for range n {
-		db, err := pgdb.Open(ctx, u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := pgtest.OpenURL(t, u)
 		t.Cleanup(func() { cancel(); wg.Wait() }) // before the pool closes
 		r := New(&storage.DB{Postgres: db}, Formats())
 		handlers := r.ReplicaHandlers()

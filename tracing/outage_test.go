@@ -18,11 +18,7 @@ func TestIngestRefusesWhileTheDatabaseIsAway(t *testing.T) {
 	ctx := context.Background()
 	direct := pgtest.URL(t)
 	p, through := pgtest.NewProxy(t, direct)
-	db, err := pgdb.Open(ctx, through)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := pgtest.OpenURL(t, through)
 	in := startIngest(t, &storage.DB{Postgres: db}, Config{Now: newClock(t0).now})
 
 	acked := 0

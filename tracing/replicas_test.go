@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventlens/eventlens/pgdb"
 	"github.com/eventlens/eventlens/pgdb/pgtest"
 	"github.com/eventlens/eventlens/storage"
 )
@@ -23,11 +22,7 @@ func startReplicas(t testing.TB, n int, cfg Config) []*Ingester {
 	url := pgtest.URL(t)
 	var out []*Ingester
 	for range n {
-		db, err := pgdb.Open(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := pgtest.OpenURL(t, url)
 		out = append(out, startIngest(t, &storage.DB{Postgres: db}, cfg))
 	}
 	return out

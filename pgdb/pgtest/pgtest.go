@@ -70,7 +70,14 @@ func URL(t testing.TB) string {
 // Open opens a fresh, migrated schema, closed when the test ends (before it is dropped).
 func Open(t testing.TB) *pgdb.DB {
 	t.Helper()
-	db, err := pgdb.Open(context.Background(), URL(t))
+	return OpenURL(t, URL(t))
+}
+
+// OpenURL opens the database at url, closed when the test ends: another replica on a schema
+// URL gave, or one reached through a Proxy.
+func OpenURL(t testing.TB, url string) *pgdb.DB {
+	t.Helper()
+	db, err := pgdb.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
