@@ -23,7 +23,7 @@ func hostileSource(t *testing.T, answers map[string]string) string {
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, `{"error_code":40401,"message":"not found"}`)
 		case body == "HUGE": // 2 MiB, sent without a length
-			w.Header().Set("Content-Type", contentType)
+			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
 			fmt.Fprint(w, `{"subject":"huge","version":1,"id":7,"schema":"`)
 			for range 2048 {
 				fmt.Fprint(w, strings.Repeat("x", 1024))
@@ -31,7 +31,7 @@ func hostileSource(t *testing.T, answers map[string]string) string {
 			}
 			fmt.Fprint(w, `"}`)
 		default:
-			w.Header().Set("Content-Type", contentType)
+			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
 			fmt.Fprint(w, body)
 		}
 	}))
@@ -81,7 +81,7 @@ func TestImportRefusesHostileAnswers(t *testing.T) {
 	answers["/subjects/live-not-listed/versions"] = `[1,2]`
 
 	dst := startEventlens(t)
-	rep, err := Import(context.Background(), Options{Source: Endpoint{URL: hostileSource(t, answers)}, Target: Endpoint{URL: dst}, MaxAnswerBytes: 1 << 20})
+	rep, err := Import(context.Background(), copyOptions(t, hostileSource(t, answers), dst, 1<<20))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestImportStopsOnBrokenSource(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := Import(context.Background(), Options{Source: Endpoint{URL: hostileSource(t, c.answers)}, Target: Endpoint{URL: dst}, MaxAnswerBytes: 1 << 20})
+			_, err := Import(context.Background(), copyOptions(t, hostileSource(t, c.answers), dst, 1<<20))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("import: %v, want an error with %q", err, c.want)
 			}
@@ -154,7 +154,7 @@ func TestImportStopsOnBrokenSource(t *testing.T) {
 		http.Error(w, "down", http.StatusBadGateway)
 	}))
 	defer failing.Close()
-	if _, err := Import(context.Background(), Options{Source: Endpoint{URL: failing.URL}, Target: Endpoint{URL: dst}}); err == nil || !strings.Contains(err.Error(), "502") {
+	if _, err := Import(context.Background(), copyOptions(t, failing.URL, dst, 0)); err == nil || !strings.Contains(err.Error(), "502") {
 		t.Fatalf("a source answering 502: %v, want the import to stop", err)
 	}
 }

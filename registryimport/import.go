@@ -14,25 +14,21 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/eventlens/eventlens/registryclient"
 	"github.com/eventlens/eventlens/schemaregistry"
 )
 
 // Options say what to copy, from where to where.
 type Options struct {
-	Source, Target Endpoint
+	// Source is the registry copied from, only read; Target the eventlens copied into. An answer
+	// longer than a client reads refuses its item.
+	Source, Target *registryclient.Client
 	// SubjectPrefix copies only the subjects whose names start with it, and the versions of other
 	// subjects that theirs reference. The global config and mode are copied only without it.
 	SubjectPrefix string
-	// MaxAnswerBytes is the longest answer read from either registry; a longer one refuses its
-	// item. Zero: DefaultMaxAnswerBytes.
-	MaxAnswerBytes int64
 	// Progress, when set, is called as subjects are listed and after each version.
 	Progress func(Progress)
 }
-
-// DefaultMaxAnswerBytes: eventlens and Confluent accept schemas up to 8 MiB, which JSON escaping
-// may double, in an answer with a little more around it.
-const DefaultMaxAnswerBytes = 20 << 20
 
 // Progress is how far a copy has come.
 type Progress struct {
@@ -65,19 +61,8 @@ type Refusal struct {
 // did so far, when it cannot go on: a registry unreachable or failing (5xx) after retries, a
 // subject list that is not one, the context ending. Running it again resumes.
 func Import(ctx context.Context, o Options) (Report, error) {
-	if o.MaxAnswerBytes <= 0 {
-		o.MaxAnswerBytes = DefaultMaxAnswerBytes
-	}
-	sc, err := newClient(o.Source, o.MaxAnswerBytes)
-	if err != nil {
-		return Report{}, fmt.Errorf("source: %w", err)
-	}
-	tc, err := newClient(o.Target, o.MaxAnswerBytes)
-	if err != nil {
-		return Report{}, fmt.Errorf("target: %w", err)
-	}
-	im := &importer{src: source{sc}, dst: target{tc}, opt: o, subjects: map[string]*subjectState{}, versions: map[versionKey]*versionState{}, ids: map[int]*idState{}}
-	err = im.run(ctx)
+	im := &importer{src: source{o.Source}, dst: target{o.Target}, opt: o, subjects: map[string]*subjectState{}, versions: map[versionKey]*versionState{}, ids: map[int]*idState{}}
+	err := im.run(ctx)
 	return im.report, err
 }
 
@@ -179,17 +164,15 @@ func (im *importer) refuse(item, format string, args ...any) {
 // refusable tells an error that refuses one item (the registry answered it with a client error,
 // or with something malformed or too large) from one that stops the copy.
 func refusable(err error) bool {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		return ae.Status/100 == 4 && ae.Status != http.StatusTooManyRequests && ae.Status != http.StatusUnauthorized && ae.Status != http.StatusForbidden
+	if status := registryclient.Status(err); status != 0 {
+		return status/100 == 4 && status != http.StatusTooManyRequests && status != http.StatusUnauthorized && status != http.StatusForbidden
 	}
-	var me errMalformed
-	return errors.As(err, &me) || errors.Is(err, errOversized)
+	var me registryclient.MalformedError
+	return errors.As(err, &me) || errors.Is(err, registryclient.ErrOversized)
 }
 
 func notFound(err error) bool {
-	var ae *apiError
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+	return registryclient.Status(err) == http.StatusNotFound
 }
 
 // list reads the source's subjects and each one's versions.
@@ -247,9 +230,9 @@ func (im *importer) subject(ctx context.Context, name string) (*subjectState, er
 	im.subjects[name] = st
 	item := fmt.Sprintf("subject %q", name)
 	var all, live []int
-	err := im.src.get(ctx, subjectPath("/subjects", name, "/versions?deleted=true"), &all)
+	err := im.src.get(ctx, registryclient.SubjectPath("/subjects", name, "/versions?deleted=true"), &all)
 	if err == nil {
-		err = im.src.get(ctx, subjectPath("/subjects", name, "/versions"), &live)
+		err = im.src.get(ctx, registryclient.SubjectPath("/subjects", name, "/versions"), &live)
 		if notFound(err) { // every version soft-deleted
 			live, err = nil, nil
 		}
@@ -348,7 +331,7 @@ func (im *importer) copy(ctx context.Context, subject string, version int) (stri
 // names there.
 func (im *importer) sourceVersion(ctx context.Context, subject string, version int) (*wireSchema, string, error) {
 	var sv wireSchema
-	err := im.src.get(ctx, subjectPath("/subjects", subject, "/versions/"+strconv.Itoa(version)+"?deleted=true"), &sv)
+	err := im.src.get(ctx, registryclient.SubjectPath("/subjects", subject, "/versions/"+strconv.Itoa(version)+"?deleted=true"), &sv)
 	if err != nil {
 		if refusable(err) {
 			return nil, fmt.Sprintf("the source's answer: %v", err), nil
@@ -426,7 +409,7 @@ func (im *importer) write(ctx context.Context, subject string, st *subjectState,
 	v := sv.Version
 	if st.dstAll[v] {
 		var have wireSchema
-		err := im.dst.get(ctx, subjectPath("/subjects", subject, "/versions/"+strconv.Itoa(v)+"?deleted=true"), &have)
+		err := im.dst.get(ctx, registryclient.SubjectPath("/subjects", subject, "/versions/"+strconv.Itoa(v)+"?deleted=true"), &have)
 		if err != nil {
 			return "", fmt.Errorf("target's %q version %d: %w", subject, v, err)
 		}
@@ -447,7 +430,7 @@ func (im *importer) write(ctx context.Context, subject string, st *subjectState,
 		var got struct {
 			ID int `json:"id"`
 		}
-		err := im.dst.send(ctx, http.MethodPost, subjectPath("/subjects", subject, "/versions"), body, &got)
+		err := im.dst.send(ctx, http.MethodPost, registryclient.SubjectPath("/subjects", subject, "/versions"), body, &got)
 		if err != nil {
 			if refusable(err) {
 				return fmt.Sprintf("the target refused it: %v", err), nil
@@ -467,7 +450,7 @@ func (im *importer) write(ctx context.Context, subject string, st *subjectState,
 		if err := im.importMode(ctx, subject, st); err != nil {
 			return "", err
 		}
-		err := im.dst.send(ctx, http.MethodDelete, subjectPath("/subjects", subject, "/versions/"+strconv.Itoa(v)), nil, nil)
+		err := im.dst.send(ctx, http.MethodDelete, registryclient.SubjectPath("/subjects", subject, "/versions/"+strconv.Itoa(v)), nil, nil)
 		if err != nil {
 			if refusable(err) {
 				return fmt.Sprintf("copied, but the target refused to soft-delete it as the source has: %v", err), nil
@@ -491,7 +474,7 @@ func (im *importer) targetHolds(ctx context.Context, subject string, have, sv *w
 		return true, nil
 	}
 	var found wireSchema
-	err := im.dst.send(ctx, http.MethodPost, subjectPath("/subjects", subject, "?deleted=true"),
+	err := im.dst.send(ctx, http.MethodPost, registryclient.SubjectPath("/subjects", subject, "?deleted=true"),
 		wireSchema{SchemaType: sv.SchemaType, Schema: sv.Schema, References: sv.References}, &found)
 	switch {
 	case err == nil:
@@ -513,7 +496,7 @@ func (im *importer) readTarget(ctx context.Context, subject string, st *subjectS
 		into map[int]bool
 	}{{"/versions?deleted=true", st.dstAll}, {"/versions", st.dstLive}} {
 		var vs []int
-		err := im.dst.get(ctx, subjectPath("/subjects", subject, q.path), &vs)
+		err := im.dst.get(ctx, registryclient.SubjectPath("/subjects", subject, q.path), &vs)
 		if err != nil && !notFound(err) {
 			return fmt.Errorf("target's versions of %q: %w", subject, err)
 		}
@@ -531,7 +514,7 @@ func (im *importer) importMode(ctx context.Context, subject string, st *subjectS
 	if st.importing {
 		return nil
 	}
-	if err := im.dst.send(ctx, http.MethodPut, subjectPath("/mode", subject, "?force=true"), map[string]string{"mode": "IMPORT"}, nil); err != nil {
+	if err := im.dst.send(ctx, http.MethodPut, registryclient.SubjectPath("/mode", subject, "?force=true"), map[string]string{"mode": "IMPORT"}, nil); err != nil {
 		return fmt.Errorf("set %q to IMPORT mode in the target: %w", subject, err)
 	}
 	st.importing = true
@@ -552,7 +535,7 @@ func (im *importer) finish(ctx context.Context, subject string) error {
 	var mode struct {
 		Mode string `json:"mode"`
 	}
-	err := im.src.get(ctx, subjectPath("/mode", subject, "?defaultToGlobal=false"), &mode)
+	err := im.src.get(ctx, registryclient.SubjectPath("/mode", subject, "?defaultToGlobal=false"), &mode)
 	switch {
 	case notFound(err) || (err == nil && mode.Mode == ""):
 		return im.leaveImport(ctx, subject, st)
@@ -562,7 +545,7 @@ func (im *importer) finish(ctx context.Context, subject string) error {
 	case err != nil:
 		return fmt.Errorf("source's mode of %q: %w", subject, err)
 	}
-	return im.setMode(ctx, subjectPath("/mode", subject, "?force=true"), fmt.Sprintf("mode of %q", subject), mode.Mode)
+	return im.setMode(ctx, registryclient.SubjectPath("/mode", subject, "?force=true"), fmt.Sprintf("mode of %q", subject), mode.Mode)
 }
 
 // leaveImport takes away the IMPORT mode a run gave subject in the target: this one, or one that
@@ -572,7 +555,7 @@ func (im *importer) leaveImport(ctx context.Context, subject string, st *subject
 		var own struct {
 			Mode string `json:"mode"`
 		}
-		err := im.dst.get(ctx, subjectPath("/mode", subject, "?defaultToGlobal=false"), &own)
+		err := im.dst.get(ctx, registryclient.SubjectPath("/mode", subject, "?defaultToGlobal=false"), &own)
 		if err != nil && !notFound(err) {
 			return fmt.Errorf("target's mode of %q: %w", subject, err)
 		}
@@ -580,7 +563,7 @@ func (im *importer) leaveImport(ctx context.Context, subject string, st *subject
 			return nil
 		}
 	}
-	if err := im.dst.send(ctx, http.MethodDelete, subjectPath("/mode", subject, ""), nil, nil); err != nil && !notFound(err) {
+	if err := im.dst.send(ctx, http.MethodDelete, registryclient.SubjectPath("/mode", subject, ""), nil, nil); err != nil && !notFound(err) {
 		return fmt.Errorf("take %q out of IMPORT mode in the target: %w", subject, err)
 	}
 	return nil
@@ -605,7 +588,7 @@ func (im *importer) setMode(ctx context.Context, path, item, mode string) error 
 func (im *importer) copyConfig(ctx context.Context, subject string) error {
 	path, item := "/config", "global config"
 	if subject != "" {
-		path, item = subjectPath("/config", subject, ""), fmt.Sprintf("config of %q", subject)
+		path, item = registryclient.SubjectPath("/config", subject, ""), fmt.Sprintf("config of %q", subject)
 	}
 	var cfg map[string]json.RawMessage
 	err := im.src.get(ctx, path+"?defaultToGlobal=false", &cfg)

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/eventlens/eventlens/registryclient"
 )
 
 // fillSource gives an eventlens what a registry that has been used for a while holds: several
@@ -139,7 +142,7 @@ func TestImportCopiesEveryAnswer(t *testing.T) {
 	src, dst := startEventlens(t), startEventlens(t)
 	fillSource(t, src)
 	ctx := context.Background()
-	opt := Options{Source: Endpoint{URL: src}, Target: Endpoint{URL: dst}}
+	opt := copyOptions(t, src, dst, 0)
 	rep, err := Import(ctx, opt)
 	if err != nil || len(rep.Refused) > 0 {
 		t.Fatalf("import: %v, refused %v", err, rep.Refused)
@@ -164,11 +167,12 @@ func TestImportResumes(t *testing.T) {
 	src, dst := startEventlens(t), startEventlens(t)
 	fillSource(t, src)
 	ctx, cancel := context.WithCancel(context.Background())
-	opt := Options{Source: Endpoint{URL: src}, Target: Endpoint{URL: dst}, Progress: func(p Progress) {
+	opt := copyOptions(t, src, dst, 0)
+	opt.Progress = func(p Progress) {
 		if p.VersionsDone == 6 {
 			cancel()
 		}
-	}}
+	}
 	rep, err := Import(ctx, opt)
 	if !errors.Is(err, context.Canceled) || rep.Copied < 5 || rep.Copied >= 15 {
 		t.Fatalf("stopped run: %+v, %v; want stopped after some versions", rep, err)
@@ -186,7 +190,9 @@ func TestImportResumes(t *testing.T) {
 func TestImportPrefix(t *testing.T) {
 	src, dst := startEventlens(t), startEventlens(t)
 	fillSource(t, src)
-	rep, err := Import(context.Background(), Options{Source: Endpoint{URL: src}, Target: Endpoint{URL: dst}, SubjectPrefix: "inv"})
+	opt := copyOptions(t, src, dst, 0)
+	opt.SubjectPrefix = "inv"
+	rep, err := Import(context.Background(), opt)
 	if err != nil || len(rep.Refused) > 0 || rep.Copied != 2 {
 		t.Fatalf("import: %+v, %v; want invoice-value and the customer version it references", rep, err)
 	}
@@ -206,7 +212,7 @@ func TestImportRefusesConflicts(t *testing.T) {
 	must(t, src, "POST", "/subjects/b/versions", `{"schema":"\"int\""}`)
 	must(t, dst, "POST", "/subjects/a/versions", `{"schema":"\"long\""}`)    // a version 1, id 1
 	must(t, dst, "POST", "/subjects/c/versions", `{"schema":"\"boolean\""}`) // id 2
-	rep, err := Import(context.Background(), Options{Source: Endpoint{URL: src}, Target: Endpoint{URL: dst}})
+	rep, err := Import(context.Background(), copyOptions(t, src, dst, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,4 +232,20 @@ func TestImportRefusesConflicts(t *testing.T) {
 	if s := must(t, dst, "GET", "/subjects/a/versions/1/schema", ""); s != `"long"` {
 		t.Errorf("the target's a version 1 became %s", s)
 	}
+}
+
+// copyOptions copy src into dst with clients that retry quickly and read answers of up to
+// maxAnswer bytes (0: the default).
+func copyOptions(t testing.TB, src, dst string, maxAnswer int64) Options {
+	t.Helper()
+	var clients [2]*registryclient.Client
+	for i, url := range []string{src, dst} {
+		c, err := registryclient.New(url, registryclient.Options{Timeout: time.Minute, Retries: 3, MaxAnswer: maxAnswer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Backoff = 10 * time.Millisecond
+		clients[i] = c
+	}
+	return Options{Source: clients[0], Target: clients[1]}
 }

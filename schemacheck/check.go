@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/eventlens/eventlens/registryclient"
 	"github.com/eventlens/eventlens/schemaregistry"
 	"github.com/eventlens/eventlens/schemaregistry/format"
 )
@@ -15,7 +16,7 @@ import (
 // Checker checks schema files for compatibility.
 type Checker struct {
 	Formats  map[string]format.Format // by schema type; the same packages the server uses
-	Registry *Client                  // nil for offline checks
+	Registry *Registry                // nil for offline checks
 	Level    string                   // overrides every subject's level when set
 }
 
@@ -47,8 +48,8 @@ func (c *Checker) AgainstRegistry(ctx context.Context, files []File) (Report, er
 func (c *Checker) askRegistry(ctx context.Context, f File) (Checked, error) {
 	known, compatible, messages, err := c.Registry.Compatibility(ctx, f)
 	checked := Checked{Subject: f.Subject, File: f.Path, Against: "registry"}
-	if isCode(err, 42201, 42202, 44201) { // the file itself is not a valid schema
-		var apiErr *APIError
+	if registryclient.IsCode(err, 42201, 42202, 44201) { // the file itself is not a valid schema
+		var apiErr *registryclient.APIError
 		errors.As(err, &apiErr)
 		checked.Findings = []Finding{{Subject: f.Subject, File: f.Path, Kind: "INVALID_SCHEMA", Message: apiErr.Message}}
 		return checked, nil

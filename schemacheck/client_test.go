@@ -3,18 +3,17 @@ package schemacheck
 import (
 	"context"
 	"encoding/json"
-	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/eventlens/eventlens/registryclient"
 )
 
-func TestClientRetriesOverloadAndSendsCredentials(t *testing.T) {
+func TestRegistryRetriesOverloadAndSendsCredentials(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if user, pass, ok := r.BasicAuth(); !ok || user != "ci" || pass != "s3cret" {
@@ -33,11 +32,7 @@ func TestClientRetriesOverloadAndSendsCredentials(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	c, err := NewClient(srv.URL, ClientOptions{BasicAuth: "ci:s3cret", Timeout: 5 * time.Second, Retries: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Backoff = time.Millisecond
+	c := registry(t, srv.URL, registryclient.Options{BasicAuth: "ci:s3cret", Timeout: 5 * time.Second, Retries: 3})
 	known, ok, messages, err := c.Compatibility(context.Background(), File{Subject: "a/b", SchemaType: "AVRO", Text: `"string"`})
 	if err != nil || !known || ok || len(messages) != 2 || calls.Load() != 3 {
 		t.Fatalf("known=%v ok=%v messages=%v err=%v after %d calls", known, ok, messages, err, calls.Load())
@@ -48,7 +43,7 @@ func TestClientRetriesOverloadAndSendsCredentials(t *testing.T) {
 	}
 }
 
-func TestClientErrors(t *testing.T) {
+func TestRegistryErrors(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/subjects/gone/versions":
@@ -63,8 +58,7 @@ func TestClientErrors(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c, _ := NewClient(srv.URL, ClientOptions{Timeout: time.Second, Retries: 1})
-	c.Backoff = time.Millisecond
+	c := registry(t, srv.URL, registryclient.Options{Timeout: time.Second, Retries: 1})
 	ctx := context.Background()
 
 	if v, err := c.Versions(ctx, "gone"); err != nil || v != nil {
@@ -77,53 +71,15 @@ func TestClientErrors(t *testing.T) {
 		t.Errorf("unauthorized: %v", err)
 	}
 
-	for _, bad := range []string{"", "localhost:8080", "ftp://x", "http://"} {
-		if _, err := NewClient(bad, ClientOptions{}); err == nil {
-			t.Errorf("NewClient(%q) accepted", bad)
-		}
-	}
-	if _, err := NewClient(srv.URL, ClientOptions{BasicAuth: "no-colon"}); err == nil {
-		t.Error("basic auth without a colon accepted")
-	}
-	unreachable, _ := NewClient("http://127.0.0.1:1", ClientOptions{Timeout: time.Second})
-	if _, err := unreachable.Versions(ctx, "a"); err == nil || !strings.Contains(err.Error(), "unreachable") {
-		t.Errorf("unreachable registry: %v", err)
-	}
 }
 
-func TestClientTrustsACustomCA(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`[1]`))
-	}))
-	defer srv.Close()
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	if err := os.WriteFile(ca, pemBytes, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	untrusting, err := NewClient(srv.URL, ClientOptions{Timeout: 5 * time.Second})
+// registry is a Registry on url that waits only a millisecond between retries.
+func registry(t *testing.T, url string, o registryclient.Options) Registry {
+	t.Helper()
+	c, err := registryclient.New(url, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := untrusting.Versions(ctx, "a"); err == nil || !strings.Contains(err.Error(), "certificate") {
-		t.Fatalf("without the CA: %v, want a certificate error", err)
-	}
-	trusting, err := NewClient(srv.URL, ClientOptions{CAFile: ca, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The answer [1] lists version 1, which this server then fails to serve as JSON: the
-	// point is that the TLS handshake succeeded.
-	if _, err := trusting.Versions(ctx, "a"); err != nil && strings.Contains(err.Error(), "certificate") {
-		t.Fatalf("with the CA: %v", err)
-	}
-	if _, err := NewClient(srv.URL, ClientOptions{CAFile: filepath.Join(t.TempDir(), "missing.pem")}); err == nil {
-		t.Fatal("a missing CA file was accepted")
-	}
-	notPEM := filepath.Join(t.TempDir(), "bad.pem")
-	os.WriteFile(notPEM, []byte("not a certificate"), 0o644)
-	if _, err := NewClient(srv.URL, ClientOptions{CAFile: notPEM}); err == nil || !strings.Contains(err.Error(), "no PEM") {
-		t.Fatalf("a CA file without certificates: %v", err)
-	}
+	c.Backoff = time.Millisecond
+	return Registry{c}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/eventlens/eventlens/registryclient"
 	"github.com/eventlens/eventlens/schemacheck"
 	"github.com/eventlens/eventlens/schemaregistry"
 )
@@ -21,13 +22,17 @@ type registryFlags struct {
 	Retries   int           `help:"How often to retry a request the registry answered with 429 or 5xx (exponential backoff)." default:"3"`
 }
 
-func (r registryFlags) client() (*schemacheck.Client, error) {
+func (r registryFlags) client() (*schemacheck.Registry, error) {
 	if r.Registry == "" {
 		return nil, errors.New("no registry: give --registry URL or set EVENTLENS_REGISTRY")
 	}
-	return schemacheck.NewClient(r.Registry, schemacheck.ClientOptions{
+	c, err := registryclient.New(r.Registry, registryclient.Options{
 		BasicAuth: r.BasicAuth, Token: r.Token, CAFile: r.CAFile, Timeout: r.Timeout, Retries: r.Retries,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &schemacheck.Registry{Client: c}, nil
 }
 
 type checkCmd struct {

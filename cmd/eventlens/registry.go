@@ -3,9 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"time"
 
+	"github.com/eventlens/eventlens/registryclient"
 	"github.com/eventlens/eventlens/registryimport"
 )
 
@@ -40,11 +40,18 @@ Example:
 }
 
 func (c registryImportCmd) Run(e env) error {
-	hc := &http.Client{Timeout: c.Timeout}
+	src, err := registryclient.New(c.From, registryclient.Options{BasicAuth: c.FromBasicAuth, Token: c.FromToken, Timeout: c.Timeout, Retries: 3})
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	dst, err := registryclient.New(c.To, registryclient.Options{BasicAuth: c.BasicAuth, Token: c.Token, Timeout: c.Timeout, Retries: 3})
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
 	printer := registryimport.NewPrinter(e.stderr, isTerminal(e.stderr))
 	report, err := registryimport.Import(e.ctx, registryimport.Options{
-		Source:        registryimport.Endpoint{URL: c.From, BasicAuth: c.FromBasicAuth, Token: c.FromToken, HTTP: hc},
-		Target:        registryimport.Endpoint{URL: c.To, BasicAuth: c.BasicAuth, Token: c.Token, HTTP: hc},
+		Source:        src,
+		Target:        dst,
 		SubjectPrefix: c.SubjectPrefix,
 		Progress:      printer.Progress,
 	})
