@@ -3,12 +3,16 @@ package catalog
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 func mustImport(t *testing.T, c *Catalog, file string, opts ImportOptions) ImportResult {
@@ -444,4 +448,39 @@ func checkPortVariable(t *testing.T, c *Catalog) {
 	if port["default"] != "1883" || !reflect.DeepEqual(port["enum"], []any{"1883", "8883"}) {
 		t.Errorf("production variables = %v, want port with default 1883 and enum 1883, 8883", s.Variables)
 	}
+}
+
+// TestImportFailsWhenTheRegistryStoreFails: a payload the store could not register (away, disk
+// full; here a trigger that fails every new version) fails the import, so no client takes the
+// answer for done; importing again registers it.
+func TestImportFailsWhenTheRegistryStoreFails(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		c := openCatalog(t, db)
+		if db.Postgres != nil {
+			storagetest.Exec(t, db, `CREATE FUNCTION fail_version() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected store failure'; END $$ LANGUAGE plpgsql`)
+			storagetest.Exec(t, db, `CREATE TRIGGER fail_version BEFORE INSERT ON sr_versions FOR EACH ROW EXECUTE FUNCTION fail_version()`)
+		} else {
+			storagetest.Exec(t, db, `CREATE TRIGGER fail_version BEFORE INSERT ON sr_versions BEGIN SELECT RAISE(ABORT, 'injected store failure'); END`)
+		}
+		_, err := c.ImportFile(context.Background(), "testdata/shop/orders.yaml", ImportOptions{})
+		var de *DocumentError
+		if err == nil || errors.As(err, &de) || !strings.Contains(err.Error(), "register") {
+			t.Fatalf("import with a failing registry store: %v, want a registration error", err)
+		}
+
+		if n := storagetest.Int(t, db, `SELECT count(*) FROM sr_versions`); n != 0 {
+			t.Fatalf("%d versions stored through the failing trigger", n)
+		}
+		storagetest.Exec(t, db, `DROP TRIGGER fail_version`+map[bool]string{true: ` ON sr_versions`}[db.Postgres != nil])
+		res := mustImport(t, c, "testdata/shop/orders.yaml", ImportOptions{})
+		if len(res.Schemas) == 0 || res.Changed {
+			t.Fatalf("import again: %+v, want the same document with its payloads", res)
+		}
+		for i, s := range res.Schemas {
+			// A second message with the same payload under the subject is unchanged.
+			if (s.Status != Registered && (i == 0 || s.Status != Unchanged)) || s.ID == 0 {
+				t.Errorf("import again: %s %s id %d (%s), want registered", s.Subject, s.Status, s.ID, s.Reason)
+			}
+		}
+	})
 }

@@ -46,7 +46,7 @@ func payloadSchemas(ctx context.Context, tx storeTx, docID int64) ([]payloadSche
 // transaction, after the catalog's import has committed. A schema the subject already holds
 // changes nothing; one the registry refuses (incompatible, invalid, read-only subject) is
 // reported with the registry's code and message and never forced, and the others still land.
-// Only a cancelled context stops it early.
+// A cancelled context or a failing store stops it early, with an error.
 func (c *Catalog) registerPayloads(ctx context.Context, payloads []payloadSchema) ([]SchemaRegistration, error) {
 	out := make([]SchemaRegistration, 0, len(payloads))
 	first := map[string]int{} // subject → index in out of the first payload registered under it
@@ -78,6 +78,11 @@ func (c *Catalog) registerPayloads(ctx context.Context, payloads []payloadSchema
 		if err != nil {
 			if ctx.Err() != nil {
 				return out, fmt.Errorf("register %q: %w", p.subject, ctx.Err())
+			}
+			if code := schemaregistry.ErrorCode(err); code == 0 || code >= 50000 {
+				// The store failed (away, disk full), not the schema: answering the import
+				// as done would leave the payload unregistered. Importing again registers it.
+				return out, fmt.Errorf("register %q: %w", p.subject, err)
 			}
 			reg.Status, reg.ErrorCode, reg.Reason = Refused, schemaregistry.ErrorCode(err), err.Error()
 		} else {
