@@ -82,7 +82,9 @@ func startBrowser(t *testing.T) (*browser, error) {
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	// One bound for all a test does in the browser: TestBrowserPages visits every page, and on
+	// a loaded CI machine took close to a minute.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 
 	b := &browser{ctx: ctx}
