@@ -8,10 +8,27 @@ import (
 	"strings"
 )
 
-// SchemaByID returns the schema with a global id (Subject and Version empty). A warm cache
-// answers without touching the database.
+// SchemaByID returns the schema with id in the default context, or with a key LatestSchemaIDs
+// gave (Subject and Version empty). A warm cache answers without touching the database.
 func (r *Registry) SchemaByID(ctx context.Context, id int) (Schema, error) {
 	s, err := r.schemaByID(ctx, id)
+	if err != nil {
+		return Schema{}, err
+	}
+	return toSchema("", versionRow{}, s), nil
+}
+
+// SchemaFor returns the schema a client means by id and ?subject=subject (see schemaKey); with
+// no subject, the one in the default context.
+func (r *Registry) SchemaFor(ctx context.Context, id int, subject string) (Schema, error) {
+	if subject == "" {
+		return r.SchemaByID(ctx, id)
+	}
+	key, err := r.schemaKey(ctx, id, subject)
+	if err != nil {
+		return Schema{}, err
+	}
+	s, err := r.schemaByID(ctx, key)
 	if err != nil {
 		return Schema{}, err
 	}
@@ -34,14 +51,22 @@ func (r *Registry) SchemaByGUID(ctx context.Context, guid string) (Schema, error
 	return toSchema("", versionRow{}, s), nil
 }
 
-// MaxID is the largest schema id in use (0 when empty).
-func (r *Registry) MaxID(ctx context.Context) (int, error) {
-	id, err := r.store.maxID(ctx)
+// MaxID is the largest schema id in use in subject's context (0 when empty); "" is the default
+// context.
+func (r *Registry) MaxID(ctx context.Context, subject string) (int, error) {
+	number, ok, err := r.contextNumber(ctx, contextOf(NormalizeSubject(subject)))
+	if err != nil || !ok {
+		return 0, err
+	}
+	id, err := r.store.maxID(ctx, number)
 	return id, storeError("read max id", err)
 }
 
 // SubjectFilter selects subjects or schemas in a listing.
 type SubjectFilter struct {
+	// Prefix selects subjects whose qualified names start with it (":.staging:" lists a
+	// context), except ":.:", the default context's subjects, and ":*:orders", the subjects
+	// of every context whose names in the context start with "orders". "" and ":*:" list all.
 	Prefix      string
 	Deleted     bool // include soft-deleted versions
 	DeletedOnly bool // only soft-deleted versions
@@ -53,6 +78,25 @@ type SubjectFilter struct {
 func (r *Registry) Subjects(ctx context.Context, f SubjectFilter) ([]string, error) {
 	if unstorable(f.Prefix) {
 		return []string{}, nil
+	}
+	c, name := SplitSubject(f.Prefix)
+	switch {
+	case f.Prefix == ContextWildcard:
+		f.Prefix = ""
+	case c == "*" || f.Prefix == ":.:":
+		// Not a prefix of qualified names: every subject is read, and the page taken here.
+		all, err := r.store.subjects(ctx, SubjectFilter{Deleted: f.Deleted, DeletedOnly: f.DeletedOnly})
+		if err != nil {
+			return nil, storeError("list subjects", err)
+		}
+		out := []string{}
+		for _, s := range all {
+			sc, sn := SplitSubject(s)
+			if (c == "*" && strings.HasPrefix(sn, name)) || (c != "*" && sc == DefaultContext) {
+				out = append(out, s)
+			}
+		}
+		return Page(out, f.Offset, f.Limit), nil
 	}
 	out, err := r.store.subjects(ctx, f)
 	if err != nil {
@@ -158,21 +202,26 @@ func (r *Registry) ReferencedBy(ctx context.Context, subject string, version int
 	return referringIDs(refs), nil
 }
 
-// VersionsForID lists the subject versions that use schema id (40403 when the id is unknown).
-func (r *Registry) VersionsForID(ctx context.Context, id int, deleted bool) ([]SubjectVersion, error) {
-	if _, err := r.schemaByID(ctx, id); err != nil {
+// VersionsForID lists the subject versions that use schema id, the one a client means by id
+// and ?subject=subject (see schemaKey), 40403 when the id is unknown.
+func (r *Registry) VersionsForID(ctx context.Context, id int, subject string, deleted bool) ([]SubjectVersion, error) {
+	key, err := r.schemaKey(ctx, id, subject)
+	if err != nil {
 		return nil, err
 	}
-	out, err := r.store.versionsForID(ctx, id, deleted)
+	if _, err := r.schemaByID(ctx, key); err != nil {
+		return nil, err
+	}
+	out, err := r.store.versionsForID(ctx, key, deleted)
 	if err != nil {
 		return nil, storeError("read versions of schema "+strconv.Itoa(id), err)
 	}
 	return out, nil
 }
 
-// SubjectsForID lists the subjects that use schema id.
-func (r *Registry) SubjectsForID(ctx context.Context, id int, deleted bool) ([]string, error) {
-	svs, err := r.VersionsForID(ctx, id, deleted)
+// SubjectsForID lists the subjects that use schema id, as VersionsForID finds it.
+func (r *Registry) SubjectsForID(ctx context.Context, id int, subject string, deleted bool) ([]string, error) {
+	svs, err := r.VersionsForID(ctx, id, subject, deleted)
 	if err != nil {
 		return nil, err
 	}
