@@ -77,6 +77,11 @@ func qualifyReference(space, subject string) string {
 	return qualify(refCtx, name)
 }
 
+// ReferencedSubject is the subject a reference to ref names in a schema of subject from.
+func ReferencedSubject(from, ref string) string {
+	return qualifyReference(contextOf(from), ref)
+}
+
 // validContextSubject refuses a subject that cannot hold versions: one in the wildcard or the
 // global context, or a context alone (":.staging:"); Confluent answers 42208 for those too,
 // except the wildcard, which it would store as a context named "*".

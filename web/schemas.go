@@ -245,7 +245,7 @@ func (p *Pages) levelOf(c echo.Context, subject string) (levelOf, error) {
 	if err != nil || own != "" {
 		return levelOf{Level: own}, err
 	}
-	global, err := p.Registry.GlobalConfig(ctx)
+	global, err := p.Registry.SubjectConfig(ctx, subject, true) // the global level, or its context's
 	return levelOf{Level: global.CompatibilityLevel, Global: true}, err
 }
 
