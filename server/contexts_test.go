@@ -179,3 +179,19 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// BenchmarkRegistryContexts measures GET /schemas/ids with ?subject= (as confluent-kafka-go
+// asks), in the default context and in another, against the same request without it, in one
+// run, over real HTTP as BenchmarkRegistry does.
+//
+//	go test ./server -run '^$' -bench BenchmarkRegistryContexts -benchtime 3s
+func BenchmarkRegistryContexts(b *testing.B) {
+	s := newBenchServer(b)
+	s.send(b, "POST", "/subjects/orders-value/versions", body(avroRecord("Order", 3)))
+	s.send(b, "POST", "/subjects/:.staging:orders-value/versions", body(avroRecord("Staged", 3)))
+	s.run(b, "echo_constant", "GET", "/bench/constant", "")
+	s.run(b, "schema_by_id", "GET", "/schemas/ids/1", "")
+	s.run(b, "schema_by_id_subject", "GET", "/schemas/ids/1?subject=orders-value", "")
+	s.run(b, "schema_by_id_context_subject", "GET", "/schemas/ids/1?subject=:.staging:orders-value", "")
+	s.run(b, "schema_by_id_under_contexts", "GET", "/contexts/.staging/schemas/ids/1", "")
+}
