@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/eventlens/eventlens/migrations"
 	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/storage/storagetest"
 )
@@ -303,6 +307,63 @@ func TestImportIntoContexts(t *testing.T) {
 		}
 		if s := mustRegister(t, r, "c", record("D", 1)); s.ID != 8 {
 			t.Errorf("next default id %d, want 8", s.ID)
+		}
+	})
+}
+
+// Subjects named :.ctx:name before contexts (STRONG associations with a namespace made them)
+// move into their context with their ids, which the default context still answers too.
+func TestMigrationMovesQualifiedSubjects(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		// The contexts migration: PostgreSQL's 17, SQLite's 22.
+		var p *goose.Provider
+		var err error
+		before := int64(21)
+		if db.Postgres != nil {
+			before = 16
+			p, err = goose.NewProvider(goose.DialectPostgres, stdlib.OpenDBFromPool(db.Postgres.Pool), migrations.Postgres)
+		} else {
+			p, err = goose.NewProvider(goose.DialectSQLite3, db.SQLite.Write, migrations.SQLite)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What the registry held before: every subject in the default context.
+		old := New(db, Formats())
+		mustRegister(t, old, "plain", record("P", 1))
+		mustRegister(t, old, "ns-a", record("A", 1))
+		mustRegister(t, old, "ns-b", record("B", 1))
+		mustRegister(t, old, "ns-b", record("B", 2))
+		if _, err := p.DownTo(ctx, before); err != nil {
+			t.Fatal(err)
+		}
+		storagetest.Exec(t, db, `UPDATE sr_versions SET subject = ':.ns:a-value' WHERE subject = 'ns-a'`)
+		storagetest.Exec(t, db, `UPDATE sr_versions SET subject = ':.ns:b-value' WHERE subject = 'ns-b'`)
+		if _, err := p.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+
+		r := New(db, Formats())
+		for _, q := range []struct {
+			id      int
+			subject string
+			want    string
+		}{{2, ":.ns:a-value", `"A"`}, {2, "", `"A"`}, {4, ":.ns:", `"B"`}, {1, "", `"P"`}} {
+			if s, err := r.SchemaFor(ctx, q.id, q.subject); err != nil || !strings.Contains(s.Schema, q.want) {
+				t.Errorf("id %d for %q: %+v %v, want %s", q.id, q.subject, s, err, q.want)
+			}
+		}
+		if v, err := r.Version(ctx, ":.ns:b-value", Latest, false); err != nil || v.ID != 4 {
+			t.Errorf("latest of :.ns:b-value: %+v %v", v, err)
+		}
+		if got, _ := r.Contexts(ctx, ContextFilter{}); !reflect.DeepEqual(got, []string{".", ".ns"}) {
+			t.Errorf("contexts %q", got)
+		}
+		if s := mustRegister(t, r, ":.ns:c-value", record("C", 1)); s.ID != 5 {
+			t.Errorf("the next id in .ns: %d, want 5", s.ID)
+		}
+		if s := mustRegister(t, r, "other", record("O", 1)); s.ID != 5 {
+			t.Errorf("the next id in the default context: %d, want 5", s.ID)
 		}
 	})
 }
