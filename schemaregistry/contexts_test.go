@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -365,5 +366,34 @@ func TestMigrationMovesQualifiedSubjects(t *testing.T) {
 		if s := mustRegister(t, r, "other", record("O", 1)); s.ID != 5 {
 			t.Errorf("the next id in the default context: %d, want 5", s.ID)
 		}
+	})
+}
+
+// A replica sees the contexts another one adds and deletes: the listing it caches and the
+// ?subject= search across contexts follow the other's writes.
+func TestContextsAcrossReplicas(t *testing.T) {
+	rs := replicas(t, 2)
+	writer, reader := rs[0], rs[1]
+	if got, err := reader.Contexts(ctx, ContextFilter{}); err != nil || len(got) != 1 {
+		t.Fatalf("contexts before: %q %v", got, err) // the reader caches the listing
+	}
+	wantCode(t, func() error { _, err := reader.SchemaFor(ctx, 1, "x"); return err }(), CodeSchemaNotFound)
+	mustRegister(t, writer, ":.staging:x", record("X", 1))
+	within(t, time.Second, "the new context on the other replica", func() bool {
+		got, err := reader.Contexts(ctx, ContextFilter{})
+		s, lookup := reader.SchemaFor(ctx, 1, "x") // found under :.staging:x
+		return err == nil && reflect.DeepEqual(got, []string{".", ".staging"}) && lookup == nil && strings.Contains(s.Schema, `"X"`)
+	})
+	for _, permanent := range []bool{false, true} {
+		if _, err := writer.DeleteSubject(ctx, ":.staging:x", permanent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := writer.DeleteContext(ctx, ".staging"); err != nil {
+		t.Fatal(err)
+	}
+	within(t, time.Second, "the deleted context on the other replica", func() bool {
+		got, err := reader.Contexts(ctx, ContextFilter{})
+		return err == nil && reflect.DeepEqual(got, []string{"."})
 	})
 }
