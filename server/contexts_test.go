@@ -195,3 +195,29 @@ func BenchmarkRegistryContexts(b *testing.B) {
 	s.run(b, "schema_by_id_context_subject", "GET", "/schemas/ids/1?subject=:.staging:orders-value", "")
 	s.run(b, "schema_by_id_under_contexts", "GET", "/contexts/.staging/schemas/ids/1", "")
 }
+
+// The console lists and shows qualified subjects, with their context's level and links to
+// the subjects their references name in that context.
+func TestContextPages(t *testing.T) {
+	ts := startServer(t)
+	ts.mustCall(t, "POST", "/subjects/:.staging:common/versions", body(avroRecord("Common", 1)))
+	ts.mustCall(t, "POST", "/subjects/:.staging:orders-value/versions", `{"schema":"{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"c\",\"type\":\"Common\"}]}",
+		"references":[{"name":"Common","subject":"common","version":1}]}`)
+	ts.mustCall(t, "PUT", "/config/:.staging:", `{"compatibility":"NONE"}`)
+	if _, names := listedSubjects(ts.page(t, "/schemas", 200)); !reflect.DeepEqual(names, []string{":.staging:common", ":.staging:orders-value"}) {
+		t.Errorf("listed %q", names)
+	}
+	html := ts.page(t, "/schemas/"+url.PathEscape(":.staging:orders-value"), 200)
+	for _, want := range []string{
+		`data-testid="subject-name">:.staging:orders-value</h1>`,
+		`data-testid="level">NONE<`,
+		`<a href="/schemas/:.staging:common?version=1">:.staging:common v1</a>`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the subject page lacks %q", want)
+		}
+	}
+	if html := ts.page(t, "/schemas/%3A.staging%3Acommon", 200); !strings.Contains(html, `<a href="/schemas/:.staging:orders-value?version=1">:.staging:orders-value v1</a>`) {
+		t.Errorf("the referenced subject's page does not show who references it")
+	}
+}

@@ -196,7 +196,7 @@ func (p *Pages) Subject(c echo.Context) error {
 	v := subjectView{
 		Subject: subject, Level: level, Versions: history, Selected: selected,
 		Lines:      highlight(selected.SchemaType, prettySchema(selected.SchemaType, selected.Schema)),
-		References: selected.References, Referrers: referrers, Consumers: consumers, Refusals: refusals,
+		References: referencedSubjects(subject, selected.References), Referrers: referrers, Consumers: consumers, Refusals: refusals,
 		DiffFrom: selected.Version, DiffTo: selected.Version, Now: p.now(),
 	}
 	// Propose comparing the selected version with the one before it, or the one after.
@@ -210,6 +210,17 @@ func (p *Pages) Subject(c echo.Context) error {
 		}
 	}
 	return render(c, http.StatusOK, subjectPage(v))
+}
+
+// referencedSubjects is refs naming the subjects they reference from subject: a reference that
+// names no context is to a subject of subject's context.
+func referencedSubjects(subject string, refs []schemaregistry.Reference) []schemaregistry.Reference {
+	out := make([]schemaregistry.Reference, len(refs))
+	for i, r := range refs {
+		out[i] = r
+		out[i].Subject = schemaregistry.ReferencedSubject(subject, r.Subject)
+	}
+	return out
 }
 
 // pickVersion finds the version a query asks for: a number or "latest" (the newest live
