@@ -172,6 +172,15 @@ func TestContextsOverHTTP(t *testing.T) {
 		if out := ts.mustCall(t, "POST", "/subjects/:.prod:orders-value/versions", body(b)); !reflect.DeepEqual(withoutTimes(t, out), withoutTimes(t, version("", 1, 2, b))) {
 			t.Errorf("prod again: %s, want a new id, 2", out)
 		}
+
+		// A context's name is any text without a colon, however long (Confluent sets no limit).
+		long := ":." + strings.Repeat("c", 5000) + ":x"
+		if out := ts.mustCall(t, "POST", "/subjects/"+long+"/versions", body(a)); !reflect.DeepEqual(withoutTimes(t, out), withoutTimes(t, version("", 1, 1, a))) {
+			t.Errorf("a long context: %.300s", out)
+		}
+		if out := ts.mustCall(t, "GET", "/contexts?offset=1&limit=1", ""); out != `[`+jsonString(long[1:5002])+`]` {
+			t.Errorf("contexts with the long one: %.300s", out)
+		}
 	})
 }
 
@@ -216,6 +225,9 @@ func TestContextPages(t *testing.T) {
 		if !strings.Contains(html, want) {
 			t.Errorf("the subject page lacks %q", want)
 		}
+	}
+	if html := ts.page(t, "/schemas/:.:nothing", 404); !strings.Contains(html, "nothing") {
+		t.Errorf("the default context named: %.300s", html)
 	}
 	if html := ts.page(t, "/schemas/%3A.staging%3Acommon", 200); !strings.Contains(html, `<a href="/schemas/:.staging:orders-value?version=1">:.staging:orders-value v1</a>`) {
 		t.Errorf("the referenced subject's page does not show who references it")

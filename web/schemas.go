@@ -106,16 +106,17 @@ func versionURL(subject string, version int) string {
 	return subjectPath(subject) + "?version=" + strconv.Itoa(version)
 }
 
-// subjectParam is the subject from the path, percent-decoded: echo routes on the raw path when
-// it holds escapes such as %2F, and then leaves the parameter escaped.
+// subjectParam is the subject from the path, percent-decoded (echo routes on the raw path when
+// it holds escapes such as %2F, and then leaves the parameter escaped), normalized as the
+// registry API reads it (":.:orders" is "orders").
 func subjectParam(c echo.Context) string {
 	p := c.Param("subject")
 	if c.Request().URL.RawPath != "" {
 		if u, err := url.PathUnescape(p); err == nil {
-			return u
+			p = u
 		}
 	}
-	return p
+	return schemaregistry.NormalizeSubject(p)
 }
 
 // formatMillis shows a registration time in UTC, to the minute.
