@@ -283,6 +283,10 @@ func TestQualifiedSubjectErrors(t *testing.T) {
 func TestImportIntoContexts(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		r := New(db, Formats())
+		// Entering IMPORT needs an empty scope: the context's subjects count for a context.
+		mustRegister(t, r, ":.prod:x", record("X", 1))
+		_, err := r.SetMode(ctx, ":.prod:", Import, false)
+		wantCode(t, err, CodeOperationNotPermitted)
 		// The global mode is the default context's; a context takes its own.
 		for _, scope := range []string{"", ":.staging:"} {
 			if _, err := r.SetMode(ctx, scope, Import, true); err != nil {
@@ -295,7 +299,7 @@ func TestImportIntoContexts(t *testing.T) {
 				t.Fatalf("import %s with id 7: %+v %v", subject, s, err)
 			}
 		}
-		_, err := r.Register(ctx, ":.staging:b", NewSchema{Schema: record("C", 1), ID: 7}, RegisterOptions{})
+		_, err = r.Register(ctx, ":.staging:b", NewSchema{Schema: record("C", 1), ID: 7}, RegisterOptions{})
 		wantCode(t, err, CodeIDDoesNotMatch)
 		for _, scope := range []string{"", ":.staging:"} {
 			if _, err := r.SetMode(ctx, scope, ReadWrite, false); err != nil {

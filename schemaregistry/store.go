@@ -86,7 +86,8 @@ type storeTx interface {
 	config(ctx context.Context, key string) (*Config, error)
 	mode(ctx context.Context, key string) (string, error)
 	referrers(ctx context.Context, subject string, version int, withDeleted bool) ([]Referrer, error)
-	// liveVersions counts the live versions of subject, or of every subject when "".
+	// liveVersions counts the live versions of subject, of every subject when "", of every
+	// subject of a context when subject names one alone (":.staging:").
 	liveVersions(ctx context.Context, subject string) (int, error)
 	// subjectsIn counts the subjects whose names start with prefix, soft-deleted ones too.
 	subjectsIn(ctx context.Context, prefix string) (int, error)

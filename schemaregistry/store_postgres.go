@@ -509,9 +509,12 @@ func (t pgTx) referrers(ctx context.Context, subject string, version int, withDe
 func (t pgTx) liveVersions(ctx context.Context, subject string) (int, error) {
 	var n int
 	var err error
-	if subject == "" {
+	switch _, name := SplitSubject(subject); {
+	case subject == "":
 		err = t.tx.QueryRow(ctx, `SELECT count(*) FROM sr_versions WHERE NOT deleted`).Scan(&n)
-	} else {
+	case name == "": // a context: its subjects
+		err = t.tx.QueryRow(ctx, `SELECT count(*) FROM sr_versions WHERE NOT deleted AND starts_with(subject, $1)`, subject).Scan(&n)
+	default:
 		err = t.tx.QueryRow(ctx, `SELECT count(*) FROM sr_versions WHERE NOT deleted AND subject = $1`, subject).Scan(&n)
 	}
 	return n, pgdb.Unavailable(err)

@@ -355,7 +355,10 @@ func (t sqliteTx) referrers(ctx context.Context, subject string, version int, wi
 
 func (t sqliteTx) liveVersions(ctx context.Context, subject string) (int, error) {
 	q, args := `SELECT count(*) FROM sr_versions WHERE deleted = 0`, []any{}
-	if subject != "" {
+	switch _, name := SplitSubject(subject); {
+	case subject != "" && name == "": // a context: its subjects
+		q, args = q+` AND substr(subject, 1, length(?1)) = ?1`, append(args, subject)
+	case subject != "":
 		q, args = q+` AND subject = ?`, append(args, subject)
 	}
 	var n int

@@ -241,7 +241,7 @@ func (a registryAPI) schemaByID(c echo.Context) error {
 		}
 		return answer(c, http.StatusOK, out)
 	}
-	body, ok := a.byID.get(id, s.GUID)
+	body, ok := a.byID.get(id, s.GUID) // by id and guid: in two contexts one id is two schemas
 	if !ok {
 		if body, err = json.Marshal(byID(s)); err != nil {
 			return err
