@@ -598,7 +598,7 @@ func (r *registryView) versionsForID(ctx context.Context, id int) ([]schemaregis
 	if svs, ok := r.ids[id]; ok {
 		return svs, nil
 	}
-	svs, err := r.reg.VersionsForID(ctx, id, false)
+	svs, err := r.reg.VersionsForID(ctx, id, "", false)
 	if schemaregistry.ErrorCode(err) == schemaregistry.CodeSchemaNotFound {
 		svs, err = nil, nil
 	}

@@ -168,7 +168,7 @@ func (c *Catalog) refreshSearchRows(ctx context.Context) error {
 }
 
 func registrySignature(ctx context.Context, r *schemaregistry.Registry) (string, error) {
-	id, err := r.MaxID(ctx)
+	id, err := r.MaxID(ctx, "")
 	if err != nil {
 		return "", err
 	}

@@ -70,7 +70,7 @@ var emptiedTables = []string{"catalog_operation_messages", "catalog_operations",
 	"catalog_message_descriptions", "catalog_document_versions", "catalog_services", "catalog_channels",
 	"catalog_messages", "catalog_servers", "catalog_domains", "catalog_documents", "catalog_owners",
 	"search_docs", "search_state", "search_subjects",
-	"sr_references", "sr_versions", "sr_schemas", "sr_config", "sr_mode", "sr_refusals", "sr_ids", "sr_associations"}
+	"sr_references", "sr_versions", "sr_schemas", "sr_config", "sr_mode", "sr_refusals", "sr_ids", "sr_associations", "sr_contexts"}
 
 // emptyPostgres deletes every row of the catalog's and the registry's tables (a DELETE of a few
 // rows takes milliseconds where a TRUNCATE takes most of a second); the catalog's ids go on

@@ -61,7 +61,7 @@ type Refusal struct {
 // did so far, when it cannot go on: a registry unreachable or failing (5xx) after retries, a
 // subject list that is not one, the context ending. Running it again resumes.
 func Import(ctx context.Context, o Options) (Report, error) {
-	im := &importer{src: source{o.Source}, dst: target{o.Target}, opt: o, subjects: map[string]*subjectState{}, versions: map[versionKey]*versionState{}, ids: map[int]*idState{}}
+	im := &importer{src: source{o.Source}, dst: target{o.Target}, opt: o, subjects: map[string]*subjectState{}, versions: map[versionKey]*versionState{}, ids: map[idKey]*idState{}}
 	err := im.run(ctx)
 	return im.report, err
 }
@@ -86,6 +86,12 @@ type subjectState struct {
 type versionState struct {
 	done, active bool
 	refused      string
+}
+
+// idKey is a schema id in a context (".", ".staging"): each context has ids of its own.
+type idKey struct {
+	context string
+	id      int
 }
 
 // idState is the source's schema under one id, as /schemas/ids/{id} answers it.
@@ -117,7 +123,7 @@ type importer struct {
 	subjects map[string]*subjectState
 	names    []string // subjects to copy, in order
 	versions map[versionKey]*versionState
-	ids      map[int]*idState
+	ids      map[idKey]*idState
 }
 
 func (im *importer) run(ctx context.Context) error {
@@ -316,7 +322,7 @@ func (im *importer) copy(ctx context.Context, subject string, version int) (stri
 		return why, err
 	}
 	for _, ref := range sv.References {
-		why, err := im.ensure(ctx, ref.Subject, ref.Version)
+		why, err := im.ensure(ctx, schemaregistry.ReferencedSubject(subject, ref.Subject), ref.Version)
 		if err != nil {
 			return "", err
 		}
@@ -341,12 +347,17 @@ func (im *importer) sourceVersion(ctx context.Context, subject string, version i
 	if why := checkVersion(&sv, subject, version); why != "" {
 		return nil, why, nil
 	}
-	ids, ok := im.ids[sv.ID]
+	space, _ := schemaregistry.SplitSubject(subject)
+	ids, ok := im.ids[idKey{space, sv.ID}]
 	if !ok {
 		ids = &idState{}
-		im.ids[sv.ID] = ids
+		im.ids[idKey{space, sv.ID}] = ids
 		var s wireSchema
-		err := im.src.get(ctx, "/schemas/ids/"+strconv.Itoa(sv.ID), &s)
+		path := "/schemas/ids/" + strconv.Itoa(sv.ID)
+		if space != schemaregistry.DefaultContext {
+			path += "?subject=" + url.QueryEscape(":"+space+":") // the id in the subject's context
+		}
+		err := im.src.get(ctx, path, &s)
 		switch {
 		case err != nil && !refusable(err):
 			return nil, "", fmt.Errorf("source's schema %d: %w", sv.ID, err)

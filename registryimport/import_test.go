@@ -234,6 +234,34 @@ func TestImportRefusesConflicts(t *testing.T) {
 	}
 }
 
+// TestImportContexts copies subjects of several contexts with their ids, which overlap between
+// contexts, and references within a context.
+func TestImportContexts(t *testing.T) {
+	src, dst := startEventlens(t), startEventlens(t)
+	schema := func(name string) string {
+		b, _ := json.Marshal(map[string]string{"schema": fmt.Sprintf(`{"type":"record","name":"%s","fields":[]}`, name)})
+		return string(b)
+	}
+	must(t, src, "POST", "/subjects/orders-value/versions", schema("A"))
+	must(t, src, "POST", "/subjects/:.staging:orders-value/versions", schema("B"))
+	must(t, src, "POST", "/subjects/:.staging:common/versions", schema("C"))
+	must(t, src, "POST", "/subjects/:.staging:ref-value/versions", `{"schema":"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"c\",\"type\":\"C\"}]}",
+		"references":[{"name":"C","subject":"common","version":1}]}`)
+	must(t, src, "PUT", "/config/:.staging:orders-value", `{"compatibility":"NONE"}`)
+	rep, err := Import(context.Background(), copyOptions(t, src, dst, 0))
+	if err != nil || len(rep.Refused) > 0 || rep.Copied != 4 {
+		t.Fatalf("import: %+v, %v", rep, err)
+	}
+	for _, p := range []string{"/contexts", "/subjects", "/schemas/ids/1", "/schemas/ids/1?subject=:.staging:", "/schemas/ids/2?subject=:.staging:",
+		"/schemas/ids/3?subject=:.staging:ref-value", "/subjects/:.staging:ref-value/versions/1", "/config/:.staging:orders-value",
+		"/subjects/:.staging:common/versions/1/referencedby"} {
+		_, want := call(t, src, "GET", p, "")
+		if _, got := call(t, dst, "GET", p, ""); withoutTimestamps(got) != withoutTimestamps(want) {
+			t.Errorf("GET %s:\n source: %s\n target: %s", p, want, got)
+		}
+	}
+}
+
 // copyOptions copy src into dst with clients that retry quickly and read answers of up to
 // maxAnswer bytes (0: the default).
 func copyOptions(t testing.TB, src, dst string, maxAnswer int64) Options {

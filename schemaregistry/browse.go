@@ -211,21 +211,18 @@ type Referrer struct {
 // Referrers lists the live subject versions whose schemas reference subject's version, as
 // referencedby does but naming each subject version rather than only the schema id.
 func (r *Registry) Referrers(ctx context.Context, subject string, version int) ([]Referrer, error) {
-	ids, err := r.ReferencedBy(ctx, subject, version)
+	v, err := r.Version(ctx, subject, version, true)
 	if err != nil {
 		return nil, err
 	}
-	out := []Referrer{}
-	for _, id := range ids {
-		svs, err := r.VersionsForID(ctx, id, false)
-		if err != nil {
-			return nil, err
-		}
-		for _, sv := range svs {
-			out = append(out, Referrer{SubjectVersion: sv, ID: id})
-		}
+	refs, err := r.store.referrers(ctx, subject, v.Version, false)
+	if err != nil {
+		return nil, storeError("read references", err)
 	}
-	return out, nil
+	for i := range refs {
+		refs[i].ID = publicID(refs[i].ID)
+	}
+	return refs, nil
 }
 
 // History lists every version of subject, soft-deleted ones included, oldest first (40401 when

@@ -42,6 +42,10 @@ type cache struct {
 	subjects map[string][]versionRow // ascending versions; nil slice = no versions
 	configs  map[string]*Config      // nil = no config at this level
 	modes    map[string]string       // "" = no mode at this level
+	// contexts lists the contexts besides the default one (when contextsKnown); a write to a
+	// subject in a context forgets it, since it may have added the context.
+	contexts      []string
+	contextsKnown bool
 
 	// changes names the subjects whose versions or config each recent generation changed, so
 	// the subject listing can update what changed instead of reading everything again.
@@ -203,7 +207,22 @@ func (c *cache) reset() {
 	c.subjects = map[string][]versionRow{}
 	c.configs = map[string]*Config{}
 	c.modes = map[string]string{}
+	c.contexts, c.contextsKnown = nil, false
 	c.changes, c.changesFrom = nil, c.gen
+}
+
+func (c *cache) contextList() ([]string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.contexts, c.contextsKnown
+}
+
+func (c *cache) putContexts(names []string, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.contexts, c.contextsKnown = names, true
+	}
 }
 
 func (c *cache) invalidateLocked(inv invalidation) {
@@ -216,6 +235,9 @@ func (c *cache) invalidateLocked(inv invalidation) {
 	c.changes = append(c.changes, change{gen: c.gen, subjects: changed})
 	for _, s := range inv.subjects {
 		delete(c.subjects, s)
+		if contextOf(s) != DefaultContext {
+			c.contexts, c.contextsKnown = nil, false
+		}
 	}
 	for _, id := range inv.schemas {
 		delete(c.schemas, id)

@@ -242,7 +242,7 @@ func (r *Registry) checkCompatibility(ctx context.Context, subject string, versi
 	if err != nil {
 		return nil, err
 	}
-	next, err := r.prepare(ctx, in, opt.Normalize || (cfg.Normalize != nil && *cfg.Normalize))
+	next, err := r.prepare(ctx, subject, in, opt.Normalize || (cfg.Normalize != nil && *cfg.Normalize))
 	if err != nil {
 		return nil, err
 	}

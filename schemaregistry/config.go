@@ -45,7 +45,7 @@ func (r *Registry) SubjectConfig(ctx context.Context, subject string, defaultToG
 		if !defaultToGlobal && cfg == nil {
 			return Config{}, newError(CodeSubjectConfigNotFound, "Subject '%s' does not have subject-level compatibility configured; GET /config/%s?defaultToGlobal=true shows the level that applies", subject, subject)
 		}
-		global, err := r.GlobalConfig(ctx)
+		global, err := r.scopeConfig(ctx, subject)
 		if cfg == nil || err != nil {
 			return global, err
 		}
@@ -56,12 +56,26 @@ func (r *Registry) SubjectConfig(ctx context.Context, subject string, defaultToG
 	return *cfg, nil
 }
 
+// scopeConfig is the config that applies to subject where its own does not: its context's
+// (":.staging:"; the global config in the default context), else the :.__GLOBAL: context's,
+// else BACKWARD, as Confluent looks for it.
+func (r *Registry) scopeConfig(ctx context.Context, subject string) (Config, error) {
+	for _, key := range contextScopes(subject) {
+		cfg, err := r.storedConfig(ctx, key)
+		if err != nil || cfg != nil {
+			return globalConfig(cfg), err
+		}
+	}
+	return globalConfig(nil), nil
+}
+
 // effectiveConfig is the config that applies to subject, as Confluent merges a subject's config
-// with the global one: level, policy, normalize, validateFields and compatibilityGroup each the
-// subject's own when set, else the global one (level BACKWARD, policy STRICT by default); the
-// alias, metadata and rule sets are the subject's when it has a config, else the global ones.
+// with the global one (its context's, see scopeConfig): level, policy, normalize,
+// validateFields and compatibilityGroup each the subject's own when set, else the global one
+// (level BACKWARD, policy STRICT by default); the alias, metadata and rule sets are the
+// subject's when it has a config, else the global ones.
 func (r *Registry) effectiveConfig(ctx context.Context, subject string) (Config, error) {
-	global, err := r.GlobalConfig(ctx)
+	global, err := r.scopeConfig(ctx, subject)
 	if err != nil {
 		return Config{}, err
 	}
@@ -238,7 +252,8 @@ func (r *Registry) effectiveMode(ctx context.Context, subject string) (string, e
 
 // effectiveMode is the mode that applies to subject, stored reading the mode rows ("" when
 // none). A global READONLY_OVERRIDE wins over subject modes; otherwise the subject's own mode,
-// else the global one.
+// else its context's (the global one in the default context), else the :.__GLOBAL: context's,
+// else READWRITE.
 func effectiveMode(ctx context.Context, subject string, stored func(ctx context.Context, key string) (string, error)) (string, error) {
 	global, err := stored(ctx, globalKey)
 	if err != nil {
@@ -254,7 +269,12 @@ func effectiveMode(ctx context.Context, subject string, stored func(ctx context.
 	if err != nil || m != "" {
 		return m, err
 	}
-	return global, nil
+	for _, key := range contextScopes(subject) {
+		if m, err := stored(ctx, key); err != nil || m != "" {
+			return m, err
+		}
+	}
+	return ReadWrite, nil
 }
 
 // refuseReadOnly answers 42205 when subject may not be written, stored reading the mode rows.
@@ -354,11 +374,12 @@ func (r *Registry) write(ctx context.Context, op string, f func(tx storeTx) (inv
 }
 
 // Aliased is the subject that requests naming subject act on: the alias its own config sets
-// (one step, as Confluent's AliasFilter rewrites the path once), else subject itself.
+// (one step, as Confluent's AliasFilter rewrites the path once; an alias that names no context
+// is in subject's), else subject itself.
 func (r *Registry) Aliased(ctx context.Context, subject string) (string, error) {
 	cfg, err := r.storedConfig(ctx, subject)
 	if err != nil || cfg == nil || cfg.Alias == "" {
 		return subject, err
 	}
-	return cfg.Alias, nil
+	return qualifyReference(contextOf(subject), cfg.Alias), nil
 }

@@ -116,11 +116,11 @@ func (r *Registry) DeleteSubject(ctx context.Context, subject string, permanent 
 	return versions, nil
 }
 
-// referringIDs are the distinct schema ids of refs, ascending.
+// referringIDs are the distinct schema ids of refs (in their context), ascending.
 func referringIDs(refs []Referrer) []int {
 	ids := []int{}
 	for _, r := range refs {
-		ids = append(ids, r.ID)
+		ids = append(ids, publicID(r.ID))
 	}
 	slices.Sort(ids)
 	return slices.Compact(ids)

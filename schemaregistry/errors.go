@@ -27,6 +27,7 @@ const (
 	CodeIDDoesNotMatch            = 42207
 	CodeInvalidSubject            = 42208
 	CodeSchemaTooLarge            = 42209
+	CodeContextNotEmpty           = 42211
 	CodeStore                     = 50001
 )
 

@@ -235,9 +235,10 @@ func validSubject(name string) error {
 }
 
 // unstorable reports whether nothing can be stored under name (a subject, or a prefix of
-// subjects): it is not UTF-8, which PostgreSQL's text cannot hold and validSubject refuses.
+// subjects): it is not UTF-8 or holds a NUL, which PostgreSQL's text cannot hold and
+// validSubject refuses.
 func unstorable(name string) bool {
-	return !utf8.ValidString(name)
+	return !utf8.ValidString(name) || strings.IndexByte(name, 0) >= 0
 }
 
 func parseLevel(s string) (string, error) {

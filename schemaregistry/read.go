@@ -9,10 +9,27 @@ import (
 	"strings"
 )
 
-// SchemaByID returns the schema with a global id (Subject and Version empty). A warm cache
-// answers without touching the database.
+// SchemaByID returns the schema with id in the default context, or with a key LatestSchemaIDs
+// gave (Subject and Version empty). A warm cache answers without touching the database.
 func (r *Registry) SchemaByID(ctx context.Context, id int) (Schema, error) {
 	s, err := r.schemaByID(ctx, id)
+	if err != nil {
+		return Schema{}, err
+	}
+	return toSchema("", versionRow{}, s), nil
+}
+
+// SchemaFor returns the schema a client means by id and ?subject=subject (see schemaKey); with
+// no subject, the one in the default context.
+func (r *Registry) SchemaFor(ctx context.Context, id int, subject string) (Schema, error) {
+	if subject == "" {
+		return r.SchemaByID(ctx, id)
+	}
+	key, err := r.schemaKey(ctx, id, subject)
+	if err != nil {
+		return Schema{}, err
+	}
+	s, err := r.schemaByID(ctx, key)
 	if err != nil {
 		return Schema{}, err
 	}
@@ -35,14 +52,22 @@ func (r *Registry) SchemaByGUID(ctx context.Context, guid string) (Schema, error
 	return toSchema("", versionRow{}, s), nil
 }
 
-// MaxID is the largest schema id in use (0 when empty).
-func (r *Registry) MaxID(ctx context.Context) (int, error) {
-	id, err := r.store.maxID(ctx)
+// MaxID is the largest schema id in use in subject's context (0 when empty); "" is the default
+// context.
+func (r *Registry) MaxID(ctx context.Context, subject string) (int, error) {
+	number, ok, err := r.contextNumber(ctx, contextOf(NormalizeSubject(subject)))
+	if err != nil || !ok {
+		return 0, err
+	}
+	id, err := r.store.maxID(ctx, number)
 	return id, storeError("read max id", err)
 }
 
 // SubjectFilter selects subjects or schemas in a listing.
 type SubjectFilter struct {
+	// Prefix selects subjects whose qualified names start with it (":.staging:" lists a
+	// context), except ":.:", the default context's subjects, and ":*:orders", the subjects
+	// of every context whose names in the context start with "orders". "" and ":*:" list all.
 	Prefix      string
 	Deleted     bool // include soft-deleted versions
 	DeletedOnly bool // only soft-deleted versions
@@ -50,31 +75,56 @@ type SubjectFilter struct {
 	Limit       int // 0 or less: no limit
 }
 
-// Subjects lists subject names, sorted. The common listing, live subjects only, comes from the
-// console's listing index in memory (reading 10,000 subjects' versions from the store took
-// 45 ms); one with soft-deleted versions asks the store.
+// Subjects lists subject names, sorted.
 func (r *Registry) Subjects(ctx context.Context, f SubjectFilter) ([]string, error) {
 	if unstorable(f.Prefix) {
 		return []string{}, nil
 	}
-	if !f.Deleted && !f.DeletedOnly {
-		x, err := r.summaries.get(ctx, r)
+	c, name := SplitSubject(f.Prefix)
+	switch {
+	case f.Prefix == ContextWildcard:
+		f.Prefix = ""
+	case c == "*" || f.Prefix == ":.:":
+		// Not a prefix of qualified names: every subject is read, and the page taken here.
+		all, err := r.subjectNames(ctx, SubjectFilter{Deleted: f.Deleted, DeletedOnly: f.DeletedOnly})
 		if err != nil {
 			return nil, err
 		}
-		// x.all is sorted by name, byte by byte, as both stores sort subjects.
-		i, _ := slices.BinarySearchFunc(x.all, f.Prefix, func(s SubjectSummary, prefix string) int { return strings.Compare(s.Subject, prefix) })
 		out := []string{}
-		for ; i < len(x.all) && strings.HasPrefix(x.all[i].Subject, f.Prefix); i++ {
-			out = append(out, x.all[i].Subject)
+		for _, s := range all {
+			sc, sn := SplitSubject(s)
+			if (c == "*" && strings.HasPrefix(sn, name)) || (c != "*" && sc == DefaultContext) {
+				out = append(out, s)
+			}
 		}
 		return Page(out, f.Offset, f.Limit), nil
 	}
-	out, err := r.store.subjects(ctx, f)
-	if err != nil {
-		return nil, storeError("list subjects", err)
+	return r.subjectNames(ctx, f)
+}
+
+// subjectNames lists the subjects whose qualified names start with f.Prefix, paged. The common
+// listing, live subjects only, comes from the console's listing index in memory (reading
+// 10,000 subjects' versions from the store took 45 ms); one with soft-deleted versions asks the
+// store.
+func (r *Registry) subjectNames(ctx context.Context, f SubjectFilter) ([]string, error) {
+	if f.Deleted || f.DeletedOnly {
+		out, err := r.store.subjects(ctx, f)
+		if err != nil {
+			return nil, storeError("list subjects", err)
+		}
+		return out, nil
 	}
-	return out, nil
+	x, err := r.summaries.get(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	// x.all is sorted by name, byte by byte, as both stores sort subjects.
+	i, _ := slices.BinarySearchFunc(x.all, f.Prefix, func(s SubjectSummary, prefix string) int { return strings.Compare(s.Subject, prefix) })
+	out := []string{}
+	for ; i < len(x.all) && strings.HasPrefix(x.all[i].Subject, f.Prefix); i++ {
+		out = append(out, x.all[i].Subject)
+	}
+	return Page(out, f.Offset, f.Limit), nil
 }
 
 // Versions lists subject's version numbers (40401 when there are none to list).
@@ -174,21 +224,26 @@ func (r *Registry) ReferencedBy(ctx context.Context, subject string, version int
 	return referringIDs(refs), nil
 }
 
-// VersionsForID lists the subject versions that use schema id (40403 when the id is unknown).
-func (r *Registry) VersionsForID(ctx context.Context, id int, deleted bool) ([]SubjectVersion, error) {
-	if _, err := r.schemaByID(ctx, id); err != nil {
+// VersionsForID lists the subject versions that use schema id, the one a client means by id
+// and ?subject=subject (see schemaKey), 40403 when the id is unknown.
+func (r *Registry) VersionsForID(ctx context.Context, id int, subject string, deleted bool) ([]SubjectVersion, error) {
+	key, err := r.schemaKey(ctx, id, subject)
+	if err != nil {
 		return nil, err
 	}
-	out, err := r.store.versionsForID(ctx, id, deleted)
+	if _, err := r.schemaByID(ctx, key); err != nil {
+		return nil, err
+	}
+	out, err := r.store.versionsForID(ctx, key, deleted)
 	if err != nil {
 		return nil, storeError("read versions of schema "+strconv.Itoa(id), err)
 	}
 	return out, nil
 }
 
-// SubjectsForID lists the subjects that use schema id.
-func (r *Registry) SubjectsForID(ctx context.Context, id int, deleted bool) ([]string, error) {
-	svs, err := r.VersionsForID(ctx, id, deleted)
+// SubjectsForID lists the subjects that use schema id, as VersionsForID finds it.
+func (r *Registry) SubjectsForID(ctx context.Context, id int, subject string, deleted bool) ([]string, error) {
+	svs, err := r.VersionsForID(ctx, id, subject, deleted)
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,9 @@ func (r *Registry) registerSchema(ctx context.Context, subject string, in NewSch
 	if err := validSubject(subject); err != nil {
 		return Schema{}, err
 	}
+	if err := validContextSubject(subject); err != nil {
+		return Schema{}, err
+	}
 	// Confluent's ids and versions are Java ints (and PostgreSQL's versions integers).
 	if in.ID > math.MaxInt32 {
 		return Schema{}, errInvalidSchema("Schema id %d is out of range: ids run from 1 to 2^31-1", in.ID)
@@ -59,7 +62,7 @@ func (r *Registry) registerSchema(ctx context.Context, subject string, in NewSch
 	if err := validateRuleSet(in.RuleSet); err != nil {
 		return Schema{}, err
 	}
-	next, err := r.prepare(ctx, in, opt.Normalize || (cfg.Normalize != nil && *cfg.Normalize))
+	next, err := r.prepare(ctx, subject, in, opt.Normalize || (cfg.Normalize != nil && *cfg.Normalize))
 	if err != nil {
 		return Schema{}, err
 	}
@@ -171,7 +174,7 @@ func (r *Registry) register(ctx context.Context, subject string, rows []versionR
 		}
 		for _, v := range rows {
 			if v.version == in.Version {
-				return Schema{}, nil, newError(CodeOperationNotPermitted, "Subject %s already has version %d (schema id %d); a version cannot be overwritten", subject, in.Version, v.schemaID)
+				return Schema{}, nil, newError(CodeOperationNotPermitted, "Subject %s already has version %d (schema id %d); a version cannot be overwritten", subject, in.Version, publicID(v.schemaID))
 			}
 		}
 		version = in.Version
@@ -251,7 +254,7 @@ func (r *Registry) Lookup(ctx context.Context, subject string, in NewSchema, nor
 		return Schema{}, err
 	}
 	normalize = normalize || (cfg.Normalize != nil && *cfg.Normalize)
-	next, err := r.prepare(ctx, in, normalize)
+	next, err := r.prepare(ctx, subject, in, normalize)
 	if err != nil {
 		return Schema{}, err
 	}

@@ -22,6 +22,8 @@ type Registry struct {
 	formats map[string]format.Format
 	cache   *cache
 	parses  parseCache
+	// contextNums are the store's numbers of the contexts (see idSpace).
+	contextNums contextNumbers
 	// verdicts are the answers of checks, by question (see verdictCache).
 	verdicts verdictCache
 	// summaries is the subject listing of the console, kept until the next write.
@@ -89,7 +91,8 @@ func (r *Registry) format(typ string) (format.Format, string, error) {
 	return f, typ, nil
 }
 
-// schemaByID returns the stored schema with id, from the cache or the store.
+// schemaByID returns the stored schema with id (its store key, see idSpace), from the cache or
+// the store.
 func (r *Registry) schemaByID(ctx context.Context, id int) (*storedSchema, error) {
 	if s, ok := r.cache.schema(id); ok {
 		return s, nil
@@ -97,7 +100,7 @@ func (r *Registry) schemaByID(ctx context.Context, id int) (*storedSchema, error
 	gen := r.cache.generation()
 	s, err := r.store.schema(ctx, id)
 	if errors.Is(err, errNoRow) {
-		return nil, errSchemaNotFound(strconv.Itoa(id))
+		return nil, errSchemaNotFound(strconv.Itoa(publicID(id)))
 	}
 	if err != nil {
 		return nil, storeError("read schema", err)
@@ -164,14 +167,18 @@ func (r *Registry) parsed(ctx context.Context, s *storedSchema) (format.Schema, 
 		s.parseErr, s.parseDone = err, true
 		return nil, err
 	}
-	refs, _, err := r.resolveReferences(ctx, s.refs)
+	space, err := r.contextOfKey(ctx, s.id)
+	if err != nil {
+		return nil, err
+	}
+	refs, _, err := r.resolveReferences(ctx, space, s.refs)
 	if ErrorCode(err) == CodeStore {
 		return nil, err
 	}
 	if err == nil {
 		s.parsed, err = f.Parse(s.text, refs)
 		if err != nil {
-			err = errInvalidSchema("Stored schema %d no longer parses: %v", s.id, err)
+			err = errInvalidSchema("Stored schema %d no longer parses: %v", publicID(s.id), err)
 		}
 	}
 	s.parseErr, s.parseDone = err, true
@@ -181,8 +188,9 @@ func (r *Registry) parsed(ctx context.Context, s *storedSchema) (format.Schema, 
 // resolveReferences turns references into the texts a format parses, dependencies first, and
 // returns them with every version resolved (-1 becomes the latest live version). It refuses more
 // references or deeper nesting than r.limits allow, and cycles (which registration cannot make,
-// since a reference names an existing version, but a hand-edited store could).
-func (r *Registry) resolveReferences(ctx context.Context, refs []Reference) ([]format.Reference, []Reference, error) {
+// since a reference names an existing version, but a hand-edited store could). A reference that
+// names no context is to a subject of space, the referring schema's context (see qualifyReference).
+func (r *Registry) resolveReferences(ctx context.Context, space string, refs []Reference) ([]format.Reference, []Reference, error) {
 	var out []format.Reference
 	if len(refs) > r.limits.MaxReferences {
 		return nil, nil, errInvalidSchema("Invalid schema: %d references, more than the limit of %d", len(refs), r.limits.MaxReferences)
@@ -190,8 +198,8 @@ func (r *Registry) resolveReferences(ctx context.Context, refs []Reference) ([]f
 	resolved := make([]Reference, 0, len(refs))
 	seen := map[SubjectVersion]bool{}
 	onPath := map[SubjectVersion]bool{}
-	var visit func(ref Reference, depth int) (Reference, error)
-	visit = func(ref Reference, depth int) (Reference, error) {
+	var visit func(space string, ref Reference, depth int) (Reference, error)
+	visit = func(space string, ref Reference, depth int) (Reference, error) {
 		if depth >= r.limits.MaxReferenceDepth {
 			return ref, errInvalidSchema("Invalid schema: references nest deeper than %d levels (at %q)", r.limits.MaxReferenceDepth, ref.Name)
 		}
@@ -201,16 +209,17 @@ func (r *Registry) resolveReferences(ctx context.Context, refs []Reference) ([]f
 		if ref.Version == 0 || ref.Version < Latest {
 			return ref, errInvalidSchema("Invalid schema: reference %q has version %d; use 1 or more, or -1 for the latest", ref.Name, ref.Version)
 		}
-		rows, err := r.versions(ctx, ref.Subject)
+		subject := qualifyReference(space, ref.Subject)
+		rows, err := r.versions(ctx, subject)
 		if err != nil {
 			return ref, err
 		}
-		row, err := findVersion(ref.Subject, rows, ref.Version, ref.Version != Latest)
+		row, err := findVersion(subject, rows, ref.Version, ref.Version != Latest)
 		if err != nil {
 			return ref, errInvalidSchema("Invalid schema: reference %q points at subject %q version %d, which does not exist", ref.Name, ref.Subject, ref.Version)
 		}
 		ref.Version = row.version
-		key := SubjectVersion{ref.Subject, row.version}
+		key := SubjectVersion{subject, row.version}
 		if onPath[key] {
 			return ref, errInvalidSchema("Invalid schema: reference %q to subject %q version %d is part of a cycle", ref.Name, ref.Subject, row.version)
 		}
@@ -227,7 +236,7 @@ func (r *Registry) resolveReferences(ctx context.Context, refs []Reference) ([]f
 		}
 		onPath[key] = true
 		for _, dep := range st.refs {
-			if _, err := visit(dep, depth+1); err != nil {
+			if _, err := visit(contextOf(subject), dep, depth+1); err != nil {
 				return ref, err
 			}
 		}
@@ -236,7 +245,7 @@ func (r *Registry) resolveReferences(ctx context.Context, refs []Reference) ([]f
 		return ref, nil
 	}
 	for _, ref := range refs {
-		res, err := visit(ref, 0)
+		res, err := visit(space, ref, 0)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -264,8 +273,8 @@ func (p *prepared) withContract(md *Metadata, rs *RuleSet) *prepared {
 	return &out
 }
 
-// prepare validates and parses a schema a client sent.
-func (r *Registry) prepare(ctx context.Context, in NewSchema, normalize bool) (*prepared, error) {
+// prepare validates and parses a schema a client sent for subject.
+func (r *Registry) prepare(ctx context.Context, subject string, in NewSchema, normalize bool) (*prepared, error) {
 	f, typ, err := r.format(in.SchemaType)
 	if err != nil {
 		return nil, err
@@ -282,7 +291,7 @@ func (r *Registry) prepare(ctx context.Context, in NewSchema, normalize bool) (*
 	if depth := nesting(in.Schema); depth > r.limits.MaxNesting {
 		return nil, errInvalidSchema("Invalid schema: brackets nest %d deep, more than the %d this registry accepts", depth, r.limits.MaxNesting)
 	}
-	fmtRefs, refs, err := r.resolveReferences(ctx, in.References)
+	fmtRefs, refs, err := r.resolveReferences(ctx, contextOf(subject), in.References)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +320,7 @@ func (r *Registry) prepare(ctx context.Context, in NewSchema, normalize bool) (*
 // toSchema builds the answer for one subject version.
 func toSchema(subject string, v versionRow, s *storedSchema) Schema {
 	return Schema{
-		Subject: subject, Version: v.version, ID: s.id, GUID: s.guid, SchemaType: s.typ,
+		Subject: subject, Version: v.version, ID: publicID(s.id), GUID: s.guid, SchemaType: s.typ,
 		Schema: s.text, References: slices.Clone(s.refs), Metadata: s.metadata, RuleSet: s.ruleSet,
 		Deleted: v.deleted, Timestamp: v.created,
 	}

@@ -178,7 +178,7 @@ func TestIDsAndVersions(t *testing.T) {
 		if err != nil || got.Schema != record("A", 2) || got.GUID == "" {
 			t.Fatalf("by id: %+v %v", got, err)
 		}
-		subjects, _ := r.SubjectsForID(ctx, a1.ID, false)
+		subjects, _ := r.SubjectsForID(ctx, a1.ID, "", false)
 		if fmt.Sprint(subjects) != "[a b]" {
 			t.Fatalf("subjects for id: %v", subjects)
 		}

@@ -229,7 +229,7 @@ func TestConcurrentRegistrationsOnTwoReplicas(t *testing.T) {
 		}
 	}
 	for _, r := range rs {
-		if n, err := r.MaxID(ctx); err != nil || n != len(ids) {
+		if n, err := r.MaxID(ctx, ""); err != nil || n != len(ids) {
 			t.Errorf("max id %d (%v), want %d", n, err, len(ids))
 		}
 	}

@@ -28,6 +28,9 @@ type store interface {
 	// errNoRow when none.
 	schema(ctx context.Context, id int) (*storedSchema, error)
 	schemaByGUID(ctx context.Context, guid string) (*storedSchema, error)
+	// schemaKeysByGUID lists the keys of the schemas with guid, ascending (several types, or
+	// several contexts, may hold one).
+	schemaKeysByGUID(ctx context.Context, guid string) ([]int, error)
 	// versions returns every version row of subject, soft-deleted ones included, ascending.
 	versions(ctx context.Context, subject string) ([]versionRow, error)
 	// subject reads what versions, config and mode return for subject, in one query.
@@ -49,17 +52,24 @@ type store interface {
 	// latestSchemaIDs maps every subject with a live version to its newest live version's
 	// schema id.
 	latestSchemaIDs(ctx context.Context) (map[string]int, error)
-	// maxID is the largest schema id in use, 0 when none; schemaCount counts schemas.
-	maxID(ctx context.Context) (int, error)
+	// maxID is the largest id in use in the context with number (see idSpace), 0 when none;
+	// schemaCount counts the schemas of every context.
+	maxID(ctx context.Context, number int) (int, error)
 	schemaCount(ctx context.Context) (int, error)
 	// associations lists the associations key selects, in no order.
 	associations(ctx context.Context, key associationKey) ([]Association, error)
+	// contextNumber is the number of the context name (deleted or not), errNoRow when it has
+	// none; contextName the name of number's. contexts lists the contexts not deleted.
+	contextNumber(ctx context.Context, name string) (int, error)
+	contextName(ctx context.Context, number int) (string, error)
+	contexts(ctx context.Context) ([]string, error)
 	// refusals lists subject's newest refusals (every subject's when ""), newest first.
 	refusals(ctx context.Context, subject string, limit int) ([]Refusal, error)
 
 	// insertVersion stores v.version of v.subject under the write lock, with its schema: the
 	// one with v.id (IMPORT; errIDTaken when that id holds another schema), or else the one
-	// with the same guid and type, or a new one with the next id. It returns the schema's id.
+	// with the same guid and type, or a new one with the next id, all in v.subject's context
+	// (which it adds, or lists again, when it is not the default one). It returns the schema's key.
 	// When the subject's versions are no longer v.expected it writes nothing and returns
 	// errStale with the versions it has now.
 	insertVersion(ctx context.Context, v newVersion) (id int, current []versionRow, err error)
@@ -76,8 +86,13 @@ type storeTx interface {
 	config(ctx context.Context, key string) (*Config, error)
 	mode(ctx context.Context, key string) (string, error)
 	referrers(ctx context.Context, subject string, version int, withDeleted bool) ([]Referrer, error)
-	// liveVersions counts the live versions of subject, or of every subject when "".
+	// liveVersions counts the live versions of subject, of every subject when "", of every
+	// subject of a context when subject names one alone (":.staging:").
 	liveVersions(ctx context.Context, subject string) (int, error)
+	// subjectsIn counts the subjects whose names start with prefix, soft-deleted ones too.
+	subjectsIn(ctx context.Context, prefix string) (int, error)
+	// deleteContext marks the context name deleted, if it has a row.
+	deleteContext(ctx context.Context, name string) error
 
 	// putConfig writes key's config row whole, adding it if needed.
 	putConfig(ctx context.Context, key string, cfg Config) error
@@ -116,7 +131,7 @@ var (
 type newVersion struct {
 	subject  string
 	version  int
-	id       int // given in IMPORT mode; 0: the schema's own id, or the next one
+	id       int // given in IMPORT mode (the id in the context); 0: the schema's own id, or the next one
 	schema   *storedSchema
 	created  int64        // unix milliseconds
 	expected []versionRow // the subject's versions Register decided on

@@ -70,6 +70,10 @@ func (s *postgresStore) schemaByGUID(ctx context.Context, guid string) (*storedS
 	return pgOne(scanSchema(s.db.Pool.QueryRow(ctx, pgSchemaColumns+` WHERE guid = $1 ORDER BY id LIMIT 1`, guid)))
 }
 
+func (s *postgresStore) schemaKeysByGUID(ctx context.Context, guid string) ([]int, error) {
+	return pgList(ctx, s.db.Pool, scanInt, `SELECT id FROM sr_schemas WHERE guid = $1 ORDER BY id`, guid)
+}
+
 func (s *postgresStore) versions(ctx context.Context, subject string) ([]versionRow, error) {
 	return pgVersions(ctx, s.db.Pool, subject)
 }
@@ -180,10 +184,22 @@ func (s *postgresStore) latestSchemaIDs(ctx context.Context) (map[string]int, er
 	return subjectSchemas(rows), err
 }
 
-func (s *postgresStore) maxID(ctx context.Context) (int, error) {
+func (s *postgresStore) maxID(ctx context.Context, number int) (int, error) {
 	var id int
-	err := s.db.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM sr_schemas`).Scan(&id)
+	err := s.db.Pool.QueryRow(ctx, `SELECT coalesce(max(id) - $1, 0) FROM sr_schemas WHERE id > $1 AND id < $1 + $2`, number*idSpace, idSpace).Scan(&id)
 	return id, pgdb.Unavailable(err)
+}
+
+func (s *postgresStore) contextNumber(ctx context.Context, name string) (int, error) {
+	return pgOne(scanInt(s.db.Pool.QueryRow(ctx, `SELECT number FROM sr_contexts WHERE name = $1`, name)))
+}
+
+func (s *postgresStore) contextName(ctx context.Context, number int) (string, error) {
+	return pgOne(scanString(s.db.Pool.QueryRow(ctx, `SELECT name FROM sr_contexts WHERE number = $1`, number)))
+}
+
+func (s *postgresStore) contexts(ctx context.Context) ([]string, error) {
+	return pgList(ctx, s.db.Pool, scanString, `SELECT name FROM sr_contexts WHERE NOT deleted ORDER BY name`)
 }
 
 func (s *postgresStore) schemaCount(ctx context.Context) (int, error) {
@@ -215,24 +231,34 @@ const (
 		FROM sr_versions WHERE subject = $1
 	), ok AS (
 		SELECT FROM cur WHERE versions = $2::int[] AND ids = $3::bigint[] AND deleted = $4::boolean[]
+	), base AS (
+		SELECT coalesce((SELECT number FROM sr_contexts WHERE name = $18), 0) * 4294967296 AS lo
 	)`
 	pgFoundByID = `, found AS (
-		SELECT id, guid = $5 AND schema_type = $6 AS same FROM sr_schemas WHERE id = $14 AND EXISTS (SELECT FROM ok)
+		SELECT id, guid = $5 AND schema_type = $6 AS same FROM sr_schemas WHERE id = (SELECT lo FROM base) + $14 AND EXISTS (SELECT FROM ok)
 	)`
 	pgFoundByGUID = `, found AS (
 		SELECT id, true AS same FROM sr_schemas WHERE guid = $5 AND schema_type = $6 AND EXISTS (SELECT FROM ok)
+			AND id > (SELECT lo FROM base) AND id < (SELECT lo FROM base) + 4294967296
 		ORDER BY id LIMIT 1
 	)`
-	pgInsertVersion = `, next AS (
+	pgNextDefaultID = `, next AS (
 		INSERT INTO sr_ids AS i (one, last)
-		SELECT true, CASE WHEN $14::bigint > 0 THEN $14::bigint ELSE (SELECT coalesce(max(id), 0) FROM sr_schemas) + 1 END
+		SELECT true, CASE WHEN $14::bigint > 0 THEN $14::bigint ELSE (SELECT coalesce(max(id), 0) FROM sr_schemas WHERE id < 4294967296) + 1 END
 		WHERE EXISTS (SELECT FROM ok) AND NOT EXISTS (SELECT FROM found)
 		ON CONFLICT (one) DO UPDATE SET last = CASE WHEN $14::bigint > 0 THEN greatest(i.last, $14::bigint)
-			ELSE greatest(i.last, (SELECT coalesce(max(id), 0) FROM sr_schemas)) + 1 END
+			ELSE greatest(i.last, (SELECT coalesce(max(id), 0) FROM sr_schemas WHERE id < 4294967296)) + 1 END
 		RETURNING CASE WHEN $14::bigint > 0 THEN $14::bigint ELSE i.last END AS id
-	), added AS (
+	)`
+	// In a context other than the default one its row (added by the statement before) counts.
+	pgNextContextID = `, next AS (
+		UPDATE sr_contexts AS c SET last_id = CASE WHEN $14::bigint > 0 THEN greatest(c.last_id, $14::bigint) ELSE c.last_id + 1 END
+		WHERE c.name = $18 AND EXISTS (SELECT FROM ok) AND NOT EXISTS (SELECT FROM found)
+		RETURNING CASE WHEN $14::bigint > 0 THEN $14::bigint ELSE c.last_id END AS id
+	)`
+	pgInsertVersion = `, added AS (
 		INSERT INTO sr_schemas (id, guid, schema_type, schema, refs, metadata, rule_set, created_at)
-		SELECT id, $5, $6, $7, $8, $9, $10, $11 FROM next RETURNING id
+		SELECT (SELECT lo FROM base) + id, $5, $6, $7, $8, $9, $10, $11 FROM next RETURNING id
 	), refs AS (
 		INSERT INTO sr_references (schema_id, ref_subject, ref_version)
 		SELECT added.id, r.subject, r.version FROM added, unnest($12::text[], $13::int[]) AS r (subject, version)
@@ -361,22 +387,29 @@ func (s *postgresStore) commit(group []*pendingVersion) error {
 
 // queue adds p's statement to b; its answer fills p's outcome.
 func (p *pendingVersion) queue(b *pgx.Batch) error {
-	v, sc := p.v, p.v.schema
+	v, sc, space := p.v, p.v.schema, contextOf(p.v.subject)
 	refs, metadata, ruleSet, err := encodeSchema(sc)
 	if err != nil {
 		return err
 	}
 	refSubjects, refVersions := make([]string, len(sc.refs)), make([]int, len(sc.refs))
 	for i, r := range sc.refs {
-		refSubjects[i], refVersions[i] = r.Subject, r.Version
+		refSubjects[i], refVersions[i] = qualifyReference(space, r.Subject), r.Version
 	}
 	expected := columns(v.expected)
-	query := pgCurrentVersions + pgFoundByGUID + pgInsertVersion
+	found, next := pgFoundByGUID, pgNextDefaultID
 	if v.id > 0 {
-		query = pgCurrentVersions + pgFoundByID + pgInsertVersion
+		found = pgFoundByID
 	}
-	b.Queue(query, v.subject, expected.versions, expected.ids, expected.deleted, sc.guid, sc.typ, sc.text, refs, metadata, ruleSet, v.created,
-		refSubjects, refVersions, v.id, v.version, ReplicaChannel, v.notice).
+	if space != DefaultContext {
+		// The context's row, added or listed again, commits even when the registration finds
+		// the subject changed: the retry that follows uses it.
+		b.Queue(`INSERT INTO sr_contexts (name, number, last_id) SELECT $1, coalesce(max(number), 0) + 1, 0 FROM sr_contexts
+			ON CONFLICT (name) DO UPDATE SET deleted = false`, space)
+		next = pgNextContextID
+	}
+	b.Queue(pgCurrentVersions+found+next+pgInsertVersion, v.subject, expected.versions, expected.ids, expected.deleted, sc.guid, sc.typ, sc.text, refs, metadata, ruleSet, v.created,
+		refSubjects, refVersions, v.id, v.version, ReplicaChannel, v.notice, space).
 		QueryRow(func(row pgx.Row) error {
 			var id *int
 			var taken bool
@@ -476,12 +509,26 @@ func (t pgTx) referrers(ctx context.Context, subject string, version int, withDe
 func (t pgTx) liveVersions(ctx context.Context, subject string) (int, error) {
 	var n int
 	var err error
-	if subject == "" {
+	switch _, name := SplitSubject(subject); {
+	case subject == "":
 		err = t.tx.QueryRow(ctx, `SELECT count(*) FROM sr_versions WHERE NOT deleted`).Scan(&n)
-	} else {
+	case name == "": // a context: its subjects
+		err = t.tx.QueryRow(ctx, `SELECT count(*) FROM sr_versions WHERE NOT deleted AND starts_with(subject, $1)`, subject).Scan(&n)
+	default:
 		err = t.tx.QueryRow(ctx, `SELECT count(*) FROM sr_versions WHERE NOT deleted AND subject = $1`, subject).Scan(&n)
 	}
 	return n, pgdb.Unavailable(err)
+}
+
+func (t pgTx) subjectsIn(ctx context.Context, prefix string) (int, error) {
+	var n int
+	err := t.tx.QueryRow(ctx, `SELECT count(DISTINCT subject) FROM sr_versions WHERE starts_with(subject, $1)`, prefix).Scan(&n)
+	return n, pgdb.Unavailable(err)
+}
+
+func (t pgTx) deleteContext(ctx context.Context, name string) error {
+	_, err := t.tx.Exec(ctx, `UPDATE sr_contexts SET deleted = true WHERE name = $1`, name)
+	return pgdb.Unavailable(err)
 }
 
 func (t pgTx) config(ctx context.Context, key string) (*Config, error) {

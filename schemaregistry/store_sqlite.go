@@ -58,6 +58,10 @@ func (s *sqliteStore) schemaByGUID(ctx context.Context, guid string) (*storedSch
 	return sqliteOne(scanSchema(s.db.Read.QueryRowContext(ctx, sqliteSchemaColumns+` WHERE guid = ? ORDER BY id LIMIT 1`, guid)))
 }
 
+func (s *sqliteStore) schemaKeysByGUID(ctx context.Context, guid string) ([]int, error) {
+	return sqliteList(ctx, s.db.Read, scanInt, `SELECT id FROM sr_schemas WHERE guid = ? ORDER BY id`, guid)
+}
+
 func (s *sqliteStore) versions(ctx context.Context, subject string) ([]versionRow, error) {
 	return sqliteVersions(ctx, s.db.Read, subject)
 }
@@ -169,10 +173,22 @@ func (s *sqliteStore) latestSchemaIDs(ctx context.Context) (map[string]int, erro
 	return subjectSchemas(rows), err
 }
 
-func (s *sqliteStore) maxID(ctx context.Context) (int, error) {
+func (s *sqliteStore) maxID(ctx context.Context, number int) (int, error) {
 	var id int
-	err := s.db.Read.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM sr_schemas`).Scan(&id)
+	err := s.db.Read.QueryRowContext(ctx, `SELECT coalesce(max(id) - ?1, 0) FROM sr_schemas WHERE id > ?1 AND id < ?1 + ?2`, number*idSpace, idSpace).Scan(&id)
 	return id, err
+}
+
+func (s *sqliteStore) contextNumber(ctx context.Context, name string) (int, error) {
+	return sqliteOne(scanInt(s.db.Read.QueryRowContext(ctx, `SELECT number FROM sr_contexts WHERE name = ?`, name)))
+}
+
+func (s *sqliteStore) contextName(ctx context.Context, number int) (string, error) {
+	return sqliteOne(scanString(s.db.Read.QueryRowContext(ctx, `SELECT name FROM sr_contexts WHERE number = ?`, number)))
+}
+
+func (s *sqliteStore) contexts(ctx context.Context) ([]string, error) {
+	return sqliteList(ctx, s.db.Read, scanString, `SELECT name FROM sr_contexts WHERE deleted = 0 ORDER BY name`)
 }
 
 func (s *sqliteStore) schemaCount(ctx context.Context) (int, error) {
@@ -214,7 +230,15 @@ func (s *sqliteStore) insertVersion(ctx context.Context, v newVersion) (int, []v
 		if !sameVersions(current, v.expected) {
 			return errStale
 		}
-		if id, err = sqliteSchemaID(ctx, tx, v); err != nil {
+		number, space := 0, contextOf(v.subject)
+		if space != DefaultContext {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO sr_contexts (name, number, last_id)
+				VALUES (?, (SELECT coalesce(max(number), 0) + 1 FROM sr_contexts), 0)
+				ON CONFLICT (name) DO UPDATE SET deleted = 0 RETURNING number`, space).Scan(&number); err != nil {
+				return fmt.Errorf("space %s: %w", space, err)
+			}
+		}
+		if id, err = sqliteSchemaID(ctx, tx, v, number); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO sr_versions (subject, version, schema_id, deleted, created_at) VALUES (?, ?, ?, 0, ?)`,
@@ -227,23 +251,25 @@ func (s *sqliteStore) insertVersion(ctx context.Context, v newVersion) (int, []v
 	return id, nil, err
 }
 
-// sqliteSchemaID returns the id of v's schema, storing the schema first when it is new.
-func sqliteSchemaID(ctx context.Context, tx *sql.Tx, v newVersion) (int, error) {
-	s := v.schema
+// sqliteSchemaID returns the key of v's schema in the context with number, storing the schema
+// first when it is new.
+func sqliteSchemaID(ctx context.Context, tx *sql.Tx, v newVersion, number int) (int, error) {
+	s, base, space := v.schema, number*idSpace, contextOf(v.subject)
 	if v.id > 0 {
 		var guid, typ string
-		err := tx.QueryRowContext(ctx, `SELECT guid, schema_type FROM sr_schemas WHERE id = ?`, v.id).Scan(&guid, &typ)
+		err := tx.QueryRowContext(ctx, `SELECT guid, schema_type FROM sr_schemas WHERE id = ?`, base+v.id).Scan(&guid, &typ)
 		switch {
 		case err == nil && (guid != s.guid || typ != s.typ):
 			return 0, errIDTaken
 		case err == nil:
-			return v.id, nil
+			return base + v.id, nil
 		case !errors.Is(err, sql.ErrNoRows):
 			return 0, err
 		}
 	} else {
 		var id int
-		err := tx.QueryRowContext(ctx, `SELECT id FROM sr_schemas WHERE guid = ? AND schema_type = ? ORDER BY id LIMIT 1`, s.guid, s.typ).Scan(&id)
+		err := tx.QueryRowContext(ctx, `SELECT id FROM sr_schemas WHERE guid = ? AND schema_type = ? AND id > ? AND id < ?
+			ORDER BY id LIMIT 1`, s.guid, s.typ, base, base+idSpace).Scan(&id)
 		if err == nil {
 			return id, nil
 		}
@@ -255,24 +281,33 @@ func sqliteSchemaID(ctx context.Context, tx *sql.Tx, v newVersion) (int, error) 
 	if err != nil {
 		return 0, err
 	}
-	// sr_ids holds the highest id ever given, so a hard-deleted one is not given again.
+	// sr_ids (sr_contexts' last_id in other contexts) holds the highest id ever given, so a
+	// hard-deleted one is not given again.
 	var id int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO sr_ids (one, last)
-		VALUES (1, CASE WHEN ?1 > 0 THEN ?1 ELSE (SELECT coalesce(max(id), 0) FROM sr_schemas) + 1 END)
-		ON CONFLICT (one) DO UPDATE SET last = CASE WHEN ?1 > 0 THEN max(last, ?1) ELSE max(last, (SELECT coalesce(max(id), 0) FROM sr_schemas)) + 1 END
-		RETURNING CASE WHEN ?1 > 0 THEN ?1 ELSE last END`, v.id).Scan(&id); err != nil {
+	if number == 0 {
+		err = tx.QueryRowContext(ctx, `INSERT INTO sr_ids (one, last)
+			VALUES (1, CASE WHEN ?1 > 0 THEN ?1 ELSE (SELECT coalesce(max(id), 0) FROM sr_schemas WHERE id < ?2) + 1 END)
+			ON CONFLICT (one) DO UPDATE SET last = CASE WHEN ?1 > 0 THEN max(last, ?1) ELSE max(last, (SELECT coalesce(max(id), 0) FROM sr_schemas WHERE id < ?2)) + 1 END
+			RETURNING CASE WHEN ?1 > 0 THEN ?1 ELSE last END`, v.id, idSpace).Scan(&id)
+	} else {
+		err = tx.QueryRowContext(ctx, `UPDATE sr_contexts SET last_id = CASE WHEN ?1 > 0 THEN max(last_id, ?1) ELSE last_id + 1 END
+			WHERE number = ?2 RETURNING CASE WHEN ?1 > 0 THEN ?1 ELSE last_id END`, v.id, number).Scan(&id)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("next id: %w", err)
 	}
+	key := base + int(id)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO sr_schemas (id, guid, schema_type, schema, refs, metadata, rule_set, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, s.guid, s.typ, s.text, refs, metadata, ruleSet, v.created); err != nil {
+		key, s.guid, s.typ, s.text, refs, metadata, ruleSet, v.created); err != nil {
 		return 0, err
 	}
 	for _, ref := range s.refs {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO sr_references (schema_id, ref_subject, ref_version) VALUES (?, ?, ?)`, id, ref.Subject, ref.Version); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO sr_references (schema_id, ref_subject, ref_version) VALUES (?, ?, ?)`,
+			key, qualifyReference(space, ref.Subject), ref.Version); err != nil {
 			return 0, fmt.Errorf("references: %w", err)
 		}
 	}
-	return int(id), nil
+	return key, nil
 }
 
 func (s *sqliteStore) recordRefusal(ctx context.Context, f refusalRow, expected []versionRow, keep int) ([]versionRow, error) {
@@ -320,12 +355,26 @@ func (t sqliteTx) referrers(ctx context.Context, subject string, version int, wi
 
 func (t sqliteTx) liveVersions(ctx context.Context, subject string) (int, error) {
 	q, args := `SELECT count(*) FROM sr_versions WHERE deleted = 0`, []any{}
-	if subject != "" {
+	switch _, name := SplitSubject(subject); {
+	case subject != "" && name == "": // a context: its subjects
+		q, args = q+` AND substr(subject, 1, length(?1)) = ?1`, append(args, subject)
+	case subject != "":
 		q, args = q+` AND subject = ?`, append(args, subject)
 	}
 	var n int
 	err := t.tx.QueryRowContext(ctx, q, args...).Scan(&n)
 	return n, err
+}
+
+func (t sqliteTx) subjectsIn(ctx context.Context, prefix string) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT count(DISTINCT subject) FROM sr_versions WHERE substr(subject, 1, length(?1)) = ?1`, prefix).Scan(&n)
+	return n, err
+}
+
+func (t sqliteTx) deleteContext(ctx context.Context, name string) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE sr_contexts SET deleted = 1 WHERE name = ?`, name)
+	return err
 }
 
 func (t sqliteTx) config(ctx context.Context, key string) (*Config, error) {

@@ -49,16 +49,17 @@ func answer(c echo.Context, status int, v any) error {
 	return c.Blob(status, negotiate(c.Request().Header.Get(echo.HeaderAccept)), b)
 }
 
-// subjectParam is the subject from the path, percent-decoded: echo routes on the raw path when
-// it holds escapes such as %2F, and then leaves the parameter escaped.
+// subjectParam is the subject from the path, percent-decoded (echo routes on the raw path when
+// it holds escapes such as %2F, and then leaves the parameter escaped), and normalized as
+// Confluent reads qualified names (":.:orders" is "orders", ":.staging" ":.staging:").
 func subjectParam(c echo.Context) string {
 	p := c.Param("subject")
 	if c.Request().URL.RawPath != "" {
 		if u, err := url.PathUnescape(p); err == nil {
-			return u
+			p = u
 		}
 	}
-	return p
+	return schemaregistry.NormalizeSubject(p)
 }
 
 // subject is the subject a request under /subjects/{subject} acts on: the one in the path, or
@@ -198,15 +199,22 @@ func (a registryAPI) root(c echo.Context) error { return answer(c, http.StatusOK
 
 func (a registryAPI) types(c echo.Context) error { return answer(c, http.StatusOK, a.reg.Types()) }
 
-func filter(c echo.Context) schemaregistry.SubjectFilter {
+// filter is a listing's query; a subjectPrefix that is absent is all, as Confluent's
+// /subjects takes it (":*:", every context); an empty one the default context's subjects.
+func filter(c echo.Context, all bool) schemaregistry.SubjectFilter {
+	prefix := c.QueryParam("subjectPrefix")
+	if prefix == "" && (!all || c.QueryParams().Has("subjectPrefix")) {
+		prefix = ":.:"
+	}
 	return schemaregistry.SubjectFilter{
-		Prefix: c.QueryParam("subjectPrefix"), Deleted: boolQuery(c, "deleted"), DeletedOnly: boolQuery(c, "deletedOnly"),
+		Prefix: prefix, Deleted: boolQuery(c, "deleted"), DeletedOnly: boolQuery(c, "deletedOnly"),
 		Offset: intQuery(c, "offset"), Limit: intQuery(c, "limit"),
 	}
 }
 
+// listSchemas is GET /schemas: without subjectPrefix the default context's, as Confluent's.
 func (a registryAPI) listSchemas(c echo.Context) error {
-	list, err := a.reg.Schemas(c.Request().Context(), filter(c), boolQuery(c, "latestOnly"))
+	list, err := a.reg.Schemas(c.Request().Context(), filter(c, false), boolQuery(c, "latestOnly"))
 	if err != nil {
 		return err
 	}
@@ -222,18 +230,18 @@ func (a registryAPI) schemaByID(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.reg.SchemaByID(c.Request().Context(), id)
+	s, err := a.reg.SchemaFor(c.Request().Context(), id, c.QueryParam("subject"))
 	if err != nil {
 		return err
 	}
 	if boolQuery(c, "fetchMaxId") {
 		out := byID(s)
-		if out.MaxID, err = a.reg.MaxID(c.Request().Context()); err != nil {
+		if out.MaxID, err = a.reg.MaxID(c.Request().Context(), c.QueryParam("subject")); err != nil {
 			return err
 		}
 		return answer(c, http.StatusOK, out)
 	}
-	body, ok := a.byID.get(id, s.GUID)
+	body, ok := a.byID.get(id, s.GUID) // by id and guid: in two contexts one id is two schemas
 	if !ok {
 		if body, err = json.Marshal(byID(s)); err != nil {
 			return err
@@ -248,7 +256,7 @@ func (a registryAPI) schemaTextByID(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.reg.SchemaByID(c.Request().Context(), id)
+	s, err := a.reg.SchemaFor(c.Request().Context(), id, c.QueryParam("subject"))
 	if err != nil {
 		return err
 	}
@@ -260,7 +268,7 @@ func (a registryAPI) subjectsByID(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	subjects, err := a.reg.SubjectsForID(c.Request().Context(), id, boolQuery(c, "deleted"))
+	subjects, err := a.reg.SubjectsForID(c.Request().Context(), id, c.QueryParam("subject"), boolQuery(c, "deleted"))
 	if err != nil {
 		return err
 	}
@@ -272,7 +280,7 @@ func (a registryAPI) versionsByID(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	versions, err := a.reg.VersionsForID(c.Request().Context(), id, boolQuery(c, "deleted"))
+	versions, err := a.reg.VersionsForID(c.Request().Context(), id, c.QueryParam("subject"), boolQuery(c, "deleted"))
 	if err != nil {
 		return err
 	}
@@ -289,29 +297,37 @@ func (a registryAPI) schemaByGUID(c echo.Context) error {
 	return answer(c, http.StatusOK, out)
 }
 
-// idsByGUID answers the ids a GUID has in each context: eventlens has the default one only.
+// idsByGUID answers the id a GUID has in each context that holds it.
 func (a registryAPI) idsByGUID(c echo.Context) error {
-	s, err := a.reg.SchemaByGUID(c.Request().Context(), c.Param("guid"))
+	ids, err := a.reg.IDsByGUID(c.Request().Context(), c.Param("guid"))
 	if err != nil {
 		return err
 	}
-	type contextID struct {
-		Context string `json:"context"`
-		ID      int    `json:"id"`
-	}
-	return answer(c, http.StatusOK, []contextID{{Context: defaultContext, ID: s.ID}})
+	return answer(c, http.StatusOK, ids)
 }
 
-// defaultContext is Confluent's name for the context subjects live in when they name none;
-// eventlens has no other.
-const defaultContext = "."
-
+// contexts is GET /contexts: the default context, then the others, sorted.
 func (a registryAPI) contexts(c echo.Context) error {
-	out := []string{}
-	if strings.HasPrefix(defaultContext, c.QueryParam("contextPrefix")) && intQuery(c, "offset") <= 0 {
-		out = append(out, defaultContext)
+	out, err := a.reg.Contexts(c.Request().Context(), schemaregistry.ContextFilter{
+		Prefix: c.QueryParam("contextPrefix"), Offset: intQuery(c, "offset"), Limit: intQuery(c, "limit")})
+	if err != nil {
+		return err
 	}
 	return answer(c, http.StatusOK, out)
+}
+
+// deleteContext is DELETE /contexts/{context}: 204, or 42211 while it holds subjects.
+func (a registryAPI) deleteContext(c echo.Context) error {
+	name := c.Param("context")
+	if c.Request().URL.RawPath != "" {
+		if u, err := url.PathUnescape(name); err == nil {
+			name = u
+		}
+	}
+	if err := a.reg.DeleteContext(c.Request().Context(), name); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 // clusterID is what Confluent answers for its Kafka and registry clusters; eventlens stands
@@ -353,7 +369,7 @@ func (a registryAPI) latestWithMetadata(c echo.Context) error {
 }
 
 func (a registryAPI) subjects(c echo.Context) error {
-	list, err := a.reg.Subjects(c.Request().Context(), filter(c))
+	list, err := a.reg.Subjects(c.Request().Context(), filter(c, true))
 	if err != nil {
 		return err
 	}
@@ -393,7 +409,7 @@ func (a registryAPI) versions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	versions, err := a.reg.Versions(c.Request().Context(), subject, filter(c))
+	versions, err := a.reg.Versions(c.Request().Context(), subject, filter(c, true))
 	if err != nil {
 		return err
 	}

@@ -121,6 +121,7 @@ func (s *Server) routeTable(m *metrics) []route {
 		{http.MethodGet, "/schemas/guids/:guid", r, reg.schemaByGUID, slash},
 		{http.MethodGet, "/schemas/guids/:guid/ids", r, reg.idsByGUID, slash},
 		{http.MethodGet, "/contexts", r, reg.contexts, slash},
+		{http.MethodDelete, "/contexts/:context", a, reg.deleteContext, slash},
 		{http.MethodGet, "/v1/metadata/id", r, reg.clusterID, slash},
 		{http.MethodGet, "/v1/metadata/version", r, reg.serverVersion, slash},
 		{http.MethodGet, "/v1/metadata/deployment", r, reg.deployment, slash},

@@ -149,6 +149,7 @@ func New(cfg Config, svc Services) (*Server, error) {
 	s.metrics = metrics
 	s.grpc = newOTLPGRPCServer(s)
 	e.HTTPErrorHandler = s.handleError
+	e.Pre(contextPaths) // /contexts/{context}/subjects/… is the context's /subjects/…, before routing
 
 	// Order matters: the access log handles errors into responses, so the metrics and the span
 	// around it see final statuses; it sits inside the span so it can log the trace id, and

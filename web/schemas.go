@@ -106,16 +106,17 @@ func versionURL(subject string, version int) string {
 	return subjectPath(subject) + "?version=" + strconv.Itoa(version)
 }
 
-// subjectParam is the subject from the path, percent-decoded: echo routes on the raw path when
-// it holds escapes such as %2F, and then leaves the parameter escaped.
+// subjectParam is the subject from the path, percent-decoded (echo routes on the raw path when
+// it holds escapes such as %2F, and then leaves the parameter escaped), normalized as the
+// registry API reads it (":.:orders" is "orders").
 func subjectParam(c echo.Context) string {
 	p := c.Param("subject")
 	if c.Request().URL.RawPath != "" {
 		if u, err := url.PathUnescape(p); err == nil {
-			return u
+			p = u
 		}
 	}
-	return p
+	return schemaregistry.NormalizeSubject(p)
 }
 
 // formatMillis shows a registration time in UTC, to the minute.
@@ -196,7 +197,7 @@ func (p *Pages) Subject(c echo.Context) error {
 	v := subjectView{
 		Subject: subject, Level: level, Versions: history, Selected: selected,
 		Lines:      highlight(selected.SchemaType, prettySchema(selected.SchemaType, selected.Schema)),
-		References: selected.References, Referrers: referrers, Consumers: consumers, Refusals: refusals,
+		References: referencedSubjects(subject, selected.References), Referrers: referrers, Consumers: consumers, Refusals: refusals,
 		DiffFrom: selected.Version, DiffTo: selected.Version, Now: p.now(),
 	}
 	// Propose comparing the selected version with the one before it, or the one after.
@@ -210,6 +211,17 @@ func (p *Pages) Subject(c echo.Context) error {
 		}
 	}
 	return render(c, http.StatusOK, subjectPage(v))
+}
+
+// referencedSubjects is refs naming the subjects they reference from subject: a reference that
+// names no context is to a subject of subject's context.
+func referencedSubjects(subject string, refs []schemaregistry.Reference) []schemaregistry.Reference {
+	out := make([]schemaregistry.Reference, len(refs))
+	for i, r := range refs {
+		out[i] = r
+		out[i].Subject = schemaregistry.ReferencedSubject(subject, r.Subject)
+	}
+	return out
 }
 
 // pickVersion finds the version a query asks for: a number or "latest" (the newest live
@@ -245,7 +257,7 @@ func (p *Pages) levelOf(c echo.Context, subject string) (levelOf, error) {
 	if err != nil || own != "" {
 		return levelOf{Level: own}, err
 	}
-	global, err := p.Registry.GlobalConfig(ctx)
+	global, err := p.Registry.SubjectConfig(ctx, subject, true) // the global level, or its context's
 	return levelOf{Level: global.CompatibilityLevel, Global: true}, err
 }
 

@@ -34,6 +34,7 @@ func TestMigrateStoreRoundTrip(t *testing.T) {
 		{"POST", "/subjects/scratch-value/versions", `{"schema":"{\"type\":\"record\",\"name\":\"A\",\"fields\":[]}"}`},
 		{"POST", "/subjects/scratch-value/versions", `{"schema":"{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"x\",\"type\":\"int\",\"default\":0}]}"}`},
 		{"DELETE", "/subjects/scratch-value/versions/1", ""},
+		{"POST", "/subjects/:.staging:scratch-value/versions", `{"schema":"{\"type\":\"record\",\"name\":\"S\",\"fields\":[]}"}`},
 	} {
 		req, _ := http.NewRequest(w.method, p.URL+w.path, strings.NewReader(w.body))
 		req.Header.Set("Content-Type", "application/vnd.schemaregistry.v1+json")
@@ -95,7 +96,7 @@ func TestMigrateStoreRoundTrip(t *testing.T) {
 		}
 		return a
 	}
-	paths := []string{"/config", "/mode", "/schemas?deleted=true", "/api/catalog/domains", "/api/catalog/services",
+	paths := []string{"/config", "/mode", "/schemas?deleted=true", "/contexts", "/schemas/ids/1?subject=:.staging:", "/api/catalog/domains", "/api/catalog/services",
 		"/api/catalog/channels", "/api/catalog/messages", "/api/catalog/owners", "/api/catalog/servers", "/api/catalog/asyncapi"}
 	subjects := same("/subjects?deleted=true")
 	for _, s := range strings.Split(strings.Trim(strings.TrimPrefix(subjects, "200 "), "[]\n"), ",") {
@@ -111,6 +112,9 @@ func TestMigrateStoreRoundTrip(t *testing.T) {
 	}
 	if got := read(onPostgres, "/subjects/scratch-value/versions"); !strings.HasPrefix(got, "200 [2]") {
 		t.Errorf("scratch-value without deleted ones on PostgreSQL: %q", got)
+	}
+	if got := read(onPostgres, "/schemas/ids/1?subject=:.staging:scratch-value"); !strings.Contains(got, `\"S\"`) {
+		t.Errorf("the staging context's id 1 on PostgreSQL: %q", got)
 	}
 	if status, _ := get(t, onPostgres.URL+"/subjects"); status != 401 {
 		t.Errorf("without the key on PostgreSQL: %d, want 401", status)
