@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,8 +19,9 @@ import (
 
 // registryAPI is the Confluent Schema Registry REST surface over the registry service.
 type registryAPI struct {
-	reg  *schemaregistry.Registry
-	byID *answerCache // GET /schemas/ids/{id}'s answers
+	reg      *schemaregistry.Registry
+	byID     *answerCache  // GET /schemas/ids/{id}'s answers
+	requests *requestCache // decoded schema request bodies
 }
 
 // The content types registry clients send and accept, in Confluent's order of preference.
@@ -105,14 +107,33 @@ func decodeOptionalBody(c echo.Context, v any) error {
 }
 
 func decode(c echo.Context, v any, emptyOK bool) error {
-	b, err := io.ReadAll(c.Request().Body)
+	b, err := readBody(c)
 	if err != nil {
-		return bodyError(err)
+		return err
 	}
-	if len(strings.TrimSpace(string(b))) == 0 {
-		if emptyOK {
-			return nil
-		}
+	if len(b) == 0 && emptyOK {
+		return nil
+	}
+	return unmarshalBody(b, v)
+}
+
+// readBody reads the request body, into a buffer of the size the request announces (up to
+// 1 MiB; the body limit has refused larger announcements), and returns nil for one that is
+// blank.
+func readBody(c echo.Context) ([]byte, error) {
+	r := c.Request()
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 0), 1<<20)+bytes.MinRead))
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		return nil, bodyError(err)
+	}
+	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
+		return nil, nil
+	}
+	return buf.Bytes(), nil
+}
+
+func unmarshalBody(b []byte, v any) error {
+	if len(b) == 0 {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "The request body is empty; send a JSON object")
 	}
 	if err := json.Unmarshal(b, v); err != nil {
@@ -132,10 +153,19 @@ type schemaRequest struct {
 	Version    int                        `json:"version"`
 }
 
-func readSchemaRequest(c echo.Context) (schemaregistry.NewSchema, error) {
-	var req schemaRequest
-	if err := decodeBody(c, &req); err != nil {
+// readSchemaRequest decodes the body of a register, lookup or compatibility request, or finds
+// it decoded before.
+func (a registryAPI) readSchemaRequest(c echo.Context) (schemaregistry.NewSchema, error) {
+	b, err := readBody(c)
+	if err != nil {
 		return schemaregistry.NewSchema{}, err
+	}
+	req, ok := a.requests.get(b)
+	if !ok {
+		if err := unmarshalBody(b, &req); err != nil {
+			return schemaregistry.NewSchema{}, err
+		}
+		a.requests.put(b, req)
 	}
 	return req.newSchema(), nil
 }
@@ -365,7 +395,7 @@ func (a registryAPI) lookup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := readSchemaRequest(c)
+	in, err := a.readSchemaRequest(c)
 	if err != nil {
 		return err
 	}
@@ -405,7 +435,7 @@ func (a registryAPI) register(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := readSchemaRequest(c)
+	in, err := a.readSchemaRequest(c)
 	if err != nil {
 		return err
 	}
@@ -504,7 +534,7 @@ func (a registryAPI) compatibility(c echo.Context) error {
 			return err
 		}
 	}
-	in, err := readSchemaRequest(c)
+	in, err := a.readSchemaRequest(c)
 	if err != nil {
 		return err
 	}

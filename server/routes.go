@@ -36,7 +36,7 @@ type route struct {
 func (s *Server) routeTable(m *metrics) []route {
 	pages := &web.Pages{Catalog: s.svc.Catalog, Registry: s.svc.Registry, Tracing: s.svc.Ingest, Brokers: s.svc.Brokers, AlertRules: s.svc.Alerts, Now: s.now}
 	cat := s.svc.Catalog
-	reg := registryAPI{reg: s.svc.Registry, byID: newAnswerCache(64 << 20)}
+	reg := registryAPI{reg: s.svc.Registry, byID: newAnswerCache(64 << 20), requests: newRequestCache(32 << 20)}
 	mcp := s.serveMCP()
 	const r, w, a, slash = roleRead, roleWrite, roleAdmin, true
 	return []route{
