@@ -70,8 +70,11 @@ func (a registryAPI) subject(c echo.Context) (string, error) {
 }
 
 func boolQuery(c echo.Context, name string) bool {
+	if c.Request().URL.RawQuery == "" { // most requests: parsing no query still makes a map
+		return false
+	}
 	v := c.QueryParam(name)
-	if v == "" { // most requests: skip ParseBool's error, an allocation
+	if v == "" { // skip ParseBool's error, an allocation
 		return false
 	}
 	b, _ := strconv.ParseBool(v)
