@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -110,7 +111,7 @@ func decodeOptionalBody(c echo.Context, v any) error {
 }
 
 func decode(c echo.Context, v any, emptyOK bool) error {
-	b, err := readBody(c)
+	b, err := readBody(c, nil)
 	if err != nil {
 		return err
 	}
@@ -120,12 +121,15 @@ func decode(c echo.Context, v any, emptyOK bool) error {
 	return unmarshalBody(b, v)
 }
 
-// readBody reads the request body, into a buffer of the size the request announces (up to
-// 1 MiB; the body limit has refused larger announcements), and returns nil for one that is
-// blank.
-func readBody(c echo.Context) ([]byte, error) {
+// readBody reads the request body into buf (a new buffer when nil), grown at once to the size
+// the request announces (up to 1 MiB; the body limit has refused larger announcements), and
+// returns nil for one that is blank.
+func readBody(c echo.Context, buf *bytes.Buffer) ([]byte, error) {
 	r := c.Request()
-	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 0), 1<<20)+bytes.MinRead))
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Grow(int(min(max(r.ContentLength, 0), 1<<20)) + bytes.MinRead)
 	if _, err := buf.ReadFrom(r.Body); err != nil {
 		return nil, bodyError(err)
 	}
@@ -157,21 +161,31 @@ type schemaRequest struct {
 }
 
 // readSchemaRequest decodes the body of a register, lookup or compatibility request, or finds
-// it decoded before.
+// it decoded before. The body is read into a pooled buffer, which goes back to the pool unless
+// the request cache keeps the bytes.
 func (a registryAPI) readSchemaRequest(c echo.Context) (schemaregistry.NewSchema, error) {
-	b, err := readBody(c)
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	b, err := readBody(c, buf)
 	if err != nil {
 		return schemaregistry.NewSchema{}, err
 	}
 	req, ok := a.requests.get(b)
+	kept := false
 	if !ok {
 		if err := unmarshalBody(b, &req); err != nil {
 			return schemaregistry.NewSchema{}, err
 		}
-		a.requests.put(b, req)
+		kept = a.requests.put(b, req)
+	}
+	if !kept && buf.Cap() <= 1<<20 {
+		bodyBuffers.Put(buf)
 	}
 	return req.newSchema(), nil
 }
+
+// bodyBuffers are buffers for schema request bodies, which are often tens of kilobytes.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (req schemaRequest) newSchema() schemaregistry.NewSchema {
 	return schemaregistry.NewSchema{

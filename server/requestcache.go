@@ -50,11 +50,12 @@ func (rc *requestCache) get(body []byte) (schemaRequest, bool) {
 	return req, true
 }
 
-// put keeps req, decoded from body; full, the cache starts afresh.
-func (rc *requestCache) put(body []byte, req schemaRequest) {
+// put keeps req, decoded from body, and reports whether it did (and so keeps body); full, the
+// cache starts afresh.
+func (rc *requestCache) put(body []byte, req schemaRequest) bool {
 	size := len(body) + len(req.Schema) // the text is a copy, unescaped
 	if len(body) < minCachedBody || size > rc.maxBytes || req.Metadata != nil || req.RuleSet != nil {
-		return
+		return false
 	}
 	h := maphash.Bytes(rc.seed, body)
 	rc.mu.Lock()
@@ -65,6 +66,7 @@ func (rc *requestCache) put(body []byte, req schemaRequest) {
 	if old, ok := rc.entries[h]; ok {
 		rc.bytes -= len(old.body) + len(old.req.Schema)
 	}
-	rc.entries[h] = cachedRequest{body: body, req: req} // the request's own bytes, never reused
+	rc.entries[h] = cachedRequest{body: body, req: req} // the caller gives body up
 	rc.bytes += size
+	return true
 }
