@@ -2,19 +2,33 @@ package schemaregistry
 
 import (
 	"crypto/md5"
+	"encoding"
 	"encoding/binary"
 	"encoding/hex"
 	"hash"
+	"io"
 	"slices"
 )
 
-// schemaGUID is Confluent's MD5 of a schema (MD5.ofSchema / Schema.updateHash), written as a
-// UUID: the schema text, then each reference's name, subject and big-endian version, then, when
-// present, a 1 byte and the metadata (sorted tags with their sorted values, sorted properties,
-// sorted sensitive names), then a 1 byte and the rule set. The schema type is not hashed.
-func schemaGUID(text string, refs []Reference, md *Metadata, rs *RuleSet) string {
+// textHash is the MD5 state after a schema text, so the guid of the same text with other
+// references, metadata or rule set does not hash the (often tens of kilobytes long) text again.
+type textHash []byte
+
+func hashText(text string) textHash {
 	h := md5.New()
-	h.Write([]byte(text))
+	io.WriteString(h, text)
+	state, _ := h.(encoding.BinaryMarshaler).MarshalBinary() // crypto/md5 always can
+	return state
+}
+
+// guid is Confluent's MD5 of a schema (MD5.ofSchema / Schema.updateHash), written as a UUID:
+// the schema text (hashed already), then each reference's name, subject and big-endian
+// version, then, when present, a 1 byte and the metadata (sorted tags with their sorted values,
+// sorted properties, sorted sensitive names), then a 1 byte and the rule set. The schema type
+// is not hashed.
+func (t textHash) guid(refs []Reference, md *Metadata, rs *RuleSet) string {
+	h := md5.New()
+	h.(encoding.BinaryUnmarshaler).UnmarshalBinary(t) // a state hashText made: it restores
 	for _, r := range refs {
 		h.Write([]byte(r.Name))
 		h.Write([]byte(r.Subject))

@@ -263,17 +263,20 @@ type prepared struct {
 	metadata *Metadata
 	ruleSet  *RuleSet
 	guid     string
+	hash     textHash // MD5 state after text, for guids with another contract
 }
 
 // withContract is p carrying metadata md and rule set rs instead of its own.
 func (p *prepared) withContract(md *Metadata, rs *RuleSet) *prepared {
 	out := *p
 	out.metadata, out.ruleSet = md, rs
-	out.guid = schemaGUID(out.text, out.refs, md, rs)
+	out.guid = p.hash.guid(out.refs, md, rs)
 	return &out
 }
 
-// prepare validates and parses a schema a client sent for subject.
+// prepare validates and parses a schema a client sent for subject. A text without references
+// found in the parse cache passed the checks below when it was parsed (the limits do not change
+// while the registry serves), so it is neither checked nor parsed again.
 func (r *Registry) prepare(ctx context.Context, subject string, in NewSchema, normalize bool) (*prepared, error) {
 	f, typ, err := r.format(in.SchemaType)
 	if err != nil {
@@ -282,39 +285,47 @@ func (r *Registry) prepare(ctx context.Context, subject string, in NewSchema, no
 	if in.Schema == "" {
 		return nil, errInvalidSchema("Invalid schema: the request has no schema text (field \"schema\")")
 	}
-	if !utf8.ValidString(in.Schema) {
-		return nil, errInvalidSchema("Invalid schema: the schema text is not valid UTF-8")
-	}
-	if len(in.Schema) > r.limits.MaxSchemaBytes {
-		return nil, &Error{Code: CodeSchemaTooLarge, Message: fmt.Sprintf("Schema too large: %d bytes, more than the %d this registry accepts", len(in.Schema), r.limits.MaxSchemaBytes)}
-	}
-	if depth := nesting(in.Schema); depth > r.limits.MaxNesting {
-		return nil, errInvalidSchema("Invalid schema: brackets nest %d deep, more than the %d this registry accepts", depth, r.limits.MaxNesting)
-	}
-	fmtRefs, refs, err := r.resolveReferences(ctx, contextOf(subject), in.References)
-	if err != nil {
-		return nil, err
-	}
-	key := typ + "\x00" + in.Schema
-	parsed, ok := r.parses.get(key)
-	if !ok || len(fmtRefs) > 0 {
-		parsed, err = f.Parse(in.Schema, fmtRefs)
+	key := parseKey{typ, in.Schema}
+	p, ok := r.parses.get(key)
+	var refs []Reference
+	if !ok || len(in.References) > 0 {
+		if err := r.checkText(in.Schema); err != nil {
+			return nil, err
+		}
+		var fmtRefs []format.Reference
+		if fmtRefs, refs, err = r.resolveReferences(ctx, contextOf(subject), in.References); err != nil {
+			return nil, err
+		}
+		parsed, err := f.Parse(in.Schema, fmtRefs)
 		if errors.Is(err, format.ErrTooLarge) {
 			return nil, &Error{Code: CodeSchemaTooLarge, Message: fmt.Sprintf("Schema too large: %v", err), Err: err}
 		}
 		if err != nil {
 			return nil, &Error{Code: CodeInvalidSchema, Message: fmt.Sprintf("Invalid schema %s: %v", typ, err), Err: err}
 		}
+		p = newParsedText(parsed)
 		if len(fmtRefs) == 0 {
-			r.parses.put(key, parsed)
+			r.parses.put(key, p)
 		}
 	}
-	text := parsed.Canonical()
-	if normalize {
-		text = parsed.Normalized()
-	}
+	text := p.form(normalize)
 	md := normalizeMetadata(in.Metadata)
-	return &prepared{typ: typ, parsed: parsed, text: text, refs: refs, metadata: md, ruleSet: in.RuleSet, guid: schemaGUID(text, refs, md, in.RuleSet)}, nil
+	return &prepared{typ: typ, parsed: p.parsed, text: text.text, hash: text.hash, refs: refs, metadata: md, ruleSet: in.RuleSet,
+		guid: text.hash.guid(refs, md, in.RuleSet)}, nil
+}
+
+// checkText refuses a schema text that is not UTF-8, longer than the limit or nested deeper.
+func (r *Registry) checkText(text string) error {
+	if !utf8.ValidString(text) {
+		return errInvalidSchema("Invalid schema: the schema text is not valid UTF-8")
+	}
+	if len(text) > r.limits.MaxSchemaBytes {
+		return &Error{Code: CodeSchemaTooLarge, Message: fmt.Sprintf("Schema too large: %d bytes, more than the %d this registry accepts", len(text), r.limits.MaxSchemaBytes)}
+	}
+	if depth := nesting(text); depth > r.limits.MaxNesting {
+		return errInvalidSchema("Invalid schema: brackets nest %d deep, more than the %d this registry accepts", depth, r.limits.MaxNesting)
+	}
+	return nil
 }
 
 // toSchema builds the answer for one subject version.

@@ -121,7 +121,7 @@ func TestMD5GoldenValues(t *testing.T) {
 				t.Errorf("%s %s: no golden value", typ, key)
 				continue
 			}
-			if got := schemaGUID(text, refs, md, rs); got != want {
+			if got := hashText(text).guid(refs, md, rs); got != want {
 				t.Errorf("%s %s: guid %s, want %s", typ, key, got, want)
 			}
 			checked++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -27,6 +28,8 @@ type metrics struct {
 	log        *slog.Logger
 	requests   *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
+	seriesMu   sync.RWMutex
+	series     map[seriesKey]httpSeries // requests' and latency's series, found once
 	receiver   receiverMetrics
 }
 
@@ -43,6 +46,7 @@ func newMetrics(svc Services, maxSeries int, log *slog.Logger) *metrics {
 			Help:    "Time to answer HTTP requests, by method, route template and status.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route", "status"}),
+		series:   map[seriesKey]httpSeries{},
 		receiver: newReceiverMetrics(),
 	}
 	m.collectors = append([]prometheus.Collector{
@@ -187,18 +191,51 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		// Label values in the order the vectors declare them (method, route, status): no map per
-		// request.
 		status := c.Response().Status
-		method, code := c.Request().Method, strconv.Itoa(status)
-		m.requests.WithLabelValues(method, route, code).Inc()
-		m.latency.WithLabelValues(method, route, code).Observe(time.Since(start).Seconds())
+		s := m.seriesFor(c.Request().Method, route, status)
+		s.requests.Inc()
+		s.latency.Observe(time.Since(start).Seconds())
 		if signal, ok := otlpSignals[route]; ok && status != 200 {
 			m.receiver.refusedRequest("http", signal, status)
 		}
 		return err
 	}
 }
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type httpSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// seriesFor is the request counter and latency histogram of a method, route and status, kept
+// so that a request finds both in one map lookup rather than by hashing its label values in each
+// vector. Methods are whatever clients send, so past maxRequestSeries the vectors are asked
+// directly (they hold every series anyway).
+func (m *metrics) seriesFor(method, route string, status int) httpSeries {
+	key := seriesKey{method, route, status}
+	m.seriesMu.RLock()
+	s, ok := m.series[key]
+	m.seriesMu.RUnlock()
+	if ok {
+		return s
+	}
+	code := strconv.Itoa(status)
+	// Label values in the order the vectors declare them (method, route, status).
+	s = httpSeries{requests: m.requests.WithLabelValues(method, route, code), latency: m.latency.WithLabelValues(method, route, code)}
+	m.seriesMu.Lock()
+	defer m.seriesMu.Unlock()
+	if len(m.series) < maxRequestSeries {
+		m.series[key] = s
+	}
+	return s
+}
+
+const maxRequestSeries = 1024
 
 func (m *metrics) handler() echo.HandlerFunc {
 	return echo.WrapHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,8 +20,9 @@ import (
 
 // registryAPI is the Confluent Schema Registry REST surface over the registry service.
 type registryAPI struct {
-	reg  *schemaregistry.Registry
-	byID *answerCache // GET /schemas/ids/{id}'s answers
+	reg      *schemaregistry.Registry
+	byID     *answerCache  // GET /schemas/ids/{id}'s answers
+	requests *requestCache // decoded schema request bodies
 }
 
 // The content types registry clients send and accept, in Confluent's order of preference.
@@ -69,8 +72,11 @@ func (a registryAPI) subject(c echo.Context) (string, error) {
 }
 
 func boolQuery(c echo.Context, name string) bool {
+	if c.Request().URL.RawQuery == "" { // most requests: parsing no query still makes a map
+		return false
+	}
 	v := c.QueryParam(name)
-	if v == "" { // most requests: skip ParseBool's error, an allocation
+	if v == "" { // skip ParseBool's error, an allocation
 		return false
 	}
 	b, _ := strconv.ParseBool(v)
@@ -106,14 +112,36 @@ func decodeOptionalBody(c echo.Context, v any) error {
 }
 
 func decode(c echo.Context, v any, emptyOK bool) error {
-	b, err := io.ReadAll(c.Request().Body)
+	b, err := readBody(c, nil)
 	if err != nil {
-		return bodyError(err)
+		return err
 	}
-	if len(strings.TrimSpace(string(b))) == 0 {
-		if emptyOK {
-			return nil
-		}
+	if len(b) == 0 && emptyOK {
+		return nil
+	}
+	return unmarshalBody(b, v)
+}
+
+// readBody reads the request body into buf (a new buffer when nil), grown at once to the size
+// the request announces (up to 1 MiB; the body limit has refused larger announcements), and
+// returns nil for one that is blank.
+func readBody(c echo.Context, buf *bytes.Buffer) ([]byte, error) {
+	r := c.Request()
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Grow(int(min(max(r.ContentLength, 0), 1<<20)) + bytes.MinRead)
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		return nil, bodyError(err)
+	}
+	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
+		return nil, nil
+	}
+	return buf.Bytes(), nil
+}
+
+func unmarshalBody(b []byte, v any) error {
+	if len(b) == 0 {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "The request body is empty; send a JSON object")
 	}
 	if err := json.Unmarshal(b, v); err != nil {
@@ -133,13 +161,32 @@ type schemaRequest struct {
 	Version    int                        `json:"version"`
 }
 
-func readSchemaRequest(c echo.Context) (schemaregistry.NewSchema, error) {
-	var req schemaRequest
-	if err := decodeBody(c, &req); err != nil {
+// readSchemaRequest decodes the body of a register, lookup or compatibility request, or finds
+// it decoded before. The body is read into a pooled buffer, which goes back to the pool unless
+// the request cache keeps the bytes.
+func (a registryAPI) readSchemaRequest(c echo.Context) (schemaregistry.NewSchema, error) {
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	b, err := readBody(c, buf)
+	if err != nil {
 		return schemaregistry.NewSchema{}, err
+	}
+	req, ok := a.requests.get(b)
+	kept := false
+	if !ok {
+		if err := unmarshalBody(b, &req); err != nil {
+			return schemaregistry.NewSchema{}, err
+		}
+		kept = a.requests.put(b, req)
+	}
+	if !kept && buf.Cap() <= 1<<20 {
+		bodyBuffers.Put(buf)
 	}
 	return req.newSchema(), nil
 }
+
+// bodyBuffers are buffers for schema request bodies, which are often tens of kilobytes.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (req schemaRequest) newSchema() schemaregistry.NewSchema {
 	return schemaregistry.NewSchema{
@@ -381,7 +428,7 @@ func (a registryAPI) lookup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := readSchemaRequest(c)
+	in, err := a.readSchemaRequest(c)
 	if err != nil {
 		return err
 	}
@@ -421,7 +468,7 @@ func (a registryAPI) register(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := readSchemaRequest(c)
+	in, err := a.readSchemaRequest(c)
 	if err != nil {
 		return err
 	}
@@ -520,7 +567,7 @@ func (a registryAPI) compatibility(c echo.Context) error {
 			return err
 		}
 	}
-	in, err := readSchemaRequest(c)
+	in, err := a.readSchemaRequest(c)
 	if err != nil {
 		return err
 	}

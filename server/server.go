@@ -5,11 +5,14 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -154,19 +157,20 @@ func New(cfg Config, svc Services) (*Server, error) {
 	// Order matters: the access log handles errors into responses, so the metrics and the span
 	// around it see final statuses; it sits inside the span so it can log the trace id, and
 	// around recovery so a panic is logged as the 500 it becomes.
-	e.Use(
-		middleware.RequestID(),
-		metrics.middleware,
-		requestSpans(cfg.TracerProvider),
-		s.accessLog(),
-		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}),
-		securityHeaders,
-	)
 	bodyLimit, err := bodyLimit(cfg.MaxBody)
 	if err != nil {
 		return nil, err
 	}
-	e.Use(bodyLimit, s.browserSession)
+	e.Use(chainOnce(
+		middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestIDs()}),
+		metrics.middleware,
+		requestSpans(cfg.TracerProvider),
+		s.accessLog,
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}),
+		securityHeaders,
+		bodyLimit,
+		s.browserSession,
+	))
 	s.routes(metrics)
 	s.http = &http.Server{
 		Handler:           e,
@@ -225,7 +229,7 @@ func requestSpans(tp trace.TracerProvider) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if r.Header.Get("traceparent") != "" {
+			if len(r.Header["Traceparent"]) > 0 { // the canonical key: Get would canonicalise it each time
 				c.SetRequest(r.WithContext(propagation.TraceContext{}.Extract(r.Context(), propagation.HeaderCarrier(r.Header))))
 			}
 			return next(c)
@@ -245,35 +249,82 @@ func quietRead(c echo.Context) bool {
 	return (m == http.MethodGet || m == http.MethodHead) && isAPIPath(c)
 }
 
-// accessLog writes one structured line per request.
-func (s *Server) accessLog() echo.MiddlewareFunc {
-	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus: true, LogMethod: true, LogURI: true, LogLatency: true, LogRequestID: true,
-		LogRemoteIP: true, LogError: true, LogResponseSize: true, HandleError: true,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			level := slog.LevelInfo
-			switch {
-			case v.Status >= 500:
-				level = slog.LevelError
-			case v.Status < 400 && (quietPaths[c.Path()] || quietRead(c)):
-				level = slog.LevelDebug
-			}
-			if !s.log.Enabled(c.Request().Context(), level) {
-				return nil
-			}
-			attrs := []slog.Attr{
-				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency), slog.Int64("bytes", v.ResponseSize),
-				slog.String("remote_ip", v.RemoteIP), slog.String("request_id", v.RequestID),
-			}
-			if v.Error != nil {
-				attrs = append(attrs, slog.String("error", v.Error.Error()))
-			}
-			if sc := trace.SpanContextFromContext(c.Request().Context()); sc.HasTraceID() {
-				attrs = append(attrs, slog.String("trace_id", sc.TraceID().String())) // the caller's, from its traceparent
-			}
-			s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
-			return nil
-		},
-	})
+// accessLog writes one structured line per request. It turns a handler's error into its
+// answer, so the metrics and the span around it see the final status; the line's level is
+// decided first, so a quiet read costs no more than that.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err) // and err goes on up: echo's error handler skips a committed answer
+		}
+		status := c.Response().Status
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case status < 400 && (quietPaths[c.Path()] || quietRead(c)):
+			level = slog.LevelDebug
+		}
+		ctx := c.Request().Context()
+		if !s.log.Enabled(ctx, level) {
+			return err
+		}
+		req := c.Request()
+		id := req.Header.Get(echo.HeaderXRequestID)
+		if id == "" {
+			id = c.Response().Header().Get(echo.HeaderXRequestID)
+		}
+		attrs := []slog.Attr{
+			slog.String("method", req.Method), slog.String("uri", req.RequestURI), slog.Int("status", status),
+			slog.Duration("latency", time.Since(start)), slog.Int64("bytes", c.Response().Size),
+			slog.String("remote_ip", c.RealIP()), slog.String("request_id", id),
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String())) // the caller's, from its traceparent
+		}
+		s.log.LogAttrs(ctx, level, "request", attrs...)
+		return err
+	}
+}
+
+// chainOnce composes mws (outermost first) once, around a handler that calls the route's own.
+// echo composes the middleware it is given with Use on every request (eight closures, a tenth
+// of a lookup by id); this one middleware returns the same chain whatever it is given. It must
+// be the only one given to Use: echo then passes it the route's handler, which the chain takes
+// from the context instead.
+func chainOnce(mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
+	h := chain(func(c echo.Context) error { return c.Handler()(c) }, mws...)
+	return func(echo.HandlerFunc) echo.HandlerFunc { return h }
+}
+
+// chain is h inside mws, the first outermost.
+func chain(h echo.HandlerFunc, mws ...echo.MiddlewareFunc) echo.HandlerFunc {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
+// newRequestIDs makes X-Request-Id values for requests that bring none: 32 hex digits, a random
+// prefix per process and a counter, unique without reading the system's random source for every
+// request as echo's generator does.
+func newRequestIDs() func() string {
+	var prefix [8]byte
+	rand.Read(prefix[:])
+	var n atomic.Uint64
+	return func() string {
+		var b [32]byte
+		hex.Encode(b[:16], prefix[:])
+		v := n.Add(1)
+		for i := 31; i >= 16; i-- {
+			b[i] = "0123456789abcdef"[v&15]
+			v >>= 4
+		}
+		return string(b[:])
+	}
 }

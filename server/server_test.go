@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -210,6 +211,66 @@ func TestLocalPath(t *testing.T) {
 	} {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestMiddlewareOnEveryAnswer: the middleware echo runs for every request (request id, security
+// headers, metrics) also reach answers no route handler made: unknown paths, wrong methods,
+// bodies over the limit. A request id a client sends is kept; others are unique.
+func TestMiddlewareOnEveryAnswer(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.MaxBody = "1K" })
+	tests := []struct {
+		name, method, path, body string
+		header                   http.Header
+		status                   int
+	}{
+		{"routed", "GET", "/schemas/types", "", nil, 200},
+		{"unknown path", "GET", "/api/nothing", "", nil, 404},
+		{"wrong method", "DELETE", "/schemas/types", "", nil, 405},
+		{"body over the limit", "POST", "/subjects/s/versions", strings.Repeat("x", 2048), nil, 413},
+		{"the client's request id", "GET", "/schemas/types", "", http.Header{"X-Request-Id": {"ci-job-42"}}, 200},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, ts.URL+tt.path, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			maps.Copy(req.Header, tt.header)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body := string(b)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %.200s", resp.StatusCode, tt.status, body)
+			}
+			if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Content-Security-Policy") == "" {
+				t.Errorf("security headers missing: %v", resp.Header)
+			}
+			id := resp.Header.Get("X-Request-Id")
+			switch {
+			case tt.header != nil && id != tt.header.Get("X-Request-Id"):
+				t.Errorf("request id %q, want the client's", id)
+			case tt.header == nil && (len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" || seen[id]):
+				t.Errorf("request id %q: want 32 hex digits, unique (seen %v)", id, seen)
+			}
+			seen[id] = true
+		})
+	}
+	_, metrics := ts.do(t, "GET", "/metrics", "", nil)
+	for _, want := range []string{
+		`eventlens_http_requests_total{method="GET",route="/schemas/types",status="200"} 2`,
+		`eventlens_http_requests_total{method="DELETE",route="/schemas/types",status="405"} 1`,
+		`eventlens_http_requests_total{method="POST",route="/subjects/:subject/versions",status="413"} 1`,
+		`eventlens_http_request_duration_seconds_count{method="GET",route="/schemas/types",status="200"} 2`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 }

@@ -566,7 +566,7 @@ func (p printer) normalizeMap(m *optionMap) ([]string, map[string]any) {
 			continue
 		}
 		if strings.HasPrefix(k, "[") && strings.HasSuffix(k, "]") {
-			if full := p.ctx.resolve(k[1:len(k)-1], original, p.ctx.isExtend); full != "" {
+			if full := p.ctx.resolveExtend(k[1:len(k)-1], original); full != "" {
 				k = "[" + full + "]"
 			}
 		}
@@ -646,7 +646,7 @@ func (p printer) options(opts []*optionElem) []*optionElem {
 	resolved := make([]*optionElem, 0, len(opts))
 	for _, o := range opts {
 		if o.parenthesized {
-			if full := p.ctx.resolve(o.name, original, p.ctx.isExtend); full != "" {
+			if full := p.ctx.resolveExtend(o.name, original); full != "" {
 				c := *o
 				c.name = full
 				resolved = append(resolved, asMap(&c))

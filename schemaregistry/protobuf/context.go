@@ -1,6 +1,7 @@
 package protobuf
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 )
@@ -42,6 +43,7 @@ type typeContext struct {
 	pkg     [2]string
 	path    []string // the difference path: names and, inside messages, oneofs and numbers
 	scope   []string // the part of path that names types, for resolution
+	scratch []byte   // resolve's candidate names
 }
 
 func newTypeContext() *typeContext {
@@ -118,41 +120,47 @@ func (c *typeContext) setFullName(name string) {
 }
 
 // resolve returns the full name (without leading dot) that name, as written in the current
-// scope, refers to, or "" when it refers to nothing known.
-func (c *typeContext) resolve(name string, sd side, known func(string, side) bool) string {
+// scope, refers to among known's names, or "" when it refers to nothing known: the package and
+// scope joined, then shortened a part at a time, each with name appended. The candidates are
+// written into one scratch buffer and looked up without making strings (a field's type is
+// resolved on every comparison, and most are scalars that resolve to nothing).
+func resolve[V any](c *typeContext, known map[string]*V, name string, sd side) string {
 	if len(c.types[sd]) == 0 {
 		return ""
 	}
 	if rest, ok := strings.CutPrefix(name, "."); ok {
-		if known(rest, sd) {
+		if known[rest] != nil {
 			return rest
 		}
 		return ""
 	}
-	var prefix []string
-	if c.pkg[sd] != "" {
-		prefix = strings.Split(c.pkg[sd], ".")
-	}
-	prefix = append(prefix, c.scope...)
-	for len(prefix) > 0 {
-		n := strings.Join(prefix, ".") + "." + name
-		if known(n, sd) {
-			return n
+	b := append(c.scratch[:0], c.pkg[sd]...)
+	for _, part := range c.scope {
+		if len(b) > 0 {
+			b = append(b, '.')
 		}
-		prefix = prefix[:len(prefix)-1]
+		b = append(b, part...)
 	}
-	if known(name, sd) {
+	defer func() { c.scratch = b[:0] }()
+	for n := len(b); n > 0; {
+		b = append(append(b[:n], '.'), name...)
+		if known[string(b)] != nil {
+			return string(b)
+		}
+		n = max(bytes.LastIndexByte(b[:n], '.'), 0)
+	}
+	if known[name] != nil {
 		return name
 	}
 	return ""
 }
 
-func (c *typeContext) isType(name string, sd side) bool { return c.types[sd][name] != nil }
-
-func (c *typeContext) isExtend(name string, sd side) bool { return c.extends[sd][name] != nil }
-
 func (c *typeContext) resolveType(name string, sd side) string {
-	return c.resolve(name, sd, c.isType)
+	return resolve(c, c.types[sd], name, sd)
+}
+
+func (c *typeContext) resolveExtend(name string, sd side) string {
+	return resolve(c, c.extends[sd], name, sd)
 }
 
 // typeOf is the type name refers to from the current scope, or nil.
