@@ -204,7 +204,7 @@ type subjectSearch struct {
 
 // Rows as both backends select them: the scan functions below name the columns, in order.
 
-type scanner interface{ Scan(dest ...any) error }
+type scanner = interface{ Scan(dest ...any) error }
 
 // scanDomain reads name, description, owner name, tags.
 func scanDomain(row scanner) (Domain, error) {

@@ -32,50 +32,23 @@ const (
 	pgSearchRefreshLock int64 = 0x6576_6c6e_6361_7402
 )
 
-// pgQueryer is what reads need: the pool or a transaction.
-type pgQueryer interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}
-
-func pgList[T any](ctx context.Context, q pgQueryer, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query catalog: %w", pgdb.Unavailable(err))
-	}
-	defer rows.Close()
-	list := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read catalog: %w", pgdb.Unavailable(err))
-		}
-		list = append(list, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read catalog: %w", pgdb.Unavailable(err))
-	}
-	return list, nil
-}
-
-func pgOne[T any](ctx context.Context, q pgQueryer, kind, name string, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+func pgOne[T any](ctx context.Context, q pgdb.Queryer, kind, name string, scan func(scanner) (T, error), query string, args ...any) (T, error) {
 	v, err := scan(q.QueryRow(ctx, query, args...))
 	return one(v, pgdb.Unavailable(err), pgx.ErrNoRows, kind, name)
 }
 
 // pgRow runs a query of one row into dest.
-func pgRow(ctx context.Context, q pgQueryer, query string, args []any, dest ...any) error {
+func pgRow(ctx context.Context, q pgdb.Queryer, query string, args []any, dest ...any) error {
 	return pgdb.Unavailable(q.QueryRow(ctx, query, args...).Scan(dest...))
 }
 
-func pgExec(ctx context.Context, q pgQueryer, query string, args ...any) (pgconn.CommandTag, error) {
+func pgExec(ctx context.Context, q pgdb.Queryer, query string, args ...any) (pgconn.CommandTag, error) {
 	tag, err := q.Exec(ctx, query, args...)
 	return tag, pgdb.Unavailable(err)
 }
 
 func (s *postgresStore) names(ctx context.Context, query string, args ...any) ([]string, error) {
-	return pgList(ctx, s.db.Pool, scanName, query, args...)
+	return pgdb.List(ctx, s.db.Pool, scanName, query, args...)
 }
 
 func (s *postgresStore) overview(ctx context.Context) (Overview, error) {
@@ -101,7 +74,7 @@ const pgDomainColumns = `
 	FROM catalog_domains d LEFT JOIN catalog_owners o ON o.id = d.owner_id`
 
 func (s *postgresStore) domains(ctx context.Context) ([]Domain, error) {
-	return pgList(ctx, s.db.Pool, scanDomain, pgDomainColumns+` ORDER BY d.name`)
+	return pgdb.List(ctx, s.db.Pool, scanDomain, pgDomainColumns+` ORDER BY d.name`)
 }
 
 func (s *postgresStore) domain(ctx context.Context, name string) (Domain, error) {
@@ -123,7 +96,7 @@ const pgServiceColumns = `
 	LEFT JOIN catalog_documents doc ON doc.id = s.document_id`
 
 func (s *postgresStore) services(ctx context.Context) ([]Service, error) {
-	return pgList(ctx, s.db.Pool, scanService, pgServiceColumns+` ORDER BY s.name`)
+	return pgdb.List(ctx, s.db.Pool, scanService, pgServiceColumns+` ORDER BY s.name`)
 }
 
 func (s *postgresStore) service(ctx context.Context, name string) (Service, error) {
@@ -134,7 +107,7 @@ func (s *postgresStore) service(ctx context.Context, name string) (Service, erro
 	if sv.Operations, err = s.operationsWhere(ctx, `s.name = $1`, name); err != nil {
 		return sv, err
 	}
-	sv.ServerDetails, err = pgList(ctx, s.db.Pool, scanServer, pgServerColumns+`
+	sv.ServerDetails, err = pgdb.List(ctx, s.db.Pool, scanServer, pgServerColumns+`
 		WHERE sv.id IN (SELECT ss.server_id FROM catalog_service_servers ss
 			JOIN catalog_services s ON s.id = ss.service_id WHERE s.name = $1)
 		ORDER BY sv.name`, name)
@@ -151,7 +124,7 @@ const pgChannelColumns = `
 const pgKeySubject = `CASE WHEN m.key_schema <> '' THEN c.name || '-key' ELSE '' END`
 
 func (s *postgresStore) channels(ctx context.Context) ([]Channel, error) {
-	return pgList(ctx, s.db.Pool, scanChannel, pgChannelColumns+` ORDER BY c.name`)
+	return pgdb.List(ctx, s.db.Pool, scanChannel, pgChannelColumns+` ORDER BY c.name`)
 }
 
 func (s *postgresStore) channel(ctx context.Context, name string) (Channel, error) {
@@ -159,7 +132,7 @@ func (s *postgresStore) channel(ctx context.Context, name string) (Channel, erro
 	if err != nil {
 		return ch, err
 	}
-	ch.ServerDetails, err = pgList(ctx, s.db.Pool, scanServer, pgServerColumns+`
+	ch.ServerDetails, err = pgdb.List(ctx, s.db.Pool, scanServer, pgServerColumns+`
 		WHERE sv.id IN (SELECT cs.server_id FROM catalog_channel_servers cs
 			JOIN catalog_channels c ON c.id = cs.channel_id WHERE c.name = $1)
 		ORDER BY sv.name`, name)
@@ -167,7 +140,7 @@ func (s *postgresStore) channel(ctx context.Context, name string) (Channel, erro
 		return ch, err
 	}
 	ch.Servers = serverNames(ch.ServerDetails)
-	ch.Messages, err = pgList(ctx, s.db.Pool, scanChannelMessage, `
+	ch.Messages, err = pgdb.List(ctx, s.db.Pool, scanChannelMessage, `
 		SELECT DISTINCT m.name, cm.subject, `+pgKeySubject+` FROM catalog_channel_messages cm
 		JOIN catalog_messages m ON m.id = cm.message_id JOIN catalog_channels c ON c.id = cm.channel_id
 		WHERE c.name = $1 ORDER BY m.name, cm.subject`, name)
@@ -189,7 +162,7 @@ const pgServerColumns = `
 	FROM catalog_servers sv LEFT JOIN catalog_documents doc ON doc.id = sv.document_id`
 
 func (s *postgresStore) servers(ctx context.Context) ([]Server, error) {
-	return pgList(ctx, s.db.Pool, scanServer, pgServerColumns+` ORDER BY sv.name`)
+	return pgdb.List(ctx, s.db.Pool, scanServer, pgServerColumns+` ORDER BY sv.name`)
 }
 
 func (s *postgresStore) server(ctx context.Context, name string) (Server, error) {
@@ -217,7 +190,7 @@ const pgMessageColumns = `
 	FROM catalog_messages m LEFT JOIN catalog_owners o ON o.id = m.owner_id`
 
 func (s *postgresStore) messages(ctx context.Context) ([]Message, error) {
-	return pgList(ctx, s.db.Pool, scanMessage, pgMessageColumns+` ORDER BY m.name`)
+	return pgdb.List(ctx, s.db.Pool, scanMessage, pgMessageColumns+` ORDER BY m.name`)
 }
 
 func (s *postgresStore) message(ctx context.Context, name string) (Message, error) {
@@ -248,7 +221,7 @@ func (s *postgresStore) messageChannels(ctx context.Context) (map[string][]Messa
 
 // messageChannelsWhere lists the channels of the messages that match where (on m, the message).
 func (s *postgresStore) messageChannelsWhere(ctx context.Context, where string, args ...any) (map[string][]MessageChannel, error) {
-	rows, err := pgList(ctx, s.db.Pool, scanMessageChannel, `
+	rows, err := pgdb.List(ctx, s.db.Pool, scanMessageChannel, `
 		SELECT DISTINCT m.name, c.name, cm.subject, `+pgKeySubject+` FROM catalog_channel_messages cm
 		JOIN catalog_messages m ON m.id = cm.message_id JOIN catalog_channels c ON c.id = cm.channel_id
 		WHERE `+where+` ORDER BY m.name, c.name, cm.subject`, args...)
@@ -259,7 +232,7 @@ func (s *postgresStore) messageChannelsWhere(ctx context.Context, where string, 
 }
 
 func (s *postgresStore) owners(ctx context.Context) ([]Owner, error) {
-	return pgList(ctx, s.db.Pool, scanOwnerCounts, `SELECT name, kind, email, url, description,
+	return pgdb.List(ctx, s.db.Pool, scanOwnerCounts, `SELECT name, kind, email, url, description,
 		(SELECT count(*) FROM catalog_domains WHERE owner_id = o.id), (SELECT count(*) FROM catalog_services WHERE owner_id = o.id),
 		(SELECT count(*) FROM catalog_channels WHERE owner_id = o.id), (SELECT count(*) FROM catalog_messages WHERE owner_id = o.id)
 		FROM catalog_owners o ORDER BY name`)
@@ -281,7 +254,7 @@ func (s *postgresStore) owner(ctx context.Context, name string) (Owner, error) {
 }
 
 func (s *postgresStore) documentHistory(ctx context.Context, key string) ([]DocumentVersion, error) {
-	return pgList(ctx, s.db.Pool, func(row scanner) (DocumentVersion, error) {
+	return pgdb.List(ctx, s.db.Pool, func(row scanner) (DocumentVersion, error) {
 		var v DocumentVersion
 		err := row.Scan(&v.Document, &v.Version, &v.Hash, &v.Source, &v.ImportedAt)
 		v.ImportedAt = v.ImportedAt.UTC()
@@ -297,7 +270,7 @@ func (s *postgresStore) operations(ctx context.Context) ([]Operation, error) {
 
 // operationsWhere lists operations with their messages; where filters on s (service) or c (channel).
 func (s *postgresStore) operationsWhere(ctx context.Context, where string, args ...any) ([]Operation, error) {
-	return pgList(ctx, s.db.Pool, scanOperation, `
+	return pgdb.List(ctx, s.db.Pool, scanOperation, `
 		SELECT op.name, s.name, op.action, c.name, op.consumer_group, op.summary, op.description, op.bindings,
 			(SELECT coalesce(json_agg(m.name ORDER BY m.name), '[]')::text FROM catalog_operation_messages om
 				JOIN catalog_messages m ON m.id = om.message_id WHERE om.operation_id = op.id)
@@ -319,7 +292,7 @@ func (s *postgresStore) exported(ctx context.Context, service string) (exportedR
 	if err != nil {
 		return r, err
 	}
-	r.channelServers, err = pgList(ctx, s.db.Pool, scanChannelServer, `
+	r.channelServers, err = pgdb.List(ctx, s.db.Pool, scanChannelServer, `
 		SELECT DISTINCT c.name, sv.name FROM catalog_channel_servers cs
 		JOIN catalog_channels c ON c.id = cs.channel_id JOIN catalog_servers sv ON sv.id = cs.server_id
 		WHERE $1 = '' OR cs.document_id = (SELECT document_id FROM catalog_services WHERE name = $1)
@@ -327,7 +300,7 @@ func (s *postgresStore) exported(ctx context.Context, service string) (exportedR
 	if err != nil {
 		return r, err
 	}
-	r.links, err = pgList(ctx, s.db.Pool, scanChannelLink, `
+	r.links, err = pgdb.List(ctx, s.db.Pool, scanChannelLink, `
 		SELECT DISTINCT c.name, m.name, cm.subject FROM catalog_channel_messages cm
 		JOIN catalog_channels c ON c.id = cm.channel_id JOIN catalog_messages m ON m.id = cm.message_id
 		WHERE $1 = '' OR cm.document_id = (SELECT document_id FROM catalog_services WHERE name = $1)
@@ -343,18 +316,18 @@ func (s *postgresStore) documentation(ctx context.Context) (documentationRows, e
 		return r, pgdb.Unavailable(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if r.services, err = pgList(ctx, tx, scanName, `SELECT name FROM catalog_services`); err != nil {
+	if r.services, err = pgdb.List(ctx, tx, scanName, `SELECT name FROM catalog_services`); err != nil {
 		return r, err
 	}
-	if r.channels, err = pgList(ctx, tx, scanDocumentedChannel, `SELECT name, address, bindings FROM catalog_channels ORDER BY name`); err != nil {
+	if r.channels, err = pgdb.List(ctx, tx, scanDocumentedChannel, `SELECT name, address, bindings FROM catalog_channels ORDER BY name`); err != nil {
 		return r, err
 	}
-	if r.subjects, err = pgList(ctx, tx, scanChannelSubject, `
+	if r.subjects, err = pgdb.List(ctx, tx, scanChannelSubject, `
 		SELECT DISTINCT c.name, cm.subject FROM catalog_channel_messages cm JOIN catalog_channels c ON c.id = cm.channel_id
 		ORDER BY c.name, cm.subject`); err != nil {
 		return r, err
 	}
-	r.ops, err = pgList(ctx, tx, func(row scanner) (documentedOp, error) {
+	r.ops, err = pgdb.List(ctx, tx, func(row scanner) (documentedOp, error) {
 		var op documentedOp
 		var since *time.Time
 		if err := row.Scan(&op.service, &op.name, &op.action, &op.channel, &op.group, &since); err != nil {
@@ -448,7 +421,7 @@ func (t *postgresTx) saveDocument(ctx context.Context, d documentImport) (id int
 }
 
 func (t *postgresTx) payloadLinks(ctx context.Context, docID int64) ([]payloadLink, error) {
-	return pgList(ctx, t.tx, scanPayloadLink, `
+	return pgdb.List(ctx, t.tx, scanPayloadLink, `
 		SELECT c.name, m.name, cm.subject, m.schema_type, m.payload, m.key_schema_type, m.key_schema
 		FROM catalog_channel_messages cm
 		JOIN catalog_channels c ON c.id = cm.channel_id JOIN catalog_messages m ON m.id = cm.message_id
@@ -532,7 +505,7 @@ func (t *postgresTx) operation(ctx context.Context, serviceID, channelID int64, 
 // The shared kinds' table and column names come from sharedKinds, never from input.
 
 func (t *postgresTx) describedBy(ctx context.Context, k *shared, docID int64) ([]int64, error) {
-	return pgList(ctx, t.tx, scanID, `SELECT `+k.ref+` FROM `+k.descriptions+` WHERE document_id = $1 ORDER BY 1`, docID)
+	return pgdb.List(ctx, t.tx, scanID, `SELECT `+k.ref+` FROM `+k.descriptions+` WHERE document_id = $1 ORDER BY 1`, docID)
 }
 
 func (t *postgresTx) descriptions(ctx context.Context, k *shared, id int64) (string, []description, error) {
@@ -544,7 +517,7 @@ func (t *postgresTx) descriptions(ctx context.Context, k *shared, id int64) (str
 	if k.sendsFirst {
 		order = "d.sends DESC, d.document_id"
 	}
-	descs, err := pgList(ctx, t.tx, scanDescription, `
+	descs, err := pgdb.List(ctx, t.tx, scanDescription, `
 		SELECT d.document_id, doc.key, d.facts FROM `+k.descriptions+` d JOIN catalog_documents doc ON doc.id = d.document_id
 		WHERE d.`+k.ref+` = $1 ORDER BY `+order, id)
 	if err != nil {
@@ -651,7 +624,7 @@ func (t *postgresTx) updateOwner(ctx context.Context, name string, p OwnerPatch)
 
 func (s *postgresStore) searchStates(ctx context.Context) (map[string]string, error) {
 	type state struct{ source, signature string }
-	rows, err := pgList(ctx, s.db.Pool, func(row scanner) (state, error) {
+	rows, err := pgdb.List(ctx, s.db.Pool, func(row scanner) (state, error) {
 		var st state
 		return st, row.Scan(&st.source, &st.signature)
 	}, `SELECT source, signature FROM search_state`)
@@ -677,7 +650,7 @@ func (s *postgresStore) catalogSignature(ctx context.Context) (string, error) {
 }
 
 func (s *postgresStore) searchSources(ctx context.Context) ([]searchSource, error) {
-	return pgList(ctx, s.db.Pool, scanSearchSource, `
+	return pgdb.List(ctx, s.db.Pool, scanSearchSource, `
 		SELECT 'service', name, '', description, tags FROM catalog_services
 		UNION ALL SELECT 'channel', name, address, description, tags FROM catalog_channels
 		UNION ALL SELECT 'message', name, kind, title || ' ' || summary || ' ' || description, tags FROM catalog_messages
@@ -716,7 +689,7 @@ func (s *postgresStore) searchedSubjects(ctx context.Context) (map[string]int, e
 		subject string
 		id      int
 	}
-	rows, err := pgList(ctx, s.db.Pool, func(row scanner) (indexed, error) {
+	rows, err := pgdb.List(ctx, s.db.Pool, func(row scanner) (indexed, error) {
 		var i indexed
 		return i, row.Scan(&i.subject, &i.id)
 	}, `SELECT subject, schema_id FROM search_subjects`)
@@ -762,7 +735,7 @@ func (s *postgresStore) search(ctx context.Context, words []string, kind string,
 	}
 	// ts_rank's weights are {D, C, B, A}: body 1, detail 4, name 10, as the FTS5 bm25 weights;
 	// a field ranks a little below an entity that matches as well.
-	hits, err := pgList(ctx, s.db.Pool, scanSearchHit, `SELECT kind, CASE kind WHEN 'field' THEN owner ELSE name END, detail`+match+`
+	hits, err := pgdb.List(ctx, s.db.Pool, scanSearchHit, `SELECT kind, CASE kind WHEN 'field' THEN owner ELSE name END, detail`+match+`
 		ORDER BY ts_rank('{0.1, 0, 0.4, 1}', words, $1::text::tsquery, 1) * CASE kind WHEN 'field' THEN 0.8 ELSE 1 END DESC, name, detail
 		LIMIT $3 OFFSET $4`, query, kind, limit, offset)
 	if err != nil {

@@ -264,7 +264,7 @@ func decodeSchema(s *storedSchema, refs string, metadata, ruleSet *string) error
 }
 
 // scanner is a row of either backend.
-type scanner interface{ Scan(dest ...any) error }
+type scanner = interface{ Scan(dest ...any) error }
 
 // scanVersion reads version, schema id, deleted, created at.
 func scanVersion(row scanner) (versionRow, error) {

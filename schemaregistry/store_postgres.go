@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/eventlens/eventlens/pgdb"
 )
@@ -33,25 +32,6 @@ type postgresStore struct {
 // pgWriteLock is the advisory lock key (pg_advisory_xact_lock) of registry writes.
 const pgWriteLock int64 = 0x6576_6c6e_7372_6701 // "evlnsrg" 1
 
-// pgQueryer is what reads need: the pool or a transaction.
-type pgQueryer interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}
-
-func pgList[T any](ctx context.Context, q pgQueryer, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, pgdb.Unavailable(err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) { return scan(row) })
-	if out == nil {
-		out = []T{}
-	}
-	return out, pgdb.Unavailable(err)
-}
-
 // pgOne scans one row, errNoRow when there is none.
 func pgOne[T any](v T, err error) (T, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -71,15 +51,15 @@ func (s *postgresStore) schemaByGUID(ctx context.Context, guid string) (*storedS
 }
 
 func (s *postgresStore) schemaKeysByGUID(ctx context.Context, guid string) ([]int, error) {
-	return pgList(ctx, s.db.Pool, scanInt, `SELECT id FROM sr_schemas WHERE guid = $1 ORDER BY id`, guid)
+	return pgdb.List(ctx, s.db.Pool, scanInt, `SELECT id FROM sr_schemas WHERE guid = $1 ORDER BY id`, guid)
 }
 
 func (s *postgresStore) versions(ctx context.Context, subject string) ([]versionRow, error) {
 	return pgVersions(ctx, s.db.Pool, subject)
 }
 
-func pgVersions(ctx context.Context, q pgQueryer, subject string) ([]versionRow, error) {
-	rows, err := pgList(ctx, q, scanVersion, `SELECT version, schema_id, deleted, created_at FROM sr_versions WHERE subject = $1 ORDER BY version`, subject)
+func pgVersions(ctx context.Context, q pgdb.Queryer, subject string) ([]versionRow, error) {
+	rows, err := pgdb.List(ctx, q, scanVersion, `SELECT version, schema_id, deleted, created_at FROM sr_versions WHERE subject = $1 ORDER BY version`, subject)
 	if len(rows) == 0 {
 		rows = nil // no versions
 	}
@@ -87,7 +67,7 @@ func pgVersions(ctx context.Context, q pgQueryer, subject string) ([]versionRow,
 }
 
 func (s *postgresStore) subject(ctx context.Context, subject string) (subjectRows, error) {
-	rows, err := pgList(ctx, s.db.Pool, scanSubjectRow, `SELECT v.version, v.schema_id, v.deleted, v.created_at,
+	rows, err := pgdb.List(ctx, s.db.Pool, scanSubjectRow, `SELECT v.version, v.schema_id, v.deleted, v.created_at,
 			c.subject IS NOT NULL, c.compatibility, c.compatibility_policy, c.normalize, c.contract, coalesce(m.mode, '')
 		FROM (SELECT $1::text COLLATE "C" AS subject) s
 		LEFT JOIN sr_versions v ON v.subject = s.subject
@@ -101,7 +81,7 @@ func (s *postgresStore) config(ctx context.Context, key string) (*Config, error)
 	return pgConfig(ctx, s.db.Pool, key)
 }
 
-func pgConfig(ctx context.Context, q pgQueryer, key string) (*Config, error) {
+func pgConfig(ctx context.Context, q pgdb.Queryer, key string) (*Config, error) {
 	cfg, err := pgOne(scanConfig(q.QueryRow(ctx, `SELECT `+configColumns+` FROM sr_config WHERE subject = $1`, key)))
 	if errors.Is(err, errNoRow) {
 		return nil, nil
@@ -113,7 +93,7 @@ func (s *postgresStore) mode(ctx context.Context, key string) (string, error) {
 	return pgMode(ctx, s.db.Pool, key)
 }
 
-func pgMode(ctx context.Context, q pgQueryer, key string) (string, error) {
+func pgMode(ctx context.Context, q pgdb.Queryer, key string) (string, error) {
 	m, err := pgOne(scanString(q.QueryRow(ctx, `SELECT mode FROM sr_mode WHERE subject = $1`, key)))
 	if errors.Is(err, errNoRow) {
 		return "", nil
@@ -138,12 +118,12 @@ func (s *postgresStore) subjects(ctx context.Context, f SubjectFilter) ([]string
 	if f.Limit > 0 {
 		limit = &f.Limit
 	}
-	return pgList(ctx, s.db.Pool, scanString, `SELECT DISTINCT subject FROM sr_versions WHERE `+pgDeleted(f)+`
+	return pgdb.List(ctx, s.db.Pool, scanString, `SELECT DISTINCT subject FROM sr_versions WHERE `+pgDeleted(f)+`
 		AND starts_with(subject, $1) ORDER BY subject LIMIT $2 OFFSET $3`, f.Prefix, limit, max(f.Offset, 0))
 }
 
 func (s *postgresStore) versionsForID(ctx context.Context, id int, deleted bool) ([]SubjectVersion, error) {
-	return pgList(ctx, s.db.Pool, scanSubjectVersion, `SELECT subject, version FROM sr_versions
+	return pgdb.List(ctx, s.db.Pool, scanSubjectVersion, `SELECT subject, version FROM sr_versions
 		WHERE schema_id = $1 AND `+pgDeleted(SubjectFilter{Deleted: deleted})+` ORDER BY subject, version`, id)
 }
 
@@ -151,15 +131,15 @@ func (s *postgresStore) referrers(ctx context.Context, subject string, version i
 	return pgReferrers(ctx, s.db.Pool, subject, version, withDeleted)
 }
 
-func pgReferrers(ctx context.Context, q pgQueryer, subject string, version int, withDeleted bool) ([]Referrer, error) {
-	return pgList(ctx, q, scanReferrer, `SELECT ref.schema_id, v.subject, v.version FROM sr_references ref
+func pgReferrers(ctx context.Context, q pgdb.Queryer, subject string, version int, withDeleted bool) ([]Referrer, error) {
+	return pgdb.List(ctx, q, scanReferrer, `SELECT ref.schema_id, v.subject, v.version FROM sr_references ref
 		JOIN sr_versions v ON v.schema_id = ref.schema_id
 		WHERE ref.ref_subject = $1 AND ref.ref_version = $2 AND `+pgDeleted(SubjectFilter{Deleted: withDeleted})+`
 		ORDER BY ref.schema_id, v.subject, v.version`, subject, version)
 }
 
 func (s *postgresStore) summaries(ctx context.Context) ([]SubjectSummary, error) {
-	return pgList(ctx, s.db.Pool, scanSummary, `WITH s AS (
+	return pgdb.List(ctx, s.db.Pool, scanSummary, `WITH s AS (
 			SELECT subject,
 				count(*) FILTER (WHERE NOT deleted) AS live,
 				count(*) FILTER (WHERE deleted) AS dead,
@@ -179,7 +159,7 @@ func (s *postgresStore) summaries(ctx context.Context) ([]SubjectSummary, error)
 }
 
 func (s *postgresStore) latestSchemaIDs(ctx context.Context) (map[string]int, error) {
-	rows, err := pgList(ctx, s.db.Pool, scanSubjectSchema, `SELECT DISTINCT ON (subject) subject, schema_id FROM sr_versions
+	rows, err := pgdb.List(ctx, s.db.Pool, scanSubjectSchema, `SELECT DISTINCT ON (subject) subject, schema_id FROM sr_versions
 		WHERE NOT deleted ORDER BY subject, version DESC`)
 	return subjectSchemas(rows), err
 }
@@ -199,7 +179,7 @@ func (s *postgresStore) contextName(ctx context.Context, number int) (string, er
 }
 
 func (s *postgresStore) contexts(ctx context.Context) ([]string, error) {
-	return pgList(ctx, s.db.Pool, scanString, `SELECT name FROM sr_contexts WHERE NOT deleted ORDER BY name`)
+	return pgdb.List(ctx, s.db.Pool, scanString, `SELECT name FROM sr_contexts WHERE NOT deleted ORDER BY name`)
 }
 
 func (s *postgresStore) schemaCount(ctx context.Context) (int, error) {
@@ -211,9 +191,9 @@ func (s *postgresStore) schemaCount(ctx context.Context) (int, error) {
 func (s *postgresStore) refusals(ctx context.Context, subject string, limit int) ([]Refusal, error) {
 	const columns = `SELECT subject, schema_type, compatibility, against_version, reasons, reason_count, created_at FROM sr_refusals `
 	if subject == "" {
-		return pgList(ctx, s.db.Pool, scanRefusal, columns+`ORDER BY id DESC LIMIT $1`, limit)
+		return pgdb.List(ctx, s.db.Pool, scanRefusal, columns+`ORDER BY id DESC LIMIT $1`, limit)
 	}
-	return pgList(ctx, s.db.Pool, scanRefusal, columns+`WHERE subject = $1 ORDER BY id DESC LIMIT $2`, subject, limit)
+	return pgdb.List(ctx, s.db.Pool, scanRefusal, columns+`WHERE subject = $1 ORDER BY id DESC LIMIT $2`, subject, limit)
 }
 
 // A registration is one statement: it reads the subject's versions as they are under the lock
@@ -586,7 +566,7 @@ func (t pgTx) deleteSubjectSettings(ctx context.Context, subject string) error {
 }
 
 func (t pgTx) deleteOrphans(ctx context.Context, ids []int) ([]int, error) {
-	gone, err := pgList(ctx, t.tx, scanInt, `DELETE FROM sr_schemas s WHERE id = ANY($1)
+	gone, err := pgdb.List(ctx, t.tx, scanInt, `DELETE FROM sr_schemas s WHERE id = ANY($1)
 		AND NOT EXISTS (SELECT FROM sr_versions v WHERE v.schema_id = s.id) RETURNING id`, ids)
 	slices.Sort(gone)
 	return gone, err
@@ -598,7 +578,7 @@ func (t pgTx) changed(ctx context.Context, notice string) error {
 
 func (s *postgresStore) associations(ctx context.Context, key associationKey) ([]Association, error) {
 	where, args := key.where(func(n int) string { return "$" + strconv.Itoa(n) })
-	return pgList(ctx, s.db.Pool, scanAssociation, `SELECT `+associationColumns+` FROM sr_associations WHERE `+where, args...)
+	return pgdb.List(ctx, s.db.Pool, scanAssociation, `SELECT `+associationColumns+` FROM sr_associations WHERE `+where, args...)
 }
 
 func (t pgTx) putAssociation(ctx context.Context, a Association) error {
