@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -192,7 +193,7 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		status := c.Response().Status
-		s := m.seriesFor(c.Request().Method, route, status)
+		s := m.seriesFor(methodLabel(c.Request().Method), route, status)
 		s.requests.Inc()
 		s.latency.Observe(time.Since(start).Seconds())
 		if signal, ok := otlpSignals[route]; ok && status != 200 {
@@ -200,6 +201,18 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return err
 	}
+}
+
+// methodLabel is the method as a label value: the standard ones, and "_OTHER" for whatever
+// else a client sends (as OpenTelemetry's http.request.method does), so clients cannot make
+// series without bound.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	return "_OTHER"
 }
 
 type seriesKey struct {
@@ -214,8 +227,8 @@ type httpSeries struct {
 
 // seriesFor is the request counter and latency histogram of a method, route and status, kept
 // so that a request finds both in one map lookup rather than by hashing its label values in each
-// vector. Methods are whatever clients send, so past maxRequestSeries the vectors are asked
-// directly (they hold every series anyway).
+// vector. Past maxRequestSeries (routes × statuses × methods can still be many) the vectors are
+// asked directly (they hold every series anyway).
 func (m *metrics) seriesFor(method, route string, status int) httpSeries {
 	key := seriesKey{method, route, status}
 	m.seriesMu.RLock()

@@ -228,6 +228,8 @@ func TestMiddlewareOnEveryAnswer(t *testing.T) {
 		{"routed", "GET", "/schemas/types", "", nil, 200},
 		{"unknown path", "GET", "/api/nothing", "", nil, 404},
 		{"wrong method", "DELETE", "/schemas/types", "", nil, 405},
+		{"made-up method", "BREW", "/schemas/types", "", nil, 405},
+		{"another made-up method", "X-SCAN-1", "/schemas/types", "", nil, 405},
 		{"body over the limit", "POST", "/subjects/s/versions", strings.Repeat("x", 2048), nil, 413},
 		{"the client's request id", "GET", "/schemas/types", "", http.Header{"X-Request-Id": {"ci-job-42"}}, 200},
 	}
@@ -268,9 +270,13 @@ func TestMiddlewareOnEveryAnswer(t *testing.T) {
 		`eventlens_http_requests_total{method="DELETE",route="/schemas/types",status="405"} 1`,
 		`eventlens_http_requests_total{method="POST",route="/subjects/:subject/versions",status="413"} 1`,
 		`eventlens_http_request_duration_seconds_count{method="GET",route="/schemas/types",status="200"} 2`,
+		`eventlens_http_requests_total{method="_OTHER",route="/schemas/types",status="405"} 2`, // one series for any other method
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+	if strings.Contains(metrics, "BREW") || strings.Contains(metrics, "X-SCAN-1") {
+		t.Error("a method a client made up became a label value")
 	}
 }
