@@ -115,8 +115,13 @@ func withSeq(t tracing.TraceID, n uint64) tracing.TraceID {
 	return t
 }
 
-func open(dir string, cfg tracing.Config) (*storage.DB, *tracing.Ingester, error) {
-	db, err := storage.Open(context.Background(), filepath.Join(dir, "eventlens.db"))
+// open starts an ingester on a fresh SQLite file in dir, or on the PostgreSQL database at url.
+func open(dir, url string, cfg tracing.Config) (*storage.DB, *tracing.Ingester, error) {
+	target := filepath.Join(dir, "eventlens.db")
+	if url != "" {
+		target = url
+	}
+	db, err := storage.Open(context.Background(), target)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -143,7 +148,7 @@ func size(args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	db, in, err := open(dir, tracing.Config{Keep: k, QueueSpans: 100_000})
+	db, in, err := open(dir, "", tracing.Config{Keep: k, QueueSpans: 100_000})
 	if err != nil {
 		return err
 	}
@@ -198,6 +203,7 @@ func capped(args []string) error {
 	duration := fs.Duration("duration", 10*time.Minute, "how long to ingest")
 	capText := fs.String("cap", "64MiB", "--store-max-bytes")
 	batch := fs.Int("batch", 10_000, "--ingest-batch")
+	pgURL := fs.String("postgres", "", "PostgreSQL URL of an empty scratch database (default: a fresh SQLite file)")
 	fs.Parse(args)
 	limit, err := bytes.Parse(*capText)
 	if err != nil || limit <= 0 {
@@ -208,7 +214,7 @@ func capped(args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	db, in, err := open(dir, tracing.Config{Keep: tracing.SpanKeep{All: true}, MaxStoreBytes: limit, BatchSpans: *batch, QueueSpans: 100_000})
+	db, in, err := open(dir, *pgURL, tracing.Config{Keep: tracing.SpanKeep{All: true}, MaxStoreBytes: limit, BatchSpans: *batch, QueueSpans: 100_000})
 	if err != nil {
 		return err
 	}
@@ -231,9 +237,7 @@ func capped(args []string) error {
 				return
 			case <-tick.C:
 			}
-			var used int64
-			if err := db.SQLite.Read.QueryRow(`SELECT (p.page_count - f.freelist_count) * s.page_size
-				FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`).Scan(&used); err == nil {
+			if used, err := storeBytes(db); err == nil {
 				maxUsed = max(maxUsed, used)
 			}
 			if st, err := os.Stat(path); err == nil {
@@ -260,16 +264,33 @@ func capped(args []string) error {
 		return err
 	}
 	// One batch's bytes: the spans of a batch at the bytes per span the store holds now.
-	var used int64
-	if err := db.SQLite.Read.QueryRow(`SELECT (p.page_count - f.freelist_count) * s.page_size
-		FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`).Scan(&used); err != nil {
+	used, err := storeBytes(db)
+	if err != nil {
 		return err
 	}
 	perSpan := float64(used) / float64(max(counts.Spans, 1))
 	batchBytes := perSpan * float64(*batch)
 	fmt.Printf("ingested %d spans in %s (%.0f spans/s); %d spans stored at the end\n", sent, elapsed.Round(time.Second), float64(sent)/elapsed.Seconds(), counts.Spans)
 	fmt.Printf("cap %d bytes; one batch of %d spans ≈ %.0f bytes (%.1f bytes per stored span)\n", limit, *batch, batchBytes, perSpan)
+	if db.Postgres != nil {
+		fmt.Printf("largest span and trace_index partitions %d (%+.2f batches over the cap)\n", maxUsed, float64(maxUsed-limit)/batchBytes)
+		return nil
+	}
 	fmt.Printf("largest pages in use %d (%+.2f batches over the cap), largest file %d (%+.2f batches), largest WAL %d\n",
 		maxUsed, float64(maxUsed-limit)/batchBytes, maxFile, float64(maxFile-limit)/batchBytes, maxWAL)
 	return nil
+}
+
+// storeBytes is what --store-max-bytes counts: SQLite's pages in use, or PostgreSQL's span and
+// trace_index partitions with their indexes and TOAST.
+func storeBytes(db *storage.DB) (int64, error) {
+	var used int64
+	if db.Postgres != nil {
+		err := db.Postgres.Pool.QueryRow(context.Background(), `SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint
+			FROM pg_inherits WHERE inhparent IN ('span'::regclass, 'trace_index'::regclass)`).Scan(&used)
+		return used, err
+	}
+	err := db.SQLite.Read.QueryRow(`SELECT (p.page_count - f.freelist_count) * s.page_size
+		FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`).Scan(&used)
+	return used, err
 }
