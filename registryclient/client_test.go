@@ -91,8 +91,12 @@ func TestDoErrors(t *testing.T) {
 		path  string
 		check func(error) bool
 	}{
-		{"/gone", func(err error) bool { return IsCode(err, 40401) && Status(err) == 404 && strings.Contains(err.Error(), "GET /gone") }},
-		{"/busy", func(err error) bool { return Status(err) == 503 && strings.Contains(err.Error(), "overloaded") && busy.Load() == 2 }},
+		{"/gone", func(err error) bool {
+			return IsCode(err, 40401) && Status(err) == 404 && strings.Contains(err.Error(), "GET /gone")
+		}},
+		{"/busy", func(err error) bool {
+			return Status(err) == 503 && strings.Contains(err.Error(), "overloaded") && busy.Load() == 2
+		}},
 		{"/long", func(err error) bool { return errors.Is(err, ErrOversized) }},
 		{"/html", func(err error) bool { var m MalformedError; return errors.As(err, &m) }},
 		{"/other", func(err error) bool { return IsCode(err, 401) && strings.Contains(err.Error(), "Unauthorized") }},
