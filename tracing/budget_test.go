@@ -3,6 +3,7 @@ package tracing
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -22,21 +23,21 @@ func storeBytes(t *testing.T, db *storage.DB) int64 {
 }
 
 // With MaxStoreBytes the store never holds more than the cap and one batch: the oldest spans go
-// first (on PostgreSQL whole hours, never the current one), the flow aggregates stay.
+// first (on PostgreSQL whole partitions, each made a small part of the cap), the flow
+// aggregates stay.
 func TestStoreMaxBytes(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		clk := newClock(time.Now().Add(-10 * time.Hour).Truncate(time.Hour))
 		const batch = 2000
 		cap := int64(1 << 20)
-		step := time.Minute // SQLite: many batches in one hour
+		const step = time.Minute // many batches in one hour
 		if db.Postgres != nil {
-			step = time.Hour // PostgreSQL drops whole hours
-			cap = storeBytes(t, db) + 3<<20
+			cap = 3 << 20 // an empty partition pair with its indexes takes about 50 KB
 		}
 		in := startIngest(t, db, Config{Now: clk.now, MaxStoreBytes: cap, BatchSpans: batch, Keep: SpanKeep{All: true}})
 		var batchBytes int64
-		const batches = 8
+		const batches = 16
 		for i := range uint64(batches) {
 			before := storeBytes(t, db)
 			spans := make([]Span, 0, batch)
@@ -54,8 +55,18 @@ func TestStoreMaxBytes(t *testing.T) {
 			}
 			clk.add(step)
 		}
-		if _, err := in.Trace(ctx, traceID(1)); !errors.Is(err, ErrTraceNotFound) {
-			t.Errorf("the oldest trace: %v, want it removed to keep the cap", err)
+		// The batches removed are the oldest ones.
+		var kept []int // 1 for a batch whose first trace is still stored
+		for i := range uint64(batches) {
+			_, err := in.Trace(ctx, traceID(i*batch+1))
+			if err != nil && !errors.Is(err, ErrTraceNotFound) {
+				t.Fatal(err)
+			}
+			kept = append(kept, map[bool]int{false: 0, true: 1}[err == nil])
+		}
+		t.Logf("cap %d, largest batch %d bytes, batches kept %v", cap, batchBytes, kept)
+		if kept[0] == 1 || !slices.IsSorted(kept) {
+			t.Errorf("batches kept %v, want the oldest removed first", kept)
 		}
 		if spans, err := in.Trace(ctx, traceID((batches-1)*batch+1)); err != nil || len(spans) != 2 {
 			t.Errorf("the newest trace: %d spans, %v", len(spans), err)
