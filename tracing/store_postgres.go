@@ -1350,8 +1350,12 @@ func (w *pgWriter) expire(ctx context.Context, r retention) (expired, error) {
 	if err != nil {
 		return expired{}, err
 	}
-	if _, err := w.ensureSpans(ctx, part.to); err != nil { // the next one, ahead of the commits
-		return expired{}, err
+	// The next one ahead of the commits, but not with a cap: its length is set by how full this
+	// one is when it ends.
+	if w.maxBytes <= 0 {
+		if _, err := w.ensureSpans(ctx, part.to); err != nil {
+			return expired{}, err
+		}
 	}
 	if time.Since(w.summedAt) >= summariseEvery {
 		w.summedAt = time.Now()
