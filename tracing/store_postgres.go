@@ -509,7 +509,9 @@ func (w *pgWriter) ensureSpans(ctx context.Context, at int64) (spanPart, error) 
 
 // spanWidth is how long a new span partition for arrivals at is: an hour without a size cap;
 // with one, the longest of spanWidths in which the newest partition before at would have taken
-// at most a capShare of the cap (the shortest when there is none yet).
+// at most a capShare of the cap (the shortest when there is none yet), and at most four times
+// as long as that one, so a partition filled slowly before a burst does not make the next an
+// hour long.
 func (w *pgWriter) spanWidth(parts []spanPart, at int64) time.Duration {
 	if w.maxBytes <= 0 {
 		return time.Hour
@@ -521,6 +523,7 @@ func (w *pgWriter) spanWidth(parts []spanPart, at int64) time.Duration {
 			continue
 		}
 		fits := time.Duration(float64(p.to-p.from) * float64(w.maxBytes/capShare) / float64(p.bytes))
+		fits = min(fits, 4*time.Duration(p.to-p.from))
 		for _, d := range spanWidths {
 			if d <= fits {
 				width = d
@@ -1346,13 +1349,14 @@ func (w *pgWriter) dropSpanPart(ctx context.Context, tx pgx.Tx, cutoff int64) (b
 // seen within the flow retention and old change feed rows.
 func (w *pgWriter) expire(ctx context.Context, r retention) (expired, error) {
 	now := r.now.UnixNano()
-	part, err := w.ensureSpans(ctx, now)
-	if err != nil {
-		return expired{}, err
-	}
-	// The next one ahead of the commits, but not with a cap: its length is set by how full this
-	// one is when it ends.
+	// This hour's partition and the next one ahead of the commits; not with a cap, where a
+	// partition's length is set by how full the one before is when it ends (made ahead it
+	// would measure one still filling, or none while idle) and the commit that needs it makes it.
 	if w.maxBytes <= 0 {
+		part, err := w.ensureSpans(ctx, now)
+		if err != nil {
+			return expired{}, err
+		}
 		if _, err := w.ensureSpans(ctx, part.to); err != nil {
 			return expired{}, err
 		}
@@ -1375,7 +1379,7 @@ func (w *pgWriter) expire(ctx context.Context, r retention) (expired, error) {
 		return expired{}, err
 	}
 	var e expired
-	err = pgx.BeginFunc(ctx, w.db.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, w.db.Pool, func(tx pgx.Tx) error {
 		var locked bool
 		if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", partitionLock).Scan(&locked); err != nil || !locked {
 			return err
