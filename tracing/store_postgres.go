@@ -296,6 +296,7 @@ type pgWriter struct {
 	spanParts map[string]spanPart // span partitions known to exist, by suffix
 	maxBytes  int64               // the size cap (0: none), which sets how long span partitions are
 	written   spanPart            // the span partition of the last commit
+	arrived   int64               // and that commit's arrival (unix ns)
 	cursor    string              // the previous snapshot (pg_snapshot as text); empty before the first
 	polledAt  time.Time           // when it was taken (wall clock: the feed is pruned by it)
 	dropAfter time.Time           // no partition is dropped before this, after one gave up waiting
@@ -552,7 +553,7 @@ func (w *pgWriter) commit(ctx context.Context, b *batchWrite) (change, error) {
 		switch state := sqlState(err); {
 		case err == nil:
 			w.dict.commit()
-			w.written = part
+			w.written, w.arrived = part, b.arrivedNs
 			return c, nil
 		case (state == "40P01" || state == "40001") && attempt < 3:
 			continue
@@ -1282,7 +1283,7 @@ func (w *pgWriter) trim(ctx context.Context, maxBytes int64, now time.Time) (boo
 				return err
 			}
 			var err error
-			if dropped, err = w.dropSpanPart(ctx, tx, current.from); dropped || err != nil || current.suffix == "" {
+			if dropped, err = w.dropSpanPart(ctx, tx, current.from); dropped || err != nil || current.suffix != w.written.suffix {
 				return err
 			}
 			return w.deleteOldest(ctx, tx, current)
@@ -1297,24 +1298,14 @@ func (w *pgWriter) trim(ctx context.Context, maxBytes int64, now time.Time) (boo
 	return false, nil
 }
 
-// deleteOldest deletes the spans of part that arrived before its newest batch.
+// deleteOldest deletes the spans of part that arrived before this writer's last batch.
 func (w *pgWriter) deleteOldest(ctx context.Context, tx pgx.Tx, part spanPart) error {
-	var newest int64
-	if err := tx.QueryRow(ctx, "SELECT coalesce(max(arrived_ns), 0) FROM trace_index_"+part.suffix).Scan(&newest); err != nil {
-		return fmt.Errorf("newest batch of span_%s: %w", part.suffix, err)
-	}
-	if newest == 0 {
-		return nil
-	}
-	for _, q := range []string{
-		"DELETE FROM span_" + part.suffix + " WHERE arrived_ns < $1",
-		"DELETE FROM trace_index_" + part.suffix + " WHERE arrived_ns < $1",
-	} {
-		if _, err := tx.Exec(ctx, q, newest); err != nil {
-			return fmt.Errorf("delete the oldest spans of span_%s: %w", part.suffix, err)
+	for _, table := range []string{"span", "trace_index"} {
+		if _, err := tx.Exec(ctx, "DELETE FROM "+table+"_"+part.suffix+" WHERE arrived_ns < $1", w.arrived); err != nil {
+			return fmt.Errorf("delete the oldest rows of %s_%s: %w", table, part.suffix, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, "DELETE FROM span_batch WHERE second < $1", floorDiv(newest, int64(time.Second))); err != nil {
+	if _, err := tx.Exec(ctx, "DELETE FROM span_batch WHERE second < $1", floorDiv(w.arrived, int64(time.Second))); err != nil {
 		return fmt.Errorf("delete span batches: %w", err)
 	}
 	return nil
