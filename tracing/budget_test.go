@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/eventlens/eventlens/pgdb/pgtest"
 	"github.com/eventlens/eventlens/storage"
 	"github.com/eventlens/eventlens/storage/storagetest"
 )
@@ -124,4 +126,58 @@ func TestStoreMaxBytesBurstPostgres(t *testing.T) {
 	if messages != batches*batch/2 {
 		t.Errorf("flows count %d messages, want all %d: aggregates stay", messages, batches*batch/2)
 	}
+}
+
+// Replicas sharing a capped PostgreSQL store each trim after their own commits, one at a time
+// under the partition lock: concurrent batches from two replicas leave the store within the cap
+// and a batch each, and every aggregate.
+func TestStoreMaxBytesReplicas(t *testing.T) {
+	clk := newClock(time.Now().Add(-10 * time.Hour).Truncate(time.Hour))
+	const batch, rounds = 2000, 8
+	cap := int64(3 << 20)
+	url := pgtest.URL(t)
+	db := &storage.DB{Postgres: pgtest.OpenURL(t, url)} // to measure the store
+	var replicas []*Ingester
+	for range 2 {
+		replicas = append(replicas, startIngest(t, &storage.DB{Postgres: pgtest.OpenURL(t, url)},
+			Config{Now: clk.now, MaxStoreBytes: cap, BatchSpans: batch, Keep: SpanKeep{All: true}}))
+	}
+	var batchBytes int64
+	for round := range uint64(rounds) {
+		before := storeBytes(t, db)
+		var wg sync.WaitGroup
+		for r, in := range replicas {
+			spans := make([]Span, 0, batch)
+			for j := range uint64(batch / 2) {
+				trace := (round*2+uint64(r))*batch + j + 1
+				spans = append(spans, decode(t, producer("orders", "orders", trace, 1, clk.now()),
+					spanSpec{service: "web", kind: 2, trace: trace, span: 2, start: clk.now(), duration: time.Millisecond})...)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := in.Ingest(context.Background(), spans); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		after := storeBytes(t, db)
+		batchBytes = max(batchBytes, (after-before)/2)
+		if after > cap+2*batchBytes {
+			t.Fatalf("round %d: the store takes %d bytes, over the cap of %d by more than a batch per replica (%d)", round, after, cap, batchBytes)
+		}
+		clk.add(time.Minute)
+	}
+	if _, err := replicas[1].Trace(context.Background(), traceID(1)); !errors.Is(err, ErrTraceNotFound) {
+		t.Errorf("the oldest trace: %v, want it removed to keep the cap", err)
+	}
+	sameOnAll(t, replicas, func(n int64) bool { return n == rounds*batch }, func(in *Ingester) (int64, error) {
+		flows, err := in.Flows(context.Background(), FlowQuery{Since: clk.now().Add(-12 * time.Hour), Until: clk.now()})
+		var messages int64
+		for _, f := range flows {
+			messages += f.Messages
+		}
+		return messages, err
+	})
 }
