@@ -1254,9 +1254,7 @@ func (s *pgSnapshot) readFailures(ctx context.Context) ([]ErrorExample, error) {
 // partition is made short and dropped whole. Replicas trim one at a time (the others skip
 // while one holds the lock), so they may all trim.
 func (w *pgWriter) trim(ctx context.Context, maxBytes int64, now time.Time) (bool, error) {
-	var used int64
-	err := w.db.Pool.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::bigint FROM pg_inherits AS i
-		WHERE i.inhparent IN ('span'::regclass, 'trace_index'::regclass)`).Scan(&used)
+	used, err := spanStoreBytes(ctx, w.db.Pool)
 	if err != nil {
 		return false, pgError("store size", err)
 	}
@@ -1282,6 +1280,10 @@ func (w *pgWriter) trim(ctx context.Context, maxBytes int64, now time.Time) (boo
 			if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '1s'"); err != nil {
 				return err
 			}
+			// Measured again under the lock: another replica may have trimmed meanwhile.
+			if used, err := spanStoreBytes(ctx, tx); err != nil || used <= maxBytes {
+				return err
+			}
 			var err error
 			if dropped, err = w.dropSpanPart(ctx, tx, current.from); dropped || err != nil || current.suffix != w.written.suffix {
 				return err
@@ -1296,6 +1298,15 @@ func (w *pgWriter) trim(ctx context.Context, maxBytes int64, now time.Time) (boo
 		}
 	}
 	return false, nil
+}
+
+// spanStoreBytes is what the size cap counts: the span and trace_index partitions with their
+// indexes and TOAST.
+func spanStoreBytes(ctx context.Context, q pgQuerier) (int64, error) {
+	var used int64
+	err := q.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::bigint FROM pg_inherits AS i
+		WHERE i.inhparent IN ('span'::regclass, 'trace_index'::regclass)`).Scan(&used)
+	return used, err
 }
 
 // deleteOldest deletes the spans of part that arrived before this writer's last batch.
