@@ -40,8 +40,8 @@ type pgQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// Partitioned tables: spans and trace_index by the hour their batch arrived, pending pairs by
-// five minutes. A partition is named table_<prefix><start / width>.
+// Partitioned tables: spans and trace_index by the time their batch arrived (spanPart says how
+// long), pending pairs by five minutes. A pairing partition is named table_<prefix><start / width>.
 type partitioned struct {
 	table    string
 	prefix   string
@@ -50,8 +50,6 @@ type partitioned struct {
 }
 
 var (
-	spanParts     = partitioned{table: "span", prefix: "h", width: time.Hour}
-	traceParts    = partitioned{table: "trace_index", prefix: "h", width: time.Hour}
 	producerParts = partitioned{table: "pair_producer", prefix: "m", width: 5 * time.Minute, unlogged: true}
 	waiterParts   = partitioned{table: "pair_waiter", prefix: "m", width: 5 * time.Minute, unlogged: true}
 )
@@ -293,12 +291,16 @@ type pgWriter struct {
 	db        *pgdb.DB
 	texts     *textCache
 	dict      *textDict
-	replica   int64           // this writer's mark on its change feed rows
-	parts     map[string]bool // partitions known to exist
-	cursor    string          // the previous snapshot (pg_snapshot as text); empty before the first
-	polledAt  time.Time       // when it was taken (wall clock: the feed is pruned by it)
-	dropAfter time.Time       // no partition is dropped before this, after one gave up waiting
-	summedAt  time.Time       // when the BRIN index on arrival was last summarised
+	replica   int64               // this writer's mark on its change feed rows
+	parts     map[string]bool     // pairing partitions known to exist
+	spanParts map[string]spanPart // span partitions known to exist, by suffix
+	maxBytes  int64               // the size cap (0: none), which sets how long span partitions are
+	written   spanPart            // the span partition of the last commit
+	arrived   int64               // and that commit's arrival (unix ns)
+	cursor    string              // the previous snapshot (pg_snapshot as text); empty before the first
+	polledAt  time.Time           // when it was taken (wall clock: the feed is pruned by it)
+	dropAfter time.Time           // no partition is dropped before this, after one gave up waiting
+	summedAt  time.Time           // when the BRIN index on arrival was last summarised
 }
 
 // summariseEvery is how often the writer summarises the new block ranges of the BRIN index on
@@ -310,10 +312,11 @@ const summariseEvery = 5 * time.Second
 // lock, so a long reader does not make every second's drop hold commits up.
 const dropBackoff = 30 * time.Second
 
-func (s *pgStore) openWriter(ctx context.Context, _ *Config) (storeWriter, error) {
+func (s *pgStore) openWriter(ctx context.Context, cfg *Config) (storeWriter, error) {
 	var b [8]byte
 	rand.Read(b[:])
-	w := &pgWriter{db: s.db, texts: s.texts, dict: newTextDict(), replica: int64(binary.BigEndian.Uint64(b[:])), parts: map[string]bool{}}
+	w := &pgWriter{db: s.db, texts: s.texts, dict: newTextDict(), replica: int64(binary.BigEndian.Uint64(b[:])), parts: map[string]bool{},
+		spanParts: map[string]spanPart{}, maxBytes: cfg.MaxStoreBytes}
 	all, err := pgTexts(ctx, s.db.Pool, "")
 	if err != nil {
 		return nil, pgError("load span texts", err)
@@ -356,17 +359,8 @@ func (w *pgWriter) ensure(ctx context.Context, at int64, tables ...partitioned) 
 				continue
 			}
 			n := p.number(at)
-			unlogged := ""
-			if p.unlogged {
-				unlogged = "UNLOGGED "
-			}
-			for _, q := range []string{
-				fmt.Sprintf("CREATE %sTABLE %s (LIKE %s INCLUDING DEFAULTS)", unlogged, names[i], p.table),
-				fmt.Sprintf("ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (%d) TO (%d)", p.table, names[i], n*int64(p.width), (n+1)*int64(p.width)),
-			} {
-				if _, err := tx.Exec(ctx, q); err != nil {
-					return err
-				}
+			if err := createPartition(ctx, tx, p.table, names[i], p.unlogged, n*int64(p.width), (n+1)*int64(p.width)); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -380,25 +374,193 @@ func (w *pgWriter) ensure(ctx context.Context, at int64, tables ...partitioned) 
 	return nil
 }
 
+// createPartition creates table name and attaches it to parent for arrivals [from, to).
+func createPartition(ctx context.Context, tx pgx.Tx, parent, name string, unlogged bool, from, to int64) error {
+	kind := ""
+	if unlogged {
+		kind = "UNLOGGED "
+	}
+	for _, q := range []string{
+		fmt.Sprintf("CREATE %sTABLE %s (LIKE %s INCLUDING DEFAULTS)", kind, name, parent),
+		fmt.Sprintf("ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (%d) TO (%d)", parent, name, from, to),
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// spanPart is a partition of span and its sibling of trace_index (span_<suffix>,
+// trace_index_<suffix>), holding the batches that arrived in [from, to). Without a size cap
+// partitions are hours (suffix h<unix hour>); with one, each is made long enough to take about
+// a twentieth of the cap at the rate the one before it filled (suffix r<from>), so dropping the
+// oldest keeps the cap to within one batch, and the partition being written is never more than
+// a small part of the store.
+type spanPart struct {
+	suffix   string
+	from, to int64
+	bytes    int64 // span and trace_index partitions with their indexes and TOAST, when listed
+}
+
+// spanWidths are the lengths a span partition may take; each divides an hour, so partitions
+// start at round times.
+var spanWidths = []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second,
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour}
+
+// capShare is the part of the size cap one span partition is made to take.
+const capShare = 20
+
+// listSpanParts reads the span partitions from the catalog, oldest first, with their sizes.
+func listSpanParts(ctx context.Context, q pgQuerier) ([]spanPart, error) {
+	rows, err := q.Query(ctx, `SELECT c.relname, pg_get_expr(c.relpartbound, c.oid),
+		pg_total_relation_size(c.oid) + coalesce(pg_total_relation_size(to_regclass('trace_index_' || substr(c.relname, 6))), 0)
+		FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = 'span'::regclass`)
+	if err != nil {
+		return nil, err
+	}
+	var parts []spanPart
+	for rows.Next() {
+		var name, bound string
+		var size int64
+		if err := rows.Scan(&name, &bound, &size); err != nil {
+			return nil, err
+		}
+		// FOR VALUES FROM ('<from>') TO ('<to>')
+		nums := strings.FieldsFunc(bound, func(r rune) bool { return (r < '0' || r > '9') && r != '-' })
+		if len(nums) != 2 {
+			return nil, fmt.Errorf("partition %s: bound %q", name, bound)
+		}
+		from, err1 := strconv.ParseInt(nums[0], 10, 64)
+		to, err2 := strconv.ParseInt(nums[1], 10, 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, fmt.Errorf("partition %s: bound %q: %w", name, bound, err)
+		}
+		parts = append(parts, spanPart{suffix: strings.TrimPrefix(name, "span_"), from: from, to: to, bytes: size})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(parts, func(a, b spanPart) int { return cmp.Compare(a.from, b.from) })
+	return parts, nil
+}
+
+// spanPartAt is the known span partition that holds arrivals at (unix ns), if any.
+func (w *pgWriter) spanPartAt(at int64) (spanPart, bool) {
+	for _, p := range w.spanParts {
+		if p.from <= at && at < p.to {
+			return p, true
+		}
+	}
+	return spanPart{}, false
+}
+
+// ensureSpans returns the span partition for arrivals at, creating it (and its trace_index
+// sibling) when missing. A new one starts at a multiple of its length and ends at one, cut
+// short where it would overlap a partition made before (of another length: the cap changed,
+// or another replica's rate differed).
+func (w *pgWriter) ensureSpans(ctx context.Context, at int64) (spanPart, error) {
+	if p, ok := w.spanPartAt(at); ok {
+		return p, nil
+	}
+	var part spanPart
+	err := pgx.BeginFunc(ctx, w.db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", partitionLock); err != nil {
+			return err
+		}
+		parts, err := listSpanParts(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, p := range parts {
+			w.spanParts[p.suffix] = p
+		}
+		var ok bool
+		if part, ok = w.spanPartAt(at); ok {
+			return nil
+		}
+		width := int64(w.spanWidth(parts, at))
+		part.from = floorDiv(at, width) * width
+		part.to = part.from + width
+		for _, p := range parts {
+			if p.to > part.from && p.to <= at {
+				part.from = p.to
+			}
+			if p.from > at && p.from < part.to {
+				part.to = p.from
+			}
+		}
+		part.suffix = "r" + strconv.FormatInt(part.from, 10)
+		if hour := int64(time.Hour); part.from%hour == 0 && part.to == part.from+hour {
+			part.suffix = "h" + strconv.FormatInt(part.from/hour, 10) // as before size caps
+		}
+		for _, table := range []string{"span", "trace_index"} {
+			if err := createPartition(ctx, tx, table, table+"_"+part.suffix, false, part.from, part.to); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return spanPart{}, pgError("create span partition", err)
+	}
+	w.spanParts[part.suffix] = part
+	return part, nil
+}
+
+// spanWidth is how long a new span partition for arrivals at is: an hour without a size cap;
+// with one, the longest of spanWidths in which the newest partition before at would have taken
+// at most a capShare of the cap (the shortest when there is none yet), and at most four times
+// as long as that one, so a partition filled slowly before a burst does not make the next an
+// hour long.
+func (w *pgWriter) spanWidth(parts []spanPart, at int64) time.Duration {
+	if w.maxBytes <= 0 {
+		return time.Hour
+	}
+	width := spanWidths[0]
+	for i := len(parts) - 1; i >= 0; i-- {
+		p := parts[i]
+		if p.to > at || p.bytes <= 0 {
+			continue
+		}
+		fits := time.Duration(float64(p.to-p.from) * float64(w.maxBytes/capShare) / float64(p.bytes))
+		fits = min(fits, 4*time.Duration(p.to-p.from))
+		for _, d := range spanWidths {
+			if d <= fits {
+				width = d
+			}
+		}
+		break
+	}
+	return width
+}
+
 // commit stores the batch in one transaction, tried again when it lost a deadlock against
 // another replica's.
 func (w *pgWriter) commit(ctx context.Context, b *batchWrite) (change, error) {
-	if err := w.ensure(ctx, b.arrivedNs, spanParts, traceParts, producerParts, waiterParts); err != nil {
+	part, err := w.ensureSpans(ctx, b.arrivedNs)
+	if err != nil {
+		return change{}, err
+	}
+	if err := w.ensure(ctx, b.arrivedNs, producerParts, waiterParts); err != nil {
 		return change{}, err
 	}
 	for attempt := 1; ; attempt++ {
-		c, err := w.commitOnce(ctx, b)
+		c, err := w.commitOnce(ctx, b, part.suffix)
 		if err != nil {
 			w.dict.abort()
 		}
 		switch state := sqlState(err); {
 		case err == nil:
 			w.dict.commit()
+			w.written, w.arrived = part, b.arrivedNs
 			return c, nil
 		case (state == "40P01" || state == "40001") && attempt < 3:
 			continue
 		case state == "42P01":
-			clear(w.parts) // a partition was dropped (another replica's clock is far ahead)
+			// a partition was dropped (another replica's clock is far ahead, or the cap)
+			clear(w.parts)
+			clear(w.spanParts)
 		case unavailable(err):
 			// The connection went away, perhaps after the commit reached the server: whether
 			// the batch is stored is unknown, so the next snapshot reads everything again.
@@ -418,7 +580,7 @@ var spanColumns = []string{"arrived_ns", "trace_id", "span_id", "parent_span_id"
 // decoding requests. The rows every replica writes to (flows, the current minute's aggregates)
 // are locked in the last round trip only, so replicas hold each other up for no longer than
 // that and the commit's flush.
-func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err error) {
+func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite, part string) (c change, err error) {
 	conn, err := w.db.Pool.Acquire(ctx)
 	if err != nil {
 		return c, err
@@ -467,7 +629,7 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 		}
 	}
 	if n := len(b.spans); n > 0 {
-		copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", spanParts.name(spanParts.number(b.arrivedNs)), strings.Join(spanColumns, ", "))
+		copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", "span_"+part, strings.Join(spanColumns, ", "))
 		if _, err := conn.Conn().PgConn().CopyFrom(ctx, newSpanCopy(b, w.dict), copySQL); err != nil {
 			return c, fmt.Errorf("copy spans: %w", err)
 		}
@@ -494,7 +656,7 @@ func (w *pgWriter) commitOnce(ctx context.Context, b *batchWrite) (c change, err
 			traces[i], starts[i] = t.id[:], t.startNs
 		}
 		last.Queue(fmt.Sprintf("INSERT INTO %s (trace_id, arrived_ns, start_ns) SELECT t, $2, s FROM unnest($1::bytea[], $3::bigint[]) AS u(t, s)",
-			traceParts.name(traceParts.number(b.arrivedNs))), traces, b.arrivedNs, starts)
+			"trace_index_"+part), traces, b.arrivedNs, starts)
 	}
 	queuePairs(last, b, ids)
 	if len(touched) > 0 || len(c.deltas) > 0 || len(c.failures) > 0 {
@@ -1083,18 +1245,28 @@ func (s *pgSnapshot) readFailures(ctx context.Context) ([]ErrorExample, error) {
 	return failuresOf(spans), nil
 }
 
-// trim drops the oldest span hour (partitions of span and trace_index) when those partitions
-// together take more than maxBytes, never the current hour's: on PostgreSQL the cap is kept to
-// within one hour of spans.
+// trim drops the oldest span partitions (of span and trace_index, with their batches' rows)
+// while they take more than maxBytes, never the one this writer last wrote to; with a cap
+// those are a capShare of it each (spanPart), so the store stays within the cap and one batch.
+// When that partition alone is over the cap (a burst far above the rate its length was set
+// for), it deletes the partition's older batches as a last resort: their rows are gone from
+// every answer, but their space is only reused once autovacuum has seen them, so the next
+// partition is made short and dropped whole. Replicas trim one at a time (the others skip
+// while one holds the lock), so they may all trim.
 func (w *pgWriter) trim(ctx context.Context, maxBytes int64, now time.Time) (bool, error) {
-	var used int64
-	err := w.db.Pool.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::bigint FROM pg_inherits AS i
-		WHERE i.inhparent IN ('span'::regclass, 'trace_index'::regclass)`).Scan(&used)
+	used, err := spanStoreBytes(ctx, w.db.Pool)
 	if err != nil {
 		return false, pgError("store size", err)
 	}
 	if used <= maxBytes {
 		return false, nil
+	}
+	current, ok := w.spanPartAt(now.UnixNano())
+	switch {
+	case w.written.suffix != "" && (!ok || w.written.from < current.from):
+		current = w.written
+	case !ok:
+		current = spanPart{from: now.UnixNano()}
 	}
 	// Dropping waits for the readers of the parent table; a long one makes it try again, up to
 	// three times, before the next commit is let through.
@@ -1108,10 +1280,15 @@ func (w *pgWriter) trim(ctx context.Context, maxBytes int64, now time.Time) (boo
 			if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '1s'"); err != nil {
 				return err
 			}
-			current := spanParts.number(now.UnixNano()) * int64(spanParts.width)
+			// Measured again under the lock: another replica may have trimmed meanwhile.
+			if used, err := spanStoreBytes(ctx, tx); err != nil || used <= maxBytes {
+				return err
+			}
 			var err error
-			dropped, err = w.dropPartition(ctx, tx, []partitioned{spanParts, traceParts}, current)
-			return err
+			if dropped, err = w.dropSpanPart(ctx, tx, current.from); dropped || err != nil || current.suffix != w.written.suffix {
+				return err
+			}
+			return w.deleteOldest(ctx, tx, current)
 		})
 		if sqlState(err) != "55P03" { // lock timeout
 			if err != nil {
@@ -1123,28 +1300,80 @@ func (w *pgWriter) trim(ctx context.Context, maxBytes int64, now time.Time) (boo
 	return false, nil
 }
 
+// spanStoreBytes is what the size cap counts: the span and trace_index partitions with their
+// indexes and TOAST.
+func spanStoreBytes(ctx context.Context, q pgQuerier) (int64, error) {
+	var used int64
+	err := q.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::bigint FROM pg_inherits AS i
+		WHERE i.inhparent IN ('span'::regclass, 'trace_index'::regclass)`).Scan(&used)
+	return used, err
+}
+
+// deleteOldest deletes the spans of part that arrived before this writer's last batch.
+func (w *pgWriter) deleteOldest(ctx context.Context, tx pgx.Tx, part spanPart) error {
+	for _, table := range []string{"span", "trace_index"} {
+		if _, err := tx.Exec(ctx, "DELETE FROM "+table+"_"+part.suffix+" WHERE arrived_ns < $1", w.arrived); err != nil {
+			return fmt.Errorf("delete the oldest rows of %s_%s: %w", table, part.suffix, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM span_batch WHERE second < $1", floorDiv(w.arrived, int64(time.Second))); err != nil {
+		return fmt.Errorf("delete span batches: %w", err)
+	}
+	return nil
+}
+
+// dropSpanPart drops the oldest span partition that ends at or before cutoff, with its
+// trace_index sibling and its batches' rows; it reports whether it dropped one.
+func (w *pgWriter) dropSpanPart(ctx context.Context, tx pgx.Tx, cutoff int64) (bool, error) {
+	parts, err := listSpanParts(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	if len(parts) == 0 || parts[0].to > cutoff {
+		return false, nil
+	}
+	oldest := parts[0]
+	for _, table := range []string{"span", "trace_index"} {
+		if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+table+"_"+oldest.suffix); err != nil {
+			return false, fmt.Errorf("drop %s_%s: %w", table, oldest.suffix, err)
+		}
+	}
+	delete(w.spanParts, oldest.suffix)
+	if _, err := tx.Exec(ctx, "DELETE FROM span_batch WHERE second < $1", floorDiv(oldest.to, int64(time.Second))); err != nil {
+		return false, fmt.Errorf("delete span batches: %w", err)
+	}
+	return true, nil
+}
+
 // expire does one step of retention, on one replica at a time (the others skip while it holds
 // the lock): create the next partitions ahead, drop the oldest expired span hour or pairing
 // partition, delete the oldest expired minute and hour of aggregates, and last the flows not
 // seen within the flow retention and old change feed rows.
 func (w *pgWriter) expire(ctx context.Context, r retention) (expired, error) {
 	now := r.now.UnixNano()
-	for _, at := range []int64{now, now + int64(spanParts.width)} {
-		if err := w.ensure(ctx, at, spanParts, traceParts); err != nil {
+	// This hour's partition and the next one ahead of the commits; not with a cap, where a
+	// partition's length is set by how full the one before is when it ends (made ahead it
+	// would measure one still filling, or none while idle) and the commit that needs it makes it.
+	if w.maxBytes <= 0 {
+		part, err := w.ensureSpans(ctx, now)
+		if err != nil {
+			return expired{}, err
+		}
+		if _, err := w.ensureSpans(ctx, part.to); err != nil {
 			return expired{}, err
 		}
 	}
 	if time.Since(w.summedAt) >= summariseEvery {
 		w.summedAt = time.Now()
-		// This hour's partition and the last one's, whose last ranges filled after the hour turned.
-		for _, at := range []int64{now - int64(spanParts.width), now} {
-			name := spanParts.name(spanParts.number(at))
-			if w.parts[name] {
-				if _, err := w.db.Pool.Exec(ctx, `SELECT brin_summarize_new_values(i.indexrelid) FROM pg_index AS i
-					JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS a ON a.oid = c.relam
-					WHERE i.indrelid = $1::regclass AND a.amname = 'brin'`, name); err != nil {
-					return expired{}, pgError("summarise "+name, err)
-				}
+		// This partition and the one before it, whose last ranges filled after it ended.
+		recent := slices.SortedFunc(maps.Values(w.spanParts), func(a, b spanPart) int { return cmp.Compare(b.from, a.from) })
+		recent = slices.DeleteFunc(recent, func(p spanPart) bool { return p.from > now })
+		for _, p := range recent[:min(2, len(recent))] {
+			name := "span_" + p.suffix
+			if _, err := w.db.Pool.Exec(ctx, `SELECT brin_summarize_new_values(i.indexrelid) FROM pg_index AS i
+				JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS a ON a.oid = c.relam
+				WHERE i.indrelid = $1::regclass AND a.amname = 'brin'`, name); err != nil {
+				return expired{}, pgError("summarise "+name, err)
 			}
 		}
 	}
@@ -1177,17 +1406,12 @@ func (w *pgWriter) expire(ctx context.Context, r retention) (expired, error) {
 }
 
 func (w *pgWriter) expireStep(ctx context.Context, tx pgx.Tx, r retention) (expired, error) {
-	for _, p := range []struct {
-		parts  []partitioned
-		before time.Time
-	}{
-		{[]partitioned{spanParts, traceParts}, r.spansBefore},
-		{[]partitioned{producerParts, waiterParts}, r.pairsBefore},
-	} {
-		if time.Now().Before(w.dropAfter) {
-			break
+	if time.Now().After(w.dropAfter) {
+		dropped, err := w.dropSpanPart(ctx, tx, r.spansBefore.UnixNano())
+		if !dropped && err == nil {
+			dropped, err = w.dropPartition(ctx, tx, []partitioned{producerParts, waiterParts}, r.pairsBefore.UnixNano())
 		}
-		if dropped, err := w.dropPartition(ctx, tx, p.parts, p.before.UnixNano()); dropped || err != nil {
+		if dropped || err != nil {
 			return expired{more: dropped}, err
 		}
 	}
@@ -1228,8 +1452,7 @@ func (w *pgWriter) expireStep(ctx context.Context, tx pgx.Tx, r retention) (expi
 }
 
 // dropPartition drops the oldest partition of the first table that ends at or before cutoff,
-// with its siblings of the same period in the other tables (and, for spans, their batches'
-// rows); it reports whether it dropped one.
+// with its siblings of the same period in the other tables; it reports whether it dropped one.
 func (w *pgWriter) dropPartition(ctx context.Context, tx pgx.Tx, parts []partitioned, cutoff int64) (bool, error) {
 	first := parts[0]
 	rows, err := tx.Query(ctx, `SELECT c.relname FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
@@ -1257,11 +1480,6 @@ func (w *pgWriter) dropPartition(ctx context.Context, tx pgx.Tx, parts []partiti
 			return false, fmt.Errorf("drop %s: %w", name, err)
 		}
 		delete(w.parts, name)
-	}
-	if first == spanParts {
-		if _, err := tx.Exec(ctx, "DELETE FROM span_batch WHERE second < $1", (oldest+1)*int64(first.width/time.Second)); err != nil {
-			return false, fmt.Errorf("delete span batches: %w", err)
-		}
 	}
 	return true, nil
 }
