@@ -24,6 +24,32 @@ func storeBytes(t *testing.T, db *storage.DB) int64 {
 		FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`)
 }
 
+// budgetBatch is a batch of n spans from trace first on: for each trace a producer span of
+// orders and a plain HTTP span of web, at now.
+func budgetBatch(t *testing.T, first uint64, n int, now time.Time, attrs func(j uint64) map[string]any) []Span {
+	spans := make([]Span, 0, n)
+	for j := range uint64(n / 2) {
+		trace := first + j
+		var a map[string]any
+		if attrs != nil {
+			a = attrs(j)
+		}
+		spans = append(spans, decode(t, producer("orders", "orders", trace, 1, now),
+			spanSpec{service: "web", kind: 2, trace: trace, span: 2, start: now, duration: time.Millisecond, attrs: a})...)
+	}
+	return spans
+}
+
+// flowMessages is the messages all flows of the last 12 hours count.
+func flowMessages(in *Ingester, now time.Time) (int64, error) {
+	flows, err := in.Flows(context.Background(), FlowQuery{Since: now.Add(-12 * time.Hour), Until: now})
+	var messages int64
+	for _, f := range flows {
+		messages += f.Messages
+	}
+	return messages, err
+}
+
 // With MaxStoreBytes the store never holds more than the cap and one batch: the oldest spans go
 // first (on PostgreSQL whole partitions, each made a small part of the cap), the flow
 // aggregates stay.
@@ -42,14 +68,9 @@ func TestStoreMaxBytes(t *testing.T) {
 		const batches = 16
 		for i := range uint64(batches) {
 			before := storeBytes(t, db)
-			spans := make([]Span, 0, batch)
-			for j := range uint64(batch / 2) {
-				trace := i*batch + j + 1
-				spans = append(spans, decode(t, producer("orders", "orders", trace, 1, clk.now()),
-					spanSpec{service: "web", kind: 2, trace: trace, span: 2, start: clk.now(), duration: time.Millisecond,
-						attrs: map[string]any{"url.path": "/items/" + string(rune('a'+j%26)), "http.request.method": "GET"}})...)
-			}
-			ingest(t, in, spans)
+			ingest(t, in, budgetBatch(t, i*batch+1, batch, clk.now(), func(j uint64) map[string]any {
+				return map[string]any{"url.path": "/items/" + string(rune('a'+j%26)), "http.request.method": "GET"}
+			}))
 			after := storeBytes(t, db)
 			batchBytes = max(batchBytes, after-before)
 			if after > cap+batchBytes {
@@ -73,16 +94,8 @@ func TestStoreMaxBytes(t *testing.T) {
 		if spans, err := in.Trace(ctx, traceID((batches-1)*batch+1)); err != nil || len(spans) != 2 {
 			t.Errorf("the newest trace: %d spans, %v", len(spans), err)
 		}
-		flows, err := in.Flows(ctx, FlowQuery{Since: clk.now().Add(-12 * time.Hour), Until: clk.now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var messages int64
-		for _, f := range flows {
-			messages += f.Messages
-		}
-		if messages != batches*batch/2 {
-			t.Errorf("flows count %d messages, want all %d: aggregates stay", messages, batches*batch/2)
+		if messages, err := flowMessages(in, clk.now()); err != nil || messages != batches*batch/2 {
+			t.Errorf("flows count %d messages (%v), want all %d: aggregates stay", messages, err, batches*batch/2)
 		}
 	})
 }
@@ -97,13 +110,7 @@ func TestStoreMaxBytesBurstPostgres(t *testing.T) {
 	const batch, batches = 2000, 5
 	in := startIngest(t, db, Config{Now: clk.now, MaxStoreBytes: 256 << 10, BatchSpans: batch, Keep: SpanKeep{All: true}})
 	for i := range uint64(batches) {
-		spans := make([]Span, 0, batch)
-		for j := range uint64(batch / 2) {
-			trace := i*batch + j + 1
-			spans = append(spans, decode(t, producer("orders", "orders", trace, 1, clk.now()),
-				spanSpec{service: "web", kind: 2, trace: trace, span: 2, start: clk.now(), duration: time.Millisecond})...)
-		}
-		ingest(t, in, spans)
+		ingest(t, in, budgetBatch(t, i*batch+1, batch, clk.now(), nil))
 		clk.add(100 * time.Millisecond) // five batches in the first one-second partition
 	}
 	for i := range uint64(batches) {
@@ -115,16 +122,8 @@ func TestStoreMaxBytesBurstPostgres(t *testing.T) {
 	if n := storagetest.Int(t, db, "SELECT count(*) FROM span"); n != batch {
 		t.Errorf("%d spans stored, want the newest batch's %d", n, batch)
 	}
-	flows, err := in.Flows(ctx, FlowQuery{Since: clk.now().Add(-time.Hour), Until: clk.now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var messages int64
-	for _, f := range flows {
-		messages += f.Messages
-	}
-	if messages != batches*batch/2 {
-		t.Errorf("flows count %d messages, want all %d: aggregates stay", messages, batches*batch/2)
+	if messages, err := flowMessages(in, clk.now()); err != nil || messages != batches*batch/2 {
+		t.Errorf("flows count %d messages (%v), want all %d: aggregates stay", messages, err, batches*batch/2)
 	}
 }
 
@@ -147,12 +146,7 @@ func TestStoreMaxBytesReplicas(t *testing.T) {
 		before := storeBytes(t, db)
 		var wg sync.WaitGroup
 		for r, in := range replicas {
-			spans := make([]Span, 0, batch)
-			for j := range uint64(batch / 2) {
-				trace := (round*2+uint64(r))*batch + j + 1
-				spans = append(spans, decode(t, producer("orders", "orders", trace, 1, clk.now()),
-					spanSpec{service: "web", kind: 2, trace: trace, span: 2, start: clk.now(), duration: time.Millisecond})...)
-			}
+			spans := budgetBatch(t, (round*2+uint64(r))*batch+1, batch, clk.now(), nil)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -173,11 +167,6 @@ func TestStoreMaxBytesReplicas(t *testing.T) {
 		t.Errorf("the oldest trace: %v, want it removed to keep the cap", err)
 	}
 	sameOnAll(t, replicas, func(n int64) bool { return n == rounds*batch }, func(in *Ingester) (int64, error) {
-		flows, err := in.Flows(context.Background(), FlowQuery{Since: clk.now().Add(-12 * time.Hour), Until: clk.now()})
-		var messages int64
-		for _, f := range flows {
-			messages += f.Messages
-		}
-		return messages, err
+		return flowMessages(in, clk.now())
 	})
 }
