@@ -48,7 +48,7 @@ func inContext(u *url.URL) error {
 	}
 	qualify := func(seg string) string {
 		s, err := url.PathUnescape(seg)
-		if err != nil || strings.HasPrefix(s, ":.") || strings.HasPrefix(s, schemaregistry.ContextWildcard) {
+		if err != nil || namesContext(s) {
 			return seg
 		}
 		return url.PathEscape(prefix + s)
@@ -66,7 +66,7 @@ func inContext(u *url.URL) error {
 	q := u.Query()
 	switch path := strings.TrimSuffix(strings.Join(rest, "/"), "/"); {
 	case strings.HasPrefix(path, "schemas/ids"):
-		if s := q.Get("subject"); !strings.HasPrefix(s, ":.") && !strings.HasPrefix(s, schemaregistry.ContextWildcard) {
+		if s := q.Get("subject"); !namesContext(s) {
 			q.Set("subject", prefix+s)
 		}
 	case path == "schemas" || path == "subjects":
@@ -75,7 +75,7 @@ func inContext(u *url.URL) error {
 			prefixes = []string{""}
 		}
 		for i, p := range prefixes {
-			if !strings.HasPrefix(p, ":.") && !strings.HasPrefix(p, schemaregistry.ContextWildcard) {
+			if !namesContext(p) {
 				prefixes[i] = prefix + p
 			}
 		}
@@ -91,4 +91,10 @@ func inContext(u *url.URL) error {
 		u.RawPath = "" // the plain path says it all
 	}
 	return nil
+}
+
+// namesContext reports whether a subject or prefix names its context itself (":.other:x",
+// ":.:x" for the default one, or the ":*:" wildcard), and so is left as the client wrote it.
+func namesContext(s string) bool {
+	return strings.HasPrefix(s, ":.") || strings.HasPrefix(s, schemaregistry.ContextWildcard)
 }
