@@ -13,15 +13,14 @@ import (
 	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
-// storeBytes is what the size cap counts: SQLite's pages in use, PostgreSQL's span and
-// trace_index partitions.
+// storeBytes is what the size cap counts.
 func storeBytes(t *testing.T, db *storage.DB) int64 {
-	if db.Postgres != nil {
-		return storagetest.Int(t, db, `SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits
-			WHERE inhparent IN ('span'::regclass, 'trace_index'::regclass)`)
+	t.Helper()
+	used, err := CappedBytes(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return storagetest.Int(t, db, `SELECT (p.page_count - f.freelist_count) * s.page_size
-		FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`)
+	return used
 }
 
 // budgetBatch is a batch of n spans from trace first on: for each trace a producer span of

@@ -103,6 +103,15 @@ type request struct {
 	done  chan error
 }
 
+// CappedBytes is what Config.MaxStoreBytes counts in db: on SQLite the database's pages in
+// use, on PostgreSQL the span and trace_index partitions with their indexes and TOAST.
+func CappedBytes(ctx context.Context, db *storage.DB) (int64, error) {
+	if db.Postgres != nil {
+		return spanStoreBytes(ctx, db.Postgres.Pool)
+	}
+	return sqlitePagesInUse(ctx, db.SQLite.Write)
+}
+
 // Start opens ingest on db and starts its writer; it stops when ctx ends or Close is called.
 func Start(ctx context.Context, db *storage.DB, cfg Config) (*Ingester, error) {
 	cfg.setDefaults()

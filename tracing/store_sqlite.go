@@ -606,13 +606,20 @@ func (w *sqliteWriter) expireSpans(ctx context.Context, cutoff time.Time) (bool,
 	})
 }
 
-// trim deletes a chunk of the oldest spans, and the trace index rows of traces whose first span
-// went, when the database's pages in use (the file less its free pages, which SQLite reuses
-// before it grows the file) take more than maxBytes.
-func (w *sqliteWriter) trim(ctx context.Context, maxBytes int64, _ time.Time) (bool, error) {
+// sqlitePagesInUse is what the size cap counts on SQLite: the database's pages in use, the file
+// less its free pages, which SQLite reuses before it grows the file.
+func sqlitePagesInUse(ctx context.Context, db *sql.DB) (int64, error) {
 	var used int64
-	if err := w.db.Write.QueryRowContext(ctx, `SELECT (p.page_count - f.freelist_count) * s.page_size
-		FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`).Scan(&used); err != nil {
+	err := db.QueryRowContext(ctx, `SELECT (p.page_count - f.freelist_count) * s.page_size
+		FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`).Scan(&used)
+	return used, err
+}
+
+// trim deletes a chunk of the oldest spans, and the trace index rows of traces whose first span
+// went, when the database's pages in use take more than maxBytes.
+func (w *sqliteWriter) trim(ctx context.Context, maxBytes int64, _ time.Time) (bool, error) {
+	used, err := sqlitePagesInUse(ctx, w.db.Write)
+	if err != nil {
 		return false, fmt.Errorf("store size: %w", err)
 	}
 	if used <= maxBytes {

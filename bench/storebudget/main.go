@@ -184,20 +184,6 @@ func freshTarget(ctx context.Context, server string) (string, func(), error) {
 	}, nil
 }
 
-// usedBytes is what the cap counts: SQLite's pages in use, PostgreSQL's span and trace_index
-// partitions with their indexes and TOAST.
-func usedBytes(db *storage.DB) (int64, error) {
-	var used int64
-	if db.Postgres != nil {
-		err := db.Postgres.Pool.QueryRow(context.Background(), `SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint
-			FROM pg_inherits WHERE inhparent IN ('span'::regclass, 'trace_index'::regclass)`).Scan(&used)
-		return used, err
-	}
-	err := db.SQLite.Read.QueryRow(`SELECT (p.page_count - f.freelist_count) * s.page_size
-		FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s`).Scan(&used)
-	return used, err
-}
-
 // relation is a table or index and what it takes.
 type relation struct {
 	name            string
@@ -304,7 +290,7 @@ func size(args []string) error {
 }
 
 // capped ingests at full speed for the duration with the cap set, and samples the store every
-// 100 ms: what the cap counts (usedBytes) and the database's size on disk (SQLite: the file,
+// 100 ms: what the cap counts (tracing.CappedBytes) and the database's size on disk (SQLite: the file,
 // which only grows when the pages in use outgrow the free pages SQLite reuses, and its WAL;
 // PostgreSQL: pg_database_size).
 func capped(args []string) error {
@@ -341,7 +327,7 @@ func capped(args []string) error {
 				return
 			case <-tick.C:
 			}
-			if used, err := usedBytes(db); err == nil {
+			if used, err := tracing.CappedBytes(context.Background(), db); err == nil {
 				maxUsed = max(maxUsed, used)
 			}
 			if db.Postgres != nil {
@@ -375,7 +361,7 @@ func capped(args []string) error {
 		return err
 	}
 	// One batch's bytes: the spans of a batch at the bytes per span the store holds now.
-	used, err := usedBytes(db)
+	used, err := tracing.CappedBytes(context.Background(), db)
 	if err != nil {
 		return err
 	}
