@@ -63,7 +63,7 @@ func TestServeShowsBrokerHealth(t *testing.T) {
 	}
 
 	p := startServe(t, t.TempDir()+"/eventlens.db", "--kafka-cluster", "shop="+strings.Join(k.ListenAddrs(), ","),
-		"--kafka-poll-interval", "1s", "--rabbitmq-management-url", v.Management, "--rabbitmq-poll-interval", "1s", "--rabbitmq-timeout", "1s")
+		"--kafka-poll-interval", "1s", "--rabbitmq-management-url", v.Watch, "--rabbitmq-poll-interval", "1s", "--rabbitmq-timeout", "1s")
 
 	type consumer struct {
 		Service, Status string

@@ -55,7 +55,7 @@ func TestRabbitMQEndToEndWithTwoInstrumentations(t *testing.T) {
 	v.Must(v.Ch.QueueBind("billing.dlq", "", "orders.dlx", false, nil))
 
 	p := startServe(t, filepath.Join(t.TempDir(), "eventlens.db"),
-		"--rabbitmq-management-url", v.Management, "--rabbitmq-poll-interval", "1s", "--rabbitmq-timeout", "1s")
+		"--rabbitmq-management-url", v.Watch, "--rabbitmq-poll-interval", "1s", "--rabbitmq-timeout", "1s")
 	node := func(service string, args ...string) []string {
 		t.Helper()
 		cmd := exec.Command("node", append([]string{filepath.Join("testdata", "amqplib", "app.js")}, args...)...)

@@ -27,11 +27,15 @@ const (
 // VHost is a virtual host of a test's own on the test broker, deleted when the test ends.
 type VHost struct {
 	t          testing.TB
-	Management string // the management URL, with credentials
-	Name       string
-	AMQPURL    string // amqp://user:password@host:port/vhost, for clients of the test's own
-	Conn       *amqp.Connection
-	Ch         *amqp.Channel // a channel on Conn
+	Management string // the management URL, with the administrator's credentials
+	// Watch is the management URL as a user of the test's own who sees only this virtual host:
+	// the one to give an eventlens under test, which would otherwise also see the queues of
+	// tests running at once (in other packages too) under the same names.
+	Watch   string
+	Name    string
+	AMQPURL string // amqp://user:password@host:port/vhost, for clients of the test's own
+	Conn    *amqp.Connection
+	Ch      *amqp.Channel // a channel on Conn
 }
 
 // New creates the virtual host and connects to it over AMQP. Without EVENTLENS_TEST_RABBITMQ
@@ -56,6 +60,15 @@ func New(t testing.TB) *VHost {
 	t.Cleanup(func() { e.Admin(http.MethodDelete, "/api/vhosts/"+url.PathEscape(e.Name), nil) })
 	e.Admin(http.MethodPut, "/api/permissions/"+url.PathEscape(e.Name)+"/"+url.PathEscape(mu.User.Username()),
 		map[string]string{"configure": ".*", "write": ".*", "read": ".*"})
+	rand.Read(id)
+	password := hex.EncodeToString(id)
+	e.Admin(http.MethodPut, "/api/users/"+url.PathEscape(e.Name), map[string]string{"password": password, "tags": "management"})
+	t.Cleanup(func() { e.Admin(http.MethodDelete, "/api/users/"+url.PathEscape(e.Name), nil) })
+	e.Admin(http.MethodPut, "/api/permissions/"+url.PathEscape(e.Name)+"/"+url.PathEscape(e.Name),
+		map[string]string{"configure": "", "write": "", "read": ".*"})
+	watch := *mu
+	watch.User = url.UserPassword(e.Name, password)
+	e.Watch = watch.String()
 
 	au := &url.URL{Scheme: "amqp", User: mu.User, Host: mu.Hostname() + ":5672"}
 	if v := os.Getenv(AMQPEnv); v != "" {
