@@ -268,11 +268,16 @@ func size(args []string) error {
 			return err
 		}
 	}
-	rels, err := relations(st.db)
+	fmt.Printf("spans sent %d, stored %d (--span-keep %s, %s)\n", sent, counts.Spans, *keep, st.db.Backend())
+	return printRelations(st.db, counts.Spans, sent)
+}
+
+// printRelations prints where the store's bytes go, per table and index.
+func printRelations(db *storage.DB, stored, sent int64) error {
+	rels, err := relations(db)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("spans sent %d, stored %d (--span-keep %s, %s)\n", sent, counts.Spans, *keep, st.db.Backend())
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "table or index\tpages\tbytes\tpayload\tunused\tbytes/stored span\tbytes/sent span\t")
 	var total, others, otherPages int64
@@ -282,10 +287,10 @@ func size(args []string) error {
 			others, otherPages = others+r.bytes, otherPages+r.pages
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t\n", r.name, r.pages, r.bytes, r.payload, r.unused, float64(r.bytes)/float64(counts.Spans), float64(r.bytes)/float64(sent))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t\n", r.name, r.pages, r.bytes, r.payload, r.unused, float64(r.bytes)/float64(stored), float64(r.bytes)/float64(sent))
 	}
-	fmt.Fprintf(tw, "%s\t%d\t%d\t\t\t%.1f\t%.1f\t\n", "the other tables and indexes", otherPages, others, float64(others)/float64(counts.Spans), float64(others)/float64(sent))
-	fmt.Fprintf(tw, "total\t\t%d\t\t\t%.1f\t%.1f\t\n", total, float64(total)/float64(counts.Spans), float64(total)/float64(sent))
+	fmt.Fprintf(tw, "%s\t%d\t%d\t\t\t%.1f\t%.1f\t\n", "the other tables and indexes", otherPages, others, float64(others)/float64(stored), float64(others)/float64(sent))
+	fmt.Fprintf(tw, "total\t\t%d\t\t\t%.1f\t%.1f\t\n", total, float64(total)/float64(stored), float64(total)/float64(sent))
 	return tw.Flush()
 }
 
@@ -371,5 +376,6 @@ func capped(args []string) error {
 	fmt.Printf("cap %d bytes; one batch of %d spans ≈ %.0f bytes (%.1f bytes per stored span)\n", limit, *batch, batchBytes, perSpan)
 	fmt.Printf("%s: largest store (what the cap counts) %d (%+.2f batches over the cap), largest on disk %d (%+.2f batches), largest WAL %d\n",
 		db.Backend(), maxUsed, float64(maxUsed-limit)/batchBytes, maxFile, float64(maxFile-limit)/batchBytes, maxWAL)
-	return nil
+	fmt.Println("at the end:")
+	return printRelations(db, counts.Spans, sent)
 }
