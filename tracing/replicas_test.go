@@ -11,6 +11,7 @@ import (
 
 	"github.com/eventlens/eventlens/pgdb/pgtest"
 	"github.com/eventlens/eventlens/storage"
+	"github.com/eventlens/eventlens/storage/storagetest"
 )
 
 // Several replicas share one PostgreSQL database: each test opens the same database twice (two
@@ -170,4 +171,76 @@ func TestReplicasFollowRetention(t *testing.T) {
 	ingest(t, r[1], decode(t, producer("new", "orders", 2, 1, clk.now())))
 	sameOnAll(t, r, func(n Names) bool { return reflect.DeepEqual(n.Services, []string{"new"}) },
 		func(in *Ingester) (Names, error) { return in.Names(context.Background()) })
+}
+
+// TestReplicasBoundPendingPairs: pending pairs on PostgreSQL are kept as a single node keeps them
+// in memory. A generation ends at half of PairMaxPending rows (or half the pair window) and the
+// one before it goes then, so the tables stay bounded whatever the rate; a consumer still pairs,
+// on the other replica, with a producer of the generation that ended last, and not with one
+// whose generation went.
+func TestReplicasBoundPendingPairs(t *testing.T) {
+	clk := newClock(t0)
+	const bound, round = 400, 300 // a round is more than half the bound: it ends a generation
+	r := startReplicas(t, 2, Config{Now: clk.now, PairMaxPending: bound, RetentionEvery: 10 * time.Millisecond})
+	db := &storage.DB{Postgres: r[0].store.(*pgStore).db}
+	generation := func() int64 { return storagetest.Int(t, db, "SELECT max(gen) FROM pair_generation") }
+	waitForGeneration := func(after int64, what string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for generation() <= after {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no new generation of pending pairs after 5s with %d producers pending, bound %d", what,
+					storagetest.Int(t, db, "SELECT count(*) FROM pair_producer"), bound)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitForGeneration(0, "start") // the migration's generation 0 started at 0: the first retention ends it
+	at := t0.Add(-time.Minute)
+	for n := range uint64(3) {
+		before := generation()
+		var specs []spanSpec
+		for i := range uint64(round) {
+			specs = append(specs, producer("orders", "orders", n*1000+i+1, 1, at))
+		}
+		ingest(t, r[0], decode(t, specs...))
+		waitForGeneration(before, fmt.Sprintf("round %d", n))
+		if pending := storagetest.Int(t, db, "SELECT count(*) FROM pair_producer"); pending != round {
+			t.Fatalf("round %d: %d producers pending, want the ended generation's %d alone", n, pending, round)
+		}
+	}
+	// Round 2's producers are in the generation that ended last; round 1's went when it ended.
+	ingest(t, r[1], decode(t,
+		consumer("billing", "billing", "orders", 9001, 2, ref(1001, 1), at.Add(time.Second), time.Millisecond),
+		consumer("billing", "billing", "orders", 9002, 2, ref(2001, 1), at.Add(time.Second), time.Millisecond)))
+	f := sameOnAll(t, r, func(f []Flow) bool { return len(f) == 1 && f[0].Messages == 2 && f[0].Delays >= 1 },
+		func(in *Ingester) ([]Flow, error) {
+			return in.Flows(context.Background(), FlowQuery{Since: t0.Add(-time.Hour), Until: t0, Service: "billing"})
+		})
+	if f[0].Delays != 1 {
+		t.Errorf("billing: %d of 2 consumers paired, want only the one whose producer is still pending", f[0].Delays)
+	}
+}
+
+// Pending pairs also end with the pair window: a generation half a window old ends, and the one
+// before it goes, whatever its size.
+func TestPendingPairsExpireWithTheWindowPostgres(t *testing.T) {
+	clk := newClock(t0)
+	r := startReplicas(t, 1, Config{Now: clk.now, PairWindow: 10 * time.Minute, RetentionEvery: 10 * time.Millisecond})
+	db := &storage.DB{Postgres: r[0].store.(*pgStore).db}
+	ingest(t, r[0], decode(t, producer("orders", "orders", 1, 1, t0)))
+	for step, want := range []int64{1, 0} { // after half a window it is in the older generation; after a window, gone
+		before := storagetest.Int(t, db, "SELECT max(gen) FROM pair_generation")
+		clk.add(5 * time.Minute)
+		deadline := time.Now().Add(5 * time.Second)
+		for storagetest.Int(t, db, "SELECT max(gen) FROM pair_generation") == before {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d half windows on: no new generation of pending pairs after 5s", step+1)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if n := storagetest.Int(t, db, "SELECT count(*) FROM pair_producer"); n != want {
+			t.Errorf("%d half windows on: %d producers pending, want %d", step+1, n, want)
+		}
+	}
 }

@@ -21,8 +21,7 @@ func (w *writer) housekeeping() {
 	w.failures.expire(now.Add(-w.cfg.SpanRetention))
 	w.commitClaims()
 	deadline := time.Now().Add(retentionBudget)
-	r := retention{now: now, spansBefore: now.Add(-w.cfg.SpanRetention), flowsBefore: now.Add(-w.cfg.FlowRetention),
-		pairsBefore: now.Add(-w.cfg.PairWindow)}
+	r := retention{now: now, spansBefore: now.Add(-w.cfg.SpanRetention), flowsBefore: now.Add(-w.cfg.FlowRetention)}
 	for time.Now().Before(deadline) {
 		e, err := w.sw.expire(context.Background(), r)
 		if err != nil {

@@ -171,7 +171,6 @@ type change struct {
 type retention struct {
 	now                      time.Time
 	spansBefore, flowsBefore time.Time // spans committed and aggregates of minutes before these go
-	pairsBefore              time.Time // pending pairs stored before this go
 }
 
 // expired is the outcome of one retention step.

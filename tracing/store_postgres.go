@@ -40,23 +40,14 @@ type pgQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// Partitioned tables: spans and trace_index by the time their batch arrived (spanPart says how
-// long), pending pairs by five minutes. A pairing partition is named table_<prefix><start / width>.
-type partitioned struct {
-	table    string
-	prefix   string
-	width    time.Duration
-	unlogged bool
-}
+// Pending pairs are kept in generations (migration 18), as a single node keeps them in memory
+// (pairing): the newest takes new rows; rotatePairs ends it after half the pair window, or once
+// it holds half of PairMaxPending rows in either table, and drops the generations before it.
+// A generation's partitions are pair_producer_g<gen> and pair_waiter_g<gen>, unlogged.
+var pairTables = []string{"pair_producer", "pair_waiter"}
 
-var (
-	producerParts = partitioned{table: "pair_producer", prefix: "m", width: 5 * time.Minute, unlogged: true}
-	waiterParts   = partitioned{table: "pair_waiter", prefix: "m", width: 5 * time.Minute, unlogged: true}
-)
-
-func (p partitioned) number(ns int64) int64 { return floorDiv(ns, int64(p.width)) }
-
-func (p partitioned) name(n int64) string { return p.table + "_" + p.prefix + strconv.FormatInt(n, 10) }
+// pairCountEvery is how often the newest generation's rows are counted.
+const pairCountEvery = time.Second
 
 // partitionLock is the advisory lock replicas take to create and drop partitions and to run
 // retention, one at a time.
@@ -292,7 +283,6 @@ type pgWriter struct {
 	texts     *textCache
 	dict      *textDict
 	replica   int64               // this writer's mark on its change feed rows
-	parts     map[string]bool     // pairing partitions known to exist
 	spanParts map[string]spanPart // span partitions known to exist, by suffix
 	maxBytes  int64               // the size cap (0: none), which sets how long span partitions are
 	written   spanPart            // the span partition of the last commit
@@ -301,6 +291,10 @@ type pgWriter struct {
 	polledAt  time.Time           // when it was taken (wall clock: the feed is pruned by it)
 	dropAfter time.Time           // no partition is dropped before this, after one gave up waiting
 	summedAt  time.Time           // when the BRIN index on arrival was last summarised
+
+	pairWindow     time.Duration // how long pending pairs wait at most (Config.PairWindow)
+	pairMaxPending int64         // and how many rows each table holds at most (Config.PairMaxPending)
+	pairsCounted   time.Time     // when the newest generation's rows were last counted
 }
 
 // summariseEvery is how often the writer summarises the new block ranges of the BRIN index on
@@ -315,8 +309,8 @@ const dropBackoff = 30 * time.Second
 func (s *pgStore) openWriter(ctx context.Context, cfg *Config) (storeWriter, error) {
 	var b [8]byte
 	rand.Read(b[:])
-	w := &pgWriter{db: s.db, texts: s.texts, dict: newTextDict(), replica: int64(binary.BigEndian.Uint64(b[:])), parts: map[string]bool{},
-		spanParts: map[string]spanPart{}, maxBytes: cfg.MaxStoreBytes}
+	w := &pgWriter{db: s.db, texts: s.texts, dict: newTextDict(), replica: int64(binary.BigEndian.Uint64(b[:])),
+		spanParts: map[string]spanPart{}, maxBytes: cfg.MaxStoreBytes, pairWindow: cfg.PairWindow, pairMaxPending: int64(cfg.PairMaxPending)}
 	all, err := pgTexts(ctx, s.db.Pool, "")
 	if err != nil {
 		return nil, pgError("load span texts", err)
@@ -331,58 +325,18 @@ func (s *pgStore) openWriter(ctx context.Context, cfg *Config) (storeWriter, err
 func (w *pgWriter) sharedPairs() bool { return true }
 func (w *pgWriter) close()            {}
 
-// ensure creates the partitions of tables that hold time at (unix ns), if missing. Each is
-// created on its own and then attached, which takes a lock that lets commits and readers of the
-// parent table go on (creating it as a partition would wait for them and stop the commits queued
-// behind). Replicas take turns through the advisory lock.
-func (w *pgWriter) ensure(ctx context.Context, at int64, tables ...partitioned) error {
-	var missing []partitioned
-	var names []string
-	for _, p := range tables {
-		if name := p.name(p.number(at)); !w.parts[name] {
-			missing, names = append(missing, p), append(names, name)
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	err := pgx.BeginFunc(ctx, w.db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", partitionLock); err != nil {
-			return err
-		}
-		for i, p := range missing {
-			var exists bool
-			if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", names[i]).Scan(&exists); err != nil || exists {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			n := p.number(at)
-			if err := createPartition(ctx, tx, p.table, names[i], p.unlogged, n*int64(p.width), (n+1)*int64(p.width)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return pgError("create partitions "+strings.Join(names, ", "), err)
-	}
-	for _, name := range names {
-		w.parts[name] = true
-	}
-	return nil
-}
-
-// createPartition creates table name and attaches it to parent for arrivals [from, to).
-func createPartition(ctx context.Context, tx pgx.Tx, parent, name string, unlogged bool, from, to int64) error {
+// createPartition creates table name and attaches it to parent for the values bound gives
+// ("FROM (1) TO (2)", "IN (3)"). It is created on its own and then attached, which takes a lock
+// that lets commits and readers of the parent go on (creating it as a partition would wait for
+// them and stop the commits queued behind). Callers hold the partition lock.
+func createPartition(ctx context.Context, tx pgx.Tx, parent, name string, unlogged bool, bound string) error {
 	kind := ""
 	if unlogged {
 		kind = "UNLOGGED "
 	}
 	for _, q := range []string{
 		fmt.Sprintf("CREATE %sTABLE %s (LIKE %s INCLUDING DEFAULTS)", kind, name, parent),
-		fmt.Sprintf("ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (%d) TO (%d)", parent, name, from, to),
+		fmt.Sprintf("ALTER TABLE %s ATTACH PARTITION %s FOR VALUES %s", parent, name, bound),
 	} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return err
@@ -495,7 +449,7 @@ func (w *pgWriter) ensureSpans(ctx context.Context, at int64) (spanPart, error) 
 			part.suffix = "h" + strconv.FormatInt(part.from/hour, 10) // as before size caps
 		}
 		for _, table := range []string{"span", "trace_index"} {
-			if err := createPartition(ctx, tx, table, table+"_"+part.suffix, false, part.from, part.to); err != nil {
+			if err := createPartition(ctx, tx, table, table+"_"+part.suffix, false, fmt.Sprintf("FROM (%d) TO (%d)", part.from, part.to)); err != nil {
 				return err
 			}
 		}
@@ -542,9 +496,6 @@ func (w *pgWriter) commit(ctx context.Context, b *batchWrite) (change, error) {
 	if err != nil {
 		return change{}, err
 	}
-	if err := w.ensure(ctx, b.arrivedNs, producerParts, waiterParts); err != nil {
-		return change{}, err
-	}
 	for attempt := 1; ; attempt++ {
 		c, err := w.commitOnce(ctx, b, part.suffix)
 		if err != nil {
@@ -559,7 +510,6 @@ func (w *pgWriter) commit(ctx context.Context, b *batchWrite) (change, error) {
 			continue
 		case state == "42P01":
 			// a partition was dropped (another replica's clock is far ahead, or the cap)
-			clear(w.parts)
 			clear(w.spanParts)
 		case unavailable(err):
 			// The connection went away, perhaps after the commit reached the server: whether
@@ -976,8 +926,8 @@ func queuePairs(batch *pgx.Batch, b *batchWrite, ids map[flowKey]int64) {
 		for i, p := range b.producers {
 			keys[i], starts[i] = p.key, p.startNs
 		}
-		batch.Queue(fmt.Sprintf("INSERT INTO %s (at_ns, key, start_ns) SELECT $1, k, s FROM unnest($2::bigint[], $3::bigint[]) AS u(k, s)",
-			producerParts.name(producerParts.number(b.arrivedNs))), b.arrivedNs, keys, starts)
+		batch.Queue(`INSERT INTO pair_producer (gen, at_ns, key, start_ns)
+			SELECT (SELECT max(gen) FROM pair_generation), $1, k, s FROM unnest($2::bigint[], $3::bigint[]) AS u(k, s)`, b.arrivedNs, keys, starts)
 	}
 	var refs, consumers, flows, minutes, starts []int64
 	for _, wt := range b.waiters {
@@ -987,9 +937,10 @@ func queuePairs(batch *pgx.Batch, b *batchWrite, ids map[flowKey]int64) {
 		}
 	}
 	if len(refs) > 0 {
-		batch.Queue(fmt.Sprintf(`INSERT INTO %s (at_ns, ref, consumer, flow_id, minute, start_ns)
-			SELECT $1, r, c, f, m, s FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS u(r, c, f, m, s)`,
-			waiterParts.name(waiterParts.number(b.arrivedNs))), b.arrivedNs, refs, consumers, flows, minutes, starts)
+		batch.Queue(`INSERT INTO pair_waiter (gen, at_ns, ref, consumer, flow_id, minute, start_ns)
+			SELECT (SELECT max(gen) FROM pair_generation), $1, r, c, f, m, s
+			FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS u(r, c, f, m, s)`,
+			b.arrivedNs, refs, consumers, flows, minutes, starts)
 	}
 }
 
@@ -1377,9 +1328,6 @@ func (w *pgWriter) expire(ctx context.Context, r retention) (expired, error) {
 			}
 		}
 	}
-	if err := w.ensure(ctx, now+int64(producerParts.width), producerParts, waiterParts); err != nil {
-		return expired{}, err
-	}
 	var e expired
 	err := pgx.BeginFunc(ctx, w.db.Pool, func(tx pgx.Tx) error {
 		var locked bool
@@ -1409,7 +1357,7 @@ func (w *pgWriter) expireStep(ctx context.Context, tx pgx.Tx, r retention) (expi
 	if time.Now().After(w.dropAfter) {
 		dropped, err := w.dropSpanPart(ctx, tx, r.spansBefore.UnixNano())
 		if !dropped && err == nil {
-			dropped, err = w.dropPartition(ctx, tx, []partitioned{producerParts, waiterParts}, r.pairsBefore.UnixNano())
+			dropped, err = w.rotatePairs(ctx, tx, r.now.UnixNano())
 		}
 		if dropped || err != nil {
 			return expired{more: dropped}, err
@@ -1451,35 +1399,51 @@ func (w *pgWriter) expireStep(ctx context.Context, tx pgx.Tx, r retention) (expi
 	return expired{flowsDeleted: true}, nil
 }
 
-// dropPartition drops the oldest partition of the first table that ends at or before cutoff,
-// with its siblings of the same period in the other tables; it reports whether it dropped one.
-func (w *pgWriter) dropPartition(ctx context.Context, tx pgx.Tx, parts []partitioned, cutoff int64) (bool, error) {
-	first := parts[0]
-	rows, err := tx.Query(ctx, `SELECT c.relname FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
-		WHERE i.inhparent = $1::regclass`, first.table)
-	if err != nil {
-		return false, err
+// rotatePairs starts a new generation of pending pairs when the newest is half a pair window old
+// or holds half of pairMaxPending rows in either table, and drops the generations before the
+// one it ends: pairs then live between half a window and a window, at most the bound of them in
+// each table, as in memory. It reports whether it rotated.
+func (w *pgWriter) rotatePairs(ctx context.Context, tx pgx.Tx, now int64) (bool, error) {
+	var gen, started int64
+	if err := tx.QueryRow(ctx, "SELECT gen, started_ns FROM pair_generation ORDER BY gen DESC LIMIT 1").Scan(&gen, &started); err != nil {
+		return false, fmt.Errorf("read the pairs' generation: %w", err)
 	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return false, err
-	}
-	oldest, found := int64(0), false
-	for _, name := range names {
-		n, err := strconv.ParseInt(strings.TrimPrefix(name, first.table+"_"+first.prefix), 10, 64)
-		if err == nil && (n+1)*int64(first.width) <= cutoff && (!found || n < oldest) {
-			oldest, found = n, true
+	if now-started < int64(w.pairWindow/2) {
+		if time.Since(w.pairsCounted) < pairCountEvery {
+			return false, nil
+		}
+		w.pairsCounted = time.Now()
+		var producers, waiters int64
+		if err := tx.QueryRow(ctx, fmt.Sprintf("SELECT (SELECT count(*) FROM pair_producer_g%[1]d), (SELECT count(*) FROM pair_waiter_g%[1]d)", gen)).
+			Scan(&producers, &waiters); err != nil {
+			return false, fmt.Errorf("count the pairs of generation %d: %w", gen, err)
+		}
+		if max(producers, waiters) < w.pairMaxPending/2 {
+			return false, nil
 		}
 	}
-	if !found {
-		return false, nil
-	}
-	for _, p := range parts {
-		name := p.name(oldest)
-		if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+name); err != nil {
-			return false, fmt.Errorf("drop %s: %w", name, err)
+	for _, table := range pairTables {
+		if err := createPartition(ctx, tx, table, fmt.Sprintf("%s_g%d", table, gen+1), true, fmt.Sprintf("IN (%d)", gen+1)); err != nil {
+			return false, fmt.Errorf("create %s_g%d: %w", table, gen+1, err)
 		}
-		delete(w.parts, name)
+	}
+	rows, err := tx.Query(ctx, "DELETE FROM pair_generation WHERE gen < $1 RETURNING gen", gen)
+	if err != nil {
+		return false, fmt.Errorf("end the pairs' old generations: %w", err)
+	}
+	old, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return false, fmt.Errorf("end the pairs' old generations: %w", err)
+	}
+	for _, g := range old {
+		for _, table := range pairTables {
+			if _, err := tx.Exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s_g%d", table, g)); err != nil {
+				return false, fmt.Errorf("drop %s_g%d: %w", table, g, err)
+			}
+		}
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO pair_generation (gen, started_ns) VALUES ($1, $2)", gen+1, now); err != nil {
+		return false, fmt.Errorf("start generation %d of the pairs: %w", gen+1, err)
 	}
 	return true, nil
 }

@@ -207,7 +207,7 @@ func TestStoreRetention(t *testing.T) {
 			}
 		}
 		now := t0.Add(3 * time.Hour)
-		if expireAll(retention{now: now, spansBefore: now.Add(-time.Hour), flowsBefore: t0, pairsBefore: now}) {
+		if expireAll(retention{now: now, spansBefore: now.Add(-time.Hour), flowsBefore: t0}) {
 			t.Error("flows deleted while within the flow retention")
 		}
 		if n, _ := st.counts(ctx); n.Spans != 0 || n.Flows != 2 {
@@ -217,7 +217,7 @@ func TestStoreRetention(t *testing.T) {
 			t.Errorf("trace after the span retention: %v", err)
 		}
 		now = t0.Add(72 * time.Hour)
-		if !expireAll(retention{now: now, spansBefore: now, flowsBefore: now.Add(-48 * time.Hour), pairsBefore: now}) {
+		if !expireAll(retention{now: now, spansBefore: now, flowsBefore: now.Add(-48 * time.Hour)}) {
 			t.Error("no flows deleted after the flow retention")
 		}
 		if n, _ := st.counts(ctx); n.Flows != 0 {
