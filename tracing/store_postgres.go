@@ -34,12 +34,6 @@ type pgStore struct {
 	texts *textCache
 }
 
-// pgQuerier is the pool or a transaction.
-type pgQuerier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 // Pending pairs are kept in generations (migration 18), as a single node keeps them in memory
 // (pairing): the newest takes new rows; rotatePairs ends it after half the pair window, or once
 // it holds half of PairMaxPending rows in either table, and drops the generations before it.
@@ -84,7 +78,7 @@ func (s *pgStore) sumAggregates(ctx context.Context, m1, m2 int64) (map[int64]*a
 }
 
 // pgFlowRows reads the flows that where selects.
-func pgFlowRows(ctx context.Context, q pgQuerier, where string, args ...any) (map[int64]flowRow, error) {
+func pgFlowRows(ctx context.Context, q pgdb.Queryer, where string, args ...any) (map[int64]flowRow, error) {
 	rows, err := q.Query(ctx, `SELECT id, direction, service, system, cluster, destination, consumer_group,
 		first_seen_ns, last_seen_ns, last_sampled_ns, coalesce(schema_id, ''), coalesce(schema_version, '') FROM flow `+where, args...)
 	if err != nil {
@@ -110,7 +104,7 @@ func pgFlowRows(ctx context.Context, q pgQuerier, where string, args ...any) (ma
 	return out, nil
 }
 
-func pgSums(ctx context.Context, q pgQuerier, m1, m2 int64) (map[int64]*aggregate, error) {
+func pgSums(ctx context.Context, q pgdb.Queryer, m1, m2 int64) (map[int64]*aggregate, error) {
 	h1, h2 := (m1+59)/60, floorDiv(m2, 60) // whole hours [h1, h2)
 	args := []any{m1, m2, 0, 0, 0, 0}
 	if h1 < h2 {
@@ -212,7 +206,7 @@ func (s *pgStore) trace(ctx context.Context, id TraceID) ([]StoredSpan, error) {
 
 // spans reads the spans where says: rows with fields as tracing/spanrow.go encodes them, and
 // rows stored before migration 14 with their columns.
-func (s *pgStore) spans(ctx context.Context, q pgQuerier, where string, args ...any) ([]StoredSpan, error) {
+func (s *pgStore) spans(ctx context.Context, q pgdb.Queryer, where string, args ...any) ([]StoredSpan, error) {
 	rows, err := q.Query(ctx, `SELECT trace_id, span_id, coalesce(parent_span_id, ''::bytea), kind, status_code, start_ns,
 		coalesce(duration_ns, end_ns - start_ns), fields, coalesce(link_refs, ''::bytea),
 		coalesce(service, ''), coalesce(name, ''), coalesce(status_message, ''), coalesce(channel, ''), coalesce(attributes, ''), coalesce(links, '')
@@ -257,7 +251,7 @@ func (s *pgStore) spans(ctx context.Context, q pgQuerier, where string, args ...
 }
 
 // pgTexts reads dictionary entries.
-func pgTexts(ctx context.Context, q pgQuerier, where string, args ...any) (map[int64]textKey, error) {
+func pgTexts(ctx context.Context, q pgdb.Queryer, where string, args ...any) (map[int64]textKey, error) {
 	rows, err := q.Query(ctx, "SELECT id, field, key, value FROM span_text "+where, args...)
 	if err != nil {
 		return nil, err
@@ -366,7 +360,7 @@ var spanWidths = []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 
 const capShare = 20
 
 // listSpanParts reads the span partitions from the catalog, oldest first, with their sizes.
-func listSpanParts(ctx context.Context, q pgQuerier) ([]spanPart, error) {
+func listSpanParts(ctx context.Context, q pgdb.Queryer) ([]spanPart, error) {
 	rows, err := q.Query(ctx, `SELECT c.relname, pg_get_expr(c.relpartbound, c.oid),
 		pg_total_relation_size(c.oid) + coalesce(pg_total_relation_size(to_regclass('trace_index_' || substr(c.relname, 6))), 0)
 		FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = 'span'::regclass`)
@@ -1253,7 +1247,7 @@ func (w *pgWriter) trim(ctx context.Context, maxBytes int64, now time.Time) (boo
 
 // spanStoreBytes is what the size cap counts: the span and trace_index partitions with their
 // indexes and TOAST.
-func spanStoreBytes(ctx context.Context, q pgQuerier) (int64, error) {
+func spanStoreBytes(ctx context.Context, q pgdb.Queryer) (int64, error) {
 	var used int64
 	err := q.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::bigint FROM pg_inherits AS i
 		WHERE i.inhparent IN ('span'::regclass, 'trace_index'::regclass)`).Scan(&used)
