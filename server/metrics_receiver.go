@@ -82,8 +82,9 @@ func refusalReason(status int) string {
 	return refusedOther
 }
 
-// grpcStatus is the HTTP status OTLP/HTTP answers where OTLP/gRPC answers code; gRPC cannot
-// tell a body over a decoding limit from a malformed one, both INVALID_ARGUMENT.
+// grpcStatus is the HTTP status OTLP/HTTP answers where OTLP/gRPC answers code, for the calls
+// refused before the export is read (keys, write rate); an export's own refusal keeps its status
+// (grpcRefusal).
 func grpcStatus(code codes.Code) int {
 	switch code {
 	case codes.OK:

@@ -23,6 +23,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	grpccodes "google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/eventlens/eventlens/alerts"
 	"github.com/eventlens/eventlens/apikeys"
@@ -214,6 +216,21 @@ func TestMetricsAfterAWorkload(t *testing.T) {
 	if resp, body := ts.postOTLP(t, contentTypeProtobuf, "", []byte("not protobuf")); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("garbage: %d %s", resp.StatusCode, body)
 	}
+	// Over gRPC too: gRPC answers INVALID_ARGUMENT, counted as too large all the same.
+	grpcExporter, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(ts.GRPCAddr), otlptracegrpc.WithInsecure(),
+		otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tooMany tracetest.SpanStubs
+	for i := range 60 {
+		tooMany = append(tooMany, tracetest.SpanStub{Name: "x", SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
+			TraceID: trace.TraceID{9}, SpanID: trace.SpanID{byte(i + 1)}})})
+	}
+	if err := grpcExporter.ExportSpans(ctx, tooMany.Snapshots()); status.Code(err) != grpccodes.InvalidArgument {
+		t.Fatalf("60 spans over gRPC: %v, want InvalidArgument", err)
+	}
+	_ = grpcExporter.Shutdown(ctx)
 
 	// A Collector's kafkametrics export: 15 points read, 8 ignored.
 	if resp, body := ts.postMetrics(t, contentTypeProtobuf, "", "", otlpmetricstest.Protobuf(kafkaScrape(time.Now().Add(-time.Minute), 90, 100, 100).Metrics())); resp.StatusCode != http.StatusOK {
@@ -285,11 +302,13 @@ func TestMetricsAfterAWorkload(t *testing.T) {
 	m := ts.scrapeMetrics(t, key.ID+":"+secret)
 	m.check(t, []seriesCase{
 		series("eventlens_receiver_received_spans_total", httpSpans+60, "transport=http"),
-		series("eventlens_receiver_received_spans_total", grpcSpans, "transport=grpc"),
+		series("eventlens_receiver_received_spans_total", grpcSpans+60, "transport=grpc"),
 		series("eventlens_receiver_accepted_spans_total", httpSpans, "transport=http"),
 		series("eventlens_receiver_accepted_spans_total", grpcSpans, "transport=grpc"),
 		series("eventlens_receiver_refused_spans_total", 60, "transport=http", "reason=too_large"),
 		series("eventlens_receiver_refused_requests_total", 1, "transport=http", "signal=traces", "reason=too_large"),
+		series("eventlens_receiver_refused_spans_total", 60, "transport=grpc", "reason=too_large"),
+		series("eventlens_receiver_refused_requests_total", 1, "transport=grpc", "signal=traces", "reason=too_large"),
 		series("eventlens_receiver_refused_requests_total", 1, "transport=http", "signal=traces", "reason=malformed"),
 		series("eventlens_receiver_refused_requests_total", 1, "transport=http", "signal=traces", "reason=unauthorised"),
 		series("eventlens_receiver_refused_requests_total", 1, "transport=grpc", "signal=traces", "reason=unauthorised"),

@@ -53,8 +53,19 @@ func (s *Server) grpcError(e *otlpError) error {
 			st = withInfo
 		}
 	}
-	return st.Err()
+	return &grpcRefusal{status: e.status, st: st}
 }
+
+// grpcRefusal is an OTLP refusal as gRPC sends it, keeping the HTTP status OTLP/HTTP would
+// answer, so countGRPC names its reason as the HTTP side does: gRPC's code alone says
+// INVALID_ARGUMENT both for an export over a decoding limit and for a malformed one.
+type grpcRefusal struct {
+	status int
+	st     *status.Status
+}
+
+func (r *grpcRefusal) Error() string              { return r.st.Err().Error() }
+func (r *grpcRefusal) GRPCStatus() *status.Status { return r.st }
 
 func newOTLPGRPCServer(s *Server) *grpc.Server {
 	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(s.otlp.maxBody)), grpc.ChainUnaryInterceptor(s.countGRPC, s.authorizeGRPC(apikeys.RoleWrite)))
@@ -72,7 +83,11 @@ func (s *Server) countGRPC(ctx context.Context, req any, info *grpc.UnaryServerI
 		if strings.Contains(info.FullMethod, "TraceService") {
 			signal = "traces"
 		}
-		s.metrics.receiver.refusedRequest("grpc", signal, grpcStatus(code))
+		httpStatus := grpcStatus(code)
+		if r := (*grpcRefusal)(nil); errors.As(err, &r) {
+			httpStatus = r.status
+		}
+		s.metrics.receiver.refusedRequest("grpc", signal, httpStatus)
 	}
 	return resp, err
 }
