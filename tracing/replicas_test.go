@@ -182,29 +182,17 @@ func TestReplicasBoundPendingPairs(t *testing.T) {
 	clk := newClock(t0)
 	const bound, round = 400, 300 // a round is more than half the bound: it ends a generation
 	r := startReplicas(t, 2, Config{Now: clk.now, PairMaxPending: bound, RetentionEvery: 10 * time.Millisecond})
-	db := &storage.DB{Postgres: r[0].store.(*pgStore).db}
-	generation := func() int64 { return storagetest.Int(t, db, "SELECT max(gen) FROM pair_generation") }
-	waitForGeneration := func(after int64, what string) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for generation() <= after {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: no new generation of pending pairs after 5s with %d producers pending, bound %d", what,
-					storagetest.Int(t, db, "SELECT count(*) FROM pair_producer"), bound)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	waitForGeneration(0, "start") // the migration's generation 0 started at 0: the first retention ends it
+	db := replicaDB(r[0])
+	awaitPairGeneration(t, db, 0, "start") // the migration's generation 0 started at 0: the first retention ends it
 	at := t0.Add(-time.Minute)
 	for n := range uint64(3) {
-		before := generation()
+		before := pairGeneration(t, db)
 		var specs []spanSpec
 		for i := range uint64(round) {
 			specs = append(specs, producer("orders", "orders", n*1000+i+1, 1, at))
 		}
 		ingest(t, r[0], decode(t, specs...))
-		waitForGeneration(before, fmt.Sprintf("round %d", n))
+		awaitPairGeneration(t, db, before, fmt.Sprintf("round %d (bound %d)", n, bound))
 		if pending := storagetest.Int(t, db, "SELECT count(*) FROM pair_producer"); pending != round {
 			t.Fatalf("round %d: %d producers pending, want the ended generation's %d alone", n, pending, round)
 		}
@@ -227,20 +215,35 @@ func TestReplicasBoundPendingPairs(t *testing.T) {
 func TestPendingPairsExpireWithTheWindowPostgres(t *testing.T) {
 	clk := newClock(t0)
 	r := startReplicas(t, 1, Config{Now: clk.now, PairWindow: 10 * time.Minute, RetentionEvery: 10 * time.Millisecond})
-	db := &storage.DB{Postgres: r[0].store.(*pgStore).db}
+	db := replicaDB(r[0])
 	ingest(t, r[0], decode(t, producer("orders", "orders", 1, 1, t0)))
 	for step, want := range []int64{1, 0} { // after half a window it is in the older generation; after a window, gone
-		before := storagetest.Int(t, db, "SELECT max(gen) FROM pair_generation")
+		before := pairGeneration(t, db)
 		clk.add(5 * time.Minute)
-		deadline := time.Now().Add(5 * time.Second)
-		for storagetest.Int(t, db, "SELECT max(gen) FROM pair_generation") == before {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d half windows on: no new generation of pending pairs after 5s", step+1)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		awaitPairGeneration(t, db, before, fmt.Sprintf("%d half windows on", step+1))
 		if n := storagetest.Int(t, db, "SELECT count(*) FROM pair_producer"); n != want {
 			t.Errorf("%d half windows on: %d producers pending, want %d", step+1, n, want)
 		}
+	}
+}
+
+// replicaDB is the database a PostgreSQL replica writes to, for a test to look into.
+func replicaDB(in *Ingester) *storage.DB { return &storage.DB{Postgres: in.store.(*pgStore).db} }
+
+// pairGeneration is the newest generation of pending pairs.
+func pairGeneration(t *testing.T, db *storage.DB) int64 {
+	return storagetest.Int(t, db, "SELECT max(gen) FROM pair_generation")
+}
+
+// awaitPairGeneration waits until a generation of pending pairs newer than after starts.
+func awaitPairGeneration(t *testing.T, db *storage.DB, after int64, what string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for pairGeneration(t, db) <= after {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no new generation of pending pairs after 5s with %d producers pending", what,
+				storagetest.Int(t, db, "SELECT count(*) FROM pair_producer"))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -40,6 +40,9 @@ type pgStore struct {
 // A generation's partitions are pair_producer_g<gen> and pair_waiter_g<gen>, unlogged.
 var pairTables = []string{"pair_producer", "pair_waiter"}
 
+// pairPart is the partition of table that holds generation gen.
+func pairPart(table string, gen int64) string { return table + "_g" + strconv.FormatInt(gen, 10) }
+
 // pairCountEvery is how often the newest generation's rows are counted.
 const pairCountEvery = time.Second
 
@@ -1408,8 +1411,8 @@ func (w *pgWriter) rotatePairs(ctx context.Context, tx pgx.Tx, now int64) (bool,
 		}
 		w.pairsCounted = time.Now()
 		var producers, waiters int64
-		if err := tx.QueryRow(ctx, fmt.Sprintf("SELECT (SELECT count(*) FROM pair_producer_g%[1]d), (SELECT count(*) FROM pair_waiter_g%[1]d)", gen)).
-			Scan(&producers, &waiters); err != nil {
+		if err := tx.QueryRow(ctx, fmt.Sprintf("SELECT (SELECT count(*) FROM %s), (SELECT count(*) FROM %s)",
+			pairPart("pair_producer", gen), pairPart("pair_waiter", gen))).Scan(&producers, &waiters); err != nil {
 			return false, fmt.Errorf("count the pairs of generation %d: %w", gen, err)
 		}
 		if max(producers, waiters) < w.pairMaxPending/2 {
@@ -1417,8 +1420,8 @@ func (w *pgWriter) rotatePairs(ctx context.Context, tx pgx.Tx, now int64) (bool,
 		}
 	}
 	for _, table := range pairTables {
-		if err := createPartition(ctx, tx, table, fmt.Sprintf("%s_g%d", table, gen+1), true, fmt.Sprintf("IN (%d)", gen+1)); err != nil {
-			return false, fmt.Errorf("create %s_g%d: %w", table, gen+1, err)
+		if err := createPartition(ctx, tx, table, pairPart(table, gen+1), true, fmt.Sprintf("IN (%d)", gen+1)); err != nil {
+			return false, fmt.Errorf("create %s: %w", pairPart(table, gen+1), err)
 		}
 	}
 	rows, err := tx.Query(ctx, "DELETE FROM pair_generation WHERE gen < $1 RETURNING gen", gen)
@@ -1431,8 +1434,8 @@ func (w *pgWriter) rotatePairs(ctx context.Context, tx pgx.Tx, now int64) (bool,
 	}
 	for _, g := range old {
 		for _, table := range pairTables {
-			if _, err := tx.Exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s_g%d", table, g)); err != nil {
-				return false, fmt.Errorf("drop %s_g%d: %w", table, g, err)
+			if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+pairPart(table, g)); err != nil {
+				return false, fmt.Errorf("drop %s: %w", pairPart(table, g), err)
 			}
 		}
 	}
